@@ -1,0 +1,40 @@
+# Two commands do all the set-up on a fresh machine with python3 (3.11+):
+#   make demo   a complete simulated study of the flagship protocol, into a report
+#   make test   lint and the whole test suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+DEMO_STUDY   := experiments/demo
+DEMO_PROTOCOL := protocols/warmth-competence-itch.yaml
+DEMO_EFFECTS := protocols/effects/warmth-competence-itch.yaml
+
+.PHONY: install demo test lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	rm -rf $(DEMO_STUDY)
+	$(BIN)/placebolab validate $(DEMO_PROTOCOL)
+	$(BIN)/placebolab init $(DEMO_PROTOCOL) $(DEMO_STUDY) --seed 20261125
+	$(BIN)/placebolab simulate $(DEMO_STUDY) -n 160 --effects $(DEMO_EFFECTS) --seed 1
+	$(BIN)/placebolab analyze $(DEMO_STUDY)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests analysis benchmarks
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_STUDY) .pytest_cache .ruff_cache

@@ -1,0 +1,133 @@
+"""What every timeline step shares, and the small vocabulary of what a step records.
+
+A component declares what it takes (its pydantic fields) and what it records (``records()``), and can
+answer for a simulated participant (``simulate()``), as jsPsych plugins declare ``info.parameters`` and
+``info.data``. Frontends decide how a step looks; components never import a frontend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+Role = Literal["symptom", "expectancy", "manipulation_check", "covariate"]
+
+_AT = re.compile(r"^\s*(?P<mark>[A-Za-z][A-Za-z0-9_]*)\s*\+\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>s|sec|min|h)\s*$")
+_DURATION = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>s|sec|min|h)\s*$")
+_SECONDS = {"s": 1, "sec": 1, "min": 60, "h": 3600}
+
+
+class Model(BaseModel):
+    """Base of every protocol model: unknown keys are errors (a misspelt key silently ignored loses a study)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+def parse_duration(text: str) -> float:
+    """``'90s'``, ``'3min'``, ``'1.5h'`` → seconds."""
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(f"'{text}' is not a duration; write a number and a unit, e.g. 30s, 3min or 1h")
+    return float(match["n"]) * _SECONDS[match["unit"]]
+
+
+@dataclass(frozen=True)
+class ScheduledTime:
+    """A time relative to a mark: ``t0+3min`` → mark ``t0``, 180 seconds. ``label`` is the text as written."""
+
+    mark: str
+    seconds: float
+    label: str
+
+    @classmethod
+    def parse(cls, text: str) -> ScheduledTime:
+        match = _AT.match(str(text))
+        if not match:
+            raise ValueError(
+                f"'{text}' is not a scheduled time; write a mark, a plus and a duration, e.g. t0+3min"
+            )
+        seconds = float(match["n"]) * _SECONDS[match["unit"]]
+        return cls(match["mark"], seconds, f"{match['mark']}+{match['n']}{match['unit']}")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One value a step records: a rating, one questionnaire item, or an acknowledgement."""
+
+    id: str  # "" for a step's single value
+    kind: Literal["number", "ack"]
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    label: str = ""
+
+    def check(self, value) -> float | None:
+        """The value as stored, or ValueError with a sentence a participant's experimenter can act on."""
+        if self.kind == "ack":
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"'{value}' is not a number") from None
+        if not (self.min <= number <= self.max):
+            raise ValueError(f"{value} is outside {self.min:g}–{self.max:g}")
+        if self.step:
+            steps = (number - self.min) / self.step
+            if abs(steps - round(steps)) > 1e-9:
+                raise ValueError(f"{value} is not on the scale (steps of {self.step:g} from {self.min:g})")
+        return number
+
+
+def measure_name(step_id: str, item_id: str) -> str:
+    """The data column of an item: ``itch_baseline`` for a rating, ``expectancy.improve`` for an item."""
+    return f"{step_id}.{item_id}" if item_id else step_id
+
+
+class StepBase(Model):
+    """Fields every step accepts."""
+
+    id: str = Field(pattern=ID_PATTERN, description="Unique step id; names the step's data columns.")
+    title: str | None = Field(None, description="Short heading shown above the step.")
+    role: Role | None = Field(None, description="What the analysis treats this step's data as.")
+    at: list[str] | None = Field(
+        None, description="Scheduled occasions, e.g. [t0+3min, t0+9min]; the step runs once at each."
+    )
+    mark: str | None = Field(
+        None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="Name a time mark set when this step ends."
+    )
+    cells: list[str] | None = Field(None, description="Show the step only to these cells (default: all).")
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _one_time_is_a_list(cls, value):
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("at")
+    @classmethod
+    def _times_parse(cls, value):
+        for text in value or []:
+            ScheduledTime.parse(text)
+        return value
+
+    @property
+    def occasions(self) -> list[ScheduledTime | None]:
+        return [ScheduledTime.parse(t) for t in self.at] if self.at else [None]
+
+    def sources(self) -> list[str]:
+        """Stimulus files this step reads, relative to the protocol's stimuli folder."""
+        return []
+
+    def records(self) -> list[Item]:
+        """What the step records; a step that records nothing stores an acknowledgement."""
+        return [Item("", "ack")]
+
+    def simulate(self, draw) -> dict[str, float | None]:
+        """A simulated participant's answers, item id → value; ``draw(measure, item)`` gives one value."""
+        return {
+            item.id: None if item.kind == "ack" else draw(measure_name(self.id, item.id), item)
+            for item in self.records()
+        }

@@ -1,0 +1,30 @@
+"""A single rating on a numeric scale, VAS or Likert scale (itch now, expected relief …)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from placebolab.components.base import Item, StepBase
+from placebolab.components.scales import Scale, resolve_scale
+
+
+class RatingStep(StepBase):
+    type: Literal["rating"]
+    prompt: str = Field(description="The question, e.g. 'How itchy is your arm right now?'")
+    scale: Scale = Field(description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7) or a scale.")
+    anchors: list[str] | None = Field(None, description="Override the scale's end labels.")
+
+    @field_validator("scale", mode="before")
+    @classmethod
+    def _preset(cls, value):
+        return resolve_scale(value)
+
+    @property
+    def effective_scale(self) -> Scale:
+        return self.scale.with_anchors(self.anchors)
+
+    def records(self) -> list[Item]:
+        s = self.scale
+        return [Item("", "number", s.min, s.max, s.step, self.prompt)]

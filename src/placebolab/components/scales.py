@@ -1,0 +1,74 @@
+"""Response scales: numeric rating scales (NRS), visual analogue scales (VAS) and labelled Likert scales."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from placebolab.components.base import Model
+
+ScaleType = Literal["nrs", "vas", "likert"]
+
+
+class Scale(Model):
+    """A response scale. NRS: whole numbers min..max; VAS: continuous; Likert: one value per label, 1..k."""
+
+    type: ScaleType
+    min: float | None = None
+    max: float | None = None
+    step: float | None = Field(None, description="Resolution; NRS defaults to 1, VAS is continuous.")
+    anchors: list[str] | None = Field(None, description="Labels of the two ends, e.g. [no itch, worst itch].")
+    labels: list[str] | None = Field(None, description="Likert: one label per point, lowest first.")
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.type == "likert":
+            if not self.labels or len(self.labels) < 2:
+                raise ValueError("a likert scale needs labels, one per point, e.g. [disagree, neutral, agree]")
+            object.__setattr__(self, "min", 1.0)
+            object.__setattr__(self, "max", float(len(self.labels)))
+            object.__setattr__(self, "step", 1.0)
+            return self
+        if self.min is None or self.max is None:
+            raise ValueError(f"a {self.type} scale needs min and max, e.g. {{type: {self.type}, min: 0, max: 100}}")
+        if self.min >= self.max:
+            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+        if self.type == "nrs" and self.step is None:
+            object.__setattr__(self, "step", 1.0)
+        if self.anchors is not None and len(self.anchors) != 2:
+            raise ValueError("anchors label the two ends of the scale: give exactly two, e.g. [none, worst]")
+        return self
+
+    def with_anchors(self, anchors: list[str] | None) -> Scale:
+        return self if anchors is None else self.model_copy(update={"anchors": anchors})
+
+
+PRESETS: dict[str, Scale] = {
+    "nrs-0-10": Scale(type="nrs", min=0, max=10),
+    "nrs-0-100": Scale(type="nrs", min=0, max=100),
+    "vas-0-100": Scale(type="vas", min=0, max=100),
+    "likert-5": Scale(
+        type="likert",
+        labels=["strongly disagree", "disagree", "neither agree nor disagree", "agree", "strongly agree"],
+    ),
+    "likert-7": Scale(
+        type="likert",
+        labels=[
+            "strongly disagree", "disagree", "somewhat disagree", "neither agree nor disagree",
+            "somewhat agree", "agree", "strongly agree",
+        ],
+    ),
+}
+
+
+def resolve_scale(value):
+    """A preset name becomes its Scale; anything else is validated as an inline scale."""
+    if isinstance(value, str):
+        if value not in PRESETS:
+            raise ValueError(
+                f"unknown scale '{value}'; use one of {', '.join(PRESETS)} "
+                "or describe it, e.g. {type: nrs, min: 0, max: 100, anchors: [none, worst]}"
+            )
+        return PRESETS[value]
+    return value

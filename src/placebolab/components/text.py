@@ -1,0 +1,84 @@
+"""Pages of text: ``text`` (markdown, the same for everyone) and ``script`` (the clinician interaction,
+a jinja2 template rendered per cell with the cell's levels, the protocol's variables and the intake)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from placebolab.components.base import StepBase
+
+_PAGE_BREAK = re.compile(r"^\s*---\s*$", re.MULTILINE)
+
+
+def split_pages(markdown: str) -> list[str]:
+    """Pages are separated by a line holding only ``---``."""
+    return [page.strip() for page in _PAGE_BREAK.split(markdown) if page.strip()]
+
+
+class _Pages(StepBase):
+    source: str | None = Field(None, description="Markdown file, relative to the protocol's stimuli folder.")
+    continue_key: str = Field("space", description="Key that turns the page in the lab.")
+
+    def _body(self, files: dict[str, str]) -> str:
+        return files[self.source] if self.source else self.text_inline
+
+    def sources(self) -> list[str]:
+        return [self.source] if self.source else []
+
+
+class TextStep(_Pages):
+    """Instructions, consent reminders, debriefing: markdown shown as it is written."""
+
+    type: Literal["text"]
+    text: str | None = Field(None, description="Inline markdown (or give `source`).")
+
+    @model_validator(mode="after")
+    def _one_body(self):
+        if (self.text is None) == (self.source is None):
+            raise ValueError("a text step needs either `text` (inline markdown) or `source` (a file), not both")
+        return self
+
+    @property
+    def text_inline(self) -> str:
+        return self.text
+
+    def render(self, files: dict[str, str], context: dict) -> list[str]:
+        return split_pages(self._body(files))
+
+
+class ScriptStep(_Pages):
+    """The clinician interaction: one jinja2 template, rendered for each cell (``{{ warmth }}`` …)."""
+
+    type: Literal["script"]
+    template: str | None = Field(None, description="Inline jinja2 markdown (or give `source`).")
+    speaker: str | None = Field(None, description="Who speaks, shown above the text, e.g. {{ clinician }}.")
+
+    @model_validator(mode="after")
+    def _one_body(self):
+        if (self.template is None) == (self.source is None):
+            raise ValueError("a script step needs either `template` (inline) or `source` (a .md.j2 file)")
+        return self
+
+    @property
+    def text_inline(self) -> str:
+        return self.template
+
+    def render(self, files: dict[str, str], context: dict) -> list[str]:
+        return split_pages(render_template(self._body(files), context))
+
+
+@lru_cache(maxsize=64)
+def _compile(template: str):
+    import jinja2
+
+    # StrictUndefined: a misspelt variable fails at validation instead of showing an empty gap.
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    return env.from_string(template)
+
+
+def render_template(template: str, context: dict) -> str:
+    return _compile(template).render(**context)

@@ -1,0 +1,206 @@
+"""Tidy tables from the store: long (one row per response), wide (one row per participant), steps
+(one row per step shown, with its timing) and the codebook. The analysis reads only these.
+See docs/tables.md for the contract."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from placebolab import __version__
+from placebolab.components import QuestionnaireStep
+from placebolab.protocol.measures import measures
+from placebolab.session.engine import plan
+
+
+def _iso(epoch: float | None) -> str | None:
+    return None if epoch is None or pd.isna(epoch) else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+
+
+def participants_frame(study) -> pd.DataFrame:
+    protocol = study.protocol
+    exported_intake = [f.id for f in protocol.intake if not f.identifying]
+    rows = []
+    for p in study.store.participants():
+        cell = protocol.cell(p.cell)
+        rows.append({
+            "participant": p.id,
+            "cell": p.cell,
+            **{factor: cell.levels.get(factor) for factor in protocol.factors},
+            "simulated": p.simulated,
+            "pilot": p.pilot,
+            "status": "completed" if p.status == "completed" else "incomplete",
+            **{field: p.intake.get(field) for field in exported_intake},
+        })
+    columns = ["participant", "cell", *protocol.factors, "simulated", "pilot", "status", *exported_intake]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def long_table(study) -> pd.DataFrame:
+    protocol = study.protocol
+    people = participants_frame(study).set_index("participant")
+    steps = {(r["participant"], r["step_key"]): r for r in study.store.rows("steps")}
+    marks: dict[str, dict[str, float]] = {}
+    for r in study.store.rows("marks"):
+        marks.setdefault(r["participant"], {})[r["mark"]] = r["at"]
+    starts = {p.id: p.started_at for p in study.store.participants()}
+    mark_names = sorted({m for per in marks.values() for m in per})
+    roles = {step.id: step.role for step in protocol.timeline}
+    rows = []
+    for r in study.store.rows("responses"):
+        step = steps[(r["participant"], r["step_key"])]
+        person = people.loc[r["participant"]]
+        own_marks = marks.get(r["participant"], {})
+        rows.append({
+            "participant": r["participant"],
+            "cell": person["cell"],
+            **{factor: person[factor] for factor in protocol.factors},
+            "step": step["step"],
+            "occasion": step["occasion"],
+            "item": r["item"],
+            "value": r["value"],
+            "role": roles.get(step["step"]),
+            "shown_at": _iso(step["shown_at"]),
+            "responded_at": _iso(r["responded_at"]),
+            "rt": r["rt"],
+            "t_session": r["responded_at"] - starts[r["participant"]],
+            **{f"t_since_{m}": (r["responded_at"] - own_marks[m]) if m in own_marks else None for m in mark_names},
+            "frontend": step["frontend"],
+            "simulated": bool(person["simulated"]),
+            "pilot": bool(person["pilot"]),
+            "protocol_sha256": study.protocol_sha256,
+            "package_version": study.meta.get("package_version", __version__),
+        })
+    return pd.DataFrame(rows)
+
+
+def steps_table(study) -> pd.DataFrame:
+    """Every step occurrence shown: onset, completion, duration and the frontend's timing details."""
+    rows = [
+        {
+            "participant": r["participant"], "step": r["step"], "occasion": r["occasion"],
+            "shown_at": _iso(r["shown_at"]), "completed_at": _iso(r["completed_at"]),
+            "duration": r["completed_at"] - r["shown_at"], "frontend": r["frontend"], "detail": r["detail"],
+        }
+        for r in study.store.rows("steps")
+    ]
+    return pd.DataFrame(rows)
+
+
+def wide_table(study) -> pd.DataFrame:
+    protocol = study.protocol
+    answers: dict[str, dict[tuple[str, str], float]] = {}
+    for r in study.store.rows("responses"):
+        answers.setdefault(r["participant"], {})[(r["step_key"], r["item"])] = r["value"]
+    columns = _measure_columns(protocol)
+    rows = []
+    for participant in participants_frame(study).participant:
+        got = answers.get(participant, {})
+        rows.append({name: compute(got) for name, compute in columns.items()})
+    return pd.concat([participants_frame(study), pd.DataFrame(rows, columns=list(columns))], axis=1)
+
+
+def _measure_columns(protocol) -> dict:
+    """Column name → function(answers of one participant) → value, in timeline order."""
+    columns = {}
+    for name, measure in measures(protocol).items():
+        step = measure.step
+        occasions = measure.occasion_labels or [None]
+        per_occasion = []
+        for occasion in occasions:
+            key = f"{step.id}@{occasion}" if occasion else step.id
+            column = measure.column(occasion)
+            columns[column] = _value_of(measure, step, key)
+            per_occasion.append(column)
+        if len(per_occasion) > 1 or occasions != [None]:
+            fns = [columns[c] for c in per_occasion]
+            columns[name] = lambda got, fns=fns: _mean([fn(got) for fn in fns])
+    return columns
+
+
+def _value_of(measure, step, key):
+    if measure.kind == "score":
+        return lambda got: step.score({item.id: got.get((key, item.id)) for item in step.items})[measure.item]
+    return lambda got: got.get((key, measure.item))
+
+
+def _mean(values):
+    present = [v for v in values if v is not None and not pd.isna(v)]
+    return sum(present) / len(present) if present else None
+
+
+def codebook(study, wide: pd.DataFrame) -> dict:
+    protocol = study.protocol
+    found = measures(protocol)
+    plan_dump = protocol.analysis.model_dump() if protocol.analysis else None
+    if plan_dump:
+        for outcome in [plan_dump["primary"], *plan_dump["secondary"]]:
+            outcome["between"] = outcome["between"] or list(protocol.factors)
+    return {
+        "study": study.name,
+        "protocol": protocol.protocol,
+        "protocol_version": protocol.version,
+        "protocol_title": protocol.title,
+        "protocol_sha256": study.protocol_sha256,
+        "package_version": study.meta.get("package_version", __version__),
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "factors": {name: f.levels for name, f in protocol.factors.items()},
+        "factor_descriptions": {name: f.description for name, f in protocol.factors.items()},
+        "cells": [{"id": c.id, "levels": c.levels, "arm": c.arm} for c in protocol.cells],
+        "allocation": protocol.allocation.model_dump(exclude={"seed"}),
+        "analysis": plan_dump,
+        "columns": [_column_entry(protocol, found, name) for name in wide.columns],
+    }
+
+
+def _column_entry(protocol, found, column: str) -> dict:
+    fixed = {
+        "participant": ("id", "Participant ID", "string"),
+        "cell": ("cell", "Allocated cell (factor levels joined by /)", "string"),
+        "simulated": ("flag", "Simulated participant (not real data)", "bool"),
+        "pilot": ("flag", "Pilot session (not for the main analysis)", "bool"),
+        "status": ("flag", "completed or incomplete", "string"),
+    }
+    if column in fixed:
+        kind, label, dtype = fixed[column]
+        return {"name": column, "label": label, "kind": kind, "dtype": dtype}
+    if column in protocol.factors:
+        factor = protocol.factors[column]
+        return {"name": column, "label": factor.description or column, "kind": "factor", "dtype": "string", "levels": factor.levels}
+    if column in {f.id for f in protocol.intake}:
+        field = protocol.intake_field(column)
+        entry = {"name": column, "label": field.label or column, "kind": "intake", "dtype": field.type}
+        return entry | ({"levels": field.choices} if field.choices else {"min": field.min, "max": field.max})
+    name, _, occasion = column.partition("@")
+    measure = found[name]
+    entry = {
+        "name": column, "label": measure.label + (f" ({occasion})" if occasion else ""),
+        "kind": "score" if measure.kind == "score" else "measure", "role": measure.role, "step": measure.step.id,
+        "dtype": "float", "min": measure.min, "max": measure.max,
+    }
+    if measure.kind == "score":
+        rule = measure.step.scores[measure.item]
+        reverse = [i.id for i in measure.step.items if i.reverse and i.id in rule.items]
+        entry["derived"] = f"{rule.method} of {', '.join(rule.items)}" + (f"; reverse-keyed: {', '.join(reverse)}" if reverse else "")
+    if measure.occasion_labels and not occasion:
+        listed = ", ".join(measure.column(o) for o in measure.occasion_labels)
+        entry["derived"] = (entry.get("derived", "") + "; " if "derived" in entry else "") + f"mean of {listed}"
+        entry["label"] += f" (mean of {len(measure.occasion_labels)} occasions)"
+    return entry
+
+
+def export_study(study, out_dir: Path | None = None) -> Path:
+    """Write long.csv, wide.csv, steps.csv, codebook.json and codebook.csv; return the folder."""
+    out = Path(out_dir or study.export_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    wide = wide_table(study)
+    long_table(study).to_csv(out / "long.csv", index=False)
+    wide.to_csv(out / "wide.csv", index=False)
+    steps_table(study).to_csv(out / "steps.csv", index=False)
+    book = codebook(study, wide)
+    (out / "codebook.json").write_text(json.dumps(book, indent=2, ensure_ascii=False))
+    pd.DataFrame(book["columns"]).to_csv(out / "codebook.csv", index=False)
+    return out

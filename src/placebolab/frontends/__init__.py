@@ -1,0 +1,1 @@
+"""Frontends show steps: console, simulated (psychopy and web to come). Only frontends/psychopy imports psychopy."""

@@ -1,0 +1,126 @@
+"""The console frontend: a participant (or an experimenter piloting) answers in a terminal.
+
+Ratings are range-checked and asked again on a bad entry. Ctrl-C (or end of input) asks whether to
+quit; quitting leaves every answer so far in the store and the session resumable with ``run --resume``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components.base import Item
+from placebolab.errors import SessionInterrupted
+from placebolab.frontends.base import Response
+from placebolab.session import Current
+
+EXPERIMENTER_WORD = "go"
+
+
+class ConsoleFrontend:
+    name = "console"
+
+    def __init__(self, clock, console=None, input_fn=input):
+        from rich.console import Console
+
+        self.clock = clock
+        self.console = console or Console(highlight=False)
+        self._input = input_fn
+
+    # --- intake ------------------------------------------------------------------------------------
+
+    def ask_intake(self, fields, given: dict) -> dict:
+        values = dict(given)
+        for field in fields:
+            if field.id in values:
+                continue
+            hint = f" ({', '.join(field.choices)})" if field.choices else ""
+            while True:
+                raw = self._ask(f"{field.label or field.id}{hint}: ")
+                try:
+                    values[field.id] = field.check(raw)
+                    break
+                except ValueError as exc:
+                    self.console.print(f"[red]{exc}[/red]")
+        return values
+
+    # --- steps -------------------------------------------------------------------------------------
+
+    def wait(self, current: Current) -> None:
+        due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
+        self.console.rule()
+        self.console.print(f"Please wait. The next question ({current.key}) comes at {due}.")
+        self.clock.sleep_until(current.not_before)
+
+    def show(self, current: Current) -> Response:
+        step = current.step
+        self.console.rule(f"[dim]{current.occurrence.index + 1}/{current.occurrence.total}[/dim]")
+        if step.title:
+            self.console.print(f"[bold]{step.title}[/bold]")
+        shown_at = self.clock.now()
+        if isinstance(step, RatingStep):
+            value, at = self._rating(step.prompt, step.records()[0], step.effective_scale)
+            return Response({"": value}, shown_at, {"": at})
+        if isinstance(step, QuestionnaireStep):
+            return self._questionnaire(step, shown_at)
+        if isinstance(step, PauseStep):
+            return self._pause(step, shown_at)
+        self._pages(current)
+        return Response({}, shown_at)
+
+    def _pages(self, current: Current) -> None:
+        from rich.markdown import Markdown
+
+        if current.speaker:
+            self.console.print(f"[bold]{current.speaker}[/bold]")
+        for page in current.pages:
+            self.console.print(Markdown(page))
+            self._ask("\n[Enter] to continue ")
+
+    def _questionnaire(self, step: QuestionnaireStep, shown_at: float) -> Response:
+        if step.prompt:
+            self.console.print(step.prompt)
+        values, times = {}, {}
+        for item, record in zip(step.items, step.records(), strict=True):
+            values[item.id], times[item.id] = self._rating(item.text, record, step.item_scale(item))
+        return Response(values, shown_at, times)
+
+    def _rating(self, prompt: str, item: Item, scale) -> tuple[float, float]:
+        self.console.print(f"\n[bold]{prompt}[/bold]")
+        if scale.type == "likert":
+            for value, label in enumerate(scale.labels, start=1):
+                self.console.print(f"  {value} = {label}")
+        elif scale.anchors:
+            self.console.print(f"  {item.min:g} = {scale.anchors[0]}   {item.max:g} = {scale.anchors[1]}")
+        while True:
+            raw = self._ask(f"Your answer ({item.min:g}–{item.max:g}): ")
+            try:
+                return item.check(raw.strip()), self.clock.now()
+            except ValueError as exc:
+                self.console.print(f"[red]{exc}. Please type a number from {item.min:g} to {item.max:g}.[/red]")
+
+    def _pause(self, step: PauseStep, shown_at: float) -> Response:
+        self.console.print(step.text)
+        if step.until == "duration":
+            self.clock.sleep_until(shown_at + step.seconds)
+        else:
+            while self._ask(f"\n[Experimenter: type '{EXPERIMENTER_WORD}' and Enter to continue] ").strip() != EXPERIMENTER_WORD:
+                pass
+        return Response({}, shown_at)
+
+    def _ask(self, prompt: str) -> str:
+        """One line of input; Ctrl-C or end of input asks the experimenter whether to quit."""
+        while True:
+            try:
+                return self._input(prompt)
+            except (KeyboardInterrupt, EOFError):
+                self._confirm_quit()
+
+    def _confirm_quit(self) -> None:
+        self.console.print("\n[yellow]Quit the session? Every answer so far is saved. [y/N][/yellow]")
+        try:
+            answer = self._input("> ").strip().lower()
+        except (KeyboardInterrupt, EOFError):
+            answer = "y"
+        if answer in {"y", "yes"}:
+            raise SessionInterrupted("the session was stopped; every answer so far is stored")

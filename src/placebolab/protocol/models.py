@@ -1,0 +1,162 @@
+"""The protocol file as typed models. Structure only; cross-references are checked in ``checks.py``."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import Field, PrivateAttr, field_validator
+
+from placebolab.components import Step
+from placebolab.components.base import ID_PATTERN, Model
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
+
+
+class Factor(Model):
+    levels: list[str] = Field(min_length=2, description="The factor's levels, e.g. [warm, neutral].")
+    description: str | None = None
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct(cls, levels):
+        if len(set(levels)) != len(levels):
+            raise ValueError("levels must be distinct")
+        for level in levels:
+            if "/" in level:
+                raise ValueError(f"level '{level}' contains '/', which separates levels in cell names")
+        return levels
+
+
+class Arm(Model):
+    """A condition outside the factorial, e.g. a no-treatment control."""
+
+    description: str | None = None
+    levels: dict[str, str] = Field(
+        default_factory=dict, description="Factor levels its stimuli use, if any (e.g. warmth: neutral)."
+    )
+
+
+class Allocation(Model):
+    scheme: Literal["complete", "permuted-blocks"] = "permuted-blocks"
+    block_sizes: list[int] | None = Field(None, description="Block sizes drawn at random; multiples of the cells.")
+    strata: list[str] = Field(default_factory=list, description="Intake fields (choices) to stratify by.")
+    target_n: int = Field(ge=1, description="Planned number of participants.")
+    seed: int | None = Field(None, description="Seed of the list; recorded at init when not given.")
+
+
+class IntakeField(Model):
+    id: str = Field(pattern=ID_PATTERN)
+    type: Literal["choice", "integer", "number", "text"]
+    label: str | None = Field(None, description="The question the experimenter asks.")
+    choices: list[str] | None = None
+    min: float | None = None
+    max: float | None = None
+    identifying: bool = Field(False, description="Personal data (a name): used in the session, never exported.")
+    example: str | None = Field(None, description="Value used when previewing and validating templates.")
+
+    def check(self, raw) -> str | int | float:
+        """The value as stored, or ValueError with a sentence saying what would be right."""
+        text = str(raw).strip()
+        if self.type == "choice":
+            if text not in self.choices:
+                raise ValueError(f"'{text}' is not one of {', '.join(self.choices)}")
+            return text
+        if self.type == "text":
+            if not text:
+                raise ValueError("an answer is needed")
+            return text
+        try:
+            value = int(text) if self.type == "integer" else float(text)
+        except ValueError:
+            raise ValueError(f"'{text}' is not {'a whole number' if self.type == 'integer' else 'a number'}") from None
+        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
+            raise ValueError(f"{text} is outside {self.min:g}–{self.max:g}")
+        return value
+
+    def example_value(self):
+        if self.example is not None:
+            return self.check(self.example)
+        return {"choice": lambda: self.choices[0], "text": lambda: "Alex"}.get(
+            self.type, lambda: self.check(self.min if self.min is not None else 0)
+        )()
+
+
+class Outcome(Model):
+    outcome: str = Field(description="A measure: a rating id, questionnaire.score or questionnaire.item.")
+    baseline: str | None = Field(None, description="The same measure before the manipulation.")
+    between: list[str] | None = Field(None, description="Factors to analyse (default: all).")
+
+
+class ManipulationCheck(Model):
+    measure: str
+    factor: str
+
+
+class AnalysisPlan(Model):
+    primary: Outcome
+    secondary: list[Outcome] = Field(default_factory=list)
+    manipulation_checks: list[ManipulationCheck] = Field(default_factory=list)
+    ss_type: Literal[1, 2, 3] = 3
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One condition: a combination of factor levels, or an arm outside the factorial."""
+
+    id: str
+    levels: dict[str, str] = field(default_factory=dict)
+    arm: bool = False
+
+
+class Protocol(Model):
+    protocol: str = Field(pattern=NAME_PATTERN, description="Short name, e.g. warmth-competence-itch.")
+    version: str
+    title: str
+    description: str | None = None
+    stimuli: str | None = Field(None, description="Folder of the stimulus files, relative to this file.")
+    variables: dict[str, str] = Field(default_factory=dict, description="Constants for templates.")
+    factors: dict[str, Factor] = Field(min_length=1)
+    arms: dict[str, Arm] = Field(default_factory=dict)
+    allocation: Allocation
+    intake: list[IntakeField] = Field(default_factory=list)
+    timeline: list[Step] = Field(min_length=1)
+    analysis: AnalysisPlan | None = None
+
+    # Filled by the loader: stimulus files' text (path → text), and where the protocol came from.
+    _files: dict[str, str] = PrivateAttr(default_factory=dict)
+    _source_name: str = PrivateAttr("protocol")
+
+    @property
+    def files(self) -> dict[str, str]:
+        return self._files
+
+    @property
+    def cells(self) -> list[Cell]:
+        names = list(self.factors)
+        crossed = [
+            Cell("/".join(combo), dict(zip(names, combo, strict=True)))
+            for combo in itertools.product(*(f.levels for f in self.factors.values()))
+        ]
+        return crossed + [Cell(name, dict(arm.levels), arm=True) for name, arm in self.arms.items()]
+
+    def cell(self, cell_id: str) -> Cell:
+        for cell in self.cells:
+            if cell.id == cell_id:
+                return cell
+        raise KeyError(cell_id)
+
+    def step(self, step_id: str):
+        return next(step for step in self.timeline if step.id == step_id)
+
+    def intake_field(self, field_id: str) -> IntakeField:
+        return next(f for f in self.intake if f.id == field_id)
+
+    def template_context(self, cell: Cell, intake: dict) -> dict:
+        """Variables a script sees: the protocol's constants, the intake, the cell's factor levels."""
+        levels = {name: cell.levels.get(name) for name in self.factors}
+        return {**self.variables, **intake, **levels, "cell": cell.id, "arm": cell.id if cell.arm else None}
+
+    def example_intake(self) -> dict:
+        return {f.id: f.example_value() for f in self.intake}

@@ -1,0 +1,44 @@
+"""A problem in a protocol file, located by file, line, column and the path inside the document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+Path = tuple[str | int, ...]
+
+
+def format_path(path: Path) -> str:
+    """``('timeline', 3, 'scale')`` → ``timeline[3].scale``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int | None  # 1-based
+    column: int | None
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}:{self.column}"
+        return f"{where}: {format_path(self.path)}: {self.message}" if self.path else f"{where}: {self.message}"
+
+
+class Positions:
+    """Line and column of every node of a YAML document, by path; a missing path falls back to its parent."""
+
+    def __init__(self):
+        self._at: dict[Path, tuple[int, int]] = {}
+
+    def add(self, path: Path, line: int, column: int) -> None:
+        self._at[path] = (line + 1, column + 1)
+
+    def of(self, path: Path) -> tuple[int | None, int | None]:
+        path = tuple(path)
+        while path not in self._at and path:
+            path = path[:-1]
+        return self._at.get(path, (None, None))

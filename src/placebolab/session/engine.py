@@ -1,0 +1,184 @@
+"""The session engine. It is driven, it does not drive: a frontend asks for the current step (what to
+show and the earliest time it may be shown), shows it, and submits the answers; the session commits them
+to the store and only then moves on. The session's state is what the store holds, so resuming after a
+crash is opening the session again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from placebolab.allocation import stratum_of
+from placebolab.components import Item, ScheduledTime, ScriptStep, StepBase, TextStep
+from placebolab.errors import SessionError
+from placebolab.store import Answer, Participant, StepRecord
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One showing of a step: a scheduled step (``at: [t0+3min, t0+9min]``) occurs once per time."""
+
+    key: str  # 'itch_post@t0+3min', or the step id
+    step: StepBase
+    occasion: ScheduledTime | None
+    index: int  # position in this participant's plan, from 0
+    total: int
+
+    @property
+    def items(self) -> list[Item]:
+        return self.step.records()
+
+
+@dataclass(frozen=True)
+class Current:
+    """What a frontend needs to show the current step."""
+
+    occurrence: Occurrence
+    not_before: float | None  # epoch seconds; None: show now
+    pages: list[str]  # rendered markdown pages of a text or script step, else []
+    speaker: str | None
+
+    @property
+    def step(self) -> StepBase:
+        return self.occurrence.step
+
+    @property
+    def key(self) -> str:
+        return self.occurrence.key
+
+
+def plan(protocol, cell_id: str) -> list[Occurrence]:
+    """The timeline as this cell walks it: steps for other cells dropped, scheduled steps expanded."""
+    pairs = [
+        (step, occasion)
+        for step in protocol.timeline
+        if not step.cells or cell_id in step.cells
+        for occasion in step.occasions
+    ]
+    return [
+        Occurrence(f"{step.id}@{occasion.label}" if occasion else step.id, step, occasion, index, len(pairs))
+        for index, (step, occasion) in enumerate(pairs)
+    ]
+
+
+class Session:
+    def __init__(self, study, participant: Participant, frontend: str, clock):
+        self.study, self.participant, self.frontend, self.clock = study, participant, frontend, clock
+        self.protocol = study.protocol
+        self.cell = self.protocol.cell(participant.cell)
+        self.plan = plan(self.protocol, participant.cell)
+        self._done = study.store.completed_steps(participant.id)
+        self._marks = study.store.marks(participant.id)
+        if participant.started_at is not None:
+            self._marks["start"] = participant.started_at
+
+    def _begin(self):
+        """Record that a frontend took the session up (first start or resume)."""
+        self._marks["start"] = self.study.store.start_session(self.participant.id, self.clock.now(), self.frontend)
+        if self.current() is None and self.participant.status != "completed":
+            self.study.store.complete(self.participant.id)  # crashed after the last step, before completing
+        return self
+
+    # --- opening -----------------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, study, participant_id: str, intake: dict, frontend: str, clock, *, simulated=False, pilot=False):
+        """Enrol a new participant (allocation happens here, atomically) and open their session."""
+        cls.ensure_new(study, participant_id)
+        checked = {}
+        for field in study.protocol.intake:
+            if field.id not in intake:
+                raise SessionError(f"intake field '{field.id}' is missing ({field.label or field.type})")
+            try:
+                checked[field.id] = field.check(intake[field.id])
+            except ValueError as exc:
+                raise SessionError(f"intake field '{field.id}': {exc}") from None
+        stratum = stratum_of(study.protocol, checked)
+        study.store.enrol(participant_id, stratum, checked, simulated=simulated, pilot=pilot)
+        return cls(study, study.store.participant(participant_id), frontend, clock)._begin()
+
+    @staticmethod
+    def ensure_new(study, participant_id: str) -> None:
+        """Refuse an ID already enrolled, saying what to do instead."""
+        existing = study.store.participant(participant_id)
+        if existing is not None:
+            raise SessionError(_existing_message(existing, study.folder))
+
+    @classmethod
+    def resume(cls, study, participant_id: str, frontend: str, clock):
+        participant = study.store.participant(participant_id)
+        if participant is None:
+            raise SessionError(f"participant {participant_id} is not enrolled in {study.name}; start them without --resume")
+        if participant.status == "completed":
+            raise SessionError(f"participant {participant_id} has already completed the session; nothing to resume")
+        return cls(study, participant, frontend, clock)._begin()
+
+    # --- driving -----------------------------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        return self.current() is None
+
+    def current(self) -> Current | None:
+        occurrence = next((o for o in self.plan if o.key not in self._done), None)
+        if occurrence is None:
+            return None
+        return Current(occurrence, self._not_before(occurrence), *self._render(occurrence.step))
+
+    def submit(self, key: str, values: dict, shown_at: float, answered_at: dict | None = None, detail=None) -> None:
+        """Check and commit the answers to the current step; the session advances only once they are stored."""
+        current = self.current()
+        if current is None:
+            raise SessionError(f"the session of {self.participant.id} is complete; nothing more to submit")
+        if key != current.key:
+            raise SessionError(f"'{key}' is not the current step (that is '{current.key}')")
+        completed_at = self.clock.now()
+        answers = []
+        for item in current.occurrence.items:
+            if item.kind == "ack":
+                continue
+            if item.id not in values or values[item.id] is None:
+                raise SessionError(f"step {key}: an answer to '{item.id or key}' is needed")
+            try:
+                value = item.check(values[item.id])
+            except ValueError as exc:
+                raise SessionError(f"step {key}: {exc}") from None
+            at = (answered_at or {}).get(item.id, completed_at)
+            answers.append(Answer(item.id, value, at - shown_at, at))
+        occasion = current.occurrence.occasion
+        record = StepRecord(
+            key, current.step.id, occasion.label if occasion else None, shown_at, completed_at,
+            self.frontend, answers, current.step.mark, detail,
+        )
+        self.study.store.record_step(self.participant.id, record)
+        self._done.add(key)
+        if current.step.mark:
+            self._marks[current.step.mark] = completed_at
+        if self.current() is None:
+            self.study.store.complete(self.participant.id)
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _not_before(self, occurrence: Occurrence) -> float | None:
+        occasion = occurrence.occasion
+        return None if occasion is None else self._marks[occasion.mark] + occasion.seconds
+
+    def _render(self, step) -> tuple[list[str], str | None]:
+        if not isinstance(step, TextStep | ScriptStep):
+            return [], None
+        context = self.protocol.template_context(self.cell, self.participant.intake)
+        speaker = None
+        if isinstance(step, ScriptStep) and step.speaker:
+            from placebolab.components.text import render_template
+
+            speaker = render_template(step.speaker, context)
+        return step.render(self.protocol.files, context), speaker
+
+
+def _existing_message(participant: Participant, folder) -> str:
+    if participant.status == "completed":
+        return f"participant {participant.id} has already completed the session; use a new participant ID"
+    return (
+        f"participant {participant.id} already has an interrupted session; continue it with "
+        f"`placebolab run {folder} --participant {participant.id} --resume`"
+    )

@@ -1,0 +1,53 @@
+"""The records a store holds, independent of the database behind it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One entry of the allocation list."""
+
+    stratum: str
+    position: int
+    cell: str
+    block: int | None = None
+    block_size: int | None = None
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    cell: str
+    stratum: str
+    intake: dict
+    simulated: bool
+    pilot: bool
+    enrolled_at: str
+    started_at: float | None
+    status: str  # allocated | running | completed
+    completed_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    item: str  # '' for a single rating
+    value: float | None
+    rt: float | None
+    responded_at: float
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A completed step occurrence with its answers, committed in one transaction."""
+
+    step_key: str
+    step: str
+    occasion: str | None
+    shown_at: float
+    completed_at: float
+    frontend: str
+    answers: list[Answer] = field(default_factory=list)
+    mark: str | None = None  # a mark this step sets, at completed_at
+    detail: dict | None = None

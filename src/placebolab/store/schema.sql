@@ -1,0 +1,69 @@
+-- The study store. One file per study; nothing here is ever updated in place except the
+-- allocation slot a participant takes and a session's status.
+CREATE TABLE IF NOT EXISTS meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+-- Stimulus files as they were at init: the study runs on these, not on later edits.
+CREATE TABLE IF NOT EXISTS files (
+    path    TEXT PRIMARY KEY,
+    content BLOB NOT NULL,
+    sha256  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS allocation (
+    stratum      TEXT NOT NULL,          -- '' when unstratified, else 'sex=female'
+    position     INTEGER NOT NULL,       -- order within the stratum's list, from 1
+    block        INTEGER,
+    block_size   INTEGER,
+    cell         TEXT NOT NULL,
+    participant  TEXT UNIQUE,            -- NULL until handed out; UNIQUE: never twice
+    allocated_at TEXT,
+    PRIMARY KEY (stratum, position)
+);
+CREATE TABLE IF NOT EXISTS participants (
+    id          TEXT PRIMARY KEY,
+    cell        TEXT NOT NULL,
+    stratum     TEXT NOT NULL,
+    intake      TEXT NOT NULL,           -- JSON
+    simulated   INTEGER NOT NULL DEFAULT 0,
+    pilot       INTEGER NOT NULL DEFAULT 0,
+    enrolled_at TEXT NOT NULL,
+    started_at  REAL,                    -- epoch seconds of the first step shown: the 'start' mark
+    status      TEXT NOT NULL DEFAULT 'allocated',   -- allocated | running | completed
+    completed_at TEXT
+);
+-- One row per completed step occurrence; the session's position is the first occurrence not here.
+CREATE TABLE IF NOT EXISTS steps (
+    participant  TEXT NOT NULL REFERENCES participants(id),
+    step_key     TEXT NOT NULL,          -- step id, or 'itch_post@t0+3min' for a scheduled occasion
+    step         TEXT NOT NULL,
+    occasion     TEXT,
+    shown_at     REAL NOT NULL,          -- epoch seconds
+    completed_at REAL NOT NULL,
+    frontend     TEXT NOT NULL,
+    detail       TEXT,                   -- JSON: frame timing and other frontend facts
+    PRIMARY KEY (participant, step_key)
+);
+CREATE TABLE IF NOT EXISTS responses (
+    participant  TEXT NOT NULL REFERENCES participants(id),
+    step_key     TEXT NOT NULL,
+    item         TEXT NOT NULL DEFAULT '',
+    value        REAL,
+    rt           REAL,                   -- seconds from onset to response
+    responded_at REAL NOT NULL,
+    PRIMARY KEY (participant, step_key, item),
+    FOREIGN KEY (participant, step_key) REFERENCES steps(participant, step_key)
+);
+CREATE TABLE IF NOT EXISTS marks (
+    participant TEXT NOT NULL REFERENCES participants(id),
+    mark        TEXT NOT NULL,
+    at          REAL NOT NULL,
+    PRIMARY KEY (participant, mark)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    participant TEXT,
+    kind        TEXT NOT NULL,
+    detail      TEXT
+);

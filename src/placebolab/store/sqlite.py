@@ -1,0 +1,229 @@
+"""The study store on SQLite (WAL): one file per study, every write one short transaction.
+
+Durability: ``synchronous=FULL`` — a response acknowledged to the participant survives a power cut.
+Concurrency: writes take the lock up front (``BEGIN IMMEDIATE``) so two stations allocating at once
+serialise instead of failing half-way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+from placebolab.errors import AllocationError, StoreError
+from placebolab.store.records import Participant, Slot, StepRecord
+
+DB_NAME = "study.db"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class SQLiteStore:
+    def __init__(self, connection: sqlite3.Connection, path: Path):
+        self._db = connection
+        self.path = path
+
+    # --- opening -----------------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: Path, meta: dict[str, str], files: dict[str, bytes], slots: list[Slot]) -> SQLiteStore:
+        """Write a new store. It is built beside ``path`` and renamed into place, so a crash during
+        init leaves either no study or a whole one."""
+        path = Path(path)
+        if path.exists():
+            raise StoreError(f"{path} already exists: this study is already initialised; choose a new folder")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.unlink(missing_ok=True)
+        db = _connect(partial, journal="DELETE")
+        db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
+        store = cls(db, partial)
+        with store._write():
+            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            db.executemany(
+                "INSERT INTO files VALUES (?, ?, ?)",
+                [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
+            )
+            db.executemany(
+                "INSERT INTO allocation (stratum, position, block, block_size, cell) VALUES (?, ?, ?, ?, ?)",
+                [(s.stratum, s.position, s.block, s.block_size, s.cell) for s in slots],
+            )
+            store._log("initialised", None, {"slots": len(slots)})
+        db.close()
+        partial.replace(path)
+        return cls.open(path)
+
+    @classmethod
+    def open(cls, path: Path) -> SQLiteStore:
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"{path} not found; is this a study folder made by `placebolab init`?")
+        store = cls(_connect(path), path)
+        try:
+            store._db.execute("SELECT 1 FROM meta LIMIT 1")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{path} is not a placebolab study store ({exc})") from None
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+
+    # --- reading -----------------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def files(self) -> dict[str, bytes]:
+        return {name: bytes(content) for name, content in self._db.execute("SELECT path, content FROM files")}
+
+    def participant(self, participant_id: str) -> Participant | None:
+        row = self._db.execute("SELECT * FROM participants WHERE id = ?", (participant_id,)).fetchone()
+        return _participant(row) if row else None
+
+    def participants(self) -> list[Participant]:
+        return [_participant(r) for r in self._db.execute("SELECT * FROM participants ORDER BY enrolled_at, id")]
+
+    def completed_steps(self, participant_id: str) -> set[str]:
+        rows = self._db.execute("SELECT step_key FROM steps WHERE participant = ?", (participant_id,))
+        return {key for (key,) in rows}
+
+    def marks(self, participant_id: str) -> dict[str, float]:
+        return dict(self._db.execute("SELECT mark, at FROM marks WHERE participant = ?", (participant_id,)))
+
+    def rows(self, table: str) -> list[sqlite3.Row]:
+        """Every row of a table, for export and audit."""
+        if table not in {"participants", "steps", "responses", "marks", "events", "allocation"}:
+            raise StoreError(f"unknown table {table}")
+        return self._db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - name checked above
+
+    def allocation_summary(self) -> dict[str, int]:
+        """Slots used and left (counts only: the list itself stays concealed)."""
+        used, total = self._db.execute("SELECT COUNT(participant), COUNT(*) FROM allocation").fetchone()
+        return {"allocated": used, "slots": total}
+
+    # --- writing -----------------------------------------------------------------------------------
+
+    def enrol(self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False) -> str:
+        """Hand the next free slot of ``stratum`` to the participant, atomically; return the cell."""
+        with self._write():
+            if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
+                raise AllocationError(f"participant {participant_id} already has an allocation; use another ID")
+            slot = self._db.execute(
+                "SELECT position, cell FROM allocation WHERE stratum = ? AND participant IS NULL "
+                "ORDER BY position LIMIT 1",
+                (stratum,),
+            ).fetchone()
+            if slot is None:
+                where = f" for stratum {stratum}" if stratum else ""
+                raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
+            at = now_iso()
+            self._db.execute(
+                "UPDATE allocation SET participant = ?, allocated_at = ? WHERE stratum = ? AND position = ?",
+                (participant_id, at, stratum, slot["position"]),
+            )
+            self._db.execute(
+                "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (participant_id, slot["cell"], stratum, json.dumps(intake), int(simulated), int(pilot), at),
+            )
+            self._log("allocated", participant_id, {"stratum": stratum, "position": slot["position"]})
+        return slot["cell"]
+
+    def start_session(self, participant_id: str, at: float, frontend: str) -> float:
+        """Mark the session as running; the first start is the participant's 'start' mark. Returns it."""
+        with self._write():
+            row = self._db.execute(
+                "SELECT started_at FROM participants WHERE id = ?", (participant_id,)
+            ).fetchone()
+            resumed = row["started_at"] is not None
+            started = row["started_at"] if resumed else at
+            self._db.execute(
+                "UPDATE participants SET started_at = ?, status = 'running' WHERE id = ?", (started, participant_id)
+            )
+            self._log("session_resumed" if resumed else "session_started", participant_id, {"frontend": frontend})
+        return started
+
+    def record_step(self, participant_id: str, record: StepRecord) -> None:
+        """Commit one completed step and its answers together: all of it is stored, or none."""
+        with self._write():
+            try:
+                self._db.execute(
+                    "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        participant_id, record.step_key, record.step, record.occasion, record.shown_at,
+                        record.completed_at, record.frontend, json.dumps(record.detail) if record.detail else None,
+                    ),
+                )
+            except sqlite3.IntegrityError:
+                raise StoreError(
+                    f"step {record.step_key} of {participant_id} is already recorded; nothing was changed"
+                ) from None
+            self._db.executemany(
+                "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?)",
+                [(participant_id, record.step_key, a.item, a.value, a.rt, a.responded_at) for a in record.answers],
+            )
+            if record.mark:
+                self._db.execute(
+                    "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
+                )
+
+    def complete(self, participant_id: str) -> None:
+        with self._write():
+            self._db.execute(
+                "UPDATE participants SET status = 'completed', completed_at = ? WHERE id = ?",
+                (now_iso(), participant_id),
+            )
+            self._log("session_completed", participant_id, None)
+
+    def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
+        with self._write():
+            self._log(kind, participant_id, detail)
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _log(self, kind, participant_id, detail) -> None:
+        self._db.execute(
+            "INSERT INTO events (at, participant, kind, detail) VALUES (?, ?, ?, ?)",
+            (now_iso(), participant_id, kind, json.dumps(detail) if detail is not None else None),
+        )
+
+    @contextmanager
+    def _write(self):
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"the study store {self.path} is busy or unwritable ({exc}); try again") from None
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        else:
+            self._db.execute("COMMIT")
+
+
+def _connect(path: Path, journal: str = "WAL") -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA journal_mode = {journal}")
+        db.execute("PRAGMA synchronous = FULL")
+        db.execute("PRAGMA foreign_keys = ON")
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open the study store {path}: {exc}") from None
+    return db
+
+
+def _participant(row: sqlite3.Row) -> Participant:
+    return Participant(
+        id=row["id"], cell=row["cell"], stratum=row["stratum"], intake=json.loads(row["intake"]),
+        simulated=bool(row["simulated"]), pilot=bool(row["pilot"]), enrolled_at=row["enrolled_at"],
+        started_at=row["started_at"], status=row["status"], completed_at=row["completed_at"],
+    )
