@@ -30,9 +30,7 @@ class ProtocolError(PlaceboLabError):
     exit_code = 3
 
     def __init__(self, problems):
-        if isinstance(problems, str):
-            problems = [problems]
-        self.problems = list(problems)
+        self.problems = list(problems) if isinstance(problems, list | tuple) else [problems]
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

@@ -56,7 +56,8 @@ class Study:
             raise ProtocolError(f"{protocol_path}: no such file; give the path of a protocol .yaml file")
         text = protocol_path.read_bytes()
         protocol = parse_protocol(text, str(protocol_path), read_file)
-        seed = protocol.allocation.seed if protocol.allocation.seed is not None else secrets.randbits(63)
+        if seed is None:
+            seed = protocol.allocation.seed if protocol.allocation.seed is not None else secrets.randbits(63)
         meta = {
             "protocol_text": text.decode("utf-8"),
             "protocol_sha256": hashlib.sha256(text).hexdigest(),
