@@ -101,7 +101,7 @@ def init(protocol, study, seed):
 @click.option("--pilot", is_flag=True, help="Flag this participant's data as pilot data.")
 def run(study, participant, frontend, resume, intake, pilot):
     """Run PARTICIPANT through the protocol of STUDY."""
-    from placebolab.errors import SessionInterrupted, SessionError
+    from placebolab.errors import SessionError, SessionInterrupted
     from placebolab.frontends.base import drive
     from placebolab.frontends.console import ConsoleFrontend
     from placebolab.session import RealClock, Session
@@ -112,13 +112,27 @@ def run(study, participant, frontend, resume, intake, pilot):
     ui = ConsoleFrontend(clock)
     given = _parse_intake(intake)
     if resume:
+        if given or pilot:
+            raise click.UsageError("--intake and --pilot are for a new participant; --resume keeps what was given at enrolment")
         session = Session.resume(opened, participant, ui.name, clock)
     else:
         Session.ensure_new(opened, participant)  # refuse before asking any intake question
         unknown = set(given) - {f.id for f in opened.protocol.intake}
         if unknown:
             raise SessionError(f"--intake names unknown fields: {', '.join(sorted(unknown))}")
-        values = ui.ask_intake(opened.protocol.intake, given)
+        for field in opened.protocol.intake:  # a wrong value given up front is refused before any question
+            if field.id in given:
+                try:
+                    field.check(given[field.id])
+                except ValueError as exc:
+                    raise SessionError(f"--intake {field.id}={given[field.id]}: {exc}") from None
+        try:
+            values = ui.ask_intake(opened.protocol.intake, given)
+        except SessionInterrupted:
+            raise SessionInterrupted(
+                f"the session was stopped during the intake, before {participant} was enrolled: nothing is stored; "
+                f"start again with `placebolab run {study} --participant {participant}` (without --resume)"
+            ) from None
         session = Session.start(opened, participant, values, ui.name, clock, pilot=pilot)
     try:
         drive(session, ui)
@@ -180,16 +194,17 @@ def export(study, out):
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--ss-type", type=click.Choice(["1", "2", "3"]), help="Sums of squares (default: the protocol's plan).")
-def analyze(study, ss_type):
+@click.option("--include-pilot", is_flag=True, help="Analyse pilot sessions too (default: leave them out, counted).")
+def analyze(study, ss_type, include_pilot):
     """Export STUDY, run the planned analyses and write STUDY/report.html."""
-    from placebolab.analysis.report import build_report, run_analyses
+    from placebolab.analysis.report import run_analyses, write_report
     from placebolab.export import export_study
     from placebolab.study import Study
 
-    folder = export_study(Study.open(study))
-    ss = int(ss_type) if ss_type else None
-    results = run_analyses(folder, ss_type=ss)
-    report = build_report(folder, ss_type=ss)
+    opened = Study.open(study)
+    folder = export_study(opened)
+    results = run_analyses(folder, ss_type=int(ss_type) if ss_type else None, include_pilot=include_pilot)
+    report = write_report(results, opened.folder / "report.html")
     _print_primary(results)
     click.echo(f"Report: {report}")
 

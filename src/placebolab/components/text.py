@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from placebolab.components.base import StepBase
+from placebolab.components.base import PlacedValueError, StepBase
 
 _PAGE_BREAK = re.compile(r"^\s*---\s*$", re.MULTILINE)
 
@@ -38,8 +38,10 @@ class TextStep(_Pages):
 
     @model_validator(mode="after")
     def _one_body(self):
-        if (self.text is None) == (self.source is None):
-            raise ValueError("a text step needs either `text` (inline markdown) or `source` (a file), not both")
+        if self.text is not None and self.source is not None:
+            raise PlacedValueError("give either `text` (inline markdown) or `source` (a file), not both", "text")
+        if self.text is None and self.source is None:
+            raise ValueError("a text step needs `text` (inline markdown) or `source` (a file), e.g. source: welcome.md")
         return self
 
     @property
@@ -59,8 +61,10 @@ class ScriptStep(_Pages):
 
     @model_validator(mode="after")
     def _one_body(self):
-        if (self.template is None) == (self.source is None):
-            raise ValueError("a script step needs either `template` (inline) or `source` (a .md.j2 file)")
+        if self.template is not None and self.source is not None:
+            raise PlacedValueError("give either `template` (inline) or `source` (a .md.j2 file), not both", "template")
+        if self.template is None and self.source is None:
+            raise ValueError("a script step needs `template` (inline) or `source` (a .md.j2 file), e.g. source: clinician.md.j2")
         return self
 
     @property
@@ -76,7 +80,8 @@ def _compile(template: str):
     import jinja2
 
     # StrictUndefined: a misspelt variable fails at validation instead of showing an empty gap.
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False, keep_trailing_newline=True)
+    # No autoescape: this renders markdown, not HTML; whatever turns it into HTML escapes it there.
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
     return env.from_string(template)
 
 

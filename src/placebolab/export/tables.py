@@ -11,9 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from placebolab import __version__
-from placebolab.components import QuestionnaireStep
 from placebolab.protocol.measures import measures
-from placebolab.session.engine import plan
 
 
 def _iso(epoch: float | None) -> str | None:

@@ -1,0 +1,294 @@
+"""Run the prepared analyses on an export folder and write one self-contained HTML report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from placebolab.analysis.anova import anova
+from placebolab.analysis.descriptives import cell_descriptives
+from placebolab.analysis.exported import ExportedStudy, load_export
+from placebolab.analysis.manipulation import manipulation_checks
+from placebolab.errors import AnalysisError
+
+DEFAULT_SS_TYPE = 3
+
+
+@dataclass
+class OutcomeResult:
+    """The analysis of one outcome: its descriptives and ANOVA, or why it could not be run."""
+
+    name: str
+    label: str
+    role: str  # "primary", "change from baseline" or "secondary"
+    between: list[str]
+    descriptives: pd.DataFrame | None = None
+    anova: pd.DataFrame | None = None
+    error: str | None = None
+    derived_from: tuple[str, str] | None = field(default=None)  # (outcome, baseline) of a change score
+
+
+def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = False) -> dict:
+    """Run every analysis of the codebook's analysis plan on the completed participants.
+
+    Parameters
+    ----------
+    export_dir : str or pathlib.Path
+        The export folder (``experiments/NAME/export``) holding ``wide.csv`` and ``codebook.json``.
+    ss_type : {1, 2, 3}, optional
+        Type of sums of squares; default the plan's ``analysis.ss_type``, else 3.
+    include_pilot : bool
+        Analyse sessions flagged ``pilot`` too. By default they are left out and counted, as the
+        codebook says pilot sessions are not for the main analysis.
+
+    Returns
+    -------
+    dict
+        ``"header"`` (dict: study, protocol, protocol_title, protocol_version, protocol_sha256,
+        package_version, exported_at, n_rows, n_completed, n_incomplete, n_pilot, pilot_included,
+        n_in_arms, n_analysed, n_simulated, all_simulated); ``"cell_counts"`` (DataFrame: ``cell``,
+        one column per factor, ``arm, n, n_incomplete, n_pilot``; ``n`` counts the analysed
+        participants); ``"outcomes"`` (list of :class:`OutcomeResult`: the primary outcome, its
+        change from baseline ``<outcome>_change`` = outcome − baseline when the plan names a
+        baseline, then each secondary outcome); ``"primary"`` (the first of them) and its
+        shortcuts ``"primary_outcome"`` (name), ``"primary_descriptives"`` and ``"primary_anova"``
+        (DataFrames, None when it could not be analysed); ``"manipulation_checks"`` (DataFrame of
+        :func:`manipulation_checks`, or None) and ``"manipulation_checks_error"`` (str or None);
+        ``"ss_type"``; ``"data"`` (the analysed rows) and ``"study"`` (the
+        :class:`~placebolab.analysis.exported.ExportedStudy`).
+
+        An outcome that cannot be analysed (say a cell without data) does not stop the others: its
+        ``error`` holds the reason and its tables are None.
+
+    Raises
+    ------
+    placebolab.errors.StoreError
+        If the export folder or one of its files is missing.
+    placebolab.errors.AnalysisError
+        If the codebook has no analysis plan or ``wide.csv`` has no ``status`` column.
+    """
+    study = load_export(export_dir)
+    plan = analysis_plan(study)
+    ss_type = ss_type if ss_type is not None else plan.get("ss_type", DEFAULT_SS_TYPE)
+    data, header = analysed_sample(study, include_pilot)
+    outcomes = [_analyse(data, spec, ss_type) for spec in outcome_specs(study, plan, data)]
+    checks, checks_error = _manipulation(data, plan, study)
+    primary = outcomes[0]
+    return {
+        "study": study,
+        "header": header,
+        "cell_counts": cell_counts(study, include_pilot),
+        "outcomes": outcomes,
+        "primary": primary,
+        "primary_outcome": primary.name,
+        "primary_descriptives": primary.descriptives,
+        "primary_anova": primary.anova,
+        "manipulation_checks": checks,
+        "manipulation_checks_error": checks_error,
+        "ss_type": ss_type,
+        "data": data,
+    }
+
+
+def primary_analysis(export_dir, ss_type: int | None = None, include_pilot: bool = False) -> OutcomeResult:
+    """Descriptives and ANOVA of the primary outcome only; raises if they cannot be computed.
+
+    Raises
+    ------
+    placebolab.errors.AnalysisError
+        If the primary outcome cannot be analysed (the message names the column and the problem).
+    """
+    study = load_export(export_dir)
+    plan = analysis_plan(study)
+    ss_type = ss_type if ss_type is not None else plan.get("ss_type", DEFAULT_SS_TYPE)
+    data, _ = analysed_sample(study, include_pilot)
+    spec = outcome_specs(study, plan, data)[0]
+    return _analyse(data, spec, ss_type, strict=True)
+
+
+def manipulation_check_table(export_dir, include_pilot: bool = False) -> pd.DataFrame:
+    """The manipulation checks of the analysis plan on the completed participants; raises on bad data."""
+    study = load_export(export_dir)
+    plan = analysis_plan(study)
+    data, _ = analysed_sample(study, include_pilot)
+    return manipulation_checks(data, plan.get("manipulation_checks") or [], study.factors)
+
+
+def build_report(export_dir, out_path=None, ss_type: int | None = None, include_pilot: bool = False) -> Path:
+    """Analyse an export folder and write the HTML report.
+
+    Parameters
+    ----------
+    export_dir : str or pathlib.Path
+        The export folder (``experiments/NAME/export``).
+    out_path : str or pathlib.Path, optional
+        Where to write; default ``report.html`` beside the export folder (``experiments/NAME/``).
+    ss_type : {1, 2, 3}, optional
+        Type of sums of squares; default the plan's, else 3.
+    include_pilot : bool
+        Analyse pilot sessions too (default: leave them out, and say so in the report).
+
+    Returns
+    -------
+    pathlib.Path
+        The written report: one HTML file with inline CSS and figures.
+    """
+    results = run_analyses(export_dir, ss_type=ss_type, include_pilot=include_pilot)
+    return write_report(results, out_path or Path(export_dir).resolve().parent / "report.html")
+
+
+def write_report(results: dict, out_path) -> Path:
+    """Render the results of :func:`run_analyses` into one self-contained HTML file at ``out_path``."""
+    from placebolab.analysis.render import render_report
+
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(results), encoding="utf-8")
+    return out
+
+
+def analysis_plan(study: ExportedStudy) -> dict:
+    """The codebook's ``analysis`` section, checked to name a primary outcome."""
+    plan = study.codebook.get("analysis")
+    primary = plan.get("primary") if isinstance(plan, dict) else None
+    if not isinstance(primary, dict) or not primary.get("outcome"):
+        raise AnalysisError(
+            "codebook.json names no primary outcome ('analysis.primary.outcome'); "
+            "add an analysis section to the protocol and export again."
+        )
+    return plan
+
+
+def analysed_sample(study: ExportedStudy, include_pilot: bool = False) -> tuple[pd.DataFrame, dict]:
+    """The rows to analyse, and the header counts of who was left out and why.
+
+    Analysed: ``status == "completed"``, in a cell of the factorial (not an arm outside it), and
+    not a pilot session unless ``include_pilot``.
+    """
+    wide = study.wide
+    if "status" not in wide.columns:
+        raise AnalysisError("Column 'status' is not in wide.csv; it is needed to keep completed participants only.")
+    completed, pilot, in_arm = _masks(study)
+    kept = completed if include_pilot else completed & ~pilot
+    data = wide.loc[kept & ~in_arm].copy()
+    n_simulated = int(data["simulated"].sum()) if "simulated" in data else 0
+    header = {
+        **{key: study.codebook.get(key) for key in _HEADER_KEYS},
+        "n_rows": len(wide),
+        "n_completed": int(completed.sum()),
+        "n_incomplete": int((~completed).sum()),
+        "n_pilot": int((completed & pilot).sum()),
+        "pilot_included": include_pilot,
+        "n_in_arms": int((kept & in_arm).sum()),
+        "n_analysed": len(data),
+        "n_simulated": n_simulated,
+        "all_simulated": len(data) > 0 and n_simulated == len(data),
+    }
+    return data, header
+
+
+_HEADER_KEYS = (
+    "study", "protocol", "protocol_title", "protocol_version",
+    "protocol_sha256", "package_version", "exported_at",
+)  # fmt: skip
+
+
+def _masks(study: ExportedStudy) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Completed, pilot and in-an-arm-outside-the-factorial, one boolean per row of ``wide``."""
+    wide = study.wide
+    completed = (wide["status"] == "completed").fillna(False).astype(bool)
+    pilot = wide["pilot"].astype(bool) if "pilot" in wide.columns else pd.Series(False, index=wide.index)
+    return completed, pilot, _in_arm(study)
+
+
+def _in_arm(study: ExportedStudy) -> pd.Series:
+    # Arms outside the factorial (e.g. a no-treatment control) are not part of the factorial ANOVA.
+    arms = {c.get("id") for c in study.codebook.get("cells") or [] if isinstance(c, dict) and c.get("arm")}
+    if not arms or "cell" not in study.wide.columns:
+        return pd.Series(False, index=study.wide.index)
+    return study.wide["cell"].isin(arms).fillna(False).astype(bool)
+
+
+def cell_counts(study: ExportedStudy, include_pilot: bool = False) -> pd.DataFrame:
+    """Analysed, incomplete and pilot participants per cell, in the codebook's cell order."""
+    wide, factors = study.wide, list(study.factors)
+    if "cell" not in wide.columns:
+        raise AnalysisError("Column 'cell' is not in wide.csv; it is needed to count participants per cell.")
+    completed, pilot, _ = _masks(study)
+    counted = completed if include_pilot else completed & ~pilot
+    cells = [c for c in study.codebook.get("cells") or [] if isinstance(c, dict)]
+    listed = [c.get("id") for c in cells]
+    unlisted = [{"id": cell} for cell in pd.unique(wide["cell"].dropna()) if cell not in listed]
+    rows = []
+    for cell in cells + unlisted:
+        in_cell = wide["cell"] == cell.get("id")
+        levels = cell.get("levels") or {}
+        rows.append({
+            "cell": cell.get("id"),
+            **{factor: levels.get(factor) for factor in factors},
+            "arm": bool(cell.get("arm")),
+            "n": int((in_cell & counted).sum()),
+            "n_incomplete": int((in_cell & ~completed).sum()),
+            "n_pilot": int((in_cell & completed & pilot).sum()),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=["cell", *factors, "arm", "n", "n_incomplete", "n_pilot"])
+
+
+def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[OutcomeResult]:
+    """The outcomes to analyse: primary, its change from baseline (added to ``data``), secondaries."""
+    primary = plan["primary"]
+    default_between = list(primary.get("between") or study.factors)
+    outcome, baseline = primary["outcome"], primary.get("baseline")
+    specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between)]
+    if baseline:
+        change = f"{outcome}_change"
+        label = f"Change from baseline: {outcome} − {baseline} (negative: lower than at baseline)"
+        specs.append(
+            OutcomeResult(change, label, "change from baseline", default_between, derived_from=(outcome, baseline))
+        )
+        _add_change(data, change, outcome, baseline)
+    for secondary in plan.get("secondary") or []:
+        name = secondary.get("outcome") if isinstance(secondary, dict) else secondary
+        between = list(secondary.get("between") or default_between) if isinstance(secondary, dict) else default_between
+        specs.append(OutcomeResult(name, study.label(name), "secondary", between))
+    return specs
+
+
+def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) -> None:
+    # Left out when either part is unusable; _analyse then says which part.
+    numeric = [c in data.columns and pd.api.types.is_numeric_dtype(data[c]) for c in (outcome, baseline)]
+    if all(numeric):
+        data[change] = data[outcome] - data[baseline]
+
+
+def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool = False) -> OutcomeResult:
+    try:
+        if spec.derived_from and spec.name not in data.columns:
+            missing = next(
+                c for c in spec.derived_from if c not in data.columns or not pd.api.types.is_numeric_dtype(data[c])
+            )
+            raise AnalysisError(f"Column '{missing}' is missing or not numeric, so '{spec.name}' cannot be computed.")
+        spec.anova = anova(data, spec.name, spec.between, ss_type=ss_type)
+        spec.descriptives = cell_descriptives(data, spec.name, spec.between)
+    except AnalysisError as err:
+        if strict:
+            raise
+        spec.error, spec.anova, spec.descriptives = str(err), None, None
+    return spec
+
+
+def _manipulation(data: pd.DataFrame, plan: dict, study: ExportedStudy):
+    checks = plan.get("manipulation_checks") or []
+    if not checks:
+        return None, None
+    # One check at a time, so that a bad measure does not hide the checks that can be run.
+    tables, errors = [], []
+    for check in checks:
+        try:
+            tables.append(manipulation_checks(data, [check], study.factors))
+        except AnalysisError as err:
+            errors.append(str(err))
+    table = pd.concat(tables, ignore_index=True) if tables else None
+    return table, " ".join(errors) or None

@@ -1,0 +1,79 @@
+"""The prepared scripts in analysis/ run as `python analysis/<script>.py experiments/NAME`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.analysis.synthetic import write_export
+
+REPO = Path(__file__).resolve().parents[2]
+SCRIPTS = ["primary_anova.py", "manipulation_checks.py", "report.py"]
+
+
+def run(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, str(REPO / "analysis" / script), *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def project(tmp_path) -> Path:
+    write_export(tmp_path / "experiments" / "demo")
+    return tmp_path
+
+
+def test_primary_anova(project):
+    done = run("primary_anova.py", "experiments/demo", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "Primary outcome: itch_post" in done.stdout
+    assert "warmth * competence" in done.stdout and "Residual" in done.stdout
+    assert "ci_high" in done.stdout
+    assert "competence: F(1, 76) = " in done.stdout
+
+
+def test_manipulation_checks(project):
+    done = run("manipulation_checks.py", "experiments/demo", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "check.warmth by warmth: t(" in done.stdout
+
+
+def test_report_prints_its_path(project):
+    done = run("report.py", "experiments/demo", cwd=project)
+    assert done.returncode == 0, done.stderr
+    path = Path(done.stdout.strip())
+    assert path.resolve() == (project / "experiments" / "demo" / "report.html").resolve()
+    assert path.is_file()
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_missing_export_is_one_line_and_exit_4(tmp_path, script):
+    (tmp_path / "experiments" / "new").mkdir(parents=True)
+    done = run(script, "experiments/new", cwd=tmp_path)
+    assert done.returncode == 4
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1
+    assert "run `placebolab export experiments/new` first" in lines[0]
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_data_is_one_line_and_exit_7(tmp_path):
+    from tests.analysis.synthetic import wide_table
+
+    wide = wide_table()
+    write_export(tmp_path / "experiments" / "demo", wide[wide["cell"] != "warm/high"])
+    done = run("primary_anova.py", "experiments/demo", cwd=tmp_path)
+    assert done.returncode == 7
+    assert done.stderr.count("\n") == 1 and "warmth=warm, competence=high" in done.stderr
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help(script, tmp_path):
+    done = run(script, "--help", cwd=tmp_path)
+    assert done.returncode == 0 and "study folder" in done.stdout
