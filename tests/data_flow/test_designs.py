@@ -6,6 +6,7 @@ import textwrap
 
 import pandas as pd
 
+from placebolab.analysis.report import run_analyses
 from placebolab.export import export_study
 from placebolab.protocol import load_protocol
 from placebolab.session import plan
@@ -73,4 +74,9 @@ def test_a_three_by_two_design_with_an_arm_runs_end_to_end(tmp_path):
     long = pd.read_csv(out / "long.csv")
     late = long[long.occasion == "start+20min"]
     assert (late.t_session >= 1200).all()
+
+    results = run_analyses(out)  # the factorial ANOVA leaves the arm out, and says how many were in it
+    assert results["header"]["n_in_arms"] == len(control)
+    assert list(results["primary_anova"].Source) == ["warmth", "framing", "warmth * framing", "Residual"]
+    assert results["primary_anova"].DF.iloc[-1] == 70 - len(control) - 6
     study.close()
