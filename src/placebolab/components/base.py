@@ -21,6 +21,16 @@ _DURATION = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>s|sec|min|h)\s*$")
 _SECONDS = {"s": 1, "sec": 1, "min": 60, "h": 3600}
 
 
+class PlacedValueError(ValueError):
+    """A validator's ValueError that also says where, beneath the model, the mistake is: ``where`` is a
+    path relative to the model (``("items", 1, "id")``), which the protocol loader appends to the model's
+    own path so the message points at ``timeline[4].items[1].id`` rather than at the whole step."""
+
+    def __init__(self, message: str, *where: str | int):
+        super().__init__(message)
+        self.where = where
+
+
 class Model(BaseModel):
     """Base of every protocol model: unknown keys are errors (a misspelt key silently ignored loses a study)."""
 
@@ -109,8 +119,11 @@ class StepBase(Model):
     @field_validator("at")
     @classmethod
     def _times_parse(cls, value):
-        for text in value or []:
-            ScheduledTime.parse(text)
+        for index, text in enumerate(value or []):
+            try:
+                ScheduledTime.parse(text)
+            except ValueError as exc:
+                raise PlacedValueError(str(exc), index) from None
         return value
 
     @property

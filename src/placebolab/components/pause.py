@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from placebolab.components.base import StepBase, parse_duration
+from placebolab.components.base import PlacedValueError, StepBase, parse_duration
 
 
 class PauseStep(StepBase):
@@ -35,9 +35,11 @@ class PauseStep(StepBase):
     @model_validator(mode="after")
     def _consistent(self):
         if self.until == "duration" and self.duration is None:
-            raise ValueError("a pause with until: duration needs `duration`, e.g. duration: 2min")
+            raise PlacedValueError("a pause with until: duration needs `duration`, e.g. duration: 2min", "until")
         if self.until == "experimenter" and self.duration is not None:
-            raise ValueError("`duration` goes with until: duration; an experimenter pause waits for a key")
+            raise PlacedValueError(
+                "`duration` goes with until: duration; an experimenter pause waits for a key", "duration"
+            )
         return self
 
     @property

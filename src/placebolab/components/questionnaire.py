@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from placebolab.components.base import ID_PATTERN, Item, Model, StepBase, measure_name
+from placebolab.components.base import ID_PATTERN, Item, Model, PlacedValueError, StepBase, measure_name
 from placebolab.components.scales import Scale, resolve_scale
 
 
@@ -43,18 +43,29 @@ class QuestionnaireStep(StepBase):
     @model_validator(mode="after")
     def _consistent(self):
         ids = [item.id for item in self.items]
-        if len(set(ids)) != len(ids):
-            dupes = sorted({i for i in ids if ids.count(i) > 1})
-            raise ValueError(f"item ids must be unique within the questionnaire; repeated: {', '.join(dupes)}")
-        for item in self.items:
+        for index, item_id in enumerate(ids):
+            if item_id in ids[:index]:
+                raise PlacedValueError(
+                    f"item id '{item_id}' is already used by items[{ids.index(item_id)}]; item ids must be unique "
+                    "within the questionnaire",
+                    "items", index, "id",
+                )
+        for index, item in enumerate(self.items):
             if item.scale is None and self.scale is None:
-                raise ValueError(f"item '{item.id}' has no scale; give the questionnaire a `scale` or the item one")
+                raise PlacedValueError(
+                    f"item '{item.id}' has no scale; give the questionnaire a `scale` or the item one",
+                    "items", index,
+                )
         for name, score in self.scores.items():
-            missing = [i for i in score.items if i not in ids]
-            if missing:
-                raise ValueError(f"score '{name}' names items that do not exist: {', '.join(missing)}")
+            for index, item_id in enumerate(score.items):
+                if item_id not in ids:
+                    raise PlacedValueError(
+                        f"score '{name}' names item '{item_id}', which this questionnaire does not have; "
+                        f"its items: {', '.join(ids)}",
+                        "scores", name, "items", index,
+                    )
             if name in ids:
-                raise ValueError(f"score '{name}' has the same name as an item; rename one of them")
+                raise PlacedValueError(f"score '{name}' has the same name as an item; rename one of them", "scores", name)
         return self
 
     def item_scale(self, item: QuestionItem) -> Scale:

@@ -21,6 +21,13 @@ class RatingStep(StepBase):
     def _preset(cls, value):
         return resolve_scale(value)
 
+    @field_validator("anchors")
+    @classmethod
+    def _two_ends(cls, anchors):
+        if anchors is not None and len(anchors) != 2:
+            raise ValueError("anchors label the two ends of the scale: give exactly two, e.g. [no itch, worst itch]")
+        return anchors
+
     @property
     def effective_scale(self) -> Scale:
         return self.scale.with_anchors(self.anchors)

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from placebolab.components.base import Model
+from placebolab.components.base import Model, PlacedValueError
 
 ScaleType = Literal["nrs", "vas", "likert"]
 
@@ -25,7 +25,10 @@ class Scale(Model):
     def _complete(self):
         if self.type == "likert":
             if not self.labels or len(self.labels) < 2:
-                raise ValueError("a likert scale needs labels, one per point, e.g. [disagree, neutral, agree]")
+                raise PlacedValueError(
+                    "a likert scale needs labels, one per point, e.g. labels: [disagree, neutral, agree]",
+                    *(("labels",) if self.labels is not None else ()),
+                )
             object.__setattr__(self, "min", 1.0)
             object.__setattr__(self, "max", float(len(self.labels)))
             object.__setattr__(self, "step", 1.0)
@@ -33,11 +36,13 @@ class Scale(Model):
         if self.min is None or self.max is None:
             raise ValueError(f"a {self.type} scale needs min and max, e.g. {{type: {self.type}, min: 0, max: 100}}")
         if self.min >= self.max:
-            raise ValueError(f"min ({self.min:g}) must be below max ({self.max:g})")
+            raise PlacedValueError(f"min ({self.min:g}) must be below max ({self.max:g})", "min")
         if self.type == "nrs" and self.step is None:
             object.__setattr__(self, "step", 1.0)
         if self.anchors is not None and len(self.anchors) != 2:
-            raise ValueError("anchors label the two ends of the scale: give exactly two, e.g. [none, worst]")
+            raise PlacedValueError(
+                "anchors label the two ends of the scale: give exactly two, e.g. [none, worst]", "anchors"
+            )
         return self
 
     def with_anchors(self, anchors: list[str] | None) -> Scale:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 
 from placebolab.components import ScriptStep
@@ -21,9 +22,14 @@ def check_protocol(protocol: Protocol, read_file, locate: Locate) -> list[Proble
     for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan):
         check(protocol, report)
     _load_sources(protocol, read_file, report)
-    if not problems:  # templates need every file and reference in place
-        _templates_render(protocol, report)
+    _templates_render(protocol, report)  # each script whose file was read, so its mistakes show up with the rest
     return problems
+
+
+def _suggest(value, options) -> str:
+    """``"did you mean 'itch_post'? "`` when ``value`` looks like a misspelling of one of ``options``."""
+    guess = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+    return f"did you mean '{guess[0]}'? " if guess else ""
 
 
 def _unique_ids(protocol, report):
@@ -92,21 +98,28 @@ def _allocation(protocol, report):
     fields = {f.id: f for f in protocol.intake}
     for index, stratum in enumerate(allocation.strata):
         if stratum not in fields:
-            report((*path, "strata", index), f"'{stratum}' is not an intake field; intake fields: {', '.join(fields) or 'none'}")
+            report((*path, "strata", index), f"'{stratum}' is not an intake field; {_suggest(stratum, fields)}intake fields: {', '.join(fields) or 'none'}")
         elif fields[stratum].type != "choice":
-            report((*path, "strata", index), f"'{stratum}' is a {fields[stratum].type} field; strata must be choice fields")
+            kind = fields[stratum].type
+            report((*path, "strata", index), f"'{stratum}' is {'an' if kind == 'integer' else 'a'} {kind} field; strata must be choice fields (type: choice, with choices)")
 
 
 def _timeline_references(protocol, report):
     cell_ids = [cell.id for cell in protocol.cells]
     marks_so_far = {"start"}
+    set_by = {step.mark: i for i, step in reversed(list(enumerate(protocol.timeline))) if step.mark}
     for index, step in enumerate(protocol.timeline):
         for at_index, when in enumerate(step.occasions):
             if when is not None and when.mark not in marks_so_far:
-                report(("timeline", index, "at", at_index), f"mark '{when.mark}' is not set by an earlier step; set it with `mark: {when.mark}` on a step before this one (or use start+…)")
+                path = ("timeline", index, "at", at_index)
+                if when.mark in set_by:
+                    report(path, f"mark '{when.mark}' is not set by an earlier step: timeline[{set_by[when.mark]}] sets it, later; a step can only be timed from a mark set before it (or from start+…)")
+                else:
+                    marks = ", ".join(["start", *set_by])
+                    report(path, f"mark '{when.mark}' is not set by an earlier step; {_suggest(when.mark, ['start', *set_by])}marks: {marks}; set it with `mark: {when.mark}` on a step before this one")
         for cell_index, cell in enumerate(step.cells or []):
             if cell not in cell_ids:
-                report(("timeline", index, "cells", cell_index), f"'{cell}' is not a cell; cells: {', '.join(cell_ids)}")
+                report(("timeline", index, "cells", cell_index), f"'{cell}' is not a cell; {_suggest(cell, cell_ids)}cells: {', '.join(cell_ids)}")
         if step.mark:
             marks_so_far.add(step.mark)
 
@@ -115,58 +128,109 @@ def _analysis_plan(protocol, report):
     plan = protocol.analysis
     if plan is None:
         return
-    known = ", ".join(measures(protocol)) or "none (add rating or questionnaire steps)"
+    names = list(measures(protocol))
+    known = ", ".join(names) or "none (add rating or questionnaire steps)"
 
     def measure(path, reference):
         if reference is not None and resolve(protocol, reference) is None:
-            report(path, f"'{reference}' is not a measure of this protocol; measures: {known}")
+            name, _, occasion = reference.partition("@")
+            if occasion and name in names:
+                labels = ", ".join(measures(protocol)[name].occasion_labels) or "none (the step has no `at`)"
+                report(path, f"'{reference}': {name} has no occasion '{occasion}'; its occasions: {labels}")
+                return
+            report(path, f"'{reference}' is not a measure of this protocol; {_suggest(reference, names)}measures: {known}")
+
+    def factor(path, name):
+        if name not in protocol.factors:
+            report(path, f"'{name}' is not a factor; {_suggest(name, protocol.factors)}factors: {', '.join(protocol.factors)}")
 
     outcomes = [("primary",), *[("secondary", i) for i in range(len(plan.secondary))]]
     for path, outcome in zip(outcomes, [plan.primary, *plan.secondary], strict=True):
         measure(("analysis", *path, "outcome"), outcome.outcome)
         measure(("analysis", *path, "baseline"), outcome.baseline)
-        for index, factor in enumerate(outcome.between or []):
-            if factor not in protocol.factors:
-                report(("analysis", *path, "between", index), f"'{factor}' is not a factor; factors: {', '.join(protocol.factors)}")
+        for index, name in enumerate(outcome.between or []):
+            factor(("analysis", *path, "between", index), name)
     for index, check in enumerate(plan.manipulation_checks):
         measure(("analysis", "manipulation_checks", index, "measure"), check.measure)
-        if check.factor not in protocol.factors:
-            report(("analysis", "manipulation_checks", index, "factor"), f"'{check.factor}' is not a factor; factors: {', '.join(protocol.factors)}")
+        factor(("analysis", "manipulation_checks", index, "factor"), check.factor)
 
 
 def _load_sources(protocol, read_file, report):
     where = f" in the stimuli folder '{protocol.stimuli}'" if protocol.stimuli else " next to the protocol"
+    not_found = []
     for index, step in enumerate(protocol.timeline):
         for source in step.sources():
             relative = f"{protocol.stimuli}/{source}" if protocol.stimuli else source
             try:
                 protocol._files[source] = read_file(relative).decode("utf-8")
             except FileNotFoundError:
-                report(("timeline", index, "source"), f"stimulus file '{source}' not found{where}; check the name or create it")
+                not_found.append((index, source))
             except IsADirectoryError:
                 report(("timeline", index, "source"), f"'{source}' is a folder; give a file")
             except UnicodeDecodeError:
                 report(("timeline", index, "source"), f"stimulus file '{source}' is not UTF-8 text; save it as UTF-8")
+    if not_found and len(not_found) == sum(len(step.sources()) for step in protocol.timeline) and protocol.stimuli:
+        if _missing_folder(read_file, protocol.stimuli):  # one mistake, not one "not found" per stimulus file
+            report(("stimuli",), f"the stimuli folder '{protocol.stimuli}' does not exist; the path is relative to the protocol file")
+            return
+    for index, source in not_found:
+        report(("timeline", index, "source"), f"stimulus file '{source}' not found{where}; check the name or create it")
+
+
+def _missing_folder(read_file, folder: str) -> bool:
+    try:
+        read_file(folder)
+    except FileNotFoundError:
+        return True
+    except OSError:  # a folder cannot be read as a file: it is there
+        return False
+    return False
 
 
 def _templates_render(protocol, report):
+    """Render every script (and its speaker) in every cell it is shown to, with the example intake."""
     import jinja2
 
     from placebolab.components.text import render_template
 
-    intake = protocol.example_intake()
+    try:
+        intake = protocol.example_intake()
+    except (ValueError, TypeError, IndexError):
+        return  # an intake example (or a choice field's choices) is wrong; _intake reported it, and templates cannot be tried without one
     for index, step in enumerate(protocol.timeline):
         if not isinstance(step, ScriptStep):
             continue
+        if step.source and step.source not in protocol.files:
+            continue  # not read; _load_sources reported why
         body = protocol.files[step.source] if step.source else step.template
-        for cell in protocol.cells:
-            if step.cells and cell.id not in step.cells:
-                continue
-            try:
-                render_template(body, protocol.template_context(cell, intake))
-            except jinja2.UndefinedError as exc:
-                report(("timeline", index, "source" if step.source else "template"), f"the template does not render for cell {cell.id}: {exc.message}; available variables: {', '.join(protocol.template_context(cell, intake))}")
+        what = f"'{step.source}'" if step.source else "the template"
+        parts = [(("source" if step.source else "template"), what, body)]
+        if step.speaker:
+            parts.append(("speaker", "the speaker", step.speaker))
+        for key, what, text in parts:
+            for cell in protocol.cells:
+                if step.cells and cell.id not in step.cells:
+                    continue
+                context = protocol.template_context(cell, intake)
+                try:
+                    render_template(text, context)
+                except jinja2.TemplateSyntaxError as exc:
+                    report(("timeline", index, key), f"template syntax error in {what}, line {exc.lineno}: {exc.message}")
+                except jinja2.UndefinedError as exc:
+                    name = exc.message.split("'")[1] if exc.message and exc.message.count("'") >= 2 else ""
+                    report(("timeline", index, key), f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {exc.message}; {_suggest(name, context)}available variables: {', '.join(context)}")
+                except Exception as exc:  # noqa: BLE001 - any failure of a researcher's template is a problem to report
+                    report(("timeline", index, key), f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {type(exc).__name__}: {exc}")
+                else:
+                    continue
                 break
-            except jinja2.TemplateSyntaxError as exc:
-                report(("timeline", index, "source" if step.source else "template"), f"template syntax error at its line {exc.lineno}: {exc.message}")
-                break
+
+
+def _template_line(exc: BaseException, text: str) -> str:
+    """``", line 45"``: where in the template jinja2 was when it failed (its traceback names ``<template>``)."""
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == "<template>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    return f", line {line}" if line and "\n" in text.strip() else ""

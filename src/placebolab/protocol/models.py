@@ -9,23 +9,29 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, field_validator
 
 from placebolab.components import Step
-from placebolab.components.base import ID_PATTERN, Model
+from placebolab.components.base import ID_PATTERN, Model, PlacedValueError
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 
 
 class Factor(Model):
-    levels: list[str] = Field(min_length=2, description="The factor's levels, e.g. [warm, neutral].")
+    levels: list[str] = Field(description="The factor's levels, e.g. [warm, neutral].")
     description: str | None = None
 
     @field_validator("levels")
     @classmethod
     def _distinct(cls, levels):
-        if len(set(levels)) != len(levels):
-            raise ValueError("levels must be distinct")
-        for level in levels:
+        if len(levels) < 2:
+            given = f"only '{levels[0]}'" if levels else "none"
+            raise ValueError(
+                f"a factor needs at least two levels (given: {given}), e.g. levels: [warm, neutral]; "
+                "a condition outside the factorial is an arm (see `arms`)"
+            )
+        for index, level in enumerate(levels):
+            if level in levels[:index]:
+                raise PlacedValueError(f"level '{level}' appears twice; levels must be distinct", index)
             if "/" in level:
-                raise ValueError(f"level '{level}' contains '/', which separates levels in cell names")
+                raise PlacedValueError(f"level '{level}' contains '/', which separates levels in cell names", index)
         return levels
 
 

@@ -33,9 +33,18 @@ class Positions:
 
     def __init__(self):
         self._at: dict[Path, tuple[int, int]] = {}
+        self._keys: dict[Path, tuple[int, int]] = {}
 
     def add(self, path: Path, line: int, column: int) -> None:
         self._at[path] = (line + 1, column + 1)
+
+    def add_key(self, path: Path, line: int, column: int) -> None:
+        """Where the key of a mapping entry stands (its value may start further right or on a later line)."""
+        self._keys[path] = (line + 1, column + 1)
+
+    def key_of(self, path: Path) -> tuple[int | None, int | None]:
+        """Line and column of the key at ``path`` (``promt:``), else of its value, else of its parent."""
+        return self._keys.get(tuple(path)) or self.of(path)
 
     def of(self, path: Path) -> tuple[int | None, int | None]:
         path = tuple(path)

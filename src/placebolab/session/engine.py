@@ -120,21 +120,21 @@ class Session:
         return self.current() is None
 
     def current(self) -> Current | None:
-        occurrence = next((o for o in self.plan if o.key not in self._done), None)
+        occurrence = self._next_occurrence()
         if occurrence is None:
             return None
         return Current(occurrence, self._not_before(occurrence), *self._render(occurrence.step))
 
     def submit(self, key: str, values: dict, shown_at: float, answered_at: dict | None = None, detail=None) -> None:
         """Check and commit the answers to the current step; the session advances only once they are stored."""
-        current = self.current()
+        current = self._next_occurrence()
         if current is None:
             raise SessionError(f"the session of {self.participant.id} is complete; nothing more to submit")
         if key != current.key:
             raise SessionError(f"'{key}' is not the current step (that is '{current.key}')")
         completed_at = self.clock.now()
         answers = []
-        for item in current.occurrence.items:
+        for item in current.items:
             if item.kind == "ack":
                 continue
             if item.id not in values or values[item.id] is None:
@@ -145,19 +145,21 @@ class Session:
                 raise SessionError(f"step {key}: {exc}") from None
             at = (answered_at or {}).get(item.id, completed_at)
             answers.append(Answer(item.id, value, at - shown_at, at))
-        occasion = current.occurrence.occasion
+        occasion = current.occasion
         record = StepRecord(
             key, current.step.id, occasion.label if occasion else None, shown_at, completed_at,
             self.frontend, answers, current.step.mark, detail,
         )
-        self.study.store.record_step(self.participant.id, record)
+        last = all(o.key in self._done or o.key == key for o in self.plan)
+        self.study.store.record_step(self.participant.id, record, completes_session=last)
         self._done.add(key)
         if current.step.mark:
             self._marks[current.step.mark] = completed_at
-        if self.current() is None:
-            self.study.store.complete(self.participant.id)
 
     # --- internals ---------------------------------------------------------------------------------
+
+    def _next_occurrence(self) -> Occurrence | None:
+        return next((o for o in self.plan if o.key not in self._done), None)
 
     def _not_before(self, occurrence: Occurrence) -> float | None:
         occasion = occurrence.occasion

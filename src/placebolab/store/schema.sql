@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS allocation (
     allocated_at TEXT,
     PRIMARY KEY (stratum, position)
 );
+-- The next free slot of a stratum, found without scanning the slots already handed out.
+CREATE INDEX IF NOT EXISTS free_slots ON allocation (stratum, position) WHERE participant IS NULL;
 CREATE TABLE IF NOT EXISTS participants (
     id          TEXT PRIMARY KEY,
     cell        TEXT NOT NULL,

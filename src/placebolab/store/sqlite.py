@@ -150,8 +150,9 @@ class SQLiteStore:
             self._log("session_resumed" if resumed else "session_started", participant_id, {"frontend": frontend})
         return started
 
-    def record_step(self, participant_id: str, record: StepRecord) -> None:
-        """Commit one completed step and its answers together: all of it is stored, or none."""
+    def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
+        """Commit one completed step and its answers together: all of it is stored, or none.
+        The session's last step marks it completed in the same transaction."""
         with self._write():
             try:
                 self._db.execute(
@@ -173,20 +174,24 @@ class SQLiteStore:
                 self._db.execute(
                     "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
                 )
+            if completes_session:
+                self._complete(participant_id)
 
     def complete(self, participant_id: str) -> None:
         with self._write():
-            self._db.execute(
-                "UPDATE participants SET status = 'completed', completed_at = ? WHERE id = ?",
-                (now_iso(), participant_id),
-            )
-            self._log("session_completed", participant_id, None)
+            self._complete(participant_id)
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
         with self._write():
             self._log(kind, participant_id, detail)
 
     # --- internals ---------------------------------------------------------------------------------
+
+    def _complete(self, participant_id: str) -> None:
+        self._db.execute(
+            "UPDATE participants SET status = 'completed', completed_at = ? WHERE id = ?", (now_iso(), participant_id)
+        )
+        self._log("session_completed", participant_id, None)
 
     def _log(self, kind, participant_id, detail) -> None:
         self._db.execute(

@@ -1,0 +1,113 @@
+"""Making bad protocols: a copy of the flagship (``protocols/x.yaml`` + ``stimuli/warmth-competence-itch/``)
+in a temporary folder with one thing edited, and where in the bad file the edit landed."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from placebolab.errors import ProtocolError
+from placebolab.protocol import load_protocol
+from placebolab.protocol.problems import Problem
+
+ROOT = Path(__file__).resolve().parents[2]
+FLAGSHIP = ROOT / "protocols" / "warmth-competence-itch.yaml"
+FLAGSHIP_STIMULI = ROOT / "stimuli" / "warmth-competence-itch"
+CLINICIAN = "clinician.md.j2"
+
+
+def copy_flagship(folder: Path) -> Path:
+    """The flagship and its stimuli copied into ``folder`` with the relative layout kept; the protocol's path."""
+    (folder / "protocols").mkdir(parents=True)
+    shutil.copytree(FLAGSHIP_STIMULI, folder / "stimuli" / FLAGSHIP_STIMULI.name)
+    protocol = folder / "protocols" / "x.yaml"
+    shutil.copyfile(FLAGSHIP, protocol)
+    return protocol
+
+
+def replace_once(file: Path, old: str, new: str) -> str:
+    """Replace the single occurrence of ``old`` in ``file`` with ``new``; the edited text."""
+    text = file.read_text(encoding="utf-8")
+    assert text.count(old) == 1, (
+        f"the edit must hit exactly one place in {file.name}: {old!r} occurs {text.count(old)}x"
+    )
+    edited = text.replace(old, new)
+    file.write_text(edited, encoding="utf-8")
+    return edited
+
+
+def edit_line(original: str, old: str, new: str) -> int:
+    """1-based line, in the edited text, of the first non-blank line that ``new`` puts where ``old`` was."""
+    before = original[: original.index(old)]
+    lead = len(new) - len(new.lstrip("\n"))
+    return before.count("\n") + lead + 1
+
+
+def line_of(text: str, marker: str) -> int:
+    """1-based line of the single occurrence of ``marker`` in ``text``."""
+    assert text.count(marker) == 1, f"{marker!r} occurs {text.count(marker)}x; the expected line is ambiguous"
+    return text[: text.index(marker)].count("\n") + 1
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One mistake: ``old`` → ``new`` in the protocol; the problem expected at the line of ``at`` (default: the
+    first non-blank line of ``new``), with document path ``path`` and ``words`` in its message."""
+
+    id: str
+    old: str
+    new: str
+    path: str | None
+    words: tuple[str, ...]
+    at: str | None = None  # text whose line in the bad file is expected (default: where the edit landed)
+
+    def apply(self, protocol: Path) -> int:
+        """Make the edit in ``protocol``; the line the problem is expected at."""
+        original = protocol.read_text(encoding="utf-8")
+        edited = replace_once(protocol, self.old, self.new)
+        return line_of(edited, self.at) if self.at else edit_line(original, self.old, self.new)
+
+
+def problems_of(protocol: Path) -> list[Problem]:
+    with pytest.raises(ProtocolError) as caught:
+        load_protocol(protocol)
+    problems = caught.value.problems
+    assert problems, "a ProtocolError without problems"
+    assert all(isinstance(p, Problem) for p in problems), problems
+    return problems
+
+
+def assert_reported(problems: list[Problem], protocol: Path, line: int, path: str | None, words) -> Problem:
+    """One of ``problems`` is at ``protocol:line``, has ``path`` and every one of ``words``; it is returned."""
+    from placebolab.protocol.problems import format_path
+
+    for problem in problems:
+        text = str(problem)
+        if (
+            problem.file == str(protocol)
+            and problem.line == line
+            and text.startswith(f"{protocol}:{line}:")
+            and (path is None and not problem.path or path is not None and format_path(problem.path) == path)
+            and all(word in problem.message for word in words)
+        ):
+            return problem
+    listing = "\n".join(str(p) for p in problems)
+    pytest.fail(f"no problem at {protocol.name}:{line} with path {path} and words {words}; got:\n{listing}")
+
+
+# pydantic's voice, which must not reach a psychologist.
+JARGON = (
+    "Input should be",
+    "input should be",
+    "Value error",
+    "function-after",
+    "function-before",
+    "union_tag",
+    "validation error",
+    "pydantic",
+    "after validation",
+    "dictionary or object",
+)
