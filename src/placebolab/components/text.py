@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -23,8 +23,21 @@ class _Pages(StepBase):
     source: str | None = Field(None, description="Markdown file, relative to the protocol's stimuli folder.")
     continue_key: str = Field("space", description="Key that turns the page in the lab.")
 
+    # Each subclass names its inline field and an example file, for one shared "exactly one body" rule.
+    _inline: ClassVar[str]
+    _example: ClassVar[str]
+
+    @model_validator(mode="after")
+    def _one_body(self):
+        inline = getattr(self, self._inline)
+        if inline is not None and self.source is not None:
+            raise PlacedValueError(f"give either `{self._inline}` (inline) or `source` (a file), not both", self._inline)
+        if inline is None and self.source is None:
+            raise ValueError(f"a {self.type} step needs `{self._inline}` (inline) or `source` (a file), e.g. source: {self._example}")
+        return self
+
     def _body(self, files: dict[str, str]) -> str:
-        return files[self.source] if self.source else self.text_inline
+        return files[self.source] if self.source else getattr(self, self._inline)
 
     def sources(self) -> list[str]:
         return [self.source] if self.source else []
@@ -33,20 +46,9 @@ class _Pages(StepBase):
 class TextStep(_Pages):
     """Instructions, consent reminders, debriefing: markdown shown as it is written."""
 
+    _inline, _example = "text", "welcome.md"
     type: Literal["text"]
     text: str | None = Field(None, description="Inline markdown (or give `source`).")
-
-    @model_validator(mode="after")
-    def _one_body(self):
-        if self.text is not None and self.source is not None:
-            raise PlacedValueError("give either `text` (inline markdown) or `source` (a file), not both", "text")
-        if self.text is None and self.source is None:
-            raise ValueError("a text step needs `text` (inline markdown) or `source` (a file), e.g. source: welcome.md")
-        return self
-
-    @property
-    def text_inline(self) -> str:
-        return self.text
 
     def render(self, files: dict[str, str], context: dict) -> list[str]:
         return split_pages(self._body(files))
@@ -55,21 +57,10 @@ class TextStep(_Pages):
 class ScriptStep(_Pages):
     """The clinician interaction: one jinja2 template, rendered for each cell (``{{ warmth }}`` …)."""
 
+    _inline, _example = "template", "clinician.md.j2"
     type: Literal["script"]
     template: str | None = Field(None, description="Inline jinja2 markdown (or give `source`).")
     speaker: str | None = Field(None, description="Who speaks, shown above the text, e.g. {{ clinician }}.")
-
-    @model_validator(mode="after")
-    def _one_body(self):
-        if self.template is not None and self.source is not None:
-            raise PlacedValueError("give either `template` (inline) or `source` (a .md.j2 file), not both", "template")
-        if self.template is None and self.source is None:
-            raise ValueError("a script step needs `template` (inline) or `source` (a .md.j2 file), e.g. source: clinician.md.j2")
-        return self
-
-    @property
-    def text_inline(self) -> str:
-        return self.template
 
     def render(self, files: dict[str, str], context: dict) -> list[str]:
         return split_pages(render_template(self._body(files), context))
