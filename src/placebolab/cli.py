@@ -87,17 +87,29 @@ def init(protocol, study, seed):
     summary = made.store.allocation_summary()
     click.echo(f"Initialised {made.folder} from {protocol}")
     click.echo(f"  cells:            {', '.join(c.id for c in made.protocol.cells)}")
-    click.echo(f"  allocation:       {made.protocol.allocation.scheme}, {summary['slots']} slots, seed {made.meta['seed']}")
+    click.echo(
+        f"  allocation:       {made.protocol.allocation.scheme}, {summary['slots']} slots, seed {made.meta['seed']}"
+    )
     click.echo(f"  protocol sha256:  {made.protocol_sha256}")
     click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend console")
 
 
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
-@click.option("--participant", "-p", required=True, help="Participant ID, e.g. P001.")
-@click.option("--frontend", type=click.Choice(["console"]), default="console", show_default=True, help="How steps are shown.")
+@click.option(
+    "--participant",
+    "-p",
+    required=True,
+    callback=lambda _ctx, _param, value: _participant_id(value),
+    help="Participant ID, e.g. P001.",
+)
+@click.option(
+    "--frontend", type=click.Choice(["console"]), default="console", show_default=True, help="How steps are shown."
+)
 @click.option("--resume", is_flag=True, help="Continue an interrupted session at its first unanswered step.")
-@click.option("--intake", "intake", multiple=True, metavar="FIELD=VALUE", help="Intake answers given up front (repeatable).")
+@click.option(
+    "--intake", "intake", multiple=True, metavar="FIELD=VALUE", help="Intake answers given up front (repeatable)."
+)
 @click.option("--pilot", is_flag=True, help="Flag this participant's data as pilot data.")
 def run(study, participant, frontend, resume, intake, pilot):
     """Run PARTICIPANT through the protocol of STUDY."""
@@ -113,7 +125,9 @@ def run(study, participant, frontend, resume, intake, pilot):
     given = _parse_intake(intake)
     if resume:
         if given or pilot:
-            raise click.UsageError("--intake and --pilot are for a new participant; --resume keeps what was given at enrolment")
+            raise click.UsageError(
+                "--intake and --pilot are for a new participant; --resume keeps what was given at enrolment"
+            )
         session = Session.resume(opened, participant, ui.name, clock)
     else:
         Session.ensure_new(opened, participant)  # refuse before asking any intake question
@@ -136,11 +150,24 @@ def run(study, participant, frontend, resume, intake, pilot):
         session = Session.start(opened, participant, values, ui.name, clock, pilot=pilot)
     try:
         drive(session, ui)
-    except SessionInterrupted as exc:
+    except (SessionInterrupted, KeyboardInterrupt) as exc:  # Ctrl-C where the console could not ask
+        stopped = (
+            exc if isinstance(exc, SessionInterrupted) else "the session was stopped; every answer so far is stored"
+        )
         raise SessionInterrupted(
-            f"{exc}; continue with `placebolab run {study} --participant {participant} --resume`"
+            f"{stopped}; continue with `placebolab run {study} --participant {participant} --resume`"
         ) from None
     click.echo(f"Session of {participant} complete ({session.participant.cell}); every answer is stored.")
+
+
+def _participant_id(value: str) -> str:
+    from placebolab.errors import SessionError
+    from placebolab.session.engine import check_participant_id
+
+    try:
+        return check_participant_id(value)
+    except SessionError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _parse_intake(pairs) -> dict:
@@ -204,6 +231,15 @@ def analyze(study, ss_type, include_pilot):
     opened = Study.open(study)
     folder = export_study(opened)
     results = run_analyses(folder, ss_type=int(ss_type) if ss_type else None, include_pilot=include_pilot)
+    header = results.get("header", {})
+    if not header.get("n_analysed"):
+        from placebolab.errors import AnalysisError
+
+        raise AnalysisError(
+            f"nothing to analyse in {study}: {header.get('n_rows', 0)} participants enrolled, "
+            f"{header.get('n_completed', 0)} completed (pilot sessions count only with --include-pilot); "
+            "run or simulate participants first"
+        )
     report = write_report(results, opened.folder / "report.html")
     _print_primary(results)
     click.echo(f"Report: {report}")

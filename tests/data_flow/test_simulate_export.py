@@ -47,8 +47,14 @@ def test_the_effects_file_shapes_the_data(simulated):
     _, out = simulated
     means = pd.read_csv(out / "wide.csv").groupby("cell")[["itch_post", "check.warmth", "check.competence"]].mean()
     assert means.loc["warm/high", "itch_post"] < means.loc["neutral/low", "itch_post"] - 5
-    assert means.loc[["warm/high", "warm/low"], "check.warmth"].min() > means.loc[["neutral/high", "neutral/low"], "check.warmth"].max()
-    assert means.loc[["warm/high", "neutral/high"], "check.competence"].min() > means.loc[["warm/low", "neutral/low"], "check.competence"].max()
+    assert (
+        means.loc[["warm/high", "warm/low"], "check.warmth"].min()
+        > means.loc[["neutral/high", "neutral/low"], "check.warmth"].max()
+    )
+    assert (
+        means.loc[["warm/high", "neutral/high"], "check.competence"].min()
+        > means.loc[["warm/low", "neutral/low"], "check.competence"].max()
+    )
 
 
 def test_wide_scores_follow_the_score_rules_from_the_long_table(simulated):
@@ -90,7 +96,11 @@ def test_the_codebook_describes_every_wide_column(simulated):
     assert kinds["warmth"]["kind"] == "factor" and kinds["warmth"]["levels"] == ["warm", "neutral"]
     assert kinds["itch_post"]["role"] == "symptom" and "mean of" in kinds["itch_post"]["derived"]
     assert "reverse-keyed: doubt" in kinds["expectancy.expectancy"]["derived"]
-    assert book["analysis"]["primary"] == {"outcome": "itch_post", "baseline": "itch_baseline", "between": ["warmth", "competence"]}
+    assert book["analysis"]["primary"] == {
+        "outcome": "itch_post",
+        "baseline": "itch_baseline",
+        "between": ["warmth", "competence"],
+    }
 
 
 def test_a_null_model_without_effects_file_still_runs(flagship_study):

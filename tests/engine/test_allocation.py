@@ -47,7 +47,11 @@ def test_the_list_is_reproducible_from_the_seed(flagship):
 
 def test_complete_randomization_draws_target_n_cells(flagship):
     complete = flagship.model_copy(
-        update={"allocation": flagship.allocation.model_copy(update={"scheme": "complete", "strata": [], "block_sizes": None})}
+        update={
+            "allocation": flagship.allocation.model_copy(
+                update={"scheme": "complete", "strata": [], "block_sizes": None}
+            )
+        }
     )
     slots = generate_slots(complete, seed=3)
     assert len(slots) == complete.allocation.target_n
@@ -64,7 +68,11 @@ def test_a_stratum_value_outside_the_protocol_is_refused(flagship):
 
 def test_the_store_hands_each_slot_out_once_in_list_order(flagship_study):
     store = flagship_study.store
-    expected = [s.cell for s in generate_slots(flagship_study.protocol, int(flagship_study.meta["seed"])) if s.stratum == "sex=male"]
+    expected = [
+        s.cell
+        for s in generate_slots(flagship_study.protocol, int(flagship_study.meta["seed"]))
+        if s.stratum == "sex=male"
+    ]
     handed = [store.enrol(f"P{i:03d}", "sex=male", {"sex": "male"}) for i in range(12)]
     assert handed == expected[:12]
     with pytest.raises(AllocationError, match="already has an allocation"):

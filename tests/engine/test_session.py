@@ -30,8 +30,16 @@ def walk(session, clock, steps=None):
 def test_the_plan_expands_scheduled_steps_in_timeline_order(flagship_study):
     keys = [o.key for o in plan(flagship_study.protocol, "warm/high")]
     assert keys == [
-        "welcome", "itch_baseline", "clinician", "expectancy", "check", "cream",
-        "itch_post@t0+3min", "itch_post@t0+9min", "itch_post@t0+15min", "debrief",
+        "welcome",
+        "itch_baseline",
+        "clinician",
+        "expectancy",
+        "check",
+        "cream",
+        "itch_post@t0+3min",
+        "itch_post@t0+9min",
+        "itch_post@t0+15min",
+        "debrief",
     ]
 
 
@@ -62,7 +70,12 @@ def test_answers_are_checked_before_anything_is_stored(flagship_study):
     clock = VirtualClock()
     session = Session.start(flagship_study, "P001", INTAKE, "test", clock)
     walk(session, clock, steps=1)
-    for bad, message in [({"": 101}, "outside 0–100"), ({"": "lots"}, "not a number"), ({}, "answer"), ({"": 2.5}, "not on the scale")]:
+    for bad, message in [
+        ({"": 101}, "outside 0–100"),
+        ({"": "lots"}, "not a number"),
+        ({}, "answer"),
+        ({"": 2.5}, "not on the scale"),
+    ]:
         with pytest.raises(SessionError, match=message):
             session.submit("itch_baseline", bad, clock.now())
     with pytest.raises(SessionError, match="not the current step"):

@@ -22,6 +22,18 @@ STEP_TYPES = {
 Step = Annotated[TextStep | ScriptStep | RatingStep | QuestionnaireStep | PauseStep, Field(discriminator="type")]
 
 __all__ = [
-    "Item", "PRESETS", "PauseStep", "QuestionnaireStep", "RatingStep", "STEP_TYPES", "Scale",
-    "ScheduledTime", "ScriptStep", "Step", "StepBase", "TextStep", "measure_name", "parse_duration",
+    "Item",
+    "PRESETS",
+    "PauseStep",
+    "QuestionnaireStep",
+    "RatingStep",
+    "STEP_TYPES",
+    "Scale",
+    "ScheduledTime",
+    "ScriptStep",
+    "Step",
+    "StepBase",
+    "TextStep",
+    "measure_name",
+    "parse_duration",
 ]

@@ -57,9 +57,7 @@ class ScheduledTime:
     def parse(cls, text: str) -> ScheduledTime:
         match = _AT.match(str(text))
         if not match:
-            raise ValueError(
-                f"'{text}' is not a scheduled time; write a mark, a plus and a duration, e.g. t0+3min"
-            )
+            raise ValueError(f"'{text}' is not a scheduled time; write a mark, a plus and a duration, e.g. t0+3min")
         seconds = float(match["n"]) * _SECONDS[match["unit"]]
         return cls(match["mark"], seconds, f"{match['mark']}+{match['n']}{match['unit']}")
 

@@ -48,13 +48,16 @@ class QuestionnaireStep(StepBase):
                 raise PlacedValueError(
                     f"item id '{item_id}' is already used by items[{ids.index(item_id)}]; item ids must be unique "
                     "within the questionnaire",
-                    "items", index, "id",
+                    "items",
+                    index,
+                    "id",
                 )
         for index, item in enumerate(self.items):
             if item.scale is None and self.scale is None:
                 raise PlacedValueError(
                     f"item '{item.id}' has no scale; give the questionnaire a `scale` or the item one",
-                    "items", index,
+                    "items",
+                    index,
                 )
         for name, score in self.scores.items():
             for index, item_id in enumerate(score.items):
@@ -62,10 +65,15 @@ class QuestionnaireStep(StepBase):
                     raise PlacedValueError(
                         f"score '{name}' names item '{item_id}', which this questionnaire does not have; "
                         f"its items: {', '.join(ids)}",
-                        "scores", name, "items", index,
+                        "scores",
+                        name,
+                        "items",
+                        index,
                     )
             if name in ids:
-                raise PlacedValueError(f"score '{name}' has the same name as an item; rename one of them", "scores", name)
+                raise PlacedValueError(
+                    f"score '{name}' has the same name as an item; rename one of them", "scores", name
+                )
         return self
 
     def item_scale(self, item: QuestionItem) -> Scale:

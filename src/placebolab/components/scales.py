@@ -60,8 +60,13 @@ PRESETS: dict[str, Scale] = {
     "likert-7": Scale(
         type="likert",
         labels=[
-            "strongly disagree", "disagree", "somewhat disagree", "neither agree nor disagree",
-            "somewhat agree", "agree", "strongly agree",
+            "strongly disagree",
+            "disagree",
+            "somewhat disagree",
+            "neither agree nor disagree",
+            "somewhat agree",
+            "agree",
+            "strongly agree",
         ],
     ),
 }

@@ -31,9 +31,13 @@ class _Pages(StepBase):
     def _one_body(self):
         inline = getattr(self, self._inline)
         if inline is not None and self.source is not None:
-            raise PlacedValueError(f"give either `{self._inline}` (inline) or `source` (a file), not both", self._inline)
+            raise PlacedValueError(
+                f"give either `{self._inline}` (inline) or `source` (a file), not both", self._inline
+            )
         if inline is None and self.source is None:
-            raise ValueError(f"a {self.type} step needs `{self._inline}` (inline) or `source` (a file), e.g. source: {self._example}")
+            raise ValueError(
+                f"a {self.type} step needs `{self._inline}` (inline) or `source` (a file), e.g. source: {self._example}"
+            )
         return self
 
     def _body(self, files: dict[str, str]) -> str:

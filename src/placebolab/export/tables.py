@@ -15,7 +15,11 @@ from placebolab.protocol.measures import measures
 
 
 def _iso(epoch: float | None) -> str | None:
-    return None if epoch is None or pd.isna(epoch) else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+    return (
+        None
+        if epoch is None or pd.isna(epoch)
+        else datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")
+    )
 
 
 def participants_frame(study) -> pd.DataFrame:
@@ -24,15 +28,17 @@ def participants_frame(study) -> pd.DataFrame:
     rows = []
     for p in study.store.participants():
         cell = protocol.cell(p.cell)
-        rows.append({
-            "participant": p.id,
-            "cell": p.cell,
-            **{factor: cell.levels.get(factor) for factor in protocol.factors},
-            "simulated": p.simulated,
-            "pilot": p.pilot,
-            "status": "completed" if p.status == "completed" else "incomplete",
-            **{field: p.intake.get(field) for field in exported_intake},
-        })
+        rows.append(
+            {
+                "participant": p.id,
+                "cell": p.cell,
+                **{factor: cell.levels.get(factor) for factor in protocol.factors},
+                "simulated": p.simulated,
+                "pilot": p.pilot,
+                "status": "completed" if p.status == "completed" else "incomplete",
+                **{field: p.intake.get(field) for field in exported_intake},
+            }
+        )
     columns = ["participant", "cell", *protocol.factors, "simulated", "pilot", "status", *exported_intake]
     return pd.DataFrame(rows, columns=columns)
 
@@ -52,26 +58,28 @@ def long_table(study) -> pd.DataFrame:
         step = steps[(r["participant"], r["step_key"])]
         person = people.loc[r["participant"]]
         own_marks = marks.get(r["participant"], {})
-        rows.append({
-            "participant": r["participant"],
-            "cell": person["cell"],
-            **{factor: person[factor] for factor in protocol.factors},
-            "step": step["step"],
-            "occasion": step["occasion"],
-            "item": r["item"],
-            "value": r["value"],
-            "role": roles.get(step["step"]),
-            "shown_at": _iso(step["shown_at"]),
-            "responded_at": _iso(r["responded_at"]),
-            "rt": r["rt"],
-            "t_session": r["responded_at"] - starts[r["participant"]],
-            **{f"t_since_{m}": (r["responded_at"] - own_marks[m]) if m in own_marks else None for m in mark_names},
-            "frontend": step["frontend"],
-            "simulated": bool(person["simulated"]),
-            "pilot": bool(person["pilot"]),
-            "protocol_sha256": study.protocol_sha256,
-            "package_version": study.meta.get("package_version", __version__),
-        })
+        rows.append(
+            {
+                "participant": r["participant"],
+                "cell": person["cell"],
+                **{factor: person[factor] for factor in protocol.factors},
+                "step": step["step"],
+                "occasion": step["occasion"],
+                "item": r["item"],
+                "value": r["value"],
+                "role": roles.get(step["step"]),
+                "shown_at": _iso(step["shown_at"]),
+                "responded_at": _iso(r["responded_at"]),
+                "rt": r["rt"],
+                "t_session": r["responded_at"] - starts[r["participant"]],
+                **{f"t_since_{m}": (r["responded_at"] - own_marks[m]) if m in own_marks else None for m in mark_names},
+                "frontend": step["frontend"],
+                "simulated": bool(person["simulated"]),
+                "pilot": bool(person["pilot"]),
+                "protocol_sha256": study.protocol_sha256,
+                "package_version": study.meta.get("package_version", __version__),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -79,9 +87,14 @@ def steps_table(study) -> pd.DataFrame:
     """Every step occurrence shown: onset, completion, duration and the frontend's timing details."""
     rows = [
         {
-            "participant": r["participant"], "step": r["step"], "occasion": r["occasion"],
-            "shown_at": _iso(r["shown_at"]), "completed_at": _iso(r["completed_at"]),
-            "duration": r["completed_at"] - r["shown_at"], "frontend": r["frontend"], "detail": r["detail"],
+            "participant": r["participant"],
+            "step": r["step"],
+            "occasion": r["occasion"],
+            "shown_at": _iso(r["shown_at"]),
+            "completed_at": _iso(r["completed_at"]),
+            "duration": r["completed_at"] - r["shown_at"],
+            "frontend": r["frontend"],
+            "detail": r["detail"],
         }
         for r in study.store.rows("steps")
     ]
@@ -167,7 +180,13 @@ def _column_entry(protocol, found, column: str) -> dict:
         return {"name": column, "label": label, "kind": kind, "dtype": dtype}
     if column in protocol.factors:
         factor = protocol.factors[column]
-        return {"name": column, "label": factor.description or column, "kind": "factor", "dtype": "string", "levels": factor.levels}
+        return {
+            "name": column,
+            "label": factor.description or column,
+            "kind": "factor",
+            "dtype": "string",
+            "levels": factor.levels,
+        }
     if column in {f.id for f in protocol.intake}:
         field = protocol.intake_field(column)
         entry = {"name": column, "label": field.label or column, "kind": "intake", "dtype": field.type}
@@ -175,14 +194,21 @@ def _column_entry(protocol, found, column: str) -> dict:
     name, _, occasion = column.partition("@")
     measure = found[name]
     entry = {
-        "name": column, "label": measure.label + (f" ({occasion})" if occasion else ""),
-        "kind": "score" if measure.kind == "score" else "measure", "role": measure.role, "step": measure.step.id,
-        "dtype": "float", "min": measure.min, "max": measure.max,
+        "name": column,
+        "label": measure.label + (f" ({occasion})" if occasion else ""),
+        "kind": "score" if measure.kind == "score" else "measure",
+        "role": measure.role,
+        "step": measure.step.id,
+        "dtype": "float",
+        "min": measure.min,
+        "max": measure.max,
     }
     if measure.kind == "score":
         rule = measure.step.scores[measure.item]
         reverse = [i.id for i in measure.step.items if i.reverse and i.id in rule.items]
-        entry["derived"] = f"{rule.method} of {', '.join(rule.items)}" + (f"; reverse-keyed: {', '.join(reverse)}" if reverse else "")
+        entry["derived"] = f"{rule.method} of {', '.join(rule.items)}" + (
+            f"; reverse-keyed: {', '.join(reverse)}" if reverse else ""
+        )
     if measure.occasion_labels and not occasion:
         listed = ", ".join(measure.column(o) for o in measure.occasion_labels)
         entry["derived"] = (entry.get("derived", "") + "; " if "derived" in entry else "") + f"mean of {listed}"

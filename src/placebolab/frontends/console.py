@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.markup import escape
+
 from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
 from placebolab.errors import SessionInterrupted
@@ -41,7 +43,7 @@ class ConsoleFrontend:
                     values[field.id] = field.check(raw)
                     break
                 except ValueError as exc:
-                    self.console.print(f"[red]{exc}[/red]")
+                    self.console.print(f"[red]{escape(str(exc))}[/red]")
         return values
 
     # --- steps -------------------------------------------------------------------------------------
@@ -50,13 +52,13 @@ class ConsoleFrontend:
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
         self.console.print(f"Please wait. The next question ({current.key}) comes at {due}.")
-        self.clock.sleep_until(current.not_before)
+        self._sleep_until(current.not_before)
 
     def show(self, current: Current) -> Response:
         step = current.step
         self.console.rule(f"[dim]{current.occurrence.index + 1}/{current.occurrence.total}[/dim]")
         if step.title:
-            self.console.print(f"[bold]{step.title}[/bold]")
+            self.console.print(f"[bold]{escape(step.title)}[/bold]")
         shown_at = self.clock.now()
         if isinstance(step, RatingStep):
             value, at = self._rating(step.prompt, step.records()[0], step.effective_scale)
@@ -72,39 +74,46 @@ class ConsoleFrontend:
         from rich.markdown import Markdown
 
         if current.speaker:
-            self.console.print(f"[bold]{current.speaker}[/bold]")
+            self.console.print(f"[bold]{escape(current.speaker)}[/bold]")
         for page in current.pages:
             self.console.print(Markdown(page))
             self._ask("\n[Enter] to continue ")
 
     def _questionnaire(self, step: QuestionnaireStep, shown_at: float) -> Response:
         if step.prompt:
-            self.console.print(step.prompt)
+            self.console.print(escape(step.prompt))
         values, times = {}, {}
         for item, record in zip(step.items, step.records(), strict=True):
             values[item.id], times[item.id] = self._rating(item.text, record, step.item_scale(item))
         return Response(values, shown_at, times)
 
     def _rating(self, prompt: str, item: Item, scale) -> tuple[float, float]:
-        self.console.print(f"\n[bold]{prompt}[/bold]")
+        self.console.print(f"\n[bold]{escape(prompt)}[/bold]")
         if scale.type == "likert":
             for value, label in enumerate(scale.labels, start=1):
-                self.console.print(f"  {value} = {label}")
+                self.console.print(f"  {value} = {escape(label)}")
         elif scale.anchors:
-            self.console.print(f"  {item.min:g} = {scale.anchors[0]}   {item.max:g} = {scale.anchors[1]}")
+            self.console.print(
+                f"  {item.min:g} = {escape(scale.anchors[0])}   {item.max:g} = {escape(scale.anchors[1])}"
+            )
         while True:
             raw = self._ask(f"Your answer ({item.min:g}–{item.max:g}): ")
             try:
                 return item.check(raw.strip()), self.clock.now()
             except ValueError as exc:
-                self.console.print(f"[red]{exc}. Please type a number from {item.min:g} to {item.max:g}.[/red]")
+                self.console.print(
+                    f"[red]{escape(str(exc))}. Please type a number from {item.min:g} to {item.max:g}.[/red]"
+                )
 
     def _pause(self, step: PauseStep, shown_at: float) -> Response:
-        self.console.print(step.text)
+        self.console.print(escape(step.text))
         if step.until == "duration":
-            self.clock.sleep_until(shown_at + step.seconds)
+            self._sleep_until(shown_at + step.seconds)
         else:
-            while self._ask(f"\n[Experimenter: type '{EXPERIMENTER_WORD}' and Enter to continue] ").strip() != EXPERIMENTER_WORD:
+            while (
+                self._ask(f"\n[Experimenter: type '{EXPERIMENTER_WORD}' and Enter to continue] ").strip()
+                != EXPERIMENTER_WORD
+            ):
                 pass
         return Response({}, shown_at)
 
@@ -116,8 +125,16 @@ class ConsoleFrontend:
             except (KeyboardInterrupt, EOFError):
                 self._confirm_quit()
 
+    def _sleep_until(self, moment: float) -> None:
+        """Wait; Ctrl-C while waiting asks the experimenter whether to quit, as it does at a prompt."""
+        while True:
+            try:
+                return self.clock.sleep_until(moment)
+            except KeyboardInterrupt:
+                self._confirm_quit()
+
     def _confirm_quit(self) -> None:
-        self.console.print("\n[yellow]Quit the session? Every answer so far is saved. [y/N][/yellow]")
+        self.console.print("\n[yellow]Quit the session? Every answer so far is saved. \\[y/N][/yellow]")
         try:
             answer = self._input("> ").strip().lower()
         except (KeyboardInterrupt, EOFError):

@@ -36,7 +36,10 @@ def _unique_ids(protocol, report):
     seen = {}
     for index, step in enumerate(protocol.timeline):
         if step.id in seen:
-            report(("timeline", index, "id"), f"step id '{step.id}' is already used by timeline[{seen[step.id]}]; ids must be unique")
+            report(
+                ("timeline", index, "id"),
+                f"step id '{step.id}' is already used by timeline[{seen[step.id]}]; ids must be unique",
+            )
         seen.setdefault(step.id, index)
     marks = {}
     for index, step in enumerate(protocol.timeline):
@@ -77,9 +80,15 @@ def _arms(protocol, report):
             report(("arms", name), f"arm '{name}' has the name of a factorial cell; rename it")
         for factor, level in arm.levels.items():
             if factor not in protocol.factors:
-                report(("arms", name, "levels", factor), f"'{factor}' is not a factor; factors: {', '.join(protocol.factors)}")
+                report(
+                    ("arms", name, "levels", factor),
+                    f"'{factor}' is not a factor; factors: {', '.join(protocol.factors)}",
+                )
             elif level not in protocol.factors[factor].levels:
-                report(("arms", name, "levels", factor), f"'{level}' is not a level of {factor}: {', '.join(protocol.factors[factor].levels)}")
+                report(
+                    ("arms", name, "levels", factor),
+                    f"'{level}' is not a level of {factor}: {', '.join(protocol.factors[factor].levels)}",
+                )
 
 
 def _allocation(protocol, report):
@@ -87,10 +96,16 @@ def _allocation(protocol, report):
     path = ("allocation",)
     if allocation.scheme == "permuted-blocks":
         if not allocation.block_sizes:
-            report(path, f"permuted-blocks needs `block_sizes`, multiples of the {n_cells} cells, e.g. [{n_cells}, {2 * n_cells}]")
+            report(
+                path,
+                f"permuted-blocks needs `block_sizes`, multiples of the {n_cells} cells, e.g. [{n_cells}, {2 * n_cells}]",
+            )
         for index, size in enumerate(allocation.block_sizes or []):
             if size <= 0 or size % n_cells:
-                report((*path, "block_sizes", index), f"block size {size} is not a multiple of the {n_cells} cells; use e.g. {n_cells} or {2 * n_cells}")
+                report(
+                    (*path, "block_sizes", index),
+                    f"block size {size} is not a multiple of the {n_cells} cells; use e.g. {n_cells} or {2 * n_cells}",
+                )
     elif allocation.block_sizes:
         report((*path, "block_sizes"), "block_sizes go with scheme: permuted-blocks")
     if allocation.strata and allocation.scheme == "complete":
@@ -98,10 +113,16 @@ def _allocation(protocol, report):
     fields = {f.id: f for f in protocol.intake}
     for index, stratum in enumerate(allocation.strata):
         if stratum not in fields:
-            report((*path, "strata", index), f"'{stratum}' is not an intake field; {_suggest(stratum, fields)}intake fields: {', '.join(fields) or 'none'}")
+            report(
+                (*path, "strata", index),
+                f"'{stratum}' is not an intake field; {_suggest(stratum, fields)}intake fields: {', '.join(fields) or 'none'}",
+            )
         elif fields[stratum].type != "choice":
             kind = fields[stratum].type
-            report((*path, "strata", index), f"'{stratum}' is {'an' if kind == 'integer' else 'a'} {kind} field; strata must be choice fields (type: choice, with choices)")
+            report(
+                (*path, "strata", index),
+                f"'{stratum}' is {'an' if kind == 'integer' else 'a'} {kind} field; strata must be choice fields (type: choice, with choices)",
+            )
 
 
 def _timeline_references(protocol, report):
@@ -113,13 +134,22 @@ def _timeline_references(protocol, report):
             if when is not None and when.mark not in marks_so_far:
                 path = ("timeline", index, "at", at_index)
                 if when.mark in set_by:
-                    report(path, f"mark '{when.mark}' is not set by an earlier step: timeline[{set_by[when.mark]}] sets it, later; a step can only be timed from a mark set before it (or from start+…)")
+                    report(
+                        path,
+                        f"mark '{when.mark}' is not set by an earlier step: timeline[{set_by[when.mark]}] sets it, later; a step can only be timed from a mark set before it (or from start+…)",
+                    )
                 else:
                     marks = ", ".join(["start", *set_by])
-                    report(path, f"mark '{when.mark}' is not set by an earlier step; {_suggest(when.mark, ['start', *set_by])}marks: {marks}; set it with `mark: {when.mark}` on a step before this one")
+                    report(
+                        path,
+                        f"mark '{when.mark}' is not set by an earlier step; {_suggest(when.mark, ['start', *set_by])}marks: {marks}; set it with `mark: {when.mark}` on a step before this one",
+                    )
         for cell_index, cell in enumerate(step.cells or []):
             if cell not in cell_ids:
-                report(("timeline", index, "cells", cell_index), f"'{cell}' is not a cell; {_suggest(cell, cell_ids)}cells: {', '.join(cell_ids)}")
+                report(
+                    ("timeline", index, "cells", cell_index),
+                    f"'{cell}' is not a cell; {_suggest(cell, cell_ids)}cells: {', '.join(cell_ids)}",
+                )
         if step.mark:
             marks_so_far.add(step.mark)
 
@@ -138,11 +168,16 @@ def _analysis_plan(protocol, report):
                 labels = ", ".join(measures(protocol)[name].occasion_labels) or "none (the step has no `at`)"
                 report(path, f"'{reference}': {name} has no occasion '{occasion}'; its occasions: {labels}")
                 return
-            report(path, f"'{reference}' is not a measure of this protocol; {_suggest(reference, names)}measures: {known}")
+            report(
+                path, f"'{reference}' is not a measure of this protocol; {_suggest(reference, names)}measures: {known}"
+            )
 
     def factor(path, name):
         if name not in protocol.factors:
-            report(path, f"'{name}' is not a factor; {_suggest(name, protocol.factors)}factors: {', '.join(protocol.factors)}")
+            report(
+                path,
+                f"'{name}' is not a factor; {_suggest(name, protocol.factors)}factors: {', '.join(protocol.factors)}",
+            )
 
     outcomes = [("primary",), *[("secondary", i) for i in range(len(plan.secondary))]]
     for path, outcome in zip(outcomes, [plan.primary, *plan.secondary], strict=True):
@@ -171,7 +206,10 @@ def _load_sources(protocol, read_file, report):
                 report(("timeline", index, "source"), f"stimulus file '{source}' is not UTF-8 text; save it as UTF-8")
     if not_found and len(not_found) == sum(len(step.sources()) for step in protocol.timeline) and protocol.stimuli:
         if _missing_folder(read_file, protocol.stimuli):  # one mistake, not one "not found" per stimulus file
-            report(("stimuli",), f"the stimuli folder '{protocol.stimuli}' does not exist; the path is relative to the protocol file")
+            report(
+                ("stimuli",),
+                f"the stimuli folder '{protocol.stimuli}' does not exist; the path is relative to the protocol file",
+            )
             return
     for index, source in not_found:
         report(("timeline", index, "source"), f"stimulus file '{source}' not found{where}; check the name or create it")
@@ -215,12 +253,20 @@ def _templates_render(protocol, report):
                 try:
                     render_template(text, context)
                 except jinja2.TemplateSyntaxError as exc:
-                    report(("timeline", index, key), f"template syntax error in {what}, line {exc.lineno}: {exc.message}")
+                    report(
+                        ("timeline", index, key), f"template syntax error in {what}, line {exc.lineno}: {exc.message}"
+                    )
                 except jinja2.UndefinedError as exc:
                     name = exc.message.split("'")[1] if exc.message and exc.message.count("'") >= 2 else ""
-                    report(("timeline", index, key), f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {exc.message}; {_suggest(name, context)}available variables: {', '.join(context)}")
+                    report(
+                        ("timeline", index, key),
+                        f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {exc.message}; {_suggest(name, context)}available variables: {', '.join(context)}",
+                    )
                 except Exception as exc:  # noqa: BLE001 - any failure of a researcher's template is a problem to report
-                    report(("timeline", index, key), f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {type(exc).__name__}: {exc}")
+                    report(
+                        ("timeline", index, key),
+                        f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {type(exc).__name__}: {exc}",
+                    )
                 else:
                     continue
                 break

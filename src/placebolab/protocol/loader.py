@@ -94,7 +94,12 @@ def _union_type_errors_merged(located, data, root) -> list[tuple[Path, str]]:
             if word not in wanted[path]:
                 wanted[path].append(word)
     return [
-        (path, f"should be {' or '.join(wanted[path])}, not {_describe(slot['input'])}" if isinstance(slot, dict) else slot)
+        (
+            path,
+            f"should be {' or '.join(wanted[path])}, not {_describe(slot['input'])}"
+            if isinstance(slot, dict)
+            else slot,
+        )
         for path, slot in out
     ]
 

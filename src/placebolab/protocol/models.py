@@ -78,7 +78,7 @@ class IntakeField(Model):
         except ValueError:
             raise ValueError(f"'{text}' is not {'a whole number' if self.type == 'integer' else 'a number'}") from None
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise ValueError(f"{text} is outside {self.min:g}–{self.max:g}")
+            raise ValueError(f"{text} is outside {_range_text(self.min, self.max)}")
         return value
 
     def example_value(self):
@@ -87,6 +87,12 @@ class IntakeField(Model):
         return {"choice": lambda: self.choices[0], "text": lambda: "Alex"}.get(
             self.type, lambda: self.check(self.min if self.min is not None else 0)
         )()
+
+
+def _range_text(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"{low:g}–{high:g}"
+    return f"the allowed range (at least {low:g})" if low is not None else f"the allowed range (at most {high:g})"
 
 
 class Outcome(Model):

@@ -99,7 +99,8 @@ class Session:
 
     @staticmethod
     def ensure_new(study, participant_id: str) -> None:
-        """Refuse an ID already enrolled, saying what to do instead."""
+        """Refuse an ID that is malformed or already enrolled, saying what to do instead."""
+        check_participant_id(participant_id)
         existing = study.store.participant(participant_id)
         if existing is not None:
             raise SessionError(_existing_message(existing, study.folder))
@@ -108,7 +109,9 @@ class Session:
     def resume(cls, study, participant_id: str, frontend: str, clock):
         participant = study.store.participant(participant_id)
         if participant is None:
-            raise SessionError(f"participant {participant_id} is not enrolled in {study.name}; start them without --resume")
+            raise SessionError(
+                f"participant {participant_id} is not enrolled in {study.name}; start them without --resume"
+            )
         if participant.status == "completed":
             raise SessionError(f"participant {participant_id} has already completed the session; nothing to resume")
         return cls(study, participant, frontend, clock)._begin()
@@ -147,8 +150,15 @@ class Session:
             answers.append(Answer(item.id, value, at - shown_at, at))
         occasion = current.occasion
         record = StepRecord(
-            key, current.step.id, occasion.label if occasion else None, shown_at, completed_at,
-            self.frontend, answers, current.step.mark, detail,
+            key,
+            current.step.id,
+            occasion.label if occasion else None,
+            shown_at,
+            completed_at,
+            self.frontend,
+            answers,
+            current.step.mark,
+            detail,
         )
         last = all(o.key in self._done or o.key == key for o in self.plan)
         self.study.store.record_step(self.participant.id, record, completes_session=last)
@@ -175,6 +185,13 @@ class Session:
 
             speaker = render_template(step.speaker, context)
         return step.render(self.protocol.files, context), speaker
+
+
+def check_participant_id(value: str) -> str:
+    """An ID that cannot be mistyped into a second enrolment: not empty, no spaces or control characters."""
+    if not value or any(c.isspace() or not c.isprintable() for c in value):
+        raise SessionError(f"{value!r} is not a participant ID; use letters, digits, - or _, e.g. P001")
+    return value
 
 
 def _existing_message(participant: Participant, folder) -> str:

@@ -92,7 +92,10 @@ def _check(model: EffectsModel, protocol, positions: Positions, name: str) -> li
         if isinstance(measure.mean, dict):
             for cell in measure.mean:
                 if cell not in cells:
-                    report(("measures", pattern, "mean", cell), f"'{cell}' is not a cell; cells: {', '.join(sorted(cells))}")
+                    report(
+                        ("measures", pattern, "mean", cell),
+                        f"'{cell}' is not a cell; cells: {', '.join(sorted(cells))}",
+                    )
         if measure.baseline and measure.baseline not in known:
             report(("measures", pattern, "baseline"), f"'{measure.baseline}' is not a measure")
     intake_ids = {f.id for f in protocol.intake}

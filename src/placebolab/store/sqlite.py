@@ -139,9 +139,7 @@ class SQLiteStore:
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
         """Mark the session as running; the first start is the participant's 'start' mark. Returns it."""
         with self._write():
-            row = self._db.execute(
-                "SELECT started_at FROM participants WHERE id = ?", (participant_id,)
-            ).fetchone()
+            row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
             resumed = row["started_at"] is not None
             started = row["started_at"] if resumed else at
             self._db.execute(
@@ -158,8 +156,14 @@ class SQLiteStore:
                 self._db.execute(
                     "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        participant_id, record.step_key, record.step, record.occasion, record.shown_at,
-                        record.completed_at, record.frontend, json.dumps(record.detail) if record.detail else None,
+                        participant_id,
+                        record.step_key,
+                        record.step,
+                        record.occasion,
+                        record.shown_at,
+                        record.completed_at,
+                        record.frontend,
+                        json.dumps(record.detail) if record.detail else None,
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -228,7 +232,14 @@ def _connect(path: Path, journal: str = "WAL") -> sqlite3.Connection:
 
 def _participant(row: sqlite3.Row) -> Participant:
     return Participant(
-        id=row["id"], cell=row["cell"], stratum=row["stratum"], intake=json.loads(row["intake"]),
-        simulated=bool(row["simulated"]), pilot=bool(row["pilot"]), enrolled_at=row["enrolled_at"],
-        started_at=row["started_at"], status=row["status"], completed_at=row["completed_at"],
+        id=row["id"],
+        cell=row["cell"],
+        stratum=row["stratum"],
+        intake=json.loads(row["intake"]),
+        simulated=bool(row["simulated"]),
+        pilot=bool(row["pilot"]),
+        enrolled_at=row["enrolled_at"],
+        started_at=row["started_at"],
+        status=row["status"],
+        completed_at=row["completed_at"],
     )

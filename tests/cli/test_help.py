@@ -1,0 +1,116 @@
+"""Every command has help text; `placebolab --help` lists the exit codes; `--version` works; help is quick."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from placebolab import __version__
+from placebolab.cli import main
+
+from .conftest import run_cli
+
+COMMANDS = sorted(main.commands)
+EXIT_CODES = {
+    0: "ok",
+    1: "internal error",
+    2: "usage",
+    3: "invalid protocol or effects file",
+    4: "study folder/store",
+    5: "allocation",
+    6: "session",
+    7: "analysis",
+    8: "session stopped",
+}
+
+
+def test_the_flow_of_the_readme_has_a_command_each():
+    assert set(COMMANDS) >= {"validate", "init", "run", "simulate", "export", "analyze"}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help(name):
+    command = main.commands[name]
+    assert command.help and command.help.strip(), f"`placebolab {name}` has no docstring"
+    assert command.get_short_help_str().strip()
+
+    result = CliRunner().invoke(main, [name, "--help"], prog_name="placebolab")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"Usage: placebolab {name}")
+    description = command.help.strip().splitlines()[0]
+    assert " ".join(description.split()[:4]) in " ".join(result.output.split())
+
+    for param in command.params:
+        if isinstance(param, click.Option):
+            assert param.help and param.help.strip(), f"`placebolab {name}` option {param.opts} has no help"
+            for opt in param.opts:
+                assert opt in result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_is_listed_with_a_summary(name):
+    result = CliRunner().invoke(main, ["--help"], prog_name="placebolab")
+    line = next((line for line in result.output.splitlines() if line.strip().startswith(name + " ")), None)
+    assert line is not None, f"{name} is not listed in `placebolab --help`"
+    assert line.strip()[len(name) :].strip(), f"{name} has no summary in `placebolab --help`"
+
+
+def test_the_installed_command_lists_the_exit_codes(tmp_path):
+    result = run_cli("--help", cwd=tmp_path)
+    assert result.code == 0 and result.stderr == ""
+    text = " ".join(result.stdout.split())
+    assert "Exit codes" in text
+    for code, meaning in EXIT_CODES.items():
+        assert re.search(rf"\b{code} {re.escape(meaning)}", text), f"exit code {code} ({meaning}) is not listed"
+    for name in COMMANDS:
+        assert name in result.stdout
+
+
+def test_the_exit_codes_in_help_match_the_errors():
+    from placebolab import errors
+
+    documented = {
+        errors.ProtocolError: 3,
+        errors.EffectsError: 3,
+        errors.StoreError: 4,
+        errors.AllocationError: 5,
+        errors.SessionError: 6,
+        errors.AnalysisError: 7,
+        errors.SessionInterrupted: 8,
+    }
+    for error, code in documented.items():
+        assert error.exit_code == code, error.__name__
+
+
+def test_version(tmp_path):
+    result = run_cli("--version", cwd=tmp_path)
+    assert result.code == 0
+    assert result.stdout.strip() == f"placebolab, version {__version__}"
+
+
+def test_the_module_runs_as_a_script(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "placebolab.cli", "--version"], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0 and __version__ in done.stdout
+
+
+def test_help_does_not_import_the_heavy_modules(tmp_path):
+    """`placebolab --help` and each command's help stay quick: no pandas, pingouin, matplotlib … imported."""
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from placebolab.cli import main\n"
+        f"for args in [['--help'], *[[name, '--help'] for name in {COMMANDS!r}]]:\n"
+        "    assert CliRunner().invoke(main, args).exit_code == 0, args\n"
+        "heavy = {'pandas', 'pingouin', 'matplotlib', 'statsmodels', 'scipy', 'psychopy', 'jinja2'}\n"
+        "print(' '.join(sorted(heavy & set(sys.modules))))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"--help imports {done.stdout.strip()}"
