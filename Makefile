@@ -29,6 +29,7 @@ demo: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests analysis benchmarks
+	$(BIN)/ruff format --check src tests analysis benchmarks
 
 test: lint
 	$(BIN)/python -m pytest
