@@ -1,0 +1,3 @@
+from placebolab.cli import main
+
+main()

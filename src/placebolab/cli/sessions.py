@@ -1,0 +1,119 @@
+"""Commands of the experimenter: run a participant; and simulated participants."""
+
+from __future__ import annotations
+
+import click
+
+from placebolab.cli.app import main
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
+@click.option(
+    "--participant",
+    "-p",
+    required=True,
+    callback=lambda _ctx, _param, value: _participant_id(value),
+    help="Participant ID, e.g. P001.",
+)
+@click.option(
+    "--frontend", type=click.Choice(["console"]), default="console", show_default=True, help="How steps are shown."
+)
+@click.option("--resume", is_flag=True, help="Continue an interrupted session at its first unanswered step.")
+@click.option(
+    "--intake", "intake", multiple=True, metavar="FIELD=VALUE", help="Intake answers given up front (repeatable)."
+)
+@click.option("--pilot", is_flag=True, help="Flag this participant's data as pilot data.")
+def run(study, participant, frontend, resume, intake, pilot):
+    """Run PARTICIPANT through the protocol of STUDY."""
+    from placebolab.errors import SessionError, SessionInterrupted
+    from placebolab.frontends.base import drive
+    from placebolab.frontends.console import ConsoleFrontend
+    from placebolab.session import RealClock, Session
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    clock = RealClock()
+    ui = ConsoleFrontend(clock)
+    given = _parse_intake(intake)
+    if resume:
+        if given or pilot:
+            raise click.UsageError(
+                "--intake and --pilot are for a new participant; --resume keeps what was given at enrolment"
+            )
+        session = Session.resume(opened, participant, ui.name, clock)
+    else:
+        Session.ensure_new(opened, participant)  # refuse before asking any intake question
+        unknown = set(given) - {f.id for f in opened.protocol.intake}
+        if unknown:
+            raise SessionError(f"--intake names unknown fields: {', '.join(sorted(unknown))}")
+        for field in opened.protocol.intake:  # a wrong value given up front is refused before any question
+            if field.id in given:
+                try:
+                    field.check(given[field.id])
+                except ValueError as exc:
+                    raise SessionError(f"--intake {field.id}={given[field.id]}: {exc}") from None
+        try:
+            values = ui.ask_intake(opened.protocol.intake, given)
+        except SessionInterrupted:
+            raise SessionInterrupted(
+                f"the session was stopped during the intake, before {participant} was enrolled: nothing is stored; "
+                f"start again with `placebolab run {study} --participant {participant}` (without --resume)"
+            ) from None
+        session = Session.start(opened, participant, values, ui.name, clock, pilot=pilot)
+    try:
+        drive(session, ui)
+    except (SessionInterrupted, KeyboardInterrupt) as exc:  # Ctrl-C where the console could not ask
+        stopped = (
+            exc if isinstance(exc, SessionInterrupted) else "the session was stopped; every answer so far is stored"
+        )
+        raise SessionInterrupted(
+            f"{stopped}; continue with `placebolab run {study} --participant {participant} --resume`"
+        ) from None
+    click.echo(f"Session of {participant} complete ({session.participant.cell}); every answer is stored.")
+
+
+def _participant_id(value: str) -> str:
+    from placebolab.errors import SessionError
+    from placebolab.session.engine import check_participant_id
+
+    try:
+        return check_participant_id(value)
+    except SessionError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def _parse_intake(pairs) -> dict:
+    values = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise click.BadParameter(f"'{pair}' is not FIELD=VALUE", param_hint="--intake")
+        key, value = pair.split("=", 1)
+        values[key.strip()] = value.strip()
+    return values
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
+@click.option("-n", "count", type=click.IntRange(min=1), required=True, help="How many simulated participants.")
+@click.option("--effects", type=click.Path(dir_okay=False), help="YAML file of cell means, sds, correlations.")
+@click.option("--seed", type=int, default=None, help="Seed for the simulated answers (default: random, printed).")
+def simulate(study, count, effects, seed):
+    """Run COUNT simulated participants through STUDY: the real engine and store, answers from a model."""
+    import secrets
+
+    from rich.progress import Progress
+
+    from placebolab.simulation.model import load_effects
+    from placebolab.simulation.run import simulate_study
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    model = load_effects(effects, opened.protocol)
+    seed = secrets.randbits(32) if seed is None else seed
+    if effects is None:
+        click.echo("No --effects file: every cell has the same means (a null model).")
+    with Progress(transient=True) as progress:
+        task = progress.add_task("Simulating participants", total=count)
+        ids = simulate_study(opened, count, model, seed, on_participant=lambda _: progress.advance(task))
+    click.echo(f"Simulated {len(ids)} participants ({ids[0]}–{ids[-1]}) with seed {seed}; marked as simulated.")
