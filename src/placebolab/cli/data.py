@@ -47,19 +47,20 @@ def analyze(study, ss_type, include_pilot):
 
 
 def _print_primary(results: dict) -> None:
+    """The primary ANOVA as a paper would print it (APA rounding)."""
     from rich.console import Console
     from rich.table import Table
+
+    from placebolab.analysis.format import MISSING, fmt_int_or_num, fmt_num, fmt_p, fmt_unit
 
     anova = results.get("primary_anova")
     if anova is None:
         return
-    table = Table(title=f"ANOVA: {results.get('primary_outcome', 'primary outcome')}")
-    for column in anova.columns:
-        table.add_column(str(column), justify="left" if column == "Source" else "right")
+    table = Table(title=f"ANOVA of {results.get('primary_outcome', 'the primary outcome')}")
+    for heading in ("Source", "SS", "df", "MS", "F", "p", "ηp²"):
+        table.add_column(heading, justify="left" if heading == "Source" else "right")
     for row in anova.itertuples(index=False):
-        table.add_row(*("" if _missing(v) else (f"{v:.4g}" if isinstance(v, float) else str(v)) for v in row))
+        cells = [fmt_num(row.SS), fmt_int_or_num(row.DF), fmt_num(row.MS), fmt_num(row.F)]
+        cells += [fmt_p(row.p_unc, with_symbol=False), fmt_unit(row.np2)]
+        table.add_row(row.Source.replace(" * ", " × "), *(" " if c == MISSING else c for c in cells))
     Console().print(table)
-
-
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and value != value)
