@@ -128,7 +128,10 @@ def _factors_and_means(cell_means, factors) -> tuple[dict[str, list[str]], np.nd
         raise PowerError("cell means must be finite numbers")
     names = list(factors) if factors is not None else [chr(ord("A") + i) for i in range(array.ndim)]
     if len(names) != array.ndim:
-        raise PowerError(f"{len(names)} factor names for cell means with {array.ndim} axes")
+        raise PowerError(
+            f"{len(names)} factors ({', '.join(map(str, names))}) but the cell means have {array.ndim} axes; "
+            "give the means one axis per factor"
+        )
     given = factors if isinstance(factors, Mapping) else {}
     levels = {}
     for name, k in zip(names, array.shape, strict=True):
