@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from placebolab.errors import EffectsError, PowerError
-from placebolab.power.analytic import analytic_power
-from placebolab.power.design import check_alpha
+from placebolab.power.analytic import analytic_power, ancova_power, effect_lambda, f_test_power
+from placebolab.power.design import check_alpha, error_df, make_design
 from placebolab.power.simulate import simulate_power
 
 CLIPPED_SHARE_NOTED = 0.01
@@ -201,8 +201,14 @@ def _smallest_n(model: OutcomeModel) -> int:
 
 
 def _power_at(model: OutcomeModel, n: int, analysis: str, effect: str, alpha: float) -> float:
-    table = analytic_power(n_per_cell=n, alpha=alpha, **model.arguments())
-    return float(table.loc[(table.analysis == analysis) & (table.effect == effect), "power"].iloc[0])
+    """Analytic power of one effect at n per cell (only that effect: the search calls this often)."""
+    design = make_design(model.cell_means, model.sd, n, model.factors)
+    tested = next(e for e in design.effects() if e.name == effect)
+    lam = effect_lambda(design, tested)
+    if analysis == "ANOVA":
+        return float(f_test_power(lam, tested.df, error_df(design, 0), alpha))
+    lam0 = lam / (1 - model.baseline_r**2)
+    return ancova_power(lam0, tested.df, error_df(design, 1), len(design.means), design.n_total, alpha)
 
 
 def _search(model, analysis, effect, target, alpha, low) -> int | None:
