@@ -127,3 +127,45 @@ def test_bad_effects_files_are_one_line(tmp_path, measures, message):
     assert result.code == 3, result.stderr
     assert message in result.stderr
     assert not list(tmp_path.glob("*.png"))
+
+
+def _flagship_variant(tmp_path, old: str, new: str) -> Path:
+    from tests.cli.conftest import write_short_protocol
+
+    path = write_short_protocol(tmp_path, schedule="[t0+3min, t0+9min, t0+15min]")
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path
+
+
+PRIMARY = "primary: {outcome: itch_post, baseline: itch_baseline, between: [warmth, competence]}"
+
+
+def test_without_a_planned_baseline_there_is_no_ancova(tmp_path):
+    path = _flagship_variant(tmp_path, PRIMARY, "primary: {outcome: itch_post, between: [warmth, competence]}")
+    protocol = load_protocol(path)
+    model = outcome_model(protocol, load_effects(EFFECTS, protocol))
+    assert model.baseline_r is None
+    # three occasions sharing the baseline's z: sd 14 · √(0.49 + 0.51/3)
+    assert model.sd == pytest.approx(14 * np.sqrt(0.49 + 0.51 / 3))
+    result = run_cli("power", path, "--effects", EFFECTS, "--n", "30", "--sims", "500", "--seed", "3", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert "ANCOVA" not in result.stdout and "analytic" in result.stdout
+
+
+def test_an_analysis_over_some_factors_only_is_refused(tmp_path):
+    path = _flagship_variant(tmp_path, PRIMARY, "primary: {outcome: itch_post, between: [warmth]}")
+    result = run_cli("power", path, "--effects", EFFECTS, "--sims", "10", cwd=tmp_path)
+    assert result.code == 7
+    assert "power is computed for analyses over all factors" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_score_outcome_points_to_the_python_api(tmp_path):
+    path = _flagship_variant(
+        tmp_path, PRIMARY, "primary: {outcome: expectancy.expectancy, between: [warmth, competence]}"
+    )
+    result = run_cli("power", path, "--effects", EFFECTS, "--sims", "10", cwd=tmp_path)
+    assert result.code == 7
+    assert "is a questionnaire score" in result.stderr and "simulate_power" in result.stderr

@@ -107,20 +107,30 @@ def _print(model, curve, needed, target, sims, seed) -> None:
     n_values = list(dict.fromkeys(curve["n_per_cell"]))
     for analysis, part in curve.groupby("analysis", sort=False):
         title = "ANOVA" if analysis == "ANOVA" else f"ANCOVA (adjusted for {model.baseline})"
-        table = Table(title=f"{title}: simulated power ({sims:,} studies per n, seed {seed})", title_justify="left")
+        table = Table(
+            title=f"{title}: power, simulated ({sims:,} studies per n, seed {seed}) and analytic", title_justify="left"
+        )
         table.add_column("effect")
+        table.add_column("method")
         for n in n_values:
             table.add_column(f"n={n}", justify="right")
         table.add_column(f"n/cell for {target:g}", justify="right")
         for effect, rows in part.groupby("effect", sort=False):
             n = lookup.get((analysis, effect))
             needed_n = "–" if n is None or n != n else str(int(n))
-            table.add_row(effect, *(f"{p:.3f}" for p in rows["power_simulated"]), needed_n)
+            table.add_row(effect, "simulated", *(f"{p:.3f}" for p in rows["power_simulated"]), "")
+            table.add_row(
+                "",
+                "[dim]analytic[/dim]",
+                *(f"[dim]{p:.3f}[/dim]" for p in rows["power_analytic"]),
+                needed_n,
+                end_section=True,
+            )
         console.print(table)
     gap = (curve["power_simulated"] - curve["power_analytic"]).abs()
     in_se = gap / curve["mc_se"].where(curve["mc_se"] > 0)
     console.print(
-        f"Analytic power (noncentral F; in the CSV and the plot) differs from the simulated by at most {gap.max():.3f}"
+        f"Analytic power (noncentral F) differs from the simulated by at most {gap.max():.3f}"
         f" ({in_se.max():.1f} Monte-Carlo SE). n/cell: the smallest n per cell whose analytic power reaches "
         f"{target:g}; –: the effect is null under the model."
     )
