@@ -162,10 +162,25 @@ def test_an_analysis_over_some_factors_only_is_refused(tmp_path):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_score_outcome_points_to_the_python_api(tmp_path):
+def test_a_score_outcome_is_the_mean_of_its_simulated_items(tmp_path):
+    """expectancy.expectancy = mean of 4 items, each sd 1.7 in the effects file: sd 0.85 — as the real
+    simulated participants' scored answers show (10,000 in one cell; rounding to whole points adds a little)."""
     path = _flagship_variant(
         tmp_path, PRIMARY, "primary: {outcome: expectancy.expectancy, between: [warmth, competence]}"
     )
-    result = run_cli("power", path, "--effects", EFFECTS, "--sims", "10", cwd=tmp_path)
-    assert result.code == 7
-    assert "is a questionnaire score" in result.stderr and "simulate_power" in result.stderr
+    protocol = load_protocol(path)
+    effects = load_effects(EFFECTS, protocol)
+    model = outcome_model(protocol, effects)
+    assert model.baseline_r is None and model.sd == pytest.approx(0.85)
+    assert model.cell_means == {"warm/high": 6.8, "warm/low": 5.1, "neutral/high": 5.9, "neutral/low": 4.6}
+    step = protocol.step("expectancy")
+    rng = np.random.default_rng(9)
+    scores = [
+        step.score(step.simulate(SimulatedParticipant(effects, protocol, "neutral/low", rng).draw))["expectancy"]
+        for _ in range(10_000)
+    ]
+    assert np.mean(scores) == pytest.approx(4.6, abs=0.03)
+    assert np.std(scores) == pytest.approx(model.sd, rel=0.04)
+    result = run_cli("power", path, "--effects", EFFECTS, "--n", "20", "--sims", "500", "--seed", "3", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert "expectancy.expectancy is the mean of 4 items" in result.stdout

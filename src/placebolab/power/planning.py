@@ -21,6 +21,7 @@ from placebolab.errors import EffectsError, PowerError
 from placebolab.power.analytic import analytic_power, ancova_power, effect_lambda, f_test_power
 from placebolab.power.design import check_alpha, error_df, make_design
 from placebolab.power.simulate import simulate_power
+from placebolab.simulation.model import MeasureModel
 
 CLIPPED_SHARE_NOTED = 0.01
 LARGEST_N_SEARCHED = 100_000
@@ -44,7 +45,14 @@ class OutcomeModel:
 
 
 def outcome_model(protocol, effects, effects_name: str = "the effects file") -> OutcomeModel:
-    """The primary outcome's model: cell means, sd and baseline correlation of what is analysed."""
+    """The primary outcome's model: cell means, sd and baseline correlation of what is analysed.
+
+    The analysed outcome is a weighted sum of simulated draws (a rating: the mean of its occasions; a
+    questionnaire score: the mean or sum of its items, on each occasion), each
+    ``mean + sd · (r · Z_b + √(1 − r²) · ε)`` with its own ε and, per baseline b, one shared Z_b. So it
+    is normal with mean Σ w·mean, variance Σ w² sd² (1 − r²) + Σ_b (Σ w sd r)², and covaries
+    Σ w sd r with the planned baseline's Z.
+    """
     from placebolab.protocol.measures import measures
 
     if protocol.analysis is None:
@@ -58,51 +66,89 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
         )
     found = measures(protocol)
     measure = found[primary.outcome]
-    if measure.kind == "score":
-        raise PowerError(
-            f"the primary outcome {primary.outcome} is a questionnaire score; `placebolab power` models a rating or "
-            "an item — use placebolab.power.analytic_power / simulate_power with the score's cell means and sd"
-        )
-    spec = effects.for_measure(primary.outcome)
-    if spec is None or spec.mean is None:
+    components = _components(measure)
+    specs = [effects.for_measure(name) for name, *_ in components]
+    if all(spec is None or spec.mean is None for spec in specs):
         raise EffectsError(
             f"{effects_name}: measures: no model for the primary outcome {primary.outcome}; add e.g. "
-            f"`{primary.outcome}: {{mean: {{{protocol.cells[0].id}: 30, default: 40}}, sd: 15}}`"
+            f"`{components[0][0]}: {{mean: {{{protocol.cells[0].id}: 30, default: 40}}, sd: 15}}`"
         )
-    notes = []
+    if primary.baseline:
+        _check_baseline(protocol, found, primary)
     cells = [cell.id for cell in protocol.cells if not cell.arm]
-    means = _cell_means(spec.mean, cells, f"{effects_name}: measures.{primary.outcome}.mean")
-    sd = spec.sd
-    if sd is None:
-        sd = (measure.max - measure.min) / 6
+    notes: list[str] = []
+    means = dict.fromkeys(cells, 0.0)
+    independent, shared = 0.0, {}
+    clipped = []
+    for (name, weight, low, high), spec in zip(components, specs, strict=True):
+        spec = spec or MeasureModel()
+        item_means = _cell_means(spec.mean, cells, f"{effects_name}: measures.{name}.mean", (low + high) / 2)
+        sd = spec.sd if spec.sd is not None else (high - low) / 6
+        if spec.sd is None and f"no sd for {name}" not in " ".join(notes):
+            notes.append(f"no sd for {name} in the effects file: the simulated participants' range/6 = {sd:g}")
+        r = spec.r if spec.baseline else 0.0
+        for cell in cells:
+            means[cell] += weight * item_means[cell]
+        independent += (weight * sd) ** 2 * (1 - r * r)
+        if r:
+            shared[spec.baseline] = shared.get(spec.baseline, 0.0) + weight * sd * r
+        clipped.append(_clipped_share(item_means, sd, low, high))
+    sd_out = math.sqrt(independent + sum(v * v for v in shared.values()))
+    r_out = shared.get(primary.baseline, 0.0) / sd_out if primary.baseline else None
+    if len(components) > 1 or (primary.baseline and r_out != specs[0].r):
+        adjusted = f", r with {primary.baseline} {r_out:.3f}" if primary.baseline else ""
+        notes.append(f"{primary.outcome} is {_describe(measure, len(components))}: sd {sd_out:.4g}{adjusted}")
+    others = sorted(set(shared) - {primary.baseline})
+    if others:
         notes.append(
-            f"{primary.outcome}: no sd in the effects file; the simulated participants' default range/6 = {sd:g}"
+            f"{primary.outcome} also correlates with {', '.join(others)}: counted as noise independent of the baseline"
         )
-    r = spec.r if spec.baseline else 0.0
-    baseline = primary.baseline
-    if baseline:
-        r = _baseline_r(protocol, found, primary, spec, notes)
-    k = max(1, len(measure.occasion_labels))
-    spread = math.sqrt(r * r + (1 - r * r) / k)
-    if k > 1:
+    share = float(np.mean(clipped))
+    if share > CLIPPED_SHARE_NOTED:
         notes.append(
-            f"{primary.outcome} is the mean of {k} occasions: sd {sd:g} → {sd * spread:.4g}"
-            + (f", r with {baseline} {r:g} → {r / spread:.3f}" if baseline and r else "")
+            f"{share:.1%} of simulated answers making up {primary.outcome} fall outside the scale and are clipped by "
+            "the simulated participants; the power here assumes an unclipped normal outcome"
         )
-    _note_clipping(means, sd, measure, primary.outcome, notes)
     return OutcomeModel(
         outcome=primary.outcome,
-        baseline=baseline,
+        baseline=primary.baseline,
         factors=factors,
         cell_means=means,
-        sd=sd * spread,
-        baseline_r=(r / spread) if baseline else None,
-        occasions=k,
+        sd=sd_out,
+        baseline_r=r_out,
+        occasions=max(1, len(measure.occasion_labels)),
         notes=notes,
     )
 
 
-def _cell_means(mean, cells: list[str], where: str) -> dict[str, float]:
+def _components(measure) -> list[tuple[str, float, float, float]]:
+    """The draws the analysed value averages: (draw name, weight, scale min, scale max), one per occasion."""
+    from placebolab.components import measure_name
+
+    occasions = max(1, len(measure.occasion_labels))
+    if measure.kind == "score":
+        step = measure.step
+        rule = step.scores[measure.item]
+        items = [item for item in step.items if item.id in rule.items]
+        weight = 1 / len(items) if rule.method == "mean" else 1.0
+        one = [(measure_name(step.id, i.id), weight, step.item_scale(i).min, step.item_scale(i).max) for i in items]
+    else:
+        one = [(measure.name, 1.0, measure.min, measure.max)]
+    return [(name, weight / occasions, low, high) for _ in range(occasions) for name, weight, low, high in one]
+
+
+def _describe(measure, count: int) -> str:
+    occasions = max(1, len(measure.occasion_labels))
+    if measure.kind == "score":
+        rule = measure.step.scores[measure.item]
+        text = f"the {rule.method} of {len(rule.items)} items"
+        return text + (f" on each of {occasions} occasions, averaged" if occasions > 1 else "")
+    return f"the mean of {occasions} occasions"
+
+
+def _cell_means(mean, cells: list[str], where: str, midpoint: float) -> dict[str, float]:
+    if mean is None:
+        return dict.fromkeys(cells, midpoint)
     if not isinstance(mean, dict):
         return dict.fromkeys(cells, float(mean))
     missing = [c for c in cells if c not in mean and "default" not in mean]
@@ -111,7 +157,8 @@ def _cell_means(mean, cells: list[str], where: str) -> dict[str, float]:
     return {c: float(mean.get(c, mean.get("default"))) for c in cells}
 
 
-def _baseline_r(protocol, found, primary, spec, notes) -> float:
+def _check_baseline(protocol, found, primary) -> None:
+    """The planned baseline must be one simulated draw (its Z is what outcome draws correlate with), before the outcome."""
     baseline = primary.baseline
     measure = found.get(baseline)
     if measure is None or measure.kind == "score" or len(measure.occasion_labels) > 1:
@@ -119,30 +166,18 @@ def _baseline_r(protocol, found, primary, spec, notes) -> float:
             f"the baseline {baseline} must be a single rating or item for `placebolab power` (a score or a scheduled "
             "step is not modelled); use placebolab.power with baseline_r"
         )
-    if spec.baseline != baseline:
-        if spec.baseline:
-            notes.append(
-                f"{primary.outcome} correlates with {spec.baseline}, not the planned baseline {baseline}: r = 0"
-            )
-        return 0.0
     order = [step.id for step in protocol.timeline]
     if order.index(measure.step.id) > order.index(found[primary.outcome].step.id):
         raise PowerError(f"the baseline {baseline} comes after the outcome {primary.outcome} in the timeline")
-    return spec.r
 
 
-def _note_clipping(means: dict[str, float], sd: float, measure, outcome: str, notes: list[str]) -> None:
+def _clipped_share(means: dict[str, float], sd: float, low, high) -> float:
     from scipy.stats import norm
 
-    if measure.min is None or measure.max is None:
-        return
+    if low is None or high is None:
+        return 0.0
     mu = np.array(list(means.values()))
-    share = float(np.mean(norm.cdf((measure.min - mu) / sd) + norm.sf((measure.max - mu) / sd)))
-    if share > CLIPPED_SHARE_NOTED:
-        notes.append(
-            f"{share:.1%} of simulated {outcome} answers fall outside {measure.min:g}–{measure.max:g} and are clipped "
-            "by the simulated participants; the power here assumes an unclipped normal outcome"
-        )
+    return float(np.mean(norm.cdf((low - mu) / sd) + norm.sf((high - mu) / sd)))
 
 
 def power_curve(
