@@ -60,3 +60,7 @@ class AnalysisError(PlaceboLabError, ValueError):
     """Bad data for an analysis; the message names the column and the problem."""
 
     exit_code = 7
+
+
+class PowerError(AnalysisError):
+    """Bad input for a power analysis (cell means, sd, n, alpha); the message names the value and the fix."""
