@@ -35,7 +35,8 @@ def test_primary_anova(project):
     assert "Primary outcome: itch_post" in done.stdout
     assert "warmth * competence" in done.stdout and "Residual" in done.stdout
     assert "ci_high" in done.stdout
-    assert "competence: F(1, 76) = " in done.stdout
+    assert "adjusted for itch_baseline (ANCOVA)" in done.stdout and "emmean" in done.stdout
+    assert "competence: F(1, 75) = " in done.stdout
 
 
 def test_manipulation_checks(project):

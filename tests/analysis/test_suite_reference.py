@@ -243,8 +243,15 @@ def test_mediation_is_reproducible_with_a_seed_and_codes_factors():
 def test_moderated_mediation_index_is_the_difference_of_conditional_indirect_effects():
     data = pingouin.read_dataset("mediation")
     res = mediation(data, "X", "M", "Y", moderator="Ybin", n_boot=1000, seed=1).set_index("path")
-    at1, at0 = res.loc["indirect | Ybin=1", "coef"], res.loc["indirect | Ybin=0", "coef"]
-    assert res.loc["index", "coef"] == pytest.approx(at1 - at0, rel=1e-10)
+    assert "indirect | Ybin=mean+1SD" in res.index  # a numeric moderator: at mean and ± 1 SD
+    data["group"] = pd.Categorical(np.where(data["Ybin"] == 1, "yes", "no"), ["yes", "no"])
+    by_level = mediation(data, "X", "M", "Y", moderator="group", n_boot=1000, seed=1).set_index("path")
+    assert by_level.loc["indirect | group=yes", "coef"] == pytest.approx(
+        by_level.loc["indirect | group=no", "coef"] + by_level.loc["index", "coef"], rel=1e-10
+    )
+    res = res.rename(index={"indirect | Ybin=mean+1SD": "hi", "indirect | Ybin=mean−1SD": "lo"})
+    sd = data["Ybin"].std(ddof=1)
+    assert res.loc["index", "coef"] * 2 * sd == pytest.approx(res.loc["hi", "coef"] - res.loc["lo", "coef"], rel=1e-10)
     # a*w by hand: the coefficient of X·W in the OLS of M on [1, X, W, X·W].
     design = np.column_stack([np.ones(len(data)), data["X"], data["Ybin"], data["X"] * data["Ybin"]])
     assert res.loc["a*w", "coef"] == pytest.approx(np.linalg.lstsq(design, data["M"], rcond=None)[0][3], rel=1e-10)

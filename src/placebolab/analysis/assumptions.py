@@ -87,11 +87,9 @@ def _slopes(data, dv, fit, alpha) -> dict:
     import statsmodels.api as sm
 
     full = fit.result.model
-    extra = " + ".join(
-        f"C({f}, Sum):{z}"
-        for f in [k for k in fit.names if k.startswith("f")]
-        for z in [k for k in fit.names if k.startswith("z")]
-    )
+    # Every cell its own slope: (all factor terms):covariate, i.e. the factors × covariate interactions.
+    cells = "*".join(f"C({k}, Sum)" for k in fit.names if k.startswith("f"))
+    extra = " + ".join(f"({cells}):{z}" for z in fit.names if z.startswith("z"))
     import statsmodels.formula.api as smf
 
     wider = smf.ols(f"{full.formula} + {extra}", data=full.data.frame).fit()

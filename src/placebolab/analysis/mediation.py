@@ -84,7 +84,10 @@ def mediation(
     covs = as_covariate_list(covariates)
     frame = _coded(data, x, m, y, covs, moderator)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    return _paths(frame, x, m, y, covs, moderator, n_boot, rng, alpha)
+    w_levels = None
+    if moderator and not pd.api.types.is_numeric_dtype(data[moderator]):
+        w_levels = levels_of(data.loc[frame.index, moderator])
+    return _paths(frame, x, m, y, covs, moderator, n_boot, rng, alpha, w_levels)
 
 
 def _coded(data, x, m, y, covs, moderator) -> pd.DataFrame:
@@ -142,7 +145,7 @@ def _designs(frame: pd.DataFrame, x, m, covs, moderator) -> dict:
     }
 
 
-def _paths(frame, x, m, y, covs, moderator, n_boot, rng, alpha) -> pd.DataFrame:
+def _paths(frame, x, m, y, covs, moderator, n_boot, rng, alpha, w_levels=None) -> pd.DataFrame:
     from scipy import stats
 
     designs = _designs(frame, x, m, covs, moderator)
@@ -164,7 +167,7 @@ def _paths(frame, x, m, y, covs, moderator, n_boot, rng, alpha) -> pd.DataFrame:
     if moderator:
         coefficient("a*w", f"{x} × {moderator} → {m}", "a", 3)
     boot = _bootstrap(designs, mv, yv, n_boot, rng)
-    for path, label, point, draws in _indirect_effects(frame, fits, boot, x, m, moderator):
+    for path, label, point, draws in _indirect_effects(frame, fits, boot, (x, m, y), moderator, w_levels):
         low, high = np.nanpercentile(draws, [100 * alpha / 2, 100 * (1 - alpha / 2)])
         rows.append({"path": path, "label": label, "coef": point, "se": float(np.nanstd(draws, ddof=1)),
                      "p_val": np.nan, "ci_low": low, "ci_high": high})  # fmt: skip
@@ -190,13 +193,14 @@ def _bootstrap(designs: dict, mv, yv, n_boot: int, rng) -> dict:
     return out
 
 
-def _indirect_effects(frame, fits, boot, x, m, moderator):
+def _indirect_effects(frame, fits, boot, names, moderator, w_levels):
+    x, m, y = names
     a, b = fits["a"][0], fits["b"][0][2]
     ab, bb = boot["a"], boot["b"][:, 2]
     if not moderator:
-        yield "indirect", f"{x} → {m} → outcome (a·b)", a[1] * b, ab[:, 1] * bb
+        yield "indirect", f"{x} → {m} → {y} (a·b)", a[1] * b, ab[:, 1] * bb
         return
-    for label, w in _moderator_values(frame[moderator], moderator):
+    for label, w in _moderator_values(frame[moderator], moderator, w_levels):
         yield (
             f"indirect | {label}",
             f"indirect effect at {label}",
@@ -206,9 +210,8 @@ def _indirect_effects(frame, fits, boot, x, m, moderator):
     yield "index", f"index of moderated mediation ({moderator})", a[3] * b, ab[:, 3] * bb
 
 
-def _moderator_values(w: pd.Series, name: str):
-    values = sorted(w.unique())
-    if len(values) == 2 and set(values) == {0.0, 1.0}:
-        return [(f"{name}=1", 1.0), (f"{name}=0", 0.0)]
+def _moderator_values(w: pd.Series, name: str, levels: list | None):
+    if levels:  # a two-level factor, coded 1 for its first level
+        return [(f"{name}={levels[0]}", 1.0), (f"{name}={levels[1]}", 0.0)]
     mean, sd = float(w.mean()), float(w.std(ddof=1))
     return [(f"{name}=mean−1SD", mean - sd), (f"{name}=mean", mean), (f"{name}=mean+1SD", mean + sd)]

@@ -88,6 +88,49 @@ def _draw(ax, cells: pd.DataFrame, dv: str, factors: list[str], confidence: floa
         ax.legend(frameon=False)
 
 
+def time_course_plot(means: pd.DataFrame, dv: str, between: list[str], ax=None):
+    """Mean of ``dv`` at each occasion, one line per cell, with the CI error bars of ``means``.
+
+    Parameters
+    ----------
+    means : pandas.DataFrame
+        :func:`placebolab.analysis.cell_descriptives` of the long data by ``["occasion", *between]``.
+    dv : str
+        The outcome's name (y-axis label).
+    between : list of str
+        The between factors: one line per combination of their levels.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from placebolab.analysis import cell_descriptives
+    >>> long = pd.DataFrame({"occasion": ["3min", "9min"] * 4, "group": ["a"] * 4 + ["b"] * 4,
+    ...                      "itch": [50.0, 40.0, 52.0, 44.0, 55.0, 54.0, 57.0, 52.0]})
+    >>> fig = time_course_plot(cell_descriptives(long, "itch", ["occasion", "group"]), "itch", ["group"])
+    >>> len(fig.axes[0].lines) > 0
+    True
+    """
+    ax = ax if ax is not None else _new_axes()
+    occasions = list(pd.unique(means["occasion"]))
+    groups = means.groupby(between, observed=True, sort=False) if between else [("all", means)]
+    for level, group in groups:
+        x = [occasions.index(o) for o in group["occasion"]]
+        err = [group["mean"] - group["ci_low"], group["ci_high"] - group["mean"]]
+        label = " / ".join(map(str, level)) if isinstance(level, tuple) else str(level)
+        ax.errorbar(x, group["mean"], yerr=err, marker="o", capsize=3, linewidth=1.5, label=label)
+    ax.set_xticks(range(len(occasions)), [str(o) for o in occasions])
+    ax.set_xlabel("occasion")
+    ax.set_ylabel(f"{dv} (mean, 95% CI)")
+    ax.legend(frameon=False, fontsize="small", title=" / ".join(between) or None)
+    return ax.figure
+
+
 def figure_to_data_uri(fig, dpi: int = 100) -> str:
     """Encode a matplotlib figure as a ``data:image/png;base64,…`` URI for an ``<img src>``.
 

@@ -75,10 +75,14 @@ def _print_primary(export_dir: Path, ss_type, include_pilot: bool) -> None:
     from placebolab.analysis.report import primary_analysis
 
     result = primary_analysis(export_dir, ss_type=ss_type, include_pilot=include_pilot)
-    print(f"Primary outcome: {result.name} ({result.label})\n")
+    adjusted = f", adjusted for {', '.join(result.covariates)} (ANCOVA)" if result.covariates else ""
+    print(f"Primary outcome: {result.name} ({result.label}){adjusted}\n")
     print(_table(result.descriptives))
     print()
     print(_table(result.anova))
+    if result.covariates and result.emmeans is not None:
+        print("\nAdjusted (estimated marginal) means:")
+        print(_table(result.emmeans))
     df_residual = int(result.anova.iloc[-1]["DF"])
     print()
     for _, row in result.anova.iloc[:-1].iterrows():

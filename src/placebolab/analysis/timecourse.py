@@ -108,7 +108,7 @@ def _checked(data, dv, within, subject, between) -> list[str]:
     factors = as_factor_list(between) if between is not None and between != [] else []
     require_columns(data, [dv, within, subject, *factors])
     require_numeric(data, dv)
-    occasions = levels_of(data.loc[data[dv].notna(), within])
+    occasions = _observed_occasions(data.loc[data[dv].notna(), within])
     if len(occasions) < 2:
         raise AnalysisError(
             f"Column '{within}' has {len(occasions)} occasion(s) with a value of '{dv}'; a time course needs at least two."
@@ -123,8 +123,14 @@ def _checked(data, dv, within, subject, between) -> list[str]:
     return factors
 
 
+def _observed_occasions(series: pd.Series) -> list:
+    # Declared order (categorical) or sorted order, but only occasions that hold data.
+    return [level for level in levels_of(series) if (series == level).any()]
+
+
 def _wide(data, dv, within, subject, factors) -> tuple[pd.DataFrame, list]:
-    occasions = levels_of(data[within])
+    data = data.dropna(subset=[dv])
+    occasions = _observed_occasions(data[within])
     duplicated = data.duplicated([subject, within])
     if duplicated.any():
         row = data.loc[duplicated].iloc[0]
@@ -134,7 +140,13 @@ def _wide(data, dv, within, subject, factors) -> tuple[pd.DataFrame, list]:
     values = data.pivot(index=subject, columns=within, values=dv).reindex(columns=occasions)
     levels = data.dropna(subset=factors).groupby(subject, observed=True)[factors].first() if factors else None
     wide = values.join(levels) if factors else values
-    return wide.dropna(), occasions
+    complete = wide.dropna()
+    if len(complete) < 2:
+        raise AnalysisError(
+            f"Too few participants have a value of '{dv}' at every occasion of '{within}' "
+            f"({len(complete)} of {len(wide)}); the mixed ANOVA needs complete participants (the mixed model does not)."
+        )
+    return complete, occasions
 
 
 def _contrasts(k: int) -> np.ndarray:
