@@ -85,3 +85,22 @@ def test_no_occasions_no_time_course(tmp_path):
     wide = wide_table().drop(columns=[c for c in wide_table().columns if "@" in c])
     export = write_export(tmp_path / "experiments" / "demo", wide=wide, book=codebook(analysis=PLAN))
     assert run_analyses(export)["time_course"] is None
+
+
+def test_a_failed_assumption_brings_the_robust_tables(tmp_path):
+    wide = wide_table()
+    # much larger spread in one cell: Levene fails
+    spread = wide["cell"] == "neutral/low"
+    wide.loc[spread, "expectancy.expectancy"] = wide.loc[spread, "expectancy.expectancy"] * 6 - 20
+    export = write_export(
+        tmp_path / "experiments" / "demo",
+        wide=wide,
+        book=codebook(
+            analysis=PLAN | {"secondary": [{"outcome": "expectancy.expectancy", "between": ["warmth", "competence"]}]}
+        ),
+    )
+    secondary = run_analyses(export)["outcomes"][-1]
+    assert not secondary.assumptions.set_index("check").loc["equal variances (Levene)", "ok"]
+    assert {"F", "p_unc", "p_perm"} <= set(secondary.robust.columns)
+    html = build_report(export).read_text(encoding="utf-8")
+    assert "Freedman–Lane permutation p values (type III)" in html

@@ -17,6 +17,7 @@ from placebolab.analysis import (
     assumption_checks,
     estimated_marginal_means,
     mediation,
+    permutation_anova,
     robust_anova,
     simple_effects,
     time_course,
@@ -268,7 +269,10 @@ def test_assumption_checks_match_scipy_and_flag_unequal_variances():
     )
     checks = assumption_checks(data, "y", "g").set_index("check")
     assert not checks.loc["equal variances (Levene)", "ok"]
-    assert "HC3" in checks.loc["equal variances (Levene)", "note"]
+    assert (
+        "HC3" in checks.loc["equal variances (Levene)", "note"]
+        and "permutation" in checks.loc["equal variances (Levene)", "note"]
+    )
     robust = robust_anova(data, "y", "g")
     assert robust["F"][0] != anova(data, "y", "g")["F"][0]
 
@@ -278,3 +282,23 @@ def test_slopes_check_catches_opposite_slopes():
                          "post": [1.0, 2.1, 2.9, 4.2, 5, 6.1, 12, 10.1, 7.9, 6.2, 4, 2.1]})  # fmt: skip
     checks = assumption_checks(data, "post", "g", covariates="pre").set_index("check")
     assert not checks.loc["homogeneity of regression slopes", "ok"]
+
+
+def test_permutation_anova_keeps_f_and_approximates_the_f_distribution(warpbreaks):
+    # Freedman–Lane with normal-ish errors: permutation p close to the F test's (R: 0.0582, 0.0007, 0.0210).
+    table = permutation_anova(warpbreaks, "breaks", ["wool", "tension"], n_perm=4999, seed=11)
+    assert_allclose(table["F"][:3], [3.765, 8.498, 4.189], atol=5e-4)
+    assert_allclose(table["p_perm"][:3], [0.0582, 0.0007, 0.0210], atol=0.012)
+    again = permutation_anova(warpbreaks, "breaks", ["wool", "tension"], n_perm=4999, seed=11)
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_permutation_anova_with_covariate_and_its_bad_input():
+    data = pingouin.read_dataset("ancova")
+    table = permutation_anova(data, "Scores", "Method", covariates="Income", n_perm=1999, seed=3)
+    assert_allclose(table["F"][:2], [3.3365, 29.4194], atol=5e-5)  # JASP, as above
+    assert abs(table["p_perm"][0] - 0.0319) < 0.015 and table["p_perm"][1] < 0.002
+    from placebolab.errors import AnalysisError
+
+    with pytest.raises(AnalysisError, match="n_perm"):
+        permutation_anova(data, "Scores", "Method", n_perm=10)

@@ -13,6 +13,7 @@ time_course         mixed ANOVA (GG correction, generalized eta²) or random-int
 mediation           paths a, b, c, c′ and bootstrap CI of the indirect effect; moderated mediation
 assumption_checks   residual normality, Levene, homogeneity of regression slopes
 robust_anova        the ANOVA/ANCOVA with HC3 heteroscedasticity-consistent tests
+permutation_anova   the ANOVA/ANCOVA with Freedman–Lane permutation p values
 manipulation_checks Welch t-test and Hedges' g per manipulation-check measure
 interaction_plot    cell means with 95 % CI error bars (matplotlib Figure)
 figure_to_data_uri  a figure as a base64 PNG data URI
@@ -23,7 +24,7 @@ build_report        run_analyses + one self-contained HTML report
 """
 
 from placebolab.analysis.anova import anova
-from placebolab.analysis.assumptions import assumption_checks, robust_anova
+from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.emmeans import estimated_marginal_means, simple_effects
 from placebolab.analysis.exported import ExportedStudy, load_export
@@ -46,6 +47,7 @@ __all__ = [
     "assumption_checks",
     "estimated_marginal_means",
     "mediation",
+    "permutation_anova",
     "robust_anova",
     "simple_effects",
     "time_course",

@@ -183,8 +183,9 @@ def _bootstrap(designs: dict, mv, yv, n_boot: int, rng) -> dict:
     out = {}
     for model, target in (("a", mv), ("b", yv)):
         xb, yb = designs[model][idx], target[idx]
-        xtx = np.einsum("bni,bnj->bij", xb, xb)
-        xty = np.einsum("bni,bn->bi", xb, yb)
+        xt = xb.transpose(0, 2, 1)
+        xtx = xt @ xb  # batched matmul (BLAS), much faster than the equivalent einsum
+        xty = (xt @ yb[..., None])[..., 0]
         # A degenerate resample (e.g. one level of x only) gives NaN and is left out of the percentiles.
         ok = np.abs(np.linalg.det(xtx)) > 1e-10
         coef = np.full((n_boot, xtx.shape[1]), np.nan)

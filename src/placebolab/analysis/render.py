@@ -105,7 +105,8 @@ def _suite_sentences(results: dict) -> list[str]:
         )
     sentences.append(
         "Assumptions were checked with the Shapiro–Wilk test of the residuals, Levene's test (median-centred) and, "
-        "for ANCOVA, the homogeneity of regression slopes; where a check failed, HC3-robust tests are shown beside."
+        "for ANCOVA, the homogeneity of regression slopes; where a check failed, HC3-robust F tests and "
+        "Freedman–Lane permutation p values are shown beside."
     )
     return sentences
 
@@ -216,7 +217,12 @@ def _outcome_view(outcome, data: pd.DataFrame) -> dict:
         ]  # fmt: skip
     view["assumptions"] = _assumption_rows(outcome.assumptions)
     if outcome.robust is not None:
-        view["robust"], _ = _anova_rows(outcome.robust)
+        view["robust"] = [
+            {"source": _source(row["Source"]), "df": f"{int(row['DF'])}, {int(outcome.robust.iloc[-1]['DF'])}",
+             "f": fmt.fmt_num(row["F"]), "p": fmt.fmt_p(row["p_unc"], with_symbol=False),
+             "p_perm": fmt.fmt_p(row["p_perm"], with_symbol=False) if "p_perm" in row else ""}
+            for row in _records(outcome.robust.iloc[:-1])
+        ]  # fmt: skip
     view["plot"] = _plot_uri(data, outcome)
     return view
 

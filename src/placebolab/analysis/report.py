@@ -9,7 +9,7 @@ import pandas as pd
 
 from placebolab.analysis import suite
 from placebolab.analysis.anova import anova
-from placebolab.analysis.assumptions import assumption_checks, robust_anova
+from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.emmeans import estimated_marginal_means
 from placebolab.analysis.exported import ExportedStudy, load_export
@@ -17,6 +17,7 @@ from placebolab.analysis.manipulation import manipulation_checks, manipulation_c
 from placebolab.errors import AnalysisError
 
 DEFAULT_SS_TYPE = 3
+N_PERM = 4999  # Freedman–Lane permutations per effect when an assumption check fails
 
 
 @dataclass
@@ -313,6 +314,8 @@ def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) ->
         spec.assumptions = assumption_checks(data, spec.name, spec.between, covariates=covariates)
         if not spec.assumptions["ok"].all():
             spec.robust = robust_anova(data, spec.name, spec.between, covariates=covariates, ss_type=ss_type)
+            permuted = permutation_anova(data, spec.name, spec.between, covariates=covariates, n_perm=N_PERM, seed=0)
+            spec.robust["p_perm"] = permuted["p_perm"].to_numpy()
     except AnalysisError:
         spec.assumptions, spec.robust = None, None  # the ANOVA ran; a check that cannot is left out
 
