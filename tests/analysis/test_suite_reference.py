@@ -141,6 +141,14 @@ def test_mixed_anova_matches_jasp_and_afex():
     assert_allclose(table["ng2"], [0.03067, 0.04234, 0.02908])
 
 
+def test_within_only_matches_jamovi():
+    # Source: JAMOVI, repeated-measures ANOVA of Scores by Time on pingouin's 'mixed_anova' data,
+    # ignoring Group (pingouin tests/test_parametric.py test_rm_anova): F 3.91280, p .02263, ng2 .03998.
+    table = time_course(pingouin.read_dataset("mixed_anova"), "Scores", "Time", "Subject").round(5)
+    assert list(table["Source"]) == ["Time"]
+    assert_allclose(table[["F", "p_unc", "ng2"]].iloc[0], [3.91280, 0.02263, 0.03998])
+
+
 def test_mixed_anova_nonspherical_matches_afex():
     # Source: R afex::aov_ez on the non-spherical data built in pingouin's test_mixed_anova
     # (issue #524): F 4.3177, 7.8161, 11.7164; eps .73320; W .63611 (p .02138); GG p .00454, .00067.

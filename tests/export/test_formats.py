@@ -72,3 +72,12 @@ def test_cli_export_with_formats(flagship_study):
     assert (flagship_study.folder / "export" / "wide.sav").is_file()
     bad = runner.invoke(main, ["export", str(flagship_study.folder), "--format", "xlsx"])
     assert bad.exit_code == 4 and "Unknown export format 'xlsx'" in bad.output
+
+
+def test_codebook_exports_the_plans_simple_effects_and_mediation(exported):
+    plan = json.loads((exported / "codebook.json").read_text())["analysis"]
+    assert plan["simple_effects"][0] == {"effect": "warmth", "by": ["competence"]}
+    assert plan["mediation"][0] == {
+        "x": "competence", "m": "expectancy.expectancy", "y": "itch_post",
+        "covariates": ["itch_baseline"], "moderator": "warmth",
+    }  # fmt: skip

@@ -11,7 +11,7 @@ from placebolab.analysis._validate import as_factor_list
 from placebolab.errors import AnalysisError
 
 
-def interaction_plot(data: pd.DataFrame, dv: str, between, ax=None, confidence: float = 0.95):
+def interaction_plot(data: pd.DataFrame, dv: str, between, ax=None, confidence: float = 0.95, means=None):
     """Plot the mean of ``dv`` per cell with t confidence-interval error bars.
 
     Parameters
@@ -27,6 +27,10 @@ def interaction_plot(data: pd.DataFrame, dv: str, between, ax=None, confidence: 
         Axes to draw on; a new figure is made when omitted.
     confidence : float
         Level of the error bars (default 0.95).
+    means : pandas.DataFrame, optional
+        Cell means to draw instead of the raw ones, e.g. the adjusted means of
+        :func:`placebolab.analysis.estimated_marginal_means` (columns: the factors, ``emmean``,
+        ``ci_low``, ``ci_high``); ``data`` is then not read.
 
     Returns
     -------
@@ -54,9 +58,12 @@ def interaction_plot(data: pd.DataFrame, dv: str, between, ax=None, confidence: 
     factors = as_factor_list(between)
     if len(factors) > 2:
         raise AnalysisError(f"An interaction plot shows one or two factors, not {len(factors)} ({factors}).")
-    cells = cell_descriptives(data, dv, factors, confidence=confidence)
+    if means is not None:
+        cells = means.rename(columns={"emmean": "mean"})
+    else:
+        cells = cell_descriptives(data, dv, factors, confidence=confidence)
     ax = ax if ax is not None else _new_axes()
-    _draw(ax, cells, dv, factors, confidence)
+    _draw(ax, cells, dv, factors, confidence, adjusted=means is not None)
     return ax.figure
 
 
@@ -68,7 +75,7 @@ def _new_axes():
     return fig.add_subplot()
 
 
-def _draw(ax, cells: pd.DataFrame, dv: str, factors: list[str], confidence: float) -> None:
+def _draw(ax, cells: pd.DataFrame, dv: str, factors: list[str], confidence: float, adjusted: bool = False) -> None:
     x_factor = factors[0]
     x_levels = list(pd.unique(cells[x_factor]))
     line_groups = cells.groupby(factors[1], observed=True, sort=False) if len(factors) == 2 else [(None, cells)]
@@ -83,7 +90,7 @@ def _draw(ax, cells: pd.DataFrame, dv: str, factors: list[str], confidence: floa
     ax.set_xticks(range(len(x_levels)), [str(level) for level in x_levels])
     ax.set_xlim(-0.5, len(x_levels) - 0.5)
     ax.set_xlabel(x_factor)
-    ax.set_ylabel(f"{dv} (mean, {confidence:.0%} CI)")
+    ax.set_ylabel(f"{dv} ({'adjusted mean' if adjusted else 'mean'}, {confidence:.0%} CI)")
     if len(factors) == 2:
         ax.legend(frameon=False)
 

@@ -267,7 +267,9 @@ def _plot_uri(data: pd.DataFrame, outcome) -> str | None:
 
     if len(outcome.between) > 2:
         return None  # an interaction plot shows two factors at most
-    fig = interaction_plot(data, outcome.name, outcome.between)
+    # An ANCOVA is read through its adjusted means, so those are what the plot shows.
+    adjusted = outcome.emmeans if outcome.covariates else None
+    fig = interaction_plot(data, outcome.name, outcome.between, means=adjusted)
     return figure_to_data_uri(fig)
 
 

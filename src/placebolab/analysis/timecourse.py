@@ -162,7 +162,12 @@ def _mixed_anova(data, dv, within, subject, factors, ss_type) -> pd.DataFrame:
     between_rows = _between_part(wide, y, factors, k, ss_type)
     within_rows, error_ss = _within_part(wide, y, factors, within, k, ss_type)
     table = pd.DataFrame(between_rows + within_rows)
-    total_error = between_rows[-1]["SS"] + error_ss if factors else error_ss
+    if factors:
+        subjects_ss = between_rows[-1]["SS"]  # the between-subjects error (participants within cells)
+    else:  # no between factor: all variation between participants is error
+        sums = y.sum(axis=1) / np.sqrt(k)
+        subjects_ss = float(((sums - sums.mean()) ** 2).sum())
+    total_error = subjects_ss + error_ss
     effects = table[table["Source"] != "Residual"].copy()
     effects["ng2"] = effects["SS"] / (effects["SS"] + total_error)
     return effects.reindex(columns=MIXED_COLUMNS).reset_index(drop=True)
