@@ -125,16 +125,18 @@ def time_course_plot(means: pd.DataFrame, dv: str, between: list[str], ax=None):
     """
     ax = ax if ax is not None else _new_axes()
     occasions = list(pd.unique(means["occasion"]))
-    groups = means.groupby(between, observed=True, sort=False) if between else [("all", means)]
-    for level, group in groups:
-        x = [occasions.index(o) for o in group["occasion"]]
+    groups = list(means.groupby(between, observed=True, sort=False)) if between else [("all", means)]
+    for i, (level, group) in enumerate(groups):
+        shift = (i - (len(groups) - 1) / 2) * 0.05  # keep overlapping error bars apart
+        x = [occasions.index(o) + shift for o in group["occasion"]]
         err = [group["mean"] - group["ci_low"], group["ci_high"] - group["mean"]]
         label = " / ".join(map(str, level)) if isinstance(level, tuple) else str(level)
         ax.errorbar(x, group["mean"], yerr=err, marker="o", capsize=3, linewidth=1.5, label=label)
     ax.set_xticks(range(len(occasions)), [str(o) for o in occasions])
     ax.set_xlabel("occasion")
     ax.set_ylabel(f"{dv} (mean, 95% CI)")
-    ax.legend(frameon=False, fontsize="small", title=" / ".join(between) or None)
+    ax.set_xlim(-0.4, len(occasions) - 0.6)
+    ax.legend(frameon=False, fontsize="small", title=" / ".join(between) or None, loc="best")
     return ax.figure
 
 

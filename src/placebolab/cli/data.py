@@ -62,7 +62,10 @@ def _print_primary(results: dict) -> None:
     anova = results.get("primary_anova")
     if anova is None:
         return
-    table = Table(title=f"ANOVA: {results.get('primary_outcome', 'primary outcome')}")
+    primary = results.get("primary")
+    covariates = getattr(primary, "covariates", None)
+    kind = f"ANCOVA adjusted for {', '.join(covariates)}" if covariates else "ANOVA"
+    table = Table(title=f"{kind}: {results.get('primary_outcome', 'primary outcome')}")
     for column in anova.columns:
         table.add_column(str(column), justify="left" if column == "Source" else "right")
     for row in anova.itertuples(index=False):
