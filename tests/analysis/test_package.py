@@ -18,6 +18,10 @@ MODULES = [
     "placebolab.analysis.manipulation",
     "placebolab.analysis.plots",
     "placebolab.analysis.format",
+    "placebolab.analysis.emmeans",
+    "placebolab.analysis.timecourse",
+    "placebolab.analysis.mediation",
+    "placebolab.analysis.assumptions",
 ]
 
 

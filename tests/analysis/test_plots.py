@@ -45,3 +45,16 @@ def test_data_uri_is_a_png(toothgrowth):
     prefix = "data:image/png;base64,"
     assert uri.startswith(prefix)
     assert base64.b64decode(uri[len(prefix) :])[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_interaction_plot_of_adjusted_means():
+    from placebolab.analysis import estimated_marginal_means, interaction_plot
+
+    df = pd.DataFrame({"warmth": ["warm", "warm", "neutral", "neutral"] * 3, "competence": (["high"] * 4 + ["low"] * 4 + ["high"] * 4),
+                       "base": [float(v) for v in range(12)], "itch": [20.0, 30.0, 40.0, 50.0, 35.0, 45.0, 50.0, 60.0, 22.0, 33.0, 41.0, 52.0]})  # fmt: skip
+    emm = estimated_marginal_means(df, "itch", ["warmth", "competence"], covariates="base")
+    fig = interaction_plot(df, "itch", ["warmth", "competence"], means=emm)
+    ax = fig.axes[0]
+    assert "adjusted mean" in ax.get_ylabel()
+    drawn = sorted(float(y) for line in ax.lines for y in line.get_ydata() if len(line.get_ydata()) == 2)
+    assert any(abs(y - float(emm["emmean"].iloc[0])) < 1e-9 for y in drawn)

@@ -35,7 +35,15 @@ def test_outcomes_follow_the_plan_and_match_a_direct_anova(export_dir):
     ]
     assert all(o.error is None for o in results["outcomes"])
     completed = wide_table().query("status == 'completed'")
-    direct = anova(completed, "itch_post", ["warmth", "competence"], ss_type=3)
+    # The primary outcome is adjusted for its baseline (ANCOVA), as the plan names one.
+    direct = anova(completed, "itch_post", ["warmth", "competence"], covariates="itch_baseline", ss_type=3)
+    assert list(results["primary"].anova["Source"]) == [
+        "warmth",
+        "competence",
+        "warmth * competence",
+        "itch_baseline",
+        "Residual",
+    ]
     assert_allclose(results["primary"].anova["F"][:3], direct["F"][:3])
     change = results["outcomes"][1]
     assert_allclose(
@@ -62,8 +70,8 @@ def test_report_contents(export_dir):
     for source in ("warmth", "competence", "warmth × competence", "Residual"):
         assert f'<td class="label">{source}</td>' in html
     f_warmth = f"{primary.loc[0, 'F']:.2f}"
-    assert f"F(1, 76) = {f_warmth}" in html
-    assert html.count('src="data:image/png;base64,') == 3  # primary, change, secondary
+    assert f"F(1, 75) = {f_warmth}" in html  # 80 − 4 cells − 1 covariate (baseline)
+    assert html.count('src="data:image/png;base64,') == 4  # primary, change, secondary, time course
     for cell in ("warm/high", "warm/low", "neutral/high", "neutral/low"):
         assert re.search(rf'<td class="label">{re.escape(cell)}</td>.*?<td>20</td>', html)
     assert "All data in this report are simulated" in html
@@ -91,7 +99,7 @@ def test_some_simulated_are_flagged_and_pilot_sessions_left_out(tmp_path):
     assert not results["data"]["pilot"].any()
     warm_high = results["cell_counts"].set_index("cell").loc["warm/high"]
     assert (warm_high["n"], warm_high["n_pilot"]) == (18, 2)
-    assert results["primary"].anova["DF"].iloc[-1] == 74
+    assert results["primary"].anova["DF"].iloc[-1] == 73  # 78 − 4 cells − 1 covariate
     html = build_report(export).read_text(encoding="utf-8")
     assert "5 of the 78 analysed participants\n  are simulated" in html
     assert "2 completed pilot sessions are excluded from the analyses" in html
@@ -134,7 +142,8 @@ def test_unbalanced_cells_use_type3_from_the_plan(tmp_path):
     wide = wide.drop(wide.index[(wide["cell"] == "neutral/low")][:12])
     results = run_analyses(write_export(tmp_path / "u", wide))
     assert results["cell_counts"].set_index("cell").loc["neutral/low", "n"] == 8
-    direct = anova(wide.query("status == 'completed'"), "itch_post", ["warmth", "competence"], ss_type=3)
+    completed = wide.query("status == 'completed'")
+    direct = anova(completed, "itch_post", ["warmth", "competence"], covariates="itch_baseline", ss_type=3)
     assert_allclose(results["primary"].anova["SS"], direct["SS"])
 
 
@@ -147,7 +156,7 @@ def test_an_outcome_that_cannot_be_analysed_does_not_stop_the_report(tmp_path):
     assert secondary.anova is None and "'expectancy.expectancy' has no values" in secondary.error
     html = build_report(export).read_text(encoding="utf-8")
     assert "Not analysed: Column &#39;expectancy.expectancy&#39; has no values" in html
-    assert html.count("data:image/png;base64,") == 2
+    assert html.count("data:image/png;base64,") == 3  # primary, change, time course
 
 
 def test_primary_analysis_raises_with_the_column(tmp_path):

@@ -12,7 +12,7 @@ import pytest
 from tests.analysis.synthetic import write_export
 
 REPO = Path(__file__).resolve().parents[2]
-SCRIPTS = ["primary_anova.py", "manipulation_checks.py", "report.py"]
+SCRIPTS = ["primary_anova.py", "manipulation_checks.py", "report.py", "time_course.py", "mediation.py"]
 
 
 def run(script: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -35,7 +35,8 @@ def test_primary_anova(project):
     assert "Primary outcome: itch_post" in done.stdout
     assert "warmth * competence" in done.stdout and "Residual" in done.stdout
     assert "ci_high" in done.stdout
-    assert "competence: F(1, 76) = " in done.stdout
+    assert "adjusted for itch_baseline (ANCOVA)" in done.stdout and "emmean" in done.stdout
+    assert "competence: F(1, 75) = " in done.stdout
 
 
 def test_manipulation_checks(project):
@@ -77,3 +78,22 @@ def test_bad_data_is_one_line_and_exit_7(tmp_path):
 def test_help(script, tmp_path):
     done = run(script, "--help", cwd=tmp_path)
     assert done.returncode == 0 and "study folder" in done.stdout
+
+
+def test_time_course_script(project):
+    done = run("time_course.py", "experiments/demo", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "Time course of itch_post over t0+3min, t0+9min, t0+15min" in done.stdout
+    assert "p_GG_corr" in done.stdout and "Chi2" in done.stdout
+
+
+def test_mediation_script_without_plan_entries_and_with_one(project, tmp_path):
+    done = run("mediation.py", "experiments/demo", cwd=project)
+    assert done.returncode == 0 and "lists no mediation" in done.stdout
+    from tests.analysis.synthetic import codebook
+
+    plan = codebook()["analysis"] | {"mediation": [{"x": "competence", "m": "expectancy.expectancy", "y": "itch_post"}]}
+    write_export(tmp_path / "p2" / "experiments" / "demo", book=codebook(analysis=plan))
+    done = run("mediation.py", "experiments/demo", cwd=tmp_path / "p2")
+    assert done.returncode == 0, done.stderr
+    assert "competence → expectancy.expectancy → itch_post" in done.stdout and "indirect" in done.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from placebolab.analysis._linear import anova_table, as_covariate_list, fit_linear
 from placebolab.analysis._validate import (
     as_factor_list,
     complete_rows,
@@ -19,8 +20,8 @@ ANOVA_COLUMNS = ["Source", "SS", "DF", "MS", "F", "p_unc", "np2"]
 SS_TYPES = (1, 2, 3)
 
 
-def anova(data: pd.DataFrame, dv: str, between, ss_type: int = 3) -> pd.DataFrame:
-    """Between-subjects ANOVA of ``dv`` on one or more crossed factors.
+def anova(data: pd.DataFrame, dv: str, between, covariates=None, ss_type: int = 3) -> pd.DataFrame:
+    """Between-subjects ANOVA (ANCOVA with ``covariates``) of ``dv`` on one or more crossed factors.
 
     Parameters
     ----------
@@ -30,6 +31,11 @@ def anova(data: pd.DataFrame, dv: str, between, ss_type: int = 3) -> pd.DataFram
         Numeric dependent variable.
     between : str or list of str
         Between-subjects factor column(s); all their interactions are included.
+    covariates : str or list of str, optional
+        Numeric covariate column(s), e.g. the baseline of the outcome: the model becomes an ANCOVA,
+        ``dv ~ factors (all interactions, sum-to-zero coding) + covariates``, fitted by
+        statsmodels OLS; each covariate gets a row of its own. Rows missing a covariate are
+        dropped. Adjusted means: :func:`placebolab.analysis.estimated_marginal_means`.
     ss_type : {1, 2, 3}
         Type of sums of squares for unbalanced cells (default 3, as SPSS, JASP and jamovi do).
         Type III uses sum-to-zero contrasts, so each effect is tested at the unweighted mean of
@@ -61,7 +67,17 @@ def anova(data: pd.DataFrame, dv: str, between, ss_type: int = 3) -> pd.DataFram
          Source     SS  DF       MS      F  p_unc    np2
     0    warmth  612.5   1  612.500  6.391  0.045  0.516
     1  Residual  575.0   6   95.833    NaN    NaN    NaN
+    >>> df["baseline"] = [30.0, 40.0, 35.0, 50.0, 42.0, 45.0, 58.0, 57.0]
+    >>> anova(df, "itch", "warmth", covariates="baseline").round(3)
+         Source       SS  DF       MS       F  p_unc    np2
+    0    warmth   19.239   1   19.239    4.723  0.082  0.486
+    1  baseline  554.631   1  554.631  136.144  0.000  0.965
+    2  Residual   20.369   5    4.074      NaN    NaN    NaN
     """
+    if covariates is not None and as_covariate_list(covariates):
+        if ss_type not in SS_TYPES:
+            raise AnalysisError(f"ss_type must be 1, 2 or 3, not {ss_type!r}.")
+        return anova_table(fit_linear(data, dv, between, covariates), ss_type)
     rows = _checked_rows(data, dv, between, ss_type)
     factors = as_factor_list(between)
     return _pingouin_anova(rows, dv, factors, ss_type)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 
@@ -70,6 +72,52 @@ def manipulation_checks(data: pd.DataFrame, checks, factors=None) -> pd.DataFram
     require_frame(data)
     rows = [_one_check(data, check, factors or {}) for check in _checked_specs(checks)]
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
+
+
+def manipulation_checks_by_cell(data: pd.DataFrame, checks, factors: dict) -> pd.DataFrame:
+    """Each manipulation check within each level of the other factors (did warmth work at both competence levels?).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        One row per participant.
+    checks : list of dict
+        As :func:`manipulation_checks`.
+    factors : dict
+        ``{factor: [level, …]}`` of the design: the other factors of a check are those not checked.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :func:`manipulation_checks` preceded by ``at`` (``"competence = high"``),
+        one row per check and level combination of the other factors.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from placebolab.analysis.manipulation import manipulation_checks_by_cell
+    >>> df = pd.DataFrame({"warmth": ["warm", "warm", "neutral", "neutral"] * 2,
+    ...                    "competence": ["high"] * 4 + ["low"] * 4,
+    ...                    "check.warmth": [6.0, 7.0, 3.0, 4.0, 5.0, 6.5, 3.5, 2.0]})
+    >>> res = manipulation_checks_by_cell(df, [{"measure": "check.warmth", "factor": "warmth"}],
+    ...                                   {"warmth": ["warm", "neutral"], "competence": ["high", "low"]})
+    >>> res[["at", "mean_a", "mean_b"]]
+                     at  mean_a  mean_b
+    0  competence = high    6.50    3.50
+    1   competence = low    5.75    2.75
+    """
+    require_frame(data)
+    rows = []
+    for check in _checked_specs(checks):
+        others = [f for f in factors if f != check["factor"] and f in data.columns]
+        require_columns(data, others)
+        for levels in itertools.product(*[factors[f] for f in others]):
+            mask = np.ones(len(data), dtype=bool)
+            for factor, level in zip(others, levels, strict=True):
+                mask &= (data[factor].astype(str) == str(level)).to_numpy()
+            at = ", ".join(f"{f} = {lv}" for f, lv in zip(others, levels, strict=True))
+            rows.append({"at": at, **_one_check(data.loc[mask], check, factors)})
+    return pd.DataFrame(rows, columns=["at", *CHECK_COLUMNS])
 
 
 def _checked_specs(checks) -> list[dict]:

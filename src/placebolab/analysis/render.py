@@ -46,6 +46,18 @@ def report_context(results: dict) -> dict:
         "factors": list(study.factors),
         "outcomes": [_outcome_view(outcome, results["data"]) for outcome in results["outcomes"]],
         "checks": _check_rows(results["manipulation_checks"]),
+        "checks_by_cell": [
+            {"at": row["at"], **view}
+            for row, view in zip(
+                _records(results.get("manipulation_by_cell")),
+                _check_rows(results.get("manipulation_by_cell")),
+                strict=True,
+            )
+        ],
+        "simple_effects": _simple_rows(results.get("simple_effects")),
+        "simple_effects_error": results.get("simple_effects_error"),
+        "time_course": _time_course_view(results.get("time_course")),
+        "mediations": [_mediation_view(m) for m in results.get("mediation") or []],
         "checks_error": results["manipulation_checks_error"],
         "ss_words": SS_TYPE_WORDS.get(results["ss_type"], str(results["ss_type"])),
         "generator": f"placebolab {placebolab.__version__}",
@@ -66,7 +78,37 @@ def methods_paragraph(results: dict) -> str:
         sentences.append(
             "Manipulation checks were tested with Welch's t-tests; effect sizes are Hedges' g with 95% CIs."
         )
+    sentences += _suite_sentences(results)
     return " ".join(sentences)
+
+
+def _suite_sentences(results: dict) -> list[str]:
+    from placebolab.analysis.suite import BOOT_SEED, N_BOOT
+
+    sentences = []
+    if results.get("simple_effects") is not None:
+        sentences.append(
+            "Simple effects were tested within the full model against its pooled error term (as emmeans "
+            "and JASP do), Holm-adjusted."
+        )
+    course = results.get("time_course")
+    if course is not None and course.error is None:
+        sentences.append(
+            f"The time course over {len(course.occasions)} occasions ({', '.join(course.occasions)}) was analysed with a "
+            "mixed ANOVA (occasion within, factors between; Greenhouse–Geisser correction, generalized eta squared ηG²) "
+            "and a linear mixed model with a random intercept per participant."
+        )
+    if results.get("mediation"):
+        sentences.append(
+            "Mediation was estimated with OLS paths (factors coded 1 for their first level, 0 for the second); the "
+            f"indirect effect a·b has a percentile bootstrap 95% CI ({N_BOOT} resamples, seed {BOOT_SEED})."
+        )
+    sentences.append(
+        "Assumptions were checked with the Shapiro–Wilk test of the residuals, Levene's test (median-centred) and, "
+        "for ANCOVA, the homogeneity of regression slopes; where a check failed, HC3-robust F tests and "
+        "Freedman–Lane permutation p values are shown beside."
+    )
+    return sentences
 
 
 def _design_sentence(study, factors: dict, design: str) -> str:
@@ -98,6 +140,13 @@ def _analysis_sentence(results: dict, design: str) -> str:
     roles = {outcome.role for outcome in results["outcomes"]}
     also = " and so was its change from baseline" if "change from baseline" in roles else ""
     ss_words = SS_TYPE_WORDS.get(results["ss_type"], str(results["ss_type"]))
+    if primary.covariates:
+        return (
+            f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
+            f"between-subjects ANCOVA adjusting for {_and_list(primary.covariates)}, with {ss_words}{also}; "
+            "adjusted means are estimated marginal means at the covariate's mean; effect sizes are partial eta "
+            "squared (ηp²)."
+        )
     return (
         f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
         f"between-subjects ANOVA with {ss_words}{also}; effect sizes are partial eta squared (ηp²)."
@@ -154,11 +203,26 @@ def _cell_rows(counts: pd.DataFrame, factors: list[str]) -> list[dict]:
 
 def _outcome_view(outcome, data: pd.DataFrame) -> dict:
     view = {"name": outcome.name, "label": outcome.label, "role": outcome.role, "error": outcome.error,
-            "between": outcome.between, "descriptives": [], "anova": [], "effects": [], "plot": None}  # fmt: skip
+            "between": outcome.between, "descriptives": [], "anova": [], "effects": [], "plot": None,
+            "covariates": list(outcome.covariates), "emmeans": [], "assumptions": [], "robust": []}  # fmt: skip
     if outcome.error:
         return view
     view["descriptives"] = _descriptive_rows(outcome.descriptives, outcome.between)
     view["anova"], view["effects"] = _anova_rows(outcome.anova)
+    if outcome.covariates and outcome.emmeans is not None:
+        view["emmeans"] = [
+            {"levels": [_text(row[f]) for f in outcome.between], "mean": fmt.fmt_num(row["emmean"]),
+             "se": fmt.fmt_num(row["se"]), "ci": fmt.fmt_ci(row["ci_low"], row["ci_high"])}
+            for _, row in outcome.emmeans.iterrows()
+        ]  # fmt: skip
+    view["assumptions"] = _assumption_rows(outcome.assumptions)
+    if outcome.robust is not None:
+        view["robust"] = [
+            {"source": _source(row["Source"]), "df": f"{int(row['DF'])}, {int(outcome.robust.iloc[-1]['DF'])}",
+             "f": fmt.fmt_num(row["F"]), "p": fmt.fmt_p(row["p_unc"], with_symbol=False),
+             "p_perm": fmt.fmt_p(row["p_perm"], with_symbol=False) if "p_perm" in row else ""}
+            for row in _records(outcome.robust.iloc[:-1])
+        ]  # fmt: skip
     view["plot"] = _plot_uri(data, outcome)
     return view
 
@@ -203,7 +267,9 @@ def _plot_uri(data: pd.DataFrame, outcome) -> str | None:
 
     if len(outcome.between) > 2:
         return None  # an interaction plot shows two factors at most
-    fig = interaction_plot(data, outcome.name, outcome.between)
+    # An ANCOVA is read through its adjusted means, so those are what the plot shows.
+    adjusted = outcome.emmeans if outcome.covariates else None
+    fig = interaction_plot(data, outcome.name, outcome.between, means=adjusted)
     return figure_to_data_uri(fig)
 
 
@@ -231,3 +297,68 @@ def _level_text(row, suffix: str) -> str:
 
 def _text(value) -> str:
     return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+
+
+def _records(table) -> list[dict]:
+    return [] if table is None else [row for _, row in table.iterrows()]
+
+
+def _assumption_rows(table) -> list[dict]:
+    return [
+        {"check": row["check"], "statistic": fmt.fmt_num(row["statistic"], 3),
+         "df": "" if pd.isna(row["df1"]) else f"{fmt.fmt_int_or_num(row['df1'])}, {fmt.fmt_int_or_num(row['df2'])}",
+         "p": fmt.fmt_p(row["p_val"], with_symbol=False), "ok": "met" if row["ok"] else "not met", "note": row["note"]}
+        for row in _records(table)
+    ]  # fmt: skip
+
+
+def _simple_rows(table) -> list[dict]:
+    return [
+        {"at": row["at"], "effect": row["effect"], "contrast": row["contrast"],
+         "estimate": fmt.fmt_num(row["estimate"]), "ci": "" if pd.isna(row["ci_low"]) else fmt.fmt_ci(row["ci_low"], row["ci_high"]),
+         "test": fmt.fmt_f(row["F"], row["DF1"], row["DF2"]) if pd.isna(row["t"]) else fmt.fmt_t(row["t"], row["DF2"]),
+         "p": fmt.fmt_p(row["p_unc"], with_symbol=False), "p_adj": fmt.fmt_p(row["p_adj"], with_symbol=False)}
+        for row in _records(table)
+    ]  # fmt: skip
+
+
+def _time_course_view(course) -> dict | None:
+    if course is None:
+        return None
+    view = {"outcome": course.outcome, "occasions": course.occasions, "error": course.error,
+            "lmm_error": course.lmm_error, "anova": [], "lmm": [], "plot": None}  # fmt: skip
+    if course.error:
+        return view
+    view["anova"] = [
+        {"source": _source(row["Source"]), "df": f"{fmt.fmt_int_or_num(row['DF1'])}, {fmt.fmt_int_or_num(row['DF2'])}",
+         "f": fmt.fmt_num(row["F"]), "p": fmt.fmt_p(row["p_unc"], with_symbol=False), "eps": fmt.fmt_num(row["eps"], 3),
+         "p_gg": fmt.fmt_p(row["p_GG_corr"], with_symbol=False), "ng2": fmt.fmt_unit(row["ng2"], 3)}
+        for row in _records(course.anova)
+    ]  # fmt: skip
+    view["lmm"] = [
+        {"source": _source(row["Source"]), "df": str(int(row["DF"])), "chi2": fmt.fmt_num(row["Chi2"]),
+         "p": fmt.fmt_p(row["p_unc"], with_symbol=False)}
+        for row in _records(course.lmm)
+    ]  # fmt: skip
+    from placebolab.analysis.plots import figure_to_data_uri, time_course_plot
+
+    view["plot"] = figure_to_data_uri(time_course_plot(course.descriptives, course.outcome, course.between))
+    return view
+
+
+def _mediation_view(result) -> dict:
+    spec = result.spec
+    view = {"x": spec["x"], "m": spec["m"], "y": spec["y"], "covariates": list(spec.get("covariates") or []),
+            "moderator": spec.get("moderator"), "error": result.error, "rows": [], "paths": {}, "n": result.n,
+            "coding": "; ".join(f"{f}: {levels[0]} = 1, {levels[1]} = 0" for f, levels in result.levels.items() if len(levels) == 2)}  # fmt: skip
+    if result.error:
+        return view
+    for row in _records(result.table):
+        p = "" if pd.isna(row["p_val"]) else fmt.fmt_p(row["p_val"], with_symbol=False)
+        view["rows"].append({"path": row["path"], "label": row["label"], "coef": fmt.fmt_num(row["coef"]),
+                             "se": fmt.fmt_num(row["se"]), "p": p, "ci": fmt.fmt_ci(row["ci_low"], row["ci_high"]),
+                             "kind": "bootstrap" if pd.isna(row["p_val"]) else "OLS"})  # fmt: skip
+        star = "*" if row["sig"] else ""
+        view["paths"][row["path"]] = f"{fmt.fmt_num(row['coef'])}{star}"
+    view["paths"].setdefault("indirect", view["paths"].get("index", ""))
+    return view

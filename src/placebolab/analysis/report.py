@@ -7,13 +7,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from placebolab.analysis import suite
 from placebolab.analysis.anova import anova
+from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
 from placebolab.analysis.descriptives import cell_descriptives
+from placebolab.analysis.emmeans import estimated_marginal_means
 from placebolab.analysis.exported import ExportedStudy, load_export
-from placebolab.analysis.manipulation import manipulation_checks
+from placebolab.analysis.manipulation import manipulation_checks, manipulation_checks_by_cell
 from placebolab.errors import AnalysisError
 
 DEFAULT_SS_TYPE = 3
+N_PERM = 4999  # Freedman–Lane permutations per effect when an assumption check fails
 
 
 @dataclass
@@ -28,6 +32,10 @@ class OutcomeResult:
     anova: pd.DataFrame | None = None
     error: str | None = None
     derived_from: tuple[str, str] | None = field(default=None)  # (outcome, baseline) of a change score
+    covariates: list[str] = field(default_factory=list)  # ANCOVA: e.g. the baseline of the primary outcome
+    emmeans: pd.DataFrame | None = None  # adjusted (estimated marginal) cell means with CIs
+    assumptions: pd.DataFrame | None = None
+    robust: pd.DataFrame | None = None  # HC3 table, computed when an assumption check fails
 
 
 def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = False) -> dict:
@@ -52,10 +60,18 @@ def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = F
         one column per factor, ``arm, n, n_incomplete, n_pilot``; ``n`` counts the analysed
         participants); ``"outcomes"`` (list of :class:`OutcomeResult`: the primary outcome, its
         change from baseline ``<outcome>_change`` = outcome − baseline when the plan names a
-        baseline, then each secondary outcome); ``"primary"`` (the first of them) and its
+        baseline, then each secondary outcome). With a baseline the primary outcome's model is
+        the ANCOVA adjusting for it (``covariates``); every outcome carries ``emmeans``
+        (adjusted cell means), ``assumptions`` and, when a check fails, ``robust`` (HC3); ``"primary"`` (the first of them) and its
         shortcuts ``"primary_outcome"`` (name), ``"primary_descriptives"`` and ``"primary_anova"``
         (DataFrames, None when it could not be analysed); ``"manipulation_checks"`` (DataFrame of
         :func:`manipulation_checks`, or None) and ``"manipulation_checks_error"`` (str or None);
+        ``"manipulation_by_cell"`` (each check within each level of the other factors, or None);
+        ``"simple_effects"`` / ``"simple_effects_error"`` (the plan's simple effects on the
+        primary outcome, baseline-adjusted; column ``at`` names the level); ``"time_course"``
+        (:class:`~placebolab.analysis.suite.TimeCourseResult` of the primary outcome over its
+        occasions, or None when it is not scheduled); ``"mediation"`` (list of
+        :class:`~placebolab.analysis.suite.MediationResult`, one per plan entry);
         ``"ss_type"``; ``"data"`` (the analysed rows) and ``"study"`` (the
         :class:`~placebolab.analysis.exported.ExportedStudy`).
 
@@ -76,7 +92,13 @@ def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = F
     outcomes = [_analyse(data, spec, ss_type) for spec in outcome_specs(study, plan, data)]
     checks, checks_error = _manipulation(data, plan, study)
     primary = outcomes[0]
+    simple, simple_error = suite.run_simple_effects(data, plan, primary, ss_type)
     return {
+        "time_course": suite.run_time_course(study, data, plan, ss_type),
+        "mediation": suite.run_mediations(data, plan, study.factors),
+        "simple_effects": simple,
+        "simple_effects_error": simple_error,
+        "manipulation_by_cell": _manipulation_by_cell(data, plan, study),
         "study": study,
         "header": header,
         "cell_counts": cell_counts(study, include_pilot),
@@ -243,6 +265,10 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     outcome, baseline = primary["outcome"], primary.get("baseline")
     specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between)]
     if baseline:
+        # The primary analysis adjusts for the baseline (ANCOVA): more power than the change score
+        # and unbiased under randomisation (Vickers & Altman, BMJ 2001).
+        specs[0].covariates = [baseline]
+    if baseline:
         change = f"{outcome}_change"
         label = f"Change from baseline: {outcome} − {baseline} (negative: lower than at baseline)"
         specs.append(
@@ -270,13 +296,38 @@ def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool
                 c for c in spec.derived_from if c not in data.columns or not pd.api.types.is_numeric_dtype(data[c])
             )
             raise AnalysisError(f"Column '{missing}' is missing or not numeric, so '{spec.name}' cannot be computed.")
-        spec.anova = anova(data, spec.name, spec.between, ss_type=ss_type)
+        spec.anova = anova(data, spec.name, spec.between, covariates=spec.covariates or None, ss_type=ss_type)
         spec.descriptives = cell_descriptives(data, spec.name, spec.between)
+        spec.emmeans = estimated_marginal_means(data, spec.name, spec.between, covariates=spec.covariates or None)
     except AnalysisError as err:
         if strict:
             raise
-        spec.error, spec.anova, spec.descriptives = str(err), None, None
+        spec.error, spec.anova, spec.descriptives, spec.emmeans = str(err), None, None, None
+        return spec
+    _check_assumptions(data, spec, ss_type)
     return spec
+
+
+def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> None:
+    covariates = spec.covariates or None
+    try:
+        spec.assumptions = assumption_checks(data, spec.name, spec.between, covariates=covariates)
+        if not spec.assumptions["ok"].all():
+            spec.robust = robust_anova(data, spec.name, spec.between, covariates=covariates, ss_type=ss_type)
+            permuted = permutation_anova(data, spec.name, spec.between, covariates=covariates, n_perm=N_PERM, seed=0)
+            spec.robust["p_perm"] = permuted["p_perm"].to_numpy()
+    except AnalysisError:
+        spec.assumptions, spec.robust = None, None  # the ANOVA ran; a check that cannot is left out
+
+
+def _manipulation_by_cell(data: pd.DataFrame, plan: dict, study: ExportedStudy) -> pd.DataFrame | None:
+    checks = plan.get("manipulation_checks") or []
+    if not checks or len(study.factors) < 2:
+        return None
+    try:
+        return manipulation_checks_by_cell(data, checks, study.factors)
+    except AnalysisError:
+        return None  # the overall checks already say what is wrong
 
 
 def _manipulation(data: pd.DataFrame, plan: dict, study: ExportedStudy):

@@ -31,6 +31,21 @@ def manipulation_checks_main(argv=None) -> int:
     return _guarded(lambda: _print_checks(_export_dir(args), args.include_pilot))
 
 
+def time_course_main(argv=None) -> int:
+    """Print the mixed ANOVA and the mixed model of the primary outcome over its occasions."""
+    parser = _parser("Time course of the primary outcome: mixed ANOVA (GG-corrected) and random-intercept model.")
+    _add_ss_type(parser)
+    args = parser.parse_args(argv)
+    return _guarded(lambda: _print_time_course(_export_dir(args), args.ss_type, args.include_pilot))
+
+
+def mediation_main(argv=None) -> int:
+    """Print each mediation analysis of the plan."""
+    parser = _parser("Mediation analyses of the plan: paths a, b, c, c' and bootstrap CIs of indirect effects.")
+    args = parser.parse_args(argv)
+    return _guarded(lambda: _print_mediation(_export_dir(args), args.include_pilot))
+
+
 def report_main(argv=None) -> int:
     """Write the HTML report and print its path."""
     parser = _parser("Write the HTML report of the study (default experiments/NAME/report.html).")
@@ -75,10 +90,14 @@ def _print_primary(export_dir: Path, ss_type, include_pilot: bool) -> None:
     from placebolab.analysis.report import primary_analysis
 
     result = primary_analysis(export_dir, ss_type=ss_type, include_pilot=include_pilot)
-    print(f"Primary outcome: {result.name} ({result.label})\n")
+    adjusted = f", adjusted for {', '.join(result.covariates)} (ANCOVA)" if result.covariates else ""
+    print(f"Primary outcome: {result.name} ({result.label}){adjusted}\n")
     print(_table(result.descriptives))
     print()
     print(_table(result.anova))
+    if result.covariates and result.emmeans is not None:
+        print("\nAdjusted (estimated marginal) means:")
+        print(_table(result.emmeans))
     df_residual = int(result.anova.iloc[-1]["DF"])
     print()
     for _, row in result.anova.iloc[:-1].iterrows():
@@ -97,6 +116,53 @@ def _print_checks(export_dir: Path, include_pilot: bool) -> None:
     print()
     for _, row in table.iterrows():
         print(f"{row['measure']} by {row['factor']}: {fmt.fmt_check(row)}")
+
+
+def _sample(export_dir: Path, include_pilot: bool):
+    from placebolab.analysis.report import analysed_sample, analysis_plan, load_export
+
+    study = load_export(export_dir)
+    data, _ = analysed_sample(study, include_pilot)
+    return study, analysis_plan(study), data
+
+
+def _print_time_course(export_dir: Path, ss_type, include_pilot: bool) -> None:
+    from placebolab.analysis.suite import run_time_course
+    from placebolab.errors import AnalysisError
+
+    study, plan, data = _sample(export_dir, include_pilot)
+    course = run_time_course(study, data, plan, ss_type or plan.get("ss_type", 3))
+    if course is None:
+        raise AnalysisError(
+            f"The primary outcome '{plan['primary']['outcome']}' has no scheduled occasions (no `at:`)."
+        )
+    if course.error:
+        raise AnalysisError(course.error)
+    print(f"Time course of {course.outcome} over {', '.join(course.occasions)}\n\nMixed ANOVA:")
+    print(_table(course.anova))
+    print("\nLinear mixed model (random intercept per participant):")
+    print(_table(course.lmm) if course.lmm is not None else course.lmm_error)
+
+
+def _print_mediation(export_dir: Path, include_pilot: bool) -> None:
+    from placebolab.analysis.suite import run_mediations
+    from placebolab.errors import AnalysisError
+
+    study, plan, data = _sample(export_dir, include_pilot)
+    results = run_mediations(data, plan, study.factors)
+    if not results:
+        print("The analysis plan lists no mediation analysis.")
+    for result in results:
+        spec = result.spec
+        print(
+            f"{spec['x']} → {spec['m']} → {spec['y']}"
+            + (f" (moderator {spec['moderator']})" if spec.get("moderator") else "")
+        )
+        print(_table(result.table) if result.error is None else f"not analysed: {result.error}")
+        print()
+    failed = [r.error for r in results if r.error]
+    if failed:
+        raise AnalysisError(failed[0])
 
 
 def _build(args) -> Path:

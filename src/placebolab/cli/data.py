@@ -10,13 +10,22 @@ from placebolab.cli.app import main
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for the tables (default: STUDY/export).")
-def export(study, out):
+@click.option(
+    "--format", "formats", default="csv", show_default=True,
+    help="Comma-separated: csv, parquet (wide/long.parquet), sav (wide.sav for SPSS, labelled). CSV is always written.",
+)  # fmt: skip
+def export(study, out, formats):
     """Write STUDY's data as tidy tables: long.csv, wide.csv, steps.csv and the codebook."""
     from placebolab.export import export_study
+    from placebolab.export.formats import parse_formats
     from placebolab.study import Study
 
-    folder = export_study(Study.open(study), out)
-    click.echo(f"Exported to {folder}/ (long.csv, wide.csv, steps.csv, codebook.json, codebook.csv)")
+    chosen = parse_formats(formats)
+    folder = export_study(Study.open(study), out, formats=chosen)
+    extra = [f for f in ("wide.parquet", "long.parquet", "wide.sav") if f.split(".")[1] in chosen]
+    click.echo(
+        f"Exported to {folder}/ (long.csv, wide.csv, steps.csv, codebook.json, codebook.csv{''.join(', ' + f for f in extra)})"
+    )
 
 
 @main.command()
@@ -56,7 +65,10 @@ def _print_primary(results: dict) -> None:
     anova = results.get("primary_anova")
     if anova is None:
         return
-    table = Table(title=f"ANOVA of {results.get('primary_outcome', 'the primary outcome')}")
+    primary = results.get("primary")
+    covariates = getattr(primary, "covariates", None)
+    kind = f"ANCOVA adjusted for {', '.join(covariates)}" if covariates else "ANOVA"
+    table = Table(title=f"{kind} of {results.get('primary_outcome', 'the primary outcome')}")
     for heading in ("Source", "SS", "df", "MS", "F", "p", "ηp²"):
         table.add_column(heading, justify="left" if heading == "Source" else "right")
     for row in anova.itertuples(index=False):

@@ -216,15 +216,29 @@ def _column_entry(protocol, found, column: str) -> dict:
     return entry
 
 
-def export_study(study, out_dir: Path | None = None) -> Path:
-    """Write long.csv, wide.csv, steps.csv, codebook.json and codebook.csv; return the folder."""
+def export_study(study, out_dir: Path | None = None, formats=("csv",)) -> Path:
+    """Write long.csv, wide.csv, steps.csv, codebook.json and codebook.csv; return the folder.
+
+    ``formats`` may add ``"parquet"`` (wide.parquet, long.parquet) and ``"sav"`` (wide.sav for
+    SPSS, with variable and value labels). The CSV tables and the codebook are always written:
+    they are what the analysis reads.
+    """
+    from placebolab.export.formats import parse_formats, write_parquet, write_sav
+
+    formats = parse_formats(",".join(formats))
     out = Path(out_dir or study.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     wide = wide_table(study)
-    long_table(study).to_csv(out / "long.csv", index=False)
+    long = long_table(study)
+    long.to_csv(out / "long.csv", index=False)
     wide.to_csv(out / "wide.csv", index=False)
     steps_table(study).to_csv(out / "steps.csv", index=False)
     book = codebook(study, wide)
     (out / "codebook.json").write_text(json.dumps(book, indent=2, ensure_ascii=False))
     pd.DataFrame(book["columns"]).to_csv(out / "codebook.csv", index=False)
+    if "parquet" in formats:
+        write_parquet(wide, out / "wide.parquet", book["factors"])
+        write_parquet(long, out / "long.parquet", book["factors"])
+    if "sav" in formats:
+        write_sav(wide, out / "wide.sav", book)
     return out

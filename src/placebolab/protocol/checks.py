@@ -188,6 +188,19 @@ def _analysis_plan(protocol, report):
     for index, check in enumerate(plan.manipulation_checks):
         measure(("analysis", "manipulation_checks", index, "measure"), check.measure)
         factor(("analysis", "manipulation_checks", index, "factor"), check.factor)
+    for index, simple in enumerate(plan.simple_effects):
+        for sub, name in [("effect", simple.effect), *[(("by", i), f) for i, f in enumerate(simple.by)]]:
+            factor(("analysis", "simple_effects", index, *(sub if isinstance(sub, tuple) else (sub,))), name)
+    for index, med in enumerate(plan.mediation):
+        path = ("analysis", "mediation", index)
+        for key, name in [("x", med.x), *[(("covariates", i), c) for i, c in enumerate(med.covariates)]]:
+            # x and covariates may be a factor or a measure.
+            if name not in protocol.factors:
+                measure((*path, *(key if isinstance(key, tuple) else (key,))), name)
+        measure((*path, "m"), med.m)
+        measure((*path, "y"), med.y)
+        if med.moderator is not None:
+            factor((*path, "moderator"), med.moderator)
 
 
 def _load_sources(protocol, read_file, report):

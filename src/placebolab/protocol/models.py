@@ -106,10 +106,25 @@ class ManipulationCheck(Model):
     factor: str
 
 
+class SimpleEffect(Model):
+    effect: str = Field(description="The factor whose effect is tested at each level of `by`.")
+    by: list[str] = Field(min_length=1, description="The factor(s) at whose levels it is tested.")
+
+
+class Mediation(Model):
+    x: str = Field(description="The manipulated factor (or a measure) whose effect is carried.")
+    m: str = Field(description="The mediator: a measure, e.g. expectancy.expectancy.")
+    y: str = Field(description="The outcome measure.")
+    covariates: list[str] = Field(default_factory=list, description="Factors or measures adjusted for.")
+    moderator: str | None = Field(None, description="A factor moderating the x → m path (moderated mediation).")
+
+
 class AnalysisPlan(Model):
     primary: Outcome
     secondary: list[Outcome] = Field(default_factory=list)
     manipulation_checks: list[ManipulationCheck] = Field(default_factory=list)
+    simple_effects: list[SimpleEffect] = Field(default_factory=list)
+    mediation: list[Mediation] = Field(default_factory=list)
     ss_type: Literal[1, 2, 3] = 3
 
 
