@@ -11,18 +11,14 @@ import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from placebolab.errors import AllocationError, StoreError
+from placebolab.store.base import GENESIS, TABLES, chain_hash, now_iso, record_digest
 from placebolab.store.records import Participant, Slot, StepRecord
 
 DB_NAME = "study.db"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class SQLiteStore:
@@ -33,7 +29,9 @@ class SQLiteStore:
     # --- opening -----------------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, meta: dict[str, str], files: dict[str, bytes], slots: list[Slot]) -> SQLiteStore:
+    def create(
+        cls, path: Path, meta: dict[str, str], sealed: dict[str, str], files: dict[str, bytes], slots: list[Slot]
+    ) -> SQLiteStore:
         """Write a new store. It is built beside ``path`` and renamed into place, so a crash during
         init leaves either no study or a whole one."""
         path = Path(path)
@@ -47,6 +45,7 @@ class SQLiteStore:
         store = cls(db, partial)
         with store._write():
             db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            db.executemany("INSERT INTO sealed VALUES (?, ?)", sealed.items())
             db.executemany(
                 "INSERT INTO files VALUES (?, ?, ?)",
                 [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
@@ -77,8 +76,14 @@ class SQLiteStore:
 
     # --- reading -----------------------------------------------------------------------------------
 
+    def describe(self) -> str:
+        return str(self.path)
+
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def sealed(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM sealed"))
 
     def files(self) -> dict[str, bytes]:
         return {name: bytes(content) for name, content in self._db.execute("SELECT path, content FROM files")}
@@ -99,9 +104,10 @@ class SQLiteStore:
 
     def rows(self, table: str) -> list[sqlite3.Row]:
         """Every row of a table, for export and audit."""
-        if table not in {"participants", "steps", "responses", "marks", "events", "allocation"}:
+        if table not in TABLES:
             raise StoreError(f"unknown table {table}")
-        return self._db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - name checked above
+        order = "id" if table == "events" else "rowid"
+        return self._db.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608 - names checked
 
     def allocation_summary(self) -> dict[str, int]:
         """Slots used and left (counts only: the list itself stays concealed)."""
@@ -121,6 +127,8 @@ class SQLiteStore:
                 (stratum,),
             ).fetchone()
             if slot is None:
+                if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
+                    raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
                 where = f" for stratum {stratum}" if stratum else ""
                 raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
             at = now_iso()
@@ -178,12 +186,24 @@ class SQLiteStore:
                 self._db.execute(
                     "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
                 )
+            self._log(
+                "step_recorded",
+                participant_id,
+                {"step_key": record.step_key, "digest": record_digest(participant_id, record)},
+            )
             if completes_session:
                 self._complete(participant_id)
 
     def complete(self, participant_id: str) -> None:
         with self._write():
             self._complete(participant_id)
+
+    def correct(self, participant_id: str, kind: str, reason: str, by: str) -> None:
+        """Record a withdrawal, exclusion or allocation in error as a new log entry; nothing is deleted."""
+        with self._write():
+            if not self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
+                raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
+            self._log(kind, participant_id, {"reason": reason, "by": by})
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
         with self._write():
@@ -198,9 +218,13 @@ class SQLiteStore:
         self._log("session_completed", participant_id, None)
 
     def _log(self, kind, participant_id, detail) -> None:
+        """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
+        last = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        event_id, prev = (last["id"] + 1, last["hash"]) if last else (1, GENESIS)
+        at, text = now_iso(), json.dumps(detail) if detail is not None else None
         self._db.execute(
-            "INSERT INTO events (at, participant, kind, detail) VALUES (?, ?, ?, ?)",
-            (now_iso(), participant_id, kind, json.dumps(detail) if detail is not None else None),
+            "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            (event_id, at, participant_id, kind, text, chain_hash(prev, event_id, at, participant_id, kind, text)),
         )
 
     @contextmanager
