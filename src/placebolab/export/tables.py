@@ -216,6 +216,13 @@ def _column_entry(protocol, found, column: str) -> dict:
     return entry
 
 
+def write_consort(study, out: Path) -> None:
+    """``consort.json``: the CONSORT flow counts (docs/tables.md), for the report's flow diagram."""
+    from placebolab.allocation.consort import consort_counts
+
+    (out / "consort.json").write_text(json.dumps(consort_counts(study), indent=2, ensure_ascii=False))
+
+
 def export_study(study, out_dir: Path | None = None) -> Path:
     """Write long.csv, wide.csv, steps.csv, codebook.json and codebook.csv; return the folder."""
     out = Path(out_dir or study.export_dir)
@@ -227,4 +234,5 @@ def export_study(study, out_dir: Path | None = None) -> Path:
     book = codebook(study, wide)
     (out / "codebook.json").write_text(json.dumps(book, indent=2, ensure_ascii=False))
     pd.DataFrame(book["columns"]).to_csv(out / "codebook.csv", index=False)
+    write_consort(study, out)
     return out
