@@ -41,6 +41,15 @@ class Study:
         return self.meta["protocol_sha256"]
 
     @property
+    def minimizer(self):
+        """The Pocock–Simon rule when the protocol allocates by minimization, else None."""
+        if self.protocol.allocation.scheme != "minimization":
+            return None
+        from placebolab.allocation.minimization import Minimizer
+
+        return Minimizer(self.protocol.allocation, [c.id for c in self.protocol.cells])
+
+    @property
     def export_dir(self) -> Path:
         return self.folder / "export"
 

@@ -40,12 +40,16 @@ def audit_study(study) -> AuditReport:
     """Audit a study (needs the owner's access on PostgreSQL: the list is concealed from experimenters)."""
     store = study.store
     report = AuditReport()
-    events = [dict(r) for r in store.rows("events")]
-    allocation = [dict(r) for r in store.rows("allocation")]
-    _check_chain(events, report)
-    _check_list(study, allocation, report)
-    _check_allocations(store.participants(), allocation, events, report)
-    _check_responses(store, events, report)
+    with store.snapshot():  # stations may be allocating meanwhile: audit one committed state
+        events = [dict(r) for r in store.rows("events")]
+        allocation = [dict(r) for r in store.rows("allocation")]
+        participants = store.participants()
+        _check_chain(events, report)
+        _check_list(study, allocation, report)
+        _check_allocations(participants, allocation, events, report)
+        if study.minimizer is not None:
+            _check_minimization(study.minimizer, participants, allocation, report)
+        _check_responses(store, events, report)
     _check_protocol(study.meta, report)
     return report
 
@@ -69,8 +73,9 @@ def _check_chain(events: list[dict], report: AuditReport) -> None:
 
 def _check_list(study, allocation: list[dict], report: AuditReport) -> None:
     sealed = study.store.sealed()
+    minimized = study.protocol.allocation.scheme == "minimization"  # cells decided later: not in the seal
     stored = [
-        Slot(r["stratum"], r["position"], r["cell"], r["block"], r["block_size"])
+        Slot(r["stratum"], r["position"], None if minimized else r["cell"], r["block"], r["block_size"], r["u"], r["v"])
         for r in sorted(allocation, key=lambda r: (r["stratum"], r["position"]))
     ]
     expected = sorted(generate_slots(study.protocol, int(sealed["seed"])), key=lambda s: (s.stratum, s.position))
@@ -78,8 +83,12 @@ def _check_list(study, allocation: list[dict], report: AuditReport) -> None:
         report.problems.append("the allocation list does not hash to the commitment printed at init")
     for got, want in zip(stored, expected, strict=False):
         if got != want:
+            what = "random numbers" if minimized else "cell"
             report.problems.append(
-                f"allocation slot {got.stratum or '(unstratified)'} #{got.position} holds {got.cell}; "
+                f"allocation slot {got.stratum or '(unstratified)'} #{got.position} holds "
+                f"{(got.u, got.v) if minimized else got.cell}; the sealed list's {what} differ"
+                if minimized
+                else f"allocation slot {got.stratum or '(unstratified)'} #{got.position} holds {got.cell}; "
                 f"the sealed list says {want.cell}"
             )
     if len(stored) != len(expected):
@@ -128,6 +137,26 @@ def _check_allocations(participants, allocation: list[dict], events: list[dict],
         report.problems.append(f"the log allocates {pid}, who is not enrolled")
     if len(report.problems) == before:
         report.checked.append(f"allocations: {len(participants)} participants, each in the cell of their logged slot")
+
+
+def _check_minimization(minimizer, participants, allocation: list[dict], report: AuditReport) -> None:
+    """Replay every minimization decision in list order from the participants allocated before it."""
+    before = len(report.problems)
+    intake = {p.id: p.intake for p in participants}
+    history = []
+    for slot in sorted(allocation, key=lambda r: r["position"]):
+        if not slot["participant"] or slot["participant"] not in intake:
+            continue
+        candidates = minimizer.candidates(history, intake[slot["participant"]])
+        chosen = minimizer.choose(candidates, slot["u"], slot["v"])
+        where = f"minimization decision #{slot['position']} ({slot['participant']})"
+        if chosen != slot["cell"]:
+            report.problems.append(f"{where} replays to {chosen}; the store says {slot['cell']}")
+        elif json.loads(slot["decision"] or "null") != json.loads(candidates.detail()):
+            report.problems.append(f"{where}: the recorded scores differ from the replayed ones")
+        history.append((slot["cell"], intake[slot["participant"]]))
+    if len(report.problems) == before:
+        report.checked.append(f"minimization: {len(history)} decisions replay from the recorded history")
 
 
 def _slot_text(slot) -> str:

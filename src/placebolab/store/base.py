@@ -32,6 +32,10 @@ class Store(Protocol):
 
     def meta(self) -> dict[str, str]: ...
 
+    def snapshot(self):
+        """A context in which every read sees the same committed state (for audit and counts while stations run)."""
+        ...
+
     def sealed(self) -> dict[str, str]:
         """The seed and the commitment's salt: concealed from experimenters on PostgreSQL."""
         ...
@@ -50,7 +54,11 @@ class Store(Protocol):
 
     def allocation_summary(self) -> dict[str, int]: ...
 
-    def enrol(self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False) -> str: ...
+    def enrol(
+        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+    ) -> str:
+        """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``."""
+        ...
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float: ...
 
@@ -115,8 +123,14 @@ def list_commitment(salt: str, slots: Sequence[Slot]) -> str:
     list: without it, a small list could be found by hashing every candidate. At the end of the study
     the salt is disclosed and anyone can recompute the hash from the list (see docs/allocation.md).
     """
-    lines = [f"{s.stratum}\t{s.position}\t{s.block or ''}\t{s.block_size or ''}\t{s.cell}" for s in slots]
+    lines = [_slot_line(s) for s in slots]
     return hashlib.sha256((salt + "\n" + "\n".join(lines)).encode("utf-8")).hexdigest()
+
+
+def _slot_line(s: Slot) -> str:
+    """stratum TAB position TAB block TAB block_size TAB cell, then TAB u TAB v for minimization's numbers."""
+    line = f"{s.stratum}\t{s.position}\t{s.block or ''}\t{s.block_size or ''}\t{s.cell or ''}"
+    return line if s.u is None else f"{line}\t{s.u!r}\t{s.v!r}"
 
 
 def _num(value):

@@ -89,8 +89,9 @@ class PostgresStore:
                     [(name, content, _sha256(content)) for name, content in files.items()],
                 )
                 cur.executemany(
-                    "INSERT INTO allocation (stratum, position, block, block_size, cell) VALUES (%s, %s, %s, %s, %s)",
-                    [(s.stratum, s.position, s.block, s.block_size, s.cell) for s in slots],
+                    "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
                 )
             db.execute("SELECT append_event(NULL, 'initialised', %s)", (json.dumps({"slots": len(slots)}),))
         return store
@@ -105,6 +106,13 @@ class PostgresStore:
 
     def close(self) -> None:
         self._db.close()
+
+    @contextmanager
+    def snapshot(self):
+        """One REPEATABLE READ transaction: every read sees the same committed state."""
+        with self._db.transaction():
+            self._db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield
 
     def describe(self) -> str:
         return safe_url(self.url)
@@ -148,16 +156,29 @@ class PostgresStore:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    def enrol(self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False) -> str:
-        """Hand the next free slot of ``stratum`` to the participant through ``placebolab.allocate``."""
+    def enrol(
+        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+    ) -> str:
+        """Hand the next free slot of ``stratum`` to the participant through ``placebolab.allocate``.
+
+        With a ``minimizer``: under the list's lock, score the cells from everyone allocated so far
+        (readable: past allocations are not secret) and let ``placebolab.allocate_minimized`` apply the
+        slot's concealed random numbers. The audit replays the scores, so a station cannot bend them."""
         import psycopg
 
+        args = (participant_id, stratum, json.dumps(intake), bool(simulated), bool(pilot))
         try:
             with self._db.transaction():
-                (cell,) = self._db.execute(
-                    "SELECT allocate(%s, %s, %s, %s, %s)",
-                    (participant_id, stratum, json.dumps(intake), bool(simulated), bool(pilot)),
-                ).fetchone()
+                if minimizer is None:
+                    (cell,) = self._db.execute("SELECT allocate(%s, %s, %s, %s, %s)", args).fetchone()
+                else:
+                    self._db.execute("SELECT pg_advisory_xact_lock(hashtext('placebolab.allocation'), hashtext(''))")
+                    history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
+                    found = minimizer.candidates(history, intake)
+                    (cell,) = self._db.execute(
+                        "SELECT allocate_minimized(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                        (*args, found.preferred, found.others, minimizer.p_preferred, found.detail()),
+                    ).fetchone()
         except psycopg.errors.UniqueViolation:  # the same ID enrolled at once in another stratum
             raise AllocationError(f"participant {participant_id} already has an allocation; use another ID") from None
         except psycopg.Error as exc:

@@ -16,9 +16,12 @@ CREATE TABLE allocation (
     position     INTEGER NOT NULL,
     block        INTEGER,
     block_size   INTEGER,
-    cell         TEXT NOT NULL,
+    cell         TEXT,                   -- NULL until decided at allocation (minimization)
     participant  TEXT UNIQUE,
     allocated_at TEXT,
+    u            DOUBLE PRECISION,                   -- minimization: the slot's random numbers
+    v            DOUBLE PRECISION,
+    decision     TEXT,                   -- minimization: JSON scores and candidates, replayed by the audit
     PRIMARY KEY (stratum, position)
 );
 CREATE INDEX free_slots ON allocation (stratum, position) WHERE participant IS NULL;
@@ -129,6 +132,43 @@ BEGIN
     RETURN slot.cell;
 END $$;
 
+-- Minimization: the station scored the cells under the list's lock (allocation/minimization.py); this
+-- applies the next slot's concealed random numbers exactly as minimization.choose does, and records
+-- the scores, which the audit replays.
+CREATE FUNCTION allocate_minimized(p_participant TEXT, p_stratum TEXT, p_intake TEXT, p_simulated BOOLEAN,
+    p_pilot BOOLEAN, p_preferred TEXT[], p_others TEXT[], p_probability DOUBLE PRECISION, p_decision TEXT)
+RETURNS TEXT LANGUAGE plpgsql SECURITY DEFINER SET search_path = placebolab, pg_temp AS $$
+DECLARE
+    slot RECORD;
+    pool TEXT[];
+    chosen TEXT;
+    at_ TEXT := now_iso();
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtext('placebolab.allocation'), hashtext(''));
+    IF EXISTS (SELECT 1 FROM participants WHERE id = p_participant) THEN
+        RAISE EXCEPTION 'participant % already has an allocation; use another ID', p_participant
+            USING ERRCODE = 'PL001';
+    END IF;
+    SELECT position, u, v INTO slot FROM allocation
+        WHERE stratum = '' AND participant IS NULL ORDER BY position LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'the allocation list is used up; the study has reached its planned size'
+            USING ERRCODE = 'PL002';
+    END IF;
+    IF coalesce(cardinality(p_others), 0) = 0 OR slot.u < p_probability THEN
+        pool := p_preferred;
+    ELSE
+        pool := p_others;
+    END IF;
+    chosen := pool[least(floor(slot.v * cardinality(pool))::INT, cardinality(pool) - 1) + 1];
+    UPDATE allocation SET participant = p_participant, allocated_at = at_, cell = chosen, decision = p_decision
+        WHERE stratum = '' AND position = slot.position;
+    INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at)
+        VALUES (p_participant, chosen, p_stratum, p_intake, p_simulated::int, p_pilot::int, at_);
+    PERFORM append_event(p_participant, 'allocated', json_build_object('stratum', '', 'position', slot.position)::text);
+    RETURN chosen;
+END $$;
+
 -- Slots used and left: counts only.
 CREATE FUNCTION allocation_summary(OUT allocated BIGINT, OUT slots BIGINT)
 LANGUAGE sql SECURITY DEFINER SET search_path = placebolab, pg_temp AS $$
@@ -141,4 +181,5 @@ GRANT SELECT ON meta, files, participants, steps, responses, marks, events TO EX
 GRANT INSERT ON steps, responses, marks TO EXPERIMENTER;
 GRANT UPDATE (started_at, status, completed_at) ON participants TO EXPERIMENTER;
 GRANT EXECUTE ON FUNCTION now_iso(), append_event(TEXT, TEXT, TEXT),
-    allocate(TEXT, TEXT, TEXT, BOOLEAN, BOOLEAN), allocation_summary() TO EXPERIMENTER;
+    allocate(TEXT, TEXT, TEXT, BOOLEAN, BOOLEAN), allocation_summary(),
+    allocate_minimized(TEXT, TEXT, TEXT, BOOLEAN, BOOLEAN, TEXT[], TEXT[], DOUBLE PRECISION, TEXT) TO EXPERIMENTER;

@@ -15,9 +15,12 @@ CREATE TABLE IF NOT EXISTS allocation (
     position     INTEGER NOT NULL,       -- order within the stratum's list, from 1
     block        INTEGER,
     block_size   INTEGER,
-    cell         TEXT NOT NULL,
+    cell         TEXT,                   -- NULL until decided at allocation (minimization)
     participant  TEXT UNIQUE,            -- NULL until handed out; UNIQUE: never twice
     allocated_at TEXT,
+    u            REAL,                   -- minimization: the slot's random numbers
+    v            REAL,
+    decision     TEXT,                   -- minimization: JSON scores and candidates, replayed by the audit
     PRIMARY KEY (stratum, position)
 );
 -- The next free slot of a stratum, found without scanning the slots already handed out.

@@ -51,8 +51,8 @@ class SQLiteStore:
                 [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
             )
             db.executemany(
-                "INSERT INTO allocation (stratum, position, block, block_size, cell) VALUES (?, ?, ?, ?, ?)",
-                [(s.stratum, s.position, s.block, s.block_size, s.cell) for s in slots],
+                "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
             )
             store._log("initialised", None, {"slots": len(slots)})
         db.close()
@@ -75,6 +75,15 @@ class SQLiteStore:
         self._db.close()
 
     # --- reading -----------------------------------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self):
+        """One read transaction: in WAL mode it sees one committed state, whatever other stations write."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
 
     def describe(self) -> str:
         return str(self.path)
@@ -116,33 +125,43 @@ class SQLiteStore:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    def enrol(self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False) -> str:
-        """Hand the next free slot of ``stratum`` to the participant, atomically; return the cell."""
+    def enrol(
+        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+    ) -> str:
+        """Hand the next free slot of ``stratum`` to the participant, atomically; return the cell.
+
+        With a ``minimizer`` (scheme: minimization) the slot comes from the one list of random numbers
+        and the cell is decided now, from everyone allocated before, inside the same transaction."""
         with self._write():
             if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
                 raise AllocationError(f"participant {participant_id} already has an allocation; use another ID")
             slot = self._db.execute(
-                "SELECT position, cell FROM allocation WHERE stratum = ? AND participant IS NULL "
+                "SELECT position, cell, u, v FROM allocation WHERE stratum = ? AND participant IS NULL "
                 "ORDER BY position LIMIT 1",
-                (stratum,),
+                ("" if minimizer else stratum,),
             ).fetchone()
             if slot is None:
                 if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
                     raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
                 where = f" for stratum {stratum}" if stratum else ""
                 raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
-            at = now_iso()
+            at, cell, decision, slot_stratum = now_iso(), slot["cell"], None, "" if minimizer else stratum
+            if minimizer:
+                history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
+                candidates = minimizer.candidates(history, intake)
+                cell, decision = minimizer.choose(candidates, slot["u"], slot["v"]), candidates.detail()
             self._db.execute(
-                "UPDATE allocation SET participant = ?, allocated_at = ? WHERE stratum = ? AND position = ?",
-                (participant_id, at, stratum, slot["position"]),
+                "UPDATE allocation SET participant = ?, allocated_at = ?, cell = ?, decision = ? "
+                "WHERE stratum = ? AND position = ?",
+                (participant_id, at, cell, decision, slot_stratum, slot["position"]),
             )
             self._db.execute(
                 "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (participant_id, slot["cell"], stratum, json.dumps(intake), int(simulated), int(pilot), at),
+                (participant_id, cell, stratum, json.dumps(intake), int(simulated), int(pilot), at),
             )
-            self._log("allocated", participant_id, {"stratum": stratum, "position": slot["position"]})
-        return slot["cell"]
+            self._log("allocated", participant_id, {"stratum": slot_stratum, "position": slot["position"]})
+        return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
         """Mark the session as running; the first start is the participant's 'start' mark. Returns it."""
