@@ -12,6 +12,8 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from placebolab import __version__
 from placebolab.allocation import generate_slots
 from placebolab.errors import StoreError
@@ -95,7 +97,10 @@ class Study:
             "package_version": __version__,
         }
         slots = generate_slots(protocol, seed)
-        sealed = {"seed": str(seed), "salt": secrets.token_hex(32)}
+        from placebolab.export.blinding import new_blinding_key
+
+        key = new_blinding_key(protocol, np.random.default_rng(secrets.randbits(128)))  # not from the list's seed
+        sealed = {"seed": str(seed), "salt": secrets.token_hex(32), "blinding_key": json.dumps(key)}
         meta["list_sha256"] = list_commitment(sealed["salt"], slots)
         if store_url is None:
             folder.mkdir(parents=True, exist_ok=True)

@@ -125,3 +125,45 @@ def test_allocation_errors_change_nothing(flagship_study):
         store.enrol("P002", "sex=robot", {"sex": "robot"})
     assert (store.allocation_summary(), len(store.rows("events"))) == before
     assert store.participant("P002") is None
+
+
+def test_cli_init_with_an_unreachable_store_is_one_line_exit_4(tmp_path):
+    from click.testing import CliRunner
+
+    from placebolab.cli import main
+
+    result = CliRunner().invoke(
+        main, ["init", str(FLAGSHIP), str(tmp_path / "s"), "--store", "postgresql://postgres@127.0.0.1:1/x"]
+    )
+    assert result.exit_code == 4
+    assert result.output.startswith("error: cannot connect to the study store postgresql://postgres@127.0.0.1:1/x")
+    assert result.output.count("\n") == 1 and not (tmp_path / "s").exists()
+
+
+def test_an_experimenter_station_allocates_by_minimization_without_reading_the_numbers(tmp_path, pg_url):
+    from collections import Counter
+
+    from placebolab.allocation.audit import audit_study
+    from tests.allocation.helpers import flagship_variant
+
+    protocol = flagship_variant(tmp_path, "  scheme: minimization\n  strata: [sex]\n  target_n: 40\n")
+    owner = Study.init(protocol, tmp_path / "owner", seed=2, store_url=pg_url)
+    login = pg_url.rsplit("/", 1)[1] + "_bob"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
+    folder = tmp_path / "station"
+    folder.mkdir()
+    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{pg_url.replace("postgres@", login + "@")}"\n')
+    station = Study.open(folder)
+    try:
+        for i in range(12):
+            Session.start(station, f"M{i:02d}", {"sex": "male", "age": "30", "name": "Bo"}, "test", VirtualClock())
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            station.store._db.execute("SELECT u, v FROM allocation")
+        counts = Counter(p.cell for p in station.store.participants())
+        assert sum(counts.values()) == 12 and max(counts.values()) - min(counts.values()) <= 2  # seeded
+        report = audit_study(owner)
+        assert report.intact, report.problems
+    finally:
+        station.close()
+        owner.close()

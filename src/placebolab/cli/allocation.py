@@ -78,6 +78,39 @@ def withdraw(ctx, study, participant, reason, by):
 
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
+@click.option("--reason", required=True, help="Why the study is unblinded now (e.g. 'primary analysis locked').")
+@click.option("--by", default=None, help="Who unblinds (default: your login name).")
+def unblind(study, reason, by):
+    """Show STUDY's blinding key (code → level) and record in the log who unblinded, when and why.
+
+    Run it once the blinded analysis is locked; `analyze` without --blinded then names the levels.
+    On PostgreSQL it needs the study owner's login (the key is concealed from experimenters).
+    """
+    import getpass
+
+    from placebolab.export.blinding import blinding_key
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    try:
+        key = blinding_key(opened)
+        who = by or getpass.getuser()
+        opened.store.log("unblinded", None, {"by": who, "reason": reason})
+    finally:
+        opened.close()
+    for factor, codes in key["factors"].items():
+        click.echo(
+            f"{factor}: "
+            + ", ".join(f"{code} = {level}" for level, code in sorted(codes.items(), key=lambda kv: kv[1]))
+        )
+    arms = {cell: code for cell, code in key["cells"].items() if code.startswith("arm-")}
+    for cell, code in arms.items():
+        click.echo(f"arm {code} = {cell}")
+    click.echo(f"Unblinded by {who} ({reason}); recorded in the study's log.")
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
 def status(study):
     """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, completed,
     withdrawn and excluded with reasons, and slots of the list left."""

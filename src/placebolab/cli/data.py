@@ -10,12 +10,17 @@ from placebolab.cli.app import main
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for the tables (default: STUDY/export).")
-def export(study, out):
+@click.option(
+    "--blinded",
+    is_flag=True,
+    help="Replace factor levels and cells by neutral codes (key kept in the store; default folder STUDY/export-blinded).",
+)
+def export(study, out, blinded):
     """Write STUDY's data as tidy tables: long.csv, wide.csv, steps.csv and the codebook."""
     from placebolab.export import export_study
     from placebolab.study import Study
 
-    folder = export_study(Study.open(study), out)
+    folder = export_study(Study.open(study), out, blinded=blinded)
     click.echo(f"Exported to {folder}/ (long.csv, wide.csv, steps.csv, codebook.json, codebook.csv)")
 
 
@@ -23,14 +28,17 @@ def export(study, out):
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--ss-type", type=click.Choice(["1", "2", "3"]), help="Sums of squares (default: the protocol's plan).")
 @click.option("--include-pilot", is_flag=True, help="Analyse pilot sessions too (default: leave them out, counted).")
-def analyze(study, ss_type, include_pilot):
+@click.option(
+    "--blinded", is_flag=True, help="Analyse a blinded export: levels as neutral codes; STUDY/report-blinded.html."
+)
+def analyze(study, ss_type, include_pilot, blinded):
     """Export STUDY, run the planned analyses and write STUDY/report.html."""
     from placebolab.analysis.report import run_analyses, write_report
     from placebolab.export import export_study
     from placebolab.study import Study
 
     opened = Study.open(study)
-    folder = export_study(opened)
+    folder = export_study(opened, blinded=blinded)
     results = run_analyses(folder, ss_type=int(ss_type) if ss_type else None, include_pilot=include_pilot)
     header = results.get("header", {})
     if not header.get("n_analysed"):
@@ -41,7 +49,7 @@ def analyze(study, ss_type, include_pilot):
             f"{header.get('n_completed', 0)} completed (pilot sessions count only with --include-pilot); "
             "run or simulate participants first"
         )
-    report = write_report(results, opened.folder / "report.html")
+    report = write_report(results, opened.folder / ("report-blinded.html" if blinded else "report.html"))
     _print_primary(results)
     click.echo(f"Report: {report}")
 

@@ -223,8 +223,18 @@ def write_consort(study, out: Path) -> None:
     (out / "consort.json").write_text(json.dumps(consort_counts(study), indent=2, ensure_ascii=False))
 
 
-def export_study(study, out_dir: Path | None = None) -> Path:
-    """Write long.csv, wide.csv, steps.csv, codebook.json and codebook.csv; return the folder."""
+def export_study(study, out_dir: Path | None = None, blinded: bool = False) -> Path:
+    """Write long.csv, wide.csv, steps.csv, codebook.json, codebook.csv and consort.json; return the folder.
+
+    ``blinded``: replace factor levels and cells by neutral codes (export/blinding.py), into
+    ``STUDY/export-blinded`` by default, so a blinded and an unblinded export are never mixed."""
+    if blinded:
+        from placebolab.export.blinding import blind_export, blinding_key
+
+        key = blinding_key(study)  # before writing anything: a study without a key exports nothing
+        out = export_study(study, Path(out_dir or study.folder / "export-blinded"))
+        blind_export(out, key)
+        return out
     out = Path(out_dir or study.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     wide = wide_table(study)
