@@ -167,3 +167,26 @@ def test_an_experimenter_station_allocates_by_minimization_without_reading_the_n
     finally:
         station.close()
         owner.close()
+
+
+def test_the_cli_runs_a_whole_study_on_a_server(tmp_path, pg_url):
+    """init --store, simulate, status, withdraw, export --blinded, audit: all through study.toml."""
+    from click.testing import CliRunner
+
+    from placebolab.cli import main
+
+    runner = CliRunner()
+    folder = str(tmp_path / "s")
+    made = runner.invoke(main, ["init", str(FLAGSHIP), folder, "--store", pg_url, "--seed", "7"])
+    assert made.exit_code == 0, made.output
+    assert "list commitment:" in made.output and f"store:            {pg_url}" in made.output
+    again = runner.invoke(main, ["init", str(FLAGSHIP), str(tmp_path / "t"), "--store", pg_url])
+    assert again.exit_code == 4 and "already holds a placebolab study" in again.output
+    assert runner.invoke(main, ["simulate", folder, "-n", "8", "--seed", "1"]).exit_code == 0
+    assert runner.invoke(main, ["withdraw", folder, "-p", "SIM0002", "--reason", "left early"]).exit_code == 0
+    shown = runner.invoke(main, ["status", folder])
+    assert "8 enrolled" in shown.output and "withdrawn — left early" in shown.output
+    assert runner.invoke(main, ["export", folder, "--blinded"]).exit_code == 0
+    assert (tmp_path / "s" / "export-blinded" / "consort.json").is_file()
+    audited = runner.invoke(main, ["audit", folder])
+    assert audited.exit_code == 0 and "intact" in audited.output, audited.output
