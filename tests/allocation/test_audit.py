@@ -187,3 +187,18 @@ def test_cli_audit_correct_withdraw_and_status(run_study):
     tamper(run_study, "UPDATE events SET detail = NULL WHERE id = 3")
     broken = runner.invoke(main, ["audit", folder])
     assert broken.exit_code == 9 and "log entry #3" in broken.output
+
+
+def test_a_store_from_before_the_seal_is_refused_with_what_to_do(tmp_path):
+    import sqlite3
+
+    from placebolab.errors import StoreError
+
+    study = Study.init(FLAGSHIP, tmp_path / "old", seed=1)
+    study.close()
+    db = sqlite3.connect(tmp_path / "old" / "study.db")
+    db.execute("DROP TABLE sealed")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="without sealed allocation lists"):
+        Study.open(tmp_path / "old")

@@ -69,6 +69,12 @@ class SQLiteStore:
             store._db.execute("SELECT 1 FROM meta LIMIT 1")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a placebolab study store ({exc})") from None
+        if not store._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sealed'").fetchone():
+            store.close()
+            raise StoreError(
+                f"{path} was made by a placebolab without sealed allocation lists and a hash-chained log; "
+                "export its data with that version, then initialise a new study"
+            )
         return store
 
     def close(self) -> None:
