@@ -14,6 +14,7 @@ code  meaning
 6     session problem (unknown / completed participant …)
 7     analysis problem (bad or insufficient data)
 8     session interrupted on purpose; every answer so far is stored, resume with ``run --resume``
+9     audit found a break (an allocation, response or log entry that does not match the seal)
 ====  =====================================================
 """
 
@@ -40,6 +41,12 @@ class StoreError(PlaceboLabError):
 
 class AllocationError(PlaceboLabError):
     exit_code = 5
+
+
+class AuditError(StoreError):
+    """``placebolab audit`` found the store no longer matches its seal; the message names each break."""
+
+    exit_code = 9
 
 
 class SessionError(PlaceboLabError):

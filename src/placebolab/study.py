@@ -12,15 +12,23 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from placebolab import __version__
 from placebolab.allocation import generate_slots
 from placebolab.errors import StoreError
 from placebolab.protocol import Protocol, parse_protocol
-from placebolab.store import DB_NAME, SQLiteStore
+from placebolab.store import DB_NAME, SQLiteStore, Store
+from placebolab.store.base import list_commitment
+
+#: A study folder whose store is on a server holds this file instead of study.db:
+#:     [store]
+#:     url = "postgresql://alice@db.lab.example/itch2026"
+CONFIG_NAME = "study.toml"
 
 
 class Study:
-    def __init__(self, folder: Path, store: SQLiteStore, protocol: Protocol, meta: dict[str, str]):
+    def __init__(self, folder: Path, store: Store, protocol: Protocol, meta: dict[str, str]):
         self.folder = folder
         self.store = store
         self.protocol = protocol
@@ -35,15 +43,35 @@ class Study:
         return self.meta["protocol_sha256"]
 
     @property
+    def minimizer(self):
+        """The Pocock–Simon rule when the protocol allocates by minimization, else None."""
+        if self.protocol.allocation.scheme != "minimization":
+            return None
+        from placebolab.allocation.minimization import Minimizer
+
+        return Minimizer(self.protocol.allocation, [c.id for c in self.protocol.cells])
+
+    @property
     def export_dir(self) -> Path:
         return self.folder / "export"
 
     @classmethod
-    def init(cls, protocol_path: str | Path, folder: str | Path, seed: int | None = None) -> Study:
-        """Validate the protocol, freeze it and its stimuli into a new store, generate the allocation list."""
+    def init(
+        cls, protocol_path: str | Path, folder: str | Path, seed: int | None = None, store_url: str | None = None
+    ) -> Study:
+        """Validate the protocol, freeze it and its stimuli into a new store, generate and seal the allocation list.
+
+        Parameters
+        ----------
+        store_url
+            ``postgresql://user@host/database`` to keep the study on a server (several rooms or sites);
+            default: ``study.db`` (SQLite) in ``folder``.
+        """
         protocol_path, folder = Path(protocol_path), Path(folder)
-        if (folder / DB_NAME).exists():
+        if (folder / DB_NAME).exists() or (folder / CONFIG_NAME).exists():
             raise StoreError(f"{folder} is already an initialised study; choose a new folder name")
+        if store_url is not None and not _is_postgres(store_url):
+            raise StoreError(f"--store {store_url!r}: only postgresql://user@host:port/database URLs are supported")
         read: dict[str, bytes] = {}
 
         def read_file(relative: str) -> bytes:
@@ -65,23 +93,31 @@ class Study:
             "protocol_name": protocol.protocol,
             "protocol_version": protocol.version,
             "protocol_file": str(protocol_path),
-            "seed": str(seed),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "package_version": __version__,
         }
-        folder.mkdir(parents=True, exist_ok=True)
-        store = SQLiteStore.create(folder / DB_NAME, meta, read, generate_slots(protocol, seed))
+        slots = generate_slots(protocol, seed)
+        from placebolab.export.blinding import new_blinding_key
+
+        key = new_blinding_key(protocol, np.random.default_rng(secrets.randbits(128)))  # not from the list's seed
+        sealed = {"seed": str(seed), "salt": secrets.token_hex(32), "blinding_key": json.dumps(key)}
+        meta["list_sha256"] = list_commitment(sealed["salt"], slots)
+        if store_url is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            store = SQLiteStore.create(folder / DB_NAME, meta, sealed, read, slots)
+        else:
+            from placebolab.store.postgres import PostgresStore
+
+            store = PostgresStore.create(store_url, meta, sealed, read, slots)  # before the folder: nothing half-made
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / CONFIG_NAME).write_text(_config_text(store_url))
         (folder / "README.txt").write_text(_README.format(name=folder.name, protocol=protocol.title))
         return cls(folder, store, protocol, store.meta())
 
     @classmethod
     def open(cls, folder: str | Path) -> Study:
         folder = Path(folder)
-        if not (folder / DB_NAME).is_file():
-            raise StoreError(
-                f"{folder} is not a study folder (no {DB_NAME}); create one with `placebolab init PROTOCOL {folder}`"
-            )
-        store = SQLiteStore.open(folder / DB_NAME)
+        store = open_store(folder)
         meta = store.meta()
         files = store.files()
 
@@ -90,11 +126,52 @@ class Study:
                 raise FileNotFoundError(relative)
             return files[relative]
 
-        protocol = parse_protocol(meta["protocol_text"].encode(), f"{folder / DB_NAME} (frozen protocol)", read_file)
+        protocol = parse_protocol(meta["protocol_text"].encode(), f"{store.describe()} (frozen protocol)", read_file)
         return cls(folder, store, protocol, meta)
 
     def close(self) -> None:
         self.store.close()
+
+
+def open_store(folder: Path) -> Store:
+    """The store of a study folder: the server named in its study.toml, else its study.db."""
+    config = folder / CONFIG_NAME
+    if config.is_file():
+        from placebolab.store.postgres import PostgresStore
+
+        return PostgresStore.open(_store_url(config))
+    if not (folder / DB_NAME).is_file():
+        raise StoreError(
+            f"{folder} is not a study folder (no {DB_NAME} or {CONFIG_NAME}); "
+            f"create one with `placebolab init PROTOCOL {folder}`"
+        )
+    return SQLiteStore.open(folder / DB_NAME)
+
+
+def _store_url(config: Path) -> str:
+    import tomllib
+
+    try:
+        url = tomllib.loads(config.read_text())["store"]["url"]
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise StoreError(f'{config}: {exc}; it must hold [store] and url = "postgresql://user@host/database"') from None
+    if not isinstance(url, str) or not _is_postgres(url):
+        raise StoreError(f"{config}: store.url must be a postgresql:// URL, not {url!r}")
+    return url
+
+
+def _is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def _config_text(url: str) -> str:
+    from placebolab.store.postgres import without_password
+
+    return (
+        "# This study's store is on a PostgreSQL server. Each station's copy of this folder names its own\n"
+        "# login here; passwords belong in ~/.pgpass or PGPASSWORD, not in this file.\n"
+        f'[store]\nurl = "{without_password(url)}"\n'
+    )
 
 
 def _bundle_hash(protocol_text: bytes, files: dict[str, bytes]) -> str:

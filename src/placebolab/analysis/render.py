@@ -12,6 +12,7 @@ import pandas as pd
 
 import placebolab
 from placebolab.analysis import format as fmt
+from placebolab.analysis.consort import consort_view
 
 TEMPLATES = Path(__file__).parent / "templates"
 SS_TYPE_WORDS = {
@@ -61,6 +62,7 @@ def report_context(results: dict) -> dict:
         "checks_error": results["manipulation_checks_error"],
         "ss_words": SS_TYPE_WORDS.get(results["ss_type"], str(results["ss_type"])),
         "generator": f"placebolab {placebolab.__version__}",
+        "consort": consort_view(study.export_dir),
     }
 
 

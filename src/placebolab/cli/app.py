@@ -12,7 +12,8 @@ from placebolab.errors import PlaceboLabError
 
 EXIT_CODES = """\b
 Exit codes: 0 ok · 1 internal error · 2 usage · 3 invalid protocol or effects file ·
-4 study folder/store · 5 allocation · 6 session · 7 analysis · 8 session stopped (resumable)"""
+4 study folder/store · 5 allocation · 6 session · 7 analysis · 8 session stopped (resumable) ·
+9 audit found a break"""
 
 
 class _Group(click.Group):

@@ -14,17 +14,23 @@ from placebolab.cli.app import main
     "--format", "formats", default="csv", show_default=True,
     help="Comma-separated: csv, parquet (wide/long.parquet), sav (wide.sav for SPSS, labelled). CSV is always written.",
 )  # fmt: skip
-def export(study, out, formats):
+@click.option(
+    "--blinded",
+    is_flag=True,
+    help="Replace factor levels and cells by neutral codes (key kept in the store; default folder STUDY/export-blinded).",
+)
+def export(study, out, formats, blinded):
     """Write STUDY's data as tidy tables: long.csv, wide.csv, steps.csv and the codebook."""
     from placebolab.export import export_study
     from placebolab.export.formats import parse_formats
     from placebolab.study import Study
 
     chosen = parse_formats(formats)
-    folder = export_study(Study.open(study), out, formats=chosen)
+    folder = export_study(Study.open(study), out, formats=chosen, blinded=blinded)
     extra = [f for f in ("wide.parquet", "long.parquet", "wide.sav") if f.split(".")[1] in chosen]
     click.echo(
-        f"Exported to {folder}/ (long.csv, wide.csv, steps.csv, codebook.json, codebook.csv{''.join(', ' + f for f in extra)})"
+        f"Exported to {folder}/ (long.csv, wide.csv, steps.csv, codebook.json, codebook.csv, consort.json"
+        f"{''.join(', ' + f for f in extra)})"
     )
 
 
@@ -32,14 +38,17 @@ def export(study, out, formats):
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--ss-type", type=click.Choice(["1", "2", "3"]), help="Sums of squares (default: the protocol's plan).")
 @click.option("--include-pilot", is_flag=True, help="Analyse pilot sessions too (default: leave them out, counted).")
-def analyze(study, ss_type, include_pilot):
+@click.option(
+    "--blinded", is_flag=True, help="Analyse a blinded export: levels as neutral codes; STUDY/report-blinded.html."
+)
+def analyze(study, ss_type, include_pilot, blinded):
     """Export STUDY, run the planned analyses and write STUDY/report.html."""
     from placebolab.analysis.report import run_analyses, write_report
     from placebolab.export import export_study
     from placebolab.study import Study
 
     opened = Study.open(study)
-    folder = export_study(opened)
+    folder = export_study(opened, blinded=blinded)
     results = run_analyses(folder, ss_type=int(ss_type) if ss_type else None, include_pilot=include_pilot)
     header = results.get("header", {})
     if not header.get("n_analysed"):
@@ -50,7 +59,7 @@ def analyze(study, ss_type, include_pilot):
             f"{header.get('n_completed', 0)} completed (pilot sessions count only with --include-pilot); "
             "run or simulate participants first"
         )
-    report = write_report(results, opened.folder / "report.html")
+    report = write_report(results, opened.folder / ("report-blinded.html" if blinded else "report.html"))
     _print_primary(results)
     click.echo(f"Report: {report}")
 

@@ -33,16 +33,25 @@ def validate(protocols):
 @click.argument("protocol", type=click.Path(dir_okay=False))
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--seed", type=int, help="Seed of the allocation list (default: the protocol's, else random; recorded).")
-def init(protocol, study, seed):
-    """Make the study folder STUDY from PROTOCOL: freeze the protocol and its stimuli, generate the allocation list."""
+@click.option(
+    "--store",
+    "store_url",
+    metavar="URL",
+    help="Keep the study on a PostgreSQL server (postgresql://user@host/database) for several rooms; default: SQLite.",
+)
+def init(protocol, study, seed, store_url):
+    """Make the study folder STUDY from PROTOCOL: freeze the protocol and its stimuli, generate and seal the
+    allocation list, and print its SHA-256 commitment for the preregistration."""
     from placebolab.study import Study
 
-    made = Study.init(protocol, study, seed=seed)
+    made = Study.init(protocol, study, seed=seed, store_url=store_url)
     summary = made.store.allocation_summary()
     click.echo(f"Initialised {made.folder} from {protocol}")
     click.echo(f"  cells:            {', '.join(c.id for c in made.protocol.cells)}")
     click.echo(
-        f"  allocation:       {made.protocol.allocation.scheme}, {summary['slots']} slots, seed {made.meta['seed']}"
+        f"  allocation:       {made.protocol.allocation.scheme}, {summary['slots']} slots, seed {made.store.sealed()['seed']}"
     )
     click.echo(f"  protocol sha256:  {made.protocol_sha256}")
+    click.echo(f"  list commitment:  {made.meta['list_sha256']}  (sha256, salted; put it in the preregistration)")
+    click.echo(f"  store:            {made.store.describe()}")
     click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend console")

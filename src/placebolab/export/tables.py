@@ -216,29 +216,57 @@ def _column_entry(protocol, found, column: str) -> dict:
     return entry
 
 
-def export_study(study, out_dir: Path | None = None, formats=("csv",)) -> Path:
-    """Write long.csv, wide.csv, steps.csv, codebook.json and codebook.csv; return the folder.
+def write_consort(study, out: Path) -> None:
+    """``consort.json``: the CONSORT flow counts (docs/tables.md), for the report's flow diagram."""
+    from placebolab.allocation.consort import consort_counts
 
-    ``formats`` may add ``"parquet"`` (wide.parquet, long.parquet) and ``"sav"`` (wide.sav for
-    SPSS, with variable and value labels). The CSV tables and the codebook are always written:
-    they are what the analysis reads.
+    (out / "consort.json").write_text(json.dumps(consort_counts(study), indent=2, ensure_ascii=False))
+
+
+def export_study(study, out_dir: Path | None = None, formats=("csv",), blinded: bool = False) -> Path:
+    """Write long.csv, wide.csv, steps.csv, codebook.json, codebook.csv and consort.json; return the folder.
+
+    ``formats`` may add ``"parquet"`` (wide.parquet, long.parquet) and ``"sav"`` (wide.sav for SPSS, with
+    variable and value labels); the CSV tables and the codebook are always written: they are what the
+    analysis reads. ``blinded``: replace factor levels and cells by neutral codes (export/blinding.py), into
+    ``STUDY/export-blinded`` by default, so a blinded and an unblinded export are never mixed.
     """
-    from placebolab.export.formats import parse_formats, write_parquet, write_sav
+    from placebolab.export.formats import parse_formats
 
     formats = parse_formats(",".join(formats))
+    if blinded:
+        from placebolab.export.blinding import blinding_key
+
+        key = blinding_key(study)  # before writing anything: a study without a key exports nothing
+        out_dir = out_dir or study.folder / "export-blinded"
     out = Path(out_dir or study.export_dir)
     out.mkdir(parents=True, exist_ok=True)
     wide = wide_table(study)
-    long = long_table(study)
-    long.to_csv(out / "long.csv", index=False)
+    long_table(study).to_csv(out / "long.csv", index=False)
     wide.to_csv(out / "wide.csv", index=False)
     steps_table(study).to_csv(out / "steps.csv", index=False)
     book = codebook(study, wide)
     (out / "codebook.json").write_text(json.dumps(book, indent=2, ensure_ascii=False))
     pd.DataFrame(book["columns"]).to_csv(out / "codebook.csv", index=False)
+    write_consort(study, out)
+    if blinded:
+        from placebolab.export.blinding import blind_export
+
+        blind_export(out, key)
+    _write_other_formats(out, formats)
+    return out
+
+
+def _write_other_formats(out: Path, formats) -> None:
+    """Parquet and SPSS files, written from the CSV tables as they stand (blinded ones stay blinded)."""
+    from placebolab.export.formats import write_parquet, write_sav
+
+    if not {"parquet", "sav"} & set(formats):
+        return
+    book = json.loads((out / "codebook.json").read_text())
+    wide = pd.read_csv(out / "wide.csv")
     if "parquet" in formats:
         write_parquet(wide, out / "wide.parquet", book["factors"])
-        write_parquet(long, out / "long.parquet", book["factors"])
+        write_parquet(pd.read_csv(out / "long.csv"), out / "long.parquet", book["factors"])
     if "sav" in formats:
         write_sav(wide, out / "wide.sav", book)
-    return out

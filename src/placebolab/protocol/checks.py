@@ -92,24 +92,28 @@ def _arms(protocol, report):
 
 
 def _allocation(protocol, report):
-    allocation, n_cells = protocol.allocation, len(protocol.cells)
+    allocation = protocol.allocation
     path = ("allocation",)
+    _allocation_ratio(protocol, report)
+    n_cells = sum(allocation.ratio_of(c.id) for c in protocol.cells)  # a block holds each cell ratio times
+    unit = f"{n_cells} cells" if not allocation.ratio else f"{n_cells} (the sum of the ratio)"
     if allocation.scheme == "permuted-blocks":
         if not allocation.block_sizes:
             report(
                 path,
-                f"permuted-blocks needs `block_sizes`, multiples of the {n_cells} cells, e.g. [{n_cells}, {2 * n_cells}]",
+                f"permuted-blocks needs `block_sizes`, multiples of the {unit}, e.g. [{n_cells}, {2 * n_cells}]",
             )
         for index, size in enumerate(allocation.block_sizes or []):
             if size <= 0 or size % n_cells:
                 report(
                     (*path, "block_sizes", index),
-                    f"block size {size} is not a multiple of the {n_cells} cells; use e.g. {n_cells} or {2 * n_cells}",
+                    f"block size {size} is not a multiple of the {unit}; use e.g. {n_cells} or {2 * n_cells}",
                 )
     elif allocation.block_sizes:
         report((*path, "block_sizes"), "block_sizes go with scheme: permuted-blocks")
     if allocation.strata and allocation.scheme == "complete":
         report((*path, "strata"), "strata need scheme: permuted-blocks (complete randomization ignores them)")
+    _minimization(allocation, report)
     fields = {f.id: f for f in protocol.intake}
     for index, stratum in enumerate(allocation.strata):
         if stratum not in fields:
@@ -123,6 +127,31 @@ def _allocation(protocol, report):
                 (*path, "strata", index),
                 f"'{stratum}' is {'an' if kind == 'integer' else 'a'} {kind} field; strata must be choice fields (type: choice, with choices)",
             )
+
+
+def _allocation_ratio(protocol, report):
+    cell_ids = [c.id for c in protocol.cells]
+    for cell, value in (protocol.allocation.ratio or {}).items():
+        if cell not in cell_ids:
+            report(("allocation", "ratio", cell), f"'{cell}' is not a cell; cells: {', '.join(cell_ids)}")
+        elif value < 1:
+            report(("allocation", "ratio", cell), f"ratio {value} must be a whole number of at least 1")
+
+
+def _minimization(allocation, report):
+    path = ("allocation",)
+    if allocation.scheme != "minimization":
+        for key in ("weights", "imbalance", "p_preferred"):
+            if getattr(allocation, key) is not None:
+                report((*path, key), f"{key} goes with scheme: minimization")
+        return
+    if not allocation.strata:
+        report((*path, "strata"), "minimization needs `strata`: the intake fields (choices) to balance, e.g. [sex]")
+    for name in allocation.weights or {}:
+        if name not in allocation.strata:
+            report((*path, "weights", name), f"'{name}' is not one of the strata ({', '.join(allocation.strata)})")
+        elif allocation.weights[name] <= 0:
+            report((*path, "weights", name), "a weight must be above 0")
 
 
 def _timeline_references(protocol, report):

@@ -45,11 +45,24 @@ class Arm(Model):
 
 
 class Allocation(Model):
-    scheme: Literal["complete", "permuted-blocks"] = "permuted-blocks"
+    scheme: Literal["complete", "permuted-blocks", "minimization"] = "permuted-blocks"
     block_sizes: list[int] | None = Field(None, description="Block sizes drawn at random; multiples of the cells.")
-    strata: list[str] = Field(default_factory=list, description="Intake fields (choices) to stratify by.")
+    strata: list[str] = Field(
+        default_factory=list, description="Intake fields (choices) to stratify by; with minimization, to balance."
+    )
     target_n: int = Field(ge=1, description="Planned number of participants.")
     seed: int | None = Field(None, description="Seed of the list; recorded at init when not given.")
+    ratio: dict[str, int] | None = Field(
+        None, description="Allocation ratio per cell id, e.g. {warm/high: 2}; cells not named get 1."
+    )
+    weights: dict[str, float] | None = Field(None, description="Minimization: weight per stratum field (default 1).")
+    imbalance: Literal["range", "variance"] | None = Field(None, description="Minimization: imbalance measure.")
+    p_preferred: float | None = Field(
+        None, gt=0, le=1, description="Minimization: probability of the arm that minimises imbalance (default 0.8)."
+    )
+
+    def ratio_of(self, cell_id: str) -> int:
+        return (self.ratio or {}).get(cell_id, 1)
 
 
 class IntakeField(Model):

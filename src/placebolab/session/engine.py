@@ -94,7 +94,7 @@ class Session:
             except ValueError as exc:
                 raise SessionError(f"intake field '{field.id}': {exc}") from None
         stratum = stratum_of(study.protocol, checked)
-        study.store.enrol(participant_id, stratum, checked, simulated=simulated, pilot=pilot)
+        study.store.enrol(participant_id, stratum, checked, simulated=simulated, pilot=pilot, minimizer=study.minimizer)
         return cls(study, study.store.participant(participant_id), frontend, clock)._begin()
 
     @staticmethod

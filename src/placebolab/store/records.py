@@ -11,9 +11,11 @@ class Slot:
 
     stratum: str
     position: int
-    cell: str
+    cell: str | None  # None: decided at allocation (minimization)
     block: int | None = None
     block_size: int | None = None
+    u: float | None = None  # minimization: the slot's two random numbers (see allocation/minimization.py)
+    v: float | None = None
 
 
 @dataclass(frozen=True)

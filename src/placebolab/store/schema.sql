@@ -15,9 +15,12 @@ CREATE TABLE IF NOT EXISTS allocation (
     position     INTEGER NOT NULL,       -- order within the stratum's list, from 1
     block        INTEGER,
     block_size   INTEGER,
-    cell         TEXT NOT NULL,
+    cell         TEXT,                   -- NULL until decided at allocation (minimization)
     participant  TEXT UNIQUE,            -- NULL until handed out; UNIQUE: never twice
     allocated_at TEXT,
+    u            REAL,                   -- minimization: the slot's random numbers
+    v            REAL,
+    decision     TEXT,                   -- minimization: JSON scores and candidates, replayed by the audit
     PRIMARY KEY (stratum, position)
 );
 -- The next free slot of a stratum, found without scanning the slots already handed out.
@@ -62,10 +65,19 @@ CREATE TABLE IF NOT EXISTS marks (
     at          REAL NOT NULL,
     PRIMARY KEY (participant, mark)
 );
+-- The log: allocations, sessions, steps (with a digest of their answers), withdrawals and corrections.
+-- Each entry's hash covers the one before it (store/base.py: chain_hash), so `placebolab audit` sees
+-- an entry changed, removed or inserted. Nothing is ever deleted: corrections are new entries.
 CREATE TABLE IF NOT EXISTS events (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id          INTEGER PRIMARY KEY,     -- 1, 2, 3 … without gaps
     at          TEXT NOT NULL,
     participant TEXT,
     kind        TEXT NOT NULL,
-    detail      TEXT
+    detail      TEXT,                    -- JSON, hashed as stored
+    hash        TEXT NOT NULL
+);
+-- The seed of the list and the salt of its commitment (concealed from experimenters on PostgreSQL).
+CREATE TABLE IF NOT EXISTS sealed (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );

@@ -11,18 +11,14 @@ import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
 from placebolab.errors import AllocationError, StoreError
+from placebolab.store.base import GENESIS, TABLES, chain_hash, now_iso, record_digest
 from placebolab.store.records import Participant, Slot, StepRecord
 
 DB_NAME = "study.db"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class SQLiteStore:
@@ -33,7 +29,9 @@ class SQLiteStore:
     # --- opening -----------------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, path: Path, meta: dict[str, str], files: dict[str, bytes], slots: list[Slot]) -> SQLiteStore:
+    def create(
+        cls, path: Path, meta: dict[str, str], sealed: dict[str, str], files: dict[str, bytes], slots: list[Slot]
+    ) -> SQLiteStore:
         """Write a new store. It is built beside ``path`` and renamed into place, so a crash during
         init leaves either no study or a whole one."""
         path = Path(path)
@@ -47,13 +45,14 @@ class SQLiteStore:
         store = cls(db, partial)
         with store._write():
             db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            db.executemany("INSERT INTO sealed VALUES (?, ?)", sealed.items())
             db.executemany(
                 "INSERT INTO files VALUES (?, ?, ?)",
                 [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
             )
             db.executemany(
-                "INSERT INTO allocation (stratum, position, block, block_size, cell) VALUES (?, ?, ?, ?, ?)",
-                [(s.stratum, s.position, s.block, s.block_size, s.cell) for s in slots],
+                "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
             )
             store._log("initialised", None, {"slots": len(slots)})
         db.close()
@@ -70,6 +69,12 @@ class SQLiteStore:
             store._db.execute("SELECT 1 FROM meta LIMIT 1")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{path} is not a placebolab study store ({exc})") from None
+        if not store._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sealed'").fetchone():
+            store.close()
+            raise StoreError(
+                f"{path} was made by a placebolab without sealed allocation lists and a hash-chained log; "
+                "export its data with that version, then initialise a new study"
+            )
         return store
 
     def close(self) -> None:
@@ -77,8 +82,23 @@ class SQLiteStore:
 
     # --- reading -----------------------------------------------------------------------------------
 
+    @contextmanager
+    def snapshot(self):
+        """One read transaction: in WAL mode it sees one committed state, whatever other stations write."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
+    def describe(self) -> str:
+        return str(self.path)
+
     def meta(self) -> dict[str, str]:
         return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def sealed(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM sealed"))
 
     def files(self) -> dict[str, bytes]:
         return {name: bytes(content) for name, content in self._db.execute("SELECT path, content FROM files")}
@@ -99,9 +119,10 @@ class SQLiteStore:
 
     def rows(self, table: str) -> list[sqlite3.Row]:
         """Every row of a table, for export and audit."""
-        if table not in {"participants", "steps", "responses", "marks", "events", "allocation"}:
+        if table not in TABLES:
             raise StoreError(f"unknown table {table}")
-        return self._db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 - name checked above
+        order = "id" if table == "events" else "rowid"
+        return self._db.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608 - names checked
 
     def allocation_summary(self) -> dict[str, int]:
         """Slots used and left (counts only: the list itself stays concealed)."""
@@ -110,31 +131,43 @@ class SQLiteStore:
 
     # --- writing -----------------------------------------------------------------------------------
 
-    def enrol(self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False) -> str:
-        """Hand the next free slot of ``stratum`` to the participant, atomically; return the cell."""
+    def enrol(
+        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+    ) -> str:
+        """Hand the next free slot of ``stratum`` to the participant, atomically; return the cell.
+
+        With a ``minimizer`` (scheme: minimization) the slot comes from the one list of random numbers
+        and the cell is decided now, from everyone allocated before, inside the same transaction."""
         with self._write():
             if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
                 raise AllocationError(f"participant {participant_id} already has an allocation; use another ID")
             slot = self._db.execute(
-                "SELECT position, cell FROM allocation WHERE stratum = ? AND participant IS NULL "
+                "SELECT position, cell, u, v FROM allocation WHERE stratum = ? AND participant IS NULL "
                 "ORDER BY position LIMIT 1",
-                (stratum,),
+                ("" if minimizer else stratum,),
             ).fetchone()
             if slot is None:
+                if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
+                    raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
                 where = f" for stratum {stratum}" if stratum else ""
                 raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
-            at = now_iso()
+            at, cell, decision, slot_stratum = now_iso(), slot["cell"], None, "" if minimizer else stratum
+            if minimizer:
+                history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
+                candidates = minimizer.candidates(history, intake)
+                cell, decision = minimizer.choose(candidates, slot["u"], slot["v"]), candidates.detail()
             self._db.execute(
-                "UPDATE allocation SET participant = ?, allocated_at = ? WHERE stratum = ? AND position = ?",
-                (participant_id, at, stratum, slot["position"]),
+                "UPDATE allocation SET participant = ?, allocated_at = ?, cell = ?, decision = ? "
+                "WHERE stratum = ? AND position = ?",
+                (participant_id, at, cell, decision, slot_stratum, slot["position"]),
             )
             self._db.execute(
                 "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (participant_id, slot["cell"], stratum, json.dumps(intake), int(simulated), int(pilot), at),
+                (participant_id, cell, stratum, json.dumps(intake), int(simulated), int(pilot), at),
             )
-            self._log("allocated", participant_id, {"stratum": stratum, "position": slot["position"]})
-        return slot["cell"]
+            self._log("allocated", participant_id, {"stratum": slot_stratum, "position": slot["position"]})
+        return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
         """Mark the session as running; the first start is the participant's 'start' mark. Returns it."""
@@ -178,12 +211,24 @@ class SQLiteStore:
                 self._db.execute(
                     "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
                 )
+            self._log(
+                "step_recorded",
+                participant_id,
+                {"step_key": record.step_key, "digest": record_digest(participant_id, record)},
+            )
             if completes_session:
                 self._complete(participant_id)
 
     def complete(self, participant_id: str) -> None:
         with self._write():
             self._complete(participant_id)
+
+    def correct(self, participant_id: str, kind: str, reason: str, by: str) -> None:
+        """Record a withdrawal, exclusion or allocation in error as a new log entry; nothing is deleted."""
+        with self._write():
+            if not self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
+                raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
+            self._log(kind, participant_id, {"reason": reason, "by": by})
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
         with self._write():
@@ -198,9 +243,13 @@ class SQLiteStore:
         self._log("session_completed", participant_id, None)
 
     def _log(self, kind, participant_id, detail) -> None:
+        """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
+        last = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        event_id, prev = (last["id"] + 1, last["hash"]) if last else (1, GENESIS)
+        at, text = now_iso(), json.dumps(detail) if detail is not None else None
         self._db.execute(
-            "INSERT INTO events (at, participant, kind, detail) VALUES (?, ?, ?, ?)",
-            (now_iso(), participant_id, kind, json.dumps(detail) if detail is not None else None),
+            "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
+            (event_id, at, participant_id, kind, text, chain_hash(prev, event_id, at, participant_id, kind, text)),
         )
 
     @contextmanager

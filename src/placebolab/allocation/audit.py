@@ -1,0 +1,195 @@
+"""The audit: replay the sealed allocation list and the hash-chained log, and name every break.
+
+What is checked, in order:
+
+1. the log: entries numbered 1, 2, 3 … without gaps, each hash equal to ``chain_hash`` of the entry
+   and the hash before it (an entry changed, removed or inserted breaks the chain at that entry);
+2. the list: regenerated from the sealed seed, it equals the stored list slot by slot, and the
+   stored list hashes (with the sealed salt) to the commitment printed at init;
+3. the allocations: each participant's cell is the cell of the slot the log says they were given,
+   and every slot handed out has its ``allocated`` entry in the log (and the other way round);
+4. the responses: each recorded step and its answers hash to the digest logged with it;
+5. the protocol: the frozen protocol text hashes to the recorded ``protocol_sha256``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from placebolab.allocation.schemes import generate_slots
+from placebolab.store.base import GENESIS, chain_hash, list_commitment, step_digest
+from placebolab.store.records import Slot
+
+
+@dataclass
+class AuditReport:
+    """What was checked (``checked``: one line each) and every break found (``problems``)."""
+
+    checked: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return not self.problems
+
+
+def audit_study(study) -> AuditReport:
+    """Audit a study (needs the owner's access on PostgreSQL: the list is concealed from experimenters)."""
+    store = study.store
+    report = AuditReport()
+    with store.snapshot():  # stations may be allocating meanwhile: audit one committed state
+        events = [dict(r) for r in store.rows("events")]
+        allocation = [dict(r) for r in store.rows("allocation")]
+        participants = store.participants()
+        _check_chain(events, report)
+        _check_list(study, allocation, report)
+        _check_allocations(participants, allocation, events, report)
+        if study.minimizer is not None:
+            _check_minimization(study.minimizer, participants, allocation, report)
+        _check_responses(store, events, report)
+    _check_protocol(study.meta, report)
+    return report
+
+
+def _check_chain(events: list[dict], report: AuditReport) -> None:
+    prev = GENESIS
+    for expected_id, event in enumerate(events, start=1):
+        where = (
+            f"log entry #{event['id']} ({event['kind']}{', ' + event['participant'] if event['participant'] else ''})"
+        )
+        if event["id"] != expected_id:
+            report.problems.append(f"log entry #{expected_id} is missing: the log jumps to #{event['id']}")
+            return
+        digest = chain_hash(prev, event["id"], event["at"], event["participant"], event["kind"], event["detail"])
+        if digest != event["hash"]:
+            report.problems.append(f"{where} does not match its hash: it was changed after it was written")
+            return
+        prev = event["hash"]
+    report.checked.append(f"log: {len(events)} entries, hash chain intact")
+
+
+def _check_list(study, allocation: list[dict], report: AuditReport) -> None:
+    sealed = study.store.sealed()
+    minimized = study.protocol.allocation.scheme == "minimization"  # cells decided later: not in the seal
+    stored = [
+        Slot(r["stratum"], r["position"], None if minimized else r["cell"], r["block"], r["block_size"], r["u"], r["v"])
+        for r in sorted(allocation, key=lambda r: (r["stratum"], r["position"]))
+    ]
+    expected = sorted(generate_slots(study.protocol, int(sealed["seed"])), key=lambda s: (s.stratum, s.position))
+    if list_commitment(sealed["salt"], _generation_order(stored, study)) != study.meta.get("list_sha256"):
+        report.problems.append("the allocation list does not hash to the commitment printed at init")
+    for got, want in zip(stored, expected, strict=False):
+        if got != want:
+            what = "random numbers" if minimized else "cell"
+            report.problems.append(
+                f"allocation slot {got.stratum or '(unstratified)'} #{got.position} holds "
+                f"{(got.u, got.v) if minimized else got.cell}; the sealed list's {what} differ"
+                if minimized
+                else f"allocation slot {got.stratum or '(unstratified)'} #{got.position} holds {got.cell}; "
+                f"the sealed list says {want.cell}"
+            )
+    if len(stored) != len(expected):
+        report.problems.append(f"the allocation list has {len(stored)} slots; the sealed list has {len(expected)}")
+    if not report.problems:
+        report.checked.append(f"list: {len(stored)} slots replay from the sealed seed and match the commitment")
+
+
+def _generation_order(stored: list[Slot], study) -> list[Slot]:
+    """The stored slots in the order they were generated (strata in protocol order), as committed."""
+    from placebolab.allocation.schemes import strata
+
+    rank = {name: i for i, name in enumerate(strata(study.protocol))}
+    return sorted(stored, key=lambda s: (rank.get(s.stratum, len(rank)), s.position))
+
+
+def _check_allocations(participants, allocation: list[dict], events: list[dict], report: AuditReport) -> None:
+    before = len(report.problems)
+    slot_of = {r["participant"]: r for r in allocation if r["participant"]}
+    logged = {}
+    for event in events:
+        if event["kind"] == "allocated":
+            detail = json.loads(event["detail"] or "{}")
+            logged[event["participant"]] = (detail.get("stratum"), detail.get("position"))
+    for p in participants:
+        slot = slot_of.get(p.id)
+        if slot is None:
+            report.problems.append(f"participant {p.id} has cell {p.cell} but holds no slot of the allocation list")
+            continue
+        if slot["cell"] != p.cell:
+            report.problems.append(
+                f"participant {p.id} is recorded in cell {p.cell}; their slot "
+                f"{slot['stratum']} #{slot['position']} says {slot['cell']}"
+            )
+        if logged.get(p.id) != (slot["stratum"], slot["position"]):
+            report.problems.append(
+                f"participant {p.id} holds slot {slot['stratum']} #{slot['position']}; "
+                f"the log says {_slot_text(logged.get(p.id))}"
+            )
+    enrolled = {p.id for p in participants}
+    for pid in sorted(set(slot_of) - enrolled):
+        report.problems.append(
+            f"slot {slot_of[pid]['stratum']} #{slot_of[pid]['position']} is taken by {pid}, who is not enrolled"
+        )
+    for pid in sorted(set(logged) - enrolled):
+        report.problems.append(f"the log allocates {pid}, who is not enrolled")
+    if len(report.problems) == before:
+        report.checked.append(f"allocations: {len(participants)} participants, each in the cell of their logged slot")
+
+
+def _check_minimization(minimizer, participants, allocation: list[dict], report: AuditReport) -> None:
+    """Replay every minimization decision in list order from the participants allocated before it."""
+    before = len(report.problems)
+    intake = {p.id: p.intake for p in participants}
+    history = []
+    for slot in sorted(allocation, key=lambda r: r["position"]):
+        if not slot["participant"] or slot["participant"] not in intake:
+            continue
+        candidates = minimizer.candidates(history, intake[slot["participant"]])
+        chosen = minimizer.choose(candidates, slot["u"], slot["v"])
+        where = f"minimization decision #{slot['position']} ({slot['participant']})"
+        if chosen != slot["cell"]:
+            report.problems.append(f"{where} replays to {chosen}; the store says {slot['cell']}")
+        elif json.loads(slot["decision"] or "null") != json.loads(candidates.detail()):
+            report.problems.append(f"{where}: the recorded scores differ from the replayed ones")
+        history.append((slot["cell"], intake[slot["participant"]]))
+    if len(report.problems) == before:
+        report.checked.append(f"minimization: {len(history)} decisions replay from the recorded history")
+
+
+def _slot_text(slot) -> str:
+    return "no allocation" if slot is None else f"slot {slot[0]} #{slot[1]}"
+
+
+def _check_responses(store, events: list[dict], report: AuditReport) -> None:
+    before = len(report.problems)
+    answers = defaultdict(list)
+    for r in store.rows("responses"):
+        answers[(r["participant"], r["step_key"])].append(r)
+    steps = {(r["participant"], r["step_key"]): r for r in store.rows("steps")}
+    logged = {}
+    for event in events:
+        if event["kind"] == "step_recorded":
+            detail = json.loads(event["detail"])
+            logged[(event["participant"], detail["step_key"])] = detail["digest"]
+    for key, step in steps.items():
+        if key not in logged:
+            report.problems.append(f"step {key[1]} of {key[0]} is stored but not in the log")
+        elif step_digest(key[0], step, answers[key]) != logged[key]:
+            report.problems.append(f"step {key[1]} of {key[0]}: the stored answers differ from those logged")
+    for key in sorted(set(logged) - set(steps)):
+        report.problems.append(f"step {key[1]} of {key[0]} is in the log but no longer stored")
+    for key in sorted(set(answers) - set(steps)):
+        report.problems.append(f"answers to step {key[1]} of {key[0]} are stored without their step")
+    if len(report.problems) == before:
+        n = sum(len(a) for a in answers.values())
+        report.checked.append(f"responses: {len(steps)} steps and {n} answers match their logged digests")
+
+
+def _check_protocol(meta: dict, report: AuditReport) -> None:
+    if hashlib.sha256(meta["protocol_text"].encode("utf-8")).hexdigest() != meta["protocol_sha256"]:
+        report.problems.append("the frozen protocol text does not match its recorded protocol_sha256")
+    else:
+        report.checked.append("protocol: the frozen text matches protocol_sha256")

@@ -1,0 +1,70 @@
+"""CONSORT accounting (items 13 and the flow diagram): who was enrolled, allocated, treated, completed.
+
+Counts come from the store: participants and the log, where withdrawals, exclusions and allocations
+made in error are recorded as corrections (never by deleting anything). A participant's latest
+correction decides how they are counted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+#: Correction kinds (the log's ``kind``), as ``placebolab correct --as`` names them.
+CORRECTIONS = {
+    "withdrawn": "withdrawn",
+    "excluded": "excluded",
+    "allocated-in-error": "allocated_in_error",
+}
+
+
+def consort_counts(study, include_simulated: bool = True) -> dict:
+    """The CONSORT flow as a dict (written to ``consort.json`` by export; documented in docs/tables.md).
+
+    ``received`` counts participants who completed the manipulation: the protocol's first ``script``
+    step (the clinician interaction), or, without one, who started their session.
+    """
+    protocol = study.protocol
+    corrections = _latest_corrections(study.store.rows("events"))
+    participants = [p for p in study.store.participants() if include_simulated or not p.simulated]
+    intervention = next((s.id for s in protocol.timeline if s.type == "script"), None)
+    cells = {}
+    for cell in protocol.cells:
+        members = [p for p in participants if p.cell == cell.id]
+        received = [p for p in members if _received(study.store, p, intervention)]
+        reasons = {kind: Counter() for kind in CORRECTIONS.values()}
+        for p in members:
+            if p.id in corrections:
+                kind, reason = corrections[p.id]
+                reasons[kind][reason] += 1
+        cells[cell.id] = {
+            "allocated": len(members),
+            "received": len(received),
+            "not_received": len(members) - len(received),
+            "completed": sum(p.status == "completed" for p in members if p.id not in corrections),
+            **{kind: sum(r.values()) for kind, r in reasons.items()},
+            "reasons": {kind: dict(r) for kind, r in reasons.items() if r},
+        }
+        cells[cell.id]["analysed"] = cells[cell.id]["completed"]
+    return {
+        "enrolled": len(participants),
+        "simulated": sum(p.simulated for p in participants),
+        "pilot": sum(p.pilot for p in participants),
+        "intervention_step": intervention,
+        "cells": cells,
+    }
+
+
+def _latest_corrections(events) -> dict[str, tuple[str, str]]:
+    latest = {}
+    kinds = set(CORRECTIONS.values())
+    for event in events:
+        if event["kind"] in kinds:
+            latest[event["participant"]] = (event["kind"], json.loads(event["detail"] or "{}").get("reason", ""))
+    return latest
+
+
+def _received(store, participant, intervention: str | None) -> bool:
+    if intervention is None:
+        return participant.started_at is not None
+    return intervention in store.completed_steps(participant.id)

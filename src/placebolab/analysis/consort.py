@@ -1,0 +1,94 @@
+"""The CONSORT flow diagram of the report, drawn as inline SVG from the export's ``consort.json``.
+
+Kept apart from the rest of the report: ``render.report_context`` adds :func:`consort_view` under
+``consort`` and the template includes ``consort.html.j2``. An export without ``consort.json`` (made
+before it existed) simply has no diagram.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+BOX_W, BOX_GAP, LINE_H, PAD = 190, 16, 15, 8
+
+
+def consort_view(export_dir) -> dict | None:
+    """Boxes and connectors of the flow diagram (enrolment → allocation → follow-up → analysis), or None.
+
+    Returns
+    -------
+    dict or None
+        ``width``, ``height``, ``boxes`` (``x``, ``y``, ``w``, ``h``, ``lines``: text lines, the first
+        in bold) and ``links`` (``x1``, ``y1``, ``x2``, ``y2``), all in SVG user units.
+    """
+    path = Path(export_dir) / "consort.json"
+    if not path.is_file():
+        return None
+    flow = json.loads(path.read_text(encoding="utf-8"))
+    cells = flow["cells"]
+    width = max(len(cells) * (BOX_W + BOX_GAP) + BOX_GAP, BOX_W + 2 * BOX_GAP)
+    column_x = [BOX_GAP + i * (BOX_W + BOX_GAP) for i in range(len(cells))]
+    enrolled_lines = [f"Enrolled (n = {flow['enrolled']})"]
+    if flow.get("simulated"):
+        enrolled_lines.append(f"of whom simulated: {flow['simulated']}")
+    if flow.get("pilot"):
+        enrolled_lines.append(f"of whom pilot: {flow['pilot']}")
+    boxes = [_box((width - BOX_W) / 2, PAD, enrolled_lines)]
+    links = []
+    y = boxes[0]["y"] + boxes[0]["h"] + 30
+    stages = [
+        ("Allocated to {cell}", _allocation_lines),
+        ("Follow-up", _follow_up_lines),
+        # not "Analysed": the analyses leave out incomplete and pilot sessions, not yet corrections
+        ("Completed", lambda c: [f"with no correction: {c['completed']}"]),
+    ]
+    previous = [boxes[0]] * len(cells)
+    for title, lines_of in stages:
+        row = [
+            _box(
+                x,
+                y,
+                [title.format(cell=cell) + f" (n = {c['allocated']})" if "{cell}" in title else title, *lines_of(c)],
+            )
+            for x, (cell, c) in zip(column_x, cells.items(), strict=True)
+        ]
+        height = max(b["h"] for b in row)
+        for box, above in zip(row, previous, strict=True):
+            box["h"] = height
+            links.append(_link(above, box))
+        boxes += row
+        previous = row
+        y += height + 30
+    return {"width": width, "height": y - 30 + PAD, "boxes": boxes, "links": links}
+
+
+def _allocation_lines(c: dict) -> list[str]:
+    return [f"received the intervention: {c['received']}", f"did not receive it: {c['not_received']}"]
+
+
+def _follow_up_lines(c: dict) -> list[str]:
+    lines = [f"withdrawn: {c['withdrawn']}", f"excluded: {c['excluded']}"]
+    if c.get("allocated_in_error"):
+        lines.append(f"allocated in error: {c['allocated_in_error']}")
+    for kind, reasons in c.get("reasons", {}).items():
+        lines += [f"  {_short(reason)} ({kind.replace('_', ' ')}): {n}" for reason, n in reasons.items()]
+    return lines
+
+
+def _short(text: str, limit: int = 24) -> str:
+    """A reason short enough for its box; the full text is in consort.json and `placebolab status`."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _box(x: float, y: float, lines: list[str]) -> dict:
+    return {"x": x, "y": y, "w": BOX_W, "h": PAD * 2 + LINE_H * len(lines), "lines": lines}
+
+
+def _link(above: dict, below: dict) -> dict:
+    return {
+        "x1": above["x"] + above["w"] / 2,
+        "y1": above["y"] + above["h"],
+        "x2": below["x"] + below["w"] / 2,
+        "y2": below["y"],
+    }

@@ -1,0 +1,144 @@
+"""Commands about allocation: audit the seal, record corrections and withdrawals, CONSORT status."""
+
+from __future__ import annotations
+
+import click
+
+from placebolab.cli.app import main
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
+def audit(study):
+    """Prove STUDY's allocations match the list sealed at init and its hash-chained log is intact.
+
+    Replays the list from the sealed seed, checks it against the commitment printed at init, checks
+    every participant's cell against their logged slot, every stored answer against its logged digest,
+    and the log's hash chain; names every break. On PostgreSQL it needs the study owner's login.
+    Exit code 9 if anything does not match.
+    """
+    from placebolab.allocation.audit import audit_study
+    from placebolab.errors import AuditError
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    try:
+        report = audit_study(opened)
+    finally:
+        opened.close()
+    for line in report.checked:
+        click.echo(f"✓ {line}")
+    if not report.intact:
+        raise AuditError("\n".join(f"{problem}" for problem in report.problems))
+    click.echo(f"Audit of {study}: intact (list commitment {opened.meta['list_sha256']}).")
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
+@click.option("--participant", "-p", required=True, help="The participant the correction is about.")
+@click.option(
+    "--as",
+    "kind",
+    type=click.Choice(["withdrawn", "excluded", "allocated-in-error"]),
+    required=True,
+    help="withdrawn: left the study (consent withdrawn, dropped out); excluded: excluded after allocation "
+    "(e.g. an eligibility criterion found unmet); allocated-in-error: should never have been allocated.",
+)
+@click.option("--reason", required=True, help="Why, in words that will appear in the CONSORT diagram.")
+@click.option("--by", default=None, help="Who records it (default: your login name).")
+def correct(study, participant, kind, reason, by):
+    """Record a withdrawal, an exclusion or an allocation made in error for PARTICIPANT of STUDY.
+
+    Nothing is deleted or changed: the correction is a new entry in the hash-chained log, and counts
+    in `placebolab status` and the CONSORT diagram. A later correction supersedes an earlier one.
+    """
+    import getpass
+
+    from placebolab.allocation.consort import CORRECTIONS
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    try:
+        opened.store.correct(participant, CORRECTIONS[kind], reason, by or getpass.getuser())
+    finally:
+        opened.close()
+    click.echo(f"Recorded: {participant} {kind} ({reason}); nothing was deleted.")
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
+@click.option("--participant", "-p", required=True, help="The participant who withdraws.")
+@click.option("--reason", required=True, help="Why (e.g. 'withdrew consent', 'felt unwell').")
+@click.option("--by", default=None, help="Who records it (default: your login name).")
+@click.pass_context
+def withdraw(ctx, study, participant, reason, by):
+    """Record that PARTICIPANT withdrew from STUDY (the same as `correct --as withdrawn`)."""
+    ctx.invoke(correct, study=study, participant=participant, kind="withdrawn", reason=reason, by=by)
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
+@click.option("--reason", required=True, help="Why the study is unblinded now (e.g. 'primary analysis locked').")
+@click.option("--by", default=None, help="Who unblinds (default: your login name).")
+def unblind(study, reason, by):
+    """Show STUDY's blinding key (code → level) and record in the log who unblinded, when and why.
+
+    Run it once the blinded analysis is locked; `analyze` without --blinded then names the levels.
+    On PostgreSQL it needs the study owner's login (the key is concealed from experimenters).
+    """
+    import getpass
+
+    from placebolab.export.blinding import blinding_key
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    try:
+        key = blinding_key(opened)
+        who = by or getpass.getuser()
+        opened.store.log("unblinded", None, {"by": who, "reason": reason})
+    finally:
+        opened.close()
+    for factor, codes in key["factors"].items():
+        click.echo(
+            f"{factor}: "
+            + ", ".join(f"{code} = {level}" for level, code in sorted(codes.items(), key=lambda kv: kv[1]))
+        )
+    arms = {cell: code for cell, code in key["cells"].items() if code.startswith("arm-")}
+    for cell, code in arms.items():
+        click.echo(f"arm {code} = {cell}")
+    click.echo(f"Unblinded by {who} ({reason}); recorded in the study's log.")
+
+
+@main.command()
+@click.argument("study", type=click.Path(file_okay=False))
+def status(study):
+    """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, completed,
+    withdrawn and excluded with reasons, and slots of the list left."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from placebolab.allocation.consort import consort_counts
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    try:
+        counts = consort_counts(opened)
+        summary = opened.store.allocation_summary()
+    finally:
+        opened.close()
+    click.echo(
+        f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot); "
+        f"{summary['allocated']} of {summary['slots']} slots of the list used"
+    )
+    rows = ["allocated", "received", "completed", "withdrawn", "excluded", "allocated_in_error"]
+    table = Table(title="CONSORT flow per cell")
+    table.add_column("")
+    for cell in counts["cells"]:
+        table.add_column(cell, justify="right")
+    for row in rows:
+        table.add_row(row.replace("_", " "), *(str(c[row]) for c in counts["cells"].values()))
+    Console().print(table)
+    for cell, c in counts["cells"].items():
+        for kind, reasons in c["reasons"].items():
+            for reason, n in reasons.items():
+                click.echo(f"  {cell}: {n} {kind.replace('_', ' ')} — {reason}")

@@ -1,0 +1,91 @@
+"""Blinded exports: factor levels and cells replaced by neutral codes, the key kept in the store.
+
+The key is drawn at init (``sealed['blinding_key']``, concealed from experimenters on PostgreSQL)
+with the codes of each factor in random order, so neither a code nor its position says which level
+it stands for. A blinded export holds no level name of a factor or cell anywhere: ``wide.csv`` and
+``long.csv`` columns ``cell``, ``arm`` and the factor columns, ``codebook.json`` (factors, cells,
+ratio, factor columns' levels) and ``consort.json``. ``placebolab unblind`` shows the key and records
+who unblinded, when and why in the hash-chained log.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+from pathlib import Path
+
+import numpy as np
+
+from placebolab.errors import StoreError
+
+
+def new_blinding_key(protocol, rng: np.random.Generator) -> dict:
+    """``{"factors": {factor: {level: code}}, "cells": {cell: code}}``; codes A, B, … in random order."""
+    factors = {}
+    for name, factor in protocol.factors.items():
+        codes = list(string.ascii_uppercase[: len(factor.levels)])
+        order = rng.permutation(len(codes))
+        factors[name] = {level: codes[i] for level, i in zip(factor.levels, order, strict=True)}
+    cells, arms = {}, [c for c in protocol.cells if c.arm]
+    arm_codes = [f"arm-{i + 1}" for i in rng.permutation(len(arms))]
+    for cell in protocol.cells:
+        if cell.arm:
+            cells[cell.id] = arm_codes.pop()
+        else:
+            cells[cell.id] = "/".join(factors[f][level] for f, level in cell.levels.items())
+    return {"factors": factors, "cells": cells}
+
+
+def blinding_key(study) -> dict:
+    sealed = study.store.sealed()
+    if "blinding_key" not in sealed:
+        raise StoreError(f"{study.name} was initialised before blinding existed: it has no blinding key")
+    return json.loads(sealed["blinding_key"])
+
+
+def blind_export(folder: Path, key: dict) -> None:
+    """Rewrite an export folder in place with every level name replaced by its code."""
+    import pandas as pd
+
+    for name in ("wide.csv", "long.csv"):
+        path = folder / name
+        if not path.is_file():
+            continue
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if "cell" in table:
+            table["cell"] = table["cell"].map(lambda v: key["cells"].get(v, v))
+        for factor, codes in key["factors"].items():
+            if factor in table:
+                table[factor] = table[factor].map(lambda v, codes=codes: codes.get(v, v))
+        table.to_csv(path, index=False)
+    _blind_codebook(folder / "codebook.json", key)
+    consort = folder / "consort.json"
+    if consort.is_file():
+        flow = json.loads(consort.read_text())
+        flow["cells"] = dict(sorted((key["cells"].get(c, c), v) for c, v in flow["cells"].items()))
+        consort.write_text(json.dumps(flow, indent=2, ensure_ascii=False))
+
+
+def _blind_codebook(path: Path, key: dict) -> None:
+    book = json.loads(path.read_text())
+    factors = key["factors"]
+    book["blinded"] = True
+    book["factors"] = {f: sorted(factors[f].values()) for f in book["factors"]}
+    book["cells"] = sorted(
+        (
+            {
+                "id": key["cells"][c["id"]],
+                "levels": {f: factors[f][lv] for f, lv in c["levels"].items()},
+                "arm": c["arm"],
+            }
+            for c in book["cells"]
+        ),
+        key=lambda c: c["id"],
+    )
+    ratio = (book.get("allocation") or {}).get("ratio")
+    if ratio:
+        book["allocation"]["ratio"] = {key["cells"][c]: r for c, r in ratio.items()}
+    for column in book["columns"]:
+        if column.get("kind") == "factor" and column["name"] in factors:
+            column["levels"] = sorted(factors[column["name"]].values())
+    path.write_text(json.dumps(book, indent=2, ensure_ascii=False))

@@ -1,0 +1,204 @@
+"""The seal and the audit: every kind of tampering is named; a process killed mid-allocation leaves the list whole."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from placebolab.allocation.audit import audit_study
+from placebolab.cli import main
+from placebolab.simulation.model import load_effects
+from placebolab.simulation.run import simulate_study
+from placebolab.store.base import list_commitment
+from placebolab.study import Study
+from tests.conftest import FLAGSHIP, ROOT
+
+
+@pytest.fixture
+def run_study(tmp_path, backend):
+    """The flagship with 12 simulated participants and one real enrolment."""
+    study = Study.init(FLAGSHIP, tmp_path / "study", seed=3, store_url=backend)
+    simulate_study(study, 12, load_effects(None, study.protocol), seed=4)
+    yield study
+    study.close()
+
+
+def tamper(study, statement: str) -> None:
+    """Change the store behind placebolab's back, as someone with the database file or the owner's login could."""
+    study.store._db.execute(statement)
+
+
+def problems(study) -> list[str]:
+    return audit_study(study).problems
+
+
+def test_an_untouched_study_is_intact_and_its_commitment_recomputes(run_study):
+    report = audit_study(run_study)
+    assert report.intact, report.problems
+    assert len(report.checked) == 5
+    slots = sorted(
+        (dict(r) for r in run_study.store.rows("allocation")),
+        key=lambda r: (["sex=female", "sex=male", "sex=diverse"].index(r["stratum"]), r["position"]),
+    )
+    from placebolab.store.records import Slot
+
+    listed = [Slot(r["stratum"], r["position"], r["cell"], r["block"], r["block_size"]) for r in slots]
+    assert list_commitment(run_study.store.sealed()["salt"], listed) == run_study.meta["list_sha256"]
+    assert list_commitment("another salt", listed) != run_study.meta["list_sha256"]  # salted: unguessable
+
+
+def test_a_changed_allocation_slot_is_named(run_study):
+    taken = next(r for r in run_study.store.rows("allocation") if r["participant"])
+    other = next(c.id for c in run_study.protocol.cells if c.id != taken["cell"])
+    tamper(
+        run_study,
+        f"UPDATE allocation SET cell = '{other}' WHERE stratum = '{taken['stratum']}' AND position = {taken['position']}",
+    )
+    found = problems(run_study)
+    assert any(f"{taken['stratum']} #{taken['position']} holds {other}; the sealed list says" in p for p in found)
+    assert any("does not hash to the commitment" in p for p in found)
+    assert any(f"participant {taken['participant']} is recorded in cell" in p for p in found)
+
+
+def test_a_participant_moved_to_another_cell_is_named(run_study):
+    p = run_study.store.participants()[0]
+    other = next(c.id for c in run_study.protocol.cells if c.id != p.cell)
+    tamper(run_study, f"UPDATE participants SET cell = '{other}' WHERE id = '{p.id}'")
+    assert problems(run_study) == [
+        f"participant {p.id} is recorded in cell {other}; their slot "
+        + next(
+            f"{r['stratum']} #{r['position']} says {p.cell}"
+            for r in run_study.store.rows("allocation")
+            if r["participant"] == p.id
+        )
+    ]
+
+
+def test_a_changed_response_is_named(run_study):
+    r = next(r for r in run_study.store.rows("responses") if r["value"] is not None)
+    tamper(
+        run_study,
+        f"UPDATE responses SET value = {r['value'] + 1} WHERE participant = '{r['participant']}' "
+        f"AND step_key = '{r['step_key']}' AND item = '{r['item']}'",
+    )
+    assert problems(run_study) == [
+        f"step {r['step_key']} of {r['participant']}: the stored answers differ from those logged"
+    ]
+
+
+def test_a_deleted_response_is_named(run_study):
+    r = run_study.store.rows("responses")[5]
+    tamper(
+        run_study,
+        f"DELETE FROM responses WHERE participant = '{r['participant']}' AND step_key = '{r['step_key']}' "
+        f"AND item = '{r['item']}'",
+    )
+    assert problems(run_study) == [
+        f"step {r['step_key']} of {r['participant']}: the stored answers differ from those logged"
+    ]
+
+
+def test_a_changed_log_entry_is_named(run_study):
+    event = run_study.store.rows("events")[7]
+    tamper(run_study, f"UPDATE events SET at = '2020-01-01T00:00:00.000+00:00' WHERE id = {event['id']}")
+    assert problems(run_study) == [
+        f"log entry #{event['id']} ({event['kind']}, {event['participant']}) does not match its hash: "
+        "it was changed after it was written"
+    ]
+
+
+def test_a_deleted_log_entry_is_named(run_study):
+    tamper(run_study, "DELETE FROM events WHERE id = 4")
+    assert "log entry #4 is missing: the log jumps to #5" in problems(run_study)
+
+
+def test_corrections_are_logged_never_deleting_and_keep_the_chain(run_study):
+    pid = run_study.store.participants()[0].id
+    before = len(run_study.store.rows("events"))
+    run_study.store.correct(pid, "withdrawn", "withdrew consent", "tester")
+    events = run_study.store.rows("events")
+    assert len(events) == before + 1 and events[-1]["kind"] == "withdrawn" and events[-1]["participant"] == pid
+    assert run_study.store.participant(pid) is not None
+    assert audit_study(run_study).intact
+
+
+_KILLABLE = """
+import sys
+from placebolab.study import Study
+study = Study.open(sys.argv[1])
+print("ready", flush=True)
+i = 0
+while True:
+    study.store.enrol(f"K{i:05d}", "sex=male", {"sex": "male"})
+    i += 1
+"""
+
+
+def test_sigkill_during_allocation_leaves_the_list_consistent(run_study):
+    """A station killed while allocating in a loop: every allocation is whole or absent, the audit is intact."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLABLE, str(run_study.folder)],
+        stdout=subprocess.PIPE,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+    )
+    assert child.stdout.readline().strip() == b"ready"
+    deadline = time.monotonic() + 20
+    while run_study.store.allocation_summary()["allocated"] < 12 + 20 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    report = audit_study(run_study)
+    assert report.intact, report.problems
+    killed = [p for p in run_study.store.participants() if p.id.startswith("K")]
+    assert len(killed) >= 20
+    taken = [r for r in run_study.store.rows("allocation") if r["participant"]]
+    assert len(taken) == 12 + len(killed) == run_study.store.allocation_summary()["allocated"]
+    # the next allocation continues the list right after the last whole one
+    run_study.store.enrol("AFTER", "sex=male", {"sex": "male"})
+    male = sorted(
+        r["position"] for r in run_study.store.rows("allocation") if r["stratum"] == "sex=male" and r["participant"]
+    )
+    assert male == list(range(1, len(male) + 1))
+
+
+def test_cli_audit_correct_withdraw_and_status(run_study):
+    folder = str(run_study.folder)
+    runner = CliRunner()
+    ok = runner.invoke(main, ["audit", folder])
+    assert ok.exit_code == 0, ok.output
+    assert "hash chain intact" in ok.output and run_study.meta["list_sha256"] in ok.output
+    ids = [p.id for p in run_study.store.participants()]
+    assert runner.invoke(main, ["withdraw", folder, "-p", ids[0], "--reason", "felt unwell"]).exit_code == 0
+    done = runner.invoke(main, ["correct", folder, "-p", ids[1], "--as", "excluded", "--reason", "age under 18"])
+    assert done.exit_code == 0 and "nothing was deleted" in done.output
+    bad = runner.invoke(main, ["correct", folder, "-p", "P999", "--as", "excluded", "--reason", "x"])
+    assert bad.exit_code == 5 and "P999 is not enrolled" in bad.output
+    shown = runner.invoke(main, ["status", folder])
+    assert shown.exit_code == 0, shown.output
+    assert "12 enrolled" in shown.output and "withdrawn — felt unwell" in shown.output
+    assert "excluded — age under 18" in shown.output
+    tamper(run_study, "UPDATE events SET detail = NULL WHERE id = 3")
+    broken = runner.invoke(main, ["audit", folder])
+    assert broken.exit_code == 9 and "log entry #3" in broken.output
+
+
+def test_a_store_from_before_the_seal_is_refused_with_what_to_do(tmp_path):
+    import sqlite3
+
+    from placebolab.errors import StoreError
+
+    study = Study.init(FLAGSHIP, tmp_path / "old", seed=1)
+    study.close()
+    db = sqlite3.connect(tmp_path / "old" / "study.db")
+    db.execute("DROP TABLE sealed")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="without sealed allocation lists"):
+        Study.open(tmp_path / "old")

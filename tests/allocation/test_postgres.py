@@ -1,0 +1,192 @@
+"""The PostgreSQL store: experimenters allocate through one function and cannot read the list; bad URLs,
+wrong logins and second inits are one clear error each, with nothing changed."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from placebolab.errors import AllocationError, StoreError
+from placebolab.session import Session, VirtualClock
+from placebolab.store.postgres import PostgresStore, experimenter_role
+from placebolab.study import CONFIG_NAME, Study
+from tests.conftest import FLAGSHIP
+
+INTAKE = {"sex": "female", "age": "31", "name": "Robin"}
+
+
+@pytest.fixture
+def server_study(tmp_path, pg_url):
+    study = Study.init(FLAGSHIP, tmp_path / "owner", seed=5, store_url=pg_url)
+    yield study
+    study.close()
+
+
+@pytest.fixture
+def station(tmp_path, pg_url, server_study):
+    """A station's study folder that logs in as an experimenter: a login role granted <db>_experimenter."""
+    login = pg_url.rsplit("/", 1)[1] + "_alice"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
+    url = pg_url.replace("postgresql://postgres@", f"postgresql://{login}@")
+    folder = tmp_path / "station"
+    folder.mkdir()
+    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{url}"\n')
+    study = Study.open(folder)
+    yield study
+    study.close()
+
+
+def test_init_on_a_server_writes_the_url_and_no_local_store(server_study, pg_url):
+    config = (server_study.folder / CONFIG_NAME).read_text()
+    assert pg_url in config and not (server_study.folder / "study.db").exists()
+    from placebolab.allocation import generate_slots
+
+    slots = len(generate_slots(server_study.protocol, 5))
+    assert server_study.store.allocation_summary() == {"allocated": 0, "slots": slots}
+
+
+def test_the_experimenter_allocates_runs_and_logs_but_cannot_read_the_list(station, server_study):
+    clock = VirtualClock()
+    session = Session.start(station, "P001", INTAKE, "test", clock)
+    current = session.current()
+    session.submit(current.key, {}, clock.now())
+    assert station.store.participant("P001").cell == session.participant.cell
+    assert station.store.allocation_summary()["allocated"] == 1
+    with pytest.raises(StoreError, match="the allocation list is concealed from this login"):
+        station.store.rows("allocation")
+    with pytest.raises(StoreError, match="concealed from this login"):
+        station.store.sealed()
+    db = station.store._db  # the raw connection: no SQL at all reaches the list
+    for query in ("SELECT * FROM allocation", "SELECT * FROM sealed", "UPDATE allocation SET cell = 'x'"):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            db.execute(query)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):  # the log only grows through append_event
+        db.execute("INSERT INTO events VALUES (999, 'now', NULL, 'forged', NULL, 'x')")
+    # the owner sees the slot the experimenter was given
+    taken = [r for r in server_study.store.rows("allocation") if r["participant"] == "P001"]
+    assert [r["cell"] for r in taken] == [session.participant.cell]
+
+
+def test_an_unreachable_server_is_one_line_and_makes_nothing(tmp_path):
+    with pytest.raises(StoreError, match=r"cannot connect to the study store postgresql://postgres@127.0.0.1:1/x"):
+        Study.init(FLAGSHIP, tmp_path / "s", store_url="postgresql://postgres@127.0.0.1:1/x")
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_wrong_login_is_one_line_and_hides_the_password(tmp_path, pg_url):
+    url = pg_url.replace("postgresql://postgres@", "postgresql://nobody_here:secret@")
+    with pytest.raises(StoreError) as caught:
+        Study.init(FLAGSHIP, tmp_path / "s", store_url=url)
+    message = str(caught.value)
+    assert "nobody_here" in message and "secret" not in message and "\n" not in message
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_database_already_holding_a_study_is_refused_unchanged(tmp_path, pg_url, server_study):
+    server_study.store.enrol("P001", "sex=male", {"sex": "male"})
+    with pytest.raises(StoreError, match="already holds a placebolab study"):
+        Study.init(FLAGSHIP, tmp_path / "second", store_url=pg_url)
+    assert not (tmp_path / "second").exists()
+    assert [p.id for p in server_study.store.participants()] == ["P001"]
+    with pytest.raises(StoreError, match="already an initialised study"):
+        Study.init(FLAGSHIP, server_study.folder, store_url=pg_url)
+
+
+def test_a_store_option_that_is_not_postgresql_is_refused(tmp_path):
+    with pytest.raises(StoreError, match="only postgresql://"):
+        Study.init(FLAGSHIP, tmp_path / "s", store_url="mysql://x@y/z")
+    assert not (tmp_path / "s").exists()
+
+
+def test_a_bad_study_toml_names_the_file_and_the_expected_shape(tmp_path):
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / CONFIG_NAME).write_text("[store]\nurl = 'sqlite:///x'\n")
+    with pytest.raises(StoreError, match="store.url must be a postgresql:// URL"):
+        Study.open(folder)
+    (folder / CONFIG_NAME).write_text("[stor]\n")
+    with pytest.raises(StoreError, match=r"must hold \[store\]"):
+        Study.open(folder)
+
+
+def test_a_database_without_a_study_is_named(pg_url):
+    with pytest.raises(StoreError, match="holds no placebolab study"):
+        PostgresStore.open(pg_url)
+
+
+def test_allocation_errors_change_nothing(flagship_study):
+    store = flagship_study.store
+    store.enrol("P001", "sex=male", {"sex": "male"})
+    before = (store.allocation_summary(), len(store.rows("events")))
+    with pytest.raises(AllocationError, match="P001 already has an allocation"):
+        store.enrol("P001", "sex=female", {"sex": "female"})
+    with pytest.raises(AllocationError, match="stratum 'sex=robot' is not in this study's allocation list"):
+        store.enrol("P002", "sex=robot", {"sex": "robot"})
+    assert (store.allocation_summary(), len(store.rows("events"))) == before
+    assert store.participant("P002") is None
+
+
+def test_cli_init_with_an_unreachable_store_is_one_line_exit_4(tmp_path):
+    from click.testing import CliRunner
+
+    from placebolab.cli import main
+
+    result = CliRunner().invoke(
+        main, ["init", str(FLAGSHIP), str(tmp_path / "s"), "--store", "postgresql://postgres@127.0.0.1:1/x"]
+    )
+    assert result.exit_code == 4
+    assert result.output.startswith("error: cannot connect to the study store postgresql://postgres@127.0.0.1:1/x")
+    assert result.output.count("\n") == 1 and not (tmp_path / "s").exists()
+
+
+def test_an_experimenter_station_allocates_by_minimization_without_reading_the_numbers(tmp_path, pg_url):
+    from collections import Counter
+
+    from placebolab.allocation.audit import audit_study
+    from tests.allocation.helpers import flagship_variant
+
+    protocol = flagship_variant(tmp_path, "  scheme: minimization\n  strata: [sex]\n  target_n: 40\n")
+    owner = Study.init(protocol, tmp_path / "owner", seed=2, store_url=pg_url)
+    login = pg_url.rsplit("/", 1)[1] + "_bob"
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
+    folder = tmp_path / "station"
+    folder.mkdir()
+    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{pg_url.replace("postgres@", login + "@")}"\n')
+    station = Study.open(folder)
+    try:
+        for i in range(12):
+            Session.start(station, f"M{i:02d}", {"sex": "male", "age": "30", "name": "Bo"}, "test", VirtualClock())
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            station.store._db.execute("SELECT u, v FROM allocation")
+        counts = Counter(p.cell for p in station.store.participants())
+        assert sum(counts.values()) == 12 and max(counts.values()) - min(counts.values()) <= 2  # seeded
+        report = audit_study(owner)
+        assert report.intact, report.problems
+    finally:
+        station.close()
+        owner.close()
+
+
+def test_the_cli_runs_a_whole_study_on_a_server(tmp_path, pg_url):
+    """init --store, simulate, status, withdraw, export --blinded, audit: all through study.toml."""
+    from click.testing import CliRunner
+
+    from placebolab.cli import main
+
+    runner = CliRunner()
+    folder = str(tmp_path / "s")
+    made = runner.invoke(main, ["init", str(FLAGSHIP), folder, "--store", pg_url, "--seed", "7"])
+    assert made.exit_code == 0, made.output
+    assert "list commitment:" in made.output and f"store:            {pg_url}" in made.output
+    again = runner.invoke(main, ["init", str(FLAGSHIP), str(tmp_path / "t"), "--store", pg_url])
+    assert again.exit_code == 4 and "already holds a placebolab study" in again.output
+    assert runner.invoke(main, ["simulate", folder, "-n", "8", "--seed", "1"]).exit_code == 0
+    assert runner.invoke(main, ["withdraw", folder, "-p", "SIM0002", "--reason", "left early"]).exit_code == 0
+    shown = runner.invoke(main, ["status", folder])
+    assert "8 enrolled" in shown.output and "withdrawn — left early" in shown.output
+    assert runner.invoke(main, ["export", folder, "--blinded"]).exit_code == 0
+    assert (tmp_path / "s" / "export-blinded" / "consort.json").is_file()
+    audited = runner.invoke(main, ["audit", folder])
+    assert audited.exit_code == 0 and "intact" in audited.output, audited.output
