@@ -64,6 +64,7 @@ class Lab:
 
     def __init__(self, display: str, study: Path, shots: Path, *args: str):
         self.display, self.study, self.shots = display, study, shots
+        self._dialog = None
         env = cli_env() | {"DISPLAY": display}
         self.log = open(study.parent / f"{shots.name}.log", "w+b")  # noqa: SIM115 - closed in wait/kill
         self.process = subprocess.Popen(
@@ -89,6 +90,27 @@ class Lab:
         time.sleep(0.2)  # a participant takes more than one frame to react, and so may the window's event queue
         return path
 
+    def dialog(self, title: str, timeout: float = STEP_TIMEOUT) -> None:
+        """Wait until a (new) dialog window titled ``title`` is shown, then point at it (X gives the keyboard
+        to the window under the pointer when there is no window manager)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = subprocess.run(
+                ["xdotool", "search", "--onlyvisible", "--name", title],
+                env={**os.environ, "DISPLAY": self.display},
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            if found and found[-1] != self._dialog:
+                break
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"no dialog '{title}':\n{self.output()}")
+            time.sleep(0.1)
+        self._dialog = found[-1]
+        time.sleep(0.5)
+        self.xdotool("mousemove", "--window", self._dialog, 10, 10)
+        time.sleep(0.1)
+
     def output(self) -> str:
         self.log.flush()
         self.log.seek(0)
@@ -109,13 +131,14 @@ class Lab:
         time.sleep(0.1)
 
     def click(self, pixel: tuple[int, int]) -> None:
-        """Move there and click as a hand does: the button stays down for a tenth of a second."""
+        """Move there and click as a deliberate hand does: the button stays down for a quarter of a second
+        (the window sees a press on the frames it is down, as PsychoPy's Slider expects)."""
         self.xdotool("mousemove", "--sync", *pixel)
         time.sleep(0.05)
         self.xdotool("mousedown", 1)
-        time.sleep(0.1)
+        time.sleep(0.25)
         self.xdotool("mouseup", 1)
-        time.sleep(0.1)
+        time.sleep(0.15)
 
     # --- ending ------------------------------------------------------------------------------------
 

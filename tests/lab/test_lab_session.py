@@ -107,3 +107,21 @@ def test_escape_asks_first_and_yes_stops_resumably(study, lab):
     assert run.wait() == 8, run.output()
     assert "--resume" in run.output()
     assert stored_steps(study, "P001") == PLAN[:2]
+
+
+def test_the_experimenter_dialog_asks_the_missing_intake_and_asks_again_on_a_bad_value(study, lab):
+    run = lab(study, "dialog", "--participant", "P002", "--intake", "sex=diverse")
+    run.dialog("placebolab · participant P002")
+    run.type("17")  # under the protocol's minimum age of 18
+    run.key("Tab")
+    run.type("Robin")
+    run.key("Return")
+    run.dialog("placebolab · participant P002")  # shown again, with the problem
+    run.key("ctrl+a")
+    run.type("34")
+    run.key("Return")
+    run.screen(walk.screen_name("welcome"))
+    run.key("Escape", "y")
+    assert run.wait() == 8, run.output()
+    (person,) = export(study)["wide"]
+    assert (person["participant"], person["sex"], person["age"]) == ("P002", "diverse", "34")

@@ -176,13 +176,16 @@ class ScaleInput:
             for x, text in zip((-width / 2, width / 2), scale.anchors, strict=True):
                 self.anchors.append(kit.text(text, below, 0.022, x=x, colour=DIM, wrap=0.3))
         self.readout = None if scale.type == "vas" or likert else kit.text("", slider_y, 0.04, x=width / 2 + 0.09)
+        self.focused = False
         self.value: float | None = None
         self.answered_at: float | None = None
         self.changes = 0
         self.typed = ""
 
     def draw(self, focused: bool) -> None:
-        self.prompt.color = FOCUS if focused else TEXT
+        if focused != self.focused:  # a colour change costs PsychoPy a conversion: only when it changes
+            self.focused = focused
+            self.prompt.color = FOCUS if focused else TEXT
         self.prompt.draw()
         self.slider.draw()
         for stim in self.anchors:
@@ -248,10 +251,13 @@ class Button:
         self.box = kit.visual.Rect(kit.win, width=w, height=h, pos=(0, layout.BUTTON_Y), lineColor=TEXT)
         self.label = kit.text(label, layout.BUTTON_Y, 0.028)
         self.mouse = kit.mouse
+        self.enabled = None
 
     def draw(self, enabled: bool) -> None:
-        self.box.fillColor = "#3a6ea5" if enabled else "#555555"
-        self.label.color = TEXT if enabled else DIM
+        if enabled != self.enabled:  # colours set only when they change (a conversion each time)
+            self.enabled = enabled
+            self.box.fillColor = "#3a6ea5" if enabled else "#555555"
+            self.label.color = TEXT if enabled else DIM
         self.box.draw()
         self.label.draw()
 
