@@ -125,3 +125,24 @@ def test_the_experimenter_dialog_asks_the_missing_intake_and_asks_again_on_a_bad
     assert run.wait() == 8, run.output()
     (person,) = export(study)["wide"]
     assert (person["participant"], person["sex"], person["age"]) == ("P002", "diverse", "34")
+
+
+def test_without_a_display_the_lab_frontend_is_refused_before_anything_is_stored(study):
+    """No Xvfb needed: the refusal comes before the window would open (and before enrolment)."""
+    import subprocess
+
+    from ..cli.conftest import cli_env, placebolab_command
+
+    env = {key: value for key, value in cli_env().items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    done = subprocess.run(
+        [*placebolab_command(), "run", str(study), *intake(), "--frontend", "psychopy"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 6, done.stderr
+    assert done.stderr.startswith("error: no display to open the PsychoPy window on")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert stored_steps(study, "P001") == []
+    assert export(study)["wide"] == []

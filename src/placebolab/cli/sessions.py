@@ -95,9 +95,21 @@ def run(study, participant, frontend, resume, intake, pilot, windowed, screensho
 
 
 def _psychopy_frontend(clock, windowed: bool, screenshots: str | None):
+    """The lab frontend, refused (before any intake question or enrolment) when it cannot open a window."""
+    import importlib.util
     from pathlib import Path
 
+    from placebolab.errors import SessionError
     from placebolab.frontends.psychopy import PsychopyFrontend, WindowOptions
+    from placebolab.frontends.psychopy.intake import display_available
+
+    if importlib.util.find_spec("psychopy") is None:
+        raise SessionError("psychopy is not installed; install the lab extra: pip install 'placebolab[lab]'")
+    if not display_available():
+        raise SessionError(
+            "no display to open the PsychoPy window on (DISPLAY is not set); run on the lab computer's screen, "
+            "or pilot in this terminal with --frontend console"
+        )
 
     return PsychopyFrontend(
         clock, WindowOptions(fullscreen=not windowed, screenshots=screenshots and Path(screenshots))
