@@ -140,6 +140,13 @@ class Lab:
         self.xdotool("mouseup", 1)
         time.sleep(0.15)
 
+    def tap(self, pixel: tuple[int, int]) -> None:
+        """A quick tap (a touchscreen, a touchpad): pressed and released at once, usually within one frame."""
+        self.xdotool("mousemove", "--sync", *pixel)
+        time.sleep(0.05)
+        self.xdotool("click", 1)
+        time.sleep(0.15)
+
     # --- ending ------------------------------------------------------------------------------------
 
     def wait(self, timeout: float = STEP_TIMEOUT) -> int:

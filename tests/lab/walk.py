@@ -47,6 +47,13 @@ def rating_by_click(lab: Lab, key: str, value: int) -> None:
     lab.click(BUTTON)
 
 
+def rating_by_tap(lab: Lab, key: str, value: int) -> None:
+    """Quick taps (press and release at once) on the value and on the Continue button."""
+    lab.screen(screen_name(key))
+    lab.tap(scale_pixel(key.partition("@")[0], value, None))
+    lab.tap(BUTTON)
+
+
 def rating_by_typing(lab: Lab, key: str, value: int) -> None:
     lab.screen(screen_name(key))
     lab.key("Return")  # refused: nothing rated yet
@@ -93,5 +100,5 @@ def after_cream(lab: Lab) -> None:
     """The two scheduled itch ratings (each after its waiting screen) and the debriefing."""
     lab.screen(screen_name("itch_post@t0+1s") + "-waiting")
     rating_by_typing(lab, "itch_post@t0+1s", answer("itch_post", "t0+1s"))
-    rating_by_click(lab, "itch_post@t0+2s", answer("itch_post", "t0+2s"))
+    rating_by_tap(lab, "itch_post@t0+2s", answer("itch_post", "t0+2s"))
     pages(lab, "debrief", 1)

@@ -135,7 +135,6 @@ class PsychopyFrontend:
         onset_epoch: list[float] = []
         self._event.clearEvents()
         self.mouse.clickReset()
-        was_down = bool(self.mouse.getPressed()[0])
         self.win.callOnFlip(lambda: onset_epoch.append(time.time()))  # the onset, stamped on the flip
         while True:
             draw()
@@ -150,9 +149,13 @@ class PsychopyFrontend:
             if any(key == QUIT_KEY for key, _ in keys):
                 self._confirm_quit()
                 keys = []
-            down = bool(self.mouse.getPressed()[0])
-            frame = Frame(core.getTime(), keys, down and not was_down, tuple(self.mouse.getPos()))
-            was_down = down
+            # A press since the last frame is seen even when it was released within the frame (a quick tap):
+            # PsychoPy stamps every press, while the button state alone would miss it.
+            buttons, press_times = self.mouse.getPressed(getTime=True)
+            pressed = press_times[0] > 0
+            if pressed:
+                self.mouse.clickReset()
+            frame = Frame(core.getTime(), keys, pressed, tuple(self.mouse.getPos()), bool(buttons[0]))
             outcome = update(frame, log.onset)
             if outcome is not None:
                 return log, outcome, onset_epoch[0]

@@ -35,6 +35,11 @@ def value_x(value: float, low: float, high: float, width: float) -> float:
     return (value - low) / (high - low) * width - width / 2
 
 
+def x_value(x: float, low: float, high: float, width: float) -> float:
+    """The value at ``x`` on that scale (the inverse of ``value_x``)."""
+    return low + (x + width / 2) / width * (high - low)
+
+
 def to_pixels(x: float, y: float, size: tuple[int, int]) -> tuple[int, int]:
     """A point in height units → pixel (column, row) of a window of ``size`` (row 0 at the top)."""
     width, height = size

@@ -28,6 +28,7 @@ class Frame:
     keys: list[tuple[str, float]]  # (key name, time)
     clicked: bool  # the left mouse button went down since the last frame
     mouse_pos: tuple[float, float]
+    button_down: bool = False  # ... and is still down
 
 
 @dataclass
@@ -196,11 +197,22 @@ class ScaleInput:
                 self.readout.text = shown
             self.readout.draw()
 
-    def poll_mouse(self, now: float) -> None:
-        """Take up a value the participant set with the mouse (the Slider handles clicks itself)."""
+    def poll_mouse(self, frame: Frame) -> None:
+        """Take up a value the participant set with the mouse. The Slider handles a click or a drag itself
+        (it sets its rating when the button comes up); a tap pressed and released within one frame it
+        never sees, so that is placed here, at the tapped point."""
         rating = self.slider.getRating()
         if rating is not None and rating != self.value:
-            self._set(float(rating), now, from_mouse=True)
+            self._set(float(rating), frame.now, from_mouse=True)
+        elif frame.clicked and not frame.button_down and self.slider.validArea.contains(frame.mouse_pos):
+            self._set(self._value_at(frame.mouse_pos[0]), frame.now)
+
+    def _value_at(self, x: float) -> float:
+        width, _height = self.slider.size
+        value = layout.x_value(x - self.slider.pos[0], self.low, self.high, width)
+        if self.item.step:
+            value = self.low + round((value - self.low) / self.item.step) * self.item.step
+        return min(self.high, max(self.low, value))
 
     def key(self, key: str, at: float) -> bool:
         """Handle a key meant for this question; False if it is not one of its keys."""
@@ -344,7 +356,7 @@ class QuestionsScreen:
 
     def update(self, frame: Frame, onset: float) -> Outcome | None:
         for question in self.inputs:
-            question.poll_mouse(frame.now)
+            question.poll_mouse(frame)
         go = self.button.clicked(frame)
         for key, at in frame.keys:
             if key in ("up", "down", "tab"):
