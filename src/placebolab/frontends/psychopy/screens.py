@@ -195,7 +195,8 @@ class ScaleInput:
             shown = self.typed or ("" if self.value is None else f"{self.value:g}")
             if self.readout.text != shown:
                 self.readout.text = shown
-            self.readout.draw()
+            if shown:  # nothing to show until answered: skip the draw call
+                self.readout.draw()
 
     def poll_mouse(self, frame: Frame) -> None:
         """Take up a value the participant set with the mouse. The Slider handles a click or a drag itself
