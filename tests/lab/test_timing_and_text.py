@@ -48,3 +48,9 @@ def test_markdown_becomes_plain_screen_text_with_the_same_words():
     assert plain_text(page) == (
         "Welcome\n\nThank you for taking part. It takes about 30 minutes.\n\n• one\n\n• two link"
     )
+
+
+def test_numbered_items_keep_their_numbers_and_lines():
+    assert plain_text("What happens:\n\n1. You rate.\n2. You talk\n   to a clinician.") == (
+        "What happens:\n\n1. You rate.\n\n2. You talk to a clinician."
+    )

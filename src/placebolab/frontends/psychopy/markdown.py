@@ -9,6 +9,7 @@ import re
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+")
+_NUMBERED = re.compile(r"^\s*\d+[.)]\s+")
 _EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])")
 _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
@@ -25,11 +26,15 @@ def plain_text(markdown: str) -> str:
             continue
         heading = _HEADING.match(line)
         bullet = _BULLET.match(line)
-        if heading or bullet:
+        numbered = _NUMBERED.match(line)
+        if heading or bullet or numbered:
             if current:
                 paragraphs.append(" ".join(current))
                 current = []
-            paragraphs.append(heading[1] if heading else "• " + line[bullet.end() :])
+            if heading:
+                paragraphs.append(heading[1])
+            else:  # a list item starts its own line (a numbered one keeps its number); its next lines join it
+                current = [line.strip() if numbered else "• " + line[bullet.end() :]]
             continue
         current.append(line.strip())
     if current:

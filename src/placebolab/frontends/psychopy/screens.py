@@ -83,8 +83,7 @@ class PagesScreen:
         self.pages = [kit.text(plain_text(page), 0.02, align="left") for page in current.pages]
         self.footers = [
             kit.text(
-                f"Press {key_label(self.key)} to {'continue' if n < len(self.pages) else 'finish'}"
-                f"   ·   page {n} of {len(self.pages)}",
+                f"Press {key_label(self.key)} to continue   ·   page {n} of {len(self.pages)}",
                 layout.FOOTER_Y,
                 0.025,
                 colour=DIM,
