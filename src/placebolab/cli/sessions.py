@@ -17,14 +17,24 @@ from placebolab.cli.app import main
     help="Participant ID, e.g. P001.",
 )
 @click.option(
-    "--frontend", type=click.Choice(["console"]), default="console", show_default=True, help="How steps are shown."
+    "--frontend",
+    type=click.Choice(["console", "psychopy"]),
+    default="console",
+    show_default=True,
+    help="How steps are shown: in this terminal, or in a PsychoPy window (the lab).",
 )
 @click.option("--resume", is_flag=True, help="Continue an interrupted session at its first unanswered step.")
 @click.option(
     "--intake", "intake", multiple=True, metavar="FIELD=VALUE", help="Intake answers given up front (repeatable)."
 )
-@click.option("--pilot", is_flag=True, help="Flag this participant's data as pilot data.")
-def run(study, participant, frontend, resume, intake, pilot):
+@click.option("--pilot", is_flag=True, help="Flag this participant's data as pilot data (psychopy: marks the screen).")
+@click.option("--windowed", is_flag=True, help="psychopy: a window instead of full screen, for piloting.")
+@click.option(
+    "--screenshots",
+    type=click.Path(file_okay=False),
+    help="psychopy: save the first frame of every step as a PNG in this folder (to document the protocol).",
+)
+def run(study, participant, frontend, resume, intake, pilot, windowed, screenshots):
     """Run PARTICIPANT through the protocol of STUDY."""
     from placebolab.errors import SessionError, SessionInterrupted
     from placebolab.frontends.base import drive
@@ -32,9 +42,11 @@ def run(study, participant, frontend, resume, intake, pilot):
     from placebolab.session import RealClock, Session
     from placebolab.study import Study
 
+    if frontend == "console" and (windowed or screenshots):
+        raise click.UsageError("--windowed and --screenshots are options of --frontend psychopy")
     opened = Study.open(study)
     clock = RealClock()
-    ui = ConsoleFrontend(clock)
+    ui = ConsoleFrontend(clock) if frontend == "console" else _psychopy_frontend(clock, windowed, screenshots)
     given = _parse_intake(intake)
     if resume:
         if given or pilot:
@@ -54,7 +66,11 @@ def run(study, participant, frontend, resume, intake, pilot):
                 except ValueError as exc:
                     raise SessionError(f"--intake {field.id}={given[field.id]}: {exc}") from None
         try:
-            values = ui.ask_intake(opened.protocol.intake, given)
+            values = (
+                ui.ask_intake(opened.protocol.intake, given)
+                if frontend == "console"
+                else _psychopy_intake(opened.protocol.intake, given, participant)
+            )
         except SessionInterrupted:
             raise SessionInterrupted(
                 f"the session was stopped during the intake, before {participant} was enrolled: nothing is stored; "
@@ -62,6 +78,8 @@ def run(study, participant, frontend, resume, intake, pilot):
             ) from None
         session = Session.start(opened, participant, values, ui.name, clock, pilot=pilot)
     try:
+        if frontend == "psychopy":
+            ui.open(pilot=session.participant.pilot)
         drive(session, ui)
     except (SessionInterrupted, KeyboardInterrupt) as exc:  # Ctrl-C where the console could not ask
         stopped = (
@@ -70,7 +88,38 @@ def run(study, participant, frontend, resume, intake, pilot):
         raise SessionInterrupted(
             f"{stopped}; continue with `placebolab run {study} --participant {participant} --resume`"
         ) from None
+    finally:
+        if frontend == "psychopy":
+            ui.close()
     click.echo(f"Session of {participant} complete ({session.participant.cell}); every answer is stored.")
+
+
+def _psychopy_frontend(clock, windowed: bool, screenshots: str | None):
+    """The lab frontend, refused (before any intake question or enrolment) when it cannot open a window."""
+    import importlib.util
+    from pathlib import Path
+
+    from placebolab.errors import SessionError
+    from placebolab.frontends.psychopy import PsychopyFrontend, WindowOptions
+    from placebolab.frontends.psychopy.intake import display_available
+
+    if importlib.util.find_spec("psychopy") is None:
+        raise SessionError("psychopy is not installed; install the lab extra: pip install 'placebolab[lab]'")
+    if not display_available():
+        raise SessionError(
+            "no display to open the PsychoPy window on (DISPLAY is not set); run on the lab computer's screen, "
+            "or pilot in this terminal with --frontend console"
+        )
+
+    return PsychopyFrontend(
+        clock, WindowOptions(fullscreen=not windowed, screenshots=screenshots and Path(screenshots))
+    )
+
+
+def _psychopy_intake(fields, given: dict, participant: str) -> dict:
+    from placebolab.frontends.psychopy.intake import ask_intake
+
+    return ask_intake(fields, given, participant)
 
 
 def _participant_id(value: str) -> str:

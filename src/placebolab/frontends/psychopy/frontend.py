@@ -1,0 +1,202 @@
+"""The PsychoPy window and the frame loop every step runs in (see the package docstring for the keys)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+from placebolab.errors import SessionInterrupted
+from placebolab.frontends.base import Response
+from placebolab.frontends.psychopy import layout
+from placebolab.frontends.psychopy.screens import DIM, TEXT, Frame, Kit, screen_for
+from placebolab.frontends.psychopy.timing import FrameLog
+
+QUIT_KEY = "escape"
+BACKGROUND = (-0.7, -0.7, -0.7)  # dark grey: white text is easy to read and the screen is not glaring
+# Without vsync (a virtual display, or vsync off in the driver) flips are not locked to the refresh and the
+# measured "rate" is the speed of the loop; frame timing is then judged against this assumed refresh.
+MAX_PLAUSIBLE_HZ = 250
+ASSUMED_HZ = 60.0
+
+
+@dataclass(frozen=True)
+class WindowOptions:
+    fullscreen: bool = True
+    size: tuple[int, int] = (1280, 800)  # of a --windowed window; a full-screen window takes the screen's
+    screen: int = 0
+    pilot: bool = False  # a banner marks every screen as a pilot session
+    screenshots: Path | None = None  # save the first frame of every step (and waiting screen) as PNG
+
+
+class PsychopyFrontend:
+    """Shows each step in a PsychoPy window; never decides what comes next, never writes to the store."""
+
+    name = "psychopy"
+
+    def __init__(self, clock, options: WindowOptions | None = None):
+        self.clock = clock
+        self.options = options or WindowOptions()
+        self.win = None
+        self._writers: list[threading.Thread] = []
+
+    # --- window ------------------------------------------------------------------------------------
+
+    def open(self, *, pilot: bool | None = None) -> PsychopyFrontend:
+        """Open the window; ``pilot`` (the participant's pilot flag) overrides ``options.pilot``."""
+        from psychopy import event, logging, visual
+
+        if pilot is not None:
+            self.options = replace(self.options, pilot=pilot)
+
+        logging.console.setLevel(logging.ERROR)
+        self._event = event
+        self.win = visual.Window(
+            size=self.options.size,
+            fullscr=self.options.fullscreen,
+            screen=self.options.screen,
+            winType="pyglet",
+            units="height",
+            color=BACKGROUND,
+            allowGUI=not self.options.fullscreen,
+            checkTiming=False,  # measured below, and judged (an unlocked rate is not a refresh rate)
+        )
+        self.mouse = event.Mouse(win=self.win, visible=True)
+        self.kit = Kit(self.win, visual, self.mouse)
+        self.frame_period, self.period_source = self._refresh_period()
+        self._banner = None
+        if self.options.pilot:
+            self._banner = self.kit.text("PILOT — data flagged as pilot", 0.47, 0.022, colour="#ff6060", bold=True)
+        if self.options.screenshots:
+            Path(self.options.screenshots).mkdir(parents=True, exist_ok=True)
+        return self
+
+    def _refresh_period(self) -> tuple[float, str]:
+        rate = self.win.getActualFrameRate(nIdentical=10, nMaxFrames=120, nWarmUpFrames=10, threshold=1)
+        if rate is None or rate > MAX_PLAUSIBLE_HZ:
+            return 1 / ASSUMED_HZ, f"assumed {ASSUMED_HZ:g} Hz: flips are not locked to a refresh (no vsync)"
+        return 1 / rate, "measured"
+
+    def close(self) -> None:
+        for thread in self._writers:
+            thread.join()
+        if self.win is not None:
+            self.win.close()
+            self.win = None
+
+    def __enter__(self):
+        return self.open()
+
+    def __exit__(self, *_exc):
+        self.close()
+
+    # --- the Frontend interface --------------------------------------------------------------------
+
+    def wait(self, current) -> None:
+        """A waiting screen with a countdown until the step is due; Escape still asks to quit."""
+        due = current.not_before
+        message = self.kit.text("", 0.0)
+        note = self.kit.text(
+            f"Please wait. The next question comes at {datetime.fromtimestamp(due):%H:%M:%S}.",
+            layout.FOOTER_Y,
+            0.025,
+            colour=DIM,
+        )
+
+        def draw():
+            left = max(0, round(due - self.clock.now()))
+            text = f"Please wait.\n\nThe next question appears in {left // 60}:{left % 60:02d}."
+            if message.text != text:
+                message.text = text
+            message.draw()
+            note.draw()
+
+        self._loop(draw, lambda frame, _onset: self.clock.now() >= due or None, self._shot_name(current, "waiting"))
+
+    def show(self, current) -> Response:
+        screen = screen_for(self.kit, current)  # every stimulus built before the onset frame
+        log, outcome, epoch_onset = self._loop(screen.draw, screen.update, self._shot_name(current))
+        return Response(
+            outcome.values,
+            epoch_onset,
+            {item: epoch_onset + (at - log.onset) for item, at in outcome.answered_at.items()},
+            log.detail(**outcome.detail),
+        )
+
+    # --- the frame loop ----------------------------------------------------------------------------
+
+    def _loop(self, draw, update, screenshot: Path | None):
+        """Draw and flip until ``update`` returns an outcome; returns (frame log, outcome, epoch onset)."""
+        from psychopy import core
+
+        log = FrameLog(self.frame_period, self.period_source)
+        onset_epoch: list[float] = []
+        self._event.clearEvents()
+        self.mouse.clickReset()
+        self.win.callOnFlip(lambda: onset_epoch.append(time.time()))  # the onset, stamped on the flip
+        while True:
+            draw()
+            if self._banner is not None:
+                self._banner.draw()
+            if screenshot is not None and not log.flips:
+                self.win.getMovieFrame(buffer="back")  # the onset frame, read before it is shown
+            log.add(self.win.flip())
+            if screenshot is not None and len(log.flips) == 1:
+                self._save_screenshot(screenshot)
+            keys = self._event.getKeys(timeStamped=True)
+            if any(key == QUIT_KEY for key, _ in keys):
+                self._confirm_quit()
+                keys = []
+            # A press since the last frame is seen even when it was released within the frame (a quick tap):
+            # PsychoPy stamps every press, while the button state alone would miss it.
+            buttons, press_times = self.mouse.getPressed(getTime=True)
+            pressed = press_times[0] > 0
+            if pressed:
+                self.mouse.clickReset()
+            frame = Frame(core.getTime(), keys, pressed, tuple(self.mouse.getPos()), bool(buttons[0]))
+            outcome = update(frame, log.onset)
+            if outcome is not None:
+                return log, outcome, onset_epoch[0]
+
+    def _confirm_quit(self) -> None:
+        """Escape: ask before quitting. Y quits (every answer so far is stored); N or Escape goes back."""
+        question = self.kit.text(
+            "Quit the session?\n\nEvery answer so far is saved; the session can be resumed.\n\n"
+            "Y = quit        N = go back",
+            0.0,
+            colour=TEXT,
+        )
+        self._event.clearEvents()
+        while True:
+            question.draw()
+            self.win.flip()
+            keys = self._event.getKeys()
+            if "y" in keys:
+                raise SessionInterrupted("the session was stopped; every answer so far is stored")
+            if "n" in keys or QUIT_KEY in keys:
+                self._event.clearEvents()
+                return
+
+    # --- screenshots -------------------------------------------------------------------------------
+
+    def _shot_name(self, current, suffix: str = "") -> Path | None:
+        if not self.options.screenshots:
+            return None
+        name = f"{current.occurrence.index + 1:02d}-{current.key}{'-' + suffix if suffix else ''}.png"
+        return Path(self.options.screenshots) / name.replace("+", "plus")
+
+    def _save_screenshot(self, path: Path) -> None:
+        """Write the captured frame in a thread, so PNG encoding does not hold up the next frames."""
+        image = self.win.movieFrames.pop()
+        self.win.movieFrames.clear()
+
+        def write():
+            partial = path.with_name(path.stem + ".partial.png")
+            image.save(partial)
+            partial.replace(path)  # appears whole: whoever waits for the file never reads half a PNG
+
+        thread = threading.Thread(target=write, name=f"screenshot {path.name}")
+        thread.start()
+        self._writers.append(thread)

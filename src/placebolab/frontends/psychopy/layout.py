@@ -1,0 +1,46 @@
+"""Where things are on the screen, in PsychoPy ``height`` units: the screen is 1 unit tall, y runs from
+−0.5 (bottom) to 0.5 (top), x from −aspect/2 to aspect/2, (0, 0) is the centre.
+
+Kept apart from the drawing code (and free of psychopy) so that a test can compute where a value of a
+scale is on the screen and click there with a real mouse event.
+"""
+
+from __future__ import annotations
+
+TEXT_HEIGHT = 0.032
+TITLE_Y = 0.42
+FOOTER_Y = -0.42
+WRAP_WIDTH = 1.2  # at most; narrower on a narrow screen
+
+RATING_PROMPT_Y = 0.16
+RATING_SLIDER_Y = -0.02
+RATING_SLIDER_WIDTH = 1.0
+QUESTION_FIRST_Y = 0.27  # text of the first question on a questionnaire page
+QUESTION_SPACING = 0.165
+QUESTION_SLIDER_DROP = 0.05  # a question's scale sits this far below its text
+QUESTION_SLIDER_WIDTH = 0.9
+ITEMS_PER_PAGE = 4
+SLIDER_HEIGHT = 0.03
+BUTTON_Y = -0.41
+BUTTON_SIZE = (0.22, 0.06)
+
+
+def question_slider_y(position: int) -> float:
+    """The y of the scale of the ``position``-th question (from 0) on a questionnaire page."""
+    return QUESTION_FIRST_Y - position * QUESTION_SPACING - QUESTION_SLIDER_DROP
+
+
+def value_x(value: float, low: float, high: float, width: float) -> float:
+    """The x of ``value`` on a scale from ``low`` to ``high`` drawn ``width`` wide around x = 0."""
+    return (value - low) / (high - low) * width - width / 2
+
+
+def x_value(x: float, low: float, high: float, width: float) -> float:
+    """The value at ``x`` on that scale (the inverse of ``value_x``)."""
+    return low + (x + width / 2) / width * (high - low)
+
+
+def to_pixels(x: float, y: float, size: tuple[int, int]) -> tuple[int, int]:
+    """A point in height units → pixel (column, row) of a window of ``size`` (row 0 at the top)."""
+    width, height = size
+    return round(width / 2 + x * height), round(height / 2 - y * height)

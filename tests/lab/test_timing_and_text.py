@@ -1,0 +1,56 @@
+"""The pure parts of the PsychoPy frontend (no window needed): frame timing and markdown as screen text."""
+
+from __future__ import annotations
+
+import pytest
+
+from placebolab.frontends.psychopy.markdown import plain_text
+from placebolab.frontends.psychopy.timing import FrameLog
+
+PERIOD = 1 / 60
+
+
+def log_of(intervals_in_periods):
+    log = FrameLog(PERIOD, "measured")
+    t = 100.0
+    log.add(t)
+    for k in intervals_in_periods:
+        t += k * PERIOD
+        log.add(t)
+    return log
+
+
+@pytest.mark.parametrize(
+    ("intervals", "dropped"),
+    [
+        ([1, 1, 1, 1], 0),
+        ([1, 1.4, 1], 0),  # late but within half a frame: no refresh missed
+        ([1, 2, 1], 1),  # one refresh missed
+        ([3, 1, 2], 3),  # two missed, then one
+    ],
+)
+def test_dropped_frames_count_the_missed_refreshes(intervals, dropped):
+    assert log_of(intervals).dropped() == dropped
+
+
+def test_the_stored_detail_has_every_interval_and_the_onset_is_the_first_flip():
+    log = log_of([1, 2, 1])
+    detail = log.detail(page_rt_s=[1.5])
+    assert log.onset == 100.0
+    assert detail["frames"] == 4 and detail["dropped_frames"] == 1
+    assert detail["frame_interval_ms"]["all"] == pytest.approx([16.667, 33.333, 16.667], abs=1e-3)
+    assert detail["frame_interval_ms"]["max"] == pytest.approx(33.333, abs=1e-3)
+    assert detail["refresh_hz"] == 60.0 and detail["onset"] == "flip" and detail["page_rt_s"] == [1.5]
+
+
+def test_markdown_becomes_plain_screen_text_with_the_same_words():
+    page = "# Welcome\n\nThank you for taking **part**.\nIt takes *about* 30 minutes.\n\n- one\n- two [link](http://x)"
+    assert plain_text(page) == (
+        "Welcome\n\nThank you for taking part. It takes about 30 minutes.\n\n• one\n\n• two link"
+    )
+
+
+def test_numbered_items_keep_their_numbers_and_lines():
+    assert plain_text("What happens:\n\n1. You rate.\n2. You talk\n   to a clinician.") == (
+        "What happens:\n\n1. You rate.\n\n2. You talk to a clinician."
+    )
