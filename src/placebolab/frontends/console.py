@@ -49,12 +49,27 @@ class ConsoleFrontend:
     # --- steps -------------------------------------------------------------------------------------
 
     def wait(self, current: Current) -> None:
+        self._asking_on_interrupt(self._wait, current)
+
+    def show(self, current: Current) -> Response:
+        return self._asking_on_interrupt(self._show, current)
+
+    def _asking_on_interrupt(self, action, current: Current):
+        """Ctrl-C may land anywhere, not only at a prompt: ask whether to quit, and if not, begin the step
+        again (nothing of it is stored until it is submitted, so showing it anew loses nothing)."""
+        while True:
+            try:
+                return action(current)
+            except KeyboardInterrupt:
+                self._confirm_quit()
+
+    def _wait(self, current: Current) -> None:
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
         self.console.print(f"Please wait. The next question ({current.key}) comes at {due}.")
         self._sleep_until(current.not_before)
 
-    def show(self, current: Current) -> Response:
+    def _show(self, current: Current) -> Response:
         step = current.step
         self.console.rule(f"[dim]{current.occurrence.index + 1}/{current.occurrence.total}[/dim]")
         if step.title:
