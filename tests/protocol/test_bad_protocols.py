@@ -217,10 +217,10 @@ EDITS = [
     ),
     Edit(
         "scale min not below max",
-        "scale: {type: nrs, min: 1, max: 7,",
-        "scale: {type: nrs, min: 7, max: 7,",
-        "timeline[4].scale.min",
-        ("min (7) must be below max (7)",),
+        "scale: {type: nrs, min: 0, max: 10,",
+        "scale: {type: nrs, min: 10, max: 10,",
+        "timeline[3].scale.min",
+        ("min (10) must be below max (10)",),
     ),
     Edit(
         "anchors that are not two ends",
@@ -232,17 +232,48 @@ EDITS = [
     # --- questionnaires --------------------------------------------------------------------------------
     Edit(
         "duplicate item ids",
-        "{id: caring,",
-        "{id: warm,",
-        "timeline[4].items[1].id",
-        ("item id 'warm' is already used by items[0]", "unique"),
+        "{id: logical,",
+        "{id: relief,",
+        "timeline[3].items[1].id",
+        ("item id 'relief' is already used by items[0]", "unique"),
     ),
     Edit(
         "score naming a missing item",
-        "competence: {items: [competent, confident, skilled]}",
-        "competence: {items: [competent, confident, skiled]}",
-        "timeline[4].scores.competence.items[2]",
-        ("'skiled'", "does not have", "skilled"),
+        "expectancy: {items: [relief, logical, confident, doubt]",
+        "expectancy: {items: [relief, logical, confident, doubtt]",
+        "timeline[3].scores.expectancy.items[3]",
+        ("'doubtt'", "does not have", "doubt"),
+    ),
+    # --- instruments -----------------------------------------------------------------------------------
+    Edit(
+        "unknown instrument id, with did-you-mean",
+        "instrument: warmth-competence ",
+        "instrument: warmth-competense ",
+        "timeline[4].instrument",
+        ("unknown instrument 'warmth-competense'", "did you mean 'warmth-competence'?", "ceq", "`instruments:`"),
+    ),
+    Edit(
+        "instrument and items both given",
+        "instrument: warmth-competence ",
+        "instrument: warmth-competence\n    items: [{id: kind, text: Kind}] ",
+        "timeline[4].items",
+        ("either `instrument: warmth-competence` or `items`", "`wording`"),
+        "items: [{id: kind",
+    ),
+    Edit(
+        "wording for an item the instrument lacks",
+        "instrument: warmth-competence ",
+        "instrument: warmth-competence\n    wording: {warmm: Kind-hearted} ",
+        "timeline[4].wording.warmm",
+        ("'warmm' is not an item of warmth-competence", "did you mean 'warm'?"),
+        "warmm:",
+    ),
+    Edit(
+        "instrument whose wording the protocol must give",
+        "instrument: warmth-competence ",
+        "instrument: care ",
+        "timeline[4].instrument",
+        ("wording of care is not shipped", "under `wording:`", "at_ease"),
     ),
     # --- times and pauses ------------------------------------------------------------------------------
     Edit(

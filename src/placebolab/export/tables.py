@@ -135,6 +135,8 @@ def _measure_columns(protocol) -> dict:
 def _value_of(measure, step, key):
     if measure.kind == "score":
         return lambda got: step.score({item.id: got.get((key, item.id)) for item in step.items})[measure.item]
+    if measure.na_code is not None:  # "does not apply" is not a value on the scale
+        return lambda got: None if got.get((key, measure.item)) == measure.na_code else got.get((key, measure.item))
     return lambda got: got.get((key, measure.item))
 
 
