@@ -112,7 +112,7 @@ class StepBase(Model):
     )
     cells: list[str] | None = Field(None, description="Show the step only to these cells (default: all).")
 
-    @field_validator("at", mode="before")
+    @field_validator("at", mode="before", json_schema_input_type=str | list[str] | None)
     @classmethod
     def _one_time_is_a_list(cls, value):
         return [value] if isinstance(value, str) else value

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from placebolab.components.base import ID_PATTERN, Item, Model, PlacedValueError, StepBase, measure_name
-from placebolab.components.scales import Scale, resolve_scale
+from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 
 
 class QuestionItem(Model):
@@ -23,7 +23,7 @@ class QuestionItem(Model):
     reverse: bool = Field(False, description="Reverse-keyed: scored as min + max − answer.")
     scale: Scale | None = Field(None, description="This item's own scale (default: the questionnaire's).")
 
-    @field_validator("scale", mode="before")
+    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
     def _preset(cls, value):
         return resolve_scale(value)
@@ -107,7 +107,7 @@ class QuestionnaireStep(StepBase):
         instrument = find_instrument(str(data["instrument"]), defined)
         return expand(instrument, str(data["instrument"]), data)
 
-    @field_validator("scale", mode="before")
+    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
     def _preset(cls, value):
         return resolve_scale(value)

@@ -102,3 +102,7 @@ def resolve_scale(value):
             )
         return PRESETS[value]
     return value
+
+
+# What a `scale:` key accepts, for the JSON Schema: a preset's name or a scale written out.
+ScaleOrPreset = Literal[tuple(PRESETS)] | Scale | None

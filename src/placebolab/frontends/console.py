@@ -96,6 +96,8 @@ class ConsoleFrontend:
             self.console.print(
                 f"  {item.min:g} = {escape(scale.anchors[0])}   {item.max:g} = {escape(scale.anchors[1])}"
             )
+        if scale.not_applicable:
+            self.console.print(f"  {item.na_code:g} = {escape(scale.not_applicable)}")
         while True:
             raw = self._ask(f"Your answer ({item.min:g}–{item.max:g}): ")
             try:

@@ -22,7 +22,7 @@ from pydantic import Field, field_validator, model_validator
 
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError
 from placebolab.components.questionnaire import Score, check_items_and_scores
-from placebolab.components.scales import Scale, resolve_scale
+from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 
 
 class InstrumentItem(Model):
@@ -31,7 +31,7 @@ class InstrumentItem(Model):
     reverse: bool = Field(False, description="Reverse-keyed: scored as min + max − answer.")
     scale: Scale | None = Field(None, description="This item's own scale (default: the instrument's).")
 
-    @field_validator("scale", mode="before")
+    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
     def _preset(cls, value):
         return resolve_scale(value)
@@ -51,7 +51,7 @@ class Instrument(Model):
     items: list[InstrumentItem] = Field(min_length=1)
     scores: dict[str, Score] = Field(default_factory=dict)
 
-    @field_validator("scale", mode="before")
+    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
     def _preset(cls, value):
         return resolve_scale(value)
