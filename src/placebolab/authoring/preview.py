@@ -13,7 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from placebolab.components import PauseStep, QuestionnaireStep, RatingStep, ScriptStep, TextStep
+from placebolab.components import MEDIA_STEPS, PauseStep, QuestionnaireStep, RatingStep, ScriptStep, TextStep
 from placebolab.protocol.models import Cell, Protocol
 
 _TOKENS = re.compile(r"<[^>]*>|[^\s<]+|\s+")
@@ -128,10 +128,21 @@ def _step_html(protocol: Protocol, step, cell: Cell, intake: dict) -> str:
             else f"until the experimenter presses {step.experimenter_key}"
         )
         return f'<p>{_escape(step.text)}</p>\n<p class="note">waits {_escape(until)}</p>'
-    describe = getattr(step, "preview_html", None)  # a step type that knows how to show itself (media)
-    if describe is not None:
-        return describe(protocol, cell, intake)
+    if isinstance(step, MEDIA_STEPS):
+        return _media_html(protocol, step, cell)
     return f'<p class="note">{_escape(step.type)} step</p>'
+
+
+def _media_html(protocol: Protocol, step, cell: Cell) -> str:
+    info = protocol.media(step.id, cell.id)
+    facts = [step.kind]
+    if info.duration is not None:
+        facts.append(f"{info.duration:.1f} s")
+    if info.size:
+        facts.append(f"{info.size[0]}x{info.size[1]} px")
+    prompt = f"<p>{_escape(step.prompt)}</p>\n" if step.prompt else ""
+    facts_text = _escape(", ".join(facts))
+    return f'{prompt}<p class="media">{_escape(info.path)}</p>\n<p class="note">{facts_text}; sha256 {info.sha256[:12]}</p>'
 
 
 def _questionnaire_html(step: QuestionnaireStep) -> str:
@@ -176,6 +187,8 @@ def _timing(step) -> list[str]:
         timing.append(f"lasts {step.duration}" if step.until == "duration" else "until the experimenter continues")
     if step.mark:
         timing.append(f"sets mark {step.mark} when it ends")
+    if isinstance(step, MEDIA_STEPS) and getattr(step, "duration", None):
+        timing.append(f"shown for {step.duration}")
     if step.cells:
         timing.append(f"only for {', '.join(step.cells)}")
     return timing

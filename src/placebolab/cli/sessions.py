@@ -35,6 +35,7 @@ def run(study, participant, frontend, resume, intake, pilot):
     opened = Study.open(study)
     clock = RealClock()
     ui = ConsoleFrontend(clock)
+    ui.refuse_unshowable(opened.protocol)
     given = _parse_intake(intake)
     if resume:
         if given or pilot:

@@ -29,6 +29,20 @@ class ConsoleFrontend:
         self.console = console or Console(highlight=False)
         self._input = input_fn
 
+    @staticmethod
+    def refuse_unshowable(protocol) -> None:
+        """Refuse, before anyone is enrolled, a protocol with a step a terminal cannot show."""
+        from placebolab.components import MEDIA_STEPS
+        from placebolab.errors import SessionError
+
+        media = [step for step in protocol.timeline if isinstance(step, MEDIA_STEPS)]
+        if media:
+            listing = ", ".join(f"{step.id} ({step.type})" for step in media)
+            raise SessionError(
+                f"this protocol has media steps ({listing}); a terminal cannot show images, sound or video: "
+                "run it with --frontend psychopy"
+            )
+
     # --- intake ------------------------------------------------------------------------------------
 
     def ask_intake(self, fields, given: dict) -> dict:

@@ -144,6 +144,8 @@ class Protocol(Model):
 
     # Filled by the loader: stimulus files' text (path → text), and where the protocol came from.
     _files: dict[str, str] = PrivateAttr(default_factory=dict)
+    # media files checked at load: (step id, cell id) → MediaInfo
+    _media: dict = PrivateAttr(default_factory=dict)
     _source_name: str = PrivateAttr("protocol")
 
     @model_validator(mode="before")
@@ -169,6 +171,10 @@ class Protocol(Model):
     @property
     def files(self) -> dict[str, str]:
         return self._files
+
+    def media(self, step_id: str, cell_id: str):
+        """The checked media file (``MediaInfo``) a media step shows to a cell."""
+        return self._media[(step_id, cell_id)]
 
     @property
     def cells(self) -> list[Cell]:
