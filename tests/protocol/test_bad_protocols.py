@@ -269,6 +269,14 @@ EDITS = [
         "warmm:",
     ),
     Edit(
+        "instrument step with scores that are not a mapping",
+        "instrument: warmth-competence ",
+        "instrument: warmth-competence\n    scores: [warmth] ",
+        "timeline[4].scores",
+        ("should be a mapping",),
+        "scores: [warmth]",
+    ),
+    Edit(
         "instrument whose wording the protocol must give",
         "instrument: warmth-competence ",
         "instrument: care ",

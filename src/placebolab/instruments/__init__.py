@@ -115,8 +115,8 @@ def expand(instrument: Instrument, instrument_id: str, step: dict) -> dict:
         raise PlacedValueError(
             f"give either `instrument: {instrument_id}` or `items`, not both; to reword items use `wording`", "items"
         )
-    wording = step.get("wording") or {}
-    if not isinstance(wording, dict):
+    wording, own_scores = step.get("wording") or {}, step.get("scores") or {}
+    if not isinstance(wording, dict) or not isinstance(own_scores, dict):
         return step  # the field's own type check reports it
     ids = [item.id for item in instrument.items]
     for key in wording:
@@ -141,5 +141,5 @@ def expand(instrument: Instrument, instrument_id: str, step: dict) -> dict:
         "items": items,
         "scale": step.get("scale", instrument.scale),
         "prompt": step.get("prompt", instrument.prompt),
-        "scores": {**instrument.scores, **(step.get("scores") or {})},
+        "scores": {**instrument.scores, **own_scores},
     }
