@@ -103,3 +103,44 @@ def test_a_step_may_reword_items_and_override_the_prompt():
     assert reworded.prompt == "About the cream:"
     assert reworded.items[0].text == "Will the cream relieve your itch?"
     assert reworded.items[1].text == bank()["expectation-nrs"].items[1].text
+
+
+def test_does_not_apply_is_exported_as_missing_and_scored_as_unanswered(tmp_path):
+    import pandas as pd
+
+    from placebolab.export import export_study
+    from placebolab.session import Session, VirtualClock
+    from placebolab.study import Study
+    from tests.protocol.bad import copy_flagship, replace_once
+
+    protocol = copy_flagship(tmp_path)
+    wording = ", ".join(f"{key}: {text}" for key, text in CARE_WORDING.items())
+    replace_once(
+        protocol,
+        "  - id: cream\n",
+        f"  - {{id: care, type: questionnaire, instrument: care, wording: {{{wording}}}}}\n\n  - id: cream\n",
+    )
+    study = Study.init(protocol, tmp_path / "study", seed=1)
+    clock = VirtualClock(1_000.0)
+    session = Session.start(study, "P001", {"sex": "female", "age": 30, "name": "Ana"}, "simulated", clock)
+    answers = {
+        "welcome": {},
+        "itch_baseline": {"": 50},
+        "clinician": {},
+        "expectancy": {"relief": 5, "logical": 5, "confident": 5, "doubt": 5},
+        "check": {"warm": 4, "caring": 4, "friendly": 4, "competent": 4, "confident": 4, "skilled": 4},
+        "care": dict(zip(CARE_WORDING, [5, 4, 4, 3, 5, 5, 4, 3, NA, NA], strict=True)),
+    }
+    for key, values in answers.items():
+        session.submit(key, values, clock.now())
+    out = export_study(study)
+    wide = pd.read_csv(out / "wide.csv")
+    assert wide.loc[0, "care.care"] == pytest.approx(41.25)
+    assert pd.isna(wide.loc[0, "care.plan"]) and wide.loc[0, "care.at_ease"] == 5
+    long = pd.read_csv(out / "long.csv")
+    assert long.loc[(long.step == "care") & (long["item"] == "plan"), "value"].item() == NA
+    import json
+
+    entry = next(e for e in json.loads((out / "codebook.json").read_text())["columns"] if e["name"] == "care.plan")
+    assert "Does not apply" in entry["missing"]
+    study.close()
