@@ -15,6 +15,7 @@ from pathlib import Path
 from placebolab import __version__
 from placebolab.allocation import generate_slots
 from placebolab.errors import StoreError
+from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
 from placebolab.store import DB_NAME, SQLiteStore
 
@@ -45,9 +46,10 @@ class Study:
         if (folder / DB_NAME).exists():
             raise StoreError(f"{folder} is already an initialised study; choose a new folder name")
         read: dict[str, bytes] = {}
+        source = with_bank(lambda relative: (protocol_path.parent / relative).read_bytes())
 
         def read_file(relative: str) -> bytes:
-            read[relative] = (protocol_path.parent / relative).read_bytes()
+            read[relative] = source(relative)  # bank instruments too: the study keeps the version it began with
             return read[relative]
 
         if not protocol_path.is_file():

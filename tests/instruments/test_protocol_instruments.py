@@ -85,3 +85,23 @@ def test_a_missing_instrument_file_is_located_at_its_entry(tmp_path):
         "instruments.itch-distress",
         ("'itch-distres.yaml' not found",),
     )
+
+
+def test_a_study_keeps_the_bank_instrument_it_was_initialised_with(tmp_path):
+    import sqlite3
+
+    from placebolab.instruments import bank_file
+    from placebolab.store import DB_NAME
+
+    path = "placebolab-instruments/warmth-competence.yaml"
+    study = Study.init(copy_flagship(tmp_path), tmp_path / "study", seed=1)
+    assert study.store.file(path) == bank_file(path)
+    study.close()
+    # The study began with a version of the instrument that a later placebolab has since reworded: it keeps its own.
+    then = bank_file(path).replace(b"How would you describe the clinician you just met?", b"As it was at init?")
+    with sqlite3.connect(tmp_path / "study" / DB_NAME) as db:
+        db.execute("UPDATE files SET content = ? WHERE path = ?", (then, path))
+    db.close()
+    reopened = Study.open(tmp_path / "study")
+    assert reopened.protocol.step("check").prompt == "As it was at init?"
+    reopened.close()

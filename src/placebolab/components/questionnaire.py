@@ -103,8 +103,8 @@ class QuestionnaireStep(StepBase):
             return data
         from placebolab.instruments import expand, find_instrument
 
-        defined = (info.context or {}).get("instruments", {})
-        instrument = find_instrument(str(data["instrument"]), defined)
+        context = info.context or {}
+        instrument = find_instrument(str(data["instrument"]), context.get("instruments", {}), context.get("bank"))
         return expand(instrument, str(data["instrument"]), data)
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)

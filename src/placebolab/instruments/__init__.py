@@ -71,6 +71,33 @@ class Instrument(Model):
         return self
 
 
+BANK_FOLDER = "placebolab-instruments"  # where a study stores the bank files it uses (not a real folder)
+
+
+def bank_file(relative: str) -> bytes:
+    """The shipped file of a bank instrument, by its path in a study (``placebolab-instruments/ceq.yaml``)."""
+    folder, _, file_name = relative.partition("/")
+    entry = resources.files(__name__) / file_name
+    if folder != BANK_FOLDER or "/" in file_name or not entry.is_file():
+        raise FileNotFoundError(relative)
+    return entry.read_bytes()
+
+
+def with_bank(read_file):
+    """``read_file`` that also serves bank instruments (``placebolab-instruments/<id>.yaml``) from the package,
+    so whoever records what a protocol reads (``Study.init``) freezes the bank files it uses as well."""
+
+    def read(relative: str) -> bytes:
+        return bank_file(relative) if relative.startswith(BANK_FOLDER + "/") else read_file(relative)
+
+    return read
+
+
+def bank_ids() -> list[str]:
+    """The ids of the bank's instruments, without reading them."""
+    return sorted(e.name.removesuffix(".yaml") for e in resources.files(__name__).iterdir() if e.name.endswith(".yaml"))
+
+
 @lru_cache(maxsize=1)
 def bank() -> dict[str, Instrument]:
     """Every instrument shipped with placebolab, by id (the file name)."""
@@ -86,8 +113,11 @@ def bank() -> dict[str, Instrument]:
     return found
 
 
-def find_instrument(instrument_id: str, defined: dict[str, Instrument | None]) -> Instrument:
-    """The protocol's own instrument of that id, else the bank's; a PlacedValueError saying what exists if none."""
+def find_instrument(
+    instrument_id: str, defined: dict[str, Instrument | None], frozen: dict[str, Instrument] | None = None
+) -> Instrument:
+    """The protocol's own instrument of that id, else the bank's (as frozen in the study, when given: a
+    study keeps the version it started with); a PlacedValueError saying what exists if none."""
     if instrument_id in defined:
         if defined[instrument_id] is None:
             raise PlacedValueError(
@@ -95,7 +125,9 @@ def find_instrument(instrument_id: str, defined: dict[str, Instrument | None]) -
                 "instrument",
             )
         return defined[instrument_id]
-    shipped = bank()
+    if frozen and instrument_id in frozen:
+        return frozen[instrument_id]
+    shipped = bank()  # parsing every bank file costs ~0.1 s: only when the loader did not hand the instrument over
     if instrument_id in shipped:
         return shipped[instrument_id]
     known = [*defined, *shipped]

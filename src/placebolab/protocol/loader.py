@@ -38,7 +38,9 @@ def parse_protocol(raw: bytes, name: str, read_file: ReadFile) -> Protocol:
         message = f"the file holds {got}; a protocol is a mapping of keys, starting with `protocol: NAME`"
         raise ProtocolError([Problem(name, *positions.of(()), (), message)])
     instrument_files, file_problems = _read_instrument_files(data, positions, name, read_file)
-    context = {"instrument_files": instrument_files}
+    frozen_bank, bank_problems = _read_bank_instruments(data, read_file)
+    file_problems += bank_problems
+    context = {"instrument_files": instrument_files, "bank": frozen_bank}
     try:
         protocol = validate_document(Protocol, data, positions, name, context=context)
     except ProtocolError as exc:
@@ -83,8 +85,39 @@ def _read_instrument_files(data: dict, positions: Positions, name: str, read_fil
     return found, problems
 
 
+def _read_bank_instruments(data: dict, read_file: ReadFile):
+    """The bank instruments the protocol's steps name, each read through ``read_file`` as
+    ``placebolab-instruments/<id>.yaml``: a study serves the copy frozen at its init, so a later placebolab
+    with reworded or rescored instruments cannot change a running study. Returns id → Instrument, problems."""
+    from placebolab.instruments import BANK_FOLDER, Instrument, bank_file, bank_ids
+    from placebolab.protocol.yaml_source import read_yaml
+
+    defined = data.get("instruments") if isinstance(data.get("instruments"), dict) else {}
+    timeline = data.get("timeline") if isinstance(data.get("timeline"), list) else []
+    used = {
+        step.get("instrument")
+        for step in timeline
+        if isinstance(step, dict) and isinstance(step.get("instrument"), str) and step["instrument"] not in defined
+    }
+    found, problems = {}, []
+    for instrument_id in sorted(used & set(bank_ids())):
+        relative = f"{BANK_FOLDER}/{instrument_id}.yaml"
+        try:
+            raw = read_file(relative)
+        except FileNotFoundError:  # a reader that does not know the bank: the package's copy
+            raw = bank_file(relative)
+        try:
+            instrument_data, instrument_positions = read_yaml(raw, relative)
+            found[instrument_id] = validate_document(Instrument, instrument_data, instrument_positions, relative)
+        except ProtocolError as exc:
+            problems += exc.problems
+    return found, problems
+
+
 def _folder_reader(protocol_dir: FsPath) -> ReadFile:
-    return lambda relative: (protocol_dir / relative).read_bytes()
+    from placebolab.instruments import with_bank
+
+    return with_bank(lambda relative: (protocol_dir / relative).read_bytes())
 
 
 def _locate(name: str, positions: Positions, path: Path, message: str) -> Problem:
