@@ -6,6 +6,8 @@ quit; quitting leaves every answer so far in the store and the session resumable
 
 from __future__ import annotations
 
+import select
+import sys
 from datetime import datetime
 
 from rich.markup import escape
@@ -22,12 +24,12 @@ EXPERIMENTER_WORD = "go"
 class ConsoleFrontend:
     name = "console"
 
-    def __init__(self, clock, console=None, input_fn=input):
+    def __init__(self, clock, console=None, input_fn=None):
         from rich.console import Console
 
         self.clock = clock
         self.console = console or Console(highlight=False)
-        self._input = input_fn
+        self._input = input_fn or interruptible_input
 
     @staticmethod
     def refuse_unshowable(protocol) -> None:
@@ -64,9 +66,16 @@ class ConsoleFrontend:
 
     def wait(self, current: Current) -> None:
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
-        self.console.rule()
-        self.console.print(f"Please wait. The next question ({current.key}) comes at {due}.")
-        self._sleep_until(current.not_before)
+        shown = False
+        while True:  # the waiting screen is printed inside the guard: a Ctrl-C as it appears asks too
+            try:
+                if not shown:
+                    self.console.rule()
+                    self.console.print(f"Please wait. The next question ({current.key}) comes at {due}.")
+                    shown = True
+                return self.clock.sleep_until(current.not_before)
+            except KeyboardInterrupt:
+                self._confirm_quit()
 
     def show(self, current: Current) -> Response:
         step = current.step
@@ -157,3 +166,22 @@ class ConsoleFrontend:
             answer = "y"
         if answer in {"y", "yes"}:
             raise SessionInterrupted("the session was stopped; every answer so far is stored")
+
+
+def interruptible_input(prompt: str) -> str:
+    """``input(prompt)``, except that a Ctrl-C pressed just as the prompt appears is not lost.
+
+    CPython's ``input()`` notices a signal only when it interrupts the blocking read, so a SIGINT arriving
+    between the prompt being printed and the read starting was noticed only at the next Enter (found by
+    the pty tests, which press Ctrl-C the moment a prompt shows). On a terminal the wait is instead a
+    ``select()`` with a short timeout, between which the interpreter runs its signal handler."""
+    if not sys.stdin.isatty():
+        return input(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    while not select.select([sys.stdin], [], [], 0.1)[0]:
+        pass
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")
