@@ -17,6 +17,7 @@ import numpy as np
 from placebolab import __version__
 from placebolab.allocation import generate_slots
 from placebolab.errors import StoreError
+from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
 from placebolab.store import DB_NAME, SQLiteStore, Store
 from placebolab.store.base import list_commitment
@@ -73,9 +74,10 @@ class Study:
         if store_url is not None and not _is_postgres(store_url):
             raise StoreError(f"--store {store_url!r}: only postgresql://user@host:port/database URLs are supported")
         read: dict[str, bytes] = {}
+        source = with_bank(lambda relative: (protocol_path.parent / relative).read_bytes())
 
         def read_file(relative: str) -> bytes:
-            read[relative] = (protocol_path.parent / relative).read_bytes()
+            read[relative] = source(relative)  # bank instruments too: the study keeps the version it began with
             return read[relative]
 
         if not protocol_path.is_file():
@@ -128,6 +130,27 @@ class Study:
 
         protocol = parse_protocol(meta["protocol_text"].encode(), f"{store.describe()} (frozen protocol)", read_file)
         return cls(folder, store, protocol, meta)
+
+    def media_file(self, info) -> Path:
+        """The frozen copy of a media file (``MediaInfo``), extracted from the store into
+        ``media-cache/<sha256>.<ext>`` for a frontend to play: never the researcher's own file, which may
+        have changed since init. A cached copy is checked against its hash once per opening."""
+        relative = f"{self.protocol.stimuli}/{info.path}" if self.protocol.stimuli else info.path
+        cache = self.folder / "media-cache"
+        target = cache / f"{info.sha256}{Path(info.path).suffix.lower()}"
+        checked = self.__dict__.setdefault("_media_checked", set())
+        if target in checked:
+            return target
+        if not target.is_file() or hashlib.sha256(target.read_bytes()).hexdigest() != info.sha256:
+            content = self.store.file(relative)
+            if content is None or hashlib.sha256(content).hexdigest() != info.sha256:
+                raise StoreError(f"media file '{info.path}' is not frozen in {self.folder}; the study store is damaged")
+            cache.mkdir(exist_ok=True)
+            partial = target.with_name(target.name + ".partial")
+            partial.write_bytes(content)
+            partial.replace(target)  # atomic: a frontend never sees half a file
+        checked.add(target)
+        return target
 
     def close(self) -> None:
         self.store.close()
@@ -188,4 +211,5 @@ study.db     the study store (SQLite): frozen protocol and stimuli, allocation l
              every response and event. Do not edit it by hand; back it up (copy while no session runs).
 export/      tables written by `placebolab export`
 report.html  written by `placebolab analyze`
+media-cache/ media files extracted from the store for the frontends (safe to delete; made again)
 """

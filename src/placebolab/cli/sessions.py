@@ -46,7 +46,11 @@ def run(study, participant, frontend, resume, intake, pilot, windowed, screensho
         raise click.UsageError("--windowed and --screenshots are options of --frontend psychopy")
     opened = Study.open(study)
     clock = RealClock()
-    ui = ConsoleFrontend(clock) if frontend == "console" else _psychopy_frontend(clock, windowed, screenshots)
+    if frontend == "console":
+        ui = ConsoleFrontend(clock)
+        ui.refuse_unshowable(opened.protocol)
+    else:
+        ui = _psychopy_frontend(clock, windowed, screenshots)
     given = _parse_intake(intake)
     if resume:
         if given or pilot:

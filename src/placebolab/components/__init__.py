@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import Field
 
 from placebolab.components.base import Item, ScheduledTime, StepBase, measure_name, parse_duration
+from placebolab.components.media import MEDIA_STEPS, AudioStep, ImageStep, MediaInfo, MediaShown, VideoStep
 from placebolab.components.pause import PauseStep
 from placebolab.components.questionnaire import QuestionnaireStep
 from placebolab.components.rating import RatingStep
@@ -17,12 +18,24 @@ STEP_TYPES = {
     "rating": RatingStep,
     "questionnaire": QuestionnaireStep,
     "pause": PauseStep,
+    "image": ImageStep,
+    "audio": AudioStep,
+    "video": VideoStep,
 }
 
-Step = Annotated[TextStep | ScriptStep | RatingStep | QuestionnaireStep | PauseStep, Field(discriminator="type")]
+Step = Annotated[
+    TextStep | ScriptStep | RatingStep | QuestionnaireStep | PauseStep | ImageStep | AudioStep | VideoStep,
+    Field(discriminator="type"),
+]
 
 __all__ = [
+    "AudioStep",
+    "ImageStep",
     "Item",
+    "MEDIA_STEPS",
+    "MediaInfo",
+    "MediaShown",
+    "VideoStep",
     "PRESETS",
     "PauseStep",
     "QuestionnaireStep",

@@ -72,6 +72,7 @@ class Item:
     max: float | None = None
     step: float | None = None
     label: str = ""
+    na_code: float | None = None  # the stored value of a "does not apply" answer, when the scale offers one
 
     def check(self, value) -> float | None:
         """The value as stored, or ValueError with a sentence a participant's experimenter can act on."""
@@ -81,6 +82,8 @@ class Item:
             number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"'{value}' is not a number") from None
+        if self.na_code is not None and number == self.na_code:
+            return number
         if not (self.min <= number <= self.max):
             raise ValueError(f"{value} is outside {self.min:g}–{self.max:g}")
         if self.step:
@@ -109,7 +112,7 @@ class StepBase(Model):
     )
     cells: list[str] | None = Field(None, description="Show the step only to these cells (default: all).")
 
-    @field_validator("at", mode="before")
+    @field_validator("at", mode="before", json_schema_input_type=str | list[str] | None)
     @classmethod
     def _one_time_is_a_list(cls, value):
         return [value] if isinstance(value, str) else value

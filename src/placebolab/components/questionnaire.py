@@ -1,13 +1,20 @@
-"""Several items answered on a scale, with score rules (mean or sum, reverse-keyed items, missing items)."""
+"""Several items answered on a scale, with score rules (mean or sum, reverse-keyed items, missing items).
+
+Items come either inline (``items:``) or from an instrument (``instrument: ceq``): one of the bank
+shipped with placebolab (``placebolab.instruments``) or one the protocol defines under its top-level
+``instruments:``. An instrument brings its items, scale, prompt and scores; the step may override the
+prompt and the scale, add scores, and give item wording under ``wording:`` — which it must do for
+an instrument whose licence does not let placebolab ship the wording.
+"""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from placebolab.components.base import ID_PATTERN, Item, Model, PlacedValueError, StepBase, measure_name
-from placebolab.components.scales import Scale, resolve_scale
+from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 
 
 class QuestionItem(Model):
@@ -16,7 +23,7 @@ class QuestionItem(Model):
     reverse: bool = Field(False, description="Reverse-keyed: scored as min + max − answer.")
     scale: Scale | None = Field(None, description="This item's own scale (default: the questionnaire's).")
 
-    @field_validator("scale", mode="before")
+    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
     def _preset(cls, value):
         return resolve_scale(value)
@@ -26,54 +33,93 @@ class Score(Model):
     items: list[str] = Field(description="Item ids that make up the score.")
     method: Literal["mean", "sum"] = "mean"
     min_items: int | None = Field(None, ge=1, description="Fewest answered items for a score (default: all).")
+    common_scale: list[float] | None = Field(
+        None,
+        min_length=2,
+        max_length=2,
+        description="Map every item linearly onto this range before combining, e.g. [1, 9] for the CEQ's "
+        "0–100% items next to its 1–9 items.",
+    )
+
+    @field_validator("common_scale")
+    @classmethod
+    def _ordered(cls, value):
+        if value is not None and value[0] >= value[1]:
+            raise ValueError(f"common_scale is [low, high] with low below high, e.g. [1, 9]; got {value}")
+        return value
+
+
+def check_items_and_scores(items: list, scores: dict[str, Score], scale: Scale | None) -> None:
+    """Item ids unique, every item has a scale, every score names items that exist (a PlacedValueError if not)."""
+    ids = [item.id for item in items]
+    for index, item_id in enumerate(ids):
+        if item_id in ids[:index]:
+            raise PlacedValueError(
+                f"item id '{item_id}' is already used by items[{ids.index(item_id)}]; item ids must be unique "
+                "within the questionnaire",
+                "items",
+                index,
+                "id",
+            )
+    for index, item in enumerate(items):
+        if item.scale is None and scale is None:
+            raise PlacedValueError(
+                f"item '{item.id}' has no scale; give the questionnaire a `scale` or the item one", "items", index
+            )
+    for name, score in scores.items():
+        for index, item_id in enumerate(score.items):
+            if item_id not in ids:
+                raise PlacedValueError(
+                    f"score '{name}' names item '{item_id}', which this questionnaire does not have; "
+                    f"its items: {', '.join(ids)}",
+                    "scores",
+                    name,
+                    "items",
+                    index,
+                )
+        if name in ids:
+            raise PlacedValueError(f"score '{name}' has the same name as an item; rename one of them", "scores", name)
 
 
 class QuestionnaireStep(StepBase):
     type: Literal["questionnaire"]
+    instrument: str | None = Field(
+        None,
+        description="An instrument from the bank (ceq, care, expectation-nrs, warmth-competence, "
+        "manipulation-check) or from the protocol's `instruments:`; brings items, scale and scores.",
+    )
+    wording: dict[str, str] | None = Field(
+        None, description="Item id → the text shown, for an instrument's items (required where it ships none)."
+    )
     prompt: str | None = Field(None, description="Instructions shown above the items.")
     scale: Scale | None = Field(None, description="Scale shared by the items (preset name or a scale).")
-    items: list[QuestionItem] = Field(min_length=1)
+    items: list[QuestionItem] = Field(default_factory=list, description="The items (or give `instrument`).")
     scores: dict[str, Score] = Field(default_factory=dict)
 
-    @field_validator("scale", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _from_instrument(cls, data, info: ValidationInfo):
+        if not isinstance(data, dict) or data.get("instrument") is None:
+            return data
+        from placebolab.instruments import expand, find_instrument
+
+        context = info.context or {}
+        instrument = find_instrument(str(data["instrument"]), context.get("instruments", {}), context.get("bank"))
+        return expand(instrument, str(data["instrument"]), data)
+
+    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
     def _preset(cls, value):
         return resolve_scale(value)
 
     @model_validator(mode="after")
     def _consistent(self):
-        ids = [item.id for item in self.items]
-        for index, item_id in enumerate(ids):
-            if item_id in ids[:index]:
-                raise PlacedValueError(
-                    f"item id '{item_id}' is already used by items[{ids.index(item_id)}]; item ids must be unique "
-                    "within the questionnaire",
-                    "items",
-                    index,
-                    "id",
-                )
-        for index, item in enumerate(self.items):
-            if item.scale is None and self.scale is None:
-                raise PlacedValueError(
-                    f"item '{item.id}' has no scale; give the questionnaire a `scale` or the item one",
-                    "items",
-                    index,
-                )
-        for name, score in self.scores.items():
-            for index, item_id in enumerate(score.items):
-                if item_id not in ids:
-                    raise PlacedValueError(
-                        f"score '{name}' names item '{item_id}', which this questionnaire does not have; "
-                        f"its items: {', '.join(ids)}",
-                        "scores",
-                        name,
-                        "items",
-                        index,
-                    )
-            if name in ids:
-                raise PlacedValueError(
-                    f"score '{name}' has the same name as an item; rename one of them", "scores", name
-                )
+        if not self.items:
+            raise ValueError(
+                "a questionnaire needs `items` or an `instrument` from the bank, e.g. instrument: ceq "
+                "(see `placebolab instruments`)"
+            )
+        check_items_and_scores(self.items, self.scores, self.scale)
         return self
 
     def item_scale(self, item: QuestionItem) -> Scale:
@@ -81,7 +127,7 @@ class QuestionnaireStep(StepBase):
 
     def records(self) -> list[Item]:
         return [
-            Item(item.id, "number", s.min, s.max, s.step, item.text)
+            Item(item.id, "number", s.min, s.max, s.step, item.text, s.na_code)
             for item in self.items
             for s in [self.item_scale(item)]
         ]
@@ -94,18 +140,36 @@ class QuestionnaireStep(StepBase):
             answers[item.id] = record.min + record.max - value if item.reverse else value
         return answers
 
+    def score_range(self, name: str) -> tuple[float, float]:
+        """Lowest and highest value the score ``name`` can take."""
+        rule = self.scores[name]
+        if rule.common_scale:
+            low, high = rule.common_scale
+        else:
+            scales = [self.item_scale(i) for i in self.items if i.id in rule.items]
+            low, high = min(s.min for s in scales), max(s.max for s in scales)
+        n = len(rule.items) if rule.method == "sum" else 1
+        return low * n, high * n
+
     def score(self, answers: dict[str, float | None]) -> dict[str, float | None]:
-        """Score rules applied to one participant's raw answers (None for an unanswered item)."""
+        """Score rules applied to one participant's raw answers (None for an unanswered item).
+
+        A "does not apply" answer counts as unanswered. With ``common_scale`` each item is first mapped
+        linearly from its own scale onto that range (after reverse keying)."""
         scored = {}
         by_id = {item.id: item for item in self.items}
         for name, rule in self.scores.items():
             values = []
             for item_id in rule.items:
                 value = answers.get(item_id)
-                if value is None:
-                    continue
                 s = self.item_scale(by_id[item_id])
-                values.append(s.min + s.max - value if by_id[item_id].reverse else value)
+                if value is None or value == s.na_code:
+                    continue
+                value = s.min + s.max - value if by_id[item_id].reverse else value
+                if rule.common_scale:
+                    low, high = rule.common_scale
+                    value = low + (value - s.min) * (high - low) / (s.max - s.min)
+                values.append(value)
             needed = rule.min_items or len(rule.items)
             if len(values) < needed:
                 scored[name] = None

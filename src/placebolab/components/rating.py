@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from placebolab.components.base import Item, StepBase
-from placebolab.components.scales import Scale, resolve_scale
+from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 
 
 class RatingStep(StepBase):
@@ -16,7 +16,7 @@ class RatingStep(StepBase):
     scale: Scale = Field(description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7) or a scale.")
     anchors: list[str] | None = Field(None, description="Override the scale's end labels.")
 
-    @field_validator("scale", mode="before")
+    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
     def _preset(cls, value):
         return resolve_scale(value)

@@ -10,6 +10,8 @@ from placebolab.components.base import Model, PlacedValueError
 
 ScaleType = Literal["nrs", "vas", "likert"]
 
+NOT_APPLICABLE_CODE = 0.0  # what a "does not apply" answer is stored as; every scale offering it starts above 0
+
 
 class Scale(Model):
     """A response scale. NRS: whole numbers min..max; VAS: continuous; Likert: one value per label, 1..k."""
@@ -20,9 +22,23 @@ class Scale(Model):
     step: float | None = Field(None, description="Resolution; NRS defaults to 1, VAS is continuous.")
     anchors: list[str] | None = Field(None, description="Labels of the two ends, e.g. [no itch, worst itch].")
     labels: list[str] | None = Field(None, description="Likert: one label per point, lowest first.")
+    not_applicable: str | None = Field(
+        None,
+        description="Label of a 'does not apply' answer (e.g. the CARE measure's); stored as 0, scored as missing.",
+    )
 
     @model_validator(mode="after")
     def _complete(self):
+        self._fill_in()
+        if self.not_applicable is not None and self.min <= NOT_APPLICABLE_CODE:
+            raise PlacedValueError(
+                f"a scale offering '{self.not_applicable}' must start above 0 (0 stores that answer); "
+                f"it starts at {self.min:g}",
+                "not_applicable",
+            )
+        return self
+
+    def _fill_in(self) -> None:
         if self.type == "likert":
             if not self.labels or len(self.labels) < 2:
                 raise PlacedValueError(
@@ -32,7 +48,7 @@ class Scale(Model):
             object.__setattr__(self, "min", 1.0)
             object.__setattr__(self, "max", float(len(self.labels)))
             object.__setattr__(self, "step", 1.0)
-            return self
+            return
         if self.min is None or self.max is None:
             raise ValueError(f"a {self.type} scale needs min and max, e.g. {{type: {self.type}, min: 0, max: 100}}")
         if self.min >= self.max:
@@ -43,7 +59,11 @@ class Scale(Model):
             raise PlacedValueError(
                 "anchors label the two ends of the scale: give exactly two, e.g. [none, worst]", "anchors"
             )
-        return self
+
+    @property
+    def na_code(self) -> float | None:
+        """The stored value of a "does not apply" answer, or None when the scale does not offer one."""
+        return NOT_APPLICABLE_CODE if self.not_applicable is not None else None
 
     def with_anchors(self, anchors: list[str] | None) -> Scale:
         return self if anchors is None else self.model_copy(update={"anchors": anchors})
@@ -82,3 +102,7 @@ def resolve_scale(value):
             )
         return PRESETS[value]
     return value
+
+
+# What a `scale:` key accepts, for the JSON Schema: a preset's name or a scale written out.
+ScaleOrPreset = Literal[tuple(PRESETS)] | Scale | None

@@ -135,6 +135,8 @@ def _measure_columns(protocol) -> dict:
 def _value_of(measure, step, key):
     if measure.kind == "score":
         return lambda got: step.score({item.id: got.get((key, item.id)) for item in step.items})[measure.item]
+    if measure.na_code is not None:  # "does not apply" is not a value on the scale
+        return lambda got: None if got.get((key, measure.item)) == measure.na_code else got.get((key, measure.item))
     return lambda got: got.get((key, measure.item))
 
 
@@ -209,6 +211,12 @@ def _column_entry(protocol, found, column: str) -> dict:
         entry["derived"] = f"{rule.method} of {', '.join(rule.items)}" + (
             f"; reverse-keyed: {', '.join(reverse)}" if reverse else ""
         )
+        if rule.common_scale:
+            low, high = rule.common_scale
+            entry["derived"] += f"; each item first mapped linearly onto {low:g}–{high:g}"
+    if measure.na_code is not None:
+        label = measure.step.item_scale(next(i for i in measure.step.items if i.id == measure.item)).not_applicable
+        entry["missing"] = f"'{label}' is stored as {measure.na_code:g} in long.csv and is empty here"
     if measure.occasion_labels and not occasion:
         listed = ", ".join(measure.column(o) for o in measure.occasion_labels)
         entry["derived"] = (entry.get("derived", "") + "; " if "derived" in entry else "") + f"mean of {listed}"

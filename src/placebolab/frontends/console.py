@@ -6,6 +6,8 @@ quit; quitting leaves every answer so far in the store and the session resumable
 
 from __future__ import annotations
 
+import select
+import sys
 from datetime import datetime
 
 from rich.markup import escape
@@ -22,12 +24,26 @@ EXPERIMENTER_WORD = "go"
 class ConsoleFrontend:
     name = "console"
 
-    def __init__(self, clock, console=None, input_fn=input):
+    def __init__(self, clock, console=None, input_fn=None):
         from rich.console import Console
 
         self.clock = clock
         self.console = console or Console(highlight=False)
-        self._input = input_fn
+        self._input = input_fn or interruptible_input
+
+    @staticmethod
+    def refuse_unshowable(protocol) -> None:
+        """Refuse, before anyone is enrolled, a protocol with a step a terminal cannot show."""
+        from placebolab.components import MEDIA_STEPS
+        from placebolab.errors import SessionError
+
+        media = [step for step in protocol.timeline if isinstance(step, MEDIA_STEPS)]
+        if media:
+            listing = ", ".join(f"{step.id} ({step.type})" for step in media)
+            raise SessionError(
+                f"this protocol has media steps ({listing}); a terminal cannot show images, sound or video: "
+                "run it with --frontend psychopy"
+            )
 
     # --- intake ------------------------------------------------------------------------------------
 
@@ -111,6 +127,8 @@ class ConsoleFrontend:
             self.console.print(
                 f"  {item.min:g} = {escape(scale.anchors[0])}   {item.max:g} = {escape(scale.anchors[1])}"
             )
+        if scale.not_applicable:
+            self.console.print(f"  {item.na_code:g} = {escape(scale.not_applicable)}")
         while True:
             raw = self._ask(f"Your answer ({item.min:g}–{item.max:g}): ")
             try:
@@ -156,3 +174,22 @@ class ConsoleFrontend:
             answer = "y"
         if answer in {"y", "yes"}:
             raise SessionInterrupted("the session was stopped; every answer so far is stored")
+
+
+def interruptible_input(prompt: str) -> str:
+    """``input(prompt)``, except that a Ctrl-C pressed just as the prompt appears is not lost.
+
+    CPython's ``input()`` notices a signal only when it interrupts the blocking read, so a SIGINT arriving
+    between the prompt being printed and the read starting was noticed only at the next Enter (found by
+    the pty tests, which press Ctrl-C the moment a prompt shows). On a terminal the wait is instead a
+    ``select()`` with a short timeout, between which the interpreter runs its signal handler."""
+    if not sys.stdin.isatty():
+        return input(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    while not select.select([sys.stdin], [], [], 0.1)[0]:
+        pass
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\r\n")

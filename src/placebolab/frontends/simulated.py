@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from placebolab.components import PauseStep
+from placebolab.components.media import IMAGE_VIEW_SECONDS
 from placebolab.frontends.base import Response
 from placebolab.session import Current, VirtualClock
 from placebolab.simulation.model import SimulatedParticipant
@@ -31,6 +32,8 @@ class SimulatedFrontend:
 
     def _time_taken(self, current: Current) -> float:
         step = current.step
+        if current.media is not None:  # watching takes as long as the recording
+            return current.media.duration if current.media.duration is not None else IMAGE_VIEW_SECONDS
         if isinstance(step, PauseStep):
             return step.seconds if step.seconds is not None else EXPERIMENTER_PAUSE_SECONDS
         if current.pages:

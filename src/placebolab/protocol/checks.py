@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from placebolab.components import ScriptStep
+from placebolab.components import MEDIA_STEPS, ScriptStep
 from placebolab.protocol.measures import measures, resolve
 from placebolab.protocol.models import Protocol
 from placebolab.protocol.problems import Path, Problem
@@ -22,6 +22,7 @@ def check_protocol(protocol: Protocol, read_file, locate: Locate) -> list[Proble
     for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan):
         check(protocol, report)
     _load_sources(protocol, read_file, report)
+    _load_media(protocol, read_file, report)
     _templates_render(protocol, report)  # each script whose file was read, so its mistakes show up with the rest
     return problems
 
@@ -322,3 +323,36 @@ def _template_line(exc: BaseException, text: str) -> str:
             line = tb.tb_lineno
         tb = tb.tb_next
     return f", line {line}" if line and "\n" in text.strip() else ""
+
+
+def _load_media(protocol, read_file, report):
+    """Every cell's file of every media step: found, readable, of a known duration (read through
+    ``read_file``, so a study freezes each one)."""
+    import jinja2
+
+    where = f"the stimuli folder '{protocol.stimuli}'" if protocol.stimuli else "the protocol's folder"
+    for index, step in enumerate(protocol.timeline):
+        if not isinstance(step, MEDIA_STEPS):
+            continue
+        path = ("timeline", index, "source")
+        for cell in protocol.cells:
+            if step.cells and cell.id not in step.cells:
+                continue
+            try:
+                name = step.media_path(protocol, cell)
+            except jinja2.TemplateError as exc:
+                context = ", ".join(step.media_context(protocol, cell))
+                report(path, f"the file name does not render for cell {cell.id}: {exc}; it may use {context}")
+                break
+            relative = f"{protocol.stimuli}/{name}" if protocol.stimuli else name
+            try:
+                content = read_file(relative)
+            except (FileNotFoundError, IsADirectoryError):
+                report(
+                    path, f"{step.kind} file '{name}' (cell {cell.id}) not found in {where}; check the name or add it"
+                )
+                continue
+            try:
+                protocol._media[(step.id, cell.id)] = step.probe(name, content)
+            except ValueError as exc:
+                report(path, f"{exc} (cell {cell.id})")

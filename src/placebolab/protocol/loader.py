@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 import types
 import typing
 from collections.abc import Callable
@@ -36,26 +37,100 @@ def parse_protocol(raw: bytes, name: str, read_file: ReadFile) -> Protocol:
         got = "a list" if isinstance(data, list) else f"only {_describe(data)}"
         message = f"the file holds {got}; a protocol is a mapping of keys, starting with `protocol: NAME`"
         raise ProtocolError([Problem(name, *positions.of(()), (), message)])
-    protocol = validate_document(Protocol, data, positions, name)
+    instrument_files, file_problems = _read_instrument_files(data, positions, name, read_file)
+    frozen_bank, bank_problems = _read_bank_instruments(data, read_file)
+    file_problems += bank_problems
+    context = {"instrument_files": instrument_files, "bank": frozen_bank}
+    try:
+        protocol = validate_document(Protocol, data, positions, name, context=context)
+    except ProtocolError as exc:
+        raise ProtocolError(file_problems + exc.problems) from None
     protocol._source_name = name
-    problems = check_protocol(protocol, read_file, lambda path, message: _locate(name, positions, path, message))
+    problems = file_problems + check_protocol(
+        protocol, read_file, lambda path, message: _locate(name, positions, path, message)
+    )
     if problems:
         raise ProtocolError(_in_file_order(problems))
     return protocol
 
 
+def _read_instrument_files(data: dict, positions: Positions, name: str, read_file: ReadFile):
+    """Instruments the protocol defines in files (``instruments: {my-scale: my-scale.yaml}``), each read
+    through ``read_file`` (so a study freezes it like a stimulus) and validated with its own file and lines.
+    Returns path → Instrument (None where the file has problems) and the problems."""
+    from placebolab.instruments import Instrument
+    from placebolab.protocol.yaml_source import read_yaml
+
+    defined = data.get("instruments")
+    stimuli = data.get("stimuli")
+    found, problems = {}, []
+    for instrument_id, value in defined.items() if isinstance(defined, dict) else []:
+        if not isinstance(value, str):
+            continue
+        relative = f"{stimuli}/{value}" if isinstance(stimuli, str) and stimuli else value
+        shown = os.path.normpath(os.path.join(os.path.dirname(name), relative))
+        found[value] = None
+        try:
+            raw = read_file(relative)
+        except (FileNotFoundError, IsADirectoryError):
+            where = f"the stimuli folder '{stimuli}'" if stimuli else "the protocol's folder"
+            message = f"instrument file '{value}' not found in {where}; check the name or create it"
+            problems.append(_locate(name, positions, ("instruments", instrument_id), message))
+            continue
+        try:
+            instrument_data, instrument_positions = read_yaml(raw, shown)
+            found[value] = validate_document(Instrument, instrument_data, instrument_positions, shown)
+        except ProtocolError as exc:
+            problems += exc.problems
+    return found, problems
+
+
+def _read_bank_instruments(data: dict, read_file: ReadFile):
+    """The bank instruments the protocol's steps name, each read through ``read_file`` as
+    ``placebolab-instruments/<id>.yaml``: a study serves the copy frozen at its init, so a later placebolab
+    with reworded or rescored instruments cannot change a running study. Returns id → Instrument, problems."""
+    from placebolab.instruments import BANK_FOLDER, Instrument, bank_file, bank_ids
+    from placebolab.protocol.yaml_source import read_yaml
+
+    defined = data.get("instruments") if isinstance(data.get("instruments"), dict) else {}
+    timeline = data.get("timeline") if isinstance(data.get("timeline"), list) else []
+    used = {
+        step.get("instrument")
+        for step in timeline
+        if isinstance(step, dict) and isinstance(step.get("instrument"), str) and step["instrument"] not in defined
+    }
+    found, problems = {}, []
+    for instrument_id in sorted(used & set(bank_ids())):
+        relative = f"{BANK_FOLDER}/{instrument_id}.yaml"
+        try:
+            raw = read_file(relative)
+        except FileNotFoundError:  # a reader that does not know the bank: the package's copy
+            raw = bank_file(relative)
+        try:
+            instrument_data, instrument_positions = read_yaml(raw, relative)
+            found[instrument_id] = validate_document(Instrument, instrument_data, instrument_positions, relative)
+        except ProtocolError as exc:
+            problems += exc.problems
+    return found, problems
+
+
 def _folder_reader(protocol_dir: FsPath) -> ReadFile:
-    return lambda relative: (protocol_dir / relative).read_bytes()
+    from placebolab.instruments import with_bank
+
+    return with_bank(lambda relative: (protocol_dir / relative).read_bytes())
 
 
 def _locate(name: str, positions: Positions, path: Path, message: str) -> Problem:
     return Problem(name, *positions.of(path), tuple(path), message)
 
 
-def validate_document(model: type[BaseModel], data, positions: Positions, name: str, error=ProtocolError):
-    """``model.model_validate(data)``, with pydantic's errors located and reworded for a psychologist."""
+def validate_document(
+    model: type[BaseModel], data, positions: Positions, name: str, error=ProtocolError, context: dict | None = None
+):
+    """``model.model_validate(data)``, with pydantic's errors located and reworded for a psychologist.
+    ``context`` is handed to validators (the protocol's own instruments, for its questionnaire steps)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
         located = []

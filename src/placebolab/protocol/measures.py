@@ -21,6 +21,7 @@ class Measure:
     min: float | None = None
     max: float | None = None
     label: str = ""
+    na_code: float | None = None  # an item's stored "does not apply" answer: exported as missing
 
     @property
     def role(self):
@@ -44,12 +45,9 @@ def measures(protocol) -> dict[str, Measure]:
             for item in step.items:
                 s = step.item_scale(item)
                 name = measure_name(step.id, item.id)
-                found[name] = Measure(name, step, "item", item.id, s.min, s.max, item.text)
+                found[name] = Measure(name, step, "item", item.id, s.min, s.max, item.text, s.na_code)
             for score_name, rule in step.scores.items():
-                scales = [step.item_scale(i) for i in step.items if i.id in rule.items]
-                low, high = min(s.min for s in scales), max(s.max for s in scales)
-                if rule.method == "sum":
-                    low, high = low * len(rule.items), high * len(rule.items)
+                low, high = step.score_range(score_name)
                 name = measure_name(step.id, score_name)
                 label = f"{score_name} score ({rule.method} of {', '.join(rule.items)})"
                 found[name] = Measure(name, step, "score", score_name, low, high, label)

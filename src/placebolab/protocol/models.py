@@ -6,10 +6,11 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from placebolab.components import Step
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError
+from placebolab.instruments import Instrument
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 
@@ -161,16 +162,47 @@ class Protocol(Model):
     arms: dict[str, Arm] = Field(default_factory=dict)
     allocation: Allocation
     intake: list[IntakeField] = Field(default_factory=list)
+    instruments: dict[str, str | Instrument] = Field(
+        default_factory=dict,
+        description="The protocol's own instruments, named by questionnaire steps like bank ones "
+        "(`instrument: my-scale`): each inline, or the path of a YAML file in the stimuli folder.",
+    )
     timeline: list[Step] = Field(min_length=1)
     analysis: AnalysisPlan | None = None
 
     # Filled by the loader: stimulus files' text (path → text), and where the protocol came from.
     _files: dict[str, str] = PrivateAttr(default_factory=dict)
+    # media files checked at load: (step id, cell id) → MediaInfo
+    _media: dict = PrivateAttr(default_factory=dict)
     _source_name: str = PrivateAttr("protocol")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _announce_instruments(cls, data, info: ValidationInfo):
+        """Let steps know which instruments the protocol defines before those are validated (a broken one
+        is then reported once, where it is defined, rather than again as unknown at every step using it)."""
+        if isinstance(info.context, dict) and isinstance(data, dict) and isinstance(data.get("instruments"), dict):
+            info.context["instruments"] = dict.fromkeys(data["instruments"])
+        return data
+
+    @field_validator("instruments")
+    @classmethod
+    def _instruments_for_steps(cls, instruments, info: ValidationInfo):
+        """Steps are validated after this field: hand them the definitions (a file's was read by the loader)."""
+        if isinstance(info.context, dict):
+            files = info.context.get("instrument_files", {})
+            info.context["instruments"] = {
+                name: files.get(value) if isinstance(value, str) else value for name, value in instruments.items()
+            }
+        return instruments
 
     @property
     def files(self) -> dict[str, str]:
         return self._files
+
+    def media(self, step_id: str, cell_id: str):
+        """The checked media file (``MediaInfo``) a media step shows to a cell."""
+        return self._media[(step_id, cell_id)]
 
     @property
     def cells(self) -> list[Cell]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from placebolab.allocation import stratum_of
-from placebolab.components import Item, ScheduledTime, ScriptStep, StepBase, TextStep
+from placebolab.components import MEDIA_STEPS, Item, MediaShown, ScheduledTime, ScriptStep, StepBase, TextStep
 from placebolab.errors import SessionError
 from placebolab.store import Answer, Participant, StepRecord
 
@@ -37,6 +37,7 @@ class Current:
     not_before: float | None  # epoch seconds; None: show now
     pages: list[str]  # rendered markdown pages of a text or script step, else []
     speaker: str | None
+    media: MediaShown | None = None  # an image, audio or video step's file (see components.media)
 
     @property
     def step(self) -> StepBase:
@@ -126,7 +127,8 @@ class Session:
         occurrence = self._next_occurrence()
         if occurrence is None:
             return None
-        return Current(occurrence, self._not_before(occurrence), *self._render(occurrence.step))
+        pages, speaker = self._render(occurrence.step)
+        return Current(occurrence, self._not_before(occurrence), pages, speaker, self._media(occurrence.step))
 
     def submit(self, key: str, values: dict, shown_at: float, answered_at: dict | None = None, detail=None) -> None:
         """Check and commit the answers to the current step; the session advances only once they are stored."""
@@ -174,6 +176,12 @@ class Session:
     def _not_before(self, occurrence: Occurrence) -> float | None:
         occasion = occurrence.occasion
         return None if occasion is None else self._marks[occasion.mark] + occasion.seconds
+
+    def _media(self, step) -> MediaShown | None:
+        if not isinstance(step, MEDIA_STEPS):
+            return None
+        info = self.protocol.media(step.id, self.cell.id)
+        return MediaShown(self.study.media_file(info), info.kind, info.duration, info.size)
 
     def _render(self, step) -> tuple[list[str], str | None]:
         if not isinstance(step, TextStep | ScriptStep):

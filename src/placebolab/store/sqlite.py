@@ -103,6 +103,11 @@ class SQLiteStore:
     def files(self) -> dict[str, bytes]:
         return {name: bytes(content) for name, content in self._db.execute("SELECT path, content FROM files")}
 
+    def file(self, path: str) -> bytes | None:
+        """One frozen file's content (a media file, without loading every other one), or None."""
+        row = self._db.execute("SELECT content FROM files WHERE path = ?", (path,)).fetchone()
+        return bytes(row[0]) if row else None
+
     def participant(self, participant_id: str) -> Participant | None:
         row = self._db.execute("SELECT * FROM participants WHERE id = ?", (participant_id,)).fetchone()
         return _participant(row) if row else None

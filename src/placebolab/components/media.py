@@ -1,0 +1,171 @@
+"""Media steps: an image, a sound or a video shown to the participant (a recorded clinician interaction …).
+
+``source`` is a file name in the stimuli folder and may be a jinja2 template rendered per cell, so each
+cell gets its own file: ``source: clinician-{{ warmth }}-{{ competence }}.mp4``. It may use the factor
+levels, ``cell``, ``arm`` and the protocol's ``variables`` — not intake answers, so that every file a
+study can show is known, checked and frozen at init.
+
+At load time every cell's file is read (through the loader's ``read_file``, so ``placebolab init``
+freezes it into the study store), its format is checked and its duration measured: Pillow for images,
+soundfile (libsndfile) for audio, imageio-ffmpeg (an ffmpeg binary shipped in its wheel) for video.
+
+What a frontend gets: ``session.Current.media`` is a :class:`MediaShown` for a media step —
+``path`` (a file extracted from the study store into ``<study>/media-cache/<sha256>.<ext>``, never the
+researcher's own file), ``kind`` (``image`` | ``audio`` | ``video``), ``duration`` (seconds: the
+recording's length; for an image the step's ``duration``, or None to wait for the participant) and, for
+images and video, ``size`` (width, height in pixels). A frontend plays the file once, then submits an
+empty answer (the step records an acknowledgement with its onset and end). The console frontend
+cannot show media and refuses such a protocol before a session starts; the simulated frontend passes
+through, taking the media's duration.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from placebolab.components.base import StepBase, parse_duration
+
+IMAGE_VIEW_SECONDS = 10.0  # how long a simulated participant looks at an image without a set duration
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """A checked media file: what the loader found when it probed it."""
+
+    path: str  # relative to the stimuli folder, as rendered for the cell
+    kind: Literal["image", "audio", "video"]
+    duration: float | None  # seconds; None for an image without a set duration
+    size: tuple[int, int] | None  # width, height (image, video)
+    sha256: str
+
+
+@dataclass(frozen=True)
+class MediaShown:
+    """What a frontend needs to show a media step (see the module docstring)."""
+
+    path: Path
+    kind: Literal["image", "audio", "video"]
+    duration: float | None
+    size: tuple[int, int] | None
+
+
+class _MediaStep(StepBase):
+    kind: ClassVar[Literal["image", "audio", "video"]]
+    source: str = Field(
+        description="Media file in the stimuli folder; a jinja2 template per cell, e.g. clinician-{{ warmth }}.mp4."
+    )
+    prompt: str | None = Field(None, description="Text shown with the media (e.g. 'Please watch the video.').")
+
+    def media_context(self, protocol, cell) -> dict:
+        """What a file name may use: the protocol's variables and the cell's levels (no intake answers)."""
+        levels = {name: cell.levels.get(name) for name in protocol.factors}
+        return {**protocol.variables, **levels, "cell": cell.id, "arm": cell.id if cell.arm else None}
+
+    def media_path(self, protocol, cell) -> str:
+        from placebolab.components.text import render_template
+
+        return render_template(self.source, self.media_context(protocol, cell)).strip()
+
+    def probe(self, name: str, content: bytes) -> MediaInfo:
+        """Check ``content`` is a readable file of this kind and measure it; ValueError saying what to do."""
+        duration, size = _PROBES[self.kind](name, content)
+        return MediaInfo(name, self.kind, duration, size, hashlib.sha256(content).hexdigest())
+
+
+class ImageStep(_MediaStep):
+    """A picture (the clinician's photograph, a leaflet)."""
+
+    kind = "image"
+    type: Literal["image"]
+    duration: str | None = Field(
+        None, description="Show it this long (e.g. 10s); default: until the participant continues."
+    )
+
+    @field_validator("duration")
+    @classmethod
+    def _parses(cls, value):
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    def probe(self, name: str, content: bytes) -> MediaInfo:
+        info = super().probe(name, content)
+        seconds = parse_duration(self.duration) if self.duration else None
+        return MediaInfo(info.path, info.kind, seconds, info.size, info.sha256)
+
+
+class AudioStep(_MediaStep):
+    """A sound recording (the clinician's explanation, heard)."""
+
+    kind = "audio"
+    type: Literal["audio"]
+
+
+class VideoStep(_MediaStep):
+    """A video (a recorded clinician interaction: a vignette)."""
+
+    kind = "video"
+    type: Literal["video"]
+
+
+MEDIA_STEPS = (ImageStep, AudioStep, VideoStep)
+
+
+def _probe_image(name: str, content: bytes) -> tuple[float | None, tuple[int, int]]:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(content)) as image:
+            image.load()
+            return None, image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        detail = "not an image format Pillow knows" if isinstance(exc, UnidentifiedImageError) else str(exc)
+        raise ValueError(f"image '{name}' cannot be read ({detail}); save it as PNG or JPEG") from None
+
+
+def _probe_audio(name: str, content: bytes) -> tuple[float, None]:
+    import soundfile
+
+    try:
+        info = soundfile.info(io.BytesIO(content))
+    except (RuntimeError, soundfile.LibsndfileError, TypeError) as exc:
+        detail = str(exc).rsplit(": ", 1)[-1].rstrip(".")  # libsndfile's reason, without the stream's repr
+        raise ValueError(f"sound '{name}' cannot be read ({detail}); save it as WAV, FLAC or OGG") from None
+    if not info.samplerate or info.frames <= 0:
+        raise ValueError(f"sound '{name}' is empty; its duration is 0")
+    return info.frames / info.samplerate, None
+
+
+def _probe_video(name: str, content: bytes) -> tuple[float, tuple[int, int]]:
+    import imageio_ffmpeg
+
+    suffix = os.path.splitext(name)[1] or ".mp4"
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, f"probe{suffix}")
+        with open(path, "wb") as file:
+            file.write(content)
+        try:
+            frames = imageio_ffmpeg.read_frames(path)
+            meta = next(frames)
+            frames.close()
+        except (RuntimeError, OSError, StopIteration) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"video '{name}' cannot be read ({first}); save it as MP4 (H.264)") from None
+    duration = meta.get("duration")
+    if not duration or duration <= 0:
+        raise ValueError(f"video '{name}' has no known duration; re-encode it as MP4 (H.264)")
+    size = meta.get("size")
+    return float(duration), (tuple(size) if size else None)
+
+
+_PROBES = {"image": _probe_image, "audio": _probe_audio, "video": _probe_video}

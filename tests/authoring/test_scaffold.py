@@ -1,0 +1,85 @@
+"""``placebolab new``: a protocol and its stimuli copied from an example, renamed, valid as made."""
+
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+
+from placebolab.cli import main
+from placebolab.protocol import load_protocol
+from tests.conftest import ROOT
+
+
+def _project(tmp_path):
+    shutil.copytree(ROOT / "protocols", tmp_path / "protocols")
+    shutil.copytree(ROOT / "stimuli", tmp_path / "stimuli")
+    return tmp_path
+
+
+def test_new_copies_the_example_and_the_copy_validates(tmp_path):
+    root = _project(tmp_path)
+    result = CliRunner().invoke(main, ["new", "itch-pilot", "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    made = root / "protocols" / "itch-pilot.yaml"
+    protocol = load_protocol(made)
+    assert protocol.protocol == "itch-pilot"
+    assert protocol.stimuli == "../stimuli/itch-pilot"
+    assert (root / "stimuli" / "itch-pilot" / "clinician.md.j2").is_file()
+    assert (root / "protocols" / "effects" / "itch-pilot.yaml").is_file()
+
+
+def test_new_from_a_chosen_example(tmp_path):
+    root = _project(tmp_path)
+    example = sorted(p.stem for p in (root / "protocols").glob("*.yaml"))[-1]
+    result = CliRunner().invoke(main, ["new", "mine", "--from", example, "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    original, copy = (
+        load_protocol(root / "protocols" / f"{example}.yaml"),
+        load_protocol(root / "protocols" / "mine.yaml"),
+    )
+    assert [c.id for c in copy.cells] == [c.id for c in original.cells]
+    assert [s.id for s in copy.timeline] == [s.id for s in original.timeline]
+
+
+def test_new_never_overwrites(tmp_path):
+    root = _project(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["new", "twice", "--dir", str(root)]).exit_code == 0
+    before = (root / "protocols" / "twice.yaml").read_text()
+    (root / "protocols" / "twice.yaml").write_text(before + "# my edits\n")
+    result = runner.invoke(main, ["new", "twice", "--dir", str(root)])
+    assert result.exit_code == 4
+    assert "already exists" in result.output
+    assert (root / "protocols" / "twice.yaml").read_text().endswith("# my edits\n")
+
+
+def test_new_with_an_unknown_example_lists_the_examples(tmp_path):
+    root = _project(tmp_path)
+    result = CliRunner().invoke(main, ["new", "x", "--from", "warmth-competense-itch", "--dir", str(root)])
+    assert result.exit_code == 3
+    assert "no example protocol 'warmth-competense-itch'" in result.output and "warmth-competence-itch" in result.output
+    assert not (root / "protocols" / "x.yaml").exists()
+
+
+def test_new_refuses_a_name_that_is_not_one(tmp_path):
+    result = CliRunner().invoke(main, ["new", "my study", "--dir", str(_project(tmp_path))])
+    assert result.exit_code == 3 and "not a protocol name" in result.output
+
+
+def test_schema_command_writes_json(tmp_path):
+    out = tmp_path / "protocol.schema.json"
+    result = CliRunner().invoke(main, ["schema", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    import json
+
+    assert json.loads(out.read_text())["properties"]["timeline"]
+
+
+def test_instruments_command_lists_the_bank_and_shows_one():
+    runner = CliRunner()
+    listing = runner.invoke(main, ["instruments"])
+    assert listing.exit_code == 0 and "ceq" in listing.output and "care" in listing.output
+    shown = runner.invoke(main, ["instruments", "ceq"])
+    assert "Devilly" in shown.output and "improve_think" in shown.output
+    assert runner.invoke(main, ["instruments", "cqe"]).exit_code == 3
