@@ -20,21 +20,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from placebolab.components.base import ID_PATTERN, Model, PlacedValueError
-from placebolab.components.questionnaire import Score, check_items_and_scores
+from placebolab.components.base import Model, PlacedValueError
+from placebolab.components.questionnaire import QuestionItem, Score, check_items_and_scores
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 
 
-class InstrumentItem(Model):
-    id: str = Field(pattern=ID_PATTERN)
-    text: str | None = Field(None, description="The wording; absent where the licence does not allow shipping it.")
-    reverse: bool = Field(False, description="Reverse-keyed: scored as min + max − answer.")
-    scale: Scale | None = Field(None, description="This item's own scale (default: the instrument's).")
+class InstrumentItem(QuestionItem):
+    """A questionnaire item whose wording may be left to the protocol."""
 
-    @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
-    @classmethod
-    def _preset(cls, value):
-        return resolve_scale(value)
+    text: str | None = Field(None, description="The wording; absent where the licence does not allow shipping it.")
 
 
 class Instrument(Model):

@@ -131,10 +131,10 @@ class PostgresStore:
 
     def participant(self, participant_id: str) -> Participant | None:
         row = self._rows("SELECT * FROM participants WHERE id = %s", (participant_id,))
-        return _participant(row[0]) if row else None
+        return Participant.from_row(row[0]) if row else None
 
     def participants(self) -> list[Participant]:
-        return [_participant(r) for r in self._rows("SELECT * FROM participants ORDER BY enrolled_at, id")]
+        return [Participant.from_row(r) for r in self._rows("SELECT * FROM participants ORDER BY enrolled_at, id")]
 
     def completed_steps(self, participant_id: str) -> set[str]:
         rows = self._db.execute("SELECT step_key FROM steps WHERE participant = %s", (participant_id,))
@@ -306,18 +306,3 @@ def _sha256(content: bytes) -> str:
     import hashlib
 
     return hashlib.sha256(content).hexdigest()
-
-
-def _participant(row: Mapping) -> Participant:
-    return Participant(
-        id=row["id"],
-        cell=row["cell"],
-        stratum=row["stratum"],
-        intake=json.loads(row["intake"]),
-        simulated=bool(row["simulated"]),
-        pilot=bool(row["pilot"]),
-        enrolled_at=row["enrolled_at"],
-        started_at=row["started_at"],
-        status=row["status"],
-        completed_at=row["completed_at"],
-    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 
@@ -30,6 +31,22 @@ class Participant:
     started_at: float | None
     status: str  # allocated | running | completed
     completed_at: str | None = None
+
+    @classmethod
+    def from_row(cls, row) -> Participant:
+        """From a ``participants`` row of either backend (a mapping by column name)."""
+        return cls(
+            id=row["id"],
+            cell=row["cell"],
+            stratum=row["stratum"],
+            intake=json.loads(row["intake"]),
+            simulated=bool(row["simulated"]),
+            pilot=bool(row["pilot"]),
+            enrolled_at=row["enrolled_at"],
+            started_at=row["started_at"],
+            status=row["status"],
+            completed_at=row["completed_at"],
+        )
 
 
 @dataclass(frozen=True)

@@ -110,10 +110,12 @@ class SQLiteStore:
 
     def participant(self, participant_id: str) -> Participant | None:
         row = self._db.execute("SELECT * FROM participants WHERE id = ?", (participant_id,)).fetchone()
-        return _participant(row) if row else None
+        return Participant.from_row(row) if row else None
 
     def participants(self) -> list[Participant]:
-        return [_participant(r) for r in self._db.execute("SELECT * FROM participants ORDER BY enrolled_at, id")]
+        return [
+            Participant.from_row(r) for r in self._db.execute("SELECT * FROM participants ORDER BY enrolled_at, id")
+        ]
 
     def completed_steps(self, participant_id: str) -> set[str]:
         rows = self._db.execute("SELECT step_key FROM steps WHERE participant = ?", (participant_id,))
@@ -282,18 +284,3 @@ def _connect(path: Path, journal: str = "WAL") -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open the study store {path}: {exc}") from None
     return db
-
-
-def _participant(row: sqlite3.Row) -> Participant:
-    return Participant(
-        id=row["id"],
-        cell=row["cell"],
-        stratum=row["stratum"],
-        intake=json.loads(row["intake"]),
-        simulated=bool(row["simulated"]),
-        pilot=bool(row["pilot"]),
-        enrolled_at=row["enrolled_at"],
-        started_at=row["started_at"],
-        status=row["status"],
-        completed_at=row["completed_at"],
-    )
