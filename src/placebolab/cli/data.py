@@ -76,8 +76,8 @@ def _print_primary(results: dict) -> None:
         return
     primary = results.get("primary")
     covariates = getattr(primary, "covariates", None)
-    kind = f"ANCOVA adjusted for {', '.join(covariates)}" if covariates else "ANOVA"
-    table = Table(title=f"{kind} of {results.get('primary_outcome', 'the primary outcome')}")
+    title = f"{'ANCOVA' if covariates else 'ANOVA'} of {results.get('primary_outcome', 'the primary outcome')}"
+    table = Table(title=title + (f", adjusted for {', '.join(covariates)}" if covariates else ""))
     for heading in ("Source", "SS", "df", "MS", "F", "p", "ηp²"):
         table.add_column(heading, justify="left" if heading == "Source" else "right")
     for row in anova.itertuples(index=False):
