@@ -112,8 +112,11 @@ def unblind(study, reason, by):
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
 def status(study):
-    """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, completed,
-    withdrawn and excluded with reasons, and slots of the list left."""
+    """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, withdrawn,
+    excluded and allocated in error with reasons, completed, analysed, and slots of the list left.
+
+    "analysed" is what `placebolab analyze` analyses after `placebolab export`: completed sessions
+    with no correction, pilot sessions left out."""
     from rich.console import Console
     from rich.table import Table
 
@@ -130,7 +133,10 @@ def status(study):
         f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot); "
         f"{summary['allocated']} of {summary['slots']} slots of the list used"
     )
-    rows = ["allocated", "received", "completed", "withdrawn", "excluded", "allocated_in_error"]
+    # allocated = withdrawn + excluded + allocated in error + incomplete + pilot + analysed (docs/tables.md);
+    # analysed is whom `placebolab analyze` analyses: completed, no correction, not a pilot session.
+    rows = ["allocated", "received", "withdrawn", "excluded", "allocated_in_error", "incomplete", "completed"]
+    rows += ["pilot", "analysed"]
     table = Table(title="CONSORT flow per cell")
     table.add_column("")
     for cell in counts["cells"]:
