@@ -64,6 +64,7 @@ def report_context(results: dict) -> dict:
         "generator": f"placebolab {placebolab.__version__}",
         "consort": consort_view(study.export_dir),
         "corrections": correction_phrase(results["header"]),
+        "blinding_note": results.get("blinding_note"),
     }
 
 
