@@ -83,7 +83,8 @@ def withdraw(ctx, study, participant, reason, by):
 def unblind(study, reason, by):
     """Show STUDY's blinding key (code → level) and record in the log who unblinded, when and why.
 
-    Run it once the blinded analysis is locked; `analyze` without --blinded then names the levels.
+    Run it once the blinded analysis is locked; `analyze` without --blinded then names the levels
+    (before it, on real data, `analyze` warns and marks its report "Analysed before unblinding").
     On PostgreSQL it needs the study owner's login (the key is concealed from experimenters).
     """
     import getpass
