@@ -100,3 +100,50 @@ def test_a_design_with_an_arm_blinds_the_arm_too_and_still_analyses(tmp_path):
     # the same F statistics, whatever the codes are called
     assert sorted(coded["primary_anova"].F.dropna().round(8)) == sorted(clear["primary_anova"].F.dropna().round(8))
     study.close()
+
+
+def _run_real(study, n: int, seed: int) -> None:
+    """Participants recorded as real (not simulated): the real engine and store, answers from the model."""
+    import numpy as np
+
+    from placebolab.frontends.base import drive
+    from placebolab.frontends.simulated import SimulatedFrontend
+    from placebolab.session import Session, VirtualClock
+    from placebolab.simulation.model import SimulatedParticipant
+
+    model = load_effects(FLAGSHIP_EFFECTS, study.protocol)
+    for i, child in enumerate(np.random.SeedSequence(seed).spawn(n)):
+        rng, clock = np.random.default_rng(child), VirtualClock()
+        intake = {"sex": ["female", "male"][i % 2], "age": "30", "name": f"Person {i}"}
+        session = Session.start(study, f"P{i + 1:03d}", intake, "console", clock)
+        drive(
+            session,
+            SimulatedFrontend(SimulatedParticipant(model, study.protocol, session.participant.cell, rng), rng, clock),
+        )
+
+
+def test_analyze_with_level_names_before_unblind_warns_and_the_report_says_so(flagship_study):
+    study = flagship_study
+    _run_real(study, 16, seed=7)
+    assert not any(p.simulated for p in study.store.participants())
+    early = CliRunner().invoke(main, ["analyze", str(study.folder)])
+    assert early.exit_code == 0, early.output  # a warning, not a refusal (docs/allocation.md says why)
+    assert "Warning:" in early.stderr and "has not been unblinded" in early.stderr and "--blinded" in early.stderr
+    html = (study.folder / "report.html").read_text()
+    assert 'id="early-unblinded"' in html and "Analysed before unblinding" in html
+    blinded = CliRunner().invoke(main, ["analyze", str(study.folder), "--blinded"])
+    assert blinded.exit_code == 0 and "Warning:" not in blinded.stderr  # the blinded analysis needs no key
+    assert 'id="early-unblinded"' not in (study.folder / "report-blinded.html").read_text()
+
+    CliRunner().invoke(main, ["unblind", str(study.folder), "--reason", "analysis locked", "--by", "Dr. Analyst"])
+    after = CliRunner().invoke(main, ["analyze", str(study.folder)])
+    assert after.exit_code == 0 and "Warning:" not in after.stderr
+    assert 'id="early-unblinded"' not in (study.folder / "report.html").read_text()
+
+
+def test_simulated_data_are_analysed_with_level_names_without_a_warning(flagship_study):
+    study = flagship_study
+    simulate_study(study, 16, load_effects(FLAGSHIP_EFFECTS, study.protocol), seed=8)
+    done = CliRunner().invoke(main, ["analyze", str(study.folder)])
+    assert done.exit_code == 0 and "Warning:" not in done.stderr  # testing a protocol is not blinded data
+    assert 'id="early-unblinded"' not in (study.folder / "report.html").read_text()

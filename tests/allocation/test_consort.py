@@ -50,7 +50,7 @@ def test_export_writes_consort_json_and_the_report_draws_it(flagship_study):
     )
     texts = [line for box in view["boxes"] for line in box["lines"]]
     assert "Enrolled (n = 6)" in texts
-    assert any(line.startswith("  a very long reason that…") for line in texts)
+    assert any(line.startswith("    a very long reason that…") for line in texts)  # under "excluded", in the last box
     from placebolab.analysis.render import render_report
     from placebolab.analysis.report import run_analyses
 

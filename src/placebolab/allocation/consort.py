@@ -18,11 +18,31 @@ CORRECTIONS = {
 }
 
 
+#: A participant's disposition, as wide.csv and long.csv carry it: ``included`` or the correction's name.
+INCLUDED = "included"
+DISPOSITIONS = (INCLUDED, *CORRECTIONS)
+
+
+def dispositions(study) -> dict[str, tuple[str, str]]:
+    """Participant id → (disposition, reason) for every participant with a correction.
+
+    The disposition is the ``placebolab correct --as`` name of their latest correction (``withdrawn``,
+    ``excluded``, ``allocated-in-error``); participants without one are ``included`` (not listed here).
+    """
+    names = {kind: name for name, kind in CORRECTIONS.items()}
+    return {
+        pid: (names[kind], reason) for pid, (kind, reason) in _latest_corrections(study.store.rows("events")).items()
+    }
+
+
 def consort_counts(study, include_simulated: bool = True) -> dict:
     """The CONSORT flow as a dict (written to ``consort.json`` by export; documented in docs/tables.md).
 
     ``received`` counts participants who completed the manipulation: the protocol's first ``script``
-    step (the clinician interaction), or, without one, who started their session.
+    step (the clinician interaction), or, without one, who started their session. Each cell's
+    ``allocated`` splits without overlap into ``analysed`` (completed, no correction, not a pilot
+    session: whom ``placebolab analyze`` analyses by default), ``pilot``, ``incomplete``,
+    ``withdrawn``, ``excluded`` and ``allocated_in_error``.
     """
     protocol = study.protocol
     corrections = _latest_corrections(study.store.rows("events"))
@@ -37,15 +57,19 @@ def consort_counts(study, include_simulated: bool = True) -> dict:
             if p.id in corrections:
                 kind, reason = corrections[p.id]
                 reasons[kind][reason] += 1
+        included = [p for p in members if p.id not in corrections]
+        completed = [p for p in included if p.status == "completed"]
         cells[cell.id] = {
             "allocated": len(members),
             "received": len(received),
             "not_received": len(members) - len(received),
-            "completed": sum(p.status == "completed" for p in members if p.id not in corrections),
+            "completed": len(completed),
+            "incomplete": len(included) - len(completed),
+            "pilot": sum(p.pilot for p in completed),
             **{kind: sum(r.values()) for kind, r in reasons.items()},
             "reasons": {kind: dict(r) for kind, r in reasons.items() if r},
+            "analysed": sum(not p.pilot for p in completed),
         }
-        cells[cell.id]["analysed"] = cells[cell.id]["completed"]
     return {
         "enrolled": len(participants),
         "simulated": sum(p.simulated for p in participants),

@@ -16,6 +16,10 @@ BOX_W, BOX_GAP, LINE_H, PAD = 190, 16, 15, 8
 def consort_view(export_dir) -> dict | None:
     """Boxes and connectors of the flow diagram (enrolment → allocation → follow-up → analysis), or None.
 
+    The last box of each cell is "Analysed (n = …)", ``analysed`` of consort.json (completed, no
+    correction, not a pilot session: whom ``placebolab analyze`` analyses), then everyone left out,
+    by why, with the reasons recorded for the corrections.
+
     Returns
     -------
     dict or None
@@ -37,22 +41,10 @@ def consort_view(export_dir) -> dict | None:
     boxes = [_box((width - BOX_W) / 2, PAD, enrolled_lines)]
     links = []
     y = boxes[0]["y"] + boxes[0]["h"] + 30
-    stages = [
-        ("Allocated to {cell}", _allocation_lines),
-        ("Follow-up", _follow_up_lines),
-        # not "Analysed": the analyses leave out incomplete and pilot sessions, not yet corrections
-        ("Completed", lambda c: [f"with no correction: {c['completed']}"]),
-    ]
+    stages = [_allocation_lines, _follow_up_lines, _analysis_lines]
     previous = [boxes[0]] * len(cells)
-    for title, lines_of in stages:
-        row = [
-            _box(
-                x,
-                y,
-                [title.format(cell=cell) + f" (n = {c['allocated']})" if "{cell}" in title else title, *lines_of(c)],
-            )
-            for x, (cell, c) in zip(column_x, cells.items(), strict=True)
-        ]
+    for lines_of in stages:
+        row = [_box(x, y, lines_of(cell, c)) for x, (cell, c) in zip(column_x, cells.items(), strict=True)]
         height = max(b["h"] for b in row)
         for box, above in zip(row, previous, strict=True):
             box["h"] = height
@@ -63,17 +55,41 @@ def consort_view(export_dir) -> dict | None:
     return {"width": width, "height": y - 30 + PAD, "boxes": boxes, "links": links}
 
 
-def _allocation_lines(c: dict) -> list[str]:
-    return [f"received the intervention: {c['received']}", f"did not receive it: {c['not_received']}"]
+def _allocation_lines(cell: str, c: dict) -> list[str]:
+    return [
+        f"Allocated to {cell} (n = {c['allocated']})",
+        f"received the intervention: {c['received']}",
+        f"did not receive it: {c['not_received']}",
+    ]
 
 
-def _follow_up_lines(c: dict) -> list[str]:
-    lines = [f"withdrawn: {c['withdrawn']}", f"excluded: {c['excluded']}"]
-    if c.get("allocated_in_error"):
-        lines.append(f"allocated in error: {c['allocated_in_error']}")
-    for kind, reasons in c.get("reasons", {}).items():
-        lines += [f"  {_short(reason)} ({kind.replace('_', ' ')}): {n}" for reason, n in reasons.items()]
+def _follow_up_lines(cell: str, c: dict) -> list[str]:
+    lines = ["Follow-up", f"withdrawn: {c['withdrawn']}", *_reason_lines(c, "withdrawn")]
+    if "incomplete" in c:  # consort.json from before incomplete sessions were counted has no such key
+        lines.append(f"did not complete the session: {c['incomplete']}")
     return lines
+
+
+def _analysis_lines(cell: str, c: dict) -> list[str]:
+    """CONSORT's last box: analysed, and everyone left out with why (the same rule as the analysis)."""
+    left_out = {
+        "withdrawn": c["withdrawn"],
+        "excluded": c["excluded"],
+        "allocated in error": c.get("allocated_in_error", 0),
+        "incomplete": c.get("incomplete", 0),
+        "pilot": c.get("pilot", 0),
+    }
+    lines = [f"Analysed (n = {c['analysed']})", f"excluded from analysis: {sum(left_out.values())}"]
+    for what, n in left_out.items():
+        if n:
+            lines.append(f"  {what}: {n}")
+            if what != "withdrawn":  # their reasons are in the follow-up box above
+                lines += _reason_lines(c, what.replace(" ", "_"), indent="    ")
+    return lines
+
+
+def _reason_lines(c: dict, kind: str, indent: str = "  ") -> list[str]:
+    return [f"{indent}{_short(reason)}: {n}" for reason, n in c.get("reasons", {}).get(kind, {}).items()]
 
 
 def _short(text: str, limit: int = 24) -> str:

@@ -18,7 +18,7 @@ from placebolab.errors import AnalysisError, StoreError
 NA_TOKENS = {"", "nan", "NaN", "NA", "N/A", "null", "None", "<NA>"}
 TRUE_TOKENS = {"true", "1", "1.0", "yes", "y", "t"}
 FALSE_TOKENS = {"false", "0", "0.0", "no", "n", "f", ""}
-TEXT_KINDS = {"id", "cell", "factor"}
+TEXT_KINDS = {"id", "cell", "factor", "disposition"}
 NUMERIC_DTYPES = {"int", "integer", "float", "number", "numeric"}
 
 
@@ -109,7 +109,7 @@ def _typed(wide: pd.DataFrame, codebook: dict) -> pd.DataFrame:
     typed = {}
     for column in wide.columns:
         entry = kinds.get(column, {})
-        if column == "status":
+        if column in ("status", "disposition", "disposition_reason"):
             typed[column] = _text(wide[column])
         elif column in ("simulated", "pilot"):
             typed[column] = _flag(wide[column], column)

@@ -63,6 +63,8 @@ def report_context(results: dict) -> dict:
         "ss_words": SS_TYPE_WORDS.get(results["ss_type"], str(results["ss_type"])),
         "generator": f"placebolab {placebolab.__version__}",
         "consort": consort_view(study.export_dir),
+        "corrections": correction_phrase(results["header"]),
+        "blinding_note": results.get("blinding_note"),
     }
 
 
@@ -131,10 +133,28 @@ def _sample_sentence(header: dict) -> str:
         excluded += f"; {header['n_pilot']} completed pilot sessions {verb}"
     if header["n_in_arms"]:
         excluded += f"; {header['n_in_arms']} in arms outside the factorial design not in the ANOVA"
+    corrections = correction_phrase(header)
+    if corrections:
+        excluded += f"; {corrections}"
     return (
         f"Of {header['n_rows']} participants enrolled, {header['n_completed']} completed the session "
         f"and {header['n_analysed']} were analysed ({excluded})."
     )
+
+
+def correction_phrase(header: dict) -> str:
+    """``2 withdrawn (felt unwell: 1; withdrew consent: 1), 1 excluded (took antihistamine)``, or "".
+
+    The participants :func:`~placebolab.analysis.report.analysed_sample` left out because of a
+    correction recorded in the study's log, by disposition and reason.
+    """
+    parts = []
+    for disposition, reasons in (header.get("corrected_reasons") or {}).items():
+        n = sum(reasons.values())
+        named = {reason or "no reason recorded": count for reason, count in reasons.items()}
+        why = "; ".join(reason if len(named) == 1 else f"{reason}: {count}" for reason, count in named.items())
+        parts.append(f"{n} {disposition.replace('-', ' ')} ({why})")
+    return ", ".join(parts)
 
 
 def _analysis_sentence(results: dict, design: str) -> str:
@@ -198,6 +218,7 @@ def _cell_rows(counts: pd.DataFrame, factors: list[str]) -> list[dict]:
             "n": int(row["n"]),
             "n_incomplete": int(row["n_incomplete"]),
             "n_pilot": int(row["n_pilot"]),
+            "n_corrected": int(row.get("n_corrected", 0)),
         }
         for _, row in counts.iterrows()
     ]

@@ -39,7 +39,7 @@ class OutcomeResult:
 
 
 def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = False) -> dict:
-    """Run every analysis of the codebook's analysis plan on the completed participants.
+    """Run every analysis of the codebook's analysis plan on the completed, included participants.
 
     Parameters
     ----------
@@ -56,9 +56,11 @@ def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = F
     dict
         ``"header"`` (dict: study, protocol, protocol_title, protocol_version, protocol_sha256,
         package_version, exported_at, n_rows, n_completed, n_incomplete, n_pilot, pilot_included,
-        n_in_arms, n_analysed, n_simulated, all_simulated); ``"cell_counts"`` (DataFrame: ``cell``,
-        one column per factor, ``arm, n, n_incomplete, n_pilot``; ``n`` counts the analysed
-        participants); ``"outcomes"`` (list of :class:`OutcomeResult`: the primary outcome, its
+        n_in_arms, n_analysed, n_simulated, all_simulated, n_withdrawn, n_excluded,
+        n_allocated_in_error, ``corrected``: one dict per participant left out by a correction with
+        participant, cell, disposition, reason, status, and ``corrected_reasons``: disposition →
+        reason → count); ``"cell_counts"`` (DataFrame: ``cell``, one column per factor,
+        ``arm, n, n_incomplete, n_pilot, n_corrected``; ``n`` counts the analysed participants); ``"outcomes"`` (list of :class:`OutcomeResult`: the primary outcome, its
         change from baseline ``<outcome>_change`` = outcome − baseline when the plan names a
         baseline, then each secondary outcome). With a baseline the primary outcome's model is
         the ANCOVA adjusting for it (``covariates``); every outcome carries ``emmeans``
@@ -83,7 +85,8 @@ def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = F
     placebolab.errors.StoreError
         If the export folder or one of its files is missing.
     placebolab.errors.AnalysisError
-        If the codebook has no analysis plan or ``wide.csv`` has no ``status`` column.
+        If the codebook has no analysis plan, ``wide.csv`` has no ``status`` column or its
+        ``disposition`` column holds an unknown value.
     """
     study = load_export(export_dir)
     plan = analysis_plan(study)
@@ -186,27 +189,33 @@ def analysis_plan(study: ExportedStudy) -> dict:
 def analysed_sample(study: ExportedStudy, include_pilot: bool = False) -> tuple[pd.DataFrame, dict]:
     """The rows to analyse, and the header counts of who was left out and why.
 
-    Analysed: ``status == "completed"``, in a cell of the factorial (not an arm outside it), and
-    not a pilot session unless ``include_pilot``.
+    Analysed: ``status == "completed"``, ``disposition == "included"`` (no withdrawal, exclusion or
+    allocation in error recorded; an export without the column counts everyone as included), in a
+    cell of the factorial (not an arm outside it), and not a pilot session unless ``include_pilot``.
+    The left-out groups do not overlap: a corrected participant counts under their correction only.
     """
     wide = study.wide
     if "status" not in wide.columns:
         raise AnalysisError("Column 'status' is not in wide.csv; it is needed to keep completed participants only.")
-    completed, pilot, in_arm = _masks(study)
-    kept = completed if include_pilot else completed & ~pilot
+    completed, pilot, in_arm, included = _masks(study)
+    kept = (completed if include_pilot else completed & ~pilot) & included
     data = wide.loc[kept & ~in_arm].copy()
     n_simulated = int(data["simulated"].sum()) if "simulated" in data else 0
+    corrected = _corrected(study, ~included)
     header = {
         **{key: study.codebook.get(key) for key in _HEADER_KEYS},
         "n_rows": len(wide),
         "n_completed": int(completed.sum()),
-        "n_incomplete": int((~completed).sum()),
-        "n_pilot": int((completed & pilot).sum()),
+        "n_incomplete": int((~completed & included).sum()),
+        "n_pilot": int((completed & pilot & included).sum()),
         "pilot_included": include_pilot,
         "n_in_arms": int((kept & in_arm).sum()),
         "n_analysed": len(data),
         "n_simulated": n_simulated,
         "all_simulated": len(data) > 0 and n_simulated == len(data),
+        **{f"n_{kind.replace('-', '_')}": sum(c["disposition"] == kind for c in corrected) for kind in CORRECTED},
+        "corrected": corrected,
+        "corrected_reasons": _reasons(corrected),
     }
     return data, header
 
@@ -216,13 +225,58 @@ _HEADER_KEYS = (
     "protocol_sha256", "package_version", "exported_at",
 )  # fmt: skip
 
+#: Dispositions that leave a participant out of every analysis (docs/tables.md), in reporting order.
+CORRECTED = ("withdrawn", "excluded", "allocated-in-error")
 
-def _masks(study: ExportedStudy) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Completed, pilot and in-an-arm-outside-the-factorial, one boolean per row of ``wide``."""
+
+def _masks(study: ExportedStudy) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Completed, pilot, in-an-arm-outside-the-factorial and included: one boolean per row of ``wide``."""
     wide = study.wide
     completed = (wide["status"] == "completed").fillna(False).astype(bool)
     pilot = wide["pilot"].astype(bool) if "pilot" in wide.columns else pd.Series(False, index=wide.index)
-    return completed, pilot, _in_arm(study)
+    return completed, pilot, _in_arm(study), _included(wide)
+
+
+def _included(wide: pd.DataFrame) -> pd.Series:
+    # Exports made before dispositions existed have no column: nobody was marked, so all are included.
+    if "disposition" not in wide.columns:
+        return pd.Series(True, index=wide.index)
+    disposition = wide["disposition"].fillna("included").astype(str).str.strip()
+    unknown = sorted(set(disposition) - {"included", *CORRECTED})
+    if unknown:
+        raise AnalysisError(
+            f"Column 'disposition' of wide.csv holds {unknown[0]!r}; it must be one of included, "
+            f"{', '.join(CORRECTED)}. Export the study again."
+        )
+    return disposition == "included"
+
+
+def _corrected(study: ExportedStudy, mask: pd.Series) -> list[dict]:
+    """The participants left out by a correction: participant, cell, disposition, reason, status."""
+    rows = study.wide.loc[mask]
+    reasons = rows["disposition_reason"] if "disposition_reason" in rows else pd.Series(None, index=rows.index)
+    cells = rows["cell"] if "cell" in rows else pd.Series(None, index=rows.index)
+    listed = [
+        {
+            "participant": str(rows.at[i, "participant"]) if "participant" in rows else str(i),
+            "cell": None if pd.isna(cells.at[i]) else str(cells.at[i]),
+            "disposition": str(rows.at[i, "disposition"]).strip(),
+            "reason": "" if pd.isna(reasons.at[i]) else str(reasons.at[i]),
+            "status": str(rows.at[i, "status"]),
+        }
+        for i in rows.index
+    ]
+    order = {kind: n for n, kind in enumerate(CORRECTED)}
+    return sorted(listed, key=lambda c: (order[c["disposition"]], c["participant"]))
+
+
+def _reasons(corrected: list[dict]) -> dict[str, dict[str, int]]:
+    """Disposition → reason → how many, for the disposition that occur (in reporting order)."""
+    counted: dict[str, dict[str, int]] = {}
+    for c in corrected:
+        per = counted.setdefault(c["disposition"], {})
+        per[c["reason"]] = per.get(c["reason"], 0) + 1
+    return counted
 
 
 def _in_arm(study: ExportedStudy) -> pd.Series:
@@ -234,12 +288,16 @@ def _in_arm(study: ExportedStudy) -> pd.Series:
 
 
 def cell_counts(study: ExportedStudy, include_pilot: bool = False) -> pd.DataFrame:
-    """Analysed, incomplete and pilot participants per cell, in the codebook's cell order."""
+    """Analysed, incomplete, pilot and corrected participants per cell, in the codebook's cell order.
+
+    ``n`` (analysed) equals ``analysed`` in ``consort.json`` for the same export (without
+    ``include_pilot``); ``n_corrected`` counts the withdrawn, excluded and allocated in error.
+    """
     wide, factors = study.wide, list(study.factors)
     if "cell" not in wide.columns:
         raise AnalysisError("Column 'cell' is not in wide.csv; it is needed to count participants per cell.")
-    completed, pilot, _ = _masks(study)
-    counted = completed if include_pilot else completed & ~pilot
+    completed, pilot, _, included = _masks(study)
+    counted = (completed if include_pilot else completed & ~pilot) & included
     cells = [c for c in study.codebook.get("cells") or [] if isinstance(c, dict)]
     listed = [c.get("id") for c in cells]
     unlisted = [{"id": cell} for cell in pd.unique(wide["cell"].dropna()) if cell not in listed]
@@ -252,10 +310,11 @@ def cell_counts(study: ExportedStudy, include_pilot: bool = False) -> pd.DataFra
             **{factor: levels.get(factor) for factor in factors},
             "arm": bool(cell.get("arm")),
             "n": int((in_cell & counted).sum()),
-            "n_incomplete": int((in_cell & ~completed).sum()),
-            "n_pilot": int((in_cell & completed & pilot).sum()),
+            "n_incomplete": int((in_cell & ~completed & included).sum()),
+            "n_pilot": int((in_cell & completed & pilot & included).sum()),
+            "n_corrected": int((in_cell & ~included).sum()),
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=["cell", *factors, "arm", "n", "n_incomplete", "n_pilot"])
+    return pd.DataFrame(rows, columns=["cell", *factors, "arm", "n", "n_incomplete", "n_pilot", "n_corrected"])
 
 
 def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[OutcomeResult]:

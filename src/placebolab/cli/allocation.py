@@ -83,7 +83,8 @@ def withdraw(ctx, study, participant, reason, by):
 def unblind(study, reason, by):
     """Show STUDY's blinding key (code → level) and record in the log who unblinded, when and why.
 
-    Run it once the blinded analysis is locked; `analyze` without --blinded then names the levels.
+    Run it once the blinded analysis is locked; `analyze` without --blinded then names the levels
+    (before it, on real data, `analyze` warns and marks its report "Analysed before unblinding").
     On PostgreSQL it needs the study owner's login (the key is concealed from experimenters).
     """
     import getpass
@@ -112,8 +113,11 @@ def unblind(study, reason, by):
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
 def status(study):
-    """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, completed,
-    withdrawn and excluded with reasons, and slots of the list left."""
+    """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, withdrawn,
+    excluded and allocated in error with reasons, completed, analysed, and slots of the list left.
+
+    "analysed" is what `placebolab analyze` analyses after `placebolab export`: completed sessions
+    with no correction, pilot sessions left out."""
     from rich.console import Console
     from rich.table import Table
 
@@ -130,7 +134,10 @@ def status(study):
         f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot); "
         f"{summary['allocated']} of {summary['slots']} slots of the list used"
     )
-    rows = ["allocated", "received", "completed", "withdrawn", "excluded", "allocated_in_error"]
+    # allocated = withdrawn + excluded + allocated in error + incomplete + pilot + analysed (docs/tables.md);
+    # analysed is whom `placebolab analyze` analyses: completed, no correction, not a pilot session.
+    rows = ["allocated", "received", "withdrawn", "excluded", "allocated_in_error", "incomplete", "completed"]
+    rows += ["pilot", "analysed"]
     table = Table(title="CONSORT flow per cell")
     table.add_column("")
     for cell in counts["cells"]:

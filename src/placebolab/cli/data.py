@@ -50,6 +50,7 @@ def analyze(study, ss_type, include_pilot, blinded):
     opened = Study.open(study)
     folder = export_study(opened, blinded=blinded)
     results = run_analyses(folder, ss_type=int(ss_type) if ss_type else None, include_pilot=include_pilot)
+    results["blinding_note"] = None if blinded else _early_unblinded_note(opened)
     header = results.get("header", {})
     if not header.get("n_analysed"):
         from placebolab.errors import AnalysisError
@@ -62,6 +63,21 @@ def analyze(study, ss_type, include_pilot, blinded):
     report = write_report(results, opened.folder / ("report-blinded.html" if blinded else "report.html"))
     _print_primary(results)
     click.echo(f"Report: {report}")
+
+
+def _early_unblinded_note(opened) -> str | None:
+    """Warn (not refuse) when real data are analysed with level names before `placebolab unblind`.
+
+    Blinding is the lab's choice (docs/allocation.md): refusing would force an `unblind` entry into
+    the log just to get a report, which would make that entry meaningless. The report says it too:
+    a terminal warning is lost, the report is what gets shared.
+    """
+    from placebolab.export.blinding import early_unblinded_note
+
+    note = early_unblinded_note(opened)
+    if note:
+        click.echo(f"Warning: {note}.", err=True)
+    return note
 
 
 def _print_primary(results: dict) -> None:

@@ -43,6 +43,29 @@ def blinding_key(study) -> dict:
     return json.loads(sealed["blinding_key"])
 
 
+def unblinding(study) -> dict | None:
+    """The latest ``unblinded`` entry of the study's log as ``{"by", "reason", "at"}``, or None if never."""
+    latest = None
+    for event in study.store.rows("events"):
+        if event["kind"] == "unblinded":
+            latest = {**json.loads(event["detail"] or "{}"), "at": event["at"]}
+    return latest
+
+
+def early_unblinded_note(study) -> str | None:
+    """Why an analysis naming the levels is premature, or None when it is not.
+
+    Premature: the study holds real (not simulated) participants and nobody has run
+    ``placebolab unblind`` yet. Simulated-only studies (testing a protocol) are not blinded data.
+    """
+    if unblinding(study) is not None or all(p.simulated for p in study.store.participants()):
+        return None
+    return (
+        f"{study.name} has not been unblinded (no `placebolab unblind` in its log), yet this analysis names "
+        f"the levels; the blinded analysis is `placebolab analyze {study.folder} --blinded`"
+    )
+
+
 def blind_export(folder: Path, key: dict) -> None:
     """Rewrite an export folder in place with every level name replaced by its code."""
     import pandas as pd

@@ -22,12 +22,21 @@ def _iso(epoch: float | None) -> str | None:
     )
 
 
+#: The columns saying whether a participant is analysed (docs/tables.md), in wide.csv and long.csv.
+DISPOSITION_COLUMNS = ("disposition", "disposition_reason")
+
+
 def participants_frame(study) -> pd.DataFrame:
+    """One row per participant: cell, factor levels, flags, status, disposition (and its reason), intake."""
+    from placebolab.allocation.consort import INCLUDED, dispositions
+
     protocol = study.protocol
     exported_intake = [f.id for f in protocol.intake if not f.identifying]
+    corrected = dispositions(study)
     rows = []
     for p in study.store.participants():
         cell = protocol.cell(p.cell)
+        disposition, reason = corrected.get(p.id, (INCLUDED, None))
         rows.append(
             {
                 "participant": p.id,
@@ -36,10 +45,13 @@ def participants_frame(study) -> pd.DataFrame:
                 "simulated": p.simulated,
                 "pilot": p.pilot,
                 "status": "completed" if p.status == "completed" else "incomplete",
+                "disposition": disposition,
+                "disposition_reason": reason,
                 **{field: p.intake.get(field) for field in exported_intake},
             }
         )
-    columns = ["participant", "cell", *protocol.factors, "simulated", "pilot", "status", *exported_intake]
+    columns = ["participant", "cell", *protocol.factors, "simulated", "pilot", "status", *DISPOSITION_COLUMNS]
+    columns += exported_intake
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -76,6 +88,7 @@ def long_table(study) -> pd.DataFrame:
                 "frontend": step["frontend"],
                 "simulated": bool(person["simulated"]),
                 "pilot": bool(person["pilot"]),
+                **{column: person[column] for column in DISPOSITION_COLUMNS},
                 "protocol_sha256": study.protocol_sha256,
                 "package_version": study.meta.get("package_version", __version__),
             }
@@ -170,16 +183,26 @@ def codebook(study, wide: pd.DataFrame) -> dict:
 
 
 def _column_entry(protocol, found, column: str) -> dict:
+    from placebolab.allocation.consort import DISPOSITIONS
+
     fixed = {
         "participant": ("id", "Participant ID", "string"),
         "cell": ("cell", "Allocated cell (factor levels joined by /)", "string"),
         "simulated": ("flag", "Simulated participant (not real data)", "bool"),
         "pilot": ("flag", "Pilot session (not for the main analysis)", "bool"),
         "status": ("flag", "completed or incomplete", "string"),
+        "disposition": (
+            "disposition",
+            "included, or the latest correction recorded in the log (placebolab withdraw / correct --as): "
+            "withdrawn, excluded or allocated-in-error; only included participants are analysed",
+            "string",
+        ),
+        "disposition_reason": ("disposition", "The reason recorded with the correction; empty when included", "string"),
     }
     if column in fixed:
         kind, label, dtype = fixed[column]
-        return {"name": column, "label": label, "kind": kind, "dtype": dtype}
+        entry = {"name": column, "label": label, "kind": kind, "dtype": dtype}
+        return entry | ({"levels": list(DISPOSITIONS)} if column == "disposition" else {})
     if column in protocol.factors:
         factor = protocol.factors[column]
         return {
