@@ -15,7 +15,9 @@ study goes on by itself. Stored with the step (``detail``), besides the frame lo
   was ended ``VIDEO_GRACE_S`` after the film's end), and ``soundtrack``: None for a silent film, else its
   codec and ``"verified": false`` — PsychoPy plays a film's sound through SDL2 (ffpyplayer), which
   reports nothing back, so whether it was heard is not known (without a sound device the film plays
-  silently and SDL prints "audio open failed" on the terminal). PsychoPy's MovieStim ends the film at
+  silently and SDL prints "audio open failed" on the terminal; an output that takes samples faster than
+  real time, such as ALSA's null device, runs the film's clock ahead and the film skips to its end — the
+  frames shown say so). PsychoPy's MovieStim ends the film at
   its end of stream before the last frame's display time, so the last frame is counted as dropped.
 - audio: ``audio`` = ``{"played": true, "device", "played_s", "start_delay_ms", "xruns"}`` from the
   sound device's own report, or ``{"played": false, "reason"}`` when no sound device could be opened:
