@@ -62,10 +62,10 @@ class Lab:
     Every step's first frame is saved as a PNG (``--screenshots``); a step is on screen once its PNG
     exists, and only then is input sent — as a participant would wait for the screen."""
 
-    def __init__(self, display: str, study: Path, shots: Path, *args: str):
+    def __init__(self, display: str, study: Path, shots: Path, *args: str, env: dict | None = None):
         self.display, self.study, self.shots = display, study, shots
         self._dialog = None
-        env = cli_env() | {"DISPLAY": display}
+        env = cli_env() | {"DISPLAY": display} | (env or {})
         self.log = open(study.parent / f"{shots.name}.log", "w+b")  # noqa: SIM115 - closed in wait/kill
         self.process = subprocess.Popen(
             [*placebolab_command(), "run", str(study), "--frontend", "psychopy", "--screenshots", str(shots), *args],
@@ -174,12 +174,12 @@ def study(tmp_path) -> Path:
 
 @pytest.fixture
 def lab(display, tmp_path):
-    """Start `placebolab run STUDY --frontend psychopy ARGS` on the test display: ``lab(study, shots, *args)``.
-    Every process started is killed after the test."""
+    """Start `placebolab run STUDY --frontend psychopy ARGS` on the test display: ``lab(study, shots, *args)``
+    (``env=`` adds environment variables). Every process started is killed after the test."""
     started: list[Lab] = []
 
-    def start(study: Path, shots: str, *args: str) -> Lab:
-        running = Lab(display, study, tmp_path / shots, *args)
+    def start(study: Path, shots: str, *args: str, env: dict | None = None) -> Lab:
+        running = Lab(display, study, tmp_path / shots, *args, env=env)
         started.append(running)
         return running
 

@@ -3,7 +3,9 @@
 Only this package imports psychopy, and only when a window is opened, so ``placebolab --help`` and the
 console frontend never pay for it. Every stimulus onset is time-stamped on the screen flip, response
 times are measured from that onset, and each step's frame intervals and dropped frames are stored with
-the step (``steps.detail`` in the store, the ``detail`` column of ``export/steps.csv``).
+the step (``steps.detail`` in the store, the ``detail`` column of ``export/steps.csv``). Image, audio
+and video steps are shown by ``media`` (loaded before the step's first frame; see its docstring for
+what is stored and for the limits of sound playback).
 
 Keys (the participant is told theirs on screen):
 

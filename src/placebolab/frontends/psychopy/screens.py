@@ -385,6 +385,10 @@ class QuestionsScreen:
 
 def screen_for(kit: Kit, current):
     step = current.step
+    if current.media is not None:
+        from placebolab.frontends.psychopy.media import MEDIA_SCREENS
+
+        return MEDIA_SCREENS[current.media.kind](kit, current)
     if isinstance(step, RatingStep | QuestionnaireStep):
         return QuestionsScreen(kit, current)
     if isinstance(step, PauseStep):
