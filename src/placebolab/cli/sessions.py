@@ -36,10 +36,11 @@ from placebolab.cli.app import main
 )
 def run(study, participant, frontend, resume, intake, pilot, windowed, screenshots):
     """Run PARTICIPANT through the protocol of STUDY."""
-    from placebolab.errors import SessionError, SessionInterrupted
+    from placebolab.errors import SessionInterrupted
     from placebolab.frontends.base import drive
     from placebolab.frontends.console import ConsoleFrontend
     from placebolab.session import RealClock, Session
+    from placebolab.session.engine import check_intake
     from placebolab.study import Study
 
     if frontend == "console" and (windowed or screenshots):
@@ -60,15 +61,7 @@ def run(study, participant, frontend, resume, intake, pilot, windowed, screensho
         session = Session.resume(opened, participant, ui.name, clock)
     else:
         Session.ensure_new(opened, participant)  # refuse before asking any intake question
-        unknown = set(given) - {f.id for f in opened.protocol.intake}
-        if unknown:
-            raise SessionError(f"--intake names unknown fields: {', '.join(sorted(unknown))}")
-        for field in opened.protocol.intake:  # a wrong value given up front is refused before any question
-            if field.id in given:
-                try:
-                    field.check(given[field.id])
-                except ValueError as exc:
-                    raise SessionError(f"--intake {field.id}={given[field.id]}: {exc}") from None
+        check_intake(opened.protocol, given, complete=False)  # and a wrong value given up front
         try:
             values = (
                 ui.ask_intake(opened.protocol.intake, given)

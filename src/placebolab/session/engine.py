@@ -86,14 +86,7 @@ class Session:
     def start(cls, study, participant_id: str, intake: dict, frontend: str, clock, *, simulated=False, pilot=False):
         """Enrol a new participant (allocation happens here, atomically) and open their session."""
         cls.ensure_new(study, participant_id)
-        checked = {}
-        for field in study.protocol.intake:
-            if field.id not in intake:
-                raise SessionError(f"intake field '{field.id}' is missing ({field.label or field.type})")
-            try:
-                checked[field.id] = field.check(intake[field.id])
-            except ValueError as exc:
-                raise SessionError(f"intake field '{field.id}': {exc}") from None
+        checked = check_intake(study.protocol, intake)
         stratum = stratum_of(study.protocol, checked)
         study.store.enrol(participant_id, stratum, checked, simulated=simulated, pilot=pilot, minimizer=study.minimizer)
         return cls(study, study.store.participant(participant_id), frontend, clock)._begin()
@@ -193,6 +186,26 @@ class Session:
 
             speaker = render_template(step.speaker, context)
         return step.render(self.protocol.files, context), speaker
+
+
+def check_intake(protocol, values: dict, complete: bool = True) -> dict:
+    """The intake values as stored, each checked against its field; ``complete=False`` accepts a partial set
+    (answers given up front, the rest still to be asked). Unknown fields and bad values raise SessionError."""
+    fields = {field.id: field for field in protocol.intake}
+    unknown = sorted(set(values) - set(fields))
+    if unknown:
+        raise SessionError(f"unknown intake fields: {', '.join(unknown)}; the protocol asks for {', '.join(fields)}")
+    checked = {}
+    for field in protocol.intake:
+        if field.id not in values:
+            if complete:
+                raise SessionError(f"intake field '{field.id}' is missing ({field.label or field.type})")
+            continue
+        try:
+            checked[field.id] = field.check(values[field.id])
+        except ValueError as exc:
+            raise SessionError(f"intake field '{field.id}': {exc}") from None
+    return checked
 
 
 def check_participant_id(value: str) -> str:
