@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import cProfile
 import gc
+import os
 import pstats
+import shutil
 import statistics
+import subprocess
 import sysconfig
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -91,3 +95,30 @@ def _where(filename: str, line: int, func: str) -> str:
             path = path[len(root) :]
             break
     return f"{path}:{line}({func})"
+
+
+def on_a_display(prefix: str, measure: Callable[[Path, bool], dict], quick: bool) -> dict:
+    """``measure(folder, quick)`` with a scratch folder and an X display (a private Xvfb when DISPLAY is unset)."""
+    server = _start_xvfb() if not os.environ.get("DISPLAY") else None
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        return measure(folder, quick)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def _start_xvfb() -> subprocess.Popen:
+    read, write = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        os.environ["DISPLAY"] = ":" + pipe.readline().strip()
+    return server

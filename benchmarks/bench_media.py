@@ -16,14 +16,11 @@ uploading falls behind — a lab screen at 60 Hz waits for the refresh instead.
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
-from _util import REPO, figure
-from bench_psychopy import _ensure_display
+from _util import REPO, figure, on_a_display
 
 sys.path.insert(0, str(REPO))
 
@@ -80,15 +77,7 @@ def _bare_play(win, path: Path, seconds: float) -> dict:
 
 
 def run(quick: bool = False) -> dict:
-    server = _ensure_display()
-    folder = Path(tempfile.mkdtemp(prefix="bench-media-"))
-    try:
-        return _measure(folder, quick)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+    return on_a_display("bench-media-", _measure, quick)
 
 
 def _measure(folder: Path, quick: bool) -> dict:

@@ -16,34 +16,14 @@ would wait for the same refresh) and "dropped" means an interval longer than 1.5
 
 from __future__ import annotations
 
-import os
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _util import REPO, figure, median
+from _util import REPO, figure, median, on_a_display
 
 sys.path.insert(0, str(REPO))  # tests.cli.conftest.write_short_protocol: the short flagship copy
-
-
-def _ensure_display() -> subprocess.Popen | None:
-    if os.environ.get("DISPLAY"):
-        return None
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        os.environ["DISPLAY"] = ":" + pipe.readline().strip()
-    return server
 
 
 def _study(folder: Path):
@@ -95,15 +75,7 @@ def _bare_frames(win, screen, count: int):
 
 
 def run(quick: bool = False) -> dict:
-    server = _ensure_display()
-    folder = Path(tempfile.mkdtemp(prefix="bench-psychopy-"))
-    try:
-        return _measure(folder, quick)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
+    return on_a_display("bench-psychopy-", _measure, quick)
 
 
 def _measure(folder: Path, quick: bool) -> dict:
