@@ -53,6 +53,12 @@ class SessionError(PlaceboLabError):
     exit_code = 6
 
 
+class AlreadyEnrolled(SessionError, AllocationError):
+    """The participant ID is taken, perhaps a moment ago by another station or process: nothing was stored."""
+
+    exit_code = 6
+
+
 class SessionInterrupted(SessionError):
     """The experimenter stopped the session; everything answered is stored and it can be resumed."""
 

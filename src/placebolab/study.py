@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
+import shutil
+import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -69,8 +73,7 @@ class Study:
             default: ``study.db`` (SQLite) in ``folder``.
         """
         protocol_path, folder = Path(protocol_path), Path(folder)
-        if (folder / DB_NAME).exists() or (folder / CONFIG_NAME).exists():
-            raise StoreError(f"{folder} is already an initialised study; choose a new folder name")
+        _refuse_existing(folder)
         if store_url is not None and not _is_postgres(store_url):
             raise StoreError(f"--store {store_url!r}: only postgresql://user@host:port/database URLs are supported")
         read: dict[str, bytes] = {}
@@ -104,22 +107,31 @@ class Study:
         key = new_blinding_key(protocol, np.random.default_rng(secrets.randbits(128)))  # not from the list's seed
         sealed = {"seed": str(seed), "salt": secrets.token_hex(32), "blinding_key": json.dumps(key)}
         meta["list_sha256"] = list_commitment(sealed["salt"], slots)
+        readme = _README.format(name=folder.name, protocol=protocol.title)
         if store_url is None:
-            folder.mkdir(parents=True, exist_ok=True)
-            store = SQLiteStore.create(folder / DB_NAME, meta, sealed, read, slots)
+            with _new_folder(folder) as building:
+                SQLiteStore.create(building / DB_NAME, meta, sealed, read, slots)
+                (building / "README.txt").write_text(readme)
+            store = SQLiteStore.open(folder / DB_NAME)
         else:
             from placebolab.store.postgres import PostgresStore
 
             store = PostgresStore.create(store_url, meta, sealed, read, slots)  # before the folder: nothing half-made
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / CONFIG_NAME).write_text(_config_text(store_url))
-        (folder / "README.txt").write_text(_README.format(name=folder.name, protocol=protocol.title))
+            try:
+                with _new_folder(folder) as building:
+                    (building / CONFIG_NAME).write_text(_config_text(store_url))
+                    (building / "README.txt").write_text(readme)
+            except BaseException:
+                store.close()
+                raise
         return cls(folder, store, protocol, store.meta())
 
     @classmethod
-    def open(cls, folder: str | Path) -> Study:
+    def open(cls, folder: str | Path, writing: bool = False) -> Study:
+        """Open a study folder; ``writing`` (to run or simulate participants): check now that its store
+        is intact, before any question is asked (it is checked before the first write in any case)."""
         folder = Path(folder)
-        store = open_store(folder)
+        store = open_store(folder, writing)
         meta = store.meta()
         files = store.files()
 
@@ -156,7 +168,7 @@ class Study:
         self.store.close()
 
 
-def open_store(folder: Path) -> Store:
+def open_store(folder: Path, writing: bool = False) -> Store:
     """The store of a study folder: the server named in its study.toml, else its study.db."""
     config = folder / CONFIG_NAME
     if config.is_file():
@@ -168,7 +180,44 @@ def open_store(folder: Path) -> Store:
             f"{folder} is not a study folder (no {DB_NAME} or {CONFIG_NAME}); "
             f"create one with `placebolab init PROTOCOL {folder}`"
         )
-    return SQLiteStore.open(folder / DB_NAME)
+    return SQLiteStore.open(folder / DB_NAME, writing)
+
+
+def _refuse_existing(folder: Path) -> None:
+    """init makes a new folder: refuse a study, or anything else, already there (an empty folder is fine)."""
+    if (folder / DB_NAME).exists() or (folder / CONFIG_NAME).exists():
+        raise StoreError(f"{folder} already exists: it is already an initialised study; choose a new folder name")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise StoreError(f"{folder} already exists and is not an empty folder; choose a new folder name")
+
+
+@contextmanager
+def _new_folder(folder: Path):
+    """Build a new study folder under a unique temporary name beside it, then rename it into place whole.
+
+    Of two inits into one folder at once, one renames first and the other is told the folder already
+    exists; a crash leaves only a hidden ``.NAME.init-…`` folder beside it, which blocks nothing."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        building = folder.with_name(f".{folder.name}.init-{uuid.uuid4().hex[:12]}")
+        building.mkdir()  # not tempfile.mkdtemp: the study folder keeps the usual permissions (umask)
+    except OSError as exc:
+        raise StoreError(f"cannot create the study folder {folder}: {exc.strerror or exc}") from None
+    try:
+        yield building
+        try:
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()  # an empty folder made beforehand (a rename replaces none on Windows)
+            os.rename(building, folder)  # atomic; refused when the folder exists by now
+        except OSError as exc:
+            if folder.exists():
+                raise StoreError(
+                    f"{folder} already exists (made while this init ran); choose a new folder name"
+                ) from None
+            raise StoreError(f"cannot create the study folder {folder}: {exc.strerror or exc}") from None
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
 
 
 def _store_url(config: Path) -> str:

@@ -45,7 +45,7 @@ def run(study, participant, frontend, resume, intake, pilot, windowed, screensho
 
     if frontend == "console" and (windowed or screenshots):
         raise click.UsageError("--windowed and --screenshots are options of --frontend psychopy")
-    opened = Study.open(study)
+    opened = Study.open(study, writing=True)
     clock = RealClock()
     if frontend == "console":
         ui = ConsoleFrontend(clock)
@@ -154,7 +154,7 @@ def simulate(study, count, effects, seed):
     from placebolab.simulation.run import simulate_study
     from placebolab.study import Study
 
-    opened = Study.open(study)
+    opened = Study.open(study, writing=True)
     model = load_effects(effects, opened.protocol)
     seed = secrets.randbits(32) if seed is None else seed
     if effects is None:
@@ -162,4 +162,6 @@ def simulate(study, count, effects, seed):
     with Progress(transient=True) as progress:
         task = progress.add_task("Simulating participants", total=count)
         ids = simulate_study(opened, count, model, seed, on_participant=lambda _: progress.advance(task))
-    click.echo(f"Simulated {len(ids)} participants ({ids[0]}–{ids[-1]}) with seed {seed}; marked as simulated.")
+    consecutive = int(ids[-1][3:]) - int(ids[0][3:]) == len(ids) - 1
+    span = f"{ids[0]}–{ids[-1]}" if consecutive else f"{ids[0]} to {ids[-1]}, between another simulation's"
+    click.echo(f"Simulated {len(ids)} participants ({span}) with seed {seed}; marked as simulated.")

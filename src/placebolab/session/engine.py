@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from placebolab.allocation import stratum_of
 from placebolab.components import MEDIA_STEPS, Item, MediaShown, ScheduledTime, ScriptStep, StepBase, TextStep
-from placebolab.errors import SessionError
+from placebolab.errors import AlreadyEnrolled, SessionError
 from placebolab.store import Answer, Participant, StepRecord
 
 
@@ -97,7 +97,7 @@ class Session:
         check_participant_id(participant_id)
         existing = study.store.participant(participant_id)
         if existing is not None:
-            raise SessionError(_existing_message(existing, study.folder))
+            raise AlreadyEnrolled(_existing_message(existing, study.folder))
 
     @classmethod
     def resume(cls, study, participant_id: str, frontend: str, clock):

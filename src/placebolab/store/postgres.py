@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
-from placebolab.errors import AllocationError, StoreError
+from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
 from placebolab.store.base import TABLES, record_digest
 from placebolab.store.records import Participant, Slot, StepRecord
 
@@ -180,10 +180,11 @@ class PostgresStore:
                         (*args, found.preferred, found.others, minimizer.p_preferred, found.detail()),
                     ).fetchone()
         except psycopg.errors.UniqueViolation:  # the same ID enrolled at once in another stratum
-            raise AllocationError(f"participant {participant_id} already has an allocation; use another ID") from None
+            raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID") from None
         except psycopg.Error as exc:
             if exc.sqlstate in (_ALREADY_ALLOCATED, _NO_SLOT):
-                raise AllocationError(exc.diag.message_primary) from None
+                error = AlreadyEnrolled if exc.sqlstate == _ALREADY_ALLOCATED else AllocationError
+                raise error(exc.diag.message_primary) from None
             raise
         return cell
 

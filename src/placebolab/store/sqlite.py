@@ -3,6 +3,9 @@
 Durability: ``synchronous=FULL`` — a response acknowledged to the participant survives a power cut.
 Concurrency: writes take the lock up front (``BEGIN IMMEDIATE``) so two stations allocating at once
 serialise instead of failing half-way.
+Faults: a full disk, a read-only file, a damaged file or a lock held too long is one StoreError that
+says what happened and what to do (``failure``); a damaged file is found (``PRAGMA quick_check``)
+before anything is written into it.
 """
 
 from __future__ import annotations
@@ -10,11 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import resources
 from pathlib import Path
 
-from placebolab.errors import AllocationError, StoreError
+from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
 from placebolab.store.base import GENESIS, TABLES, chain_hash, now_iso, record_digest
 from placebolab.store.records import Participant, Slot, StepRecord
 
@@ -25,56 +28,59 @@ class SQLiteStore:
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self._db = connection
         self.path = path
+        self._intact = False  # quick_check passed on this connection
 
     # --- opening -----------------------------------------------------------------------------------
 
     @classmethod
     def create(
         cls, path: Path, meta: dict[str, str], sealed: dict[str, str], files: dict[str, bytes], slots: list[Slot]
-    ) -> SQLiteStore:
-        """Write a new store. It is built beside ``path`` and renamed into place, so a crash during
-        init leaves either no study or a whole one."""
+    ) -> None:
+        """Write a new store at ``path``, in a folder no one else uses yet: ``Study.init`` builds the study
+        folder under a unique temporary name and renames it into place whole, so a crash during init
+        leaves either no study or a whole one."""
         path = Path(path)
         if path.exists():
             raise StoreError(f"{path} already exists: this study is already initialised; choose a new folder")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.unlink(missing_ok=True)
-        db = _connect(partial, journal="DELETE")
-        db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
-        store = cls(db, partial)
-        with store._write():
-            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-            db.executemany("INSERT INTO sealed VALUES (?, ?)", sealed.items())
-            db.executemany(
-                "INSERT INTO files VALUES (?, ?, ?)",
-                [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
-            )
-            db.executemany(
-                "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
-            )
-            store._log("initialised", None, {"slots": len(slots)})
-        db.close()
-        partial.replace(path)
-        return cls.open(path)
+        db = _connect(path, journal="DELETE")
+        try:
+            db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
+            store = cls(db, path)
+            with store._write():
+                db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+                db.executemany("INSERT INTO sealed VALUES (?, ?)", sealed.items())
+                db.executemany(
+                    "INSERT INTO files VALUES (?, ?, ?)",
+                    [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
+                )
+                db.executemany(
+                    "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
+                )
+                store._log("initialised", None, {"slots": len(slots)})
+        finally:
+            db.close()
 
     @classmethod
-    def open(cls, path: Path) -> SQLiteStore:
+    def open(cls, path: Path, writing: bool = False) -> SQLiteStore:
+        """Open a study store; ``writing``: check now that it is intact (else at the first write)."""
         path = Path(path)
         if not path.is_file():
             raise StoreError(f"{path} not found; is this a study folder made by `placebolab init`?")
         store = cls(_connect(path), path)
-        try:
-            store._db.execute("SELECT 1 FROM meta LIMIT 1")
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path} is not a placebolab study store ({exc})") from None
-        if not store._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sealed'").fetchone():
+        tables = {name for (name,) in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" not in tables:
+            store.close()
+            raise StoreError(f"{path} is not a placebolab study store (it has no table meta)")
+        if "sealed" not in tables:
             store.close()
             raise StoreError(
                 f"{path} was made by a placebolab without sealed allocation lists and a hash-chained log; "
                 "export its data with that version, then initialise a new study"
             )
+        if writing:
+            store._ensure_intact()
         return store
 
     def close(self) -> None:
@@ -147,7 +153,7 @@ class SQLiteStore:
         and the cell is decided now, from everyone allocated before, inside the same transaction."""
         with self._write():
             if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
-                raise AllocationError(f"participant {participant_id} already has an allocation; use another ID")
+                raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID")
             slot = self._db.execute(
                 "SELECT position, cell, u, v FROM allocation WHERE stratum = ? AND participant IS NULL "
                 "ORDER BY position LIMIT 1",
@@ -259,28 +265,117 @@ class SQLiteStore:
             (event_id, at, participant_id, kind, text, chain_hash(prev, event_id, at, participant_id, kind, text)),
         )
 
+    def _ensure_intact(self) -> None:
+        """``PRAGMA quick_check`` once per opening, before the first write: never write into a damaged file."""
+        if self._intact:
+            return
+        found = [line for (text,) in self._db.execute("PRAGMA quick_check(3)") for line in text.splitlines()]
+        if found != ["ok"]:
+            problem = next((line for line in found if not line.startswith("***")), "quick_check failed")
+            raise _damaged(self.path, problem)
+        self._intact = True
+
     @contextmanager
     def _write(self):
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"the study store {self.path} is busy or unwritable ({exc}); try again") from None
+        """One write transaction, holding the lock from the start; on any failure nothing of it is stored."""
+        self._ensure_intact()
+        self._db.execute("BEGIN IMMEDIATE")
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
             self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:  # SQLite itself rolls back after some failures (a full disk)
+                with suppress(sqlite3.Error, StoreError):
+                    self._db.execute("ROLLBACK")
+            raise
+
+
+#: What a failure of the file or the disk under the store means, by SQLite's primary result code, and
+#: what the experimenter can do. Other codes (a malformed statement, a constraint) are bugs or are
+#: handled where they happen, so they are not mapped.
+_FAILURES = {
+    sqlite3.SQLITE_FULL: ("could not be written: the disk is full", "free some space, then try again"),
+    sqlite3.SQLITE_READONLY: (
+        "could not be written: the file or its folder is read-only",
+        "give your login write permission on both (or copy the study folder somewhere writable), then try again",
+    ),
+    sqlite3.SQLITE_PERM: (
+        "could not be written: permission denied",
+        "check the permissions of the file and its folder",
+    ),
+    sqlite3.SQLITE_CANTOPEN: (
+        "could not be opened",
+        "check that the study folder exists and that your login may read and write the file and its folder",
+    ),
+    sqlite3.SQLITE_IOERR: (
+        "could not be read or written: the disk reported an input/output error",
+        "check the disk (or the network drive or USB stick the study is on) and copy study.db somewhere safe",
+    ),
+    sqlite3.SQLITE_BUSY: (
+        "stayed locked by another station or program for over 30 s",
+        "close any other program that has study.db open (e.g. DB Browser for SQLite), then try again",
+    ),
+}
+_FAILURES[sqlite3.SQLITE_LOCKED] = _FAILURES[sqlite3.SQLITE_BUSY]
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+def failure(exc: sqlite3.Error, path) -> StoreError | None:
+    """The StoreError for a failure of the store's file or disk (see ``_FAILURES``); None for other errors."""
+    code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
+    if code in _DAMAGED:
+        return _damaged(path, str(exc))
+    if code not in _FAILURES:
+        return None
+    what, todo = _FAILURES[code]
+    return StoreError(
+        f"the study store {path} {what} ({exc}); {todo}; nothing stored before was lost "
+        "(an interrupted session continues with `placebolab run STUDY -p ID --resume`)"
+    )
+
+
+def _damaged(path, problem: str) -> StoreError:
+    return StoreError(
+        f"the study store {path} is damaged ({problem}); nothing more was written to it: "
+        "stop, keep a copy of it, restore study.db from your last backup and run `placebolab audit`"
+    )
+
+
+@contextmanager
+def _failures(path):
+    try:
+        yield
+    except sqlite3.Error as exc:
+        mapped = failure(exc, path)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose file and disk failures are StoreErrors (``failure``), wherever they happen."""
+
+    path: Path
+
+    def execute(self, *args):
+        with _failures(self.path):
+            return super().execute(*args)
+
+    def executemany(self, *args):
+        with _failures(self.path):
+            return super().executemany(*args)
+
+    def executescript(self, *args):
+        with _failures(self.path):
+            return super().executescript(*args)
 
 
 def _connect(path: Path, journal: str = "WAL") -> sqlite3.Connection:
-    try:
-        db = sqlite3.connect(path, isolation_level=None, timeout=30)
-        db.row_factory = sqlite3.Row
-        db.execute(f"PRAGMA journal_mode = {journal}")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open the study store {path}: {exc}") from None
+    with _failures(path):
+        db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection)
+    db.path = path
+    db.row_factory = sqlite3.Row
+    db.execute(f"PRAGMA journal_mode = {journal}")
+    db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA foreign_keys = ON")
     return db
