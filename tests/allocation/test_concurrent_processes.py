@@ -8,9 +8,11 @@ import re
 import subprocess
 import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
+import placebolab
 from placebolab.allocation.audit import audit_study
 from placebolab.errors import StoreError
 from placebolab.session import Session, VirtualClock
@@ -22,7 +24,8 @@ TIMEOUT = 180  # seconds for all processes together: a hang fails the test inste
 
 
 def _env() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "PYTHONUNBUFFERED": "1"}
+    """The processes run the placebolab these tests imported."""
+    env = {**os.environ, "PYTHONPATH": str(Path(placebolab.__file__).parents[1]), "PYTHONUNBUFFERED": "1"}
     env.pop("PLACEBOLAB_DEBUG", None)  # the one-line errors users see
     return env
 
