@@ -355,7 +355,9 @@ def _failures(path):
 class _Connection(sqlite3.Connection):
     """A connection whose file and disk failures are StoreErrors (``failure``), wherever they happen."""
 
-    path: Path
+    def __init__(self, database, *args, **kwargs):
+        super().__init__(database, *args, **kwargs)
+        self.path = database  # for messages; _connect sets the study's path when ``database`` is a URI
 
     def execute(self, *args):
         with _failures(self.path):
