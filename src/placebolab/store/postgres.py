@@ -69,7 +69,7 @@ class PostgresStore:
         """Make the study in the database of ``url``: all of it in one transaction, or nothing."""
         store = cls(_connect(url), url)
         db = store._db
-        with db.transaction():
+        with _refused_if_made_meanwhile(store), db.transaction():
             exists = db.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'placebolab'").fetchone()
             if exists:
                 store.close()
@@ -285,6 +285,21 @@ class PostgresStore:
                     "connect as the study's owner to audit or unblind"
                 ) from None
             raise
+
+
+@contextmanager
+def _refused_if_made_meanwhile(store: PostgresStore):
+    """Two inits into one database at once: the second waits for the first, then is told it is taken."""
+    import psycopg
+
+    try:
+        yield
+    except (psycopg.errors.DuplicateSchema, psycopg.errors.UniqueViolation):  # the schema, or the role
+        store.close()
+        raise StoreError(
+            f"{safe_url(store.url)} already holds a placebolab study (made while this init ran); "
+            "initialise the new study in another database"
+        ) from None
 
 
 def _connect(url: str):
