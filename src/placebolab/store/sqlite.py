@@ -43,24 +43,21 @@ class SQLiteStore:
         if path.exists():
             raise StoreError(f"{path} already exists: this study is already initialised; choose a new folder")
         db = _connect(path, journal="DELETE")
-        try:
-            db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
-            store = cls(db, path)
-            with store._write():
-                db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-                db.executemany("INSERT INTO sealed VALUES (?, ?)", sealed.items())
-                db.executemany(
-                    "INSERT INTO files VALUES (?, ?, ?)",
-                    [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
-                )
-                db.executemany(
-                    "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
-                )
-                store._log("initialised", None, {"slots": len(slots)})
-        finally:
-            db.close()
+        db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
+        store = cls(db, path)
+        with store._write():
+            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
+            db.executemany("INSERT INTO sealed VALUES (?, ?)", sealed.items())
+            db.executemany(
+                "INSERT INTO files VALUES (?, ?, ?)",
+                [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
+            )
+            db.executemany(
+                "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
+            )
+            store._log("initialised", None, {"slots": len(slots)})
+        db.close()
 
     @classmethod
     def open(cls, path: Path, writing: bool = False) -> SQLiteStore:
