@@ -263,7 +263,7 @@ def _check_heads(events: list[dict], heads, report: AuditReport) -> None:
                 "rolled back or rewritten after that head was kept (or the head is another study's)"
             )
         else:
-            report.checked.append(f"head: {head[:16]}… is entry #{at[head]}; {len(events) - at[head]} entries since")
+            report.checked.append(f"head: {head[:16]}… is entry #{at[head]} (entries since: {len(events) - at[head]})")
 
 
 def _slot_text(slot) -> str:
