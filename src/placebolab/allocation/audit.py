@@ -75,8 +75,8 @@ def audit_study(study, heads=()) -> AuditReport:
             _check_minimization(study.minimizer, participants, allocation, report)
         _check_participants(study, participants, events, report)
         _check_responses(store, events, report)
-        files = store.files()
-    _check_protocol(study.meta, files, events, report)
+        files, meta = store.files(), store.meta()  # as stored now, not as when the study was opened
+    _check_protocol(meta, files, events, report)
     _check_heads(events, heads, report)
     if events:
         report.head = (events[-1]["id"], events[-1]["hash"])
@@ -194,9 +194,13 @@ def _same_decision(recorded, replayed: dict) -> bool:
         return False
     same_cells = all(recorded.get(k) == replayed[k] for k in ("preferred", "others"))
     scores = recorded["scores"]
-    return same_cells and scores.keys() == replayed["scores"].keys() and all(
-        isinstance(scores[c], int | float) and math.isclose(scores[c], replayed["scores"][c], abs_tol=1e-9)
-        for c in scores
+    return (
+        same_cells
+        and scores.keys() == replayed["scores"].keys()
+        and all(
+            isinstance(scores[c], int | float) and math.isclose(scores[c], replayed["scores"][c], abs_tol=1e-9)
+            for c in scores
+        )
     )
 
 

@@ -283,7 +283,9 @@ class PostgresStore:
                     "run this command with the owner's login"
                 ) from None
             if exc.sqlstate == _LOCK_NOT_AVAILABLE:
-                raise StoreError(f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s") from None
+                raise StoreError(
+                    f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s"
+                ) from None
             raise
 
     def _rows(self, query: str, params=()) -> list[dict]:
