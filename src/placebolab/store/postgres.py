@@ -2,8 +2,8 @@
 
 The study lives in the schema ``placebolab`` of the database named by the URL
 (``postgresql://user@host:5432/database``). ``create`` (run by the study's owner) makes the tables,
-the station functions experimenters allocate, run sessions and log through, and the role ``<database>_experimenter``,
-which cannot read the allocation list or the seed. Grant that role to each experimenter's login
+the station functions (postgres.sql) and the role ``<database>_experimenter``, which cannot read the
+allocation list or the seed and writes only through those functions. Grant that role to each experimenter's login
 (``GRANT mystudy_experimenter TO alice``) and give their study folder a ``study.toml`` with their URL.
 
 Passwords belong in ``~/.pgpass`` or ``PGPASSWORD``, not in the URL: the URL is written to the
