@@ -257,6 +257,11 @@ def test_a_protocol_swapped_with_its_own_hash_is_named(run_study):
     assert any("do not hash to the bundle hash" in p for p in found)
 
 
+def test_an_intake_that_is_no_longer_json_is_named_not_a_crash(run_study):
+    tamper(run_study, "UPDATE participants SET intake = '{broken' WHERE id = 'SIM0002'")
+    assert "participant SIM0002: the stored intake is not JSON: '{broken'" in problems(run_study)
+
+
 def test_a_status_set_to_completed_without_the_steps_is_named(run_study):
     run_study.store.enrol("NEW1", "sex=male", {"sex": "male", "age": 30, "name": "Bo"})
     tamper(run_study, "UPDATE participants SET status = 'completed' WHERE id = 'NEW1'")
@@ -267,11 +272,12 @@ def test_a_cut_log_undoing_a_withdrawal_is_caught_by_the_kept_head(run_study, tm
     folder, runner = str(run_study.folder), CliRunner()
     kept = tmp_path / "heads.txt"
     assert runner.invoke(main, ["audit", folder, "--write-head", str(kept)]).exit_code == 0
+    assert runner.invoke(main, ["withdraw", folder, "-p", "SIM0003", "--reason", "left"]).exit_code == 0
     withdrawn = runner.invoke(main, ["withdraw", folder, "-p", "SIM0004", "--reason", "felt unwell"])
     head = run_study.store.head()
     assert withdrawn.exit_code == 0 and f"chain head: #{head[0]} {head[1]}" in withdrawn.output
     assert runner.invoke(main, ["audit", folder, "--head", head[1], "--head-file", str(kept)]).exit_code == 0
-    tamper(run_study, f"DELETE FROM events WHERE id = {head[0]}")  # the withdrawal undone: the chain is still whole
+    tamper(run_study, f"DELETE FROM events WHERE id >= {head[0] - 1}")  # both withdrawals undone: the chain is whole
     assert problems(run_study) == []  # without a kept head, a cut at the end cannot be seen
     cut = runner.invoke(main, ["audit", folder, "--head", head[1]])
     assert cut.exit_code == 9 and f"the kept chain head {head[1]} is no longer in the log" in cut.output
@@ -341,3 +347,15 @@ def test_init_prints_the_chain_head_and_audit_prints_it_too(tmp_path):
     assert head[0] == 1 and f"chain head:       {head[1]}" in made.output
     audited = CliRunner().invoke(main, ["audit", str(tmp_path / "s")])
     assert f"chain head: #1 {head[1]}" in audited.output
+
+
+def test_a_completed_session_missing_a_step_is_named_even_when_the_log_was_rewritten_to_match(run_study):
+    """The step's row and its log entry hidden, the chain recomputed: the completed status still needs every step."""
+    tamper(run_study, "DELETE FROM steps WHERE participant = 'SIM0002' AND step_key = 'welcome'")
+    tamper(
+        run_study,
+        "UPDATE events SET kind = 'note' WHERE kind = 'step_recorded' AND participant = 'SIM0002' "
+        "AND detail LIKE '%\"welcome\"%'",
+    )
+    _rechain(run_study, strip=False)
+    assert problems(run_study) == ["participant SIM0002 is completed but has no recorded welcome"]

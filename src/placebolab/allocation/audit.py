@@ -39,7 +39,7 @@ from placebolab.store.base import (
     participant_digest,
     step_digest,
 )
-from placebolab.store.records import Slot
+from placebolab.store.records import Participant, Slot
 
 
 @dataclass
@@ -67,7 +67,7 @@ def audit_study(study, heads=()) -> AuditReport:
     with store.snapshot():  # stations may be allocating meanwhile: audit one committed state
         events = [dict(r) for r in store.rows("events")]
         allocation = [dict(r) for r in store.rows("allocation")]
-        participants = store.participants()
+        participants = _readable_participants(store, report)
         _check_chain(events, report)
         _check_list(study, allocation, report)
         _check_allocations(participants, allocation, events, report)
@@ -81,6 +81,26 @@ def audit_study(study, heads=()) -> AuditReport:
     if events:
         report.head = (events[-1]["id"], events[-1]["hash"])
     return report
+
+
+def _readable_participants(store, report: AuditReport) -> list[Participant]:
+    """Every participant whose row can be read; a row whose intake is no longer JSON is named."""
+    readable = []
+    for row in store.rows("participants"):
+        try:
+            readable.append(Participant.from_row(row))
+        except ValueError:
+            report.problems.append(f"participant {row['id']}: the stored intake is not JSON: {row['intake'][:80]!r}")
+    return sorted(readable, key=lambda p: (p.enrolled_at, p.id))
+
+
+def _detail(event) -> dict:
+    """A log entry's detail as a dict ({} when absent or not a JSON object: the chain check names edits)."""
+    try:
+        detail = json.loads(event["detail"] or "{}")
+    except ValueError:
+        return {}
+    return detail if isinstance(detail, dict) else {}
 
 
 def _check_chain(events: list[dict], report: AuditReport) -> None:
@@ -140,7 +160,7 @@ def _check_allocations(participants, allocation: list[dict], events: list[dict],
     logged = {}
     for event in events:
         if event["kind"] == "allocated":
-            detail = json.loads(event["detail"] or "{}")
+            detail = _detail(event)
             logged[event["participant"]] = (detail.get("stratum"), detail.get("position"))
     for p in participants:
         slot = slot_of.get(p.id)
@@ -211,17 +231,20 @@ _STATUS_AFTER["session_completed"] = "completed"
 
 def _check_participants(study, participants, events: list[dict], report: AuditReport) -> None:
     """Intake, flags, stratum and cell against the digest sealed at enrolment; status against the log."""
+    from placebolab.session.engine import plan
+
     before, unsealed = len(report.problems), []
     sealed, logged_status = {}, {}
     for event in events:
         if event["kind"] == "allocated":
-            sealed[event["participant"]] = json.loads(event["detail"] or "{}").get("participant_sha256")
+            sealed[event["participant"]] = _detail(event).get("participant_sha256")
         if event["kind"] in _STATUS_AFTER and event["participant"]:
             logged_status[event["participant"]] = _STATUS_AFTER[event["kind"]]
     steps = defaultdict(set)
     for r in study.store.rows("steps"):
         steps[r["participant"]].add(r["step_key"])
     intake_text = {r["id"]: r["intake"] for r in study.store.rows("participants")}  # as stored, as hashed
+    plans = {c.id: [o.key for o in plan(study.protocol, c.id)] for c in study.protocol.cells}
     for p in participants:
         if sealed.get(p.id) is None:
             unsealed.append(p.id)
@@ -234,10 +257,8 @@ def _check_participants(study, participants, events: list[dict], report: AuditRe
         expected = logged_status.get(p.id, "allocated")
         if p.status != expected:
             report.problems.append(f"participant {p.id} has status {p.status}; the log says {expected}")
-        elif p.status == "completed" and p.cell in {c.id for c in study.protocol.cells}:
-            from placebolab.session.engine import plan
-
-            missing = [o.key for o in plan(study.protocol, p.cell) if o.key not in steps[p.id]]
+        elif p.status == "completed" and p.cell in plans:
+            missing = [key for key in plans[p.cell] if key not in steps[p.id]]
             if missing:
                 report.problems.append(
                     f"participant {p.id} is completed but has no recorded {', '.join(missing[:5])}"
@@ -283,8 +304,8 @@ def _check_responses(store, events: list[dict], report: AuditReport) -> None:
     logged = {}
     for event in events:
         if event["kind"] == "step_recorded":
-            detail = json.loads(event["detail"])
-            logged[(event["participant"], detail["step_key"])] = detail["digest"]
+            detail = _detail(event)
+            logged[(event["participant"], detail.get("step_key"))] = detail.get("digest")
     for key, step in steps.items():
         if key not in logged:
             report.problems.append(f"step {key[1]} of {key[0]} is stored but not in the log")
@@ -303,7 +324,7 @@ def _check_protocol(meta: dict, files: dict[str, bytes], events: list[dict], rep
     """The frozen protocol and files against the bundle hash, and meta's hashes against the first entry."""
     before = len(report.problems)
     text = meta["protocol_text"].encode("utf-8")
-    first = json.loads(events[0]["detail"] or "{}") if events and events[0]["kind"] == "initialised" else {}
+    first = _detail(events[0]) if events and events[0]["kind"] == "initialised" else {}
     if hashlib.sha256(text).hexdigest() != meta["protocol_sha256"]:
         report.problems.append("the frozen protocol text does not match its recorded protocol_sha256")
     if bundle_hash(text, files) != meta.get("bundle_sha256"):
