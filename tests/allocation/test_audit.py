@@ -359,3 +359,9 @@ def test_a_completed_session_missing_a_step_is_named_even_when_the_log_was_rewri
     )
     _rechain(run_study, strip=False)
     assert problems(run_study) == ["participant SIM0002 is completed but has no recorded welcome"]
+
+
+def test_simulate_prints_the_chain_head(run_study):
+    result = CliRunner().invoke(main, ["simulate", str(run_study.folder), "-n", "1", "--seed", "2"])
+    head = run_study.store.head()
+    assert result.exit_code == 0 and f"chain head: #{head[0]} {head[1]}" in result.output

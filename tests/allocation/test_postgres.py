@@ -347,3 +347,10 @@ def test_the_cli_withdraw_as_an_experimenter_is_one_line_exit_4(station, server_
     assert result.output.count("\n") == 1
     done = CliRunner().invoke(main, ["withdraw", str(server_study.folder), "-p", "P001", "--reason", "x"])
     assert done.exit_code == 0 and "chain head: #" in done.output
+
+
+def test_a_study_made_without_the_station_functions_says_so(station, server_study):
+    """A study made on the server by an older placebolab: a station's write is one clear line, not a crash."""
+    server_study.store._db.execute("DROP FUNCTION start_session(TEXT, DOUBLE PRECISION, TEXT)")
+    with pytest.raises(StoreError, match="made by an older placebolab, without the station functions"):
+        Session.start(station, "P001", INTAKE, "test", VirtualClock())

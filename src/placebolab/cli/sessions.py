@@ -163,3 +163,6 @@ def simulate(study, count, effects, seed):
         task = progress.add_task("Simulating participants", total=count)
         ids = simulate_study(opened, count, model, seed, on_participant=lambda _: progress.advance(task))
     click.echo(f"Simulated {len(ids)} participants ({ids[0]}–{ids[-1]}) with seed {seed}; marked as simulated.")
+    from placebolab.cli.allocation import echo_head
+
+    echo_head(opened.store)
