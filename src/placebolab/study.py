@@ -24,7 +24,7 @@ from placebolab.errors import StoreError
 from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
 from placebolab.store import DB_NAME, SQLiteStore, Store
-from placebolab.store.base import list_commitment
+from placebolab.store.base import bundle_hash, list_commitment
 
 #: A study folder whose store is on a server holds this file instead of study.db:
 #:     [store]
@@ -94,13 +94,14 @@ class Study:
         meta = {
             "protocol_text": text.decode("utf-8"),
             "protocol_sha256": hashlib.sha256(text).hexdigest(),
-            "bundle_sha256": _bundle_hash(text, read),
+            "bundle_sha256": bundle_hash(text, read),
             "protocol_name": protocol.protocol,
             "protocol_version": protocol.version,
             "protocol_file": str(protocol_path),
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "package_version": __version__,
         }
+        meta.update(_station_rules(protocol))
         slots = generate_slots(protocol, seed)
         from placebolab.export.blinding import new_blinding_key
 
@@ -246,12 +247,28 @@ def _config_text(url: str) -> str:
     )
 
 
-def _bundle_hash(protocol_text: bytes, files: dict[str, bytes]) -> str:
-    """One hash of the protocol and every stimulus file it uses: what the study is, exactly."""
-    digest = hashlib.sha256(protocol_text)
-    listing = {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())}
-    digest.update(json.dumps(listing, sort_keys=True).encode())
-    return digest.hexdigest()
+def _station_rules(protocol: Protocol) -> dict[str, str]:
+    """What a PostgreSQL server checks a station against (store/postgres.sql): each cell's step keys
+    (a session completes only when all are recorded) and the minimization rule (the server scores
+    the cells itself)."""
+    from placebolab.allocation.minimization import Minimizer
+    from placebolab.session.engine import plan
+
+    cells = [c.id for c in protocol.cells]
+    rules = {"plan": json.dumps({cell: [o.key for o in plan(protocol, cell)] for cell in cells})}
+    if protocol.allocation.scheme == "minimization":
+        m = Minimizer(protocol.allocation, cells)
+        rules["minimization"] = json.dumps(
+            {
+                "cells": m.cells,
+                "factors": m.factors,
+                "weights": m.weights,
+                "ratio": m.ratio,
+                "imbalance": m.imbalance,
+                "p_preferred": m.p_preferred,
+            }
+        )
+    return rules
 
 
 _README = """Study {name}: {protocol}

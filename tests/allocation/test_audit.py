@@ -41,7 +41,7 @@ def problems(study) -> list[str]:
 def test_an_untouched_study_is_intact_and_its_commitment_recomputes(run_study):
     report = audit_study(run_study)
     assert report.intact, report.problems
-    assert len(report.checked) == 5
+    assert len(report.checked) == 6 and not report.notes
     slots = sorted(
         (dict(r) for r in run_study.store.rows("allocation")),
         key=lambda r: (["sex=female", "sex=male", "sex=diverse"].index(r["stratum"]), r["position"]),
@@ -70,7 +70,9 @@ def test_a_participant_moved_to_another_cell_is_named(run_study):
     p = run_study.store.participants()[0]
     other = next(c.id for c in run_study.protocol.cells if c.id != p.cell)
     tamper(run_study, f"UPDATE participants SET cell = '{other}' WHERE id = '{p.id}'")
-    assert problems(run_study) == [
+    found = problems(run_study)
+    assert found[1].startswith(f"participant {p.id}: intake, stratum, cell or the simulated/pilot flags differ")
+    assert found[:1] == [
         f"participant {p.id} is recorded in cell {other}; their slot "
         + next(
             f"{r['stratum']} #{r['position']} says {p.cell}"
@@ -202,3 +204,164 @@ def test_a_store_from_before_the_seal_is_refused_with_what_to_do(tmp_path):
     db.close()
     with pytest.raises(StoreError, match="without sealed allocation lists"):
         Study.open(tmp_path / "old")
+
+
+# --- item 13: what decides who is analysed is sealed in the log; a cut log is caught by a kept head ---
+
+
+def _file_edit(study) -> str:
+    """An edit of one frozen stimulus file's bytes, in the backend's SQL."""
+    blob = "X'00'" if study.store.__class__.__name__ == "SQLiteStore" else "'\\x00'::bytea"
+    return f"UPDATE files SET content = {blob} WHERE path = (SELECT min(path) FROM files)"
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        ("UPDATE participants SET pilot = 1 WHERE id = 'SIM0003'", "participant SIM0003: intake, stratum, cell or"),
+        ("UPDATE participants SET simulated = 0 WHERE id = 'SIM0003'", "participant SIM0003: intake, stratum, cell"),
+        (
+            "UPDATE participants SET intake = replace(intake, '\"age\": ', '\"age\": 1') WHERE id = 'SIM0003'",
+            "participant SIM0003: intake, stratum, cell or the simulated/pilot flags differ",
+        ),
+        ("UPDATE participants SET status = 'running' WHERE id = 'SIM0003'", "SIM0003 has status running; the log says"),
+        (
+            "UPDATE meta SET value = 'f' || value WHERE key = 'bundle_sha256'",
+            "bundle_sha256 in the store's meta differs",
+        ),
+        ("UPDATE meta SET value = 'f' || value WHERE key = 'list_sha256'", "list_sha256 in the store's meta differs"),
+        (_file_edit, "stimulus files do not hash to the bundle hash sealed at init"),
+    ],
+    ids=["pilot", "simulated", "intake", "status", "meta-bundle", "meta-commitment", "frozen-file"],
+)
+def test_an_edit_of_what_decides_the_analysis_is_named_and_exits_9(run_study, edit, named):
+    tamper(run_study, edit(run_study) if callable(edit) else edit)
+    assert any(named in p for p in problems(run_study)), problems(run_study)
+    result = CliRunner().invoke(main, ["audit", str(run_study.folder)])
+    assert result.exit_code == 9 and named in result.output, result.output
+
+
+def test_a_protocol_swapped_with_its_own_hash_is_named(run_study):
+    """Editing the frozen protocol text and its protocol_sha256 together: the first log entry still says."""
+    import hashlib
+
+    text = run_study.meta["protocol_text"] + "# edited"
+    tamper(
+        run_study,
+        f"UPDATE meta SET value = '{hashlib.sha256(text.encode()).hexdigest()}' WHERE key = 'protocol_sha256'",
+    )
+    tamper(run_study, "UPDATE meta SET value = value || '# edited' WHERE key = 'protocol_text'")
+    found = problems(run_study)
+    assert not any("does not match its recorded protocol_sha256" in p for p in found)  # consistent with meta
+    assert "protocol_sha256 in the store's meta differs from the one sealed in log entry #1" in found
+    assert any("do not hash to the bundle hash" in p for p in found)
+
+
+def test_an_intake_that_is_no_longer_json_is_named_not_a_crash(run_study):
+    tamper(run_study, "UPDATE participants SET intake = '{broken' WHERE id = 'SIM0002'")
+    assert "participant SIM0002: the stored intake is not JSON: '{broken'" in problems(run_study)
+
+
+def test_a_status_set_to_completed_without_the_steps_is_named(run_study):
+    run_study.store.enrol("NEW1", "sex=male", {"sex": "male", "age": 30, "name": "Bo"})
+    tamper(run_study, "UPDATE participants SET status = 'completed' WHERE id = 'NEW1'")
+    assert "participant NEW1 has status completed; the log says allocated" in problems(run_study)
+
+
+def test_a_cut_log_undoing_a_withdrawal_is_caught_by_the_kept_head(run_study, tmp_path):
+    folder, runner = str(run_study.folder), CliRunner()
+    kept = tmp_path / "heads.txt"
+    assert runner.invoke(main, ["audit", folder, "--write-head", str(kept)]).exit_code == 0
+    assert runner.invoke(main, ["withdraw", folder, "-p", "SIM0003", "--reason", "left"]).exit_code == 0
+    withdrawn = runner.invoke(main, ["withdraw", folder, "-p", "SIM0004", "--reason", "felt unwell"])
+    head = run_study.store.head()
+    assert withdrawn.exit_code == 0 and f"chain head: #{head[0]} {head[1]}" in withdrawn.output
+    assert runner.invoke(main, ["audit", folder, "--head", head[1], "--head-file", str(kept)]).exit_code == 0
+    tamper(run_study, f"DELETE FROM events WHERE id >= {head[0] - 1}")  # both withdrawals undone: the chain is whole
+    assert problems(run_study) == []  # without a kept head, a cut at the end cannot be seen
+    cut = runner.invoke(main, ["audit", folder, "--head", head[1]])
+    assert cut.exit_code == 9 and f"the kept chain head {head[1]} is no longer in the log" in cut.output
+    assert runner.invoke(main, ["audit", folder, "--head-file", str(kept)]).exit_code == 0  # older head: still there
+    # a new withdrawal written after the cut does not bring the kept head back
+    assert runner.invoke(main, ["withdraw", folder, "-p", "SIM0005", "--reason", "x"]).exit_code == 0
+    assert runner.invoke(main, ["audit", folder, "--head", head[1]]).exit_code == 9
+
+
+def _rechain(study, strip: bool) -> None:
+    """Recompute every hash, as an insider with the whole store could (``strip``: drop the sealed digests,
+    as an older placebolab wrote its entries)."""
+    import json
+
+    from placebolab.store.base import GENESIS, SEALED_AT_INIT, chain_hash
+
+    prev = GENESIS
+    for e in study.store.rows("events"):
+        detail = e["detail"]
+        if strip and detail:
+            fields = {
+                k: v for k, v in json.loads(detail).items() if k != "participant_sha256" and k not in SEALED_AT_INIT
+            }
+            detail = json.dumps(fields)
+        prev = chain_hash(prev, e["id"], e["at"], e["participant"], e["kind"], detail)
+        text = "NULL" if detail is None else "'" + detail.replace("'", "''") + "'"
+        tamper(study, f"UPDATE events SET detail = {text}, hash = '{prev}' WHERE id = {e['id']}")
+
+
+def test_a_rewritten_chain_is_caught_by_the_kept_head(run_study):
+    head = run_study.store.head()[1]
+    tamper(run_study, "UPDATE participants SET pilot = 1 WHERE id = 'SIM0002'")
+    _rechain(run_study, strip=True)  # hide the edit: no digests, a chain that recomputes
+    assert audit_study(run_study).intact
+    assert any("is no longer in the log" in p for p in problems_with_head(run_study, head))
+
+
+def problems_with_head(study, head: str) -> list[str]:
+    return audit_study(study, [head]).problems
+
+
+def test_entries_of_an_older_version_are_not_sealed_and_never_silently_intact(run_study):
+    _rechain(run_study, strip=True)
+    report = audit_study(run_study)
+    assert report.intact
+    assert any("12 participants" in n and "not sealed in the log (made by an older version)" in n for n in report.notes)
+    assert any("bundle_sha256" in n and "made by an older version" in n for n in report.notes)
+    result = CliRunner().invoke(main, ["audit", str(run_study.folder)])
+    assert result.exit_code == 0 and "! 12 participants" in result.output
+    assert "intact as far as sealed" in result.output and "intact (list" not in result.output
+
+
+def test_a_malformed_head_is_one_clear_error(run_study, tmp_path):
+    bad = tmp_path / "heads.txt"
+    bad.write_text("# kept heads\n\nnot-a-hash  #3\n")
+    result = CliRunner().invoke(main, ["audit", str(run_study.folder), "--head-file", str(bad)])
+    assert result.exit_code == 4 and f"{bad}:3: 'not-a-hash' is not a chain head" in result.output
+    result = CliRunner().invoke(main, ["audit", str(run_study.folder), "--head", "abc"])
+    assert result.exit_code == 4 and "--head: 'abc' is not a chain head" in result.output
+
+
+def test_init_prints_the_chain_head_and_audit_prints_it_too(tmp_path):
+    made = CliRunner().invoke(main, ["init", str(FLAGSHIP), str(tmp_path / "s"), "--seed", "1"])
+    study = Study.open(tmp_path / "s")
+    head = study.store.head()
+    study.close()
+    assert head[0] == 1 and f"chain head:       {head[1]}" in made.output
+    audited = CliRunner().invoke(main, ["audit", str(tmp_path / "s")])
+    assert f"chain head: #1 {head[1]}" in audited.output
+
+
+def test_a_completed_session_missing_a_step_is_named_even_when_the_log_was_rewritten_to_match(run_study):
+    """The step's row and its log entry hidden, the chain recomputed: the completed status still needs every step."""
+    tamper(run_study, "DELETE FROM steps WHERE participant = 'SIM0002' AND step_key = 'welcome'")
+    tamper(
+        run_study,
+        "UPDATE events SET kind = 'note' WHERE kind = 'step_recorded' AND participant = 'SIM0002' "
+        "AND detail LIKE '%\"welcome\"%'",
+    )
+    _rechain(run_study, strip=False)
+    assert problems(run_study) == ["participant SIM0002 is completed but has no recorded welcome"]
+
+
+def test_simulate_prints_the_chain_head(run_study):
+    result = CliRunner().invoke(main, ["simulate", str(run_study.folder), "-n", "1", "--seed", "2"])
+    head = run_study.store.head()
+    assert result.exit_code == 0 and f"chain head: #{head[0]} {head[1]}" in result.output

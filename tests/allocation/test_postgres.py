@@ -190,3 +190,167 @@ def test_the_cli_runs_a_whole_study_on_a_server(tmp_path, pg_url):
     assert (tmp_path / "s" / "export-blinded" / "consort.json").is_file()
     audited = runner.invoke(main, ["audit", folder])
     assert audited.exit_code == 0 and "intact" in audited.output, audited.output
+
+
+# --- item 14: the experimenter role can do only what a station must ---
+
+
+def _refused(db, query: str, error=psycopg.Error, match: str | None = None) -> None:
+    """``query`` as the experimenter, in a transaction, fails with ``error`` (message matching ``match``)."""
+    with pytest.raises(error, match=match), db.transaction():
+        db.execute(query)
+
+
+def _audit_intact(owner) -> None:
+    from placebolab.allocation.audit import audit_study
+
+    report = audit_study(owner)
+    assert report.intact and not report.notes, (report.problems, report.notes)
+
+
+def test_the_experimenter_cannot_write_the_log_or_the_tables_directly(station, server_study):
+    clock = VirtualClock()
+    Session.start(station, "P001", INTAKE, "test", clock)
+    db = station.store._db
+    denied = psycopg.errors.InsufficientPrivilege
+    # a fake withdrawal or unblinding: append_event is the owner's alone
+    _refused(db, "SELECT append_event('P001', 'withdrawn', '{\"reason\": \"x\"}')", error=denied)
+    _refused(db, "SELECT append_event(NULL, 'unblinded', NULL)", error=denied)
+    with pytest.raises(StoreError, match="only the study's owner records 'withdrawn'"):
+        station.store.correct("P001", "withdrawn", "forged", "mallory")
+    with pytest.raises(StoreError, match="only the study's owner records 'unblinded'"):
+        station.store.log("unblinded", None, {"by": "mallory"})
+    # no direct writes at all: status, flags, answers, the log
+    for query in (
+        "UPDATE participants SET status = 'completed' WHERE id = 'P001'",
+        "UPDATE participants SET pilot = 1",
+        "INSERT INTO steps VALUES ('P001', 'x', 'x', NULL, 1, 2, 'test', NULL)",
+        "INSERT INTO responses VALUES ('P001', 'welcome', '', 1, 1, 1)",
+        "DELETE FROM events WHERE id > 1",
+        "LOCK TABLE events IN EXCLUSIVE MODE",
+    ):
+        _refused(db, query, error=denied)
+    # completing a session whose steps are not recorded is refused by the server
+    with pytest.raises(StoreError, match="P001 cannot be completed: steps welcome.* are not recorded"):
+        station.store.complete("P001")
+    _refused(db, "SELECT complete_session('P001')", match="cannot be completed")
+    assert station.store.participant("P001").status == "running"
+    _audit_intact(server_study)
+
+
+def test_forged_minimization_candidates_cannot_reach_the_list(station, server_study):
+    """The old call passed the candidates; now the server scores them, and a list of fixed cells is never rewritten."""
+    before = [dict(r) for r in server_study.store.rows("allocation")]
+    db = station.store._db
+    _refused(
+        db,
+        "SELECT allocate_minimized('X1', '', '{}', false, false, ARRAY['warm/high'], ARRAY[]::text[], 1.0, '{}')",
+        error=psycopg.errors.UndefinedFunction,
+    )
+    _refused(
+        db,
+        "SELECT allocate_minimized('X1', 'sex=male', '{\"sex\": \"male\"}', false, false)",
+        match="does not allocate by minimization",
+    )
+    assert [dict(r) for r in server_study.store.rows("allocation")] == before
+    assert station.store.participant("X1") is None
+    _audit_intact(server_study)
+
+
+@pytest.mark.parametrize(
+    ("query", "match"),
+    [
+        ("SELECT allocate('X1', 'sex=male', '{not json', false, false)", "the intake is not valid JSON"),
+        ("SELECT allocate('X1', 'sex=male', '[1, 2]', false, false)", "the intake must be a JSON object"),
+        ("SELECT allocate('X1', 'sex=male', '{\"sex\": {\"a\": 1}}', false, false)", "each field to one value"),
+        ("SELECT allocate('X 1', 'sex=male', '{}', false, false)", "is not a participant ID"),
+        (
+            "SELECT record_step('P001', 'welcome', 'welcome', NULL, 1, 2, 'test', '{bad', ARRAY[]::text[], "
+            "ARRAY[]::float8[], ARRAY[]::float8[], ARRAY[]::float8[], NULL, repeat('a', 64), false)",
+            "the step's detail is not valid JSON",
+        ),
+        (
+            "SELECT record_step('P001', 'forged_step', 'x', NULL, 1, 2, 'test', NULL, ARRAY[]::text[], "
+            "ARRAY[]::float8[], ARRAY[]::float8[], ARRAY[]::float8[], NULL, repeat('a', 64), false)",
+            "step forged_step is not a step of participant P001's timeline",
+        ),
+        (
+            "SELECT record_step('P001', 'welcome', 'welcome', NULL, 1, 2, 'test', NULL, ARRAY['a'], "
+            "ARRAY[]::float8[], ARRAY[]::float8[], ARRAY[]::float8[], NULL, repeat('a', 64), false)",
+            "must be as many",
+        ),
+        ("SELECT start_session('NOBODY', 1, 'test')", "participant NOBODY is not enrolled"),
+    ],
+    ids=[
+        "intake-not-json",
+        "intake-array",
+        "intake-nested",
+        "bad-id",
+        "detail-not-json",
+        "unknown-step",
+        "ragged",
+        "not-enrolled",
+    ],
+)
+def test_malformed_station_input_is_refused_and_every_station_still_reads(station, server_study, query, match):
+    Session.start(station, "P001", INTAKE, "test", VirtualClock())
+    _refused(station.store._db, query, match=match)
+    assert [p.id for p in station.store.participants()] == ["P001"]  # nothing stored that a station cannot read
+    _audit_intact(server_study)
+
+
+def test_a_held_lock_is_a_clear_error_after_the_timeout_not_a_hang(station, server_study, pg_url):
+    import time
+
+    from placebolab.store.postgres import LOCK_TIMEOUT_S
+
+    Session.start(station, "P001", INTAKE, "test", VirtualClock())
+    login_url = station.store.url
+    with psycopg.connect(login_url, autocommit=True, options="-c search_path=placebolab") as other:
+        # the advisory locks the functions took before cannot block anyone any more
+        other.execute("SELECT pg_advisory_lock(hashtext('placebolab.events'))")
+        other.execute("SELECT pg_advisory_lock(hashtext('placebolab.allocation'), hashtext('sex=male'))")
+        Session.start(station, "P002", {**INTAKE, "sex": "male"}, "test", VirtualClock())
+        # a station that takes the log's lock and keeps its transaction open
+        other.execute("BEGIN")
+        other.execute("SELECT start_session('P001', 1, 'test')")
+        began = time.monotonic()
+        with pytest.raises(StoreError, match=f"log is locked by another station for more than {LOCK_TIMEOUT_S} s"):
+            station.store.start_session("P002", 2.0, "test")
+        assert LOCK_TIMEOUT_S - 1 < time.monotonic() - began < LOCK_TIMEOUT_S + 10
+        other.execute("ROLLBACK")
+    assert station.store.start_session("P002", 2.0, "test") is not None  # free again
+    _audit_intact(server_study)
+
+
+def test_a_station_runs_whole_sessions_and_the_owner_corrects(station, server_study):
+    from placebolab.simulation.model import load_effects
+    from placebolab.simulation.run import simulate_study
+
+    ids = simulate_study(station, 6, load_effects(None, station.protocol), seed=3)
+    assert all(station.store.participant(pid).status == "completed" for pid in ids)
+    server_study.store.correct(ids[0], "withdrawn", "felt unwell", "owner")
+    server_study.store.log("unblinded", None, {"by": "owner", "reason": "locked"})
+    _audit_intact(server_study)
+    events = station.store.rows("events")
+    assert [e["kind"] for e in events[-2:]] == ["withdrawn", "unblinded"]
+
+
+def test_the_cli_withdraw_as_an_experimenter_is_one_line_exit_4(station, server_study):
+    from click.testing import CliRunner
+
+    from placebolab.cli import main
+
+    Session.start(station, "P001", INTAKE, "test", VirtualClock())
+    result = CliRunner().invoke(main, ["withdraw", str(station.folder), "-p", "P001", "--reason", "x"])
+    assert result.exit_code == 4 and "only the study's owner records 'withdrawn'" in result.output
+    assert result.output.count("\n") == 1
+    done = CliRunner().invoke(main, ["withdraw", str(server_study.folder), "-p", "P001", "--reason", "x"])
+    assert done.exit_code == 0 and "chain head: #" in done.output
+
+
+def test_a_study_made_without_the_station_functions_says_so(station, server_study):
+    """A study made on the server by an older placebolab: a station's write is one clear line, not a crash."""
+    server_study.store._db.execute("DROP FUNCTION start_session(TEXT, DOUBLE PRECISION, TEXT)")
+    with pytest.raises(StoreError, match="made by an older placebolab, without the station functions"):
+        Session.start(station, "P001", INTAKE, "test", VirtualClock())

@@ -8,50 +8,99 @@ What is checked, in order:
    stored list hashes (with the sealed salt) to the commitment printed at init;
 3. the allocations: each participant's cell is the cell of the slot the log says they were given,
    and every slot handed out has its ``allocated`` entry in the log (and the other way round);
-4. the responses: each recorded step and its answers hash to the digest logged with it;
-5. the protocol: the frozen protocol text hashes to the recorded ``protocol_sha256``.
+4. the participants: intake, stratum, cell and the simulated and pilot flags hash to the digest
+   sealed in their ``allocated`` entry; their status is the one their logged session entries give;
+   a completed session has every step of its cell recorded;
+5. the responses: each recorded step and its answers hash to the digest logged with it;
+6. the protocol and frozen files: the protocol text and every frozen file hash to the bundle hash,
+   and the protocol, bundle and list hashes in ``meta`` equal those sealed in the first log entry;
+7. the head: every chain head the lab kept (``audit --head``) is still an entry of the chain; if one
+   is not, the log was cut or rolled back after it was kept.
+
+Entries written by an older placebolab lack some digests: what they cannot prove is listed in
+``notes``, never reported as intact.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from placebolab.allocation.schemes import generate_slots
-from placebolab.store.base import GENESIS, chain_hash, list_commitment, step_digest
-from placebolab.store.records import Slot
+from placebolab.store.base import (
+    GENESIS,
+    SEALED_AT_INIT,
+    bundle_hash,
+    chain_hash,
+    list_commitment,
+    participant_digest,
+    step_digest,
+)
+from placebolab.store.records import Participant, Slot
 
 
 @dataclass
 class AuditReport:
-    """What was checked (``checked``: one line each) and every break found (``problems``)."""
+    """What was checked (``checked``: one line each), every break found (``problems``), what could not
+    be checked (``notes``: entries made by an older version) and the chain head (entry number, hash)."""
 
     checked: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    head: tuple[int, str] = (0, GENESIS)
 
     @property
     def intact(self) -> bool:
         return not self.problems
 
 
-def audit_study(study) -> AuditReport:
-    """Audit a study (needs the owner's access on PostgreSQL: the list is concealed from experimenters)."""
+def audit_study(study, heads=()) -> AuditReport:
+    """Audit a study (needs the owner's access on PostgreSQL: the list is concealed from experimenters).
+
+    ``heads``: chain heads kept earlier (hashes printed by init, audit and the commands that log);
+    each must still be in the chain."""
     store = study.store
     report = AuditReport()
     with store.snapshot():  # stations may be allocating meanwhile: audit one committed state
         events = [dict(r) for r in store.rows("events")]
         allocation = [dict(r) for r in store.rows("allocation")]
-        participants = store.participants()
+        participants = _readable_participants(store, report)
         _check_chain(events, report)
         _check_list(study, allocation, report)
         _check_allocations(participants, allocation, events, report)
         if study.minimizer is not None:
             _check_minimization(study.minimizer, participants, allocation, report)
+        _check_participants(study, participants, events, report)
         _check_responses(store, events, report)
-    _check_protocol(study.meta, report)
+        files, meta = store.files(), store.meta()  # as stored now, not as when the study was opened
+    _check_protocol(meta, files, events, report)
+    _check_heads(events, heads, report)
+    if events:
+        report.head = (events[-1]["id"], events[-1]["hash"])
     return report
+
+
+def _readable_participants(store, report: AuditReport) -> list[Participant]:
+    """Every participant whose row can be read; a row whose intake is no longer JSON is named."""
+    readable = []
+    for row in store.rows("participants"):
+        try:
+            readable.append(Participant.from_row(row))
+        except ValueError:
+            report.problems.append(f"participant {row['id']}: the stored intake is not JSON: {row['intake'][:80]!r}")
+    return sorted(readable, key=lambda p: (p.enrolled_at, p.id))
+
+
+def _detail(event) -> dict:
+    """A log entry's detail as a dict ({} when absent or not a JSON object: the chain check names edits)."""
+    try:
+        detail = json.loads(event["detail"] or "{}")
+    except ValueError:
+        return {}
+    return detail if isinstance(detail, dict) else {}
 
 
 def _check_chain(events: list[dict], report: AuditReport) -> None:
@@ -111,7 +160,7 @@ def _check_allocations(participants, allocation: list[dict], events: list[dict],
     logged = {}
     for event in events:
         if event["kind"] == "allocated":
-            detail = json.loads(event["detail"] or "{}")
+            detail = _detail(event)
             logged[event["participant"]] = (detail.get("stratum"), detail.get("position"))
     for p in participants:
         slot = slot_of.get(p.id)
@@ -152,11 +201,94 @@ def _check_minimization(minimizer, participants, allocation: list[dict], report:
         where = f"minimization decision #{slot['position']} ({slot['participant']})"
         if chosen != slot["cell"]:
             report.problems.append(f"{where} replays to {chosen}; the store says {slot['cell']}")
-        elif json.loads(slot["decision"] or "null") != json.loads(candidates.detail()):
+        elif not _same_decision(json.loads(slot["decision"] or "null"), json.loads(candidates.detail())):
             report.problems.append(f"{where}: the recorded scores differ from the replayed ones")
         history.append((slot["cell"], intake[slot["participant"]]))
     if len(report.problems) == before:
         report.checked.append(f"minimization: {len(history)} decisions replay from the recorded history")
+
+
+def _same_decision(recorded, replayed: dict) -> bool:
+    """The same candidates, and scores equal up to rounding (PostgreSQL scores them in SQL)."""
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("scores"), dict):
+        return False
+    same_cells = all(recorded.get(k) == replayed[k] for k in ("preferred", "others"))
+    scores = recorded["scores"]
+    return (
+        same_cells
+        and scores.keys() == replayed["scores"].keys()
+        and all(
+            isinstance(scores[c], int | float) and math.isclose(scores[c], replayed["scores"][c], abs_tol=1e-9)
+            for c in scores
+        )
+    )
+
+
+#: A participant's status as their latest logged session entry leaves it.
+_STATUS_AFTER = {"allocated": "allocated", "session_started": "running", "session_resumed": "running"}
+_STATUS_AFTER["session_completed"] = "completed"
+
+
+def _check_participants(study, participants, events: list[dict], report: AuditReport) -> None:
+    """Intake, flags, stratum and cell against the digest sealed at enrolment; status against the log."""
+    from placebolab.session.engine import plan
+
+    before, unsealed = len(report.problems), []
+    sealed, logged_status = {}, {}
+    for event in events:
+        if event["kind"] == "allocated":
+            sealed[event["participant"]] = _detail(event).get("participant_sha256")
+        if event["kind"] in _STATUS_AFTER and event["participant"]:
+            logged_status[event["participant"]] = _STATUS_AFTER[event["kind"]]
+    steps = defaultdict(set)
+    for r in study.store.rows("steps"):
+        steps[r["participant"]].add(r["step_key"])
+    intake_text = {r["id"]: r["intake"] for r in study.store.rows("participants")}  # as stored, as hashed
+    plans = {c.id: [o.key for o in plan(study.protocol, c.id)] for c in study.protocol.cells}
+    for p in participants:
+        if sealed.get(p.id) is None:
+            unsealed.append(p.id)
+        elif participant_digest(p.id, p.stratum, p.cell, intake_text[p.id], p.simulated, p.pilot) != sealed[p.id]:
+            report.problems.append(
+                f"participant {p.id}: intake, stratum, cell or the simulated/pilot flags differ from those sealed "
+                f"at enrolment (now cell {p.cell}, pilot={int(p.pilot)}, simulated={int(p.simulated)}, "
+                f"intake {intake_text[p.id]})"
+            )
+        expected = logged_status.get(p.id, "allocated")
+        if p.status != expected:
+            report.problems.append(f"participant {p.id} has status {p.status}; the log says {expected}")
+        elif p.status == "completed" and p.cell in plans:
+            missing = [key for key in plans[p.cell] if key not in steps[p.id]]
+            if missing:
+                report.problems.append(
+                    f"participant {p.id} is completed but has no recorded {', '.join(missing[:5])}"
+                    + (f" and {len(missing) - 5} more steps" if len(missing) > 5 else "")
+                )
+    if unsealed:
+        report.notes.append(
+            f"{len(unsealed)} participants ({_first(unsealed)}) were enrolled by an older placebolab: their "
+            "intake and simulated/pilot flags are not sealed in the log (made by an older version), not checked"
+        )
+    if len(report.problems) == before:
+        report.checked.append(
+            f"participants: {len(participants) - len(unsealed)} with intake, flags and status matching the log"
+        )
+
+
+def _first(ids: list[str]) -> str:
+    return ", ".join(ids[:3]) + (" …" if len(ids) > 3 else "")
+
+
+def _check_heads(events: list[dict], heads, report: AuditReport) -> None:
+    at = {e["hash"]: e["id"] for e in events}
+    for head in heads:
+        if head not in at:
+            report.problems.append(
+                f"the kept chain head {head} is no longer in the log ({len(events)} entries): the log was cut, "
+                "rolled back or rewritten after that head was kept (or the head is another study's)"
+            )
+        else:
+            report.checked.append(f"head: {head[:16]}… is entry #{at[head]} (entries since: {len(events) - at[head]})")
 
 
 def _slot_text(slot) -> str:
@@ -172,8 +304,8 @@ def _check_responses(store, events: list[dict], report: AuditReport) -> None:
     logged = {}
     for event in events:
         if event["kind"] == "step_recorded":
-            detail = json.loads(event["detail"])
-            logged[(event["participant"], detail["step_key"])] = detail["digest"]
+            detail = _detail(event)
+            logged[(event["participant"], detail.get("step_key"))] = detail.get("digest")
     for key, step in steps.items():
         if key not in logged:
             report.problems.append(f"step {key[1]} of {key[0]} is stored but not in the log")
@@ -188,8 +320,26 @@ def _check_responses(store, events: list[dict], report: AuditReport) -> None:
         report.checked.append(f"responses: {len(steps)} steps and {n} answers match their logged digests")
 
 
-def _check_protocol(meta: dict, report: AuditReport) -> None:
-    if hashlib.sha256(meta["protocol_text"].encode("utf-8")).hexdigest() != meta["protocol_sha256"]:
+def _check_protocol(meta: dict, files: dict[str, bytes], events: list[dict], report: AuditReport) -> None:
+    """The frozen protocol and files against the bundle hash, and meta's hashes against the first entry."""
+    before = len(report.problems)
+    text = meta["protocol_text"].encode("utf-8")
+    first = _detail(events[0]) if events and events[0]["kind"] == "initialised" else {}
+    if hashlib.sha256(text).hexdigest() != meta["protocol_sha256"]:
         report.problems.append("the frozen protocol text does not match its recorded protocol_sha256")
-    else:
-        report.checked.append("protocol: the frozen text matches protocol_sha256")
+    if bundle_hash(text, files) != meta.get("bundle_sha256"):
+        report.problems.append(
+            "the frozen protocol or stimulus files do not hash to the bundle hash sealed at init: "
+            "a frozen file was changed, added or removed"
+        )
+    unsealed = [key for key in SEALED_AT_INIT if key not in first]
+    for key in SEALED_AT_INIT:
+        if key in first and first[key] != meta.get(key):
+            report.problems.append(f"{key} in the store's meta differs from the one sealed in log entry #1")
+    if unsealed:
+        report.notes.append(
+            f"{', '.join(unsealed)} not sealed in the log (made by an older version): "
+            "checked against the store's own meta only"
+        )
+    if len(report.problems) == before:
+        report.checked.append(f"protocol and {len(files)} frozen files match the bundle hash sealed at init")

@@ -72,7 +72,8 @@ class Minimizer:
 def choose(preferred: list[str], others: list[str], p_preferred: float, u: float, v: float) -> str:
     """With probability p (``u < p``) a preferred cell, else another; ``v`` picks among them.
 
-    PostgreSQL's ``placebolab.allocate_minimized`` makes the same choice; keep the two in step.
+    PostgreSQL's ``placebolab.allocate_minimized`` scores the cells and chooses the same way (store/postgres.sql,
+    from the rule frozen in the study's meta at init); keep the two in step.
     """
     pool = preferred if (not others or u < p_preferred) else others
     return pool[min(int(math.floor(v * len(pool))), len(pool) - 1)]

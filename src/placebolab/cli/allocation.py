@@ -9,28 +9,89 @@ from placebolab.cli.app import main
 
 @main.command()
 @click.argument("study", type=click.Path(file_okay=False))
-def audit(study):
+@click.option(
+    "--head",
+    "heads",
+    multiple=True,
+    metavar="HASH",
+    callback=lambda _ctx, _param, values: [_checked_head(v, "--head") for v in values],
+    help="A chain head kept earlier (64 hex digits); it must still be in the log.",
+)
+@click.option(
+    "--head-file",
+    type=click.Path(dir_okay=False, exists=True),
+    help="A file of kept chain heads (one per line, as --write-head writes them); each must still be in the log.",
+)
+@click.option(
+    "--write-head",
+    type=click.Path(dir_okay=False),
+    help="When the audit finds nothing wrong, append the chain head to this file (keep it away from the store).",
+)
+def audit(study, heads, head_file, write_head):
     """Prove STUDY's allocations match the list sealed at init and its hash-chained log is intact.
 
     Replays the list from the sealed seed, checks it against the commitment printed at init, checks
-    every participant's cell against their logged slot, every stored answer against its logged digest,
-    and the log's hash chain; names every break. On PostgreSQL it needs the study owner's login.
-    Exit code 9 if anything does not match.
+    every participant's cell, intake, simulated/pilot flags and status against the log, every stored
+    answer against its logged digest, the frozen protocol and stimuli against the bundle hash sealed
+    at init, and the log's hash chain; names every break. A head kept earlier (--head, --head-file)
+    that is no longer in the chain means the log was cut or rolled back. On PostgreSQL it needs the
+    study owner's login. Exit code 9 if anything does not match.
     """
     from placebolab.allocation.audit import audit_study
     from placebolab.errors import AuditError
+    from placebolab.store.base import now_iso
     from placebolab.study import Study
 
+    kept = [*heads, *(read_heads(head_file) if head_file else [])]
     opened = Study.open(study)
     try:
-        report = audit_study(opened)
+        report = audit_study(opened, kept)
     finally:
         opened.close()
     for line in report.checked:
         click.echo(f"✓ {line}")
+    for line in report.notes:
+        click.echo(f"! {line}")
+    click.echo(f"chain head: #{report.head[0]} {report.head[1]}")
     if not report.intact:
         raise AuditError("\n".join(f"{problem}" for problem in report.problems))
-    click.echo(f"Audit of {study}: intact (list commitment {opened.meta['list_sha256']}).")
+    if write_head:
+        with open(write_head, "a", encoding="utf-8") as kept_file:
+            kept_file.write(f"{report.head[1]}  #{report.head[0]}  {now_iso()}  {opened.folder}\n")
+        click.echo(f"Chain head appended to {write_head}.")
+    verdict = "intact" if not report.notes else "intact as far as sealed (see the ! lines: not everything is sealed)"
+    click.echo(f"Audit of {study}: {verdict} (list commitment {opened.meta['list_sha256']}).")
+
+
+def read_heads(path: str) -> list[str]:
+    """The hashes of a head file: the first word of each line that is not empty or a # comment."""
+    heads = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            words = line.split()
+            if not words or words[0].startswith("#"):
+                continue
+            heads.append(_checked_head(words[0], f"{path}:{number}"))
+    return heads
+
+
+def _checked_head(value: str, where: str) -> str:
+    import re
+
+    from placebolab.errors import StoreError
+
+    if not re.fullmatch(r"[0-9a-f]{64}", value.lower()):
+        raise StoreError(
+            f"{where}: {value[:70]!r} is not a chain head; a head is the 64 hex digits printed as "
+            "`chain head:` (and written by `placebolab audit --write-head`)"
+        )
+    return value.lower()
+
+
+def echo_head(store) -> None:
+    """Print the chain head, for the lab to keep away from the store (`audit --head` checks it later)."""
+    number, digest = store.head()
+    click.echo(f"chain head: #{number} {digest}  (keep it; `placebolab audit --head` checks it is still in the log)")
 
 
 @main.command()
@@ -60,9 +121,10 @@ def correct(study, participant, kind, reason, by):
     opened = Study.open(study)
     try:
         opened.store.correct(participant, CORRECTIONS[kind], reason, by or getpass.getuser())
+        click.echo(f"Recorded: {participant} {kind} ({reason}); nothing was deleted.")
+        echo_head(opened.store)
     finally:
         opened.close()
-    click.echo(f"Recorded: {participant} {kind} ({reason}); nothing was deleted.")
 
 
 @main.command()
@@ -97,6 +159,7 @@ def unblind(study, reason, by):
         key = blinding_key(opened)
         who = by or getpass.getuser()
         opened.store.log("unblinded", None, {"by": who, "reason": reason})
+        head = opened.store.head()
     finally:
         opened.close()
     for factor, codes in key["factors"].items():
@@ -107,7 +170,7 @@ def unblind(study, reason, by):
     arms = {cell: code for cell, code in key["cells"].items() if code.startswith("arm-")}
     for cell, code in arms.items():
         click.echo(f"arm {code} = {cell}")
-    click.echo(f"Unblinded by {who} ({reason}); recorded in the study's log.")
+    click.echo(f"Unblinded by {who} ({reason}); recorded in the study's log (chain head #{head[0]} {head[1]}).")
 
 
 @main.command()

@@ -54,4 +54,5 @@ def init(protocol, study, seed, store_url):
     click.echo(f"  protocol sha256:  {made.protocol_sha256}")
     click.echo(f"  list commitment:  {made.meta['list_sha256']}  (sha256, salted; put it in the preregistration)")
     click.echo(f"  store:            {made.store.describe()}")
+    click.echo(f"  chain head:       {made.store.head()[1]}  (the log's last entry; keep it with the commitment)")
     click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend console")

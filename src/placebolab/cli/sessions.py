@@ -165,3 +165,7 @@ def simulate(study, count, effects, seed):
     consecutive = int(ids[-1][3:]) - int(ids[0][3:]) == len(ids) - 1
     span = f"{ids[0]}–{ids[-1]}" if consecutive else f"{ids[0]} to {ids[-1]}, between another simulation's"
     click.echo(f"Simulated {len(ids)} participants ({span}) with seed {seed}; marked as simulated.")
+
+    from placebolab.cli.allocation import echo_head
+
+    echo_head(opened.store)

@@ -72,6 +72,10 @@ class Store(Protocol):
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None: ...
 
+    def head(self) -> tuple[int, str]:
+        """The chain head: the number and hash of the log's last entry (keep it to detect a cut log)."""
+        ...
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -84,6 +88,33 @@ def chain_hash(prev: str, event_id: int, at: str, participant: str | None, kind:
     """
     text = f"{prev}\n{event_id}\n{at}\n{participant or ''}\n{kind}\n{detail or ''}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def participant_digest(
+    participant_id: str, stratum: str, cell: str, intake_text: str, simulated: bool, pilot: bool
+) -> str:
+    """The digest of what decides whether and how a participant is analysed, sealed in their
+    ``allocated`` log entry: the intake text as stored, the stratum, the cell and the simulated and
+    pilot flags. PostgreSQL computes the same string in ``placebolab.participant_digest``."""
+    text = f"{participant_id}\n{stratum}\n{cell}\n{intake_text}\n{int(simulated)}\n{int(pilot)}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def bundle_hash(protocol_text: bytes, files: Mapping[str, bytes]) -> str:
+    """One hash of the protocol and every frozen file it uses: what the study is, exactly."""
+    digest = hashlib.sha256(protocol_text)
+    listing = {name: hashlib.sha256(content).hexdigest() for name, content in sorted(files.items())}
+    digest.update(json.dumps(listing, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def init_detail(meta: Mapping[str, str], slots: int) -> dict:
+    """The ``initialised`` log entry: the study's three hashes, sealed by the chain from its first entry."""
+    return {"slots": slots, **{key: meta[key] for key in SEALED_AT_INIT if key in meta}}
+
+
+#: The meta hashes the first log entry seals (the audit checks meta and the frozen files against them).
+SEALED_AT_INIT = ("protocol_sha256", "bundle_sha256", "list_sha256")
 
 
 def step_digest(participant_id: str, step: Mapping[str, Any], answers: Sequence[Mapping[str, Any]]) -> str:

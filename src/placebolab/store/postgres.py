@@ -2,8 +2,8 @@
 
 The study lives in the schema ``placebolab`` of the database named by the URL
 (``postgresql://user@host:5432/database``). ``create`` (run by the study's owner) makes the tables,
-the functions experimenters allocate and log through, and the role ``<database>_experimenter``,
-which cannot read the allocation list or the seed. Grant that role to each experimenter's login
+the station functions (postgres.sql) and the role ``<database>_experimenter``, which cannot read the
+allocation list or the seed and writes only through those functions. Grant that role to each experimenter's login
 (``GRANT mystudy_experimenter TO alice``) and give their study folder a ``study.toml`` with their URL.
 
 Passwords belong in ``~/.pgpass`` or ``PGPASSWORD``, not in the URL: the URL is written to the
@@ -20,12 +20,15 @@ from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import TABLES, record_digest
+from placebolab.store.base import GENESIS, TABLES, init_detail, record_digest
 from placebolab.store.records import Participant, Slot, StepRecord
 
-#: SQLSTATEs raised by the functions in postgres.sql
+#: SQLSTATEs raised by the functions in postgres.sql: allocation refused; input or state refused
 _ALREADY_ALLOCATED, _NO_SLOT = "PL001", "PL002"
-_INSUFFICIENT_PRIVILEGE = "42501"
+_BAD_INPUT, _BAD_STATE = "PL003", "PL004"
+_INSUFFICIENT_PRIVILEGE, _LOCK_NOT_AVAILABLE, _UNDEFINED_FUNCTION = "42501", "55P03", "42883"
+#: How long a station function waits for the log's lock (``lock_timeout`` in postgres.sql).
+LOCK_TIMEOUT_S = 5
 
 
 def is_postgres_url(url: str) -> bool:
@@ -93,7 +96,7 @@ class PostgresStore:
                     "VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
                 )
-            db.execute("SELECT append_event(NULL, 'initialised', %s)", (json.dumps({"slots": len(slots)}),))
+            db.execute("SELECT append_event(NULL, 'initialised', %s)", (json.dumps(init_detail(meta, len(slots))),))
         return store
 
     @classmethod
@@ -161,53 +164,34 @@ class PostgresStore:
     ) -> str:
         """Hand the next free slot of ``stratum`` to the participant through ``placebolab.allocate``.
 
-        With a ``minimizer``: under the list's lock, score the cells from everyone allocated so far
-        (readable: past allocations are not secret) and let ``placebolab.allocate_minimized`` apply the
-        slot's concealed random numbers. The audit replays the scores, so a station cannot bend them."""
+        With a ``minimizer``, ``placebolab.allocate_minimized`` scores the cells on the server from
+        everyone allocated so far (the rule frozen at init) and applies the slot's concealed random
+        numbers: a station names only whom it enrols. The audit replays the scores."""
         import psycopg
 
+        function = "allocate" if minimizer is None else "allocate_minimized"
         args = (participant_id, stratum, json.dumps(intake), bool(simulated), bool(pilot))
         try:
-            with self._db.transaction():
-                if minimizer is None:
-                    (cell,) = self._db.execute("SELECT allocate(%s, %s, %s, %s, %s)", args).fetchone()
-                else:
-                    self._db.execute("SELECT pg_advisory_xact_lock(hashtext('placebolab.allocation'), hashtext(''))")
-                    history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
-                    found = minimizer.candidates(history, intake)
-                    (cell,) = self._db.execute(
-                        "SELECT allocate_minimized(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                        (*args, found.preferred, found.others, minimizer.p_preferred, found.detail()),
-                    ).fetchone()
+            with self._station():
+                (cell,) = self._db.execute(f"SELECT {function}(%s, %s, %s, %s, %s)", args).fetchone()  # noqa: S608
         except psycopg.errors.UniqueViolation:  # the same ID enrolled at once in another stratum
             raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID") from None
-        except psycopg.Error as exc:
-            if exc.sqlstate in (_ALREADY_ALLOCATED, _NO_SLOT):
-                error = AlreadyEnrolled if exc.sqlstate == _ALREADY_ALLOCATED else AllocationError
-                raise error(exc.diag.message_primary) from None
-            raise
         return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
-        with self._db.transaction():
-            (started,) = self._db.execute(
-                "SELECT started_at FROM participants WHERE id = %s FOR UPDATE", (participant_id,)
-            ).fetchone()
-            resumed = started is not None
-            started = started if resumed else at
-            self._db.execute(
-                "UPDATE participants SET started_at = %s, status = 'running' WHERE id = %s", (started, participant_id)
-            )
-            self._log("session_resumed" if resumed else "session_started", participant_id, {"frontend": frontend})
+        with self._station():
+            (started,) = self._db.execute("SELECT start_session(%s, %s, %s)", (participant_id, at, frontend)).fetchone()
         return started
 
     def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
         import psycopg
 
+        answers = record.answers
         try:
-            with self._db.transaction():
+            with self._station():
                 self._db.execute(
-                    "INSERT INTO steps VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+                    "SELECT record_step(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s::float8[], %s::float8[], "
+                    "%s::float8[], %s, %s, %s)",
                     (
                         participant_id,
                         record.step_key,
@@ -217,54 +201,92 @@ class PostgresStore:
                         record.completed_at,
                         record.frontend,
                         json.dumps(record.detail) if record.detail else None,
+                        [a.item for a in answers],
+                        [a.value for a in answers],
+                        [a.rt for a in answers],
+                        [a.responded_at for a in answers],
+                        record.mark,
+                        record_digest(participant_id, record),
+                        completes_session,
                     ),
                 )
-                with self._db.cursor() as cur:
-                    cur.executemany(
-                        "INSERT INTO responses VALUES (%s, %s, %s, %s, %s, %s)",
-                        [
-                            (participant_id, record.step_key, a.item, a.value, a.rt, a.responded_at)
-                            for a in record.answers
-                        ],
-                    )
-                if record.mark:
-                    self._db.execute(
-                        "INSERT INTO marks VALUES (%s, %s, %s)", (participant_id, record.mark, record.completed_at)
-                    )
-                digest = record_digest(participant_id, record)
-                self._log("step_recorded", participant_id, {"step_key": record.step_key, "digest": digest})
-                if completes_session:
-                    self._complete(participant_id)
         except psycopg.errors.UniqueViolation:
             raise StoreError(
                 f"step {record.step_key} of {participant_id} is already recorded; nothing was changed"
             ) from None
 
     def complete(self, participant_id: str) -> None:
-        with self._db.transaction():
-            self._complete(participant_id)
+        with self._station():
+            self._db.execute("SELECT complete_session(%s)", (participant_id,))
 
     def correct(self, participant_id: str, kind: str, reason: str, by: str) -> None:
-        with self._db.transaction():
+        with self._owner(kind.replace("_", " ")), self._db.transaction():
             if not self._db.execute("SELECT 1 FROM participants WHERE id = %s", (participant_id,)).fetchone():
                 raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
             self._log(kind, participant_id, {"reason": reason, "by": by})
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
-        with self._db.transaction():
+        """An owner's log entry (unblinding); stations log only through the station functions."""
+        with self._owner(kind), self._db.transaction():
             self._log(kind, participant_id, detail)
 
-    # --- internals ---------------------------------------------------------------------------------
+    def head(self) -> tuple[int, str]:
+        row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
 
-    def _complete(self, participant_id: str) -> None:
-        self._db.execute(
-            "UPDATE participants SET status = 'completed', completed_at = now_iso() WHERE id = %s", (participant_id,)
-        )
-        self._log("session_completed", participant_id, None)
+    # --- internals ---------------------------------------------------------------------------------
 
     def _log(self, kind, participant_id, detail) -> None:
         text = json.dumps(detail) if detail is not None else None
         self._db.execute("SELECT append_event(%s, %s, %s)", (participant_id, kind, text))
+
+    @contextmanager
+    def _station(self):
+        """One transaction calling a station function; its refusals become one clear error each."""
+        import psycopg
+
+        try:
+            with self._db.transaction():
+                yield
+        except psycopg.errors.UniqueViolation:
+            raise
+        except psycopg.Error as exc:
+            message = exc.diag.message_primary
+            if exc.sqlstate in (_ALREADY_ALLOCATED, _NO_SLOT):
+                raise (AlreadyEnrolled if exc.sqlstate == _ALREADY_ALLOCATED else AllocationError)(message) from None
+            if exc.sqlstate in (_BAD_INPUT, _BAD_STATE):
+                raise StoreError(f"{safe_url(self.url)} refused: {message}") from None
+            if exc.sqlstate == _LOCK_NOT_AVAILABLE:
+                raise StoreError(
+                    f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s "
+                    f"({safe_url(self.url)}); nothing was recorded. Try again; if it persists, the owner can end "
+                    "the session holding it (pg_stat_activity)"
+                ) from None
+            if exc.sqlstate == _UNDEFINED_FUNCTION:
+                raise StoreError(
+                    f"{safe_url(self.url)} was made by an older placebolab, without the station functions this "
+                    "version writes through; finish the study with that version"
+                ) from None
+            raise
+
+    @contextmanager
+    def _owner(self, what: str):
+        """Withdrawals, corrections and unblinding: the owner's login only."""
+        import psycopg
+
+        try:
+            yield
+        except psycopg.Error as exc:
+            if exc.sqlstate == _INSUFFICIENT_PRIVILEGE:
+                raise StoreError(
+                    f"only the study's owner records '{what}' in the log ({exc.diag.message_primary}); "
+                    "run this command with the owner's login"
+                ) from None
+            if exc.sqlstate == _LOCK_NOT_AVAILABLE:
+                raise StoreError(
+                    f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s"
+                ) from None
+            raise
 
     def _rows(self, query: str, params=()) -> list[dict]:
         from psycopg.rows import dict_row

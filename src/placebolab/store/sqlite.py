@@ -18,7 +18,15 @@ from importlib import resources
 from pathlib import Path
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import GENESIS, TABLES, chain_hash, now_iso, record_digest
+from placebolab.store.base import (
+    GENESIS,
+    TABLES,
+    chain_hash,
+    init_detail,
+    now_iso,
+    participant_digest,
+    record_digest,
+)
 from placebolab.store.records import Participant, Slot, StepRecord
 
 DB_NAME = "study.db"
@@ -56,7 +64,7 @@ class SQLiteStore:
                 "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
             )
-            store._log("initialised", None, {"slots": len(slots)})
+            store._log("initialised", None, init_detail(meta, len(slots)))
         db.close()
 
     @classmethod
@@ -171,12 +179,15 @@ class SQLiteStore:
                 "WHERE stratum = ? AND position = ?",
                 (participant_id, at, cell, decision, slot_stratum, slot["position"]),
             )
+            intake_text = json.dumps(intake)
             self._db.execute(
                 "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (participant_id, cell, stratum, json.dumps(intake), int(simulated), int(pilot), at),
+                (participant_id, cell, stratum, intake_text, int(simulated), int(pilot), at),
             )
-            self._log("allocated", participant_id, {"stratum": slot_stratum, "position": slot["position"]})
+            sealed = participant_digest(participant_id, stratum, cell, intake_text, simulated, pilot)
+            detail = {"stratum": slot_stratum, "position": slot["position"], "participant_sha256": sealed}
+            self._log("allocated", participant_id, detail)
         return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
@@ -243,6 +254,10 @@ class SQLiteStore:
     def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
         with self._write():
             self._log(kind, participant_id, detail)
+
+    def head(self) -> tuple[int, str]:
+        row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return (row["id"], row["hash"]) if row else (0, GENESIS)
 
     # --- internals ---------------------------------------------------------------------------------
 
