@@ -8,6 +8,7 @@ from collections.abc import Callable
 from placebolab.components import MEDIA_STEPS, ScriptStep
 from placebolab.protocol.measures import measures, resolve
 from placebolab.protocol.models import Protocol
+from placebolab.protocol.plan_checks import check_plan
 from placebolab.protocol.problems import Path, Problem
 
 Locate = Callable[[Path, str], Problem]
@@ -19,7 +20,7 @@ def check_protocol(protocol: Protocol, read_file, locate: Locate) -> list[Proble
     def report(path, message):
         problems.append(locate(tuple(path), message))
 
-    for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan):
+    for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan, check_plan):
         check(protocol, report)
     _load_sources(protocol, read_file, report)
     _load_media(protocol, read_file, report)
