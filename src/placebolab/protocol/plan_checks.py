@@ -3,10 +3,6 @@ asks for that the analysis code would refuse on design grounds (found at validat
 
 from __future__ import annotations
 
-import itertools
-
-from placebolab.protocol.measures import measures, resolve
-
 BUILT_IN_MARKS = ("start",)  # set by the session itself when it begins (session/engine.py)
 
 
