@@ -2,7 +2,7 @@
 
 Each measure is normal with a mean per cell and an sd, clipped to its scale and rounded to its step.
 A measure may correlate ``r`` with a baseline measure of the same participant:
-``z = r · z_baseline + √(1 − r²) · ε``. Questionnaire items are modelled in the scored direction
+``z = r · z_baseline + √(1 − r²) · ε``; the baseline is one earlier draw (a rating or an item, not a score). Questionnaire items are modelled in the scored direction
 (reverse-keyed answers are reflected by the component). Without a model a measure sits mid-scale
 with sd = range / 6 in every cell.
 
@@ -87,8 +87,13 @@ def _check(model: EffectsModel, protocol, positions: Positions, name: str) -> li
         problems.append(Problem(name, *positions.of(path), path, message))
 
     for pattern, measure in model.measures.items():
-        if not any(fnmatch.fnmatchcase(m, pattern) for m in known):
+        matched = [m for m in known if fnmatch.fnmatchcase(m, pattern)]
+        if not matched:
             report(("measures", pattern), f"'{pattern}' matches no measure; measures: {', '.join(known)}")
+        elif all(known[m].kind == "score" for m in matched):
+            report(
+                ("measures", pattern), _score_message(known[matched[0]], "model its items instead, e.g. `{pattern}`")
+            )
         if isinstance(measure.mean, dict):
             for cell in measure.mean:
                 if cell not in cells:
@@ -96,13 +101,46 @@ def _check(model: EffectsModel, protocol, positions: Positions, name: str) -> li
                         ("measures", pattern, "mean", cell),
                         f"'{cell}' is not a cell; cells: {', '.join(sorted(cells))}",
                     )
-        if measure.baseline and measure.baseline not in known:
-            report(("measures", pattern, "baseline"), f"'{measure.baseline}' is not a measure")
+        if measure.baseline:
+            for message in _baseline_problems(
+                measure.baseline, [m for m in matched if known[m].kind != "score"], known
+            ):
+                report(("measures", pattern, "baseline"), message)
     intake_ids = {f.id for f in protocol.intake}
     for field in model.intake:
         if field not in intake_ids:
             report(("intake", field), f"'{field}' is not an intake field; intake: {', '.join(intake_ids)}")
     return problems
+
+
+def _baseline_problems(baseline: str, drawn: list[str], known: dict) -> list[str]:
+    """Why a simulated measure cannot correlate with ``baseline``: it must be one earlier draw of the same
+    participant (a rating or a questionnaire item), else the correlation asked for would silently be 0."""
+    if baseline not in known:
+        return [f"'{baseline}' is not a measure; {_drawn_names(known)}"]
+    if known[baseline].kind == "score":
+        return [_score_message(known[baseline], "a baseline must be a rating or an item, e.g. {item}")]
+    if baseline in drawn:
+        return [f"{baseline} cannot be its own baseline; give this measure a baseline measured before it"]
+    order = list(known)  # timeline order, items in their order: the order of the draws
+    later = [m for m in drawn if order.index(m) < order.index(baseline)]
+    if later:
+        return [f"{baseline} comes after {', '.join(later)} in the timeline; a baseline must be measured before"]
+    return []
+
+
+def _score_message(score, advice: str) -> str:
+    step = score.step
+    items = step.scores[score.item].items
+    advice = advice.format(item=f"{step.id}.{items[0]}", pattern=f"{step.id}.*")
+    return (
+        f"'{score.name}' is a questionnaire score, computed from the items {', '.join(items)} that simulated "
+        f"participants answer; {advice}"
+    )
+
+
+def _drawn_names(known: dict) -> str:
+    return "ratings and items: " + ", ".join(name for name, m in known.items() if m.kind != "score")
 
 
 class SimulatedParticipant:
