@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from placebolab.cli import main
+from placebolab.power.planning import outcome_model
 from placebolab.protocol import load_protocol
 from placebolab.simulation.model import SimulatedParticipant, load_effects
 
@@ -93,3 +94,22 @@ def test_an_item_as_baseline_gives_the_correlation_asked_for(tmp_path):
         person = SimulatedParticipant(model, protocol, "warm/high", rng)
         pairs.append((person.draw("expectancy.relief", relief), person.draw("itch_post", rating)))
     assert np.corrcoef(np.array(pairs).T)[0, 1] == pytest.approx(0.6, abs=0.04)
+
+
+def test_power_models_a_common_scale_score_as_simulated_participants_score_it():
+    """The CEQ expectancy score maps 0–100 % items onto 1–9 before summing (`common_scale`); the power model
+    of it as an outcome has the mean and sd of the scores of 4,000 simulated participants per cell (SE of a
+    mean ≈ 2.6/√4000 ≈ 0.04; clipping to the scale moves it a little more, so within 0.25)."""
+    protocol = load_protocol(ROOT / "protocols" / "video-vignette-anxiety.yaml")
+    effects = load_effects(ROOT / "protocols" / "effects" / "video-vignette-anxiety.yaml", protocol)
+    primary = protocol.analysis.primary.model_copy(update={"outcome": "expectancy.expectancy", "baseline": None})
+    plan = protocol.analysis.model_copy(update={"primary": primary})
+    model = outcome_model(protocol.model_copy(update={"analysis": plan}), effects)
+    step, rng = protocol.step("expectancy"), np.random.default_rng(3)
+    for cell in ("warm/high", "neutral/low"):
+        scores = [
+            step.score(step.simulate(SimulatedParticipant(effects, protocol, cell, rng).draw))["expectancy"]
+            for _ in range(4000)
+        ]
+        assert np.mean(scores) == pytest.approx(model.cell_means[cell], abs=0.25)
+        assert np.std(scores) == pytest.approx(model.sd, rel=0.06)

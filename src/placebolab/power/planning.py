@@ -48,7 +48,8 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
     """The primary outcome's model: cell means, sd and baseline correlation of what is analysed.
 
     The analysed outcome is a weighted sum of simulated draws (a rating: the mean of its occasions; a
-    questionnaire score: the mean or sum of its items, on each occasion), each
+    questionnaire score: the mean or sum of its items, each first mapped onto the score's ``common_scale``
+    if it has one, on each occasion), each
     ``mean + sd · (r · Z_b + √(1 − r²) · ε)`` with its own ε and, per baseline b, one shared Z_b. So it
     is normal with mean Σ w·mean, variance Σ w² sd² (1 − r²) + Σ_b (Σ w sd r)², and covaries
     Σ w sd r with the planned baseline's Z.
@@ -80,7 +81,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
     means = dict.fromkeys(cells, 0.0)
     independent, shared = 0.0, {}
     clipped = []
-    for (name, weight, low, high), spec in zip(components, specs, strict=True):
+    for (name, weight, offset, low, high), spec in zip(components, specs, strict=True):
         spec = spec or MeasureModel()
         item_means = _cell_means(spec.mean, cells, f"{effects_name}: measures.{name}.mean", (low + high) / 2)
         sd = spec.sd if spec.sd is not None else (high - low) / 6
@@ -88,7 +89,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
             notes.append(f"no sd for {name} in the effects file: the simulated participants' range/6 = {sd:g}")
         r = spec.r if spec.baseline else 0.0
         for cell in cells:
-            means[cell] += weight * item_means[cell]
+            means[cell] += weight * item_means[cell] + offset
         independent += (weight * sd) ** 2 * (1 - r * r)
         if r:
             shared[spec.baseline] = shared.get(spec.baseline, 0.0) + weight * sd * r
@@ -121,8 +122,9 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
     )
 
 
-def _components(measure) -> list[tuple[str, float, float, float]]:
-    """The draws the analysed value averages: (draw name, weight, scale min, scale max), one per occasion."""
+def _components(measure) -> list[tuple[str, float, float, float, float]]:
+    """The draws the analysed value is a linear function of: ``(draw name, weight, offset, scale min, scale
+    max)``, one per item and occasion; the value is Σ (offset + weight · draw)."""
     from placebolab.components import measure_name
 
     occasions = max(1, len(measure.occasion_labels))
@@ -131,10 +133,18 @@ def _components(measure) -> list[tuple[str, float, float, float]]:
         rule = step.scores[measure.item]
         items = [item for item in step.items if item.id in rule.items]
         weight = 1 / len(items) if rule.method == "mean" else 1.0
-        one = [(measure_name(step.id, i.id), weight, step.item_scale(i).min, step.item_scale(i).max) for i in items]
+        one = []
+        for item in items:
+            scale = step.item_scale(item)
+            slope, offset = 1.0, 0.0
+            if rule.common_scale:  # the item is mapped linearly onto the common scale before it is combined
+                low, high = rule.common_scale
+                slope = (high - low) / (scale.max - scale.min)
+                offset = low - scale.min * slope
+            one.append((measure_name(step.id, item.id), weight * slope, weight * offset, scale.min, scale.max))
     else:
-        one = [(measure.name, 1.0, measure.min, measure.max)]
-    return [(name, weight / occasions, low, high) for _ in range(occasions) for name, weight, low, high in one]
+        one = [(measure.name, 1.0, 0.0, measure.min, measure.max)]
+    return [(n, w / occasions, o / occasions, low, high) for _ in range(occasions) for n, w, o, low, high in one]
 
 
 def _describe(measure, count: int) -> str:
