@@ -21,7 +21,7 @@ from placebolab.errors import EffectsError, PowerError
 from placebolab.power.analytic import analytic_power, ancova_power, effect_lambda, f_test_power
 from placebolab.power.design import check_alpha, error_df, make_design
 from placebolab.power.simulate import simulate_power
-from placebolab.simulation.model import MeasureModel
+from placebolab.simulation.model import MeasureModel, linear_parts, score_baseline_problem
 
 CLIPPED_SHARE_NOTED = 0.01
 LARGEST_N_SEARCHED = 100_000
@@ -67,7 +67,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
         )
     found = measures(protocol)
     measure = found[primary.outcome]
-    components = _components(measure)
+    components = linear_parts(measure)
     specs = [effects.for_measure(name) for name, *_ in components]
     if all(spec is None or spec.mean is None for spec in specs):
         raise EffectsError(
@@ -75,7 +75,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
             f"`{components[0][0]}: {{mean: {{{protocol.cells[0].id}: 30, default: 40}}, sd: 15}}`"
         )
     if primary.baseline:
-        _check_baseline(protocol, found, primary)
+        _check_baseline(protocol, found, primary, effects)
     cells = [cell.id for cell in protocol.cells if not cell.arm]
     notes: list[str] = []
     means = dict.fromkeys(cells, 0.0)
@@ -122,31 +122,6 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
     )
 
 
-def _components(measure) -> list[tuple[str, float, float, float, float]]:
-    """The draws the analysed value is a linear function of: ``(draw name, weight, offset, scale min, scale
-    max)``, one per item and occasion; the value is Σ (offset + weight · draw)."""
-    from placebolab.components import measure_name
-
-    occasions = max(1, len(measure.occasion_labels))
-    if measure.kind == "score":
-        step = measure.step
-        rule = step.scores[measure.item]
-        items = [item for item in step.items if item.id in rule.items]
-        weight = 1 / len(items) if rule.method == "mean" else 1.0
-        one = []
-        for item in items:
-            scale = step.item_scale(item)
-            slope, offset = 1.0, 0.0
-            if rule.common_scale:  # the item is mapped linearly onto the common scale before it is combined
-                low, high = rule.common_scale
-                slope = (high - low) / (scale.max - scale.min)
-                offset = low - scale.min * slope
-            one.append((measure_name(step.id, item.id), weight * slope, weight * offset, scale.min, scale.max))
-    else:
-        one = [(measure.name, 1.0, 0.0, measure.min, measure.max)]
-    return [(n, w / occasions, o / occasions, low, high) for _ in range(occasions) for n, w, o, low, high in one]
-
-
 def _describe(measure, count: int) -> str:
     occasions = max(1, len(measure.occasion_labels))
     if measure.kind == "score":
@@ -167,15 +142,19 @@ def _cell_means(mean, cells: list[str], where: str, midpoint: float) -> dict[str
     return {c: float(mean.get(c, mean.get("default"))) for c in cells}
 
 
-def _check_baseline(protocol, found, primary) -> None:
-    """The planned baseline must be one simulated draw (its Z is what outcome draws correlate with), before the outcome."""
+def _check_baseline(protocol, found, primary, effects) -> None:
+    """The planned baseline must be what outcome draws correlate with: measured once, before the outcome, as
+    one draw (a rating or item) or a score of independently drawn items (see the simulation model)."""
     baseline = primary.baseline
     measure = found.get(baseline)
-    if measure is None or measure.kind == "score" or len(measure.occasion_labels) > 1:
+    if measure is None or len(measure.occasion_labels) > 1:
         raise PowerError(
-            f"the baseline {baseline} must be a single rating or item for `placebolab power` (a score or a scheduled "
-            "step is not modelled); use placebolab.power with baseline_r"
+            f"the baseline {baseline} must be measured once for `placebolab power` (a scheduled step is not "
+            "modelled); use placebolab.power with baseline_r"
         )
+    problem = score_baseline_problem(measure, effects) if measure.kind == "score" else None
+    if problem:
+        raise PowerError(f"the baseline {problem}")
     order = [step.id for step in protocol.timeline]
     if order.index(measure.step.id) > order.index(found[primary.outcome].step.id):
         raise PowerError(f"the baseline {baseline} comes after the outcome {primary.outcome} in the timeline")
