@@ -51,6 +51,10 @@ def test_init_with_a_factor_of_30_levels(tmp_path):
     codes = key["factors"]["clinician"]
     assert set(codes) == set(levels) and sorted(codes.values()) == sorted(level_codes(30))
     assert not any(level in code for level in levels for code in key["cells"].values())
+    shown = CliRunner().invoke(main, ["unblind", str(folder), "--reason", "test", "--by", "tester"])
+    assert shown.exit_code == 0, shown.output
+    listed = [pair.split(" = ")[0] for pair in shown.output.split("clinician: ", 1)[1].splitlines()[0].split(", ")]
+    assert listed == level_codes(30)  # A … Z, then AA … AD
 
 
 def test_status_never_cuts_a_cell_name_in_an_80_column_terminal(tmp_path):

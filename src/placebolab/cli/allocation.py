@@ -102,7 +102,9 @@ def unblind(study, reason, by):
     for factor, codes in key["factors"].items():
         click.echo(
             f"{factor}: "
-            + ", ".join(f"{code} = {level}" for level, code in sorted(codes.items(), key=lambda kv: kv[1]))
+            + ", ".join(
+                f"{code} = {level}" for level, code in sorted(codes.items(), key=lambda kv: (len(kv[1]), kv[1]))
+            )
         )
     arms = {cell: code for cell, code in key["cells"].items() if code.startswith("arm-")}
     for cell, code in arms.items():
