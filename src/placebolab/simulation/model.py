@@ -2,10 +2,10 @@
 
 Each measure is normal with a mean per cell and an sd, clipped to its scale and rounded to its step.
 A measure may correlate ``r`` with a baseline measure of the same participant:
-``z = r · z_baseline + √(1 − r²) · ε``, z_baseline being the baseline's first standardised draw (a rating or
-an item) or, for a questionnaire score, the standardised weighted sum of its items' draws. Questionnaire items are modelled in the scored direction
-(reverse-keyed answers are reflected by the component). Without a model a measure sits mid-scale
-with sd = range / 6 in every cell.
+``z = r · z_baseline + √(1 − r²) · ε``, z_baseline being the baseline's first standardised draw (a rating
+or an item) or, for a questionnaire score, the standardised weighted sum of its items' draws.
+Questionnaire items are modelled in the scored direction (reverse-keyed answers are reflected by the
+component). Without a model a measure sits mid-scale with sd = range / 6 in every cell.
 
 Example::
 
