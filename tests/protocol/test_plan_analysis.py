@@ -167,3 +167,23 @@ ACCEPTED = [
 @pytest.mark.parametrize("analysis", ACCEPTED)
 def test_analyses_the_design_allows_are_accepted(tmp_path, analysis):
     assert load_protocol(_write(tmp_path, analysis)).analysis is not None
+
+
+def test_a_study_initialised_before_these_checks_still_opens_and_exports(tmp_path, monkeypatch):
+    """Its data must never be locked away: the checks apply to new protocols, not to a study's frozen one."""
+    from click.testing import CliRunner
+
+    import placebolab.protocol.checks as checks
+    from placebolab.cli import main
+    from placebolab.study import Study
+
+    protocol = _write(tmp_path, CASES[0][1])  # a three-level mediation x
+    problems_of(protocol)
+    with monkeypatch.context() as before:
+        before.setattr(checks, "check_plan", lambda protocol, report: None)  # as validate was until now
+        Study.init(protocol, tmp_path / "study", seed=1).close()
+    runner = CliRunner()
+    assert runner.invoke(main, ["simulate", str(tmp_path / "study"), "-n", "6", "--seed", "2"]).exit_code == 0
+    exported = runner.invoke(main, ["export", str(tmp_path / "study")])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "study" / "export" / "wide.csv").is_file()

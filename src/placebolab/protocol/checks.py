@@ -14,14 +14,16 @@ from placebolab.protocol.problems import Path, Problem
 Locate = Callable[[Path, str], Problem]
 
 
-def check_protocol(protocol: Protocol, read_file, locate: Locate) -> list[Problem]:
+def check_protocol(protocol: Protocol, read_file, locate: Locate, frozen: bool = False) -> list[Problem]:
     problems: list[Problem] = []
 
     def report(path, message):
         problems.append(locate(tuple(path), message))
 
-    for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan, check_plan):
+    for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan):
         check(protocol, report)
+    if not frozen:  # newer than some studies' protocols: such a study must still open (see parse_protocol)
+        check_plan(protocol, report)
     _load_sources(protocol, read_file, report)
     _load_media(protocol, read_file, report)
     _templates_render(protocol, report)  # each script whose file was read, so its mistakes show up with the rest
