@@ -141,7 +141,8 @@ class Study:
                 raise FileNotFoundError(relative)
             return files[relative]
 
-        protocol = parse_protocol(meta["protocol_text"].encode(), f"{store.describe()} (frozen protocol)", read_file)
+        name = f"{store.describe()} (frozen protocol)"
+        protocol = parse_protocol(meta["protocol_text"].encode(), name, read_file, frozen=True)
         return cls(folder, store, protocol, meta)
 
     def media_file(self, info) -> Path:

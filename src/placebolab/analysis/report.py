@@ -62,8 +62,8 @@ def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = F
         reason → count); ``"cell_counts"`` (DataFrame: ``cell``, one column per factor,
         ``arm, n, n_incomplete, n_pilot, n_corrected``; ``n`` counts the analysed participants); ``"outcomes"`` (list of :class:`OutcomeResult`: the primary outcome, its
         change from baseline ``<outcome>_change`` = outcome − baseline when the plan names a
-        baseline, then each secondary outcome). With a baseline the primary outcome's model is
-        the ANCOVA adjusting for it (``covariates``); every outcome carries ``emmeans``
+        baseline, then each secondary outcome). With a baseline the primary outcome's model (and a
+        secondary outcome's, when it names one) is the ANCOVA adjusting for it (``covariates``); every outcome carries ``emmeans``
         (adjusted cell means), ``assumptions`` and, when a check fails, ``robust`` (HC3); ``"primary"`` (the first of them) and its
         shortcuts ``"primary_outcome"`` (name), ``"primary_descriptives"`` and ``"primary_anova"``
         (DataFrames, None when it could not be analysed); ``"manipulation_checks"`` (DataFrame of
@@ -337,7 +337,11 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     for secondary in plan.get("secondary") or []:
         name = secondary.get("outcome") if isinstance(secondary, dict) else secondary
         between = list(secondary.get("between") or default_between) if isinstance(secondary, dict) else default_between
-        specs.append(OutcomeResult(name, study.label(name), "secondary", between))
+        baseline = secondary.get("baseline") if isinstance(secondary, dict) else None
+        # A secondary outcome's baseline is adjusted for as the primary's is (ANCOVA).
+        specs.append(
+            OutcomeResult(name, study.label(name), "secondary", between, covariates=[baseline] if baseline else [])
+        )
     return specs
 
 

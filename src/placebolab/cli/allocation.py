@@ -165,7 +165,9 @@ def unblind(study, reason, by):
     for factor, codes in key["factors"].items():
         click.echo(
             f"{factor}: "
-            + ", ".join(f"{code} = {level}" for level, code in sorted(codes.items(), key=lambda kv: kv[1]))
+            + ", ".join(
+                f"{code} = {level}" for level, code in sorted(codes.items(), key=lambda kv: (len(kv[1]), kv[1]))
+            )
         )
     arms = {cell: code for cell, code in key["cells"].items() if code.startswith("arm-")}
     for cell, code in arms.items():
@@ -182,7 +184,6 @@ def status(study):
     "analysed" is what `placebolab analyze` analyses after `placebolab export`: completed sessions
     with no correction, pilot sessions left out."""
     from rich.console import Console
-    from rich.table import Table
 
     from placebolab.allocation.consort import consort_counts
     from placebolab.study import Study
@@ -199,16 +200,43 @@ def status(study):
     )
     # allocated = withdrawn + excluded + allocated in error + incomplete + pilot + analysed (docs/tables.md);
     # analysed is whom `placebolab analyze` analyses: completed, no correction, not a pilot session.
-    rows = ["allocated", "received", "withdrawn", "excluded", "allocated_in_error", "incomplete", "completed"]
-    rows += ["pilot", "analysed"]
-    table = Table(title="CONSORT flow per cell")
-    table.add_column("")
-    for cell in counts["cells"]:
-        table.add_column(cell, justify="right")
-    for row in rows:
-        table.add_row(row.replace("_", " "), *(str(c[row]) for c in counts["cells"].values()))
-    Console().print(table)
+    console = Console()
+    for table in _consort_tables(counts["cells"], console.width):
+        console.print(table)
     for cell, c in counts["cells"].items():
         for kind, reasons in c["reasons"].items():
             for reason, n in reasons.items():
                 click.echo(f"  {cell}: {n} {kind.replace('_', ' ')} — {reason}")
+
+
+CONSORT_ROWS = ("allocated", "received", "withdrawn", "excluded", "allocated_in_error", "incomplete", "completed")
+CONSORT_ROWS += ("pilot", "analysed")
+
+
+def _consort_tables(cells: dict, width: int) -> list:
+    """The CONSORT rows with one column per cell, split into as many tables as the terminal needs so that no
+    cell name is ever cut: each level of a cell's name on its own line, a name too long for the screen folded."""
+    from rich.table import Table
+
+    labels = [row.replace("_", " ") for row in CONSORT_ROWS]
+    first = max(map(len, labels)) + 4  # the label column with its padding and borders
+    groups, used = [[]], first
+    for cell, c in cells.items():
+        header = cell.replace("/", "/\n")
+        needed = max(*map(len, header.splitlines()), *(len(str(c[row])) for row in CONSORT_ROWS)) + 3
+        if groups[-1] and used + needed > width:
+            groups.append([])
+            used = first
+        groups[-1].append((cell, header))
+        used += needed
+    tables = []
+    for index, group in enumerate(groups):
+        part = f" ({index + 1} of {len(groups)})" if len(groups) > 1 else ""
+        table = Table(title=f"CONSORT flow per cell{part}")
+        table.add_column("", no_wrap=True)
+        for _, header in group:
+            table.add_column(header, justify="right", overflow="fold")
+        for row, label in zip(CONSORT_ROWS, labels, strict=True):
+            table.add_row(label, *(str(cells[cell][row]) for cell, _ in group))
+        tables.append(table)
+    return tables

@@ -10,6 +10,7 @@ who unblinded, when and why in the hash-chained log.
 
 from __future__ import annotations
 
+import itertools
 import json
 import string
 from pathlib import Path
@@ -23,7 +24,7 @@ def new_blinding_key(protocol, rng: np.random.Generator) -> dict:
     """``{"factors": {factor: {level: code}}, "cells": {cell: code}}``; codes A, B, … in random order."""
     factors = {}
     for name, factor in protocol.factors.items():
-        codes = list(string.ascii_uppercase[: len(factor.levels)])
+        codes = level_codes(len(factor.levels))
         order = rng.permutation(len(codes))
         factors[name] = {level: codes[i] for level, i in zip(factor.levels, order, strict=True)}
     cells, arms = {}, [c for c in protocol.cells if c.arm]
@@ -34,6 +35,17 @@ def new_blinding_key(protocol, rng: np.random.Generator) -> dict:
         else:
             cells[cell.id] = "/".join(factors[f][level] for f, level in cell.levels.items())
     return {"factors": factors, "cells": cells}
+
+
+def level_codes(n: int) -> list[str]:
+    """``A … Z``, then ``AA, AB, …`` as spreadsheet columns go: neutral, and the same A–Z as ever for 26 or fewer
+    levels (so the keys of studies sealed before stay what they were)."""
+    names = (
+        "".join(letters)
+        for length in itertools.count(1)
+        for letters in itertools.product(string.ascii_uppercase, repeat=length)
+    )
+    return list(itertools.islice(names, n))
 
 
 def blinding_key(study) -> dict:

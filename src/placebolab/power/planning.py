@@ -21,7 +21,7 @@ from placebolab.errors import EffectsError, PowerError
 from placebolab.power.analytic import analytic_power, ancova_power, effect_lambda, f_test_power
 from placebolab.power.design import check_alpha, error_df, make_design
 from placebolab.power.simulate import simulate_power
-from placebolab.simulation.model import MeasureModel
+from placebolab.simulation.model import MeasureModel, linear_parts, score_baseline_problem
 
 CLIPPED_SHARE_NOTED = 0.01
 LARGEST_N_SEARCHED = 100_000
@@ -48,7 +48,8 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
     """The primary outcome's model: cell means, sd and baseline correlation of what is analysed.
 
     The analysed outcome is a weighted sum of simulated draws (a rating: the mean of its occasions; a
-    questionnaire score: the mean or sum of its items, on each occasion), each
+    questionnaire score: the mean or sum of its items, each first mapped onto the score's ``common_scale``
+    if it has one, on each occasion), each
     ``mean + sd · (r · Z_b + √(1 − r²) · ε)`` with its own ε and, per baseline b, one shared Z_b. So it
     is normal with mean Σ w·mean, variance Σ w² sd² (1 − r²) + Σ_b (Σ w sd r)², and covaries
     Σ w sd r with the planned baseline's Z.
@@ -66,7 +67,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
         )
     found = measures(protocol)
     measure = found[primary.outcome]
-    components = _components(measure)
+    components = linear_parts(measure)
     specs = [effects.for_measure(name) for name, *_ in components]
     if all(spec is None or spec.mean is None for spec in specs):
         raise EffectsError(
@@ -74,13 +75,13 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
             f"`{components[0][0]}: {{mean: {{{protocol.cells[0].id}: 30, default: 40}}, sd: 15}}`"
         )
     if primary.baseline:
-        _check_baseline(protocol, found, primary)
+        _check_baseline(protocol, found, primary, effects)
     cells = [cell.id for cell in protocol.cells if not cell.arm]
     notes: list[str] = []
     means = dict.fromkeys(cells, 0.0)
     independent, shared = 0.0, {}
     clipped = []
-    for (name, weight, low, high), spec in zip(components, specs, strict=True):
+    for (name, weight, offset, low, high), spec in zip(components, specs, strict=True):
         spec = spec or MeasureModel()
         item_means = _cell_means(spec.mean, cells, f"{effects_name}: measures.{name}.mean", (low + high) / 2)
         sd = spec.sd if spec.sd is not None else (high - low) / 6
@@ -88,7 +89,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
             notes.append(f"no sd for {name} in the effects file: the simulated participants' range/6 = {sd:g}")
         r = spec.r if spec.baseline else 0.0
         for cell in cells:
-            means[cell] += weight * item_means[cell]
+            means[cell] += weight * item_means[cell] + offset
         independent += (weight * sd) ** 2 * (1 - r * r)
         if r:
             shared[spec.baseline] = shared.get(spec.baseline, 0.0) + weight * sd * r
@@ -121,22 +122,6 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
     )
 
 
-def _components(measure) -> list[tuple[str, float, float, float]]:
-    """The draws the analysed value averages: (draw name, weight, scale min, scale max), one per occasion."""
-    from placebolab.components import measure_name
-
-    occasions = max(1, len(measure.occasion_labels))
-    if measure.kind == "score":
-        step = measure.step
-        rule = step.scores[measure.item]
-        items = [item for item in step.items if item.id in rule.items]
-        weight = 1 / len(items) if rule.method == "mean" else 1.0
-        one = [(measure_name(step.id, i.id), weight, step.item_scale(i).min, step.item_scale(i).max) for i in items]
-    else:
-        one = [(measure.name, 1.0, measure.min, measure.max)]
-    return [(name, weight / occasions, low, high) for _ in range(occasions) for name, weight, low, high in one]
-
-
 def _describe(measure, count: int) -> str:
     occasions = max(1, len(measure.occasion_labels))
     if measure.kind == "score":
@@ -157,15 +142,19 @@ def _cell_means(mean, cells: list[str], where: str, midpoint: float) -> dict[str
     return {c: float(mean.get(c, mean.get("default"))) for c in cells}
 
 
-def _check_baseline(protocol, found, primary) -> None:
-    """The planned baseline must be one simulated draw (its Z is what outcome draws correlate with), before the outcome."""
+def _check_baseline(protocol, found, primary, effects) -> None:
+    """The planned baseline must be what outcome draws correlate with: measured once, before the outcome, as
+    one draw (a rating or item) or a score of independently drawn items (see the simulation model)."""
     baseline = primary.baseline
     measure = found.get(baseline)
-    if measure is None or measure.kind == "score" or len(measure.occasion_labels) > 1:
+    if measure is None or len(measure.occasion_labels) > 1:
         raise PowerError(
-            f"the baseline {baseline} must be a single rating or item for `placebolab power` (a score or a scheduled "
-            "step is not modelled); use placebolab.power with baseline_r"
+            f"the baseline {baseline} must be measured once for `placebolab power` (a scheduled step is not "
+            "modelled); use placebolab.power with baseline_r"
         )
+    problem = score_baseline_problem(measure, effects) if measure.kind == "score" else None
+    if problem:
+        raise PowerError(f"the baseline {problem}")
     order = [step.id for step in protocol.timeline]
     if order.index(measure.step.id) > order.index(found[primary.outcome].step.id):
         raise PowerError(f"the baseline {baseline} comes after the outcome {primary.outcome} in the timeline")

@@ -8,12 +8,13 @@ from collections.abc import Callable
 from placebolab.components import MEDIA_STEPS, ScriptStep
 from placebolab.protocol.measures import measures, resolve
 from placebolab.protocol.models import Protocol
+from placebolab.protocol.plan_checks import check_plan
 from placebolab.protocol.problems import Path, Problem
 
 Locate = Callable[[Path, str], Problem]
 
 
-def check_protocol(protocol: Protocol, read_file, locate: Locate) -> list[Problem]:
+def check_protocol(protocol: Protocol, read_file, locate: Locate, frozen: bool = False) -> list[Problem]:
     problems: list[Problem] = []
 
     def report(path, message):
@@ -21,6 +22,8 @@ def check_protocol(protocol: Protocol, read_file, locate: Locate) -> list[Proble
 
     for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan):
         check(protocol, report)
+    if not frozen:  # newer than some studies' protocols: such a study must still open (see parse_protocol)
+        check_plan(protocol, report)
     _load_sources(protocol, read_file, report)
     _load_media(protocol, read_file, report)
     _templates_render(protocol, report)  # each script whose file was read, so its mistakes show up with the rest

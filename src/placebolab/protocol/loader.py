@@ -28,8 +28,10 @@ def load_protocol(path: str | FsPath) -> Protocol:
     return parse_protocol(raw, str(path), _folder_reader(path.parent))
 
 
-def parse_protocol(raw: bytes, name: str, read_file: ReadFile) -> Protocol:
-    """Validate protocol text named ``name``; ``read_file(path relative to the protocol)`` gives a stimulus file."""
+def parse_protocol(raw: bytes, name: str, read_file: ReadFile, *, frozen: bool = False) -> Protocol:
+    """Validate protocol text named ``name``; ``read_file(path relative to the protocol)`` gives a stimulus file.
+    ``frozen``: a study's own protocol, checked at its init; checks added since are not applied again, so
+    that a study initialised before them still opens (its data can always be run, exported and analysed)."""
     from placebolab.protocol.checks import check_protocol
 
     data, positions = read_yaml(raw, name)
@@ -47,7 +49,7 @@ def parse_protocol(raw: bytes, name: str, read_file: ReadFile) -> Protocol:
         raise ProtocolError(file_problems + exc.problems) from None
     protocol._source_name = name
     problems = file_problems + check_protocol(
-        protocol, read_file, lambda path, message: _locate(name, positions, path, message)
+        protocol, read_file, lambda path, message: _locate(name, positions, path, message), frozen=frozen
     )
     if problems:
         raise ProtocolError(_in_file_order(problems))

@@ -168,7 +168,15 @@ class Session:
 
     def _not_before(self, occurrence: Occurrence) -> float | None:
         occasion = occurrence.occasion
-        return None if occasion is None else self._marks[occasion.mark] + occasion.seconds
+        if occasion is None:
+            return None
+        if occasion.mark not in self._marks:  # validate refuses such a protocol; never a KeyError mid-session
+            raise SessionError(
+                f"step {occurrence.key} is timed from mark '{occasion.mark}', which no earlier step set for "
+                f"participant {self.participant.id} (cell {self.cell.id}); the protocol must set the mark in every "
+                "cell that shows the step (`placebolab validate` says where)"
+            )
+        return self._marks[occasion.mark] + occasion.seconds
 
     def _media(self, step) -> MediaShown | None:
         if not isinstance(step, MEDIA_STEPS):

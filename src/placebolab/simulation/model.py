@@ -2,9 +2,10 @@
 
 Each measure is normal with a mean per cell and an sd, clipped to its scale and rounded to its step.
 A measure may correlate ``r`` with a baseline measure of the same participant:
-``z = r · z_baseline + √(1 − r²) · ε``. Questionnaire items are modelled in the scored direction
-(reverse-keyed answers are reflected by the component). Without a model a measure sits mid-scale
-with sd = range / 6 in every cell.
+``z = r · z_baseline + √(1 − r²) · ε``, z_baseline being the baseline's first standardised draw (a rating
+or an item) or, for a questionnaire score, the standardised weighted sum of its items' draws.
+Questionnaire items are modelled in the scored direction (reverse-keyed answers are reflected by the
+component). Without a model a measure sits mid-scale with sd = range / 6 in every cell.
 
 Example::
 
@@ -27,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import Field
 
-from placebolab.components import Item
+from placebolab.components import Item, measure_name
 from placebolab.components.base import Model
 from placebolab.errors import EffectsError
 from placebolab.protocol.measures import measures
@@ -87,8 +88,13 @@ def _check(model: EffectsModel, protocol, positions: Positions, name: str) -> li
         problems.append(Problem(name, *positions.of(path), path, message))
 
     for pattern, measure in model.measures.items():
-        if not any(fnmatch.fnmatchcase(m, pattern) for m in known):
+        matched = [m for m in known if fnmatch.fnmatchcase(m, pattern)]
+        if not matched:
             report(("measures", pattern), f"'{pattern}' matches no measure; measures: {', '.join(known)}")
+        elif all(known[m].kind == "score" for m in matched):
+            report(
+                ("measures", pattern), _score_message(known[matched[0]], "model its items instead, e.g. `{pattern}`")
+            )
         if isinstance(measure.mean, dict):
             for cell in measure.mean:
                 if cell not in cells:
@@ -96,13 +102,85 @@ def _check(model: EffectsModel, protocol, positions: Positions, name: str) -> li
                         ("measures", pattern, "mean", cell),
                         f"'{cell}' is not a cell; cells: {', '.join(sorted(cells))}",
                     )
-        if measure.baseline and measure.baseline not in known:
-            report(("measures", pattern, "baseline"), f"'{measure.baseline}' is not a measure")
+        if measure.baseline:
+            for message in _baseline_problems(
+                measure.baseline, [m for m in matched if known[m].kind != "score"], known, model
+            ):
+                report(("measures", pattern, "baseline"), message)
     intake_ids = {f.id for f in protocol.intake}
     for field in model.intake:
         if field not in intake_ids:
             report(("intake", field), f"'{field}' is not an intake field; intake: {', '.join(intake_ids)}")
     return problems
+
+
+def _baseline_problems(baseline: str, drawn: list[str], known: dict, model: EffectsModel) -> list[str]:
+    """Why a simulated measure cannot correlate with ``baseline``: it must be measured earlier (a rating, an
+    item, or a score of items drawn independently), else the correlation asked for would silently be 0."""
+    if baseline not in known:
+        return [f"'{baseline}' is not a measure; {_drawn_names(known)}"]
+    if known[baseline].kind == "score":
+        problem = score_baseline_problem(known[baseline], model)
+        if problem:
+            return [problem]
+    if baseline in drawn:
+        return [f"{baseline} cannot be its own baseline; give this measure a baseline measured before it"]
+    order = list(known)  # timeline order, items in their order: the order of the draws
+    later = [m for m in drawn if order.index(m) < order.index(baseline)]
+    if later:
+        return [f"{baseline} comes after {', '.join(later)} in the timeline; a baseline must be measured before"]
+    return []
+
+
+def score_baseline_problem(score, model: EffectsModel) -> str | None:
+    """A score is a baseline through its items' draws: once each (not a scheduled step), and independent
+    (no item correlating with a baseline of its own), so that its standardised value is known."""
+    if len(score.occasion_labels) > 1:
+        return _score_message(score, "a score of a scheduled step cannot be a baseline; name one item, e.g. {item}")
+    linked = [name for name, *_ in linear_parts(score) if (model.for_measure(name) or MeasureModel()).baseline]
+    if linked:
+        return _score_message(
+            score, f"as a baseline its items must be drawn independently, but {', '.join(linked)} has a baseline"
+        )
+    return None
+
+
+def _score_message(score, advice: str) -> str:
+    step = score.step
+    items = step.scores[score.item].items
+    advice = advice.format(item=f"{step.id}.{items[0]}", pattern=f"{step.id}.*")
+    return (
+        f"'{score.name}' is a questionnaire score, computed from the items {', '.join(items)} that simulated "
+        f"participants answer; {advice}"
+    )
+
+
+def _drawn_names(known: dict) -> str:
+    return "ratings and items: " + ", ".join(name for name, m in known.items() if m.kind != "score")
+
+
+def linear_parts(measure) -> list[tuple[str, float, float, float, float]]:
+    """The draws a measure's analysed value is a linear function of: ``(draw name, weight, offset, scale min,
+    scale max)``, one per item and occasion; the value is Σ (offset + weight · draw). A rating is the mean of
+    its occasions; a score the mean or sum of its items, each first mapped onto its ``common_scale``."""
+    occasions = max(1, len(measure.occasion_labels))
+    if measure.kind == "score":
+        step = measure.step
+        rule = step.scores[measure.item]
+        items = [item for item in step.items if item.id in rule.items]
+        weight = 1 / len(items) if rule.method == "mean" else 1.0
+        one = []
+        for item in items:
+            scale = step.item_scale(item)
+            slope, offset = 1.0, 0.0
+            if rule.common_scale:  # the item is mapped linearly onto the common scale before it is combined
+                low, high = rule.common_scale
+                slope = (high - low) / (scale.max - scale.min)
+                offset = low - scale.min * slope
+            one.append((measure_name(step.id, item.id), weight * slope, weight * offset, scale.min, scale.max))
+    else:
+        one = [(measure.name, 1.0, 0.0, measure.min, measure.max)]
+    return [(n, w / occasions, o / occasions, low, high) for _ in range(occasions) for n, w, o, low, high in one]
 
 
 class SimulatedParticipant:
@@ -122,8 +200,7 @@ class SimulatedParticipant:
         self._z.setdefault(name, z)
         low, high = item.min, item.max
         mean = _cell_mean(spec.mean, self.cell_id, (low + high) / 2)
-        sd = spec.sd if spec.sd is not None else (high - low) / 6
-        value = min(max(mean + sd * z, low), high)
+        value = min(max(mean + self._sd(name, low, high) * z, low), high)
         step = item.step or 0.1  # a VAS is continuous; one decimal is finer than anyone can mark
         return round(low + round((value - low) / step) * step, 6)
 
@@ -131,9 +208,22 @@ class SimulatedParticipant:
         noise = float(self.rng.standard_normal())
         if not spec.baseline or spec.r == 0:
             return noise
-        if spec.baseline not in self._z:
-            self._z[spec.baseline] = float(self.rng.standard_normal())
-        return spec.r * self._z[spec.baseline] + math.sqrt(1 - spec.r**2) * noise
+        return spec.r * self._latent(spec.baseline) + math.sqrt(1 - spec.r**2) * noise
+
+    def _latent(self, name: str) -> float:
+        """The standard normal a measure correlating with ``name`` shares: the first draw of a rating or item
+        (drawn now if this cell never showed it), or a score's standardised linear combination of its items'."""
+        measure = self._measures[name]
+        if measure.kind != "score":
+            if name not in self._z:
+                self._z[name] = float(self.rng.standard_normal())
+            return self._z[name]
+        parts = [(item, weight * self._sd(item, low, high)) for item, weight, _, low, high in linear_parts(measure)]
+        return sum(c * self._latent(item) for item, c in parts) / math.sqrt(sum(c * c for _, c in parts))
+
+    def _sd(self, name: str, low: float, high: float) -> float:
+        spec = self.model.for_measure(name) or MeasureModel()
+        return spec.sd if spec.sd is not None else (high - low) / 6
 
     def _intake_value(self, field):
         spec = self.model.intake.get(field.id)

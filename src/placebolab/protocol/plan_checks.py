@@ -1,0 +1,164 @@
+"""Checks of the plan as each cell lives it: marks a cell's scheduled steps need, and analyses the plan
+asks for that the analysis code would refuse on design grounds (found at validate, not in the report)."""
+
+from __future__ import annotations
+
+import itertools
+
+from placebolab.protocol.measures import resolve
+
+BUILT_IN_MARKS = ("start",)  # set by the session itself when it begins (session/engine.py)
+
+
+def check_plan(protocol, report) -> None:
+    _marks_per_cell(protocol, report)
+    _analysis_design(protocol, report)
+
+
+def _shown_to(step, cell_id: str) -> bool:
+    return not step.cells or cell_id in step.cells
+
+
+def _marks_per_cell(protocol, report) -> None:
+    """Every mark a scheduled step is timed from is set, in each cell that sees the step, by an earlier step
+    that cell also sees. (A mark set by no earlier step at all is ``checks._timeline_references``' to report.)"""
+    set_at = {step.mark: index for index, step in enumerate(protocol.timeline) if step.mark}
+    cells = [cell.id for cell in protocol.cells]
+    for index, step in enumerate(protocol.timeline):
+        reported = set()
+        for at_index, when in enumerate(step.occasions):
+            if when is None or when.mark in BUILT_IN_MARKS or when.mark in reported:
+                continue
+            setter = set_at.get(when.mark)
+            if setter is None or setter >= index:
+                continue  # not set earlier in any cell: reported with the timeline's references
+            marker = protocol.timeline[setter]
+            lacking = [c for c in cells if _shown_to(step, c) and not _shown_to(marker, c)]
+            if lacking:
+                reported.add(when.mark)
+                report(
+                    ("timeline", index, "at", at_index),
+                    f"mark '{when.mark}' is never set in cell{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: "
+                    f"timeline[{setter}] ({marker.id}) sets it but is shown only to {', '.join(marker.cells)}, "
+                    f"while {step.id} is shown to {', '.join(step.cells) if step.cells else 'every cell'}; "
+                    f"show {marker.id} in those cells too, or give {step.id} `cells: [{', '.join(marker.cells)}]`",
+                )
+
+
+def _analysis_design(protocol, report) -> None:
+    """Each analysis of the plan is one the analysis code runs on this design (``analysis/*.py`` refuse the
+    rest with "Not analysed" in the report). References that do not resolve are reported by ``checks.py``."""
+    plan = protocol.analysis
+    if plan is None:
+        return
+    outcomes = [(("analysis", "primary"), plan.primary)]
+    outcomes += [(("analysis", "secondary", i), outcome) for i, outcome in enumerate(plan.secondary)]
+    primary_ok, *_ = [_outcome(protocol, report, path, outcome) for path, outcome in outcomes]
+    for index, check in enumerate(plan.manipulation_checks):
+        path = ("analysis", "manipulation_checks", index)
+        _covered(protocol, report, (*path, "measure"), [check.measure], [check.factor], "the check compares")
+    for index, simple in enumerate(plan.simple_effects):
+        if primary_ok:  # else the primary outcome's problem is what to fix
+            _simple_effect(protocol, report, ("analysis", "simple_effects", index), simple, plan.primary)
+    for index, mediation in enumerate(plan.mediation):
+        _mediation(protocol, report, ("analysis", "mediation", index), mediation)
+
+
+def _outcome(protocol, report, path, outcome) -> bool:
+    between = outcome.between or list(protocol.factors)
+    if not _distinct(report, [(*path, "between", i) for i in range(len(between))], between, "between"):
+        return False
+    if outcome.baseline is not None and outcome.baseline == outcome.outcome:
+        report((*path, "baseline"), f"'{outcome.baseline}' is the outcome itself; a baseline is measured before it")
+        return False
+    fix = "or leave the factor out of `between`"
+    if not _covered(protocol, report, (*path, "outcome"), [outcome.outcome], between, "the analysis compares", fix):
+        return False
+    refs = [outcome.outcome, outcome.baseline] if outcome.baseline else []
+    return _covered(protocol, report, (*path, "baseline"), refs, between, "the analysis compares", fix)
+
+
+def _simple_effect(protocol, report, path, simple, primary) -> None:
+    factors = [simple.effect, *simple.by]
+    if simple.effect in simple.by:
+        index = simple.by.index(simple.effect)
+        report((*path, "by", index), f"'{simple.effect}' is the tested factor (`effect`); `by` names the others")
+        return
+    if not _distinct(report, [(*path, "by", i) for i in range(len(simple.by))], simple.by, "by"):
+        return
+    refs = [primary.outcome, *([primary.baseline] if primary.baseline else [])]
+    _covered(protocol, report, path, refs, factors, "the simple effects (of the primary outcome) compare")
+
+
+def _mediation(protocol, report, path, med) -> None:
+    roles = [("x", med.x), *[(("covariates", i), c) for i, c in enumerate(med.covariates)]]
+    roles += [("m", med.m), ("y", med.y), *([("moderator", med.moderator)] if med.moderator else [])]
+    names = [name for _, name in roles]
+    paths = [(*path, *(key if isinstance(key, tuple) else (key,))) for key, _ in roles]
+    if not _distinct(report, paths, names, "x, m, y, covariates and moderator"):
+        return
+    factors = []
+    for (key, name), where in zip(roles, paths, strict=True):
+        if name in protocol.factors:
+            factors.append(name)
+            levels = protocol.factors[name].levels
+            if len(levels) != 2:
+                report(where, _two_levels(name, levels, key if isinstance(key, str) else "covariates"))
+    refs = [name for name in names if name not in protocol.factors]
+    _covered(protocol, report, path, refs, factors, "the mediation analysis compares")
+
+
+_TWO_LEVEL_ADVICE = {
+    "x": "mediate a two-level factor, or run placebolab.analysis.mediation in Python on the rows of two of its "
+    "levels (or on a numeric contrast of them)",
+    "covariates": "leave it out of the covariates (randomisation balances it), or adjust for it in Python with "
+    "dummy codes",
+    "moderator": "moderate by a two-level factor, or run placebolab.analysis.mediation in Python on two of its levels",
+}
+
+
+def _two_levels(name: str, levels: list[str], role: str) -> str:
+    what = {"x": "x", "covariates": "a factor covariate", "moderator": "the moderator"}[role]
+    return (
+        f"mediation codes {what} as 1 (its first level) vs 0 (its second), so it must be a two-level factor; "
+        f"'{name}' has {len(levels)} levels ({', '.join(levels)}): {_TWO_LEVEL_ADVICE[role]}"
+    )
+
+
+def _distinct(report, paths, names: list[str], what: str) -> bool:
+    """Refuse a name given twice (the analysis refuses a model naming one column twice), where it is repeated."""
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            report(paths[index], f"'{name}' is named twice in {what}; name each once")
+            return False
+    return True
+
+
+def _covered(protocol, report, path, refs, factors, what: str, fix: str = "") -> bool:
+    """Every combination of ``factors``' levels has participants with every measure of ``refs`` (the steps'
+    ``cells:`` may leave some out); else the analysis would find an empty cell, or silently drop a level."""
+    steps = [resolve(protocol, ref) for ref in refs]
+    if any(step is None for step in steps) or any(f not in protocol.factors for f in factors):
+        return True  # an unknown reference: checks.py reports it
+    steps = [measure.step for measure in steps]
+    cells = [c for c in protocol.cells if not c.arm and all(_shown_to(step, c.id) for step in steps)]
+    seen = {tuple(c.levels[f] for f in factors) for c in cells}
+    missing = [
+        combo for combo in itertools.product(*(protocol.factors[f].levels for f in factors)) if combo not in seen
+    ]
+    if not missing:
+        return True
+    named = " and ".join(filter(None, [", ".join(f"'{ref}'" for ref in refs[:-1]), f"'{refs[-1]}'"]))
+    restricted = "; ".join(
+        sorted({f"{step.id} is shown only to {', '.join(step.cells)}" for step in steps if step.cells})
+    )
+    where = ", ".join(f"{f}={level}" for f, level in zip(factors, missing[0], strict=True)) or "any cell"
+    more = f" (and {len(missing) - 1} more combinations)" if len(missing) > 1 else ""
+    across = f"level of {factors[0]}" if len(factors) == 1 else f"combination of {' × '.join(factors)}"
+    report(
+        path,
+        f"{named} {'is' if len(refs) == 1 else 'are'} not measured in every {across} {what}: "
+        f"no participant with {where}{more} would have {'it' if len(refs) == 1 else 'them all'}, as {restricted}; "
+        f"show the step in those cells{', ' + fix if fix else ''}",
+    )
+    return False
