@@ -32,7 +32,7 @@ PROBE = textwrap.dedent(
     intake:
       - {{id: age, type: integer, min: 18, max: 80}}
       - {{id: change, type: number, min: -10, max: 10, label: Change in itch since yesterday}}
-      - {{id: remark, type: text, label: Anything to note}}
+      - {{id: remark, type: text, label: "- anything to note?"}}
     timeline:
       - {{id: hello, type: text, text: Welcome.}}
       - {{id: pain_before, type: rating, prompt: Pain now?, scale: vas-0-100, role: symptom}}

@@ -55,7 +55,11 @@ def unescape(series: pd.Series) -> pd.Series:
 
 
 def write_csv(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``table`` as CSV (no index), spreadsheet-safe and atomically."""
+    """Write ``table`` as CSV (no index), spreadsheet-safe and atomically.
+
+    Lines end in CRLF (RFC 4180): Python's csv writer quotes a cell holding a carriage return only when
+    the line terminator contains one, and an unquoted CR would split the row for every reader.
+    """
     with atomic_file(path, encoding="utf-8", newline="") as file:
-        spreadsheet_safe(table).to_csv(file, index=False)
+        spreadsheet_safe(table).to_csv(file, index=False, lineterminator="\r\n")
     return Path(path)
