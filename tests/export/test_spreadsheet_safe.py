@@ -50,7 +50,9 @@ def test_text_cells_get_a_quote_and_numbers_stay_numbers(exported):
     assert set(wide) == {"'" + p if p[0] in TRIGGERS else p for p in HOSTILE}
     for participant, (remark, change, _, reason) in HOSTILE.items():
         row = wide["'" + participant if participant[0] in TRIGGERS else participant]
-        assert row["remark"] == {"all fine": "all fine", "'=already quoted": "''=already quoted"}.get(remark, "'" + remark)
+        assert row["remark"] == {"all fine": "all fine", "'=already quoted": "''=already quoted"}.get(
+            remark, "'" + remark
+        )
         assert row["disposition_reason"] == ("'" + reason if reason else "")
         assert float(row["change"]) == change and not row["change"].startswith("'")  # -3.5 stays -3.5
     for name in ("long.csv", "steps.csv"):
@@ -66,7 +68,7 @@ def test_no_csv_cell_starts_a_formula(exported):
     checked = 0
     for path in sorted(exported.glob("*.csv")):
         for row in _cells(path):
-            for column, cell in row.items():
+            for cell in row.values():
                 if cell.startswith(TRIGGERS):
                     float(cell)  # raises for text: only numbers may start with - or +
                     checked += 1
