@@ -76,7 +76,7 @@ def test_a_write_failing_halfway_leaves_the_previous_export_whole(probe, monkeyp
     run_participants(probe, 4, first=9)
     with monkeypatch.context() as patched:
         _failing_second_csv(patched)
-        with pytest.raises(OSError, match="No space left"):
+        with pytest.raises(StoreError, match="No space left on device.*the previous export is unchanged"):
             export_study(probe, formats=FORMATS, blinded=blinded)
     assert snapshot(folder) == before  # not one byte of the new export, no truncated table
     assert_complete(folder, 8, blinded)

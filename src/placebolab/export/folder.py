@@ -35,32 +35,42 @@ def replace_folder(target: Path, write: Callable[[Path], None]) -> Path:
 
     ``target`` may be absent, empty or a previous export (only :data:`EXPORT_FILES`); anything else is
     refused before a file is written, so choosing the wrong ``--out`` never deletes a user's files.
+    A failure to write (a full disk) is a StoreError saying the previous export is unchanged.
     """
-    target = Path(target)
-    if target.is_symlink():
-        target = target.resolve()  # replace the folder the link points to, keep the link
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(target):
-        _recover(target)
-        _check_replaceable(target)
-        token = uuid.uuid4().hex[:12]
-        new, aside = _hidden(target, "new", token), _hidden(target, "old", token)
-        new.mkdir()
-        try:
-            write(new)
-            fsync_tree(new)
-        except BaseException:
-            shutil.rmtree(new, ignore_errors=True)
-            raise
-        try:
-            if target.exists():
-                target.rename(aside)
-            new.rename(target)
-        except OSError as err:
-            raise StoreError(f"could not put the new export in place at {target}: {err}") from err
-        fsync_folder(target.parent)
-        shutil.rmtree(aside, ignore_errors=True)
-    return target
+    where = Path(target).absolute()
+    if where.is_symlink():
+        where = where.resolve()  # replace the folder the link points to, keep the link
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        with _locked(where):
+            _recover(where)
+            _check_replaceable(where)
+            _swap_in(where, write)
+    except OSError as err:
+        raise StoreError(f"could not write the export to {where} ({err}); the previous export is unchanged") from err
+    return Path(target)
+
+
+def _swap_in(target: Path, write: Callable[[Path], None]) -> None:
+    token = uuid.uuid4().hex[:12]
+    new, aside = _hidden(target, "new", token), _hidden(target, "old", token)
+    new.mkdir()
+    try:
+        write(new)
+        fsync_tree(new)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+    if target.exists():
+        target.rename(aside)
+    try:
+        new.rename(target)
+    except OSError:
+        if aside.exists():
+            aside.rename(target)  # put the previous export back
+        raise
+    fsync_folder(target.parent)
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def _hidden(target: Path, kind: str, token: str) -> Path:
