@@ -127,7 +127,8 @@ def wide_table(study) -> pd.DataFrame:
     for participant in participants_frame(study).participant:
         got = answers.get(participant, {})
         rows.append({name: compute(got) for name, compute in columns.items()})
-    return pd.concat([participants_frame(study), pd.DataFrame(rows, columns=list(columns))], axis=1)
+    measured = pd.DataFrame(rows, columns=list(columns), dtype=float)  # typed even when a column is all empty
+    return pd.concat([participants_frame(study), measured], axis=1)
 
 
 def _measure_columns(protocol) -> dict:
@@ -285,12 +286,17 @@ def export_study(study, out_dir: Path | None = None, formats=("csv",), blinded: 
     from placebolab.export.formats import parse_formats
 
     formats = parse_formats(",".join(formats))
-    tables = build_tables(study)
+    key = None
     if blinded:
-        from placebolab.export.blinding import blind_tables, blinding_key
+        from placebolab.export.blinding import blinding_key
 
-        tables = blind_tables(tables, blinding_key(study))
+        key = blinding_key(study)  # first: a study without a key exports nothing
         out_dir = out_dir or study.folder / "export-blinded"
+    tables = build_tables(study)
+    if key is not None:
+        from placebolab.export.blinding import blind_tables
+
+        tables = blind_tables(tables, key)
     return replace_folder(Path(out_dir or study.export_dir), lambda folder: write_tables(tables, folder, formats))
 
 
