@@ -196,3 +196,23 @@ def test_kill_9_during_a_blinded_export_leaves_the_old_or_the_new_export(probe):
     assert sorted(p.name for p in probe.folder.iterdir() if p.name.startswith(".export-blinded")) == [
         ".export-blinded.lock"
     ]
+
+
+def test_a_report_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    """report.html is written beside itself and renamed over the old one: a crash before the rename leaves
+    the old report whole (never a truncated one) and no temporary file behind."""
+    import placebolab.analysis.render as render
+    from placebolab.analysis.report import write_report
+
+    report = tmp_path / "report.html"
+    monkeypatch.setattr(render, "render_report", lambda results: results["html"])
+    write_report({"html": "<p>old</p>"}, report)
+
+    def power_cut(source, target):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("os.replace", power_cut)
+    with pytest.raises(OSError, match="Input/output"):
+        write_report({"html": "<p>new</p>" * 100_000}, report)
+    assert report.read_text() == "<p>old</p>"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
