@@ -70,6 +70,10 @@ def load_export(export_dir) -> ExportedStudy:
         raise _missing_export(export_dir, "tables")
     codebook = _read_codebook(export_dir)
     wide = _read_wide(export_dir)
+    if codebook.get("csv_formula_prefix"):  # text made spreadsheet-safe at export: back to what was recorded
+        from placebolab.export.spreadsheet import unescape
+
+        wide = wide.apply(unescape)
     return ExportedStudy(export_dir, _typed(wide, codebook), codebook)
 
 

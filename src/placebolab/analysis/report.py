@@ -167,11 +167,9 @@ def build_report(export_dir, out_path=None, ss_type: int | None = None, include_
 def write_report(results: dict, out_path) -> Path:
     """Render the results of :func:`run_analyses` into one self-contained HTML file at ``out_path``."""
     from placebolab.analysis.render import render_report
+    from placebolab.files import write_text_atomic
 
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(results), encoding="utf-8")
-    return out
+    return write_text_atomic(out_path, render_report(results))  # a crash never leaves half a report
 
 
 def analysis_plan(study: ExportedStudy) -> dict:

@@ -87,7 +87,9 @@ def power(protocol, effects, n_values, sims, alpha, target, seed, out, csv_path)
     plot_power_curve(curve, out, target, f"{loaded.protocol}: {model.outcome} (α = {alpha:g})")
     click.echo(f"Power curve: {out}")
     if csv_path:
-        curve.to_csv(csv_path, index=False)
+        from placebolab.export.spreadsheet import write_csv
+
+        write_csv(curve, csv_path)
         click.echo(f"Table: {csv_path}")
 
 

@@ -3,17 +3,18 @@
 The key is drawn at init (``sealed['blinding_key']``, concealed from experimenters on PostgreSQL)
 with the codes of each factor in random order, so neither a code nor its position says which level
 it stands for. A blinded export holds no level name of a factor or cell anywhere: ``wide.csv`` and
-``long.csv`` columns ``cell``, ``arm`` and the factor columns, ``codebook.json`` (factors, cells,
-ratio, factor columns' levels) and ``consort.json``. ``placebolab unblind`` shows the key and records
-who unblinded, when and why in the hash-chained log.
+``long.csv`` columns ``cell`` and the factor columns, ``codebook.json`` and ``codebook.csv``
+(factors, cells, ratio, factor columns' levels), ``consort.json``, and the Parquet and ``.sav`` files
+made from them: the tables are blinded in memory before any file is written (export/tables.py).
+``placebolab unblind`` shows the key and records who unblinded, when and why in the hash-chained log.
 """
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import string
-from pathlib import Path
 
 import numpy as np
 
@@ -78,34 +79,37 @@ def early_unblinded_note(study) -> str | None:
     )
 
 
-def blind_export(folder: Path, key: dict) -> None:
-    """Rewrite an export folder in place with every level name replaced by its code."""
-    import pandas as pd
+def blind_tables(tables, key: dict):
+    """A copy of the export's tables (:class:`~placebolab.export.tables.Tables`) with every level name
+    and cell replaced by its code, before anything is written."""
+    from dataclasses import replace
 
-    for name in ("wide.csv", "long.csv"):
-        path = folder / name
-        if not path.is_file():
-            continue
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-        if "cell" in table:
-            table["cell"] = table["cell"].map(lambda v: key["cells"].get(v, v))
-        for factor, codes in key["factors"].items():
-            if factor in table:
-                table[factor] = table[factor].map(lambda v, codes=codes: codes.get(v, v))
-        table.to_csv(path, index=False)
-    _blind_codebook(folder / "codebook.json", key)
-    consort = folder / "consort.json"
-    if consort.is_file():
-        flow = json.loads(consort.read_text())
-        flow["cells"] = dict(sorted((key["cells"].get(c, c), v) for c, v in flow["cells"].items()))
-        consort.write_text(json.dumps(flow, indent=2, ensure_ascii=False))
+    flow = dict(tables.consort)
+    flow["cells"] = dict(sorted((key["cells"].get(c, c), v) for c, v in flow["cells"].items()))
+    return replace(
+        tables,
+        long=_blind_table(tables.long, key),
+        wide=_blind_table(tables.wide, key),
+        codebook=_blind_codebook(tables.codebook, key),
+        consort=flow,
+    )
 
 
-def _blind_codebook(path: Path, key: dict) -> None:
-    book = json.loads(path.read_text())
+def _blind_table(table, key: dict):
+    table = table.copy()
+    if "cell" in table:
+        table["cell"] = table["cell"].map(lambda v: key["cells"].get(v, v))
+    for factor, codes in key["factors"].items():
+        if factor in table:
+            table[factor] = table[factor].map(lambda v, codes=codes: codes.get(v, v))
+    return table
+
+
+def _blind_codebook(book: dict, key: dict) -> dict:
+    book = copy.deepcopy(book)
     factors = key["factors"]
     book["blinded"] = True
-    book["factors"] = {f: sorted(factors[f].values()) for f in book["factors"]}
+    book["factors"] = {f: sorted(factors[f].values(), key=_code_order) for f in book["factors"]}
     book["cells"] = sorted(
         (
             {
@@ -115,12 +119,17 @@ def _blind_codebook(path: Path, key: dict) -> None:
             }
             for c in book["cells"]
         ),
-        key=lambda c: c["id"],
+        key=lambda c: _code_order(c["id"]),
     )
     ratio = (book.get("allocation") or {}).get("ratio")
     if ratio:
         book["allocation"]["ratio"] = {key["cells"][c]: r for c, r in ratio.items()}
     for column in book["columns"]:
         if column.get("kind") == "factor" and column["name"] in factors:
-            column["levels"] = sorted(factors[column["name"]].values())
-    path.write_text(json.dumps(book, indent=2, ensure_ascii=False))
+            column["levels"] = sorted(factors[column["name"]].values(), key=_code_order)
+    return book
+
+
+def _code_order(code: str) -> tuple[int, str]:
+    """A … Z, AA, AB …: codes in the order they were drawn, not as text (AA before B)."""
+    return len(code), code

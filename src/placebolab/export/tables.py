@@ -5,12 +5,15 @@ See docs/tables.md for the contract."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from placebolab import __version__
+from placebolab.export.spreadsheet import PREFIX, write_csv
+from placebolab.files import write_text_atomic
 from placebolab.protocol.measures import measures
 
 
@@ -124,7 +127,8 @@ def wide_table(study) -> pd.DataFrame:
     for participant in participants_frame(study).participant:
         got = answers.get(participant, {})
         rows.append({name: compute(got) for name, compute in columns.items()})
-    return pd.concat([participants_frame(study), pd.DataFrame(rows, columns=list(columns))], axis=1)
+    measured = pd.DataFrame(rows, columns=list(columns), dtype=float)  # typed even when a column is all empty
+    return pd.concat([participants_frame(study), measured], axis=1)
 
 
 def _measure_columns(protocol) -> dict:
@@ -247,11 +251,23 @@ def _column_entry(protocol, found, column: str) -> dict:
     return entry
 
 
-def write_consort(study, out: Path) -> None:
-    """``consort.json``: the CONSORT flow counts (docs/tables.md), for the report's flow diagram."""
+@dataclass(frozen=True)
+class Tables:
+    """Everything an export folder holds, built once in memory (and blinded there, when asked)."""
+
+    long: pd.DataFrame
+    wide: pd.DataFrame
+    steps: pd.DataFrame
+    codebook: dict
+    consort: dict
+
+
+def build_tables(study) -> Tables:
     from placebolab.allocation.consort import consort_counts
 
-    (out / "consort.json").write_text(json.dumps(consort_counts(study), indent=2, ensure_ascii=False))
+    wide = wide_table(study)
+    book = codebook(study, wide) | {"csv_formula_prefix": PREFIX}
+    return Tables(long_table(study), wide, steps_table(study), book, consort_counts(study))
 
 
 def export_study(study, out_dir: Path | None = None, formats=("csv",), blinded: bool = False) -> Path:
@@ -261,43 +277,41 @@ def export_study(study, out_dir: Path | None = None, formats=("csv",), blinded: 
     variable and value labels); the CSV tables and the codebook are always written: they are what the
     analysis reads. ``blinded``: replace factor levels and cells by neutral codes (export/blinding.py), into
     ``STUDY/export-blinded`` by default, so a blinded and an unblinded export are never mixed.
+
+    The tables are built and blinded in memory, written into a hidden folder beside the target and
+    swapped in whole (export/folder.py): a crash leaves the previous export or the new one, never a mix.
+    Text cells of the CSV files are made spreadsheet-safe (export/spreadsheet.py).
     """
+    from placebolab.export.folder import replace_folder
     from placebolab.export.formats import parse_formats
 
     formats = parse_formats(",".join(formats))
+    key = None
     if blinded:
         from placebolab.export.blinding import blinding_key
 
-        key = blinding_key(study)  # before writing anything: a study without a key exports nothing
+        key = blinding_key(study)  # first: a study without a key exports nothing
         out_dir = out_dir or study.folder / "export-blinded"
-    out = Path(out_dir or study.export_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    wide = wide_table(study)
-    long_table(study).to_csv(out / "long.csv", index=False)
-    wide.to_csv(out / "wide.csv", index=False)
-    steps_table(study).to_csv(out / "steps.csv", index=False)
-    book = codebook(study, wide)
-    (out / "codebook.json").write_text(json.dumps(book, indent=2, ensure_ascii=False))
-    pd.DataFrame(book["columns"]).to_csv(out / "codebook.csv", index=False)
-    write_consort(study, out)
-    if blinded:
-        from placebolab.export.blinding import blind_export
+    tables = build_tables(study)
+    if key is not None:
+        from placebolab.export.blinding import blind_tables
 
-        blind_export(out, key)
-    _write_other_formats(out, formats)
-    return out
+        tables = blind_tables(tables, key)
+    return replace_folder(Path(out_dir or study.export_dir), lambda folder: write_tables(tables, folder, formats))
 
 
-def _write_other_formats(out: Path, formats) -> None:
-    """Parquet and SPSS files, written from the CSV tables as they stand (blinded ones stay blinded)."""
+def write_tables(tables: Tables, out: Path, formats=("csv",)) -> None:
+    """Write ``tables`` into the folder ``out``: the CSV files and codebook, and the other ``formats``."""
     from placebolab.export.formats import write_parquet, write_sav
 
-    if not {"parquet", "sav"} & set(formats):
-        return
-    book = json.loads((out / "codebook.json").read_text())
-    wide = pd.read_csv(out / "wide.csv")
-    if "parquet" in formats:
-        write_parquet(wide, out / "wide.parquet", book["factors"])
-        write_parquet(pd.read_csv(out / "long.csv"), out / "long.parquet", book["factors"])
+    write_csv(tables.long, out / "long.csv")
+    write_csv(tables.wide, out / "wide.csv")
+    write_csv(tables.steps, out / "steps.csv")
+    write_csv(pd.DataFrame(tables.codebook["columns"]), out / "codebook.csv")
+    write_text_atomic(out / "codebook.json", json.dumps(tables.codebook, indent=2, ensure_ascii=False))
+    write_text_atomic(out / "consort.json", json.dumps(tables.consort, indent=2, ensure_ascii=False))
+    if "parquet" in formats:  # typed values, not parsed as formulas: written as recorded
+        write_parquet(tables.wide, out / "wide.parquet", tables.codebook["factors"])
+        write_parquet(tables.long, out / "long.parquet", tables.codebook["factors"])
     if "sav" in formats:
-        write_sav(wide, out / "wide.sav", book)
+        write_sav(tables.wide, out / "wide.sav", tables.codebook)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from placebolab.files import atomic_file
+
 
 def plot_power_curve(curve, path: str | Path, target: float = 0.8, title: str = "") -> Path:
     """Write a PNG: one panel per analysis (ANOVA, ANCOVA); analytic lines, simulated points ± 2 MC SE."""
@@ -38,7 +40,7 @@ def plot_power_curve(curve, path: str | Path, target: float = 0.8, title: str = 
         fig.suptitle(title)
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
+    with atomic_file(path, "wb") as file:  # never half a picture over the last one
+        fig.savefig(file, format=path.suffix.lstrip(".").lower() or "png", dpi=120)
     plt.close(fig)
     return path
