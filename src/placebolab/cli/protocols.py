@@ -10,7 +10,8 @@ from placebolab.cli.app import main
 @main.command()
 @click.argument("protocols", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(protocols):
-    """Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right."""
+    """Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right.
+    Warnings (a schedule the timeline cannot keep) are printed too, and do not fail the check."""
     from placebolab.errors import ProtocolError
     from placebolab.protocol import load_protocol
 
@@ -21,10 +22,13 @@ def validate(protocols):
         except ProtocolError as exc:
             problems += exc.problems
             continue
+        warned = f", {len(protocol.warnings)} warning{'s' if len(protocol.warnings) > 1 else ''}" * bool(protocol.warnings)
         click.echo(
             f"✓ {path}: valid — {len(protocol.cells)} cells ({', '.join(c.id for c in protocol.cells)}), "
-            f"{len(protocol.timeline)} steps"
+            f"{len(protocol.timeline)} steps{warned}"
         )
+        for warning in protocol.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if problems:
         raise ProtocolError(problems)
 

@@ -120,11 +120,15 @@ class StepBase(Model):
     @field_validator("at")
     @classmethod
     def _times_parse(cls, value):
+        seen = {}
         for index, text in enumerate(value or []):
             try:
-                ScheduledTime.parse(text)
+                label = ScheduledTime.parse(text).label
             except ValueError as exc:
                 raise PlacedValueError(str(exc), index) from None
+            if label in seen:
+                raise PlacedValueError(f"{label} is already given as at[{seen[label]}]; each occasion once", index)
+            seen[label] = index
         return value
 
     @property
