@@ -31,7 +31,8 @@ def pause(step_id: str, mark: str | None = None, duration: str | None = None) ->
     return "  - {" + ", ".join(f"{k}: {v}" for k, v in fields.items()) + "}\n"
 
 
-def write_protocol(folder: Path, *steps: str, head: str = HEAD) -> Path:
+def write_protocol(folder: Path, *steps: str, head: str = HEAD, tail: str = "") -> Path:
+    """``head``, the timeline of ``steps``, then ``tail`` (e.g. an analysis plan) as ``folder/schedule.yaml``."""
     path = folder / "schedule.yaml"
-    path.write_text(head + "timeline:\n" + "".join(steps), encoding="utf-8")
+    path.write_text(head + "timeline:\n" + "".join(steps) + tail, encoding="utf-8")
     return path

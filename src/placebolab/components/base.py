@@ -123,12 +123,13 @@ class StepBase(Model):
         seen = {}
         for index, text in enumerate(value or []):
             try:
-                label = ScheduledTime.parse(text).label
+                when = ScheduledTime.parse(text)
             except ValueError as exc:
                 raise PlacedValueError(str(exc), index) from None
-            if label in seen:
-                raise PlacedValueError(f"{label} is already given as at[{seen[label]}]; each occasion once", index)
-            seen[label] = index
+            if (when.mark, when.seconds) in seen:
+                first = seen[(when.mark, when.seconds)]
+                raise PlacedValueError(f"{when.label} is the time of at[{first}] ({value[first]}); give each occasion once", index)
+            seen[(when.mark, when.seconds)] = index
         return value
 
     @property
