@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from placebolab.frontends.base import drive
 from placebolab.protocol import load_protocol
 from placebolab.session import Session, VirtualClock, plan
 from placebolab.study import Study

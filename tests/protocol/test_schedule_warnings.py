@@ -64,7 +64,9 @@ def test_an_occasion_after_a_later_one_of_the_same_mark_is_late(tmp_path):
 
 def test_a_step_timed_from_start_after_a_long_pause(tmp_path):
     """An occasion that comes before its place in the timeline can be reached (a mark set after a 10 min pause)."""
-    (warning,) = warnings_of(tmp_path, pause("settle", duration="10min"), pause("cream", mark="t0"), rating("itch", "[start+5min]"))
+    (warning,) = warnings_of(
+        tmp_path, pause("settle", duration="10min"), pause("cream", mark="t0"), rating("itch", "[start+5min]")
+    )
     assert "itch@start+5min will be shown at least 5min late" in warning
 
 
@@ -82,7 +84,9 @@ def test_occasions_of_different_marks_are_not_interleaved_and_validate_says_so(t
 
 def test_a_warning_names_the_cells_it_applies_to(tmp_path):
     rest = "  - {id: rest, type: pause, text: Rest., duration: 5min, cells: [warm]}\n"
-    (warning,) = warnings_of(tmp_path, pause("cream", mark="t0"), rating("itch", "[t0+1min]"), rest, rating("pain", "[t0+2min]"))
+    (warning,) = warnings_of(
+        tmp_path, pause("cream", mark="t0"), rating("itch", "[t0+1min]"), rest, rating("pain", "[t0+2min]")
+    )
     assert warning.endswith("(cells warm)")
 
 
@@ -93,7 +97,9 @@ def test_an_occasion_given_twice_is_an_error(tmp_path):
 
 def test_schedule_tolerance_is_a_duration(tmp_path):
     steps = [pause("cream", mark="t0"), rating("itch", "[t0+2min]")]
-    assert load_protocol(write_protocol(tmp_path, *steps, head=HEAD + "schedule_tolerance: 30s\n")).tolerance_seconds == 30
+    assert (
+        load_protocol(write_protocol(tmp_path, *steps, head=HEAD + "schedule_tolerance: 30s\n")).tolerance_seconds == 30
+    )
     assert load_protocol(write_protocol(tmp_path, *steps)).tolerance_seconds == 60
     with pytest.raises(ProtocolError, match="schedule_tolerance: 'soon' is not a duration"):
         load_protocol(write_protocol(tmp_path, *steps, head=HEAD + "schedule_tolerance: soon\n"))

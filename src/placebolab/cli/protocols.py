@@ -22,7 +22,9 @@ def validate(protocols):
         except ProtocolError as exc:
             problems += exc.problems
             continue
-        warned = f", {len(protocol.warnings)} warning{'s' if len(protocol.warnings) > 1 else ''}" * bool(protocol.warnings)
+        warned = f", {len(protocol.warnings)} warning{'s' if len(protocol.warnings) > 1 else ''}" * bool(
+            protocol.warnings
+        )
         click.echo(
             f"✓ {path}: valid — {len(protocol.cells)} cells ({', '.join(c.id for c in protocol.cells)}), "
             f"{len(protocol.timeline)} steps{warned}"

@@ -128,7 +128,9 @@ class StepBase(Model):
                 raise PlacedValueError(str(exc), index) from None
             if (when.mark, when.seconds) in seen:
                 first = seen[(when.mark, when.seconds)]
-                raise PlacedValueError(f"{when.label} is the time of at[{first}] ({value[first]}); give each occasion once", index)
+                raise PlacedValueError(
+                    f"{when.label} is the time of at[{first}] ({value[first]}); give each occasion once", index
+                )
             seen[(when.mark, when.seconds)] = index
         return value
 
