@@ -166,3 +166,34 @@ def pd_isna(value) -> bool:
     import pandas as pd
 
     return bool(pd.isna(value))
+
+
+def test_a_resumed_session_continues_the_interleaved_plan(interleaved_study):
+    clock = VirtualClock(start=1_000_000.0)
+    session = Session.start(interleaved_study, "P001", {}, "test", clock)
+    for _ in range(3):  # cream, itch@t0+2min, pain@t0+2min; then the process dies
+        current = session.current()
+        if current.not_before is not None:
+            clock.sleep_until(current.not_before)
+        session.submit(
+            current.key, {item.id: 1 for item in current.occurrence.items if item.kind != "ack"}, clock.now()
+        )
+    again = Session.resume(interleaved_study, "P001", "test", clock)
+    assert again.current().key == "itch@t0+6min"
+    assert again.current().not_before == pytest.approx(interleaved_study.store.marks("P001")["t0"] + 360)
+
+
+def test_late_s_of_a_step_recorded_without_it_is_computed_from_the_mark(interleaved_study, monkeypatch):
+    """Sessions recorded by a placebolab that did not store late_s export it all the same."""
+    from placebolab.export.tables import steps_table
+
+    monkeypatch.setattr(Session, "_with_lateness", lambda self, occurrence, shown_at, detail: detail)
+    participant = simulated_run(interleaved_study)
+    assert late_by_key(interleaved_study, participant)["pain@t0+2min"] is None  # not stored
+    monkeypatch.undo()
+    steps = steps_table(interleaved_study)
+    steps.index = steps.step + ("@" + steps.occasion).fillna("")
+    t0 = interleaved_study.store.marks(participant)["t0"]
+    (shown,) = [r["shown_at"] for r in interleaved_study.store.rows("steps") if r["step_key"] == "pain@t0+2min"]
+    assert steps.loc["pain@t0+2min", "late_s"] == pytest.approx(shown - (t0 + 120), abs=1e-3)
+    assert steps.loc["pain@t0+2min", "late_s"] > 0
