@@ -60,4 +60,6 @@ def init(protocol, study, seed, store_url):
     click.echo(f"  protocol sha256:  {made.protocol_sha256}")
     click.echo(f"  list commitment:  {made.meta['list_sha256']}  (sha256, salted; put it in the preregistration)")
     click.echo(f"  store:            {made.store.describe()}")
+    for warning in made.protocol.warnings:  # as validate prints them: the schedule may not be kept
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend console")
