@@ -63,9 +63,24 @@ def report_context(results: dict) -> dict:
         "ss_words": SS_TYPE_WORDS.get(results["ss_type"], str(results["ss_type"])),
         "generator": f"placebolab {placebolab.__version__}",
         "consort": consort_view(study.export_dir),
+        "schedule": _schedule_view(study, results["data"]),
         "corrections": correction_phrase(results["header"]),
         "blinding_note": results.get("blinding_note"),
     }
+
+
+def _schedule_view(study, data: pd.DataFrame) -> dict | None:
+    """Scheduled occasions of the analysed participants shown later than the tolerance (analysis/schedule.py)."""
+    from placebolab.analysis.schedule import late_occasions
+
+    found = late_occasions(study.export_dir, study.codebook, data["participant"] if "participant" in data else [])
+    if found is None:
+        return None
+    view = {**found, "tolerance": f"{found['tolerance_s']:g} s"}
+    if found["recorded"]:
+        view["max_late"] = "—" if found["max_late_s"] is None else f"{found['max_late_s']:.1f} s"
+        view["late"] = [{**row, "late": f"{row['late_s']:.1f} s"} for row in found["late"]]
+    return view
 
 
 def methods_paragraph(results: dict) -> str:

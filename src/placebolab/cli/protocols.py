@@ -10,7 +10,8 @@ from placebolab.cli.app import main
 @main.command()
 @click.argument("protocols", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(protocols):
-    """Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right."""
+    """Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right.
+    Warnings (a schedule the timeline cannot keep) are printed too, and do not fail the check."""
     from placebolab.errors import ProtocolError
     from placebolab.protocol import load_protocol
 
@@ -21,10 +22,15 @@ def validate(protocols):
         except ProtocolError as exc:
             problems += exc.problems
             continue
+        warned = f", {len(protocol.warnings)} warning{'s' if len(protocol.warnings) > 1 else ''}" * bool(
+            protocol.warnings
+        )
         click.echo(
             f"✓ {path}: valid — {len(protocol.cells)} cells ({', '.join(c.id for c in protocol.cells)}), "
-            f"{len(protocol.timeline)} steps"
+            f"{len(protocol.timeline)} steps{warned}"
         )
+        for warning in protocol.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if problems:
         raise ProtocolError(problems)
 
@@ -55,4 +61,6 @@ def init(protocol, study, seed, store_url):
     click.echo(f"  list commitment:  {made.meta['list_sha256']}  (sha256, salted; put it in the preregistration)")
     click.echo(f"  store:            {made.store.describe()}")
     click.echo(f"  chain head:       {made.store.head()[1]}  (the log's last entry; keep it with the commitment)")
+    for warning in made.protocol.warnings:  # as validate prints them: the schedule may not be kept
+        click.echo(f"warning: {warning}", err=True)
     click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend console")

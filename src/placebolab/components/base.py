@@ -120,11 +120,18 @@ class StepBase(Model):
     @field_validator("at")
     @classmethod
     def _times_parse(cls, value):
+        seen = {}
         for index, text in enumerate(value or []):
             try:
-                ScheduledTime.parse(text)
+                when = ScheduledTime.parse(text)
             except ValueError as exc:
                 raise PlacedValueError(str(exc), index) from None
+            if (when.mark, when.seconds) in seen:
+                first = seen[(when.mark, when.seconds)]
+                raise PlacedValueError(
+                    f"{when.label} is the time of at[{first}] ({value[first]}); give each occasion once", index
+                )
+            seen[(when.mark, when.seconds)] = index
         return value
 
     @property

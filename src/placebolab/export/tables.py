@@ -86,6 +86,7 @@ def long_table(study) -> pd.DataFrame:
                 "shown_at": _iso(step["shown_at"]),
                 "responded_at": _iso(r["responded_at"]),
                 "rt": r["rt"],
+                "late_s": late_seconds(step, own_marks, starts[r["participant"]]),
                 "t_session": r["responded_at"] - starts[r["participant"]],
                 **{f"t_since_{m}": (r["responded_at"] - own_marks[m]) if m in own_marks else None for m in mark_names},
                 "frontend": step["frontend"],
@@ -100,7 +101,11 @@ def long_table(study) -> pd.DataFrame:
 
 
 def steps_table(study) -> pd.DataFrame:
-    """Every step occurrence shown: onset, completion, duration and the frontend's timing details."""
+    """Every step occurrence shown: onset, completion, duration, lateness and the frontend's timing details."""
+    marks: dict[str, dict[str, float]] = {}
+    for r in study.store.rows("marks"):
+        marks.setdefault(r["participant"], {})[r["mark"]] = r["at"]
+    starts = {p.id: p.started_at for p in study.store.participants()}
     rows = [
         {
             "participant": r["participant"],
@@ -109,12 +114,29 @@ def steps_table(study) -> pd.DataFrame:
             "shown_at": _iso(r["shown_at"]),
             "completed_at": _iso(r["completed_at"]),
             "duration": r["completed_at"] - r["shown_at"],
+            "late_s": late_seconds(r, marks.get(r["participant"], {}), starts.get(r["participant"])),
             "frontend": r["frontend"],
             "detail": r["detail"],
         }
         for r in study.store.rows("steps")
     ]
     return pd.DataFrame(rows)
+
+
+def late_seconds(step, marks: dict[str, float], started_at: float | None) -> float | None:
+    """How late a scheduled occurrence was shown: ``shown_at − (mark + offset)``, as the engine stored it
+    (``late_s`` in the step's detail); for a step recorded before the engine stored it, the same
+    computed from the stored mark. None for a step without an occasion (or a mark that was never set)."""
+    if not step["occasion"]:
+        return None
+    detail = json.loads(step["detail"]) if step["detail"] else {}
+    if "late_s" in detail:
+        return detail["late_s"]
+    from placebolab.components import ScheduledTime
+
+    occasion = ScheduledTime.parse(step["occasion"])
+    mark = started_at if occasion.mark == "start" else marks.get(occasion.mark)
+    return None if mark is None else round(step["shown_at"] - (mark + occasion.seconds), 3) + 0.0
 
 
 def wide_table(study) -> pd.DataFrame:
@@ -182,6 +204,7 @@ def codebook(study, wide: pd.DataFrame) -> dict:
         "cells": [{"id": c.id, "levels": c.levels, "arm": c.arm} for c in protocol.cells],
         "allocation": protocol.allocation.model_dump(exclude={"seed"}),
         "analysis": plan_dump,
+        "schedule_tolerance_s": protocol.tolerance_seconds,
         "columns": [_column_entry(protocol, found, name) for name in wide.columns],
     }
 

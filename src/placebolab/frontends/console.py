@@ -2,6 +2,12 @@
 
 Ratings are range-checked and asked again on a bad entry. Ctrl-C (or end of input) asks whether to
 quit; quitting leaves every answer so far in the store and the session resumable with ``run --resume``.
+
+Keys typed ahead are not answers: on a terminal, whatever was typed before a prompt appears (during a
+waiting screen, while a page was printed) is discarded before the prompt is shown, so only what is typed
+after the question counts and its response time is real. Piped input (``placebolab run … < answers.txt``,
+a scripted pilot or a test) is different: every line was written in advance, on purpose, and is read in
+order as the answer to the next prompt; nothing of it is discarded.
 """
 
 from __future__ import annotations
@@ -9,6 +15,11 @@ from __future__ import annotations
 import select
 import sys
 from datetime import datetime
+
+try:
+    import termios
+except ImportError:  # Windows
+    termios = None
 
 from rich.markup import escape
 
@@ -82,7 +93,9 @@ class ConsoleFrontend:
     def _wait(self, current: Current) -> None:
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
-        self.console.print(f"Please wait. The next question ({current.key}) comes at {due}.")
+        self.console.print(
+            f"Please wait. The next question ({current.key}) comes at {due}. Nothing typed until then counts."
+        )
         self._sleep_until(current.not_before)
 
     def _show(self, current: Current) -> Response:
@@ -151,12 +164,17 @@ class ConsoleFrontend:
         return Response({}, shown_at)
 
     def _ask(self, prompt: str) -> str:
-        """One line of input; Ctrl-C or end of input asks the experimenter whether to quit."""
+        """One line of input, typed after the prompt; Ctrl-C or end of input asks the experimenter whether to quit."""
         while True:
+            self._discard_typed_ahead()
             try:
                 return self._input(prompt)
             except (KeyboardInterrupt, EOFError):
                 self._confirm_quit()
+
+    def _discard_typed_ahead(self) -> None:
+        if discard_typed_ahead(sys.stdin):
+            self.console.print("[dim](what was typed before this question appeared is ignored)[/dim]")
 
     def _sleep_until(self, moment: float) -> None:
         """Wait; Ctrl-C while waiting asks the experimenter whether to quit, as it does at a prompt."""
@@ -168,12 +186,35 @@ class ConsoleFrontend:
 
     def _confirm_quit(self) -> None:
         self.console.print("\n[yellow]Quit the session? Every answer so far is saved. \\[y/N][/yellow]")
+        self._discard_typed_ahead()
         try:
             answer = self._input("> ").strip().lower()
         except (KeyboardInterrupt, EOFError):
             answer = "y"
         if answer in {"y", "yes"}:
             raise SessionInterrupted("the session was stopped; every answer so far is stored")
+
+
+def discard_typed_ahead(stream) -> bool:
+    """Discard input typed on a terminal but not yet read; True if a whole line was waiting.
+
+    Only a terminal: piped input is a script, each line meant for the next prompt (see the module docstring)."""
+    try:
+        if not stream.isatty():
+            return False
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # no real stream (a test's replacement for stdin)
+        return False
+    if termios is None:  # Windows: the console's own key buffer
+        import msvcrt
+
+        pending = msvcrt.kbhit()
+        while msvcrt.kbhit():
+            msvcrt.getwch()
+        return pending
+    pending = bool(select.select([fd], [], [], 0)[0])  # a terminal reports a complete line as readable
+    termios.tcflush(fd, termios.TCIFLUSH)
+    return pending
 
 
 def interruptible_input(prompt: str) -> str:

@@ -53,6 +53,11 @@ def parse_protocol(raw: bytes, name: str, read_file: ReadFile, *, frozen: bool =
     )
     if problems:
         raise ProtocolError(_in_file_order(problems))
+    from placebolab.protocol.schedule import schedule_warnings
+
+    protocol._warnings = _in_file_order(
+        schedule_warnings(protocol, lambda path, message: _locate(name, positions, path, message))
+    )
     return protocol
 
 

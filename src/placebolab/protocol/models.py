@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from placebolab.components import Step
-from placebolab.components.base import ID_PATTERN, Model, PlacedValueError
+from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
 from placebolab.instruments import Instrument
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
@@ -168,6 +168,11 @@ class Protocol(Model):
         "(`instrument: my-scale`): each inline, or the path of a YAML file in the stimuli folder.",
     )
     timeline: list[Step] = Field(min_length=1)
+    schedule_tolerance: str = Field(
+        "60s",
+        description="How late a scheduled occasion (`at:`) may be shown before the report flags it, e.g. 30s "
+        "or 2min (default 60s). Every occasion's lateness is recorded as late_s; see docs/schedule.md.",
+    )
     analysis: AnalysisPlan | None = None
 
     # Filled by the loader: stimulus files' text (path → text), and where the protocol came from.
@@ -175,6 +180,8 @@ class Protocol(Model):
     # media files checked at load: (step id, cell id) → MediaInfo
     _media: dict = PrivateAttr(default_factory=dict)
     _source_name: str = PrivateAttr("protocol")
+    # what the loader found doubtful but not wrong (protocol/schedule.py): Problems that do not fail validation
+    _warnings: list = PrivateAttr(default_factory=list)
 
     @model_validator(mode="before")
     @classmethod
@@ -195,6 +202,21 @@ class Protocol(Model):
                 name: files.get(value) if isinstance(value, str) else value for name, value in instruments.items()
             }
         return instruments
+
+    @field_validator("schedule_tolerance")
+    @classmethod
+    def _tolerance_parses(cls, value):
+        parse_duration(value)
+        return value
+
+    @property
+    def tolerance_seconds(self) -> float:
+        return parse_duration(self.schedule_tolerance)
+
+    @property
+    def warnings(self) -> list:
+        """Problems that do not make the protocol invalid (a schedule it cannot keep), each located."""
+        return self._warnings
 
     @property
     def files(self) -> dict[str, str]:

@@ -49,17 +49,46 @@ class Current:
 
 
 def plan(protocol, cell_id: str) -> list[Occurrence]:
-    """The timeline as this cell walks it: steps for other cells dropped, scheduled steps expanded."""
-    pairs = [
+    """The timeline as this cell walks it: steps for other cells dropped, scheduled steps expanded, and
+    scheduled occasions asked in the order of their times.
+
+    The rule (docs/schedule.md): the cell's steps are taken in protocol order, a scheduled step once per
+    occasion. A run of consecutive occasions timed from the same mark is then sorted by time, ties in
+    protocol order: ``itch at: [t0+3min, t0+9min]`` followed by ``pain at: [t0+3min, t0+9min]`` is asked
+    itch@t0+3min, pain@t0+3min, itch@t0+9min, pain@t0+9min. Anything else ends a run and keeps its
+    place: an unscheduled step (it is asked when the step before it is done, so an occasion is never
+    moved across it), and an occasion timed from another mark (the time between two marks is not known
+    in advance). ``validate`` warns where this order cannot keep the times (protocol/schedule.py).
+
+    The plan is derived, never stored: a session reopened computes it again from the study's frozen
+    protocol and continues at its first occurrence without an answer.
+    """
+    shown = [
         (step, occasion)
         for step in protocol.timeline
         if not step.cells or cell_id in step.cells
         for occasion in step.occasions
     ]
+    pairs = in_time_order(shown)
     return [
         Occurrence(f"{step.id}@{occasion.label}" if occasion else step.id, step, occasion, index, len(pairs))
         for index, (step, occasion) in enumerate(pairs)
     ]
+
+
+def in_time_order(shown: list[tuple]) -> list[tuple]:
+    """``(step, occasion)`` pairs with every run of consecutive occasions of one mark sorted by time."""
+    ordered, run = [], []
+    for pair in shown:
+        occasion = pair[1]
+        if run and (occasion is None or occasion.mark != run[0][1].mark):
+            ordered += sorted(run, key=lambda p: p[1].seconds)  # stable: ties keep protocol order
+            run = []
+        if occasion is None:
+            ordered.append(pair)
+        else:
+            run.append(pair)
+    return ordered + sorted(run, key=lambda p: p[1].seconds)
 
 
 class Session:
@@ -153,7 +182,7 @@ class Session:
             self.frontend,
             answers,
             current.step.mark,
-            detail,
+            self._with_lateness(current, shown_at, detail),
         )
         last = all(o.key in self._done or o.key == key for o in self.plan)
         self.study.store.record_step(self.participant.id, record, completes_session=last)
@@ -177,6 +206,14 @@ class Session:
                 "cell that shows the step (`placebolab validate` says where)"
             )
         return self._marks[occasion.mark] + occasion.seconds
+
+    def _with_lateness(self, occurrence: Occurrence, shown_at: float, detail: dict | None) -> dict | None:
+        """A scheduled occurrence's detail gains ``late_s``: seconds from its scheduled time to its onset
+        (0 when on time; negative only if a frontend showed it before ``not_before``, which none does)."""
+        due = self._not_before(occurrence)
+        if due is None:
+            return detail
+        return {**(detail or {}), "late_s": round(shown_at - due, 3) + 0.0}  # + 0.0: no "-0.0"
 
     def _media(self, step) -> MediaShown | None:
         if not isinstance(step, MEDIA_STEPS):

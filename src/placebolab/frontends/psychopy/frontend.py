@@ -133,8 +133,6 @@ class PsychopyFrontend:
 
         log = FrameLog(self.frame_period, self.period_source)
         onset_epoch: list[float] = []
-        self._event.clearEvents()
-        self.mouse.clickReset()
         self.win.callOnFlip(lambda: onset_epoch.append(time.time()))  # the onset, stamped on the flip
         while True:
             draw()
@@ -143,8 +141,10 @@ class PsychopyFrontend:
             if screenshot is not None and not log.flips:
                 self.win.getMovieFrame(buffer="back")  # the onset frame, read before it is shown
             log.add(self.win.flip())
-            if screenshot is not None and len(log.flips) == 1:
-                self._save_screenshot(screenshot)
+            if len(log.flips) == 1:
+                self._discard_input()
+                if screenshot is not None:
+                    self._save_screenshot(screenshot)
             keys = self._event.getKeys(timeStamped=True)
             if any(key == QUIT_KEY for key, _ in keys):
                 self._confirm_quit()
@@ -159,6 +159,13 @@ class PsychopyFrontend:
             outcome = update(frame, log.onset)
             if outcome is not None:
                 return log, outcome, onset_epoch[0]
+
+    def _discard_input(self) -> None:
+        """At the onset flip: keys and clicks made before it (typed ahead during a waiting screen or the step
+        before) are not answers to this step. PsychoPy stamps a key when it takes it from the window's
+        queue, not when it was pressed, so the queue is emptied right after the onset rather than filtered."""
+        self._event.clearEvents()
+        self.mouse.clickReset()
 
     def _confirm_quit(self) -> None:
         """Escape: ask before quitting. Y quits (every answer so far is stored); N or Escape goes back."""

@@ -359,11 +359,13 @@ class QuestionsScreen:
             question.poll_mouse(frame)
         go = self.button.clicked(frame)
         for key, at in frame.keys:
+            if go and self._complete():
+                break  # keys after Continue (in the same frame) are typed ahead of the next question
             if key in ("up", "down", "tab"):
                 step = -1 if key == "up" else 1
                 self.focus = (self.focus + step) % len(self.inputs)
             elif key in CONTINUE_KEYS:
-                go = True
+                go = go or self._complete()  # refused while a question is unanswered: it does not carry over
             else:
                 self.inputs[self.focus].key(key, at)
         if not (go and self._complete()):
