@@ -19,16 +19,17 @@ from placebolab.protocol.yaml_source import read_yaml
 ReadFile = Callable[[str], bytes]
 
 
-def load_protocol(path: str | FsPath) -> Protocol:
-    """Read, validate and check the protocol file at ``path``; raise ProtocolError listing every problem."""
+def load_protocol(path: str | FsPath, template_findings: bool = True) -> Protocol:
+    """Read, validate and check the protocol file at ``path``; raise ProtocolError listing every problem.
+    ``template_findings=False`` lets templates that run but miss cells pass (the preview shows them)."""
     path = FsPath(path)
     if not path.is_file():
         raise ProtocolError(f"{path}: no such file; give the path of a protocol .yaml file")
     raw = path.read_bytes()
-    return parse_protocol(raw, str(path), _folder_reader(path.parent))
+    return parse_protocol(raw, str(path), _folder_reader(path.parent), template_findings)
 
 
-def parse_protocol(raw: bytes, name: str, read_file: ReadFile) -> Protocol:
+def parse_protocol(raw: bytes, name: str, read_file: ReadFile, template_findings: bool = True) -> Protocol:
     """Validate protocol text named ``name``; ``read_file(path relative to the protocol)`` gives a stimulus file."""
     from placebolab.protocol.checks import check_protocol
 
@@ -47,7 +48,7 @@ def parse_protocol(raw: bytes, name: str, read_file: ReadFile) -> Protocol:
         raise ProtocolError(file_problems + exc.problems) from None
     protocol._source_name = name
     problems = file_problems + check_protocol(
-        protocol, read_file, lambda path, message: _locate(name, positions, path, message)
+        protocol, read_file, lambda path, message: _locate(name, positions, path, message), template_findings
     )
     if problems:
         raise ProtocolError(_in_file_order(problems))
