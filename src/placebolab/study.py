@@ -128,7 +128,10 @@ class Study:
                 raise FileNotFoundError(relative)
             return files[relative]
 
-        protocol = parse_protocol(meta["protocol_text"].encode(), f"{store.describe()} (frozen protocol)", read_file)
+        # Template findings were refused at init; one found by a later placebolab must not lock the data away.
+        # Templates still render sandboxed here, so a tampered frozen template is refused all the same.
+        name = f"{store.describe()} (frozen protocol)"
+        protocol = parse_protocol(meta["protocol_text"].encode(), name, read_file, template_findings=False)
         return cls(folder, store, protocol, meta)
 
     def media_file(self, info) -> Path:

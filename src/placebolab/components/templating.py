@@ -85,19 +85,26 @@ def _refuse_unsafe_names(tree) -> None:
     """Read the whole template for what the sandbox would refuse, so a branch no cell takes cannot hide it."""
     from jinja2 import nodes
 
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Const)):
-        name = None
-        if isinstance(node, nodes.Getattr):
-            name = node.attr
-        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            name = node.arg.value
-        elif isinstance(node, nodes.Const) and isinstance(node.value, str):
-            field = _FORMAT_FIELD.search(node.value)  # '{0.__class__}'.format(x)
-            name = field.group(1) if field else None
-            if name:
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
+        for name in _names_reached(node, nodes):
+            if name.startswith("_") or name in _UNSAFE_NAMES:
                 raise TemplateRefused(_reach_message(f"'{name}'"), node.lineno)
-        if isinstance(name, str) and (name.startswith("_") or name in _UNSAFE_NAMES):
-            raise TemplateRefused(_reach_message(f"'{name}'"), node.lineno)
+
+
+def _names_reached(node, nodes) -> list[str]:
+    """Attribute names ``node`` asks for: ``x.name``, ``x['name']``, ``x|attr('name')``, ``|map(attribute='a.b')``,
+    ``'{0.name}'.format(x)``."""
+    if isinstance(node, nodes.Getattr):
+        return [node.attr]
+    if isinstance(node, nodes.Getitem):
+        return [node.arg.value] if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str) else []
+    if isinstance(node, nodes.Filter):
+        given = [node.args[0]] if node.name == "attr" and node.args else []
+        given += [kw.value for kw in node.kwargs if kw.key == "attribute"]
+        return [p for v in given if isinstance(v, nodes.Const) and isinstance(v.value, str) for p in v.value.split(".")]
+    if isinstance(node.value, str):
+        return _FORMAT_FIELD.findall(node.value)
+    return []
 
 
 def _reach_message(detail: str) -> str:
