@@ -73,6 +73,13 @@ LITERALS = [
         ("warmth is compared with 'nuetral'", "did you mean 'neutral'?"),
     ),
     Literal(
+        "a test",
+        TAKE_CARE,
+        '{% if warmth is sameas "wArm" -%}\nTake care',
+        '"wArm"',
+        ("warmth is compared with 'wArm'", "did you mean 'warm'?"),
+    ),
+    Literal(
         "inline expression",
         "{{ fact_onset }}",
         "{{ fact_onset }} {{ 'Thank you.' if competence == 'hi' else '' }}",

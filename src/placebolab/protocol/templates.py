@@ -171,9 +171,13 @@ def _impossible_comparisons(protocol, index: int, part: _Part, tree) -> list[Fin
     return found
 
 
+_EQUALITY_TESTS = {"eq", "equalto", "==", "ne", "!=", "sameas"}
+
+
 def _comparisons(tree):
     """(line, variable, literal) for each comparison of a variable with a constant, either way round:
-    ``x == 'a'``, ``'a' != x``, ``x in ['a', 'b']`` (each element), in any ``if``, ``elif`` or expression."""
+    ``x == 'a'``, ``'a' != x``, ``x in ['a', 'b']`` (each element), ``x is eq 'a'``, in any ``if``, ``elif``
+    or expression."""
     from jinja2 import nodes
 
     for compare in tree.find_all(nodes.Compare):
@@ -190,6 +194,11 @@ def _comparisons(tree):
                         if isinstance(item, nodes.Const) and item.value is not None:
                             yield item.lineno, left.name, item.value
             left = right
+    for test in tree.find_all(nodes.Test):  # warmth is eq "warm", warmth is sameas "warm"
+        if test.name in _EQUALITY_TESTS and isinstance(test.node, nodes.Name) and len(test.args) == 1:
+            const = test.args[0]
+            if isinstance(const, nodes.Const) and const.value is not None:
+                yield const.lineno, test.node.name, const.value
 
 
 def _assigned_names(tree) -> set[str]:
