@@ -247,3 +247,21 @@ def test_a_media_file_name_that_ignores_a_factor_it_uses_is_refused(tmp_path):
 @pytest.mark.parametrize("path", sorted((ROOT / "protocols").glob("*.yaml")), ids=lambda p: p.name)
 def test_the_example_protocols_have_no_template_findings(path):
     assert template_findings(load_protocol(path)) == []
+
+
+def test_a_study_whose_frozen_template_has_a_finding_still_opens(tmp_path):
+    """Findings are refused at init; a study begun before a placebolab that finds one keeps its data reachable."""
+    import sqlite3
+
+    from placebolab.study import Study
+
+    protocol = copy_flagship(tmp_path)
+    Study.init(protocol, tmp_path / "study", seed=1).close()
+    with sqlite3.connect(tmp_path / "study" / "study.db") as db:
+        path, content = db.execute("SELECT path, content FROM files WHERE path LIKE '%clinician.md.j2'").fetchone()
+        db.execute("UPDATE files SET content = ? WHERE path = ?", (content.replace(b'"warm"', b'"Warm"'), path))
+    db.close()
+    study = Study.open(tmp_path / "study")
+    findings = template_findings(study.protocol)  # validate would refuse each warmth branch
+    assert findings and all("compared with 'Warm'" in f.message for f in findings)
+    study.close()

@@ -119,24 +119,34 @@ def _reach_message(detail: str) -> str:
 @lru_cache(maxsize=1)
 def _environment():
     from jinja2 import StrictUndefined
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    from jinja2.compiler import CodeGenerator
+    from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
     from jinja2.utils import Namespace
 
     class BoundedNamespace(Namespace):
         def __setitem__(self, name, value):
             super().__setitem__(name, _bounded(value))
 
-    class Sandbox(ImmutableSandboxedEnvironment):
-        """The immutable sandbox, plus a size budget on what operators, calls and filters build."""
+    class Generator(CodeGenerator):
+        def buffer(self, frame):  # what {% set x %}…{% endset %}, a macro or a filter block captures
+            frame.buffer = self.temporary_identifier()
+            self.writeline(f"{frame.buffer} = environment.bounded_buffer()")
 
+    class Sandbox(ImmutableSandboxedEnvironment):
+        """The immutable sandbox, plus a size budget on what operators, calls, filters and blocks build."""
+
+        code_generator_class = Generator
         intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+        def bounded_buffer(self):
+            return _BoundedBuffer()
 
         def call_binop(self, context, operator, left, right):
             _check_binop(operator, left, right)
             return _bounded(super().call_binop(context, operator, left, right))
 
         def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's own signature
-            if _sized(getattr(__obj, "__self__", None)):  # 'x'.center(10**9), 'x'.zfill(…): a width or count
+            if __obj is safe_range or _sized(getattr(__obj, "__self__", None)):  # range(10**9), 'x'.center(10**9)
                 _check_arguments(args, kwargs)
             return _bounded(super().call(__context, __obj, *args, **kwargs))
 
@@ -180,6 +190,21 @@ def _bounded_filter(name: str, function):
         return _bounded(function(*args, **kwargs))
 
     return bounded
+
+
+class _BoundedBuffer(list):
+    """The list jinja2 collects a block's output in, refusing to hold more than the budget."""
+
+    size = 0
+
+    def append(self, text):
+        self.size += len(text)
+        _limit(self.size)
+        super().append(text)
+
+    def extend(self, texts):
+        for text in texts:
+            self.append(text)
 
 
 def _sized(value) -> bool:
