@@ -153,6 +153,9 @@ BOMBS = {
     "{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s|length }}",
     "captured block": "{% set big %}{% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}{% endset %}{{ big|length }}",
     "macro output": "{% macro m() %}{% for i in range(100000) %}{{ 'x' * 100000 }}{% endfor %}{% endmacro %}{{ m()|length }}",
+    "doubling with ~": "{% set a = 'x' * 100000 %}{% set a = a ~ a %}{% set a = a ~ a %}{{ a|length }}",
+    "join filter": "{{ (['x' * 100000] * 3) | join }}",
+    "join method": "{{ ''.join(['x' * 100000] * 3) }}",
     "replace into every gap": "{{ ('x' * 100000)|replace('', 'y' * 100000) }}",
 }
 
@@ -185,6 +188,13 @@ def test_validate_names_the_step_of_a_template_that_renders_too_much(tmp_path):
     assert f"'{CLINICIAN}', line {line_of(edited, PLACE) + 1}" in problem.message
     assert "5,000,000,000 characters" in problem.message and "the limit is 200,000" in problem.message
     assert problem.line == line_of(protocol.read_text(), f"source: {CLINICIAN}")
+
+
+@pytest.mark.parametrize("other", ["{% include 'x.md' %}", "{% import 'os' as os %}", "{% extends '/etc/passwd' %}"])
+def test_a_template_may_not_pull_in_another_file(other):
+    with pytest.raises(TemplateRefused, match="may not include, import or extend another file") as caught:
+        render_template(f"Hello\n{{% if false %}}{other}{{% endif %}}", {})
+    assert caught.value.lineno == 2
 
 
 def test_ordinary_templates_still_render():

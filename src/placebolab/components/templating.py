@@ -3,8 +3,10 @@
 A protocol file is shared between labs, so a template is untrusted code. It runs in jinja2's immutable
 sandbox (no attribute that starts with ``_``, no changing lists or dicts), with ``StrictUndefined`` (a
 misspelt variable fails at validation instead of showing an empty gap), without ``lipsum``, and within a
-size budget: what it renders, and every string, list or number it builds on the way, stays under
-:data:`MAX_RENDERED` characters, so ``{{ 'x' * 10**9 }}`` is refused instead of filling the memory.
+size budget: what it renders, and the strings, lists and numbers it builds on the way (operators, ``~``,
+calls, filters, joins, format widths, captured blocks, namespaces), stay under :data:`MAX_RENDERED`
+characters, so ``{{ 'x' * 10**9 }}`` is refused instead of filling the memory. (Time is not budgeted: a
+template can still keep the processor busy with empty nested loops, without building anything.)
 Before anything renders, the whole template is read for attribute names a sandbox refuses
 (``__globals__``, ``__class__`` …): such a template is refused even when the branch holding it would not
 run for the cell at hand.
@@ -85,6 +87,10 @@ def _refuse_unsafe_names(tree) -> None:
     """Read the whole template for what the sandbox would refuse, so a branch no cell takes cannot hide it."""
     from jinja2 import nodes
 
+    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+        raise TemplateRefused(
+            "a template may not include, import or extend another file; write the text into this one", node.lineno
+        )
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
         for name in _names_reached(node, nodes):
             if name.startswith("_") or name in _UNSAFE_NAMES:
@@ -132,6 +138,11 @@ def _environment():
             frame.buffer = self.temporary_identifier()
             self.writeline(f"{frame.buffer} = environment.bounded_buffer()")
 
+        def visit_Concat(self, node, frame):  # a ~ b
+            self.write("environment.bounded(")
+            super().visit_Concat(node, frame)
+            self.write(")")
+
     class Sandbox(ImmutableSandboxedEnvironment):
         """The immutable sandbox, plus a size budget on what operators, calls, filters and blocks build."""
 
@@ -141,13 +152,19 @@ def _environment():
         def bounded_buffer(self):
             return _BoundedBuffer()
 
+        def bounded(self, value):
+            return _bounded(value)
+
         def call_binop(self, context, operator, left, right):
             _check_binop(operator, left, right)
             return _bounded(super().call_binop(context, operator, left, right))
 
         def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's own signature
-            if __obj is safe_range or _sized(getattr(__obj, "__self__", None)):  # range(10**9), 'x'.center(10**9)
+            owner = getattr(__obj, "__self__", None)
+            if __obj is safe_range or _sized(owner):  # range(10**9), 'x'.center(10**9)
                 _check_arguments(args, kwargs)
+            if isinstance(owner, str) and __obj.__name__ == "join" and args:  # ''.join(many long strings)
+                _check_join(args[0], owner)
             return _bounded(super().call(__context, __obj, *args, **kwargs))
 
         def wrap_str_format(self, value):
@@ -183,6 +200,8 @@ def _bounded_filter(name: str, function):
         for part in (p for n in names if isinstance(n, str) for p in n.split(".")):  # |attr('__init__')
             if part.startswith("_"):
                 raise TemplateRefused(_reach_message(f"'{part}'"))
+        if name == "join":
+            _check_join(value, rest[0] if rest else kwargs.get("d", ""))
         if name == "format" and isinstance(value, str):
             _check_format(value)
         if name == "replace" and len(rest) >= 2 and all(isinstance(a, str) for a in (value, *rest[:2])):
@@ -239,6 +258,11 @@ def _check_binop(operator: str, left, right) -> None:
         _limit(int(right * math.log10(abs(left))))
     elif operator == "%" and isinstance(left, str):
         _check_format(left)
+
+
+def _check_join(items, separator) -> None:
+    if isinstance(items, list | tuple) and isinstance(separator, str):
+        _limit(sum(len(i) for i in items if isinstance(i, str)) + len(separator) * len(items))
 
 
 def _check_arguments(args, kwargs) -> None:
