@@ -83,3 +83,40 @@ def test_preview_of_an_invalid_protocol_is_refused_with_its_problems(tmp_path):
     assert result.exit_code == 3
     assert "'gender' is not an intake field" in result.output
     assert not (tmp_path / "page.html").exists()
+
+
+def test_preview_shows_a_manipulation_that_does_not_reach_a_cell_beside_the_cells(tmp_path):
+    protocol = copy_flagship(tmp_path)
+    template = tmp_path / "stimuli" / "warmth-competence-itch" / "clinician.md.j2"
+    template.write_text(template.read_text().replace('warmth == "warm"', 'warmth == "warm" and competence == "high"'))
+    out = tmp_path / "page.html"
+    result = CliRunner().invoke(main, ["preview", str(protocol), "--out", str(out)])
+    assert result.exit_code == 3  # validate's verdict stands; the page is where to see it
+    assert "does not reach every cell of step 'clinician'" in result.output
+    page = out.read_text()
+    assert 'class="problems"' in page and "1 template problem: placebolab validate refuses this protocol" in page
+    row = page[page.index('id="step-clinician"') :]
+    row = row[: row.index("</tr>")]
+    assert 'id="step-clinician" class="differs problem"' in page
+    assert "cell warm/low renders the same text as cell neutral/low" in row
+    flagged = re.findall(r'<td( class="flagged")?>', row)
+    assert [bool(f) for f in flagged] == [False, True, False, True]  # warm/high, warm/low, neutral/high, neutral/low
+
+
+def test_preview_shows_a_comparison_with_a_level_that_does_not_exist(tmp_path):
+    protocol = copy_flagship(tmp_path)
+    template = tmp_path / "stimuli" / "warmth-competence-itch" / "clinician.md.j2"
+    replace_once(template, '{% if warmth == "warm" -%}\nTake care', '{% if warmth == "Warm" -%}\nTake care')
+    out = tmp_path / "page.html"
+    result = CliRunner().invoke(main, ["preview", str(protocol), "--out", str(out)])
+    assert result.exit_code == 3 and "did you mean 'warm'?" in result.output
+    page = out.read_text()
+    row = page[page.index('id="step-clinician"') :]
+    row = row[: row.index("</tr>")]
+    assert "warmth is compared with &#39;Warm&#39;" in row and "did you mean &#39;warm&#39;?" in row
+    assert "warmth is compared with" in page[: page.index("<table")]  # and in the list at the top
+
+
+def test_a_valid_protocol_has_no_problem_section():
+    page = preview_html(load_protocol(FLAGSHIP))
+    assert 'class="problems"' not in page and "⚠" not in page

@@ -30,6 +30,8 @@ class Row:
     shown: list[str | None]  # per cell: HTML, or None where the step is not shown to the cell
     differs: bool = False
     notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # template findings on this step (validate refuses them)
+    flagged: list[bool] = field(default_factory=list)  # per cell: named by one of those findings
 
 
 def preview_html(protocol: Protocol) -> str:
@@ -37,10 +39,15 @@ def preview_html(protocol: Protocol) -> str:
     import jinja2
     from markupsafe import Markup
 
+    from placebolab.protocol.templates import template_findings
+
     intake = protocol.example_intake()
     cells = protocol.cells
+    findings = template_findings(protocol)
     rows = []
-    for step in protocol.timeline:
+    for index, step in enumerate(protocol.timeline):
+        mine = [f for f in findings if f.index == index]
+        named = {cell for f in mine for cell in f.cells}
         shown = [
             _step_html(protocol, step, cell, intake) if not step.cells or cell.id in step.cells else None
             for cell in cells
@@ -55,13 +62,20 @@ def preview_html(protocol: Protocol) -> str:
                 # markdown-it (raw HTML off) and escape() made every piece; only <mark> was added
                 [None if h is None else Markup(h) for h in marked],  # noqa: S704
                 differs,
+                problems=[f.message for f in mine],
+                flagged=[cell.id in named for cell in cells],
             )
         )
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("placebolab.authoring", "templates"), autoescape=True, keep_trailing_newline=True
     )
     return env.get_template("preview.html.j2").render(
-        protocol=protocol, cells=cells, rows=rows, intake=intake, n_differing=sum(r.differs for r in rows)
+        protocol=protocol,
+        cells=cells,
+        rows=rows,
+        intake=intake,
+        n_differing=sum(r.differs for r in rows),
+        n_problems=len(findings),
     )
 
 
@@ -113,7 +127,7 @@ def _step_html(protocol: Protocol, step, cell: Cell, intake: dict) -> str:
         pages = step.render(protocol.files, context)
         speaker = ""
         if isinstance(step, ScriptStep) and step.speaker:
-            from placebolab.components.text import render_template
+            from placebolab.components.templating import render_template
 
             speaker = f'<p class="speaker">{_escape(render_template(step.speaker, context))}</p>\n'
         return speaker + '<hr class="page">\n'.join(_markdown(page) for page in pages)

@@ -16,12 +16,21 @@ from placebolab.cli.app import main
 def preview(protocol, out):
     """Write one HTML page showing every cell's stimuli side by side, step by step, differences highlighted."""
     from placebolab.authoring.preview import preview_html
+    from placebolab.errors import ProtocolError
     from placebolab.protocol import load_protocol
 
-    loaded = load_protocol(protocol)
+    try:
+        loaded, refused = load_protocol(protocol), None
+    except ProtocolError as exc:
+        try:  # templates that run but miss cells: the page is where to see them, beside the cells
+            loaded, refused = load_protocol(protocol, template_findings=False), exc
+        except ProtocolError:
+            raise exc from None
     out = Path(out) if out else Path(protocol).with_suffix(".preview.html")
     out.write_text(preview_html(loaded), encoding="utf-8")
     click.echo(f"Wrote {out}: {len(loaded.cells)} cells side by side, {len(loaded.timeline)} steps")
+    if refused:
+        raise refused
 
 
 @main.command()

@@ -70,7 +70,7 @@ class _MediaStep(StepBase):
         return {**protocol.variables, **levels, "cell": cell.id, "arm": cell.id if cell.arm else None}
 
     def media_path(self, protocol, cell) -> str:
-        from placebolab.components.text import render_template
+        from placebolab.components.templating import render_template
 
         return render_template(self.source, self.media_context(protocol, cell)).strip()
 

@@ -4,12 +4,12 @@ a jinja2 template rendered per cell with the cell's levels, the protocol's varia
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from placebolab.components.base import PlacedValueError, StepBase
+from placebolab.components.templating import render_template
 
 _PAGE_BREAK = re.compile(r"^\s*---\s*$", re.MULTILINE)
 
@@ -68,17 +68,3 @@ class ScriptStep(_Pages):
 
     def render(self, files: dict[str, str], context: dict) -> list[str]:
         return split_pages(render_template(self._body(files), context))
-
-
-@lru_cache(maxsize=64)
-def _compile(template: str):
-    import jinja2
-
-    # StrictUndefined: a misspelt variable fails at validation instead of showing an empty gap.
-    # No autoescape: this renders markdown, not HTML; whatever turns it into HTML escapes it there.
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False)  # noqa: S701
-    return env.from_string(template)
-
-
-def render_template(template: str, context: dict) -> str:
-    return _compile(template).render(**context)

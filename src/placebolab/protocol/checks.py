@@ -5,16 +5,20 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from placebolab.components import MEDIA_STEPS, ScriptStep
+from placebolab.components import MEDIA_STEPS
+from placebolab.components.templating import TemplateRefused
 from placebolab.protocol.measures import measures, resolve
 from placebolab.protocol.models import Protocol
 from placebolab.protocol.plan_checks import check_plan
 from placebolab.protocol.problems import Path, Problem
+from placebolab.protocol.templates import check_templates
 
 Locate = Callable[[Path, str], Problem]
 
 
-def check_protocol(protocol: Protocol, read_file, locate: Locate, frozen: bool = False) -> list[Problem]:
+def check_protocol(
+    protocol: Protocol, read_file, locate: Locate, *, frozen: bool = False, template_findings: bool = True
+) -> list[Problem]:
     problems: list[Problem] = []
 
     def report(path, message):
@@ -26,7 +30,9 @@ def check_protocol(protocol: Protocol, read_file, locate: Locate, frozen: bool =
         check_plan(protocol, report)
     _load_sources(protocol, read_file, report)
     _load_media(protocol, read_file, report)
-    _templates_render(protocol, report)  # each script whose file was read, so its mistakes show up with the rest
+    check_templates(
+        protocol, report, template_findings and not frozen
+    )  # each script whose file was read, with the rest
     return problems
 
 
@@ -271,63 +277,6 @@ def _missing_folder(read_file, folder: str) -> bool:
     return False
 
 
-def _templates_render(protocol, report):
-    """Render every script (and its speaker) in every cell it is shown to, with the example intake."""
-    import jinja2
-
-    from placebolab.components.text import render_template
-
-    try:
-        intake = protocol.example_intake()
-    except (ValueError, TypeError, IndexError):
-        return  # an intake example (or a choice field's choices) is wrong; _intake reported it, and templates cannot be tried without one
-    for index, step in enumerate(protocol.timeline):
-        if not isinstance(step, ScriptStep):
-            continue
-        if step.source and step.source not in protocol.files:
-            continue  # not read; _load_sources reported why
-        body = protocol.files[step.source] if step.source else step.template
-        what = f"'{step.source}'" if step.source else "the template"
-        parts = [(("source" if step.source else "template"), what, body)]
-        if step.speaker:
-            parts.append(("speaker", "the speaker", step.speaker))
-        for key, what, text in parts:
-            for cell in protocol.cells:
-                if step.cells and cell.id not in step.cells:
-                    continue
-                context = protocol.template_context(cell, intake)
-                try:
-                    render_template(text, context)
-                except jinja2.TemplateSyntaxError as exc:
-                    report(
-                        ("timeline", index, key), f"template syntax error in {what}, line {exc.lineno}: {exc.message}"
-                    )
-                except jinja2.UndefinedError as exc:
-                    name = exc.message.split("'")[1] if exc.message and exc.message.count("'") >= 2 else ""
-                    report(
-                        ("timeline", index, key),
-                        f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {exc.message}; {_suggest(name, context)}available variables: {', '.join(context)}",
-                    )
-                except Exception as exc:  # noqa: BLE001 - any failure of a researcher's template is a problem to report
-                    report(
-                        ("timeline", index, key),
-                        f"{what} does not render for cell {cell.id}{_template_line(exc, text)}: {type(exc).__name__}: {exc}",
-                    )
-                else:
-                    continue
-                break
-
-
-def _template_line(exc: BaseException, text: str) -> str:
-    """``", line 45"``: where in the template jinja2 was when it failed (its traceback names ``<template>``)."""
-    line, tb = None, exc.__traceback__
-    while tb is not None:
-        if tb.tb_frame.f_code.co_filename == "<template>":
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    return f", line {line}" if line and "\n" in text.strip() else ""
-
-
 def _load_media(protocol, read_file, report):
     """Every cell's file of every media step: found, readable, of a known duration (read through
     ``read_file``, so a study freezes each one)."""
@@ -343,7 +292,7 @@ def _load_media(protocol, read_file, report):
                 continue
             try:
                 name = step.media_path(protocol, cell)
-            except jinja2.TemplateError as exc:
+            except (jinja2.TemplateError, TemplateRefused) as exc:
                 context = ", ".join(step.media_context(protocol, cell))
                 report(path, f"the file name does not render for cell {cell.id}: {exc}; it may use {context}")
                 break

@@ -19,16 +19,19 @@ from placebolab.protocol.yaml_source import read_yaml
 ReadFile = Callable[[str], bytes]
 
 
-def load_protocol(path: str | FsPath) -> Protocol:
-    """Read, validate and check the protocol file at ``path``; raise ProtocolError listing every problem."""
+def load_protocol(path: str | FsPath, template_findings: bool = True) -> Protocol:
+    """Read, validate and check the protocol file at ``path``; raise ProtocolError listing every problem.
+    ``template_findings=False`` lets templates that run but miss cells pass (the preview shows them)."""
     path = FsPath(path)
     if not path.is_file():
         raise ProtocolError(f"{path}: no such file; give the path of a protocol .yaml file")
     raw = path.read_bytes()
-    return parse_protocol(raw, str(path), _folder_reader(path.parent))
+    return parse_protocol(raw, str(path), _folder_reader(path.parent), template_findings=template_findings)
 
 
-def parse_protocol(raw: bytes, name: str, read_file: ReadFile, *, frozen: bool = False) -> Protocol:
+def parse_protocol(
+    raw: bytes, name: str, read_file: ReadFile, *, frozen: bool = False, template_findings: bool = True
+) -> Protocol:
     """Validate protocol text named ``name``; ``read_file(path relative to the protocol)`` gives a stimulus file.
     ``frozen``: a study's own protocol, checked at its init; checks added since are not applied again, so
     that a study initialised before them still opens (its data can always be run, exported and analysed)."""
@@ -49,7 +52,11 @@ def parse_protocol(raw: bytes, name: str, read_file: ReadFile, *, frozen: bool =
         raise ProtocolError(file_problems + exc.problems) from None
     protocol._source_name = name
     problems = file_problems + check_protocol(
-        protocol, read_file, lambda path, message: _locate(name, positions, path, message), frozen=frozen
+        protocol,
+        read_file,
+        lambda path, message: _locate(name, positions, path, message),
+        frozen=frozen,
+        template_findings=template_findings,
     )
     if problems:
         raise ProtocolError(_in_file_order(problems))

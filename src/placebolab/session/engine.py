@@ -224,13 +224,19 @@ class Session:
     def _render(self, step) -> tuple[list[str], str | None]:
         if not isinstance(step, TextStep | ScriptStep):
             return [], None
-        context = self.protocol.template_context(self.cell, self.participant.intake)
-        speaker = None
-        if isinstance(step, ScriptStep) and step.speaker:
-            from placebolab.components.text import render_template
+        import jinja2
 
-            speaker = render_template(step.speaker, context)
-        return step.render(self.protocol.files, context), speaker
+        from placebolab.components.templating import TemplateRefused, render_template
+
+        context = self.protocol.template_context(self.cell, self.participant.intake)
+        try:
+            speaker = render_template(step.speaker, context) if isinstance(step, ScriptStep) and step.speaker else None
+            return step.render(self.protocol.files, context), speaker
+        except (TemplateRefused, jinja2.TemplateError) as exc:  # a branch only this participant's intake takes
+            raise SessionError(
+                f"step '{step.id}' cannot be shown to participant {self.participant.id}: its template fails ({exc}); "
+                "nothing was shown or stored for it; correct the protocol's template"
+            ) from None
 
 
 def check_intake(protocol, values: dict, complete: bool = True) -> dict:
