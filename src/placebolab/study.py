@@ -19,6 +19,7 @@ from placebolab.allocation import generate_slots
 from placebolab.errors import StoreError
 from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
+from placebolab.protocol.yaml_source import read_limited
 from placebolab.store import DB_NAME, SQLiteStore, Store
 from placebolab.store.base import list_commitment
 
@@ -84,7 +85,7 @@ class Study:
             from placebolab.errors import ProtocolError
 
             raise ProtocolError(f"{protocol_path}: no such file; give the path of a protocol .yaml file")
-        text = protocol_path.read_bytes()
+        text = read_limited(protocol_path)
         protocol = parse_protocol(text, str(protocol_path), read_file)
         if seed is None:
             seed = protocol.allocation.seed if protocol.allocation.seed is not None else secrets.randbits(63)

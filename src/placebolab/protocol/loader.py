@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from placebolab.errors import ProtocolError
 from placebolab.protocol.models import Protocol
 from placebolab.protocol.problems import Path, Positions, Problem
-from placebolab.protocol.yaml_source import read_yaml
+from placebolab.protocol.yaml_source import read_limited, read_yaml
 
 ReadFile = Callable[[str], bytes]
 
@@ -24,7 +24,7 @@ def load_protocol(path: str | FsPath) -> Protocol:
     path = FsPath(path)
     if not path.is_file():
         raise ProtocolError(f"{path}: no such file; give the path of a protocol .yaml file")
-    raw = path.read_bytes()
+    raw = read_limited(path)
     return parse_protocol(raw, str(path), _folder_reader(path.parent))
 
 

@@ -2,15 +2,43 @@
 
 from __future__ import annotations
 
+from pathlib import Path as FsPath
+
 from placebolab.errors import ProtocolError
 from placebolab.protocol.problems import Path, Positions, Problem
 
+# A protocol is untrusted input: these limits refuse a hostile file before anything is built from it.
+# Real protocols are a few kilobytes, a few levels deep, with a handful of aliases (if any).
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 50  # lists and mappings inside each other
+MAX_ALIASES = 100  # uses of `*name`
+MAX_ALIAS_VALUES = 10_000  # values the aliases add once expanded (a "billion laughs" adds billions)
+
+
+def read_limited(path: FsPath) -> bytes:
+    """The file's bytes, at most one byte more than ``MAX_BYTES``: a huge file is refused without reading it all."""
+    with open(path, "rb") as file:
+        return file.read(MAX_BYTES + 1)
+
+
+class _OverLimit(Exception):
+    def __init__(self, message: str, event):
+        super().__init__(message)
+        self.mark = event.start_mark
+
 
 def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Positions]:
-    """Parse ``raw`` as YAML. Empty, binary, undecodable or unparsable input raises a located ``error``."""
+    """Parse ``raw`` as YAML. Empty, binary, undecodable, unparsable or oversized input (see the limits above)
+    raises a located ``error``."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    if len(raw) > MAX_BYTES:
+        message = (
+            f"is larger than 1 MB; placebolab reads protocol and effects files of at most {MAX_BYTES:,} bytes "
+            "(a protocol is a few kilobytes of text: is this the right file?)"
+        )
+        raise error([Problem(name, None, None, (), message)])
     if b"\x00" in raw:
         line, col = _line_col(raw, raw.index(b"\x00"))
         raise error([Problem(name, line, col, (), "is a binary file, not a protocol; give a YAML text file")])
@@ -24,8 +52,12 @@ def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Posit
     if not text.strip():
         what = "is empty; a protocol starts with `protocol: NAME`" if error is ProtocolError else "is empty"
         raise error([Problem(name, 1, 1, (), what)])
+    yaml = YAML(typ="rt", pure=True)
     try:
-        document = YAML(typ="rt", pure=True).load(text)
+        _within_limits(yaml.parse(text))
+        document = yaml.load(text)
+    except _OverLimit as exc:
+        raise error([Problem(name, exc.mark.line + 1, exc.mark.column + 1, (), str(exc))]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if _unclosed_flow(exc):  # the mistake is where the [ or { was opened, not where parsing gave up
@@ -40,6 +72,56 @@ def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Posit
     except AttributeError:  # a bare scalar
         positions.add((), 0, 0)
     return _plain(document, (), positions), positions
+
+
+def _within_limits(events) -> None:
+    """Raise ``_OverLimit`` at the first event that nests too deep or makes the aliases expand too much.
+
+    Counted on the parser's events, one pass and no recursion, before anything is composed or built: each
+    open list or mapping adds up how many values it holds with its aliases expanded, so a small file whose
+    aliases multiply (``*a`` nine times in ``&b``, ``*b`` nine times in ``&c`` …) is refused at the alias
+    that crosses the limit."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    open_: list[list] = []  # [anchor, values inside so far] of each list or mapping still open
+    expanded: dict[str, int] = {}  # anchor → how many values its node holds, aliases expanded
+    aliases = added = 0
+    for event in events:
+        values = 0  # what this event adds to the list or mapping it stands in
+        if isinstance(event, CollectionStartEvent):
+            if len(open_) == MAX_DEPTH:
+                raise _OverLimit(
+                    f"lists and mappings are nested more than {MAX_DEPTH} deep here; a protocol needs only a "
+                    "few levels — check for brackets that are not closed",
+                    event,
+                )
+            open_.append([event.anchor, 1])
+        elif isinstance(event, CollectionEndEvent):
+            anchor, values = open_.pop()
+            if anchor:
+                expanded[anchor] = values
+        elif isinstance(event, ScalarEvent):
+            values = 1
+            if event.anchor:
+                expanded[event.anchor] = 1
+        elif isinstance(event, AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_):
+                raise _OverLimit(f"alias *{event.anchor} stands inside the value it names, which never ends", event)
+            values = expanded.get(event.anchor, 1)  # an undefined alias: ruamel reports it
+            aliases, added = aliases + 1, added + values
+            if aliases > MAX_ALIASES or added > MAX_ALIAS_VALUES:
+                too_many = (
+                    f"more than {MAX_ALIASES} aliases (`*name`) are used"
+                    if aliases > MAX_ALIASES
+                    else f"the aliases (`*name`) expand to more than {MAX_ALIAS_VALUES:,} values"
+                )
+                raise _OverLimit(
+                    f"{too_many} by this line; a protocol needs only a few aliases — write the values out or "
+                    "reuse fewer (a file built to expand like this is an attack, not a protocol)",
+                    event,
+                )
+        if open_ and values:
+            open_[-1][1] += values
 
 
 def _unclosed_flow(exc) -> bool:
