@@ -113,10 +113,11 @@ def test_an_effects_file_has_the_same_limits(tmp_path):
     from placebolab.simulation.model import load_effects
 
     effects = tmp_path / "effects.yaml"
-    effects.write_text(BOMB.replace("protocol: bomb", "rt_seconds: 4"))
+    effects.write_text("measures:\n  itch_post: " + "[" * 500 + "]" * 500 + "\n")
     with pytest.raises(EffectsError) as caught:
         load_effects(effects, protocol=None)
-    assert caught.value.problems[0].line == 6
+    assert (caught.value.problems[0].line, caught.value.problems[0].file) == (2, str(effects))
+    assert f"nested more than {MAX_DEPTH} deep" in caught.value.problems[0].message
 
 
 def test_each_limit_exits_3_with_one_line_through_the_cli(tmp_path):
