@@ -71,9 +71,9 @@ def confine(read_file: ReadFile, protocol_dir: Path, stimuli: str | None, root: 
         if relative.startswith(BANK_FOLDER + "/"):
             return read_file(relative)
         name = relative.removeprefix(prefix) if relative != stimuli else "."
-        fix = f"copy the file into {folder} and give its name there (e.g. 'welcome.md')"
+        fix = "copy the file there and give its path inside it (e.g. 'welcome.md')"
         if PurePosixPath(name).is_absolute() or name.startswith("~"):
-            raise OutsideStimuli(f"'{name}' is an absolute path; {fix}")
+            raise OutsideStimuli(f"'{name}' is an absolute path; a protocol reads only files inside {folder}: {fix}")
         target = (protocol_dir / relative).resolve()
         if not target.is_relative_to(root):
             climbs = os.path.normpath(name).split(os.sep)[0] == ".."
