@@ -204,3 +204,25 @@ def test_a_study_freezes_only_files_from_inside_and_reopens_without_the_folder(t
     reopened = Study.open(tmp_path / "study")
     assert reopened.protocol.files["welcome.md"] == (FLAGSHIP_STIMULI / "welcome.md").read_text()
     reopened.close()
+
+
+def test_a_protocol_in_a_hidden_folder_may_use_a_stimuli_folder_inside_it(tmp_path):
+    protocol = copy_flagship(tmp_path / "lab")
+    hidden = tmp_path / "lab" / ".drafts"
+    shutil.copytree(protocol.parent, hidden)
+    shutil.copytree(stimuli_of(protocol), hidden / "stimuli")
+    replace_once(hidden / "x.yaml", "stimuli: ../stimuli/warmth-competence-itch", "stimuli: stimuli")
+    assert load_protocol(hidden / "x.yaml").files["welcome.md"] == (FLAGSHIP_STIMULI / "welcome.md").read_text()
+
+
+def test_links_in_a_circle_are_a_problem_not_a_crash(tmp_path):
+    protocol = flagship_lab(tmp_path)
+    stimuli = stimuli_of(protocol)
+    (stimuli / "welcome.md").unlink()
+    (stimuli / "welcome.md").symlink_to(stimuli / "loop.md")
+    (stimuli / "loop.md").symlink_to(stimuli / "welcome.md")
+    line = line_of(protocol.read_text(), WELCOME)
+    assert_reported(problems_of(protocol), protocol, line, "timeline[0].source", ("a link that leads in a circle",))
+    (stimuli.parent / "circle").symlink_to(stimuli.parent / "circle")
+    replace_once(protocol, "stimuli: ../stimuli/warmth-competence-itch", "stimuli: ../stimuli/circle")
+    assert_reported(problems_of(protocol), protocol, line_of(protocol.read_text(), "stimuli:"), "stimuli", ("circle",))

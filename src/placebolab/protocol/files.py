@@ -39,18 +39,22 @@ def stimuli_root(protocol_dir: Path, stimuli: str | None) -> Path:
     if not stimuli:
         return here
     example = "e.g. `stimuli: ../stimuli/NAME` or `stimuli: stimuli`"
-    if PurePosixPath(stimuli).is_absolute() or stimuli.startswith("~") or Path(stimuli).is_absolute():
+    if PurePosixPath(stimuli).is_absolute() or stimuli.startswith("~"):
         raise ValueError(
             f"'{stimuli}' is an absolute path; give the stimuli folder relative to the protocol file ({example}), "
             "so the protocol and its stimuli are shared as one project folder"
         )
-    root, project = (protocol_dir / stimuli).resolve(), here.parent
+    try:
+        root, project = _resolved(protocol_dir / stimuli, stimuli), here.parent
+    except OutsideStimuli as exc:
+        raise ValueError(str(exc)) from None
     if not root.is_relative_to(project) or root == project:
         raise ValueError(
             f"'{stimuli}' leads to {root}, outside the protocol's project; the stimuli folder must be the "
             f"protocol's folder, a folder inside it or a folder beside it ({example})"
         )
-    if any(part.startswith(".") for part in root.relative_to(project).parts):
+    beyond = root.relative_to(here if root.is_relative_to(here) else project)  # the protocol's own folder may be hidden
+    if any(part.startswith(".") for part in beyond.parts):
         raise ValueError(
             f"'{stimuli}' leads to a hidden folder ({root}); keep the stimuli in a visible folder ({example})"
         )
@@ -72,9 +76,9 @@ def confine(read_file: ReadFile, protocol_dir: Path, stimuli: str | None, root: 
             return read_file(relative)
         name = relative.removeprefix(prefix) if relative != stimuli else "."
         fix = "copy the file there and give its path inside it (e.g. 'welcome.md')"
-        if PurePosixPath(name).is_absolute() or name.startswith("~"):
+        if PurePosixPath(name).is_absolute():
             raise OutsideStimuli(f"'{name}' is an absolute path; a protocol reads only files inside {folder}: {fix}")
-        target = (protocol_dir / relative).resolve()
+        target = _resolved(protocol_dir / relative, name)
         if not target.is_relative_to(root):
             climbs = os.path.normpath(name).split(os.sep)[0] == ".."
             how = "" if climbs else f" (it is a link to {target})"
@@ -82,3 +86,11 @@ def confine(read_file: ReadFile, protocol_dir: Path, stimuli: str | None, root: 
         return read_file(relative)
 
     return read
+
+
+def _resolved(path: Path, name: str) -> Path:
+    """``path`` with every ``..`` and link resolved; links that lead in a circle are an ``OutsideStimuli``."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):  # Python < 3.13 raises RuntimeError for a loop of links
+        raise OutsideStimuli(f"'{name}' is a link that leads in a circle; replace it with the file itself") from None
