@@ -10,7 +10,7 @@ import pytest
 
 from placebolab.errors import EffectsError, ProtocolError
 from placebolab.protocol import load_protocol
-from placebolab.protocol.yaml_source import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, read_yaml
+from placebolab.protocol.yaml_source import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, MAX_VALUES, read_yaml
 
 from .bad import copy_flagship, replace_once
 
@@ -74,7 +74,7 @@ def test_an_alias_inside_the_value_it_names_is_refused():
         ("flow mappings", "protocol: deep\nx: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n"),
         (
             "block mappings",
-            "protocol: deep\n" + "".join(f"{'  ' * i}k{i}:\n" for i in range(400)) + "  " * 400 + "end: 1\n",
+            "protocol: deep\n" + "".join(f"{'  ' * i}k{i}:\n" for i in range(300)) + "  " * 300 + "end: 1\n",
         ),
     ],
 )
@@ -97,16 +97,27 @@ def test_nesting_up_to_the_limit_is_read():
     assert data == [1] or data == 1
 
 
-def test_a_file_over_one_megabyte_is_refused_without_reading_it_all(tmp_path):
+def test_a_file_over_the_size_limit_is_refused_without_reading_it_all(tmp_path):
     protocol = copy_flagship(tmp_path)
     with protocol.open("a") as file:
         file.write(("# padding\n") * (MAX_BYTES // 10 + 1))
     with pytest.raises(ProtocolError) as caught:
         load_protocol(protocol)
     assert str(caught.value) == (
-        f"{protocol}: is larger than 1 MB; placebolab reads protocol and effects files of at most 1,000,000 bytes "
+        f"{protocol}: is larger than 100 kB; placebolab reads protocol and effects files of at most 100,000 bytes "
         "(a protocol is a few kilobytes of text: is this the right file?)"
     )
+
+
+def test_a_file_of_more_values_than_any_protocol_is_refused_before_it_is_built():
+    text = "protocol: many\nx:\n" + "".join(f"  - {i}\n" for i in range(MAX_VALUES))
+    with pytest.raises(ProtocolError) as caught:
+        read_yaml(text.encode(), "many.yaml")
+    (problem,) = caught.value.problems
+    # the mapping, `protocol`, `many`, `x` and the list are 5 values, so value MAX_VALUES + 1 is item
+    # MAX_VALUES - 5 (counting from 0), which stands on line 3 + its index
+    assert problem.line == 3 + MAX_VALUES - 5
+    assert problem.message.startswith(f"the file holds more than {MAX_VALUES:,} values")
 
 
 def test_an_effects_file_has_the_same_limits(tmp_path):
