@@ -23,6 +23,8 @@ from placebolab.allocation import generate_slots
 from placebolab.errors import StoreError
 from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
+from placebolab.protocol.files import stimulus_key
+from placebolab.protocol.yaml_source import read_limited
 from placebolab.store import DB_NAME, SQLiteStore, Store
 from placebolab.store.base import bundle_hash, list_commitment
 
@@ -87,8 +89,8 @@ class Study:
             from placebolab.errors import ProtocolError
 
             raise ProtocolError(f"{protocol_path}: no such file; give the path of a protocol .yaml file")
-        text = protocol_path.read_bytes()
-        protocol = parse_protocol(text, str(protocol_path), read_file)
+        text = read_limited(protocol_path)
+        protocol = parse_protocol(text, str(protocol_path), read_file, folder=protocol_path.parent)
         if seed is None:
             seed = protocol.allocation.seed if protocol.allocation.seed is not None else secrets.randbits(63)
         meta = {
@@ -149,7 +151,7 @@ class Study:
         """The frozen copy of a media file (``MediaInfo``), extracted from the store into
         ``media-cache/<sha256>.<ext>`` for a frontend to play: never the researcher's own file, which may
         have changed since init. A cached copy is checked against its hash once per opening."""
-        relative = f"{self.protocol.stimuli}/{info.path}" if self.protocol.stimuli else info.path
+        relative = stimulus_key(self.protocol.stimuli, info.path)
         cache = self.folder / "media-cache"
         target = cache / f"{info.sha256}{Path(info.path).suffix.lower()}"
         checked = self.__dict__.setdefault("_media_checked", set())

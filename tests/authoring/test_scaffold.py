@@ -83,3 +83,34 @@ def test_instruments_command_lists_the_bank_and_shows_one():
     shown = runner.invoke(main, ["instruments", "ceq"])
     assert "Devilly" in shown.output and "improve_think" in shown.output
     assert runner.invoke(main, ["instruments", "cqe"]).exit_code == 3
+
+
+def test_new_from_an_example_whose_stimuli_lie_outside_its_project_copies_nothing(tmp_path):
+    root = _project(tmp_path / "project")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "id_rsa").write_text("SECRET")
+    example = tmp_path / "project" / "downloads" / "shared.yaml"
+    example.parent.mkdir()
+    example.write_text(
+        (ROOT / "protocols" / "warmth-competence-itch.yaml")
+        .read_text()
+        .replace("stimuli: ../stimuli/warmth-competence-itch", "stimuli: ../../private")
+    )
+    result = CliRunner().invoke(main, ["new", "mine", "--from", str(example), "--dir", str(root)])
+    assert result.exit_code == 3, result.output
+    assert "'../../private' leads to" in result.stderr and "outside the protocol's project" in result.stderr
+    assert not (root / "stimuli" / "mine").exists() and not (root / "protocols" / "mine.yaml").exists()
+
+
+def test_new_keeps_a_link_in_the_example_a_link_and_validate_refuses_it(tmp_path):
+    root = _project(tmp_path / "project")
+    (tmp_path / "secret.md").write_text("SECRET")
+    welcome = root / "stimuli" / "warmth-competence-itch" / "welcome.md"
+    welcome.unlink()
+    welcome.symlink_to(tmp_path / "secret.md")
+    result = CliRunner().invoke(main, ["new", "mine", "--dir", str(root)])
+    assert result.exit_code == 0, result.output
+    assert (root / "stimuli" / "mine" / "welcome.md").is_symlink()
+    result = CliRunner().invoke(main, ["validate", str(root / "protocols" / "mine.yaml")])
+    assert result.exit_code == 3
+    assert "'welcome.md' is outside the stimuli folder '../stimuli/mine' (it is a link to" in result.stderr

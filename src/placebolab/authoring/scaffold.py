@@ -33,7 +33,7 @@ def new_protocol(name: str, example: str | Path, root: Path) -> list[Path]:
     target.write_text(_renamed(text, source.stem, name, target, target_stimuli if stimuli else None), encoding="utf-8")
     made.append(target)
     if stimuli is not None:
-        shutil.copytree(stimuli, target_stimuli)
+        shutil.copytree(stimuli, target_stimuli, symlinks=True)  # a link stays a link, and validate checks it
         made.append(target_stimuli)
     if effects.is_file():
         target_effects.parent.mkdir(parents=True, exist_ok=True)
@@ -57,10 +57,17 @@ def _example_path(example: str | Path, root: Path) -> Path:
 
 
 def _stimuli_folder(text: str, source: Path) -> Path | None:
+    """The example's stimuli folder, by the rule every protocol follows (protocol/files.py): an example from
+    elsewhere cannot have ``stimuli: ~/.ssh`` copied into the project."""
+    from placebolab.protocol.files import stimuli_root
+
     match = re.search(r"^stimuli:\s*(\S+)\s*$", text, re.MULTILINE)
     if not match:
         return None
-    folder = (source.parent / match[1]).resolve()
+    try:
+        folder = stimuli_root(source.parent, match[1])
+    except ValueError as exc:
+        raise ProtocolError(f"{source}: stimuli: {exc}") from None
     return folder if folder.is_dir() else None
 
 

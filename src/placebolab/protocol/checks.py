@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from placebolab.components import MEDIA_STEPS
 from placebolab.components.templating import TemplateRefused
+from placebolab.protocol.files import OutsideStimuli, stimulus_key
 from placebolab.protocol.measures import measures, resolve
 from placebolab.protocol.models import Protocol
 from placebolab.protocol.plan_checks import check_plan
@@ -247,9 +248,10 @@ def _load_sources(protocol, read_file, report):
     not_found = []
     for index, step in enumerate(protocol.timeline):
         for source in step.sources():
-            relative = f"{protocol.stimuli}/{source}" if protocol.stimuli else source
             try:
-                protocol._files[source] = read_file(relative).decode("utf-8")
+                protocol._files[source] = read_file(stimulus_key(protocol.stimuli, source)).decode("utf-8")
+            except OutsideStimuli as exc:
+                report(("timeline", index, "source"), str(exc))
             except FileNotFoundError:
                 not_found.append((index, source))
             except IsADirectoryError:
@@ -296,9 +298,11 @@ def _load_media(protocol, read_file, report):
                 context = ", ".join(step.media_context(protocol, cell))
                 report(path, f"the file name does not render for cell {cell.id}: {exc}; it may use {context}")
                 break
-            relative = f"{protocol.stimuli}/{name}" if protocol.stimuli else name
             try:
-                content = read_file(relative)
+                content = read_file(stimulus_key(protocol.stimuli, name))
+            except OutsideStimuli as exc:
+                report(path, f"{exc} (cell {cell.id})")
+                continue
             except (FileNotFoundError, IsADirectoryError):
                 report(
                     path, f"{step.kind} file '{name}' (cell {cell.id}) not found in {where}; check the name or add it"

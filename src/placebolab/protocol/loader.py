@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from placebolab.errors import ProtocolError
 from placebolab.protocol.models import Protocol
 from placebolab.protocol.problems import Path, Positions, Problem
-from placebolab.protocol.yaml_source import read_yaml
+from placebolab.protocol.yaml_source import read_limited, read_yaml
 
 ReadFile = Callable[[str], bytes]
 
@@ -25,14 +25,24 @@ def load_protocol(path: str | FsPath, template_findings: bool = True) -> Protoco
     path = FsPath(path)
     if not path.is_file():
         raise ProtocolError(f"{path}: no such file; give the path of a protocol .yaml file")
-    raw = path.read_bytes()
-    return parse_protocol(raw, str(path), _folder_reader(path.parent), template_findings=template_findings)
+    raw = read_limited(path)
+    return parse_protocol(
+        raw, str(path), _folder_reader(path.parent), folder=path.parent, template_findings=template_findings
+    )
 
 
 def parse_protocol(
-    raw: bytes, name: str, read_file: ReadFile, *, frozen: bool = False, template_findings: bool = True
+    raw: bytes,
+    name: str,
+    read_file: ReadFile,
+    folder: FsPath | None = None,
+    *,
+    frozen: bool = False,
+    template_findings: bool = True,
 ) -> Protocol:
     """Validate protocol text named ``name``; ``read_file(path relative to the protocol)`` gives a stimulus file.
+    ``folder``: the protocol's folder when ``read_file`` reads the disk; every read is then confined to the
+    protocol's stimuli folder (protocol/files.py). Without it the files come from a study's store.
     ``frozen``: a study's own protocol, checked at its init; checks added since are not applied again, so
     that a study initialised before them still opens (its data can always be run, exported and analysed)."""
     from placebolab.protocol.checks import check_protocol
@@ -42,6 +52,8 @@ def parse_protocol(
         got = "a list" if isinstance(data, list) else f"only {_describe(data)}"
         message = f"the file holds {got}; a protocol is a mapping of keys, starting with `protocol: NAME`"
         raise ProtocolError([Problem(name, *positions.of(()), (), message)])
+    if folder is not None:
+        read_file = _confined(read_file, FsPath(folder), data.get("stimuli"), name, positions)
     instrument_files, file_problems = _read_instrument_files(data, positions, name, read_file)
     frozen_bank, bank_problems = _read_bank_instruments(data, read_file)
     file_problems += bank_problems
@@ -68,11 +80,25 @@ def parse_protocol(
     return protocol
 
 
+def _confined(read_file: ReadFile, folder: FsPath, stimuli, name: str, positions: Positions) -> ReadFile:
+    """``read_file`` limited to the stimuli folder; a `stimuli:` that points where no protocol may read is
+    refused at once, before any file is read (every file would be outside it)."""
+    from placebolab.protocol.files import confine, stimuli_root
+
+    stimuli = stimuli if isinstance(stimuli, str) else None  # another type: the model reports it
+    try:
+        root = stimuli_root(folder, stimuli)
+    except ValueError as exc:
+        raise ProtocolError([_locate(name, positions, ("stimuli",), str(exc))]) from None
+    return confine(read_file, folder, stimuli, root)
+
+
 def _read_instrument_files(data: dict, positions: Positions, name: str, read_file: ReadFile):
     """Instruments the protocol defines in files (``instruments: {my-scale: my-scale.yaml}``), each read
     through ``read_file`` (so a study freezes it like a stimulus) and validated with its own file and lines.
     Returns path → Instrument (None where the file has problems) and the problems."""
     from placebolab.instruments import Instrument
+    from placebolab.protocol.files import OutsideStimuli, stimulus_key
     from placebolab.protocol.yaml_source import read_yaml
 
     defined = data.get("instruments")
@@ -81,11 +107,14 @@ def _read_instrument_files(data: dict, positions: Positions, name: str, read_fil
     for instrument_id, value in defined.items() if isinstance(defined, dict) else []:
         if not isinstance(value, str):
             continue
-        relative = f"{stimuli}/{value}" if isinstance(stimuli, str) and stimuli else value
+        relative = stimulus_key(stimuli if isinstance(stimuli, str) else None, value)
         shown = os.path.normpath(os.path.join(os.path.dirname(name), relative))
         found[value] = None
         try:
             raw = read_file(relative)
+        except OutsideStimuli as exc:
+            problems.append(_locate(name, positions, ("instruments", instrument_id), str(exc)))
+            continue
         except (FileNotFoundError, IsADirectoryError):
             where = f"the stimuli folder '{stimuli}'" if stimuli else "the protocol's folder"
             message = f"instrument file '{value}' not found in {where}; check the name or create it"

@@ -156,7 +156,11 @@ class Protocol(Model):
     version: str
     title: str
     description: str | None = None
-    stimuli: str | None = Field(None, description="Folder of the stimulus files, relative to this file.")
+    stimuli: str | None = Field(
+        None,
+        description="Folder of the stimulus files, relative to this file (default: its folder): this folder, one "
+        "in it or one beside it (e.g. ../stimuli/NAME). Nothing outside it is read.",
+    )
     variables: dict[str, str] = Field(default_factory=dict, description="Constants for templates.")
     factors: dict[str, Factor] = Field(min_length=1)
     arms: dict[str, Arm] = Field(default_factory=dict)

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path as FsPath
+
 from placebolab.errors import ProtocolError
 from placebolab.protocol.problems import Path, Positions, Problem
 
+# A protocol is untrusted input: these limits refuse a hostile file before anything is built from it, and keep
+# ruamel's pure-Python parser to about a second at worst. Real protocols are
+# 3–4 kB with a few hundred values, a few levels deep, with a handful of aliases (if any).
+MAX_BYTES = 100_000
+MAX_VALUES = 10_000  # keys, texts, numbers, lists and mappings, as written
+MAX_DEPTH = 50  # lists and mappings inside each other
+MAX_ALIASES = 100  # uses of `*name`
+MAX_ALIAS_VALUES = 10_000  # values the aliases add once expanded (a "billion laughs" adds billions)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def read_limited(path: FsPath) -> bytes:
+    """The file's bytes, at most one byte more than ``MAX_BYTES``: a huge file is refused without reading it all."""
+    with open(path, "rb") as file:
+        return file.read(MAX_BYTES + 1)
+
+
+class _OverLimit(Exception):
+    def __init__(self, message: str, line: int, column: int):  # 0-based, as ruamel's marks
+        super().__init__(message)
+        self.line, self.column = line, column
+
+    @classmethod
+    def at(cls, event, message: str) -> _OverLimit:
+        return cls(message, event.start_mark.line, event.start_mark.column)
+
 
 def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Positions]:
-    """Parse ``raw`` as YAML. Empty, binary, undecodable or unparsable input raises a located ``error``."""
+    """Parse ``raw`` as YAML. Empty, binary, undecodable, unparsable or oversized input (see the limits above)
+    raises a located ``error``."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    if len(raw) > MAX_BYTES:
+        message = (
+            f"is larger than {MAX_BYTES // 1000} kB; placebolab reads protocol and effects files of at most "
+            f"{MAX_BYTES:,} bytes (a protocol is a few kilobytes of text: is this the right file?)"
+        )
+        raise error([Problem(name, None, None, (), message)])
     if b"\x00" in raw:
         line, col = _line_col(raw, raw.index(b"\x00"))
         raise error([Problem(name, line, col, (), "is a binary file, not a protocol; give a YAML text file")])
@@ -24,8 +60,13 @@ def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Posit
     if not text.strip():
         what = "is empty; a protocol starts with `protocol: NAME`" if error is ProtocolError else "is empty"
         raise error([Problem(name, 1, 1, (), what)])
+    yaml = YAML(typ="rt", pure=True)
     try:
-        document = YAML(typ="rt", pure=True).load(text)
+        _flow_within_depth(text)
+        _within_limits(yaml.parse(text))
+        document = yaml.load(text)
+    except _OverLimit as exc:
+        raise error([Problem(name, exc.line + 1, exc.column + 1, (), str(exc))]) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if _unclosed_flow(exc):  # the mistake is where the [ or { was opened, not where parsing gave up
@@ -40,6 +81,83 @@ def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Posit
     except AttributeError:  # a bare scalar
         positions.add((), 0, 0)
     return _plain(document, (), positions), positions
+
+
+_TOO_DEEP = (
+    f"lists and mappings are nested more than {MAX_DEPTH} deep here; a protocol needs only a few levels — "
+    "check for brackets that are not closed"
+)
+
+
+def _flow_within_depth(text: str) -> None:
+    """Refuse brackets ``[`` ``{`` opened more than ``MAX_DEPTH`` deep, counted on the characters: ruamel's
+    scanner looks up to 1,024 characters ahead for each open bracket before the parser sees the first one, so
+    a line of thousands of ``[`` costs seconds before any event could be counted. (A bracket inside a quoted
+    text counts too; no protocol's text holds fifty unclosed ones.)"""
+    depth = 0
+    for match in _BRACKET.finditer(text):
+        if match.group() in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                start = match.start()
+                raise _OverLimit(_TOO_DEEP, text.count("\n", 0, start), start - (text.rfind("\n", 0, start) + 1))
+        elif depth:
+            depth -= 1
+
+
+def _within_limits(events) -> None:
+    """Raise ``_OverLimit`` at the first event that passes ``MAX_VALUES``, nests too deep or makes the aliases
+    expand too much.
+
+    Counted on the parser's events, one pass and no recursion, before anything is composed or built: each
+    open list or mapping adds up how many values it holds with its aliases expanded, so a small file whose
+    aliases multiply (``*a`` nine times in ``&b``, ``*b`` nine times in ``&c`` …) is refused at the alias
+    that crosses the limit."""
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
+
+    open_: list[list] = []  # [anchor, values inside so far] of each list or mapping still open
+    expanded: dict[str, int] = {}  # anchor → how many values its node holds, aliases expanded
+    written = aliases = added = 0
+    for event in events:
+        values = 0  # what this event adds to the list or mapping it stands in
+        if isinstance(event, CollectionStartEvent | ScalarEvent):
+            written += 1
+            if written > MAX_VALUES:
+                raise _OverLimit.at(
+                    event,
+                    f"the file holds more than {MAX_VALUES:,} values (keys, texts, numbers, lists) by this line; "
+                    "a protocol holds a few hundred — is this the right file?",
+                )
+        if isinstance(event, CollectionStartEvent):
+            if len(open_) == MAX_DEPTH:
+                raise _OverLimit.at(event, _TOO_DEEP)
+            open_.append([event.anchor, 1])
+        elif isinstance(event, CollectionEndEvent):
+            anchor, values = open_.pop()
+            if anchor:
+                expanded[anchor] = values
+        elif isinstance(event, ScalarEvent):
+            values = 1
+            if event.anchor:
+                expanded[event.anchor] = 1
+        elif isinstance(event, AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_):
+                raise _OverLimit.at(event, f"alias *{event.anchor} stands inside the value it names, which never ends")
+            values = expanded.get(event.anchor, 1)  # an undefined alias: ruamel reports it
+            aliases, added = aliases + 1, added + values
+            if aliases > MAX_ALIASES or added > MAX_ALIAS_VALUES:
+                too_many = (
+                    f"more than {MAX_ALIASES} aliases (`*name`) are used"
+                    if aliases > MAX_ALIASES
+                    else f"the aliases (`*name`) expand to more than {MAX_ALIAS_VALUES:,} values"
+                )
+                raise _OverLimit.at(
+                    event,
+                    f"{too_many} by this line; a protocol needs only a few aliases — write the values out or "
+                    "reuse fewer (a file built to expand like this is an attack, not a protocol)",
+                )
+        if open_ and values:
+            open_[-1][1] += values
 
 
 def _unclosed_flow(exc) -> bool:

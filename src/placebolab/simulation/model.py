@@ -66,12 +66,12 @@ def load_effects(path: str | Path | None, protocol) -> EffectsModel:
     if path is None:
         return EffectsModel()
     from placebolab.protocol.loader import validate_document
-    from placebolab.protocol.yaml_source import read_yaml
+    from placebolab.protocol.yaml_source import read_limited, read_yaml
 
     path = Path(path)
     if not path.is_file():
         raise EffectsError(f"{path}: no such effects file")
-    data, positions = read_yaml(path.read_bytes(), str(path), error=EffectsError)
+    data, positions = read_yaml(read_limited(path), str(path), error=EffectsError)
     model = validate_document(EffectsModel, data or {}, positions, str(path), error=EffectsError)
     problems = _check(model, protocol, positions, str(path))
     if problems:
