@@ -97,6 +97,8 @@ class ConsoleFrontend:
             f"Please wait. The next question ({current.key}) comes at {due}. Nothing typed until then counts."
         )
         self._sleep_until(current.not_before)
+        if self.console.is_terminal:  # erase what the terminal echoed of a line typed while waiting
+            self.console.file.write("\r\x1b[2K")
 
     def _show(self, current: Current) -> Response:
         step = current.step
