@@ -8,10 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.errors import SessionInterrupted
 from placebolab.frontends.base import Response
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.screens import DIM, TEXT, Frame, Kit, screen_for
+from placebolab.frontends.psychopy.media import MEDIA_SCREENS
+from placebolab.frontends.psychopy.screens import DIM, TEXT, Frame, Kit, PagesScreen, PauseScreen, QuestionsScreen
 from placebolab.frontends.psychopy.timing import FrameLog
 
 QUIT_KEY = "escape"
@@ -207,3 +209,15 @@ class PsychopyFrontend:
         thread = threading.Thread(target=write, name=f"screenshot {path.name}")
         thread.start()
         self._writers.append(thread)
+
+
+def screen_for(kit: Kit, current):
+    """The screen that shows the current step (a media step by its kind of file)."""
+    step = current.step
+    if current.media is not None:
+        return MEDIA_SCREENS[current.media.kind](kit, current)
+    if isinstance(step, RatingStep | QuestionnaireStep):
+        return QuestionsScreen(kit, current)
+    if isinstance(step, PauseStep):
+        return PauseScreen(kit, current)
+    return PagesScreen(kit, current)

@@ -383,16 +383,3 @@ class QuestionsScreen:
             answered_at={q.item.id: q.answered_at for q in questions},
             detail={"page_rt_s": self.page_rt, "changes": {q.item.id: q.changes for q in questions}},
         )
-
-
-def screen_for(kit: Kit, current):
-    step = current.step
-    if current.media is not None:
-        from placebolab.frontends.psychopy.media import MEDIA_SCREENS
-
-        return MEDIA_SCREENS[current.media.kind](kit, current)
-    if isinstance(step, RatingStep | QuestionnaireStep):
-        return QuestionsScreen(kit, current)
-    if isinstance(step, PauseStep):
-        return PauseScreen(kit, current)
-    return PagesScreen(kit, current)
