@@ -20,11 +20,11 @@ import numpy as np
 
 from placebolab import __version__
 from placebolab.allocation import generate_slots
+from placebolab.document.yaml_source import read_limited
 from placebolab.errors import StoreError
 from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
 from placebolab.protocol.files import stimulus_key
-from placebolab.protocol.yaml_source import read_limited
 from placebolab.store import DB_NAME, SQLiteStore, Store
 from placebolab.store.base import bundle_hash, list_commitment
 

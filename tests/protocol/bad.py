@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from placebolab.document.problems import Problem
 from placebolab.errors import ProtocolError
 from placebolab.protocol import load_protocol
-from placebolab.protocol.problems import Problem
 
 ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "protocols" / "warmth-competence-itch.yaml"
@@ -82,7 +82,7 @@ def problems_of(protocol: Path) -> list[Problem]:
 
 def assert_reported(problems: list[Problem], protocol: Path, line: int, path: str | None, words) -> Problem:
     """One of ``problems`` is at ``protocol:line``, has ``path`` and every one of ``words``; it is returned."""
-    from placebolab.protocol.problems import format_path
+    from placebolab.document.problems import format_path
 
     for problem in problems:
         text = str(problem)

@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
+from placebolab.document.yaml_source import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, MAX_VALUES, read_yaml
 from placebolab.errors import EffectsError, ProtocolError
 from placebolab.protocol import load_protocol
-from placebolab.protocol.yaml_source import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, MAX_VALUES, read_yaml
 
 from .bad import copy_flagship, replace_once
 

@@ -95,8 +95,8 @@ def bank_ids() -> list[str]:
 @lru_cache(maxsize=1)
 def bank() -> dict[str, Instrument]:
     """Every instrument shipped with placebolab, by id (the file name)."""
-    from placebolab.protocol.loader import validate_document
-    from placebolab.protocol.yaml_source import read_yaml
+    from placebolab.document.validation import validate_document
+    from placebolab.document.yaml_source import read_yaml
 
     found = {}
     for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):

@@ -7,14 +7,14 @@ from collections.abc import Callable
 
 from placebolab.components import MEDIA_STEPS
 from placebolab.components.templating import TemplateRefused
+from placebolab.document.problems import DocPath, Problem
 from placebolab.protocol.files import OutsideStimuli, stimulus_key
 from placebolab.protocol.measures import measures, resolve
 from placebolab.protocol.models import Protocol
 from placebolab.protocol.plan_checks import check_plan
-from placebolab.protocol.problems import Path, Problem
 from placebolab.protocol.templates import check_templates
 
-Locate = Callable[[Path, str], Problem]
+Locate = Callable[[DocPath, str], Problem]
 
 
 def check_protocol(

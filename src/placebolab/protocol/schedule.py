@@ -14,14 +14,14 @@ import math
 from collections.abc import Callable
 
 from placebolab.components import MEDIA_STEPS, PauseStep
-from placebolab.protocol.problems import Path, Problem
+from placebolab.document.problems import DocPath, Problem
 
-Locate = Callable[[Path, str], Problem]
+Locate = Callable[[DocPath, str], Problem]
 
 
 def schedule_warnings(protocol, locate: Locate) -> list[Problem]:
     """Every schedule problem found in any cell, once, naming the cells when not all are affected."""
-    found: dict[tuple[Path, str], list[str]] = {}
+    found: dict[tuple[DocPath, str], list[str]] = {}
     for cell in protocol.cells:
         for path, message in _cell_warnings(protocol, cell.id):
             found.setdefault((path, message), []).append(cell.id)
@@ -32,7 +32,7 @@ def schedule_warnings(protocol, locate: Locate) -> list[Problem]:
     ]
 
 
-def _cell_warnings(protocol, cell_id: str) -> list[tuple[Path, str]]:
+def _cell_warnings(protocol, cell_id: str) -> list[tuple[DocPath, str]]:
     from placebolab.session import plan
 
     warnings = []
@@ -114,7 +114,7 @@ def _known_length(protocol, step, cell_id: str) -> float:
     return 0.0
 
 
-def _where(protocol, step, occasion) -> Path:
+def _where(protocol, step, occasion) -> DocPath:
     index = next(i for i, s in enumerate(protocol.timeline) if s is step)
     at = [o.label if o else None for o in step.occasions].index(occasion.label)
     return ("timeline", index, "at", at)

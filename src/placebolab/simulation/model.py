@@ -30,9 +30,9 @@ from pydantic import Field
 
 from placebolab.components import Item, measure_name
 from placebolab.components.base import Model
+from placebolab.document.problems import Positions, Problem
 from placebolab.errors import EffectsError
 from placebolab.protocol.measures import measures
-from placebolab.protocol.problems import Positions, Problem
 
 
 class MeasureModel(Model):
@@ -65,8 +65,8 @@ class EffectsModel(Model):
 def load_effects(path: str | Path | None, protocol) -> EffectsModel:
     if path is None:
         return EffectsModel()
-    from placebolab.protocol.loader import validate_document
-    from placebolab.protocol.yaml_source import read_limited, read_yaml
+    from placebolab.document.validation import validate_document
+    from placebolab.document.yaml_source import read_limited, read_yaml
 
     path = Path(path)
     if not path.is_file():

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path as FsPath
+from pathlib import Path
 
+from placebolab.document.problems import DocPath, Positions, Problem
 from placebolab.errors import ProtocolError
-from placebolab.protocol.problems import Path, Positions, Problem
 
 # A protocol is untrusted input: these limits refuse a hostile file before anything is built from it, and keep
 # ruamel's pure-Python parser to about a second at worst. Real protocols are
@@ -19,7 +19,7 @@ MAX_ALIAS_VALUES = 10_000  # values the aliases add once expanded (a "billion la
 _BRACKET = re.compile(r"[\[\]{}]")
 
 
-def read_limited(path: FsPath) -> bytes:
+def read_limited(path: Path) -> bytes:
     """The file's bytes, at most one byte more than ``MAX_BYTES``: a huge file is refused without reading it all."""
     with open(path, "rb") as file:
         return file.read(MAX_BYTES + 1)
@@ -206,7 +206,7 @@ def _syntax_message(exc, text: str) -> str:
     return what
 
 
-def _plain(node, path: Path, positions: Positions):
+def _plain(node, path: DocPath, positions: Positions):
     """ruamel's commented containers → dict/list, recording each child's line and column.
 
     A mapping entry is located at its value when the value starts on the key's line (``scale: nrs-0-1000``),

@@ -1,13 +1,14 @@
-"""A problem in a protocol file, located by file, line, column and the path inside the document."""
+"""A problem in a document (a protocol, an instrument, an effects model), located by file, line, column and
+the path inside the document."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-Path = tuple[str | int, ...]
+DocPath = tuple[str | int, ...]  # where a value stands inside a document: ('timeline', 3, 'scale')
 
 
-def format_path(path: Path) -> str:
+def format_path(path: DocPath) -> str:
     """``('timeline', 3, 'scale')`` → ``timeline[3].scale``."""
     text = ""
     for part in path:
@@ -20,7 +21,7 @@ class Problem:
     file: str
     line: int | None  # 1-based
     column: int | None
-    path: Path
+    path: DocPath
     message: str
 
     def __str__(self) -> str:
@@ -32,21 +33,21 @@ class Positions:
     """Line and column of every node of a YAML document, by path; a missing path falls back to its parent."""
 
     def __init__(self):
-        self._at: dict[Path, tuple[int, int]] = {}
-        self._keys: dict[Path, tuple[int, int]] = {}
+        self._at: dict[DocPath, tuple[int, int]] = {}
+        self._keys: dict[DocPath, tuple[int, int]] = {}
 
-    def add(self, path: Path, line: int, column: int) -> None:
+    def add(self, path: DocPath, line: int, column: int) -> None:
         self._at[path] = (line + 1, column + 1)
 
-    def add_key(self, path: Path, line: int, column: int) -> None:
+    def add_key(self, path: DocPath, line: int, column: int) -> None:
         """Where the key of a mapping entry stands (its value may start further right or on a later line)."""
         self._keys[path] = (line + 1, column + 1)
 
-    def key_of(self, path: Path) -> tuple[int | None, int | None]:
+    def key_of(self, path: DocPath) -> tuple[int | None, int | None]:
         """Line and column of the key at ``path`` (``promt:``), else of its value, else of its parent."""
         return self._keys.get(tuple(path)) or self.of(path)
 
-    def of(self, path: Path) -> tuple[int | None, int | None]:
+    def of(self, path: DocPath) -> tuple[int | None, int | None]:
         path = tuple(path)
         while path not in self._at and path:
             path = path[:-1]
