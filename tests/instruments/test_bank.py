@@ -6,14 +6,15 @@ import pytest
 
 from placebolab.components import QuestionnaireStep
 from placebolab.components.scales import NOT_APPLICABLE_CODE
-from placebolab.instruments import bank
+from placebolab.instruments import bank, expand_step
 
 NA = NOT_APPLICABLE_CODE
 CARE_WORDING = {item.id: f"Item {n}" for n, item in enumerate(bank()["care"].items, start=1)}
 
 
 def step(instrument: str, **more) -> QuestionnaireStep:
-    return QuestionnaireStep.model_validate({"id": "q", "type": "questionnaire", "instrument": instrument, **more})
+    step = {"id": "q", "type": "questionnaire", "instrument": instrument, **more}
+    return QuestionnaireStep.model_validate(step, context={"expand_instrument": expand_step})
 
 
 def test_the_bank_holds_the_instruments_the_studies_need():

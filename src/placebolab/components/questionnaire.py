@@ -99,13 +99,14 @@ class QuestionnaireStep(StepBase):
     @model_validator(mode="before")
     @classmethod
     def _from_instrument(cls, data, info: ValidationInfo):
+        """An instrument's items are filled in by ``context["expand_instrument"]``, handed over by whoever
+        validates the step (the protocol, which knows the bank and its own instruments; components sit below both)."""
         if not isinstance(data, dict) or data.get("instrument") is None:
             return data
-        from placebolab.instruments import expand, find_instrument
-
         context = info.context or {}
-        instrument = find_instrument(str(data["instrument"]), context.get("instruments", {}), context.get("bank"))
-        return expand(instrument, str(data["instrument"]), data)
+        if "expand_instrument" not in context:
+            raise PlacedValueError("an `instrument` is only known inside a protocol's timeline", "instrument")
+        return context["expand_instrument"](data, context)
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod

@@ -23,6 +23,8 @@ from pydantic import Field, field_validator, model_validator
 from placebolab.components.base import Model, PlacedValueError
 from placebolab.components.questionnaire import QuestionItem, Score, check_items_and_scores
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
+from placebolab.document.validation import validate_document
+from placebolab.document.yaml_source import read_yaml
 
 
 class InstrumentItem(QuestionItem):
@@ -95,9 +97,6 @@ def bank_ids() -> list[str]:
 @lru_cache(maxsize=1)
 def bank() -> dict[str, Instrument]:
     """Every instrument shipped with placebolab, by id (the file name)."""
-    from placebolab.document.validation import validate_document
-    from placebolab.document.yaml_source import read_yaml
-
     found = {}
     for entry in sorted(resources.files(__name__).iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".yaml"):
@@ -133,6 +132,14 @@ def find_instrument(
         + "; define your own under the protocol's top-level `instruments:`",
         "instrument",
     )
+
+
+def expand_step(step: dict, context: dict) -> dict:
+    """A questionnaire step's raw mapping with its ``instrument`` filled in: one of the protocol's own
+    (``context["instruments"]``), else the bank's as frozen in the study (``context["bank"]``), else the package's."""
+    instrument_id = str(step["instrument"])
+    instrument = find_instrument(instrument_id, context.get("instruments", {}), context.get("bank"))
+    return expand(instrument, instrument_id, step)
 
 
 def expand(instrument: Instrument, instrument_id: str, step: dict) -> dict:

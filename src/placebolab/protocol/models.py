@@ -10,7 +10,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from placebolab.components import Step
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
-from placebolab.instruments import Instrument
+from placebolab.instruments import Instrument, expand_step
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 
@@ -191,7 +191,10 @@ class Protocol(Model):
     @classmethod
     def _announce_instruments(cls, data, info: ValidationInfo):
         """Let steps know which instruments the protocol defines before those are validated (a broken one
-        is then reported once, where it is defined, rather than again as unknown at every step using it)."""
+        is then reported once, where it is defined, rather than again as unknown at every step using it),
+        and how a questionnaire step's ``instrument`` is filled in."""
+        if isinstance(info.context, dict):
+            info.context.setdefault("expand_instrument", expand_step)
         if isinstance(info.context, dict) and isinstance(data, dict) and isinstance(data.get("instruments"), dict):
             info.context["instruments"] = dict.fromkeys(data["instruments"])
         return data
