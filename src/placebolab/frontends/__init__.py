@@ -1,1 +1,2 @@
-"""Frontends show steps: console, simulated (psychopy and web to come). Only frontends/psychopy imports psychopy."""
+"""Frontends show steps: console (a terminal), simulated (no one) and psychopy (a lab window); a browser
+frontend is to come. Only frontends/psychopy imports psychopy."""

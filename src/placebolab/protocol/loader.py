@@ -58,7 +58,6 @@ def parse_protocol(
         protocol = validate_document(Protocol, data, positions, name, context=context)
     except ProtocolError as exc:
         raise ProtocolError(file_problems + exc.problems) from None
-    protocol._source_name = name
     problems = file_problems + check_protocol(
         protocol,
         read_file,

@@ -183,7 +183,6 @@ class Protocol(Model):
     _files: dict[str, str] = PrivateAttr(default_factory=dict)
     # media files checked at load: (step id, cell id) → MediaInfo
     _media: dict = PrivateAttr(default_factory=dict)
-    _source_name: str = PrivateAttr("protocol")
     # what the loader found doubtful but not wrong (protocol/schedule.py): Problems that do not fail validation
     _warnings: list = PrivateAttr(default_factory=list)
 
