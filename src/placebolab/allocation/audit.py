@@ -30,6 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from placebolab.allocation.schemes import generate_slots
+from placebolab.protocol.occurrences import plan
 from placebolab.store.base import (
     GENESIS,
     SEALED_AT_INIT,
@@ -231,8 +232,6 @@ _STATUS_AFTER["session_completed"] = "completed"
 
 def _check_participants(study, participants, events: list[dict], report: AuditReport) -> None:
     """Intake, flags, stratum and cell against the digest sealed at enrolment; status against the log."""
-    from placebolab.session.engine import plan
-
     before, unsealed = len(report.problems), []
     sealed, logged_status = {}, {}
     for event in events:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from placebolab.components import PauseStep
 from placebolab.components.media import IMAGE_VIEW_SECONDS
 from placebolab.frontends.base import Response
 from placebolab.session import Current, VirtualClock
-from placebolab.simulation.model import SimulatedParticipant
+
+if TYPE_CHECKING:  # only named: simulation sits above the frontends and hands its participants in
+    from placebolab.simulation.model import SimulatedParticipant
 
 READING_SECONDS_PER_PAGE = 20.0
 EXPERIMENTER_PAUSE_SECONDS = 90.0

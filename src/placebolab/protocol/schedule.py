@@ -1,6 +1,6 @@
 """Warnings about a timeline that cannot keep its schedule (``validate`` prints them; they do not fail it).
 
-Each cell's plan (``session.plan``: occasions of one mark in time order, see docs/schedule.md) is walked
+Each cell's plan (``protocol.occurrences.plan``: occasions of one mark in time order, see docs/schedule.md) is walked
 with a lower bound of the time elapsed since every mark: an occasion is never shown before its time, and
 steps of known length (media, timed pauses) take at least that long. What is not known in advance — how
 long a participant reads or answers, how long the experimenter takes — counts as no time at all, so a
@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from placebolab.components import MEDIA_STEPS, PauseStep
 from placebolab.document.problems import DocPath, Problem
+from placebolab.protocol.occurrences import plan
 
 Locate = Callable[[DocPath, str], Problem]
 
@@ -33,8 +34,6 @@ def schedule_warnings(protocol, locate: Locate) -> list[Problem]:
 
 
 def _cell_warnings(protocol, cell_id: str) -> list[tuple[DocPath, str]]:
-    from placebolab.session import plan
-
     warnings = []
     since: dict[str, float] = {"start": 0.0}  # mark → at least this many seconds have passed since it was set
     between: dict[tuple[str, str], float] = {}  # (earlier mark, later mark) → at least this far apart
@@ -45,7 +44,7 @@ def _cell_warnings(protocol, cell_id: str) -> list[tuple[DocPath, str]]:
         if occasion is not None and occasion.mark in since:
             before = previous.occasion if previous is not None else None
             if before is None or before.mark != occasion.mark:
-                due_together = {}  # a new run (session.plan): only occasions within one are interleaved
+                due_together = {}  # a new run (protocol.occurrences.plan): only occasions within one are interleaved
             first = due_together.setdefault((occasion.mark, occasion.seconds), occurrence.key)
             message = _occasion_warning(occurrence, since[occasion.mark], first, previous, protocol)
             if message:

@@ -9,24 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from placebolab.allocation import stratum_of
-from placebolab.components import MEDIA_STEPS, Item, MediaShown, ScheduledTime, ScriptStep, StepBase, TextStep
+from placebolab.components import MEDIA_STEPS, MediaShown, ScriptStep, StepBase, TextStep
 from placebolab.errors import AlreadyEnrolled, SessionError
+from placebolab.protocol.occurrences import Occurrence, plan
 from placebolab.store import Answer, Participant, StepRecord
-
-
-@dataclass(frozen=True)
-class Occurrence:
-    """One showing of a step: a scheduled step (``at: [t0+3min, t0+9min]``) occurs once per time."""
-
-    key: str  # 'itch_post@t0+3min', or the step id
-    step: StepBase
-    occasion: ScheduledTime | None
-    index: int  # position in this participant's plan, from 0
-    total: int
-
-    @property
-    def items(self) -> list[Item]:
-        return self.step.records()
 
 
 @dataclass(frozen=True)
@@ -46,49 +32,6 @@ class Current:
     @property
     def key(self) -> str:
         return self.occurrence.key
-
-
-def plan(protocol, cell_id: str) -> list[Occurrence]:
-    """The timeline as this cell walks it: steps for other cells dropped, scheduled steps expanded, and
-    scheduled occasions asked in the order of their times.
-
-    The rule (docs/schedule.md): the cell's steps are taken in protocol order, a scheduled step once per
-    occasion. A run of consecutive occasions timed from the same mark is then sorted by time, ties in
-    protocol order: ``itch at: [t0+3min, t0+9min]`` followed by ``pain at: [t0+3min, t0+9min]`` is asked
-    itch@t0+3min, pain@t0+3min, itch@t0+9min, pain@t0+9min. Anything else ends a run and keeps its
-    place: an unscheduled step (it is asked when the step before it is done, so an occasion is never
-    moved across it), and an occasion timed from another mark (the time between two marks is not known
-    in advance). ``validate`` warns where this order cannot keep the times (protocol/schedule.py).
-
-    The plan is derived, never stored: a session reopened computes it again from the study's frozen
-    protocol and continues at its first occurrence without an answer.
-    """
-    shown = [
-        (step, occasion)
-        for step in protocol.timeline
-        if not step.cells or cell_id in step.cells
-        for occasion in step.occasions
-    ]
-    pairs = in_time_order(shown)
-    return [
-        Occurrence(f"{step.id}@{occasion.label}" if occasion else step.id, step, occasion, index, len(pairs))
-        for index, (step, occasion) in enumerate(pairs)
-    ]
-
-
-def in_time_order(shown: list[tuple]) -> list[tuple]:
-    """``(step, occasion)`` pairs with every run of consecutive occasions of one mark sorted by time."""
-    ordered, run = [], []
-    for pair in shown:
-        occasion = pair[1]
-        if run and (occasion is None or occasion.mark != run[0][1].mark):
-            ordered += sorted(run, key=lambda p: p[1].seconds)  # stable: ties keep protocol order
-            run = []
-        if occasion is None:
-            ordered.append(pair)
-        else:
-            run.append(pair)
-    return ordered + sorted(run, key=lambda p: p[1].seconds)
 
 
 class Session:
