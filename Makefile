@@ -30,6 +30,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests analysis benchmarks
 	$(BIN)/ruff format --check src tests analysis benchmarks
+	$(BIN)/lint-imports --no-cache  # the import layers of pyproject.toml [tool.importlinter]
 
 test: lint
 	$(BIN)/python -m pytest
