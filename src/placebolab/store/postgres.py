@@ -19,7 +19,7 @@ from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import TABLES, SQLStore, record_digest
+from placebolab.store.base import TABLES, Store, record_digest
 from placebolab.store.records import Slot, StepRecord
 
 #: SQLSTATEs raised by the functions in postgres.sql: allocation refused; input or state refused
@@ -53,7 +53,7 @@ def experimenter_role(url: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", database.lower()) + "_experimenter"
 
 
-class PostgresStore(SQLStore):
+class PostgresStore(Store):
     _ORDER = dict.fromkeys(TABLES, "1") | {"events": "id", "allocation": "stratum, position"}
 
     def __init__(self, connection, url: str):
@@ -102,7 +102,7 @@ class PostgresStore(SQLStore):
     def describe(self) -> str:
         return safe_url(self.url)
 
-    # --- reading (the rest is shared: SQLStore) ------------------------------------------------------
+    # --- reading (the rest is shared: Store) -------------------------------------------------------
 
     def allocation_summary(self) -> dict[str, int]:
         allocated, total = self._db.execute("SELECT * FROM allocation_summary()").fetchone()

@@ -17,13 +17,13 @@ from importlib import resources
 from pathlib import Path
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import TABLES, SQLStore, chain_hash, now_iso, participant_digest, record_digest
+from placebolab.store.base import TABLES, Store, chain_hash, now_iso, participant_digest, record_digest
 from placebolab.store.records import Slot, StepRecord
 
 DB_NAME = "study.db"
 
 
-class SQLiteStore(SQLStore):
+class SQLiteStore(Store):
     _ORDER = dict.fromkeys(TABLES, "rowid") | {"events": "id"}
 
     def __init__(self, connection: sqlite3.Connection, path: Path):
@@ -86,7 +86,6 @@ class SQLiteStore(SQLStore):
         return str(self.path)
 
     def allocation_summary(self) -> dict[str, int]:
-        """Slots used and left (counts only: the list itself stays concealed)."""
         used, total = self._db.execute("SELECT COUNT(participant), COUNT(*) FROM allocation").fetchone()
         return {"allocated": used, "slots": total}
 
@@ -134,7 +133,6 @@ class SQLiteStore(SQLStore):
         return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
-        """Mark the session as running; the first start is the participant's 'start' mark. Returns it."""
         with self._write():
             row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
             resumed = row["started_at"] is not None
