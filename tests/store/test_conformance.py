@@ -15,6 +15,7 @@ from placebolab.store import Answer, StepRecord
 from placebolab.store.base import GENESIS
 from placebolab.study import Study
 from tests.conftest import ROOT
+from tests.media.test_media_steps import media_protocol
 
 VIDEO_VIGNETTE = ROOT / "protocols" / "video-vignette-anxiety.yaml"
 INTAKE = {"sex": "female", "age": 31, "name": "Robin"}
@@ -113,5 +114,17 @@ def test_a_video_protocol_runs_end_to_end(tmp_path, backend):
         assert len(list((tmp_path / "study" / "media-cache").glob("*.mp4"))) == len(cells)
         assert pd.read_csv(out / "wide.csv").status.eq("completed").all()
         assert audit_study(study).problems == []
+    finally:
+        study.close()
+
+
+def test_image_sound_and_video_steps_take_their_media_time(tmp_path, backend):
+    study = Study.init(media_protocol(tmp_path), tmp_path / "study", seed=4, store_url=backend)
+    try:
+        simulate_study(study, 3, EffectsModel(), seed=1)
+        duration = pd.read_csv(export_study(study) / "steps.csv").groupby("step")["duration"]
+        assert duration.min()["vignette"] == pytest.approx(2.0, abs=0.15)
+        assert duration.max()["voice"] == pytest.approx(1.5) and duration.max()["portrait"] == 5.0
+        assert duration.size()[["portrait", "voice", "vignette"]].tolist() == [3, 3, 3]
     finally:
         study.close()
