@@ -65,7 +65,8 @@ class Store(ABC):
         """Commit one completed step and its answers together (the session's last one also completes it)."""
 
     @abstractmethod
-    def complete(self, participant_id: str) -> None: ...
+    def complete(self, participant_id: str) -> None:
+        """Mark the session completed (PostgreSQL refuses it while a step of the cell is not recorded)."""
 
     @abstractmethod
     def _rows(self, query: str, params: Sequence = ()) -> list:
