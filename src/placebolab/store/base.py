@@ -1,4 +1,4 @@
-"""The store interface every backend implements (SQLite, PostgreSQL), and what they share.
+"""The store interface every backend implements (SQLite, PostgreSQL), with the queries they share.
 
 A study's engine, export, status and audit talk only to this interface, so a study behaves the same
 whether its store is an embedded SQLite file or a central PostgreSQL database used by several rooms.
@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
+from placebolab.errors import AllocationError, StoreError
 from placebolab.store.records import Participant, Slot, StepRecord
 
 #: The tables ``Store.rows`` returns. ``allocation`` and ``sealed`` are concealed on PostgreSQL.
@@ -21,60 +24,143 @@ TABLES = frozenset({"participants", "steps", "responses", "marks", "events", "al
 GENESIS = "0" * 64
 
 
-class Store(Protocol):
-    """A study store. Every write is one transaction: all of it is stored, or none."""
+class Store(ABC):
+    """A study store: the interface every backend implements, with the queries they share written once.
 
-    def close(self) -> None: ...
+    Every write is one transaction: all of it is stored, or none. Queries use ``?`` placeholders
+    (PostgreSQL's ``_rows`` turns them into ``%s``). A backend supplies the abstract methods: what
+    truly differs (opening and creating, allocation, sessions and steps, through PostgreSQL's station
+    functions there), its transactions and its error mapping."""
 
+    _db: Any
+    #: How ``rows`` orders each table: SQLite in the order written (rowid); PostgreSQL has no such order.
+    _ORDER: Mapping[str, str]
+
+    # --- what each backend does its own way --------------------------------------------------------
+
+    @abstractmethod
     def describe(self) -> str:
         """Where the store is, for messages (a path, or a URL without its password)."""
-        ...
 
-    def meta(self) -> dict[str, str]: ...
-
-    def snapshot(self):
+    @abstractmethod
+    def snapshot(self) -> AbstractContextManager:
         """A context in which every read sees the same committed state (for audit and counts while stations run)."""
-        ...
 
-    def sealed(self) -> dict[str, str]:
-        """The seed and the commitment's salt: concealed from experimenters on PostgreSQL."""
-        ...
+    @abstractmethod
+    def allocation_summary(self) -> dict[str, int]:
+        """Slots used and left (counts only: the list itself stays concealed)."""
 
-    def files(self) -> dict[str, bytes]: ...
-
-    def participant(self, participant_id: str) -> Participant | None: ...
-
-    def participants(self) -> list[Participant]: ...
-
-    def completed_steps(self, participant_id: str) -> set[str]: ...
-
-    def marks(self, participant_id: str) -> dict[str, float]: ...
-
-    def rows(self, table: str) -> Sequence[Mapping[str, Any]]: ...
-
-    def allocation_summary(self) -> dict[str, int]: ...
-
+    @abstractmethod
     def enrol(
         self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
     ) -> str:
-        """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``."""
-        ...
+        """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``; return the cell."""
 
-    def start_session(self, participant_id: str, at: float, frontend: str) -> float: ...
+    @abstractmethod
+    def start_session(self, participant_id: str, at: float, frontend: str) -> float:
+        """Mark the session as running; the first start is the participant's 'start' mark. Returns it."""
 
-    def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None: ...
+    @abstractmethod
+    def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
+        """Commit one completed step and its answers together (the session's last one also completes it)."""
 
-    def complete(self, participant_id: str) -> None: ...
+    @abstractmethod
+    def complete(self, participant_id: str) -> None:
+        """Mark the session completed (PostgreSQL refuses it while a step of the cell is not recorded)."""
 
-    def correct(self, participant_id: str, kind: str, reason: str, by: str) -> None:
-        """Record a withdrawal, an exclusion or an allocation made in error: added, never deleted."""
-        ...
+    @abstractmethod
+    def _rows(self, query: str, params: Sequence = ()) -> list:
+        """The query's rows, each a mapping by column name."""
 
-    def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None: ...
+    @abstractmethod
+    def _insert(self, query: str, rows: Sequence[Sequence]) -> None: ...
+
+    @abstractmethod
+    def _log(self, kind: str, participant_id: str | None, detail: dict | None) -> None:
+        """Append one entry to the hash chain, inside the caller's write transaction."""
+
+    @abstractmethod
+    def _owner_write(self, what: str) -> AbstractContextManager:
+        """One write transaction of the study's owner (``what``: for the message when a station tries)."""
+
+    def _concealed(self, what: str) -> AbstractContextManager:
+        """A read of what PostgreSQL conceals from stations (the list, the seed); nothing to hide on SQLite."""
+        return nullcontext()
+
+    # --- shared ------------------------------------------------------------------------------------
+
+    def _fill(self, meta: Mapping[str, str], sealed: Mapping[str, str], files: Mapping[str, bytes], slots) -> None:
+        """A new study's rows and its first log entry (inside the backend's creating transaction)."""
+        self._insert("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
+        self._insert("INSERT INTO sealed VALUES (?, ?)", list(sealed.items()))
+        self._insert(
+            "INSERT INTO files VALUES (?, ?, ?)",
+            [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
+        )
+        self._insert(
+            "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
+        )
+        self._log("initialised", None, init_detail(meta, len(slots)))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def meta(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
+
+    def sealed(self) -> dict[str, str]:
+        """The seed and the commitment's salt: concealed from experimenters on PostgreSQL."""
+        with self._concealed("the seed and the commitment's salt"):
+            return {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM sealed")}
+
+    def files(self) -> dict[str, bytes]:
+        return {r["path"]: bytes(r["content"]) for r in self._rows("SELECT path, content FROM files")}
+
+    def file(self, path: str) -> bytes | None:
+        """One frozen file's content (a media file, without loading every other one), or None."""
+        rows = self._rows("SELECT content FROM files WHERE path = ?", (path,))
+        return bytes(rows[0]["content"]) if rows else None
+
+    def participant(self, participant_id: str) -> Participant | None:
+        rows = self._rows("SELECT * FROM participants WHERE id = ?", (participant_id,))
+        return Participant.from_row(rows[0]) if rows else None
+
+    def participants(self) -> list[Participant]:
+        return [Participant.from_row(r) for r in self._rows("SELECT * FROM participants ORDER BY enrolled_at, id")]
+
+    def completed_steps(self, participant_id: str) -> set[str]:
+        return {
+            r["step_key"] for r in self._rows("SELECT step_key FROM steps WHERE participant = ?", (participant_id,))
+        }
+
+    def marks(self, participant_id: str) -> dict[str, float]:
+        rows = self._rows("SELECT mark, at FROM marks WHERE participant = ?", (participant_id,))
+        return {r["mark"]: r["at"] for r in rows}
+
+    def rows(self, table: str) -> list:
+        """Every row of a table (one of ``TABLES``), for export and audit."""
+        if table not in TABLES:
+            raise StoreError(f"unknown table {table}")
+        with self._concealed("the allocation list"):
+            return self._rows(f"SELECT * FROM {table} ORDER BY {self._ORDER[table]}")  # noqa: S608 - names checked
 
     def head(self) -> tuple[int, str]:
         """The chain head: the number and hash of the log's last entry (keep it to detect a cut log)."""
-        ...
+        rows = self._rows("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1")
+        return (rows[0]["id"], rows[0]["hash"]) if rows else (0, GENESIS)
+
+    def correct(self, participant_id: str, kind: str, reason: str, by: str) -> None:
+        """Record a withdrawal, exclusion or allocation in error as a new log entry: added, never deleted."""
+        with self._owner_write(kind.replace("_", " ")):
+            if not self._rows("SELECT 1 FROM participants WHERE id = ?", (participant_id,)):
+                raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
+            self._log(kind, participant_id, {"reason": reason, "by": by})
+
+    def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
+        """An owner's log entry (e.g. unblinding); a session's entries are written with its steps."""
+        with self._owner_write(kind):
+            self._log(kind, participant_id, detail)
 
 
 def now_iso() -> str:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
 from contextlib import contextmanager
 from importlib import resources
 from urllib.parse import urlsplit, urlunsplit
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import GENESIS, TABLES, init_detail, record_digest
-from placebolab.store.records import Participant, Slot, StepRecord
+from placebolab.store.base import TABLES, Store, record_digest
+from placebolab.store.records import Slot, StepRecord
 
 #: SQLSTATEs raised by the functions in postgres.sql: allocation refused; input or state refused
 _ALREADY_ALLOCATED, _NO_SLOT = "PL001", "PL002"
@@ -29,10 +28,6 @@ _BAD_INPUT, _BAD_STATE = "PL003", "PL004"
 _INSUFFICIENT_PRIVILEGE, _LOCK_NOT_AVAILABLE, _UNDEFINED_FUNCTION = "42501", "55P03", "42883"
 #: How long a station function waits for the log's lock (``lock_timeout`` in postgres.sql).
 LOCK_TIMEOUT_S = 5
-
-
-def is_postgres_url(url: str) -> bool:
-    return url.startswith(("postgresql://", "postgres://"))
 
 
 def safe_url(url: str) -> str:
@@ -58,7 +53,9 @@ def experimenter_role(url: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", database.lower()) + "_experimenter"
 
 
-class PostgresStore:
+class PostgresStore(Store):
+    _ORDER = dict.fromkeys(TABLES, "1") | {"events": "id", "allocation": "stratum, position"}
+
     def __init__(self, connection, url: str):
         self._db = connection
         self.url = url
@@ -84,19 +81,7 @@ class PostgresStore:
                 db.execute(f'CREATE ROLE "{role}" NOLOGIN')
             script = resources.files("placebolab.store").joinpath("postgres.sql").read_text()
             db.execute(script.replace("EXPERIMENTER", f'"{role}"'))
-            with db.cursor() as cur:
-                cur.executemany("INSERT INTO meta VALUES (%s, %s)", list(meta.items()))
-                cur.executemany("INSERT INTO sealed VALUES (%s, %s)", list(sealed.items()))
-                cur.executemany(
-                    "INSERT INTO files VALUES (%s, %s, %s)",
-                    [(name, content, _sha256(content)) for name, content in files.items()],
-                )
-                cur.executemany(
-                    "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
-                )
-            db.execute("SELECT append_event(NULL, 'initialised', %s)", (json.dumps(init_detail(meta, len(slots))),))
+            store._fill(meta, sealed, files, slots)
         return store
 
     @classmethod
@@ -106,9 +91,6 @@ class PostgresStore:
             store.close()
             raise StoreError(f"{safe_url(url)} holds no placebolab study; create one with `placebolab init --store`")
         return store
-
-    def close(self) -> None:
-        self._db.close()
 
     @contextmanager
     def snapshot(self):
@@ -120,38 +102,7 @@ class PostgresStore:
     def describe(self) -> str:
         return safe_url(self.url)
 
-    # --- reading -----------------------------------------------------------------------------------
-
-    def meta(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT key, value FROM meta").fetchall())
-
-    def sealed(self) -> dict[str, str]:
-        with self._concealed("the seed and the commitment's salt"):
-            return dict(self._db.execute("SELECT key, value FROM sealed").fetchall())
-
-    def files(self) -> dict[str, bytes]:
-        return {name: bytes(content) for name, content in self._db.execute("SELECT path, content FROM files")}
-
-    def participant(self, participant_id: str) -> Participant | None:
-        row = self._rows("SELECT * FROM participants WHERE id = %s", (participant_id,))
-        return Participant.from_row(row[0]) if row else None
-
-    def participants(self) -> list[Participant]:
-        return [Participant.from_row(r) for r in self._rows("SELECT * FROM participants ORDER BY enrolled_at, id")]
-
-    def completed_steps(self, participant_id: str) -> set[str]:
-        rows = self._db.execute("SELECT step_key FROM steps WHERE participant = %s", (participant_id,))
-        return {key for (key,) in rows}
-
-    def marks(self, participant_id: str) -> dict[str, float]:
-        return dict(self._db.execute("SELECT mark, at FROM marks WHERE participant = %s", (participant_id,)).fetchall())
-
-    def rows(self, table: str) -> list[Mapping]:
-        if table not in TABLES:
-            raise StoreError(f"unknown table {table}")
-        order = {"events": "id", "allocation": "stratum, position"}.get(table, "1")
-        with self._concealed("the allocation list"):
-            return self._rows(f"SELECT * FROM {table} ORDER BY {order}")  # noqa: S608 - names checked above
+    # --- reading (the rest is shared: Store) -------------------------------------------------------
 
     def allocation_summary(self) -> dict[str, int]:
         allocated, total = self._db.execute("SELECT * FROM allocation_summary()").fetchone()
@@ -219,22 +170,17 @@ class PostgresStore:
         with self._station():
             self._db.execute("SELECT complete_session(%s)", (participant_id,))
 
-    def correct(self, participant_id: str, kind: str, reason: str, by: str) -> None:
-        with self._owner(kind.replace("_", " ")), self._db.transaction():
-            if not self._db.execute("SELECT 1 FROM participants WHERE id = %s", (participant_id,)).fetchone():
-                raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
-            self._log(kind, participant_id, {"reason": reason, "by": by})
-
-    def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
-        """An owner's log entry (unblinding); stations log only through the station functions."""
-        with self._owner(kind), self._db.transaction():
-            self._log(kind, participant_id, detail)
-
-    def head(self) -> tuple[int, str]:
-        row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else (0, GENESIS)
-
     # --- internals ---------------------------------------------------------------------------------
+
+    def _rows(self, query: str, params=()) -> list[dict]:
+        from psycopg.rows import dict_row
+
+        with self._db.cursor(row_factory=dict_row) as cur:
+            return cur.execute(query.replace("?", "%s"), params).fetchall()
+
+    def _insert(self, query: str, rows) -> None:
+        with self._db.cursor() as cur:
+            cur.executemany(query.replace("?", "%s"), rows)
 
     def _log(self, kind, participant_id, detail) -> None:
         text = json.dumps(detail) if detail is not None else None
@@ -270,12 +216,13 @@ class PostgresStore:
             raise
 
     @contextmanager
-    def _owner(self, what: str):
-        """Withdrawals, corrections and unblinding: the owner's login only."""
+    def _owner_write(self, what: str):
+        """Withdrawals, corrections and unblinding: the owner's login only (stations log through their functions)."""
         import psycopg
 
         try:
-            yield
+            with self._db.transaction():
+                yield
         except psycopg.Error as exc:
             if exc.sqlstate == _INSUFFICIENT_PRIVILEGE:
                 raise StoreError(
@@ -287,12 +234,6 @@ class PostgresStore:
                     f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s"
                 ) from None
             raise
-
-    def _rows(self, query: str, params=()) -> list[dict]:
-        from psycopg.rows import dict_row
-
-        with self._db.cursor(row_factory=dict_row) as cur:
-            return cur.execute(query, params).fetchall()
 
     @contextmanager
     def _concealed(self, what: str):
@@ -338,9 +279,3 @@ def _connect(url: str):
             f"{safe_url(url)} is not a usable PostgreSQL URL ({exc}); e.g. postgresql://user@host/db"
         ) from None
     return db
-
-
-def _sha256(content: bytes) -> str:
-    import hashlib
-
-    return hashlib.sha256(content).hexdigest()

@@ -10,7 +10,6 @@ before anything is written into it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from contextlib import contextmanager, suppress
@@ -18,21 +17,15 @@ from importlib import resources
 from pathlib import Path
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import (
-    GENESIS,
-    TABLES,
-    chain_hash,
-    init_detail,
-    now_iso,
-    participant_digest,
-    record_digest,
-)
-from placebolab.store.records import Participant, Slot, StepRecord
+from placebolab.store.base import TABLES, Store, chain_hash, now_iso, participant_digest, record_digest
+from placebolab.store.records import Slot, StepRecord
 
 DB_NAME = "study.db"
 
 
-class SQLiteStore:
+class SQLiteStore(Store):
+    _ORDER = dict.fromkeys(TABLES, "rowid") | {"events": "id"}
+
     def __init__(self, connection: sqlite3.Connection, path: Path):
         self._db = connection
         self.path = path
@@ -54,17 +47,7 @@ class SQLiteStore:
         db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
         store = cls(db, path)
         with store._write():
-            db.executemany("INSERT INTO meta VALUES (?, ?)", meta.items())
-            db.executemany("INSERT INTO sealed VALUES (?, ?)", sealed.items())
-            db.executemany(
-                "INSERT INTO files VALUES (?, ?, ?)",
-                [(name, content, hashlib.sha256(content).hexdigest()) for name, content in files.items()],
-            )
-            db.executemany(
-                "INSERT INTO allocation (stratum, position, block, block_size, cell, u, v) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(s.stratum, s.position, s.block, s.block_size, s.cell, s.u, s.v) for s in slots],
-            )
-            store._log("initialised", None, init_detail(meta, len(slots)))
+            store._fill(meta, sealed, files, slots)
         db.close()
 
     @classmethod
@@ -88,9 +71,6 @@ class SQLiteStore:
             store._ensure_intact()
         return store
 
-    def close(self) -> None:
-        self._db.close()
-
     # --- reading -----------------------------------------------------------------------------------
 
     @contextmanager
@@ -105,45 +85,7 @@ class SQLiteStore:
     def describe(self) -> str:
         return str(self.path)
 
-    def meta(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT key, value FROM meta"))
-
-    def sealed(self) -> dict[str, str]:
-        return dict(self._db.execute("SELECT key, value FROM sealed"))
-
-    def files(self) -> dict[str, bytes]:
-        return {name: bytes(content) for name, content in self._db.execute("SELECT path, content FROM files")}
-
-    def file(self, path: str) -> bytes | None:
-        """One frozen file's content (a media file, without loading every other one), or None."""
-        row = self._db.execute("SELECT content FROM files WHERE path = ?", (path,)).fetchone()
-        return bytes(row[0]) if row else None
-
-    def participant(self, participant_id: str) -> Participant | None:
-        row = self._db.execute("SELECT * FROM participants WHERE id = ?", (participant_id,)).fetchone()
-        return Participant.from_row(row) if row else None
-
-    def participants(self) -> list[Participant]:
-        return [
-            Participant.from_row(r) for r in self._db.execute("SELECT * FROM participants ORDER BY enrolled_at, id")
-        ]
-
-    def completed_steps(self, participant_id: str) -> set[str]:
-        rows = self._db.execute("SELECT step_key FROM steps WHERE participant = ?", (participant_id,))
-        return {key for (key,) in rows}
-
-    def marks(self, participant_id: str) -> dict[str, float]:
-        return dict(self._db.execute("SELECT mark, at FROM marks WHERE participant = ?", (participant_id,)))
-
-    def rows(self, table: str) -> list[sqlite3.Row]:
-        """Every row of a table, for export and audit."""
-        if table not in TABLES:
-            raise StoreError(f"unknown table {table}")
-        order = "id" if table == "events" else "rowid"
-        return self._db.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall()  # noqa: S608 - names checked
-
     def allocation_summary(self) -> dict[str, int]:
-        """Slots used and left (counts only: the list itself stays concealed)."""
         used, total = self._db.execute("SELECT COUNT(participant), COUNT(*) FROM allocation").fetchone()
         return {"allocated": used, "slots": total}
 
@@ -191,7 +133,6 @@ class SQLiteStore:
         return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
-        """Mark the session as running; the first start is the participant's 'start' mark. Returns it."""
         with self._write():
             row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
             resumed = row["started_at"] is not None
@@ -244,21 +185,6 @@ class SQLiteStore:
         with self._write():
             self._complete(participant_id)
 
-    def correct(self, participant_id: str, kind: str, reason: str, by: str) -> None:
-        """Record a withdrawal, exclusion or allocation in error as a new log entry; nothing is deleted."""
-        with self._write():
-            if not self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
-                raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
-            self._log(kind, participant_id, {"reason": reason, "by": by})
-
-    def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
-        with self._write():
-            self._log(kind, participant_id, detail)
-
-    def head(self) -> tuple[int, str]:
-        row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
-        return (row["id"], row["hash"]) if row else (0, GENESIS)
-
     # --- internals ---------------------------------------------------------------------------------
 
     def _complete(self, participant_id: str) -> None:
@@ -267,10 +193,19 @@ class SQLiteStore:
         )
         self._log("session_completed", participant_id, None)
 
+    def _rows(self, query: str, params=()) -> list[sqlite3.Row]:
+        return self._db.execute(query, params).fetchall()
+
+    def _insert(self, query: str, rows) -> None:
+        self._db.executemany(query, rows)
+
+    def _owner_write(self, what: str):
+        return self._write()  # one file, one owner: whoever may open it
+
     def _log(self, kind, participant_id, detail) -> None:
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
-        last = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
-        event_id, prev = (last["id"] + 1, last["hash"]) if last else (1, GENESIS)
+        last_id, prev = self.head()
+        event_id = last_id + 1
         at, text = now_iso(), json.dumps(detail) if detail is not None else None
         self._db.execute(
             "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",

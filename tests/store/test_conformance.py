@@ -1,0 +1,130 @@
+"""The store conformance suite: the same tests on SQLite and on PostgreSQL (``backend``, tests/conftest.py;
+with CI=true a missing server fails instead of skipping), through the ``Store`` interface only."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from placebolab.allocation.audit import audit_study
+from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
+from placebolab.export import export_study
+from placebolab.simulation.model import EffectsModel
+from placebolab.simulation.run import simulate_study
+from placebolab.store import Answer, StepRecord
+from placebolab.store.base import GENESIS
+from placebolab.study import Study
+from tests.conftest import ROOT
+from tests.media.test_media_steps import media_protocol
+
+VIDEO_VIGNETTE = ROOT / "protocols" / "video-vignette-anxiety.yaml"
+INTAKE = {"sex": "female", "age": 31, "name": "Robin"}
+
+
+def baseline(at: float, value: float = 40.0) -> StepRecord:
+    return StepRecord(
+        "itch_baseline",
+        "itch_baseline",
+        None,
+        at,
+        at + 2.5,
+        "test",
+        [Answer("", value, 2.5, at + 2.5)],
+        mark="baseline",
+    )
+
+
+@pytest.fixture
+def store(flagship_study):
+    return flagship_study.store
+
+
+def test_a_new_store_holds_the_protocol_its_files_and_one_sealed_log_entry(store):
+    meta = store.meta()
+    assert {"protocol_text", "protocol_sha256", "bundle_sha256", "list_sha256"} <= set(meta)
+    files = store.files()
+    assert files and all(store.file(path) == content for path, content in files.items())
+    assert store.file("not/frozen.png") is None
+    assert store.participants() == [] and store.participant("P001") is None
+    assert store.allocation_summary()["allocated"] == 0 < store.allocation_summary()["slots"]
+    (event,) = store.rows("events")
+    assert event["kind"] == "initialised" and store.head() == (1, event["hash"]) != (0, GENESIS)
+    assert set(store.sealed()) == {"seed", "salt", "blinding_key"}
+    with pytest.raises(StoreError, match="unknown table"):
+        store.rows("sqlite_master")
+
+
+def test_a_participant_is_enrolled_and_runs(flagship_study, store):
+    cell = store.enrol("P001", "sex=female", INTAKE)
+    assert cell in {c.id for c in flagship_study.protocol.cells}
+    assert store.start_session("P001", 1000.0, "test") == 1000.0
+    assert store.start_session("P001", 2000.0, "test") == 1000.0  # a resumed session keeps its start
+    store.record_step("P001", baseline(1001.0))
+    assert store.completed_steps("P001") == {"itch_baseline"}
+    assert store.marks("P001") == {"baseline": 1003.5}
+    (response,) = store.rows("responses")
+    assert (response["participant"], response["value"], response["rt"]) == ("P001", 40.0, 2.5)
+    person = store.participant("P001")
+    assert (person.cell, person.status, person.intake, person.started_at) == (cell, "running", INTAKE, 1000.0)
+    assert [p.id for p in store.participants()] == ["P001"]
+    assert store.allocation_summary()["allocated"] == 1
+    kinds = [e["kind"] for e in store.rows("events")]
+    assert kinds == ["initialised", "allocated", "session_started", "session_resumed", "step_recorded"]
+    assert store.head()[0] == len(kinds)
+    assert audit_study(flagship_study).problems == []
+
+
+def test_refusals_change_nothing(flagship_study, store):
+    store.enrol("P001", "sex=female", INTAKE)
+    store.start_session("P001", 1000.0, "test")
+    store.record_step("P001", baseline(1001.0))
+    head = store.head()
+    with pytest.raises(AlreadyEnrolled):
+        store.enrol("P001", "sex=male", INTAKE)
+    with pytest.raises(StoreError, match="already recorded"):
+        store.record_step("P001", baseline(1010.0, value=90.0))
+    with pytest.raises(AllocationError):
+        store.enrol("P002", "sex=none", INTAKE)
+    with pytest.raises(AllocationError, match="not enrolled"):
+        store.correct("P404", "withdrawn", "asked to stop", "owner")
+    assert store.head() == head and [r["value"] for r in store.rows("responses")] == [40.0]
+    assert audit_study(flagship_study).problems == []
+
+
+def test_corrections_and_owner_entries_are_appended_to_the_chain(flagship_study, store):
+    store.enrol("P001", "sex=female", INTAKE)
+    store.correct("P001", "withdrawn", "asked to stop", "owner")
+    store.log("unblinded", None, {"by": "owner"})
+    with store.snapshot():
+        events = store.rows("events")
+        assert [e["kind"] for e in events[-2:]] == ["withdrawn", "unblinded"]
+        assert store.head() == (events[-1]["id"], events[-1]["hash"])
+    assert audit_study(flagship_study).problems == []
+
+
+def test_a_video_protocol_runs_end_to_end(tmp_path, backend):
+    """Each video is handed to the frontend from the store (``Store.file``), played, recorded, exported."""
+    study = Study.init(VIDEO_VIGNETTE, tmp_path / "study", seed=8, store_url=backend)
+    try:
+        simulate_study(study, 4, EffectsModel(), seed=2)
+        out = export_study(study)
+        videos = pd.read_csv(out / "steps.csv").query("step == 'consultation'")
+        assert len(videos) == 4 and (videos.duration > 0.5).all()  # the placeholder videos last about a second
+        cells = {p.cell for p in study.store.participants()}
+        assert len(list((tmp_path / "study" / "media-cache").glob("*.mp4"))) == len(cells)
+        assert pd.read_csv(out / "wide.csv").status.eq("completed").all()
+        assert audit_study(study).problems == []
+    finally:
+        study.close()
+
+
+def test_image_sound_and_video_steps_take_their_media_time(tmp_path, backend):
+    study = Study.init(media_protocol(tmp_path), tmp_path / "study", seed=4, store_url=backend)
+    try:
+        simulate_study(study, 3, EffectsModel(), seed=1)
+        duration = pd.read_csv(export_study(study) / "steps.csv").groupby("step")["duration"]
+        assert duration.min()["vignette"] == pytest.approx(2.0, abs=0.15)
+        assert duration.max()["voice"] == pytest.approx(1.5) and duration.max()["portrait"] == 5.0
+        assert duration.size()[["portrait", "voice", "vignette"]].tolist() == [3, 3, 3]
+    finally:
+        study.close()
