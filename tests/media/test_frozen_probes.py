@@ -85,7 +85,8 @@ def test_a_study_made_before_the_record_is_probed_as_then(study_folder, monkeypa
 
 
 def test_a_record_is_used_only_for_the_file_it_was_measured_on(tmp_path):
-    """Keyed by the content's sha256: a record of another file, or of another kind, is not taken."""
+    """Keyed by the content's sha256: a record of another file, of another kind or not shaped as a probe's
+    result is not taken."""
     content = make_wav(tmp_path / "voice.wav", seconds=1.5).read_bytes()
     step = media.AudioStep(id="voice", type="audio", source="voice.wav")
     other = {"0" * 64: {"kind": "audio", "duration": 99.0, "size": None}}
@@ -93,6 +94,8 @@ def test_a_record_is_used_only_for_the_file_it_was_measured_on(tmp_path):
     same = step.probe("voice.wav", content)
     wrong_kind = {same.sha256: {"kind": "video", "duration": 99.0, "size": [1, 1]}}
     assert step.probe("voice.wav", content, wrong_kind).duration == pytest.approx(1.5)
+    malformed = {same.sha256: {"kind": "audio", "duration": "7 s", "size": None}}
+    assert step.probe("voice.wav", content, malformed).duration == pytest.approx(1.5)
     right = {same.sha256: {"kind": "audio", "duration": 7.0, "size": None}}
     assert step.probe("voice.wav", content, right).duration == 7.0  # trusted: the audit re-probes it
 

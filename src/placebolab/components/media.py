@@ -77,16 +77,17 @@ class _MediaStep(StepBase):
 
         return render_template(self.source, self.media_context(protocol, cell)).strip()
 
-    def probe(self, name: str, content: bytes, frozen: Mapping[str, dict] | None = None) -> MediaInfo:
+    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
         """Check ``content`` is a readable file of this kind and measure it; ValueError saying what to do.
 
-        ``frozen``: what a study's init found (:func:`frozen_probes`), by the file's sha256. A file found
-        there is not probed again: its content is the frozen one, hashed here, and the audit re-probes it."""
+        ``recorded``: what a study's init measured (:func:`frozen_probes`), by the file's sha256. A file
+        found there is not probed again: its content is the frozen one, hashed here, and the audit
+        probes it again to check the record."""
         sha256 = hashlib.sha256(content).hexdigest()
-        found = (frozen or {}).get(sha256)
-        if isinstance(found, dict) and found.get("kind") == self.kind:
-            size = found.get("size")
-            return MediaInfo(name, self.kind, found.get("duration"), tuple(size) if size else None, sha256)
+        found = (recorded or {}).get(sha256)
+        if _reads_as_probe(found, self.kind):
+            size = found["size"]
+            return MediaInfo(name, self.kind, found["duration"], tuple(size) if size else None, sha256)
         duration, size = _PROBES[self.kind](name, content)
         return MediaInfo(name, self.kind, duration, size, sha256)
 
@@ -107,8 +108,8 @@ class ImageStep(_MediaStep):
             parse_duration(value)
         return value
 
-    def probe(self, name: str, content: bytes, frozen: Mapping[str, dict] | None = None) -> MediaInfo:
-        info = super().probe(name, content, frozen)
+    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
+        info = super().probe(name, content, recorded)
         seconds = parse_duration(self.duration) if self.duration else None
         return MediaInfo(info.path, info.kind, seconds, info.size, info.sha256)
 
@@ -141,6 +142,20 @@ def frozen_probes(infos: Iterable[MediaInfo]) -> dict[str, dict]:
         }
         for info in infos
     }
+
+
+def _reads_as_probe(found, kind: str) -> bool:
+    """A record of this kind shaped as a probe's result; anything else (another kind, an edited record):
+    probe the file again."""
+    if not isinstance(found, dict) or found.get("kind") != kind:
+        return False
+    duration, size = found.get("duration"), found.get("size")
+    if kind == "image":
+        timed = duration is None
+    else:
+        timed = isinstance(duration, int | float) and not isinstance(duration, bool) and duration > 0
+    pixels = size is None or (isinstance(size, list) and len(size) == 2 and all(type(v) is int for v in size))
+    return timed and pixels
 
 
 def reprobe(kind: str, name: str, content: bytes) -> dict:
