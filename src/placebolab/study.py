@@ -20,6 +20,7 @@ import numpy as np
 
 from placebolab import __version__
 from placebolab.allocation import generate_slots
+from placebolab.components.media import MEDIA_PROBES, frozen_probes
 from placebolab.document.yaml_source import read_limited
 from placebolab.errors import StoreError
 from placebolab.instruments import with_bank
@@ -104,6 +105,8 @@ class Study:
             "package_version": __version__,
         }
         meta.update(_station_rules(protocol))
+        if protocol._media:  # probed once, here: opening the study reads these instead of running ffmpeg again
+            meta[MEDIA_PROBES] = json.dumps(frozen_probes(protocol._media.values()), sort_keys=True)
         slots = generate_slots(protocol, seed)
         from placebolab.export.blinding import new_blinding_key
 
@@ -132,7 +135,9 @@ class Study:
     @classmethod
     def open(cls, folder: str | Path, writing: bool = False) -> Study:
         """Open a study folder; ``writing`` (to run or simulate participants): check now that its store
-        is intact, before any question is asked (it is checked before the first write in any case)."""
+        is intact, before any question is asked (it is checked before the first write in any case).
+        Media files are not probed again: init's measurements are read from the store (a study made
+        before they were kept is probed as then)."""
         folder = Path(folder)
         store = open_store(folder, writing)
         meta = store.meta()
@@ -144,7 +149,9 @@ class Study:
             return files[relative]
 
         name = f"{store.describe()} (frozen protocol)"
-        protocol = parse_protocol(meta["protocol_text"].encode(), name, read_file, frozen=True)
+        protocol = parse_protocol(
+            meta["protocol_text"].encode(), name, read_file, frozen=True, media_probes=_media_probes(meta)
+        )
         return cls(folder, store, protocol, meta)
 
     def media_file(self, info) -> Path:
@@ -170,6 +177,16 @@ class Study:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _media_probes(meta: dict[str, str]) -> dict | None:
+    """What init measured of the media files, by sha256; None (probe them) for a study made before
+    these were kept, or when the record is unreadable (the audit names that)."""
+    try:
+        probes = json.loads(meta[MEDIA_PROBES])
+    except (KeyError, ValueError):
+        return None
+    return probes if isinstance(probes, dict) else None
 
 
 def open_store(folder: Path, writing: bool = False) -> Store:

@@ -12,10 +12,11 @@ from click.testing import CliRunner
 
 from placebolab import __version__
 from placebolab.cli import main
+from placebolab.cli.app import COMMANDS as COMMANDS_TABLE
 
 from .conftest import run_cli
 
-COMMANDS = sorted(main.commands)
+COMMANDS = main.list_commands(None)  # from the group's table: no command module imported yet
 EXIT_CODES = {
     0: "ok",
     1: "internal error",
@@ -35,7 +36,7 @@ def test_the_flow_of_the_readme_has_a_command_each():
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_every_command_has_help(name):
-    command = main.commands[name]
+    command = main.get_command(None, name)
     assert command.help and command.help.strip(), f"`placebolab {name}` has no docstring"
     assert command.get_short_help_str().strip()
 
@@ -58,6 +59,29 @@ def test_every_command_is_listed_with_a_summary(name):
     line = next((line for line in result.output.splitlines() if line.strip().startswith(name + " ")), None)
     assert line is not None, f"{name} is not listed in `placebolab --help`"
     assert line.strip()[len(name) :].strip(), f"{name} has no summary in `placebolab --help`"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_the_tables_summary_is_the_commands_own(name):
+    """`--help` lists each command's summary from the group's table without importing its module: the
+    table must say what the command's own docstring says (its short help, however wide the terminal)."""
+    module, summary = COMMANDS_TABLE[name]
+    command = main.get_command(None, name)
+    assert command.callback.__module__ == module
+    assert summary == command.get_short_help_str(limit=10_000)
+
+
+def test_help_imports_no_command_module():
+    code = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from placebolab.cli import main\n"
+        "assert CliRunner().invoke(main, ['--help']).exit_code == 0\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('placebolab.cli.') and m != 'placebolab.cli.app')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"--help imports {done.stdout.strip()}"
 
 
 def test_the_installed_command_lists_the_exit_codes(tmp_path):

@@ -14,6 +14,7 @@ What is checked, in order:
 5. the responses: each recorded step and its answers hash to the digest logged with it;
 6. the protocol and frozen files: the protocol text and every frozen file hash to the bundle hash,
    and the protocol, bundle and list hashes in ``meta`` equal those sealed in the first log entry;
+   each media file probed again measures what init recorded of it (``Study.open`` reads that record);
 7. the head: every chain head the lab kept (``audit --head``) is still an entry of the chain; if one
    is not, the log was cut or rolled back after it was kept.
 
@@ -78,6 +79,7 @@ def audit_study(study, heads=()) -> AuditReport:
         _check_responses(store, events, report)
         files, meta = store.files(), store.meta()  # as stored now, not as when the study was opened
     _check_protocol(meta, files, events, report)
+    _check_media_probes(meta, files, report)
     _check_heads(events, heads, report)
     if events:
         report.head = (events[-1]["id"], events[-1]["hash"])
@@ -342,3 +344,35 @@ def _check_protocol(meta: dict, files: dict[str, bytes], events: list[dict], rep
         )
     if len(report.problems) == before:
         report.checked.append(f"protocol and {len(files)} frozen files match the bundle hash sealed at init")
+
+
+def _check_media_probes(meta: dict, files: dict[str, bytes], report: AuditReport) -> None:
+    """Each media file, probed again, measures what init recorded of it: openings trust that record."""
+    from placebolab.components.media import MEDIA_PROBES, reprobe
+
+    if MEDIA_PROBES not in meta:
+        return  # made before the record was kept: every opening probes the files itself
+    try:
+        probes = json.loads(meta[MEDIA_PROBES])
+        recorded = {sha: (p["kind"], p) for sha, p in probes.items()}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        report.problems.append(f"the media probes in the store's meta ({MEDIA_PROBES}) are not readable JSON")
+        return
+    by_hash = {hashlib.sha256(content).hexdigest(): (name, content) for name, content in files.items()}
+    before = len(report.problems)
+    for sha, (kind, recorded_probe) in sorted(recorded.items()):
+        if sha not in by_hash:
+            report.problems.append(f"the media probes in meta name a file that is not frozen (sha256 {sha[:12]}…)")
+            continue
+        name, content = by_hash[sha]
+        try:
+            measured = reprobe(kind, name, content)
+        except (ValueError, KeyError):
+            measured = None
+        if measured != recorded_probe:
+            report.problems.append(
+                f"media file '{name}' measures {measured} now, but the store records {recorded_probe}: "
+                "the record studies open with was changed"
+            )
+    if len(report.problems) == before:
+        report.checked.append(f"media: {len(recorded)} files measure what init recorded of them")

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from placebolab.cli.app import main
 
-
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option(
     "--head",
@@ -94,7 +92,7 @@ def echo_head(store) -> None:
     click.echo(f"chain head: #{number} {digest}  (keep it; `placebolab audit --head` checks it is still in the log)")
 
 
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--participant", "-p", required=True, help="The participant the correction is about.")
 @click.option(
@@ -127,7 +125,7 @@ def correct(study, participant, kind, reason, by):
         opened.close()
 
 
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--participant", "-p", required=True, help="The participant who withdraws.")
 @click.option("--reason", required=True, help="Why (e.g. 'withdrew consent', 'felt unwell').")
@@ -138,7 +136,7 @@ def withdraw(ctx, study, participant, reason, by):
     ctx.invoke(correct, study=study, participant=participant, kind="withdrawn", reason=reason, by=by)
 
 
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--reason", required=True, help="Why the study is unblinded now (e.g. 'primary analysis locked').")
 @click.option("--by", default=None, help="Who unblinds (default: your login name).")
@@ -175,7 +173,7 @@ def unblind(study, reason, by):
     click.echo(f"Unblinded by {who} ({reason}); recorded in the study's log (chain head #{head[0]} {head[1]}).")
 
 
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 def status(study):
     """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, withdrawn,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -45,7 +46,102 @@ class _Group(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_Group, epilog=EXIT_CODES)
+#: Every command: name → (its module, its summary in `placebolab --help`). A module is imported only when
+#: its command runs (or shows its own help), so `--help` stays quick; tests/cli/test_help.py checks that
+#: each summary is the command's own (the first sentence of its docstring). Add a new command here.
+COMMANDS = {
+    "validate": (
+        "placebolab.cli.protocols",
+        "Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right.",
+    ),
+    "init": (
+        "placebolab.cli.protocols",
+        "Make the study folder STUDY from PROTOCOL: freeze the protocol and its stimuli, generate and seal the "
+        "allocation list, and print its SHA-256 commitment for the preregistration.",
+    ),
+    "run": ("placebolab.cli.sessions", "Run PARTICIPANT through the protocol of STUDY."),
+    "simulate": (
+        "placebolab.cli.sessions",
+        "Run COUNT simulated participants through STUDY: the real engine and store, answers from a model.",
+    ),
+    "export": (
+        "placebolab.cli.data",
+        "Write STUDY's data as tidy tables: long.csv, wide.csv, steps.csv and the codebook.",
+    ),
+    "analyze": ("placebolab.cli.data", "Export STUDY, run the planned analyses and write STUDY/report.html."),
+    "audit": (
+        "placebolab.cli.allocation",
+        "Prove STUDY's allocations match the list sealed at init and its hash-chained log is intact.",
+    ),
+    "status": (
+        "placebolab.cli.allocation",
+        "Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, withdrawn, "
+        "excluded and allocated in error with reasons, completed, analysed, and slots of the list left.",
+    ),
+    "correct": (
+        "placebolab.cli.allocation",
+        "Record a withdrawal, an exclusion or an allocation made in error for PARTICIPANT of STUDY.",
+    ),
+    "withdraw": (
+        "placebolab.cli.allocation",
+        "Record that PARTICIPANT withdrew from STUDY (the same as `correct --as withdrawn`).",
+    ),
+    "unblind": (
+        "placebolab.cli.allocation",
+        "Show STUDY's blinding key (code → level) and record in the log who unblinded, when and why.",
+    ),
+    "power": (
+        "placebolab.cli.power",
+        "Power of every effect of PROTOCOL's primary analysis, by simulation and analytically, over n.",
+    ),
+    "preview": (
+        "placebolab.cli.authoring",
+        "Write one HTML page showing every cell's stimuli side by side, step by step, differences highlighted.",
+    ),
+    "schema": (
+        "placebolab.cli.authoring",
+        "Print (or write) the JSON Schema of protocol files, for an editor that checks them as you type.",
+    ),
+    "new": (
+        "placebolab.cli.authoring",
+        "Create protocols/NAME.yaml and stimuli/NAME/ from an example protocol, ready to edit.",
+    ),
+    "instruments": (
+        "placebolab.cli.authoring",
+        "List the instrument bank, or show INSTRUMENT's items, scale, scores, source and licence.",
+    ),
+}
+
+
+class _LazyGroup(_Group):
+    """Commands loaded on demand (click's LazyGroup pattern): the module named in ``COMMANDS`` is imported
+    when its command is asked for; `--help` lists the summaries from the table without importing any."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*self.commands, *COMMANDS})
+
+    def get_command(self, ctx, cmd_name: str):
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            module = importlib.import_module(COMMANDS[cmd_name][0])
+            self.add_command(getattr(module, cmd_name.replace("-", "_")), cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx, formatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [(name, _summary(self.commands.get(name), name, limit)) for name in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+def _summary(command, name: str, limit: int) -> str:
+    """A loaded command's own short help; else the table's, shortened to ``limit`` as click shortens it."""
+    if command is None:
+        command = click.Command(name, help=COMMANDS[name][1])
+    return command.get_short_help_str(limit)
+
+
+@click.group(cls=_LazyGroup, epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="placebolab")
 def main():
     """placebolab: placebo experiments that manipulate the clinician–patient relationship.

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-from placebolab.cli.app import main
 
-
-@main.command()
+@click.command()
 @click.argument("protocol", type=click.Path(dir_okay=False))
 @click.option("--out", type=click.Path(dir_okay=False), help="Where to write the page (default: NAME.preview.html).")
 def preview(protocol, out):
@@ -33,7 +31,7 @@ def preview(protocol, out):
         raise refused
 
 
-@main.command()
+@click.command()
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the schema to this file (default: print it).")
 def schema(out):
     """Print (or write) the JSON Schema of protocol files, for an editor that checks them as you type."""
@@ -49,7 +47,7 @@ def schema(out):
         click.echo(text, nl=False)
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @click.option("--from", "example", default="warmth-competence-itch", show_default=True, help="Example to start from.")
 @click.option("--dir", "root", default=".", type=click.Path(file_okay=False), help="Project folder (holds protocols/).")
@@ -63,7 +61,7 @@ def new(name, example, root):
     click.echo(f"Next: edit {made[0]}, then placebolab validate {made[0]} and placebolab preview {made[0]}")
 
 
-@main.command()
+@click.command()
 @click.argument("instrument", required=False)
 def instruments(instrument):
     """List the instrument bank, or show INSTRUMENT's items, scale, scores, source and licence."""

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from placebolab.cli.app import main
 
-
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--out", type=click.Path(file_okay=False), help="Folder for the tables (default: STUDY/export).")
 @click.option(
@@ -34,7 +32,7 @@ def export(study, out, formats, blinded):
     )
 
 
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--ss-type", type=click.Choice(["1", "2", "3"]), help="Sums of squares (default: the protocol's plan).")
 @click.option("--include-pilot", is_flag=True, help="Analyse pilot sessions too (default: leave them out, counted).")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from placebolab.cli.app import main
-
 
 def _n_values(_ctx, _param, value: str) -> list[int]:
     """``20:120:10`` (start:stop:step, stop included), ``20,40,80`` or ``40``."""
@@ -27,7 +25,7 @@ def _n_values(_ctx, _param, value: str) -> list[int]:
     return values
 
 
-@main.command()
+@click.command()
 @click.argument("protocol", type=click.Path(dir_okay=False))
 @click.option("--effects", required=True, type=click.Path(dir_okay=False), help="Effects file: cell means, sd, r.")
 @click.option(

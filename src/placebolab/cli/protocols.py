@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from placebolab.cli.app import main
 
-
-@main.command()
+@click.command()
 @click.argument("protocols", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def validate(protocols):
     """Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right.
@@ -35,7 +33,7 @@ def validate(protocols):
         raise ProtocolError(problems)
 
 
-@main.command()
+@click.command()
 @click.argument("protocol", type=click.Path(dir_okay=False))
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--seed", type=int, help="Seed of the allocation list (default: the protocol's, else random; recorded).")

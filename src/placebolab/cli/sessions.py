@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import click
 
-from placebolab.cli.app import main
 
-
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option(
     "--participant",
@@ -139,7 +137,7 @@ def _parse_intake(pairs) -> dict:
     return values
 
 
-@main.command()
+@click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("-n", "count", type=click.IntRange(min=1), required=True, help="How many simulated participants.")
 @click.option("--effects", type=click.Path(dir_okay=False), help="YAML file of cell means, sds, correlations.")

@@ -25,6 +25,7 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Literal
@@ -33,6 +34,8 @@ from pydantic import Field, field_validator
 
 from placebolab.components.base import StepBase, parse_duration
 
+#: the study store's meta key for what init measured of each media file (:func:`frozen_probes`)
+MEDIA_PROBES = "media_probes"
 IMAGE_VIEW_SECONDS = 10.0  # how long a simulated participant looks at an image without a set duration
 
 
@@ -74,10 +77,19 @@ class _MediaStep(StepBase):
 
         return render_template(self.source, self.media_context(protocol, cell)).strip()
 
-    def probe(self, name: str, content: bytes) -> MediaInfo:
-        """Check ``content`` is a readable file of this kind and measure it; ValueError saying what to do."""
+    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
+        """Check ``content`` is a readable file of this kind and measure it; ValueError saying what to do.
+
+        ``recorded``: what a study's init measured (:func:`frozen_probes`), by the file's sha256. A file
+        found there is not probed again: its content is the frozen one, hashed here, and the audit
+        probes it again to check the record."""
+        sha256 = hashlib.sha256(content).hexdigest()
+        found = (recorded or {}).get(sha256)
+        if _reads_as_probe(found, self.kind):
+            size = found["size"]
+            return MediaInfo(name, self.kind, found["duration"], tuple(size) if size else None, sha256)
         duration, size = _PROBES[self.kind](name, content)
-        return MediaInfo(name, self.kind, duration, size, hashlib.sha256(content).hexdigest())
+        return MediaInfo(name, self.kind, duration, size, sha256)
 
 
 class ImageStep(_MediaStep):
@@ -96,8 +108,8 @@ class ImageStep(_MediaStep):
             parse_duration(value)
         return value
 
-    def probe(self, name: str, content: bytes) -> MediaInfo:
-        info = super().probe(name, content)
+    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
+        info = super().probe(name, content, recorded)
         seconds = parse_duration(self.duration) if self.duration else None
         return MediaInfo(info.path, info.kind, seconds, info.size, info.sha256)
 
@@ -117,6 +129,39 @@ class VideoStep(_MediaStep):
 
 
 MEDIA_STEPS = (ImageStep, AudioStep, VideoStep)
+
+
+def frozen_probes(infos: Iterable[MediaInfo]) -> dict[str, dict]:
+    """What init freezes of each probed file, by its sha256: kind, duration and size as the probe measured
+    them (an image has no duration of its own: its step sets one)."""
+    return {
+        info.sha256: {
+            "kind": info.kind,
+            "duration": None if info.kind == "image" else info.duration,
+            "size": list(info.size) if info.size else None,
+        }
+        for info in infos
+    }
+
+
+def _reads_as_probe(found, kind: str) -> bool:
+    """A record of this kind shaped as a probe's result; anything else (another kind, an edited record):
+    probe the file again."""
+    if not isinstance(found, dict) or found.get("kind") != kind:
+        return False
+    duration, size = found.get("duration"), found.get("size")
+    if kind == "image":
+        timed = duration is None
+    else:
+        timed = isinstance(duration, int | float) and not isinstance(duration, bool) and duration > 0
+    pixels = size is None or (isinstance(size, list) and len(size) == 2 and all(type(v) is int for v in size))
+    return timed and pixels
+
+
+def reprobe(kind: str, name: str, content: bytes) -> dict:
+    """Probe a file again as :func:`frozen_probes` records it (the audit compares the two)."""
+    duration, size = _PROBES[kind](name, content)
+    return {"kind": kind, "duration": duration, "size": list(size) if size else None}
 
 
 def _probe_image(name: str, content: bytes) -> tuple[float | None, tuple[int, int]]:

@@ -18,7 +18,13 @@ Locate = Callable[[DocPath, str], Problem]
 
 
 def check_protocol(
-    protocol: Protocol, read_file, locate: Locate, *, frozen: bool = False, template_findings: bool = True
+    protocol: Protocol,
+    read_file,
+    locate: Locate,
+    *,
+    frozen: bool = False,
+    template_findings: bool = True,
+    media_probes: dict | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
 
@@ -30,7 +36,7 @@ def check_protocol(
     if not frozen:  # newer than some studies' protocols: such a study must still open (see parse_protocol)
         check_plan(protocol, report)
     _load_sources(protocol, read_file, report)
-    _load_media(protocol, read_file, report)
+    _load_media(protocol, read_file, report, media_probes)
     check_templates(
         protocol, report, template_findings and not frozen
     )  # each script whose file was read, with the rest
@@ -279,9 +285,9 @@ def _missing_folder(read_file, folder: str) -> bool:
     return False
 
 
-def _load_media(protocol, read_file, report):
+def _load_media(protocol, read_file, report, media_probes=None):
     """Every cell's file of every media step: found, readable, of a known duration (read through
-    ``read_file``, so a study freezes each one)."""
+    ``read_file``, so a study freezes each one). ``media_probes``: a study's, frozen at init (not probed again)."""
     import jinja2
 
     where = f"the stimuli folder '{protocol.stimuli}'" if protocol.stimuli else "the protocol's folder"
@@ -309,6 +315,6 @@ def _load_media(protocol, read_file, report):
                 )
                 continue
             try:
-                protocol._media[(step.id, cell.id)] = step.probe(name, content)
+                protocol._media[(step.id, cell.id)] = step.probe(name, content, media_probes)
             except ValueError as exc:
                 report(path, f"{exc} (cell {cell.id})")

@@ -35,12 +35,15 @@ def parse_protocol(
     *,
     frozen: bool = False,
     template_findings: bool = True,
+    media_probes: dict | None = None,
 ) -> Protocol:
     """Validate protocol text named ``name``; ``read_file(path relative to the protocol)`` gives a stimulus file.
     ``folder``: the protocol's folder when ``read_file`` reads the disk; every read is then confined to the
     protocol's stimuli folder (protocol/files.py). Without it the files come from a study's store.
     ``frozen``: a study's own protocol, checked at its init; checks added since are not applied again, so
-    that a study initialised before them still opens (its data can always be run, exported and analysed)."""
+    that a study initialised before them still opens (its data can always be run, exported and analysed).
+    ``media_probes``: what the study's init measured of its media files (``components.media.frozen_probes``):
+    a file whose sha256 is there is not probed again."""
     from placebolab.protocol.checks import check_protocol
 
     data, positions = read_yaml(raw, name)
@@ -64,6 +67,7 @@ def parse_protocol(
         lambda path, message: _locate(name, positions, path, message),
         frozen=frozen,
         template_findings=template_findings,
+        media_probes=media_probes,
     )
     if problems:
         raise ProtocolError(in_file_order(problems))
