@@ -124,3 +124,12 @@ def test_the_second_argparse_cli_is_gone():
 
     assert importlib.util.find_spec("placebolab.analysis.scripts") is None
     assert not any("argparse" in path.read_text(encoding="utf-8") for path in (REPO / "analysis").glob("*.py"))
+
+
+def test_report_script_writes_where_out_says(project):
+    done = run("report.py", "experiments/demo", "--out", "elsewhere/r.html", "--ss-type", "2", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (project / "elsewhere" / "r.html").is_file() and not (
+        project / "experiments" / "demo" / "report.html"
+    ).exists()
+    assert "type II sums of squares" in (project / "elsewhere" / "r.html").read_text(encoding="utf-8")
