@@ -1,11 +1,12 @@
-"""Manipulation checks: does each manipulated factor move its check rating?
+"""Manipulation checks: Welch t-tests and Hedges' g per checked factor.
 
-Usage: python analysis/manipulation_checks.py experiments/NAME
+Usage: python analysis/manipulation_checks.py experiments/NAME [--include-pilot]
+The same as `placebolab analyze experiments/NAME --from-export --show manipulation-checks`: it reads only the export folder.
 """
 
 import sys
 
-from placebolab.analysis.scripts import manipulation_checks_main
+from placebolab.cli import main
 
 if __name__ == "__main__":
-    sys.exit(manipulation_checks_main())
+    main(["analyze", "--from-export", "--show", "manipulation-checks", *sys.argv[1:]], prog_name="placebolab analyze")

@@ -129,7 +129,8 @@ def _report_seconds(quick: bool) -> float:
     sys.path.insert(0, str(here.parent))
     from tests.analysis.synthetic import wide_table, write_export
 
-    from placebolab.analysis.report import run_analyses, write_report
+    from placebolab.analysis.plan import run_analyses
+    from placebolab.report import write_report
 
     with tempfile.TemporaryDirectory() as tmp:
         export = write_export(Path(tmp) / "demo", wide=wide_table(n_per_cell=N_PER_CELL))

@@ -82,7 +82,7 @@ def test_analyze_blinded_then_unblind_is_recorded(flagship_study):
 def test_a_design_with_an_arm_blinds_the_arm_too_and_still_analyses(tmp_path):
     import pandas as pd
 
-    from placebolab.analysis.report import run_analyses
+    from placebolab.analysis.plan import run_analyses
     from placebolab.study import Study
     from tests.data_flow.test_designs import THREE_BY_TWO_WITH_CONTROL
 
@@ -96,9 +96,9 @@ def test_a_design_with_an_arm_blinds_the_arm_too_and_still_analyses(tmp_path):
     assert set(wide.cell) == {"arm-1"} | {f"{w}/{f}" for w in "ABC" for f in "AB"}
     assert set(wide.warmth.dropna()) == {"A", "B", "C"} and wide[wide.cell == "arm-1"].warmth.isna().all()
     coded = run_analyses(out)
-    assert coded["header"]["n_in_arms"] == clear["header"]["n_in_arms"]
+    assert coded.header["n_in_arms"] == clear.header["n_in_arms"]
     # the same F statistics, whatever the codes are called
-    assert sorted(coded["primary_anova"].F.dropna().round(8)) == sorted(clear["primary_anova"].F.dropna().round(8))
+    assert sorted(coded.primary_anova.F.dropna().round(8)) == sorted(clear.primary_anova.F.dropna().round(8))
     study.close()
 
 

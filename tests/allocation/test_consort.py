@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from placebolab.allocation.consort import consort_counts
-from placebolab.analysis.consort import consort_view
+from placebolab.analysis.plan import consort_flow
 from placebolab.export import export_study
+from placebolab.report.consort_diagram import consort_view
 from placebolab.session import Session, VirtualClock
 from placebolab.simulation.model import load_effects
 from placebolab.simulation.run import simulate_study
@@ -44,18 +45,18 @@ def test_export_writes_consort_json_and_the_report_draws_it(flagship_study):
     out = export_study(study)
     written = json.loads((out / "consort.json").read_text())
     assert written == consort_counts(study)
-    view = consort_view(out)
+    view = consort_view(consort_flow(out))
     assert len(view["boxes"]) == 1 + 3 * len(study.protocol.cells) and len(view["links"]) == 3 * len(
         study.protocol.cells
     )
     texts = [line for box in view["boxes"] for line in box["lines"]]
     assert "Enrolled (n = 6)" in texts
     assert any(line.startswith("    a very long reason that…") for line in texts)  # under "excluded", in the last box
-    from placebolab.analysis.render import render_report
-    from placebolab.analysis.report import run_analyses
+    from placebolab.analysis.plan import run_analyses
+    from placebolab.report.html import render_report
 
     html = render_report(run_analyses(out))
     assert 'aria-label="CONSORT flow diagram"' in html and "Enrolled (n = 6)" in html
     (out / "consort.json").unlink()  # an export made before consort.json: no diagram, no error
-    assert consort_view(out) is None
+    assert consort_view(consort_flow(out)) is None
     assert "CONSORT flow diagram" not in render_report(run_analyses(out))

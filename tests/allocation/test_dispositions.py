@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from placebolab.analysis.consort import consort_view
 from placebolab.analysis.exported import load_export
-from placebolab.analysis.report import analysed_sample, run_analyses
+from placebolab.analysis.plan import AnalysisResult, analysed_sample, consort_flow, run_analyses
 from placebolab.cli import main
 from placebolab.errors import AnalysisError
+from placebolab.report.consort_diagram import consort_view
 from placebolab.simulation.model import load_effects
 from placebolab.simulation.run import simulate_study
 from tests.conftest import FLAGSHIP_EFFECTS
@@ -26,8 +26,8 @@ def _cli(*args: str) -> str:
     return done.output
 
 
-def _residual_df(results: dict) -> int:
-    table = results["primary_anova"]
+def _residual_df(results: AnalysisResult) -> int:
+    table = results.primary_anova
     return int(table.loc[table.Source == "Residual", "DF"].iloc[0])
 
 
@@ -68,10 +68,10 @@ def test_withdrawn_and_excluded_are_not_analysed_and_are_named(flagship_study):
 
     after = run_analyses(out)
     assert _residual_df(after) == _residual_df(before) - 2
-    assert not {withdrawn, excluded} & set(after["data"].participant)
-    header = after["header"]
+    assert not {withdrawn, excluded} & set(after.data.participant)
+    header = after.header
     assert (header["n_withdrawn"], header["n_excluded"], header["n_allocated_in_error"]) == (1, 1, 0)
-    assert header["n_analysed"] == before["header"]["n_analysed"] - 2
+    assert header["n_analysed"] == before.header["n_analysed"] - 2
 
     _cli("analyze", folder)
     html = (study.folder / "report.html").read_text()
@@ -86,18 +86,18 @@ def test_withdrawn_and_excluded_are_not_analysed_and_are_named(flagship_study):
     assert coded.loc[withdrawn, "disposition_reason"] == "felt unwell"
     assert list(coded.disposition) == list(wide.disposition)  # blinding codes levels, not dispositions
     blind = run_analyses(study.folder / "export-blinded")
-    assert _residual_df(blind) == _residual_df(after) and blind["header"]["corrected_reasons"] == {
+    assert _residual_df(blind) == _residual_df(after) and blind.header["corrected_reasons"] == {
         "withdrawn": {"felt unwell": 1},
         "excluded": {"took antihistamine": 1},
     }
 
 
-def _assert_status_consort_and_report_agree(study, out, results: dict) -> None:
+def _assert_status_consort_and_report_agree(study, out, results: AnalysisResult) -> None:
     """`placebolab status`, consort.json and the report count the same analysed participants per cell."""
     consort = json.loads((out / "consort.json").read_text())["cells"]
-    report_n = results["cell_counts"].set_index("cell")["n"].to_dict()
+    report_n = results.cell_counts.set_index("cell")["n"].to_dict()
     assert {cell: c["analysed"] for cell, c in consort.items()} == report_n
-    assert sum(report_n.values()) == results["header"]["n_analysed"]
+    assert sum(report_n.values()) == results.header["n_analysed"]
     for cell, c in consort.items():  # every allocated participant is counted exactly once
         parts = ("analysed", "pilot", "incomplete", "withdrawn", "excluded", "allocated_in_error")
         assert sum(c[k] for k in parts) == c["allocated"], cell
@@ -105,7 +105,7 @@ def _assert_status_consort_and_report_agree(study, out, results: dict) -> None:
     analysed_row = next(line for line in status.splitlines() if line.strip("│ ").startswith("analysed"))
     assert [int(n) for n in analysed_row.replace("│", " ").split()[1:]] == list(report_n.values())
     assert "felt unwell" in status and "took antihistamine" in status
-    last_boxes = consort_view(out)["boxes"][-len(consort) :]
+    last_boxes = consort_view(consort_flow(out))["boxes"][-len(consort) :]
     assert [box["lines"][0] for box in last_boxes] == [f"Analysed (n = {n})" for n in report_n.values()]
     withdrawn_cell = next(cell for cell, c in consort.items() if c["withdrawn"])
     excluded_box = last_boxes[list(consort).index(next(cell for cell, c in consort.items() if c["excluded"]))]
@@ -122,10 +122,10 @@ def test_a_participant_allocated_in_error_is_not_analysed_in_their_cell(flagship
     _cli("correct", str(study.folder), "-p", wrong, "--as", "allocated-in-error", "--reason", "already enrolled")
     _cli("export", str(study.folder))
     after = run_analyses(study.folder / "export")
-    assert wrong not in set(after["data"].participant)
-    n_before, n_after = (r["cell_counts"].set_index("cell").loc["warm/low"] for r in (before, after))
+    assert wrong not in set(after.data.participant)
+    n_before, n_after = (r.cell_counts.set_index("cell").loc["warm/low"] for r in (before, after))
     assert (n_after["n"], n_after["n_corrected"]) == (n_before["n"] - 1, 1)
-    assert after["header"]["corrected"] == [
+    assert after.header["corrected"] == [
         {
             "participant": wrong,
             "cell": "warm/low",

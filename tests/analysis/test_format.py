@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from placebolab.analysis import format as fmt
+from placebolab.report import format as fmt
 
 
 @pytest.mark.parametrize(

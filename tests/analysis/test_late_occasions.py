@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from placebolab.analysis import build_report
 from placebolab.analysis.schedule import late_occasions
 from placebolab.export.tables import export_study
+from placebolab.report import build_report
 from placebolab.session import Session, VirtualClock
 from placebolab.study import Study
 from tests.engine.schedule_protocols import HEAD, pause, rating, write_protocol

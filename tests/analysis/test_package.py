@@ -16,8 +16,8 @@ MODULES = [
     "placebolab.analysis.anova",
     "placebolab.analysis.descriptives",
     "placebolab.analysis.manipulation",
-    "placebolab.analysis.plots",
-    "placebolab.analysis.format",
+    "placebolab.report.plots",
+    "placebolab.report.format",
     "placebolab.analysis.emmeans",
     "placebolab.analysis.timecourse",
     "placebolab.analysis.mediation",
@@ -27,8 +27,8 @@ MODULES = [
 
 def test_import_does_not_load_heavy_libraries():
     code = (
-        "import sys, placebolab.analysis\n"
-        "heavy = [m for m in ('pingouin', 'matplotlib', 'statsmodels', 'scipy', 'jinja2') if m in sys.modules]\n"
+        "import sys, placebolab.analysis, placebolab.report\n"
+        "heavy = [m for m in ('pingouin', 'matplotlib', 'statsmodels', 'scipy', 'jinja2', 'rich') if m in sys.modules]\n"
         "print(','.join(heavy))"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from placebolab.analysis import cell_descriptives, figure_to_data_uri, interaction_plot
+from placebolab.analysis import cell_descriptives
 from placebolab.errors import AnalysisError
+from placebolab.report.plots import figure_to_data_uri, interaction_plot
 
 
 def test_two_factor_plot_draws_one_line_per_level_at_the_cell_means(toothgrowth):
@@ -48,7 +49,8 @@ def test_data_uri_is_a_png(toothgrowth):
 
 
 def test_interaction_plot_of_adjusted_means():
-    from placebolab.analysis import estimated_marginal_means, interaction_plot
+    from placebolab.analysis import estimated_marginal_means
+    from placebolab.report.plots import interaction_plot
 
     df = pd.DataFrame({"warmth": ["warm", "warm", "neutral", "neutral"] * 3, "competence": (["high"] * 4 + ["low"] * 4 + ["high"] * 4),
                        "base": [float(v) for v in range(12)], "itch": [20.0, 30.0, 40.0, 50.0, 35.0, 45.0, 50.0, 60.0, 22.0, 33.0, 41.0, 52.0]})  # fmt: skip

@@ -9,54 +9,55 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from placebolab.analysis import anova, build_report, primary_analysis, run_analyses
+from placebolab.analysis import anova, primary_analysis, run_analyses
 from placebolab.errors import AnalysisError, StoreError
+from placebolab.report import build_report
 from tests.analysis.synthetic import codebook, wide_table, write_export
 
 
 def test_run_analyses_excludes_incomplete_and_counts_them(export_dir):
     results = run_analyses(export_dir)
-    header = results["header"]
+    header = results.header
     assert (header["n_rows"], header["n_completed"], header["n_incomplete"], header["n_analysed"]) == (83, 80, 3, 80)
     assert header["all_simulated"] and header["n_simulated"] == 80
-    counts = results["cell_counts"].set_index("cell")
+    counts = results.cell_counts.set_index("cell")
     assert counts["n"].to_dict() == {"warm/high": 20, "warm/low": 20, "neutral/high": 20, "neutral/low": 20}
     assert counts.loc["warm/low", "n_incomplete"] == 3
-    assert (results["data"]["status"] == "completed").all()
+    assert (results.data["status"] == "completed").all()
 
 
 def test_outcomes_follow_the_plan_and_match_a_direct_anova(export_dir):
     results = run_analyses(export_dir)
-    names = [(o.name, o.role) for o in results["outcomes"]]
+    names = [(o.name, o.role) for o in results.outcomes]
     assert names == [
         ("itch_post", "primary"),
         ("itch_post_change", "change from baseline"),
         ("expectancy.expectancy", "secondary"),
     ]
-    assert all(o.error is None for o in results["outcomes"])
+    assert all(o.error is None for o in results.outcomes)
     completed = wide_table().query("status == 'completed'")
     # The primary outcome is adjusted for its baseline (ANCOVA), as the plan names one.
     direct = anova(completed, "itch_post", ["warmth", "competence"], covariates="itch_baseline", ss_type=3)
-    assert list(results["primary"].anova["Source"]) == [
+    assert list(results.primary.anova["Source"]) == [
         "warmth",
         "competence",
         "warmth * competence",
         "itch_baseline",
         "Residual",
     ]
-    assert_allclose(results["primary"].anova["F"][:3], direct["F"][:3])
-    change = results["outcomes"][1]
+    assert_allclose(results.primary.anova["F"][:3], direct["F"][:3])
+    change = results.outcomes[1]
     assert_allclose(
         change.descriptives["mean"].to_numpy(),
         (completed["itch_post"] - completed["itch_baseline"])
         .groupby([completed["warmth"], completed["competence"]], sort=False)
         .mean(),
     )
-    assert results["ss_type"] == 3
+    assert results.ss_type == 3
 
 
 def test_manipulation_checks_in_results(export_dir):
-    checks = run_analyses(export_dir)["manipulation_checks"]
+    checks = run_analyses(export_dir).manipulation_checks
     assert list(checks["measure"]) == ["check.warmth", "check.competence"]
     assert list(checks["level_a"]) == ["warm", "high"]  # the codebook's level order
     assert (checks["hedges_g"] > 0).all()
@@ -66,7 +67,7 @@ def test_report_contents(export_dir):
     path = build_report(export_dir)
     assert path == export_dir.parent / "report.html"
     html = path.read_text(encoding="utf-8")
-    primary = run_analyses(export_dir)["primary"].anova
+    primary = run_analyses(export_dir).primary.anova
     for source in ("warmth", "competence", "warmth × competence", "Residual"):
         assert f'<td class="label">{source}</td>' in html
     f_warmth = f"{primary.loc[0, 'F']:.2f}"
@@ -95,11 +96,11 @@ def test_some_simulated_are_flagged_and_pilot_sessions_left_out(tmp_path):
     wide.loc[[10, 11], "pilot"] = True  # both in warm/high
     export = write_export(tmp_path / "s", wide)
     results = run_analyses(export)
-    assert results["header"]["n_analysed"] == 78 and results["header"]["n_pilot"] == 2
-    assert not results["data"]["pilot"].any()
-    warm_high = results["cell_counts"].set_index("cell").loc["warm/high"]
+    assert results.header["n_analysed"] == 78 and results.header["n_pilot"] == 2
+    assert not results.data["pilot"].any()
+    warm_high = results.cell_counts.set_index("cell").loc["warm/high"]
     assert (warm_high["n"], warm_high["n_pilot"]) == (18, 2)
-    assert results["primary"].anova["DF"].iloc[-1] == 73  # 78 − 4 cells − 1 covariate
+    assert results.primary.anova["DF"].iloc[-1] == 73  # 78 − 4 cells − 1 covariate
     html = build_report(export).read_text(encoding="utf-8")
     assert "5 of the 78 analysed participants\n  are simulated" in html
     assert "2 completed pilot sessions are excluded from the analyses" in html
@@ -111,17 +112,17 @@ def test_pilot_sessions_can_be_included(tmp_path):
     wide.loc[[10, 11], "pilot"] = True
     export = write_export(tmp_path / "s", wide)
     results = run_analyses(export, include_pilot=True)
-    assert results["header"]["n_analysed"] == 80
-    assert results["cell_counts"].set_index("cell").loc["warm/high", "n"] == 20
+    assert results.header["n_analysed"] == 80
+    assert results.cell_counts.set_index("cell").loc["warm/high", "n"] == 20
     html = build_report(export, include_pilot=True).read_text(encoding="utf-8")
     assert "2 completed pilot sessions are included in the analyses" in html
 
 
 def test_primary_shortcuts_for_the_cli(export_dir):
     results = run_analyses(export_dir)
-    assert results["primary_outcome"] == "itch_post"
-    assert results["primary_anova"] is results["primary"].anova
-    assert results["primary_descriptives"] is results["primary"].descriptives
+    assert results.primary_outcome == "itch_post"
+    assert results.primary_anova is results.primary.anova
+    assert results.primary_descriptives is results.primary.descriptives
 
 
 def test_study_name_is_escaped(tmp_path):
@@ -141,10 +142,10 @@ def test_unbalanced_cells_use_type3_from_the_plan(tmp_path):
     wide = wide_table()
     wide = wide.drop(wide.index[(wide["cell"] == "neutral/low")][:12])
     results = run_analyses(write_export(tmp_path / "u", wide))
-    assert results["cell_counts"].set_index("cell").loc["neutral/low", "n"] == 8
+    assert results.cell_counts.set_index("cell").loc["neutral/low", "n"] == 8
     completed = wide.query("status == 'completed'")
     direct = anova(completed, "itch_post", ["warmth", "competence"], covariates="itch_baseline", ss_type=3)
-    assert_allclose(results["primary"].anova["SS"], direct["SS"])
+    assert_allclose(results.primary.anova["SS"], direct["SS"])
 
 
 def test_an_outcome_that_cannot_be_analysed_does_not_stop_the_report(tmp_path):
@@ -152,7 +153,7 @@ def test_an_outcome_that_cannot_be_analysed_does_not_stop_the_report(tmp_path):
     wide["expectancy.expectancy"] = np.nan
     export = write_export(tmp_path / "e", wide)
     results = run_analyses(export)
-    secondary = results["outcomes"][2]
+    secondary = results.outcomes[2]
     assert secondary.anova is None and "'expectancy.expectancy' has no values" in secondary.error
     html = build_report(export).read_text(encoding="utf-8")
     assert "Not analysed: Column &#39;expectancy.expectancy&#39; has no values" in html
@@ -174,8 +175,8 @@ def test_primary_analysis_raises_with_the_column(tmp_path):
 def test_no_baseline_no_change_score(tmp_path):
     plan = {"primary": {"outcome": "itch_post", "between": ["warmth", "competence"]}}
     results = run_analyses(write_export(tmp_path / "n", book=codebook(analysis=plan)))
-    assert [o.name for o in results["outcomes"]] == ["itch_post"]
-    assert results["manipulation_checks"] is None and results["ss_type"] == 3
+    assert [o.name for o in results.outcomes] == ["itch_post"]
+    assert results.manipulation_checks is None and results.ss_type == 3
 
 
 def test_arm_outside_the_factorial_is_counted_not_analysed(tmp_path):
@@ -186,8 +187,8 @@ def test_arm_outside_the_factorial_is_counted_not_analysed(tmp_path):
     book = codebook()
     book["cells"].append({"id": "no-treatment", "levels": {}, "arm": True})
     results = run_analyses(write_export(tmp_path / "arm", pd.concat([wide, control], ignore_index=True), book))
-    assert results["header"]["n_in_arms"] == 5 and results["header"]["n_analysed"] == 80
-    assert results["cell_counts"].set_index("cell").loc["no-treatment", "n"] == 5
+    assert results.header["n_in_arms"] == 5 and results.header["n_analysed"] == 80
+    assert results.cell_counts.set_index("cell").loc["no-treatment", "n"] == 5
 
 
 def test_missing_plan_is_an_analysis_error(tmp_path):
@@ -207,15 +208,15 @@ def test_a_bad_manipulation_check_does_not_hide_the_others(tmp_path):
     book = codebook()
     book["analysis"]["manipulation_checks"].append({"measure": "check.empathy", "factor": "warmth"})
     results = run_analyses(write_export(tmp_path / "c", book=book))
-    assert list(results["manipulation_checks"]["measure"]) == ["check.warmth", "check.competence"]
-    assert "Column 'check.empathy' is not in the data" in results["manipulation_checks_error"]
+    assert list(results.manipulation_checks["measure"]) == ["check.warmth", "check.competence"]
+    assert "Column 'check.empathy' is not in the data" in results.manipulation_checks_error
 
 
 def test_no_completed_participant_still_gives_a_report(tmp_path):
     wide = wide_table().assign(status="incomplete")
     export = write_export(tmp_path / "z", wide)
     results = run_analyses(export)
-    assert results["header"]["n_analysed"] == 0 and not results["header"]["all_simulated"]
-    assert all(outcome.error for outcome in results["outcomes"])
+    assert results.header["n_analysed"] == 0 and not results.header["all_simulated"]
+    assert all(outcome.error for outcome in results.outcomes)
     html = build_report(export).read_text(encoding="utf-8")
     assert "N = 0" in html and "83 incomplete excluded" in html

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from numpy.testing import assert_allclose
 
-from placebolab.analysis import build_report, run_analyses, simple_effects, time_course
+from placebolab.analysis import run_analyses, simple_effects, time_course
 from placebolab.analysis.suite import long_occasions, occasion_columns
+from placebolab.report import build_report
 from tests.analysis.synthetic import codebook, wide_table, write_export
 
 PLAN = {
@@ -28,7 +29,7 @@ def suite_export(tmp_path):
 
 
 def test_primary_is_the_baseline_adjusted_ancova_with_adjusted_means(suite_export):
-    primary = run_analyses(suite_export)["primary"]
+    primary = run_analyses(suite_export).primary
     assert primary.covariates == ["itch_baseline"]
     assert list(primary.anova["Source"])[-2:] == ["itch_baseline", "Residual"]
     assert list(primary.emmeans.columns) == ["warmth", "competence", "emmean", "se", "df", "ci_low", "ci_high"]
@@ -37,18 +38,18 @@ def test_primary_is_the_baseline_adjusted_ancova_with_adjusted_means(suite_expor
 
 def test_simple_effects_follow_the_plan(suite_export):
     results = run_analyses(suite_export)
-    table = results["simple_effects"]
+    table = results.simple_effects
     assert list(table["at"]) == ["competence = high", "competence = low"]
-    direct = simple_effects(results["data"], "itch_post", "warmth", by="competence", covariates="itch_baseline")
+    direct = simple_effects(results.data, "itch_post", "warmth", by="competence", covariates="itch_baseline")
     assert_allclose(table["t"], direct["t"])
 
 
 def test_time_course_runs_over_the_occasions_in_time_order(suite_export):
     results = run_analyses(suite_export)
-    course = results["time_course"]
+    course = results.time_course
     assert course.occasions == ["t0+3min", "t0+9min", "t0+15min"] and course.error is None
     long = long_occasions(
-        results["data"], "itch_post", occasion_columns(results["study"], "itch_post"), ["warmth", "competence"]
+        results.data, "itch_post", occasion_columns(results.study, "itch_post"), ["warmth", "competence"]
     )
     direct = time_course(long, "itch_post", "occasion", "participant", ["warmth", "competence"])
     assert_allclose(course.anova["F"], direct["F"])
@@ -56,7 +57,7 @@ def test_time_course_runs_over_the_occasions_in_time_order(suite_export):
 
 
 def test_mediation_follows_the_plan_and_codes_first_levels_as_one(suite_export):
-    first, second = run_analyses(suite_export)["mediation"]
+    first, second = run_analyses(suite_export).mediation
     assert first.error is None and first.n == 80
     assert first.levels == {"competence": ["high", "low"], "warmth": ["warm", "neutral"]}
     assert {"indirect | warmth=warm", "indirect | warmth=neutral", "index"} <= set(first.table["path"])
@@ -76,7 +77,7 @@ def test_report_shows_every_section(suite_export):
 def test_a_bad_mediation_entry_is_reported_not_raised(tmp_path):
     plan = PLAN | {"mediation": [{"x": "competence", "m": "expectancy.nothing", "y": "itch_post"}]}
     export = write_export(tmp_path / "experiments" / "demo", book=codebook(analysis=plan))
-    (result,) = run_analyses(export)["mediation"]
+    (result,) = run_analyses(export).mediation
     assert result.table is None and "Column 'expectancy.nothing' is not in the data" in result.error
     assert "Not analysed: Column &#39;expectancy.nothing&#39;" in build_report(export).read_text(encoding="utf-8")
 
@@ -84,7 +85,7 @@ def test_a_bad_mediation_entry_is_reported_not_raised(tmp_path):
 def test_no_occasions_no_time_course(tmp_path):
     wide = wide_table().drop(columns=[c for c in wide_table().columns if "@" in c])
     export = write_export(tmp_path / "experiments" / "demo", wide=wide, book=codebook(analysis=PLAN))
-    assert run_analyses(export)["time_course"] is None
+    assert run_analyses(export).time_course is None
 
 
 def test_a_failed_assumption_brings_the_robust_tables(tmp_path):
@@ -99,7 +100,7 @@ def test_a_failed_assumption_brings_the_robust_tables(tmp_path):
             analysis=PLAN | {"secondary": [{"outcome": "expectancy.expectancy", "between": ["warmth", "competence"]}]}
         ),
     )
-    secondary = run_analyses(export)["outcomes"][-1]
+    secondary = run_analyses(export).outcomes[-1]
     assert not secondary.assumptions.set_index("check").loc["equal variances (Levene)", "ok"]
     assert {"F", "p_unc", "p_perm"} <= set(secondary.robust.columns)
     html = build_report(export).read_text(encoding="utf-8")

@@ -1,4 +1,7 @@
-"""The prepared scripts in analysis/ run as `python analysis/<script>.py experiments/NAME`."""
+"""The prepared scripts in analysis/ run as `python analysis/<script>.py experiments/NAME`.
+
+Each is `placebolab analyze experiments/NAME --from-export [--show WHAT]`: one command line, one library.
+"""
 
 from __future__ import annotations
 
@@ -48,7 +51,9 @@ def test_manipulation_checks(project):
 def test_report_prints_its_path(project):
     done = run("report.py", "experiments/demo", cwd=project)
     assert done.returncode == 0, done.stderr
-    path = Path(done.stdout.strip())
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("Report: ")  # as `placebolab analyze` prints it
+    path = Path(last.removeprefix("Report: "))
     assert path.resolve() == (project / "experiments" / "demo" / "report.html").resolve()
     assert path.is_file()
 
@@ -97,3 +102,34 @@ def test_mediation_script_without_plan_entries_and_with_one(project, tmp_path):
     done = run("mediation.py", "experiments/demo", cwd=tmp_path / "p2")
     assert done.returncode == 0, done.stderr
     assert "competence → expectancy.expectancy → itch_post" in done.stdout and "indirect" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("script", "show"), [("primary_anova.py", "primary"), ("manipulation_checks.py", "manipulation-checks")]
+)
+def test_scripts_print_what_placebolab_analyze_prints(project, script, show):
+    """No second command line: a script is `placebolab analyze --from-export --show WHAT`, output and all."""
+    from click.testing import CliRunner
+
+    from placebolab.cli import main
+
+    done = run(script, "experiments/demo", cwd=project)
+    cli = CliRunner().invoke(main, ["analyze", str(project / "experiments" / "demo"), "--from-export", "--show", show])
+    assert done.returncode == cli.exit_code == 0, done.stderr + cli.output
+    assert done.stdout == cli.output and done.stdout.strip()
+
+
+def test_the_second_argparse_cli_is_gone():
+    import importlib.util
+
+    assert importlib.util.find_spec("placebolab.analysis.scripts") is None
+    assert not any("argparse" in path.read_text(encoding="utf-8") for path in (REPO / "analysis").glob("*.py"))
+
+
+def test_report_script_writes_where_out_says(project):
+    done = run("report.py", "experiments/demo", "--out", "elsewhere/r.html", "--ss-type", "2", cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (project / "elsewhere" / "r.html").is_file() and not (
+        project / "experiments" / "demo" / "report.html"
+    ).exists()
+    assert "type II sums of squares" in (project / "elsewhere" / "r.html").read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import textwrap
 
 import pandas as pd
 
-from placebolab.analysis.report import run_analyses
+from placebolab.analysis.plan import run_analyses
 from placebolab.export import export_study
 from placebolab.protocol import load_protocol
 from placebolab.session import plan
@@ -76,8 +76,8 @@ def test_a_three_by_two_design_with_an_arm_runs_end_to_end(tmp_path):
     assert (late.t_session >= 1200).all()
 
     results = run_analyses(out)  # the factorial ANOVA leaves the arm out, and says how many were in it
-    assert results["header"]["n_in_arms"] == len(control)
+    assert results.header["n_in_arms"] == len(control)
     # the plan names a baseline, so the primary analysis is the ANCOVA adjusting for it
-    assert list(results["primary_anova"].Source) == ["warmth", "framing", "warmth * framing", "pain_before", "Residual"]
-    assert results["primary_anova"].DF.iloc[-1] == 70 - len(control) - 6 - 1  # 6 cells, 1 covariate
+    assert list(results.primary_anova.Source) == ["warmth", "framing", "warmth * framing", "pain_before", "Residual"]
+    assert results.primary_anova.DF.iloc[-1] == 70 - len(control) - 6 - 1  # 6 cells, 1 covariate
     study.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from placebolab.analysis.report import build_report, run_analyses
+from placebolab.analysis.plan import run_analyses
 from placebolab.export import export_study
+from placebolab.report import build_report
 from placebolab.simulation.model import load_effects
 from placebolab.simulation.run import simulate_study
 from placebolab.study import Study
@@ -27,9 +28,9 @@ def test_protocol_simulates_and_analyses_end_to_end(path, tmp_path):
     simulate_study(study, n, model, seed=3)
     out = export_study(study)
     results = run_analyses(out)
-    assert results["header"]["n_analysed"] + results["header"]["n_in_arms"] == n
+    assert results.header["n_analysed"] + results.header["n_in_arms"] == n
     if study.protocol.analysis:
-        anova = results["primary_anova"]
+        anova = results.primary_anova
         assert anova is not None and {"Residual", *study.protocol.factors} <= set(anova.Source)
     report = build_report(out)
     assert report.stat().st_size > 10_000

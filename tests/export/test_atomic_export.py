@@ -201,8 +201,8 @@ def test_kill_9_during_a_blinded_export_leaves_the_old_or_the_new_export(probe):
 def test_a_report_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
     """report.html is written beside itself and renamed over the old one: a crash before the rename leaves
     the old report whole (never a truncated one) and no temporary file behind."""
-    import placebolab.analysis.render as render
-    from placebolab.analysis.report import write_report
+    import placebolab.report.html as render
+    from placebolab.report import write_report
 
     report = tmp_path / "report.html"
     monkeypatch.setattr(render, "render_report", lambda results: results["html"])

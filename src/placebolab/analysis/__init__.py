@@ -1,7 +1,8 @@
 """Prepared analyses of exported placebolab studies, pingouin style: DataFrame in, tidy DataFrame out.
 
-Importing this package is cheap: pingouin, statsmodels, scipy, matplotlib and jinja2 are imported
-inside the functions that need them, so ``placebolab --help`` stays quick.
+Statistics only: :mod:`placebolab.report` renders their result (HTML report, plots, terminal tables)
+and this package never imports it. Importing it is cheap: pingouin, statsmodels and scipy are
+imported inside the functions that need them, so ``placebolab --help`` stays quick.
 
 Functions
 ---------
@@ -15,12 +16,9 @@ assumption_checks   residual normality, Levene, homogeneity of regression slopes
 robust_anova        the ANOVA/ANCOVA with HC3 heteroscedasticity-consistent tests
 permutation_anova   the ANOVA/ANCOVA with Freedman–Lane permutation p values
 manipulation_checks Welch t-test and Hedges' g per manipulation-check measure
-interaction_plot    cell means with 95 % CI error bars (matplotlib Figure)
-figure_to_data_uri  a figure as a base64 PNG data URI
 load_export         read wide.csv + codebook.json of an export folder
-run_analyses        every analysis of the codebook's plan, as DataFrames
+run_analyses        every analysis of the codebook's plan, as one frozen AnalysisResult
 primary_analysis    descriptives and ANOVA of the primary outcome (raises on bad data)
-build_report        run_analyses + one self-contained HTML report
 """
 
 from placebolab.analysis.anova import anova
@@ -30,10 +28,9 @@ from placebolab.analysis.emmeans import estimated_marginal_means, simple_effects
 from placebolab.analysis.exported import ExportedStudy, load_export
 from placebolab.analysis.manipulation import manipulation_checks
 from placebolab.analysis.mediation import mediation
-from placebolab.analysis.plots import figure_to_data_uri, interaction_plot
-from placebolab.analysis.report import (
+from placebolab.analysis.plan import (
+    AnalysisResult,
     OutcomeResult,
-    build_report,
     manipulation_check_table,
     primary_analysis,
     run_analyses,
@@ -41,6 +38,7 @@ from placebolab.analysis.report import (
 from placebolab.analysis.timecourse import time_course
 
 __all__ = [
+    "AnalysisResult",
     "ExportedStudy",
     "OutcomeResult",
     "anova",
@@ -51,10 +49,7 @@ __all__ = [
     "robust_anova",
     "simple_effects",
     "time_course",
-    "build_report",
     "cell_descriptives",
-    "figure_to_data_uri",
-    "interaction_plot",
     "load_export",
     "manipulation_check_table",
     "manipulation_checks",

@@ -17,7 +17,6 @@ from placebolab.analysis._linear import cell_design, fit_linear, linear_estimate
 from placebolab.analysis._validate import as_factor_list
 from placebolab.errors import AnalysisError
 
-EMM_COLUMNS = ["emmean", "se", "df", "ci_low", "ci_high"]
 SIMPLE_COLUMNS = ["effect", "contrast", "estimate", "se", "DF1", "DF2", "F", "t", "p_unc", "p_adj", "ci_low", "ci_high"]
 PADJUST = ("holm", "bonferroni", "none")
 

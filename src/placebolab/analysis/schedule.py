@@ -1,8 +1,8 @@
 """Scheduled occasions shown later than the protocol allows, from the export's ``steps.csv`` (``late_s``)
 and the codebook's ``schedule_tolerance_s`` (the protocol's ``schedule_tolerance``, default 60 s).
 
-Kept apart from the rest of the report, as the CONSORT diagram is: ``render.report_context`` adds
-:func:`late_occasions` under ``schedule`` and the template includes ``schedule.html.j2``.
+:func:`~placebolab.analysis.plan.run_analyses` keeps them as ``late_occasions``; the report
+(``placebolab.report.html``) shows them from the template ``schedule.html.j2``.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ def late_occasions(export_dir, codebook: dict, participants) -> dict | None:
         dict per late occasion (``participant``, ``occasion`` as ``step@time``, ``late_s``), latest first.
     """
     path = Path(export_dir) / "steps.csv"
-    if not path.is_file():
+    wanted = {str(p) for p in participants}
+    if not wanted or not path.is_file():  # nobody analysed: a study without participants has an empty steps.csv
         return None
     steps = pd.read_csv(path, dtype=str, keep_default_na=False)
     if not {"participant", "step", "occasion"} <= set(steps.columns):
         return None
-    scheduled = steps[(steps["occasion"] != "") & steps["participant"].isin({str(p) for p in participants})]
+    scheduled = steps[(steps["occasion"] != "") & steps["participant"].isin(wanted)]
     if scheduled.empty:
         return None
     tolerance = float(codebook.get("schedule_tolerance_s") or DEFAULT_TOLERANCE_S)

@@ -1,13 +1,13 @@
 """The analyses of the plan beyond one ANOVA per outcome: time course, mediation, per-cell checks.
 
-Each runs on the analysed sample of :func:`placebolab.analysis.report.run_analyses`; a failure is
+Each runs on the analysed sample of :func:`placebolab.analysis.plan.run_analyses`; a failure is
 kept as the sentence of its :class:`~placebolab.errors.AnalysisError`, so one analysis that
 cannot run never hides the others.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -17,7 +17,7 @@ N_BOOT = 5000
 BOOT_SEED = 20261125  # fixed, so the same export always gives the same report
 
 
-@dataclass
+@dataclass(frozen=True)
 class TimeCourseResult:
     outcome: str
     occasions: list[str]
@@ -29,7 +29,7 @@ class TimeCourseResult:
     lmm_error: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class MediationResult:
     spec: dict
     table: pd.DataFrame | None = None
@@ -76,16 +76,17 @@ def run_time_course(study, data: pd.DataFrame, plan: dict, ss_type: int) -> Time
                 "Column 'participant' is not in wide.csv; the time course needs one row per participant."
             )
         long = long_occasions(data, outcome, columns, between)
-        result.anova = time_course(long, outcome, "occasion", "participant", between, ss_type=2 if ss_type == 2 else 3)
-        result.descriptives = _occasion_means(long, outcome, between)
+        result = replace(
+            result,
+            anova=time_course(long, outcome, "occasion", "participant", between, ss_type=2 if ss_type == 2 else 3),
+            descriptives=_occasion_means(long, outcome, between),
+        )
     except AnalysisError as err:
-        result.error = str(err)
-        return result
+        return replace(result, error=str(err))
     try:
-        result.lmm = time_course(long, outcome, "occasion", "participant", between, model="lmm")
+        return replace(result, lmm=time_course(long, outcome, "occasion", "participant", between, model="lmm"))
     except AnalysisError as err:
-        result.lmm_error = str(err)
-    return result
+        return replace(result, lmm_error=str(err))
 
 
 def _occasion_means(long: pd.DataFrame, outcome: str, between: list[str]) -> pd.DataFrame:
@@ -99,10 +100,9 @@ def run_mediations(data: pd.DataFrame, plan: dict, factors: dict) -> list[Mediat
 
     results = []
     for spec in plan.get("mediation") or []:
-        result = MediationResult(dict(spec))
         covariates = list(spec.get("covariates") or [])
         try:
-            result.table = mediation(
+            table = mediation(
                 _as_factors(data, factors), spec["x"], spec["m"], spec["y"], covariates=covariates,
                 moderator=spec.get("moderator"), n_boot=N_BOOT, seed=BOOT_SEED,
             )  # fmt: skip
@@ -113,11 +113,11 @@ def run_mediations(data: pd.DataFrame, plan: dict, factors: dict) -> list[Mediat
                 *covariates,
                 *([spec["moderator"]] if spec.get("moderator") else []),
             ]
-            result.n = int(data[used].notna().all(axis=1).sum())
-            result.levels = {c: list(factors[c]) for c in used if c in factors}
+            n = int(data[used].notna().all(axis=1).sum())
+            levels = {c: list(factors[c]) for c in used if c in factors}
+            results.append(MediationResult(dict(spec), table, n=n, levels=levels))
         except AnalysisError as err:
-            result.error = str(err)
-        results.append(result)
+            results.append(MediationResult(dict(spec), error=str(err)))
     return results
 
 

@@ -32,6 +32,9 @@ def export(study, out, formats, blinded):
     )
 
 
+SHOWN = ("primary", "manipulation-checks", "time-course", "mediation")
+
+
 @click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 @click.option("--ss-type", type=click.Choice(["1", "2", "3"]), help="Sums of squares (default: the protocol's plan).")
@@ -39,28 +42,68 @@ def export(study, out, formats, blinded):
 @click.option(
     "--blinded", is_flag=True, help="Analyse a blinded export: levels as neutral codes; STUDY/report-blinded.html."
 )
-def analyze(study, ss_type, include_pilot, blinded):
-    """Export STUDY, run the planned analyses and write STUDY/report.html."""
-    from placebolab.analysis.report import run_analyses, write_report
+@click.option(
+    "--from-export",
+    is_flag=True,
+    help="Read the existing STUDY/export folder (STUDY/export-blinded with --blinded) instead of exporting the "
+    "store first: for an analyst who has only the exported tables.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Where to write the report (default: STUDY/report.html).")
+@click.option(
+    "--show",
+    type=click.Choice(SHOWN),
+    help="Print one analysis as tables instead of writing the report (the scripts in analysis/ use this).",
+)
+def analyze(study, ss_type, include_pilot, blinded, from_export, out, show):
+    """Export the study folder STUDY (or read its export: --from-export), run the planned analyses and write
+    STUDY/report.html."""
+    from pathlib import Path
+
+    from placebolab.analysis.plan import run_analyses
+    from placebolab.report import write_report
+    from placebolab.report.text import print_anova_table
+
+    ss = int(ss_type) if ss_type else None
+    home, folder, note = _export_to_analyse(Path(study), blinded, from_export)
+    if show:
+        _show(show, folder, ss, include_pilot)
+        return
+    results = run_analyses(folder, ss_type=ss, include_pilot=include_pilot, blinding_note=note)
+    report = write_report(
+        results.require_analysed(study), out or home / ("report-blinded.html" if blinded else "report.html")
+    )
+    print_anova_table(results.primary)
+    click.echo(f"Report: {report}")
+
+
+def _export_to_analyse(study, blinded: bool, from_export: bool):
+    """The study folder, the export folder to analyse and the report's warning when real data are unblinded early."""
+    if from_export:
+        return study.resolve(), study / ("export-blinded" if blinded else "export"), None
     from placebolab.export import export_study
     from placebolab.study import Study
 
     opened = Study.open(study)
-    folder = export_study(opened, blinded=blinded)
-    results = run_analyses(folder, ss_type=int(ss_type) if ss_type else None, include_pilot=include_pilot)
-    results["blinding_note"] = None if blinded else _early_unblinded_note(opened)
-    header = results.get("header", {})
-    if not header.get("n_analysed"):
-        from placebolab.errors import AnalysisError
+    return opened.folder, export_study(opened, blinded=blinded), None if blinded else _early_unblinded_note(opened)
 
-        raise AnalysisError(
-            f"nothing to analyse in {study}: {header.get('n_rows', 0)} participants enrolled, "
-            f"{header.get('n_completed', 0)} completed (pilot sessions count only with --include-pilot); "
-            "run or simulate participants first"
-        )
-    report = write_report(results, opened.folder / ("report-blinded.html" if blinded else "report.html"))
-    _print_primary(results)
-    click.echo(f"Report: {report}")
+
+def _show(what: str, folder, ss_type, include_pilot: bool) -> None:
+    from placebolab.analysis import plan
+    from placebolab.errors import AnalysisError
+    from placebolab.report import text
+
+    if what == "primary":
+        text.print_primary(plan.primary_analysis(folder, ss_type=ss_type, include_pilot=include_pilot))
+    elif what == "manipulation-checks":
+        text.print_checks(plan.manipulation_check_table(folder, include_pilot=include_pilot))
+    elif what == "time-course":
+        text.print_time_course(plan.time_course_analysis(folder, ss_type=ss_type, include_pilot=include_pilot))
+    else:
+        mediations = plan.mediation_analyses(folder, include_pilot=include_pilot)
+        text.print_mediations(mediations)
+        failed = [m.error for m in mediations if m.error]
+        if failed:
+            raise AnalysisError(failed[0])
 
 
 def _early_unblinded_note(opened) -> str | None:
@@ -76,26 +119,3 @@ def _early_unblinded_note(opened) -> str | None:
     if note:
         click.echo(f"Warning: {note}.", err=True)
     return note
-
-
-def _print_primary(results: dict) -> None:
-    """The primary ANOVA as a paper would print it (APA rounding)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from placebolab.analysis.format import MISSING, fmt_int_or_num, fmt_num, fmt_p, fmt_unit
-
-    anova = results.get("primary_anova")
-    if anova is None:
-        return
-    primary = results.get("primary")
-    covariates = getattr(primary, "covariates", None)
-    title = f"{'ANCOVA' if covariates else 'ANOVA'} of {results.get('primary_outcome', 'the primary outcome')}"
-    table = Table(title=title + (f", adjusted for {', '.join(covariates)}" if covariates else ""))
-    for heading in ("Source", "SS", "df", "MS", "F", "p", "ηp²"):
-        table.add_column(heading, justify="left" if heading == "Source" else "right")
-    for row in anova.itertuples(index=False):
-        cells = [fmt_num(row.SS), fmt_int_or_num(row.DF), fmt_num(row.MS), fmt_num(row.F)]
-        cells += [fmt_p(row.p_unc, with_symbol=False), fmt_unit(row.np2)]
-        table.add_row(row.Source.replace(" * ", " × "), *(" " if c == MISSING else c for c in cells))
-    Console().print(table)

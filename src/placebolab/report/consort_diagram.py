@@ -1,24 +1,26 @@
-"""The CONSORT flow diagram of the report, drawn as inline SVG from the export's ``consort.json``.
+"""Draws the CONSORT flow diagram of the report as inline SVG, from the export's ``consort.json``.
 
-Kept apart from the rest of the report: ``render.report_context`` adds :func:`consort_view` under
+Kept apart from the rest of the report: ``html.report_context`` adds :func:`consort_view` under
 ``consort`` and the template includes ``consort.html.j2``. An export without ``consort.json`` (made
-before it existed) simply has no diagram.
+before it existed) simply has no diagram. (``allocation/consort.py`` counts the flow; this draws it.)
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 BOX_W, BOX_GAP, LINE_H, PAD = 190, 16, 15, 8
 
 
-def consort_view(export_dir) -> dict | None:
+def consort_view(flow: dict | None) -> dict | None:
     """Boxes and connectors of the flow diagram (enrolment → allocation → follow-up → analysis), or None.
 
     The last box of each cell is "Analysed (n = …)", ``analysed`` of consort.json (completed, no
     correction, not a pilot session: whom ``placebolab analyze`` analyses), then everyone left out,
     by why, with the reasons recorded for the corrections.
+
+    Parameters
+    ----------
+    flow : dict or None
+        The export's ``consort.json``, as :attr:`AnalysisResult.consort <placebolab.analysis.plan.AnalysisResult>` holds it.
 
     Returns
     -------
@@ -26,10 +28,8 @@ def consort_view(export_dir) -> dict | None:
         ``width``, ``height``, ``boxes`` (``x``, ``y``, ``w``, ``h``, ``lines``: text lines, the first
         in bold) and ``links`` (``x1``, ``y1``, ``x2``, ``y2``), all in SVG user units.
     """
-    path = Path(export_dir) / "consort.json"
-    if not path.is_file():
+    if flow is None:
         return None
-    flow = json.loads(path.read_text(encoding="utf-8"))
     cells = flow["cells"]
     width = max(len(cells) * (BOX_W + BOX_GAP) + BOX_GAP, BOX_W + 2 * BOX_GAP)
     column_x = [BOX_GAP + i * (BOX_W + BOX_GAP) for i in range(len(cells))]

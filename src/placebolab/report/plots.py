@@ -45,7 +45,7 @@ def interaction_plot(data: pd.DataFrame, dv: str, between, ax=None, confidence: 
     Examples
     --------
     >>> import pandas as pd
-    >>> from placebolab.analysis import interaction_plot
+    >>> from placebolab.report.plots import interaction_plot
     >>> df = pd.DataFrame({"warmth": ["warm", "warm", "neutral", "neutral"] * 2,
     ...                    "competence": ["high"] * 4 + ["low"] * 4,
     ...                    "itch": [20.0, 30.0, 40.0, 50.0, 35.0, 45.0, 50.0, 60.0]})

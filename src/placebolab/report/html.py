@@ -1,4 +1,4 @@
-"""Turn the results of :func:`placebolab.analysis.report.run_analyses` into HTML (jinja2).
+"""Turn an :class:`~placebolab.analysis.plan.AnalysisResult` into HTML (jinja2); it reads nothing else.
 
 Numbers are formatted here, in Python, so the template only lays out strings; jinja2's
 autoescaping then makes any text from the study (names, labels, levels) safe to show.
@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 
 import placebolab
-from placebolab.analysis import format as fmt
-from placebolab.analysis.consort import consort_view
+from placebolab.analysis.plan import AnalysisResult
+from placebolab.report import format as fmt
+from placebolab.report.consort_diagram import consort_view
 
 TEMPLATES = Path(__file__).parent / "templates"
 SS_TYPE_WORDS = {
@@ -22,7 +23,7 @@ SS_TYPE_WORDS = {
 }
 
 
-def render_report(results: dict) -> str:
+def render_report(results: AnalysisResult) -> str:
     """The report as one HTML string (inline CSS, figures as data URIs)."""
     import jinja2
 
@@ -36,44 +37,41 @@ def render_report(results: dict) -> str:
     return env.get_template("report.html.j2").render(**report_context(results))
 
 
-def report_context(results: dict) -> dict:
+def report_context(results: AnalysisResult) -> dict:
     """Everything the template shows, as plain strings, lists and dicts."""
-    study = results["study"]
+    study = results.study
     return {
-        "header": results["header"],
-        "title": results["header"].get("protocol_title") or results["header"].get("protocol") or "Study report",
+        "header": results.header,
+        "title": results.header.get("protocol_title") or results.header.get("protocol") or "Study report",
         "methods": methods_paragraph(results),
-        "cells": _cell_rows(results["cell_counts"], list(study.factors)),
+        "cells": _cell_rows(results.cell_counts, list(study.factors)),
         "factors": list(study.factors),
-        "outcomes": [_outcome_view(outcome, results["data"]) for outcome in results["outcomes"]],
-        "checks": _check_rows(results["manipulation_checks"]),
+        "outcomes": [_outcome_view(outcome, results.data) for outcome in results.outcomes],
+        "checks": _check_rows(results.manipulation_checks),
         "checks_by_cell": [
             {"at": row["at"], **view}
             for row, view in zip(
-                _records(results.get("manipulation_by_cell")),
-                _check_rows(results.get("manipulation_by_cell")),
+                _records(results.manipulation_by_cell),
+                _check_rows(results.manipulation_by_cell),
                 strict=True,
             )
         ],
-        "simple_effects": _simple_rows(results.get("simple_effects")),
-        "simple_effects_error": results.get("simple_effects_error"),
-        "time_course": _time_course_view(results.get("time_course")),
-        "mediations": [_mediation_view(m) for m in results.get("mediation") or []],
-        "checks_error": results["manipulation_checks_error"],
-        "ss_words": SS_TYPE_WORDS.get(results["ss_type"], str(results["ss_type"])),
+        "simple_effects": _simple_rows(results.simple_effects),
+        "simple_effects_error": results.simple_effects_error,
+        "time_course": _time_course_view(results.time_course),
+        "mediations": [_mediation_view(m) for m in results.mediation or []],
+        "checks_error": results.manipulation_checks_error,
+        "ss_words": SS_TYPE_WORDS.get(results.ss_type, str(results.ss_type)),
         "generator": f"placebolab {placebolab.__version__}",
-        "consort": consort_view(study.export_dir),
-        "schedule": _schedule_view(study, results["data"]),
-        "corrections": correction_phrase(results["header"]),
-        "blinding_note": results.get("blinding_note"),
+        "consort": consort_view(results.consort),
+        "schedule": _schedule_view(results.late_occasions),
+        "corrections": correction_phrase(results.header),
+        "blinding_note": results.blinding_note,
     }
 
 
-def _schedule_view(study, data: pd.DataFrame) -> dict | None:
+def _schedule_view(found: dict | None) -> dict | None:
     """Scheduled occasions of the analysed participants shown later than the tolerance (analysis/schedule.py)."""
-    from placebolab.analysis.schedule import late_occasions
-
-    found = late_occasions(study.export_dir, study.codebook, data["participant"] if "participant" in data else [])
     if found is None:
         return None
     view = {**found, "tolerance": f"{found['tolerance_s']:g} s"}
@@ -83,17 +81,17 @@ def _schedule_view(study, data: pd.DataFrame) -> dict | None:
     return view
 
 
-def methods_paragraph(results: dict) -> str:
+def methods_paragraph(results: AnalysisResult) -> str:
     """A short methods paragraph generated from the codebook and the sample."""
-    study, primary = results["study"], results["primary"]
+    study, primary = results.study, results.primary
     factors = {f: study.factors.get(f, []) for f in primary.between}
     design = " × ".join(str(len(levels)) for levels in factors.values())
     sentences = [
         _design_sentence(study, factors, design),
-        _sample_sentence(results["header"]),
+        _sample_sentence(results.header),
         _analysis_sentence(results, design),
     ]
-    if results["manipulation_checks"] is not None:
+    if results.manipulation_checks is not None:
         sentences.append(
             "Manipulation checks were tested with Welch's t-tests; effect sizes are Hedges' g with 95% CIs."
         )
@@ -101,23 +99,23 @@ def methods_paragraph(results: dict) -> str:
     return " ".join(sentences)
 
 
-def _suite_sentences(results: dict) -> list[str]:
+def _suite_sentences(results: AnalysisResult) -> list[str]:
     from placebolab.analysis.suite import BOOT_SEED, N_BOOT
 
     sentences = []
-    if results.get("simple_effects") is not None:
+    if results.simple_effects is not None:
         sentences.append(
             "Simple effects were tested within the full model against its pooled error term (as emmeans "
             "and JASP do), Holm-adjusted."
         )
-    course = results.get("time_course")
+    course = results.time_course
     if course is not None and course.error is None:
         sentences.append(
             f"The time course over {len(course.occasions)} occasions ({', '.join(course.occasions)}) was analysed with a "
             "mixed ANOVA (occasion within, factors between; Greenhouse–Geisser correction, generalized eta squared ηG²) "
             "and a linear mixed model with a random intercept per participant."
         )
-    if results.get("mediation"):
+    if results.mediation:
         sentences.append(
             "Mediation was estimated with OLS paths (factors coded 1 for their first level, 0 for the second); the "
             f"indirect effect a·b has a percentile bootstrap 95% CI ({N_BOOT} resamples, seed {BOOT_SEED})."
@@ -160,7 +158,7 @@ def _sample_sentence(header: dict) -> str:
 def correction_phrase(header: dict) -> str:
     """``2 withdrawn (felt unwell: 1; withdrew consent: 1), 1 excluded (took antihistamine)``, or "".
 
-    The participants :func:`~placebolab.analysis.report.analysed_sample` left out because of a
+    The participants :func:`~placebolab.analysis.plan.analysed_sample` left out because of a
     correction recorded in the study's log, by disposition and reason.
     """
     parts = []
@@ -172,11 +170,11 @@ def correction_phrase(header: dict) -> str:
     return ", ".join(parts)
 
 
-def _analysis_sentence(results: dict, design: str) -> str:
-    primary = results["primary"]
-    roles = {outcome.role for outcome in results["outcomes"]}
+def _analysis_sentence(results: AnalysisResult, design: str) -> str:
+    primary = results.primary
+    roles = {outcome.role for outcome in results.outcomes}
     also = " and so was its change from baseline" if "change from baseline" in roles else ""
-    ss_words = SS_TYPE_WORDS.get(results["ss_type"], str(results["ss_type"]))
+    ss_words = SS_TYPE_WORDS.get(results.ss_type, str(results.ss_type))
     if primary.covariates:
         return (
             f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
@@ -301,7 +299,7 @@ def _source(source: str) -> str:
 
 
 def _plot_uri(data: pd.DataFrame, outcome) -> str | None:
-    from placebolab.analysis.plots import figure_to_data_uri, interaction_plot
+    from placebolab.report.plots import figure_to_data_uri, interaction_plot
 
     if len(outcome.between) > 2:
         return None  # an interaction plot shows two factors at most
@@ -378,7 +376,7 @@ def _time_course_view(course) -> dict | None:
          "p": fmt.fmt_p(row["p_unc"], with_symbol=False)}
         for row in _records(course.lmm)
     ]  # fmt: skip
-    from placebolab.analysis.plots import figure_to_data_uri, time_course_plot
+    from placebolab.report.plots import figure_to_data_uri, time_course_plot
 
     view["plot"] = figure_to_data_uri(time_course_plot(course.descriptives, course.outcome, course.between))
     return view

@@ -1,8 +1,13 @@
-"""Run the prepared analyses on an export folder and write one self-contained HTML report."""
+"""Run the analysis plan of an export folder into one typed, frozen :class:`AnalysisResult`.
+
+Only statistics here; :mod:`placebolab.report` renders the result (HTML, terminal tables) and reads
+nothing else.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -14,13 +19,15 @@ from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.emmeans import estimated_marginal_means
 from placebolab.analysis.exported import ExportedStudy, load_export
 from placebolab.analysis.manipulation import manipulation_checks, manipulation_checks_by_cell
+from placebolab.analysis.schedule import late_occasions
+from placebolab.analysis.suite import MediationResult, TimeCourseResult
 from placebolab.errors import AnalysisError
 
 DEFAULT_SS_TYPE = 3
 N_PERM = 4999  # Freedman–Lane permutations per effect when an assumption check fails
 
 
-@dataclass
+@dataclass(frozen=True)
 class OutcomeResult:
     """The analysis of one outcome: its descriptives and ANOVA, or why it could not be run."""
 
@@ -38,7 +45,71 @@ class OutcomeResult:
     robust: pd.DataFrame | None = None  # HC3 table, computed when an assumption check fails
 
 
-def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = False) -> dict:
+@dataclass(frozen=True)
+class AnalysisResult:
+    """Every analysis of the codebook's plan on the analysed sample: what the report shows, and all it reads.
+
+    ``header`` (dict: study, protocol, protocol_title, protocol_version, protocol_sha256,
+    package_version, exported_at, n_rows, n_completed, n_incomplete, n_pilot, pilot_included,
+    n_in_arms, n_analysed, n_simulated, all_simulated, n_withdrawn, n_excluded,
+    n_allocated_in_error, ``corrected``: one dict per participant left out by a correction with
+    participant, cell, disposition, reason, status, and ``corrected_reasons``: disposition →
+    reason → count). ``cell_counts`` (``cell``, one column per factor, ``arm, n, n_incomplete,
+    n_pilot, n_corrected``; ``n`` counts the analysed participants). ``outcomes``: the primary
+    outcome, its change from baseline ``<outcome>_change`` = outcome − baseline when the plan names
+    a baseline, then each secondary outcome; with a baseline the primary outcome's model (and a
+    secondary outcome's, when it names one) is the ANCOVA adjusting for it. An outcome that cannot
+    be analysed (say a cell without data) does not stop the others: its ``error`` holds the reason
+    and its tables are None; the same holds for the other analyses and their ``*_error``.
+    """
+
+    study: ExportedStudy
+    header: dict
+    cell_counts: pd.DataFrame
+    outcomes: tuple[OutcomeResult, ...]
+    manipulation_checks: pd.DataFrame | None  # of :func:`manipulation_checks`, None without checks
+    manipulation_checks_error: str | None
+    manipulation_by_cell: pd.DataFrame | None  # each check within each level of the other factors
+    simple_effects: pd.DataFrame | None  # the plan's, on the primary outcome; column ``at`` names the level
+    simple_effects_error: str | None
+    time_course: TimeCourseResult | None  # of the primary outcome over its occasions; None when unscheduled
+    mediation: tuple[MediationResult, ...]  # one per plan entry
+    ss_type: int
+    data: pd.DataFrame  # the analysed rows
+    consort: dict | None  # the export's consort.json; None for an export made before it existed
+    late_occasions: dict | None  # of :func:`~placebolab.analysis.schedule.late_occasions`
+    blinding_note: str | None = None  # why real data analysed with level names before unblinding is early
+
+    @property
+    def primary(self) -> OutcomeResult:
+        return self.outcomes[0]
+
+    @property
+    def primary_outcome(self) -> str:
+        return self.primary.name
+
+    @property
+    def primary_descriptives(self) -> pd.DataFrame | None:
+        return self.primary.descriptives
+
+    @property
+    def primary_anova(self) -> pd.DataFrame | None:
+        return self.primary.anova
+
+    def require_analysed(self, name) -> AnalysisResult:
+        """This result, or an :class:`AnalysisError` saying why there is nothing to report."""
+        if not self.header.get("n_analysed"):
+            raise AnalysisError(
+                f"nothing to analyse in {name}: {self.header.get('n_rows', 0)} participants enrolled, "
+                f"{self.header.get('n_completed', 0)} completed (pilot sessions count only with --include-pilot); "
+                "run or simulate participants first"
+            )
+        return self
+
+
+def run_analyses(
+    export_dir, ss_type: int | None = None, include_pilot: bool = False, blinding_note: str | None = None
+) -> AnalysisResult:
     """Run every analysis of the codebook's analysis plan on the completed, included participants.
 
     Parameters
@@ -50,35 +121,12 @@ def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = F
     include_pilot : bool
         Analyse sessions flagged ``pilot`` too. By default they are left out and counted, as the
         codebook says pilot sessions are not for the main analysis.
+    blinding_note : str, optional
+        A warning the report shows (e.g. real data analysed with level names before unblinding).
 
     Returns
     -------
-    dict
-        ``"header"`` (dict: study, protocol, protocol_title, protocol_version, protocol_sha256,
-        package_version, exported_at, n_rows, n_completed, n_incomplete, n_pilot, pilot_included,
-        n_in_arms, n_analysed, n_simulated, all_simulated, n_withdrawn, n_excluded,
-        n_allocated_in_error, ``corrected``: one dict per participant left out by a correction with
-        participant, cell, disposition, reason, status, and ``corrected_reasons``: disposition →
-        reason → count); ``"cell_counts"`` (DataFrame: ``cell``, one column per factor,
-        ``arm, n, n_incomplete, n_pilot, n_corrected``; ``n`` counts the analysed participants); ``"outcomes"`` (list of :class:`OutcomeResult`: the primary outcome, its
-        change from baseline ``<outcome>_change`` = outcome − baseline when the plan names a
-        baseline, then each secondary outcome). With a baseline the primary outcome's model (and a
-        secondary outcome's, when it names one) is the ANCOVA adjusting for it (``covariates``); every outcome carries ``emmeans``
-        (adjusted cell means), ``assumptions`` and, when a check fails, ``robust`` (HC3); ``"primary"`` (the first of them) and its
-        shortcuts ``"primary_outcome"`` (name), ``"primary_descriptives"`` and ``"primary_anova"``
-        (DataFrames, None when it could not be analysed); ``"manipulation_checks"`` (DataFrame of
-        :func:`manipulation_checks`, or None) and ``"manipulation_checks_error"`` (str or None);
-        ``"manipulation_by_cell"`` (each check within each level of the other factors, or None);
-        ``"simple_effects"`` / ``"simple_effects_error"`` (the plan's simple effects on the
-        primary outcome, baseline-adjusted; column ``at`` names the level); ``"time_course"``
-        (:class:`~placebolab.analysis.suite.TimeCourseResult` of the primary outcome over its
-        occasions, or None when it is not scheduled); ``"mediation"`` (list of
-        :class:`~placebolab.analysis.suite.MediationResult`, one per plan entry);
-        ``"ss_type"``; ``"data"`` (the analysed rows) and ``"study"`` (the
-        :class:`~placebolab.analysis.exported.ExportedStudy`).
-
-        An outcome that cannot be analysed (say a cell without data) does not stop the others: its
-        ``error`` holds the reason and its tables are None.
+    AnalysisResult
 
     Raises
     ------
@@ -92,29 +140,34 @@ def run_analyses(export_dir, ss_type: int | None = None, include_pilot: bool = F
     plan = analysis_plan(study)
     ss_type = ss_type if ss_type is not None else plan.get("ss_type", DEFAULT_SS_TYPE)
     data, header = analysed_sample(study, include_pilot)
-    outcomes = [_analyse(data, spec, ss_type) for spec in outcome_specs(study, plan, data)]
+    outcomes = tuple(_analyse(data, spec, ss_type) for spec in outcome_specs(study, plan, data))
     checks, checks_error = _manipulation(data, plan, study)
-    primary = outcomes[0]
-    simple, simple_error = suite.run_simple_effects(data, plan, primary, ss_type)
-    return {
-        "time_course": suite.run_time_course(study, data, plan, ss_type),
-        "mediation": suite.run_mediations(data, plan, study.factors),
-        "simple_effects": simple,
-        "simple_effects_error": simple_error,
-        "manipulation_by_cell": _manipulation_by_cell(data, plan, study),
-        "study": study,
-        "header": header,
-        "cell_counts": cell_counts(study, include_pilot),
-        "outcomes": outcomes,
-        "primary": primary,
-        "primary_outcome": primary.name,
-        "primary_descriptives": primary.descriptives,
-        "primary_anova": primary.anova,
-        "manipulation_checks": checks,
-        "manipulation_checks_error": checks_error,
-        "ss_type": ss_type,
-        "data": data,
-    }
+    simple, simple_error = suite.run_simple_effects(data, plan, outcomes[0], ss_type)
+    participants = data["participant"] if "participant" in data else []
+    return AnalysisResult(
+        study=study,
+        header=header,
+        cell_counts=cell_counts(study, include_pilot),
+        outcomes=outcomes,
+        manipulation_checks=checks,
+        manipulation_checks_error=checks_error,
+        manipulation_by_cell=_manipulation_by_cell(data, plan, study),
+        simple_effects=simple,
+        simple_effects_error=simple_error,
+        time_course=suite.run_time_course(study, data, plan, ss_type),
+        mediation=tuple(suite.run_mediations(data, plan, study.factors)),
+        ss_type=ss_type,
+        data=data,
+        consort=consort_flow(study.export_dir),
+        late_occasions=late_occasions(study.export_dir, study.codebook, participants),
+        blinding_note=blinding_note,
+    )
+
+
+def consort_flow(export_dir) -> dict | None:
+    """The export's ``consort.json`` (enrolled, allocated, followed up, analysed per cell), or None."""
+    path = Path(export_dir) / "consort.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def primary_analysis(export_dir, ss_type: int | None = None, include_pilot: bool = False) -> OutcomeResult:
@@ -141,35 +194,26 @@ def manipulation_check_table(export_dir, include_pilot: bool = False) -> pd.Data
     return manipulation_checks(data, plan.get("manipulation_checks") or [], study.factors)
 
 
-def build_report(export_dir, out_path=None, ss_type: int | None = None, include_pilot: bool = False) -> Path:
-    """Analyse an export folder and write the HTML report.
-
-    Parameters
-    ----------
-    export_dir : str or pathlib.Path
-        The export folder (``experiments/NAME/export``).
-    out_path : str or pathlib.Path, optional
-        Where to write; default ``report.html`` beside the export folder (``experiments/NAME/``).
-    ss_type : {1, 2, 3}, optional
-        Type of sums of squares; default the plan's, else 3.
-    include_pilot : bool
-        Analyse pilot sessions too (default: leave them out, and say so in the report).
-
-    Returns
-    -------
-    pathlib.Path
-        The written report: one HTML file with inline CSS and figures.
-    """
-    results = run_analyses(export_dir, ss_type=ss_type, include_pilot=include_pilot)
-    return write_report(results, out_path or Path(export_dir).resolve().parent / "report.html")
+def time_course_analysis(export_dir, ss_type: int | None = None, include_pilot: bool = False) -> TimeCourseResult:
+    """The primary outcome over its scheduled occasions; raises if it has none or the analysis fails."""
+    study = load_export(export_dir)
+    plan = analysis_plan(study)
+    data, _ = analysed_sample(study, include_pilot)
+    course = suite.run_time_course(study, data, plan, ss_type or plan.get("ss_type", DEFAULT_SS_TYPE))
+    if course is None:
+        raise AnalysisError(
+            f"The primary outcome '{plan['primary']['outcome']}' has no scheduled occasions (no `at:`)."
+        )
+    if course.error:
+        raise AnalysisError(course.error)
+    return course
 
 
-def write_report(results: dict, out_path) -> Path:
-    """Render the results of :func:`run_analyses` into one self-contained HTML file at ``out_path``."""
-    from placebolab.analysis.render import render_report
-    from placebolab.files import write_text_atomic
-
-    return write_text_atomic(out_path, render_report(results))  # a crash never leaves half a report
+def mediation_analyses(export_dir, include_pilot: bool = False) -> list[MediationResult]:
+    """Each mediation of the plan (an entry that cannot be run keeps its ``error``)."""
+    study = load_export(export_dir)
+    data, _ = analysed_sample(study, include_pilot)
+    return suite.run_mediations(data, analysis_plan(study), study.factors)
 
 
 def analysis_plan(study: ExportedStudy) -> dict:
@@ -320,11 +364,10 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     primary = plan["primary"]
     default_between = list(primary.get("between") or study.factors)
     outcome, baseline = primary["outcome"], primary.get("baseline")
-    specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between)]
-    if baseline:
-        # The primary analysis adjusts for the baseline (ANCOVA): more power than the change score
-        # and unbiased under randomisation (Vickers & Altman, BMJ 2001).
-        specs[0].covariates = [baseline]
+    # With a baseline the primary analysis adjusts for it (ANCOVA): more power than the change score
+    # and unbiased under randomisation (Vickers & Altman, BMJ 2001).
+    covariates = [baseline] if baseline else []
+    specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between, covariates=covariates)]
     if baseline:
         change = f"{outcome}_change"
         label = f"Change from baseline: {outcome} − {baseline} (negative: lower than at baseline)"
@@ -351,34 +394,39 @@ def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) ->
 
 
 def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool = False) -> OutcomeResult:
+    covariates = spec.covariates or None
     try:
         if spec.derived_from and spec.name not in data.columns:
             missing = next(
                 c for c in spec.derived_from if c not in data.columns or not pd.api.types.is_numeric_dtype(data[c])
             )
             raise AnalysisError(f"Column '{missing}' is missing or not numeric, so '{spec.name}' cannot be computed.")
-        spec.anova = anova(data, spec.name, spec.between, covariates=spec.covariates or None, ss_type=ss_type)
-        spec.descriptives = cell_descriptives(data, spec.name, spec.between)
-        spec.emmeans = estimated_marginal_means(data, spec.name, spec.between, covariates=spec.covariates or None)
+        analysed = replace(
+            spec,
+            anova=anova(data, spec.name, spec.between, covariates=covariates, ss_type=ss_type),
+            descriptives=cell_descriptives(data, spec.name, spec.between),
+            emmeans=estimated_marginal_means(data, spec.name, spec.between, covariates=covariates),
+        )
     except AnalysisError as err:
         if strict:
             raise
-        spec.error, spec.anova, spec.descriptives, spec.emmeans = str(err), None, None, None
-        return spec
-    _check_assumptions(data, spec, ss_type)
-    return spec
+        return replace(spec, error=str(err))
+    return replace(analysed, **_check_assumptions(data, spec, ss_type))
 
 
-def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> None:
+def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> dict:
+    """``assumptions`` and, when a check fails, ``robust`` (HC3 with Freedman–Lane p values)."""
     covariates = spec.covariates or None
     try:
-        spec.assumptions = assumption_checks(data, spec.name, spec.between, covariates=covariates)
-        if not spec.assumptions["ok"].all():
-            spec.robust = robust_anova(data, spec.name, spec.between, covariates=covariates, ss_type=ss_type)
-            permuted = permutation_anova(data, spec.name, spec.between, covariates=covariates, n_perm=N_PERM, seed=0)
-            spec.robust["p_perm"] = permuted["p_perm"].to_numpy()
+        assumptions = assumption_checks(data, spec.name, spec.between, covariates=covariates)
+        if assumptions["ok"].all():
+            return {"assumptions": assumptions}
+        robust = robust_anova(data, spec.name, spec.between, covariates=covariates, ss_type=ss_type)
+        permuted = permutation_anova(data, spec.name, spec.between, covariates=covariates, n_perm=N_PERM, seed=0)
+        robust["p_perm"] = permuted["p_perm"].to_numpy()
     except AnalysisError:
-        spec.assumptions, spec.robust = None, None  # the ANOVA ran; a check that cannot is left out
+        return {}  # the ANOVA ran; a check that cannot is left out
+    return {"assumptions": assumptions, "robust": robust}
 
 
 def _manipulation_by_cell(data: pd.DataFrame, plan: dict, study: ExportedStudy) -> pd.DataFrame | None:
