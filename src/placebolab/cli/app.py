@@ -68,7 +68,10 @@ COMMANDS = {
         "placebolab.cli.data",
         "Write STUDY's data as tidy tables: long.csv, wide.csv, steps.csv and the codebook.",
     ),
-    "analyze": ("placebolab.cli.data", "Export STUDY, run the planned analyses and write STUDY/report.html."),
+    "analyze": (
+        "placebolab.cli.data",
+        "Export the study folder STUDY (or read its export: --from-export), run the planned analyses and write STUDY/report.html.",
+    ),
     "audit": (
         "placebolab.cli.allocation",
         "Prove STUDY's allocations match the list sealed at init and its hash-chained log is intact.",
