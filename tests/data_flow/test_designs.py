@@ -81,3 +81,35 @@ def test_a_three_by_two_design_with_an_arm_runs_end_to_end(tmp_path):
     assert list(results.primary_anova.Source) == ["warmth", "framing", "warmth * framing", "pain_before", "Residual"]
     assert results.primary_anova.DF.iloc[-1] == 70 - len(control) - 6 - 1  # 6 cells, 1 covariate
     study.close()
+
+
+ONE_FACTOR = textwrap.dedent(
+    """\
+    protocol: one-factor
+    version: "0.1"
+    title: Warmth alone
+    factors:
+      warmth: {levels: [warm, cold]}
+    allocation: {scheme: complete, target_n: 20}
+    timeline:
+      - {id: pain_before, type: rating, prompt: Pain now?, scale: nrs-0-100, role: symptom}
+      - {id: talk, type: script, template: "{% if warmth == 'warm' %}I will look after you.{% else %}Next.{% endif %}"}
+      - {id: pain_after, type: rating, prompt: Pain now?, scale: nrs-0-100, role: symptom}
+    analysis:
+      primary: {outcome: pain_after, baseline: pain_before, between: [warmth]}
+    """
+)
+
+
+def test_a_one_factor_design_is_described_as_one_way_in_the_methods(tmp_path):
+    """Found running a new two-group protocol: the methods said "a 2 between-subjects design"."""
+    from placebolab.report import build_report
+
+    path = tmp_path / "one-factor.yaml"
+    path.write_text(ONE_FACTOR)
+    study = Study.init(path, tmp_path / "study", seed=3)
+    simulate_study(study, 12, load_effects(None, study.protocol), seed=4)
+    export = export_study(study)
+    html = build_report(export).read_text(encoding="utf-8")
+    assert "a one-way (2-group) between-subjects design" in html
+    assert "analysed with a one-way (2-group) between-subjects ANCOVA" in html

@@ -85,7 +85,8 @@ def methods_paragraph(results: AnalysisResult) -> str:
     """A short methods paragraph generated from the codebook and the sample."""
     study, primary = results.study, results.primary
     factors = {f: study.factors.get(f, []) for f in primary.between}
-    design = " × ".join(str(len(levels)) for levels in factors.values())
+    sizes = [str(len(levels)) for levels in factors.values()]
+    design = " × ".join(sizes) if len(sizes) > 1 else f"one-way ({sizes[0]}-group)"  # not "a 2 … design"
     sentences = [
         _design_sentence(study, factors, design),
         _sample_sentence(results.header),

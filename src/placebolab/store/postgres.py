@@ -31,20 +31,20 @@ LOCK_TIMEOUT_S = 5
 
 
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages and files."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL with its password masked, for messages."""
+    return _password_replaced(url, ":***@")
 
 
 def without_password(url: str) -> str:
     """The URL to write into a study folder: the password stays in ~/.pgpass or PGPASSWORD."""
+    return _password_replaced(url, "@")
+
+
+def _password_replaced(url: str, by: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", "@")))
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", by)))
 
 
 def experimenter_role(url: str) -> str:
@@ -203,11 +203,7 @@ class PostgresStore(Store):
             if exc.sqlstate in (_BAD_INPUT, _BAD_STATE):
                 raise StoreError(f"{safe_url(self.url)} refused: {message}") from None
             if exc.sqlstate == _LOCK_NOT_AVAILABLE:
-                raise StoreError(
-                    f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s "
-                    f"({safe_url(self.url)}); nothing was recorded. Try again; if it persists, the owner can end "
-                    "the session holding it (pg_stat_activity)"
-                ) from None
+                raise self._locked() from None
             if exc.sqlstate == _UNDEFINED_FUNCTION:
                 raise StoreError(
                     f"{safe_url(self.url)} was made by an older placebolab, without the station functions this "
@@ -230,10 +226,16 @@ class PostgresStore(Store):
                     "run this command with the owner's login"
                 ) from None
             if exc.sqlstate == _LOCK_NOT_AVAILABLE:
-                raise StoreError(
-                    f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s"
-                ) from None
+                raise self._locked() from None
             raise
+
+    def _locked(self) -> StoreError:
+        """A station or the owner waited longer than ``lock_timeout`` for the log (postgres.sql)."""
+        return StoreError(
+            f"the study's log is locked by another station for more than {LOCK_TIMEOUT_S} s "
+            f"({safe_url(self.url)}); nothing was recorded. Try again; if it persists, the owner can end "
+            "the session holding it (pg_stat_activity)"
+        )
 
     @contextmanager
     def _concealed(self, what: str):
