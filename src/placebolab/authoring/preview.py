@@ -13,7 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from placebolab.components import MEDIA_STEPS, PauseStep, QuestionnaireStep, RatingStep, ScriptStep, TextStep
+from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.protocol.models import Cell, Protocol
 
 _TOKENS = re.compile(r"<[^>]*>|[^\s<]+|\s+")
@@ -122,34 +122,29 @@ def _escape(text: str) -> str:
 
 
 def _step_html(protocol: Protocol, step, cell: Cell, intake: dict) -> str:
-    if isinstance(step, TextStep | ScriptStep):
-        context = protocol.template_context(cell, intake)
-        pages = step.render(protocol.files, context)
-        speaker = ""
-        if isinstance(step, ScriptStep) and step.speaker:
-            from placebolab.components.templating import render_template
-
-            speaker = f'<p class="speaker">{_escape(render_template(step.speaker, context))}</p>\n'
-        return speaker + '<hr class="page">\n'.join(_markdown(page) for page in pages)
-    if isinstance(step, RatingStep):
-        return f"<p>{_escape(step.prompt)}</p>\n{_scale_html(step.effective_scale)}"
-    if isinstance(step, QuestionnaireStep):
-        return _questionnaire_html(step)
-    if isinstance(step, PauseStep):
-        until = (
-            f"for {step.duration}"
-            if step.until == "duration"
-            else f"until the experimenter presses {step.experimenter_key}"
-        )
-        return f'<p>{_escape(step.text)}</p>\n<p class="note">waits {_escape(until)}</p>'
-    if isinstance(step, MEDIA_STEPS):
-        return _media_html(protocol, step, cell)
-    return f'<p class="note">{_escape(step.type)} step</p>'
+    return SCREENS[step.type](protocol, step, cell, intake)
 
 
-def _media_html(protocol: Protocol, step, cell: Cell) -> str:
+def _pages_html(protocol: Protocol, step, cell: Cell, intake: dict) -> str:
+    context = protocol.template_context(cell, intake)
+    pages = step.render(protocol.files, context)
+    speaker = step.render_speaker(context)
+    speaker_html = f'<p class="speaker">{_escape(speaker)}</p>\n' if speaker else ""
+    return speaker_html + '<hr class="page">\n'.join(_markdown(page) for page in pages)
+
+
+def _rating_html(protocol: Protocol, step: RatingStep, cell: Cell, intake: dict) -> str:
+    return f"<p>{_escape(step.prompt)}</p>\n{_scale_html(step.effective_scale)}"
+
+
+def _pause_html(protocol: Protocol, step: PauseStep, cell: Cell, intake: dict) -> str:
+    until = f"for {step.duration}" if step.until == "duration" else f"until the experimenter presses {step.experimenter_key}"
+    return f'<p>{_escape(step.text)}</p>\n<p class="note">waits {_escape(until)}</p>'
+
+
+def _media_html(protocol: Protocol, step, cell: Cell, intake: dict) -> str:
     info = protocol.media(step.id, cell.id)
-    facts = [step.kind]
+    facts = [step.media_kind]
     if info.duration is not None:
         facts.append(f"{info.duration:.1f} s")
     if info.size:
@@ -159,7 +154,7 @@ def _media_html(protocol: Protocol, step, cell: Cell) -> str:
     return f'{prompt}<p class="media">{_escape(info.path)}</p>\n<p class="note">{facts_text}; sha256 {info.sha256[:12]}</p>'
 
 
-def _questionnaire_html(step: QuestionnaireStep) -> str:
+def _questionnaire_html(protocol: Protocol, step: QuestionnaireStep, cell: Cell, intake: dict) -> str:
     parts = []
     if step.instrument:
         parts.append(f'<p class="note">instrument: {_escape(step.instrument)}</p>')
@@ -195,14 +190,25 @@ def _scale_html(scale) -> str:
 
 
 def _timing(step) -> list[str]:
-    """When the step runs: its scheduled occasions, the mark it sets, how long a timed pause lasts."""
+    """When the step runs: its scheduled occasions, how long it lasts, the mark it sets, the cells it is for."""
     timing = [f"at {when.label}" for when in step.occasions if when is not None]
-    if isinstance(step, PauseStep):
-        timing.append(f"lasts {step.duration}" if step.until == "duration" else "until the experimenter continues")
+    if step.lasts():
+        timing.append(step.lasts())
     if step.mark:
         timing.append(f"sets mark {step.mark} when it ends")
-    if isinstance(step, MEDIA_STEPS) and getattr(step, "duration", None):
-        timing.append(f"shown for {step.duration}")
     if step.cells:
         timing.append(f"only for {', '.join(step.cells)}")
     return timing
+
+
+#: how the preview shows each step type: ``html(protocol, step, cell, intake)`` for one cell's column
+SCREENS = {
+    "text": _pages_html,
+    "script": _pages_html,
+    "rating": _rating_html,
+    "questionnaire": _questionnaire_html,
+    "pause": _pause_html,
+    "image": _media_html,
+    "audio": _media_html,
+    "video": _media_html,
+}

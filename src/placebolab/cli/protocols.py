@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import click
 
+from placebolab.frontends import FRONTENDS
+
 
 @click.command()
 @click.argument("protocols", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate(protocols):
+@click.option(
+    "--frontend",
+    type=click.Choice(list(FRONTENDS)),
+    help="Also check that this frontend can show every step (a terminal cannot show video).",
+)
+def validate(protocols, frontend):
     """Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right.
     Warnings (a schedule the timeline cannot keep) are printed too, and do not fail the check."""
     from placebolab.errors import ProtocolError
+    from placebolab.frontends import screens
+    from placebolab.frontends.base import unshowable
     from placebolab.protocol import load_protocol
 
     problems = []
@@ -20,12 +29,15 @@ def validate(protocols):
         except ProtocolError as exc:
             problems += exc.problems
             continue
+        if frontend and (refused := unshowable(protocol, screens(frontend))):
+            problems += refused
+            continue
         warned = f", {len(protocol.warnings)} warning{'s' if len(protocol.warnings) > 1 else ''}" * bool(
             protocol.warnings
         )
         click.echo(
             f"✓ {path}: valid — {len(protocol.cells)} cells ({', '.join(c.id for c in protocol.cells)}), "
-            f"{len(protocol.timeline)} steps{warned}"
+            f"{len(protocol.timeline)} steps{warned}" + (f"; {frontend} can show every step" if frontend else "")
         )
         for warning in protocol.warnings:
             click.echo(f"warning: {warning}", err=True)

@@ -47,9 +47,9 @@ def run(study, participant, frontend, resume, intake, pilot, windowed, screensho
     clock = RealClock()
     if frontend == "console":
         ui = ConsoleFrontend(clock)
-        ui.refuse_unshowable(opened.protocol)
     else:
         ui = _psychopy_frontend(clock, windowed, screenshots)
+    ui.refuse_unshowable(opened.protocol)  # a step this frontend cannot show: refused before any question
     given = _parse_intake(intake)
     if resume:
         if given or pilot:

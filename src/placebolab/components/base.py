@@ -1,15 +1,23 @@
-"""What every timeline step shares, and the small vocabulary of what a step records.
+"""What every timeline step shares, and the small vocabulary of what a step type declares.
 
-A component declares what it takes (its pydantic fields) and what it records (``records()``), and can
-answer for a simulated participant (``simulate()``), as jsPsych plugins declare ``info.parameters`` and
-``info.data``. Frontends decide how a step looks; components never import a frontend.
+A step type is declared once, in its module of ``components/``, as a jsPsych plugin declares its ``info``:
+
+- its parameters: the pydantic fields of its model (what a protocol may write under the step);
+- the data it records: ``info`` (a :class:`StepInfo`): what each of its answers fills in ``long.csv``
+  and the keys frontends add to its ``detail`` (``steps.csv``), each with its type and unit;
+- its values: ``records()`` (the items the engine checks and stores);
+- its measures: ``measures()`` (the names analysis plans, effects files and ``wide.csv`` use);
+- how a simulated participant answers: ``simulate()``.
+
+Frontends decide how a step looks (each has one table of screens by step type); components never import a
+frontend. ``components/__init__.py`` derives the registry of step types from these declarations.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -70,7 +78,7 @@ class Item:
     kind: Literal["number", "ack"]
     min: float | None = None
     max: float | None = None
-    step: float | None = None
+    increment: float | None = None  # the scale's resolution: answers lie on min + k × increment (None: any value)
     label: str = ""
     na_code: float | None = None  # the stored value of a "does not apply" answer, when the scale offers one
 
@@ -86,16 +94,95 @@ class Item:
             return number
         if not (self.min <= number <= self.max):
             raise ValueError(f"{value} is outside {self.min:g}–{self.max:g}")
-        if self.step:
-            steps = (number - self.min) / self.step
+        if self.increment:
+            steps = (number - self.min) / self.increment
             if abs(steps - round(steps)) > 1e-9:
-                raise ValueError(f"{value} is not on the scale (steps of {self.step:g} from {self.min:g})")
+                raise ValueError(f"{value} is not on the scale (steps of {self.increment:g} from {self.min:g})")
         return number
 
 
 def measure_name(step_id: str, item_id: str) -> str:
     """The data column of an item: ``itch_baseline`` for a rating, ``expectancy.improve`` for an item."""
     return f"{step_id}.{item_id}" if item_id else step_id
+
+
+@dataclass(frozen=True)
+class Datum:
+    """One thing a step records: a column its answers fill in ``long.csv``, or a key of its ``detail``."""
+
+    name: str
+    type: str  # as JSON/CSV holds it: float, int, str, bool, list[float], object …
+    unit: str  # s, ms, Hz, frames, "points of the step's scale" …; "" for none
+    meaning: str
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """What a step type records, beside its parameters (its pydantic fields): jsPsych's ``info.data``.
+
+    ``answers``: what each answer the step records fills in ``long.csv`` (one row per answer; a step with
+    none records only an acknowledgement, a row of ``steps.csv``). ``detail``: the keys a frontend adds to
+    the step's ``detail`` in ``steps.csv`` beyond :data:`EVERY_STEP_DETAIL`, and which frontend adds them."""
+
+    summary: str
+    answers: tuple[Datum, ...] = ()
+    detail: tuple[Datum, ...] = ()
+
+
+#: what each answer fills in long.csv, for a step that records answers on a scale (rating, questionnaire)
+SCALE_ANSWER = (
+    Datum("value", "float", "points of the item's scale", "the answer as given (reverse keying only in scores)"),
+    Datum("rt", "float", "s", "from the step's onset to the answer"),
+    Datum("responded_at", "str", "ISO-8601 UTC", "when the answer was given"),
+)
+
+#: ``detail`` keys of every step: the engine's lateness and the lab window's frame log (frontend in brackets)
+EVERY_STEP_DETAIL = (
+    Datum("late_s", "float", "s", "[engine] a scheduled occasion: its onset minus its scheduled time"),
+    Datum("onset", "str", "", '[psychopy] "flip": shown_at is the flip that first showed the step'),
+    Datum("refresh_hz", "float", "Hz", "[psychopy] the refresh frames are judged against"),
+    Datum("refresh_source", "str", "", "[psychopy] measured, or assumed (no vsync)"),
+    Datum("frames", "int", "frames", "[psychopy] frames the step was on screen"),
+    Datum("dropped_frames", "int", "frames", "[psychopy] refreshes missed (an interval of k periods counts k − 1)"),
+    Datum("frame_interval_ms", "object", "ms", "[psychopy] median, max and all intervals between two flips"),
+)
+
+PAGE_RT = Datum("page_rt_s", "list[float]", "s", "[psychopy] from the onset to each page turn or Continue")
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A value a step yields for analysis: a rating, a questionnaire item or a questionnaire score."""
+
+    name: str
+    step: StepBase
+    kind: Literal["rating", "item", "score"]
+    item: str = ""  # item id (kind item) or score name (kind score)
+    min: float | None = None
+    max: float | None = None
+    label: str = ""
+    na_code: float | None = None  # an item's stored "does not apply" answer: exported as missing
+
+    @property
+    def role(self):
+        return self.step.role
+
+    @property
+    def occasion_labels(self) -> list[str]:
+        return [t.label for t in self.step.occasions if t is not None]
+
+    def column(self, occasion: str | None) -> str:
+        return f"{self.name}@{occasion}" if occasion else self.name
+
+
+@dataclass(frozen=True)
+class Template:
+    """A jinja2 template a step holds (a script's body or speaker, a media file's name), for the checks."""
+
+    key: str  # the step's field holding it: source, template or speaker
+    what: str  # how a message names it: "'clinician.md.j2'", "the speaker" …
+    text: str
+    media: bool = False  # a file name (rendered from the cell alone), not text shown
 
 
 class StepBase(Model):
@@ -138,8 +225,37 @@ class StepBase(Model):
     def occasions(self) -> list[ScheduledTime | None]:
         return [ScheduledTime.parse(t) for t in self.at] if self.at else [None]
 
+    #: what the step records (its answers' long.csv columns, its detail keys); every step type sets its own
+    info: ClassVar[StepInfo]
+    #: "image", "audio" or "video" for a step that shows a stimulus file of that kind (components.media)
+    media_kind: ClassVar[Literal["image", "audio", "video"] | None] = None
+
     def sources(self) -> list[str]:
         """Stimulus files this step reads, relative to the protocol's stimuli folder."""
+        return []
+
+    def templates(self, files: dict[str, str]) -> list[Template]:
+        """The jinja2 templates this step holds (``files``: the stimulus files read, path → text)."""
+        return []
+
+    def render(self, files: dict[str, str], context: dict) -> list[str]:
+        """The pages of markdown the step shows (a text or script step), rendered with ``context``."""
+        return []
+
+    def render_speaker(self, context: dict) -> str | None:
+        """Who speaks, shown above the pages (a script step)."""
+        return None
+
+    def fixed_seconds(self) -> float | None:
+        """How long the step lasts by itself (a timed pause, an image with a duration); None: not set."""
+        return None
+
+    def lasts(self) -> str | None:
+        """How long the step lasts, in words, where the step sets it ("lasts 2min"); None: until answered."""
+        return None
+
+    def measures(self) -> list[Measure]:
+        """The measures the step yields (none for a step that records only an acknowledgement)."""
         return []
 
     def records(self) -> list[Item]:

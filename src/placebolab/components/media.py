@@ -32,7 +32,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator
 
-from placebolab.components.base import StepBase, parse_duration
+from placebolab.components.base import Datum, StepBase, StepInfo, Template, parse_duration
 
 #: the study store's meta key for what init measured of each media file (:func:`frozen_probes`)
 MEDIA_PROBES = "media_probes"
@@ -60,8 +60,15 @@ class MediaShown:
     size: tuple[int, int] | None
 
 
+#: ``detail`` keys of every media step in the lab window (see frontends/psychopy/media.py)
+_MEDIA_DETAIL = (
+    Datum("media", "object", "", "[psychopy] kind and file name (in the media cache) of what was shown"),
+    Datum("load_ms", "float", "ms", "[psychopy] loading the file, before the onset"),
+)
+
+
 class _MediaStep(StepBase):
-    kind: ClassVar[Literal["image", "audio", "video"]]
+    media_kind: ClassVar[Literal["image", "audio", "video"]]
     source: str = Field(
         description="Media file in the stimuli folder; a jinja2 template per cell, e.g. clinician-{{ warmth }}.mp4."
     )
@@ -77,6 +84,9 @@ class _MediaStep(StepBase):
 
         return render_template(self.source, self.media_context(protocol, cell)).strip()
 
+    def templates(self, files: dict[str, str]) -> list[Template]:
+        return [Template("source", "the file name", self.source, media=True)]
+
     def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
         """Check ``content`` is a readable file of this kind and measure it; ValueError saying what to do.
 
@@ -85,17 +95,25 @@ class _MediaStep(StepBase):
         probes it again to check the record."""
         sha256 = hashlib.sha256(content).hexdigest()
         found = (recorded or {}).get(sha256)
-        if _reads_as_probe(found, self.kind):
+        if _reads_as_probe(found, self.media_kind):
             size = found["size"]
-            return MediaInfo(name, self.kind, found["duration"], tuple(size) if size else None, sha256)
-        duration, size = _PROBES[self.kind](name, content)
-        return MediaInfo(name, self.kind, duration, size, sha256)
+            return MediaInfo(name, self.media_kind, found["duration"], tuple(size) if size else None, sha256)
+        duration, size = _PROBES[self.media_kind](name, content)
+        return MediaInfo(name, self.media_kind, duration, size, sha256)
 
 
 class ImageStep(_MediaStep):
     """A picture (the clinician's photograph, a leaflet)."""
 
-    kind = "image"
+    media_kind = "image"
+    info = StepInfo(
+        "A picture, for a duration or until the participant continues.",
+        detail=(
+            *_MEDIA_DETAIL,
+            Datum("shown_s", "float", "s", "[psychopy] an image with a duration: how long it was shown"),
+            Datum("rt_s", "float", "s", "[psychopy] an image without: from the onset to SPACE or ENTER"),
+        ),
+    )
     type: Literal["image"]
     duration: str | None = Field(
         None, description="Show it this long (e.g. 10s); default: until the participant continues."
@@ -108,27 +126,57 @@ class ImageStep(_MediaStep):
             parse_duration(value)
         return value
 
+    def fixed_seconds(self) -> float | None:
+        return parse_duration(self.duration) if self.duration else None
+
+    def lasts(self) -> str | None:
+        return f"shown for {self.duration}" if self.duration else None
+
     def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
         info = super().probe(name, content, recorded)
-        seconds = parse_duration(self.duration) if self.duration else None
-        return MediaInfo(info.path, info.kind, seconds, info.size, info.sha256)
+        return MediaInfo(info.path, info.kind, self.fixed_seconds(), info.size, info.sha256)
 
 
 class AudioStep(_MediaStep):
     """A sound recording (the clinician's explanation, heard)."""
 
-    kind = "audio"
+    media_kind = "audio"
+    info = StepInfo(
+        "A sound recording, heard once to its end.",
+        detail=(
+            *_MEDIA_DETAIL,
+            Datum(
+                "audio",
+                "object",
+                "s, ms",
+                '[psychopy] the sound device\'s report: {"played": true, "device", "played_s", "start_delay_ms", '
+                '"xruns"}, or {"played": false, "reason"} when no device could be opened',
+            ),
+        ),
+    )
     type: Literal["audio"]
 
 
 class VideoStep(_MediaStep):
     """A video (a recorded clinician interaction: a vignette)."""
 
-    kind = "video"
+    media_kind = "video"
+    info = StepInfo(
+        "A video (a recorded clinician interaction), played once to its end.",
+        detail=(
+            *_MEDIA_DETAIL,
+            Datum("finished", "bool", "", "[psychopy] false if the player stalled and the step ended after a grace"),
+            Datum("video_frame_rate", "float", "Hz", "[psychopy] the film's frame rate"),
+            Datum("video_frames_expected", "int", "frames", "[psychopy] duration × frame rate"),
+            Datum("video_frames_shown", "int", "frames", "[psychopy] distinct frames drawn"),
+            Datum("video_frames_dropped", "int", "frames", "[psychopy] expected − shown"),
+            Datum("video_first_frame_flip", "int", "flips", "[psychopy] the flip that first showed a frame (0: onset)"),
+            Datum("played_s", "float", "s", "[psychopy] from the onset to the end of the film"),
+            Datum("soundtrack", "object", "", '[psychopy] null for a silent film, else its codec and "verified": false'),
+        ),
+    )
     type: Literal["video"]
 
-
-MEDIA_STEPS = (ImageStep, AudioStep, VideoStep)
 
 
 def frozen_probes(infos: Iterable[MediaInfo]) -> dict[str, dict]:

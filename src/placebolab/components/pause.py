@@ -6,10 +6,14 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from placebolab.components.base import PlacedValueError, StepBase, parse_duration
+from placebolab.components.base import Datum, PlacedValueError, StepBase, StepInfo, parse_duration
 
 
 class PauseStep(StepBase):
+    info = StepInfo(
+        "A pause: text shown until the experimenter's key, or for a duration.",
+        detail=(Datum("experimenter_key", "str", "", "[psychopy] the key that ended an experimenter pause"),),
+    )
     type: Literal["pause"]
     text: str = Field(description="What the participant sees meanwhile.")
     until: Literal["experimenter", "duration"] = Field(
@@ -45,3 +49,9 @@ class PauseStep(StepBase):
     @property
     def seconds(self) -> float | None:
         return parse_duration(self.duration) if self.duration else None
+
+    def fixed_seconds(self) -> float | None:
+        return self.seconds
+
+    def lasts(self) -> str | None:
+        return f"lasts {self.duration}" if self.until == "duration" else "until the experimenter continues"

@@ -13,7 +13,19 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from placebolab.components.base import ID_PATTERN, Item, Model, PlacedValueError, StepBase, measure_name
+from placebolab.components.base import (
+    ID_PATTERN,
+    PAGE_RT,
+    SCALE_ANSWER,
+    Datum,
+    Item,
+    Measure,
+    Model,
+    PlacedValueError,
+    StepBase,
+    StepInfo,
+    measure_name,
+)
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 
 
@@ -82,6 +94,13 @@ def check_items_and_scores(items: list, scores: dict[str, Score], scale: Scale |
 
 
 class QuestionnaireStep(StepBase):
+    """Items answered on scales; each item is a measure (``step.item``), and so is each score (``step.score``)."""
+
+    info = StepInfo(
+        "Several items answered on scales (inline or an instrument), with score rules.",
+        answers=(Datum("item", "str", "", "the item's id"), *SCALE_ANSWER),
+        detail=(PAGE_RT, Datum("changes", "object", "count", "[psychopy] item id → times the answer was changed")),
+    )
     type: Literal["questionnaire"]
     instrument: str | None = Field(
         None,
@@ -132,6 +151,17 @@ class QuestionnaireStep(StepBase):
             for item in self.items
             for s in [self.item_scale(item)]
         ]
+
+    def measures(self) -> list[Measure]:
+        found = []
+        for item in self.items:
+            s = self.item_scale(item)
+            found.append(Measure(measure_name(self.id, item.id), self, "item", item.id, s.min, s.max, item.text, s.na_code))
+        for score_name, rule in self.scores.items():
+            low, high = self.score_range(score_name)
+            label = f"{score_name} score ({rule.method} of {', '.join(rule.items)})"
+            found.append(Measure(measure_name(self.id, score_name), self, "score", score_name, low, high, label))
+        return found
 
     def simulate(self, draw) -> dict[str, float]:
         # Models speak of the scored direction ("higher expectancy"); a reverse-keyed answer is reflected.

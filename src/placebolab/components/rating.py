@@ -6,11 +6,18 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from placebolab.components.base import Item, StepBase
+from placebolab.components.base import PAGE_RT, SCALE_ANSWER, Datum, Item, Measure, StepBase, StepInfo
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 
 
 class RatingStep(StepBase):
+    """One question answered on a scale; its measure is named by the step's id."""
+
+    info = StepInfo(
+        "One question answered on a scale (NRS, VAS or Likert).",
+        answers=(Datum("item", "str", "", "empty: the step's one value"), *SCALE_ANSWER),
+        detail=(PAGE_RT, Datum("changes", "object", "count", "[psychopy] item id → times the answer was changed")),
+    )
     type: Literal["rating"]
     prompt: str = Field(description="The question, e.g. 'How itchy is your arm right now?'")
     scale: Scale = Field(description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7) or a scale.")
@@ -35,3 +42,6 @@ class RatingStep(StepBase):
     def records(self) -> list[Item]:
         s = self.scale
         return [Item("", "number", s.min, s.max, s.step, self.prompt)]
+
+    def measures(self) -> list[Measure]:
+        return [Measure(self.id, self, "rating", "", self.scale.min, self.scale.max, self.prompt)]

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from placebolab.components.base import PlacedValueError, StepBase
+from placebolab.components.base import PAGE_RT, PlacedValueError, StepBase, StepInfo, Template
 from placebolab.components.templating import render_template
 
 _PAGE_BREAK = re.compile(r"^\s*---\s*$", re.MULTILINE)
@@ -51,6 +51,7 @@ class TextStep(_Pages):
     """Instructions, consent reminders, debriefing: markdown shown as it is written."""
 
     _inline, _example = "text", "welcome.md"
+    info = StepInfo("Markdown pages, the same for everyone; the participant turns them.", detail=(PAGE_RT,))
     type: Literal["text"]
     text: str | None = Field(None, description="Inline markdown (or give `source`).")
 
@@ -62,9 +63,23 @@ class ScriptStep(_Pages):
     """The clinician interaction: one jinja2 template, rendered for each cell (``{{ warmth }}`` …)."""
 
     _inline, _example = "template", "clinician.md.j2"
+    info = StepInfo(
+        "The clinician interaction: a jinja2 template rendered per cell (levels, variables, intake).",
+        detail=(PAGE_RT,),
+    )
     type: Literal["script"]
     template: str | None = Field(None, description="Inline jinja2 markdown (or give `source`).")
     speaker: str | None = Field(None, description="Who speaks, shown above the text, e.g. {{ clinician }}.")
 
     def render(self, files: dict[str, str], context: dict) -> list[str]:
         return split_pages(render_template(self._body(files), context))
+
+    def render_speaker(self, context: dict) -> str | None:
+        return render_template(self.speaker, context) if self.speaker else None
+
+    def templates(self, files: dict[str, str]) -> list[Template]:
+        if self.source and self.source not in files:
+            return []  # its file was not read (the loader said why)
+        body = files[self.source] if self.source else self.template
+        main = Template("source", f"'{self.source}'", body) if self.source else Template("template", "the template", body)
+        return [main] + ([Template("speaker", "the speaker", self.speaker)] if self.speaker else [])

@@ -3,13 +3,24 @@
 A frontend shows a step and returns what the participant answered; it never decides what comes next
 and never writes to the store. ``drive`` asks the session for the current step, waits (with the
 frontend's waiting screen) until the step may be shown, shows it, submits, and repeats.
+
+Each frontend has one table, ``SCREENS``: step type (``components.STEP_TYPES``) → how it shows that type
+(a screen class or function, of the frontend's own signature), or :class:`Unsupported` saying why it
+cannot. A protocol with a step its frontend cannot show is refused before anyone is enrolled
+(:func:`refuse_unshowable`; ``placebolab validate --frontend NAME``). tests/architecture checks that every
+table has an entry for every registered step type.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 from typing import Protocol as Interface
 
+from placebolab.components import StepBase
+from placebolab.document.problems import Problem
+from placebolab.errors import ProtocolError
 from placebolab.session import Current, Session
 
 
@@ -30,6 +41,40 @@ class Frontend(Interface):
 
     def show(self, current: Current) -> Response:
         """Show the step and return the answers; raise SessionInterrupted if the experimenter quits."""
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """A step type a frontend cannot show: ``reason`` says why and what to do (it ends the refusal's message).
+    ``applies``: only steps it returns True for (e.g. an experimenter pause, not a timed one); default: all."""
+
+    reason: str
+    applies: Callable[[StepBase], bool] | None = None
+
+    def refuses(self, step: StepBase) -> bool:
+        return self.applies is None or self.applies(step)
+
+
+#: step type → how a frontend shows it, or why it cannot
+Screens = Mapping[str, Any]
+
+
+def unshowable(protocol, screens: Screens) -> list[Problem]:
+    """Every step of ``protocol`` that ``screens`` cannot show, located in the protocol file (step and line)."""
+    problems = []
+    for index, step in enumerate(protocol.timeline):
+        entry = screens[step.type]
+        if isinstance(entry, Unsupported) and entry.refuses(step):
+            message = f"step {step.id} ({step.type}): {entry.reason}"
+            problems.append(protocol.locate(("timeline", index, "type"), message))
+    return problems
+
+
+def refuse_unshowable(protocol, screens: Screens) -> None:
+    """Refuse (ProtocolError, listing each step and line) a protocol with a step ``screens`` cannot show."""
+    problems = unshowable(protocol, screens)
+    if problems:
+        raise ProtocolError(problems)
 
 
 def drive(session: Session, frontend: Frontend) -> None:

@@ -26,10 +26,11 @@ from rich.markup import escape
 from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
 from placebolab.errors import SessionInterrupted
-from placebolab.frontends.base import Response
+from placebolab.frontends.base import Response, Unsupported, refuse_unshowable
 from placebolab.session import Current
 
 EXPERIMENTER_WORD = "go"
+NO_MEDIA = Unsupported("a terminal cannot show images, sound or video: run it with --frontend psychopy")
 
 
 class ConsoleFrontend:
@@ -44,17 +45,8 @@ class ConsoleFrontend:
 
     @staticmethod
     def refuse_unshowable(protocol) -> None:
-        """Refuse, before anyone is enrolled, a protocol with a step a terminal cannot show."""
-        from placebolab.components import MEDIA_STEPS
-        from placebolab.errors import SessionError
-
-        media = [step for step in protocol.timeline if isinstance(step, MEDIA_STEPS)]
-        if media:
-            listing = ", ".join(f"{step.id} ({step.type})" for step in media)
-            raise SessionError(
-                f"this protocol has media steps ({listing}); a terminal cannot show images, sound or video: "
-                "run it with --frontend psychopy"
-            )
+        """Refuse, before anyone is enrolled, a protocol with a step a terminal cannot show (see SCREENS)."""
+        refuse_unshowable(protocol, SCREENS)
 
     # --- intake ------------------------------------------------------------------------------------
 
@@ -105,18 +97,9 @@ class ConsoleFrontend:
         self.console.rule(f"[dim]{current.occurrence.index + 1}/{current.occurrence.total}[/dim]")
         if step.title:
             self.console.print(f"[bold]{escape(step.title)}[/bold]")
-        shown_at = self.clock.now()
-        if isinstance(step, RatingStep):
-            value, at = self._rating(step.prompt, step.records()[0], step.effective_scale)
-            return Response({"": value}, shown_at, {"": at})
-        if isinstance(step, QuestionnaireStep):
-            return self._questionnaire(step, shown_at)
-        if isinstance(step, PauseStep):
-            return self._pause(step, shown_at)
-        self._pages(current)
-        return Response({}, shown_at)
+        return SCREENS[step.type](self, current, self.clock.now())
 
-    def _pages(self, current: Current) -> None:
+    def _pages(self, current: Current, shown_at: float) -> Response:
         from rich.markdown import Markdown
 
         if current.speaker:
@@ -124,8 +107,15 @@ class ConsoleFrontend:
         for page in current.pages:
             self.console.print(Markdown(page))
             self._ask("\n[Enter] to continue ")
+        return Response({}, shown_at)
 
-    def _questionnaire(self, step: QuestionnaireStep, shown_at: float) -> Response:
+    def _rating_step(self, current: Current, shown_at: float) -> Response:
+        step: RatingStep = current.step
+        value, at = self._rating(step.prompt, step.records()[0], step.effective_scale)
+        return Response({"": value}, shown_at, {"": at})
+
+    def _questionnaire(self, current: Current, shown_at: float) -> Response:
+        step: QuestionnaireStep = current.step
         if step.prompt:
             self.console.print(escape(step.prompt))
         values, times = {}, {}
@@ -153,7 +143,8 @@ class ConsoleFrontend:
                     f"[red]{escape(str(exc))}. Please type a number from {item.min:g} to {item.max:g}.[/red]"
                 )
 
-    def _pause(self, step: PauseStep, shown_at: float) -> Response:
+    def _pause(self, current: Current, shown_at: float) -> Response:
+        step: PauseStep = current.step
         self.console.print(escape(step.text))
         if step.until == "duration":
             self._sleep_until(shown_at + step.seconds)
@@ -195,6 +186,19 @@ class ConsoleFrontend:
             answer = "y"
         if answer in {"y", "yes"}:
             raise SessionInterrupted("the session was stopped; every answer so far is stored")
+
+
+#: how a terminal shows each step type: ``screen(frontend, current, shown_at) → Response``
+SCREENS = {
+    "text": ConsoleFrontend._pages,
+    "script": ConsoleFrontend._pages,
+    "rating": ConsoleFrontend._rating_step,
+    "questionnaire": ConsoleFrontend._questionnaire,
+    "pause": ConsoleFrontend._pause,
+    "image": NO_MEDIA,
+    "audio": NO_MEDIA,
+    "video": NO_MEDIA,
+}
 
 
 def discard_typed_ahead(stream) -> bool:

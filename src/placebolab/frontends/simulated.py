@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from placebolab.components import PauseStep
 from placebolab.components.media import IMAGE_VIEW_SECONDS
 from placebolab.frontends.base import Response
 from placebolab.session import Current, VirtualClock
@@ -35,12 +34,32 @@ class SimulatedFrontend:
         return Response({k: v for k, v in values.items() if v is not None}, shown_at)
 
     def _time_taken(self, current: Current) -> float:
-        step = current.step
-        if current.media is not None:  # watching takes as long as the recording
-            return current.media.duration if current.media.duration is not None else IMAGE_VIEW_SECONDS
-        if isinstance(step, PauseStep):
-            return step.seconds if step.seconds is not None else EXPERIMENTER_PAUSE_SECONDS
-        if current.pages:
-            return READING_SECONDS_PER_PAGE * len(current.pages) * self.rng.lognormal(0, 0.3)
+        return SCREENS[current.step.type](self, current)
+
+    def _reading(self, current: Current) -> float:
+        return READING_SECONDS_PER_PAGE * len(current.pages) * self.rng.lognormal(0, 0.3)
+
+    def _answering(self, current: Current) -> float:
         n_items = sum(1 for item in current.occurrence.items if item.kind != "ack")
         return n_items * self.participant.model.rt_seconds * self.rng.lognormal(0, 0.4)
+
+    def _waiting(self, current: Current) -> float:
+        seconds = current.step.fixed_seconds()
+        return seconds if seconds is not None else EXPERIMENTER_PAUSE_SECONDS
+
+    def _watching(self, current: Current) -> float:  # as long as the recording
+        return current.media.duration if current.media.duration is not None else IMAGE_VIEW_SECONDS
+
+
+#: how long a simulated participant spends on each step type (the answers are the step's ``simulate``):
+#: ``time_taken(frontend, current) → seconds`` on the virtual clock
+SCREENS = {
+    "text": SimulatedFrontend._reading,
+    "script": SimulatedFrontend._reading,
+    "rating": SimulatedFrontend._answering,
+    "questionnaire": SimulatedFrontend._answering,
+    "pause": SimulatedFrontend._waiting,
+    "image": SimulatedFrontend._watching,
+    "audio": SimulatedFrontend._watching,
+    "video": SimulatedFrontend._watching,
+}

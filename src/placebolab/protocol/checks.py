@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 
-from placebolab.components import MEDIA_STEPS
 from placebolab.components.templating import TemplateRefused
 from placebolab.document.problems import DocPath, Problem
 from placebolab.protocol.files import OutsideStimuli, stimulus_key
@@ -292,7 +291,7 @@ def _load_media(protocol, read_file, report, media_probes=None):
 
     where = f"the stimuli folder '{protocol.stimuli}'" if protocol.stimuli else "the protocol's folder"
     for index, step in enumerate(protocol.timeline):
-        if not isinstance(step, MEDIA_STEPS):
+        if step.media_kind is None:
             continue
         path = ("timeline", index, "source")
         for cell in protocol.cells:
@@ -311,7 +310,7 @@ def _load_media(protocol, read_file, report, media_probes=None):
                 continue
             except (FileNotFoundError, IsADirectoryError):
                 report(
-                    path, f"{step.kind} file '{name}' (cell {cell.id}) not found in {where}; check the name or add it"
+                    path, f"{step.media_kind} file '{name}' (cell {cell.id}) not found in {where}; check the name or add it"
                 )
                 continue
             try:

@@ -61,10 +61,11 @@ def parse_protocol(
         protocol = validate_document(Protocol, data, positions, name, context=context)
     except ProtocolError as exc:
         raise ProtocolError(file_problems + exc.problems) from None
+    protocol._locator = lambda path, message: _locate(name, positions, path, message)
     problems = file_problems + check_protocol(
         protocol,
         read_file,
-        lambda path, message: _locate(name, positions, path, message),
+        protocol.locate,
         frozen=frozen,
         template_findings=template_findings,
         media_probes=media_probes,
@@ -73,9 +74,7 @@ def parse_protocol(
         raise ProtocolError(in_file_order(problems))
     from placebolab.protocol.schedule import schedule_warnings
 
-    protocol._warnings = in_file_order(
-        schedule_warnings(protocol, lambda path, message: _locate(name, positions, path, message))
-    )
+    protocol._warnings = in_file_order(schedule_warnings(protocol, protocol.locate))
     return protocol
 
 

@@ -2,56 +2,18 @@
 
 ``itch_baseline`` (a rating), ``expectancy.improve`` (a questionnaire item), ``expectancy.expectancy``
 (a questionnaire score); a scheduled step adds ``itch_post@t0+3min`` per occasion, its bare name being the
-mean over occasions.
+mean over occasions. Each step type declares its own (``StepBase.measures``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from placebolab.components import Measure
 
-from placebolab.components import QuestionnaireStep, RatingStep, measure_name
-
-
-@dataclass(frozen=True)
-class Measure:
-    name: str
-    step: RatingStep | QuestionnaireStep
-    kind: str  # rating | item | score
-    item: str = ""  # item id (kind item) or score name (kind score)
-    min: float | None = None
-    max: float | None = None
-    label: str = ""
-    na_code: float | None = None  # an item's stored "does not apply" answer: exported as missing
-
-    @property
-    def role(self):
-        return self.step.role
-
-    @property
-    def occasion_labels(self) -> list[str]:
-        return [t.label for t in self.step.occasions if t is not None]
-
-    def column(self, occasion: str | None) -> str:
-        return f"{self.name}@{occasion}" if occasion else self.name
+__all__ = ["Measure", "measures", "resolve"]
 
 
 def measures(protocol) -> dict[str, Measure]:
-    found: dict[str, Measure] = {}
-    for step in protocol.timeline:
-        if isinstance(step, RatingStep):
-            s = step.scale
-            found[step.id] = Measure(step.id, step, "rating", "", s.min, s.max, step.prompt)
-        elif isinstance(step, QuestionnaireStep):
-            for item in step.items:
-                s = step.item_scale(item)
-                name = measure_name(step.id, item.id)
-                found[name] = Measure(name, step, "item", item.id, s.min, s.max, item.text, s.na_code)
-            for score_name, rule in step.scores.items():
-                low, high = step.score_range(score_name)
-                name = measure_name(step.id, score_name)
-                label = f"{score_name} score ({rule.method} of {', '.join(rule.items)})"
-                found[name] = Measure(name, step, "score", score_name, low, high, label)
-    return found
+    return {measure.name: measure for step in protocol.timeline for measure in step.measures()}
 
 
 def resolve(protocol, reference: str) -> Measure | None:

@@ -10,6 +10,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from placebolab.components import Step
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
+from placebolab.document.problems import DocPath, Problem
 from placebolab.instruments import Instrument, expand_step
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
@@ -185,6 +186,8 @@ class Protocol(Model):
     _media: dict = PrivateAttr(default_factory=dict)
     # what the loader found doubtful but not wrong (protocol/schedule.py): Problems that do not fail validation
     _warnings: list = PrivateAttr(default_factory=list)
+    # where a path of the document stands in its file (set by the loader): (path, message) → Problem
+    _locator: object = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
@@ -223,6 +226,12 @@ class Protocol(Model):
     def warnings(self) -> list:
         """Problems that do not make the protocol invalid (a schedule it cannot keep), each located."""
         return self._warnings
+
+    def locate(self, path: DocPath, message: str) -> Problem:
+        """A problem at ``path`` of the protocol (``("timeline", 4, "type")``), with its file and line."""
+        if self._locator is None:  # a protocol not read from a file
+            return Problem(f"protocol {self.protocol}", None, None, tuple(path), message)
+        return self._locator(path, message)
 
     @property
     def files(self) -> dict[str, str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-from placebolab.components import MEDIA_STEPS, PauseStep
 from placebolab.document.problems import DocPath, Problem
 from placebolab.protocol.occurrences import plan
 
@@ -103,14 +102,12 @@ def _elapse(since: dict, seconds: float) -> None:
 
 def _known_length(protocol, step, cell_id: str) -> float:
     """The least time a step takes: a media file's length, a timed pause's duration, else nothing known."""
-    if isinstance(step, MEDIA_STEPS):
+    if step.media_kind is not None:
         try:
             return protocol.media(step.id, cell_id).duration or 0.0
         except KeyError:  # not probed (the file has a problem, reported as an error)
             return 0.0
-    if isinstance(step, PauseStep) and step.seconds:
-        return step.seconds
-    return 0.0
+    return step.fixed_seconds() or 0.0
 
 
 def _where(protocol, step, occasion) -> DocPath:

@@ -17,7 +17,7 @@ import difflib
 import itertools
 from dataclasses import dataclass
 
-from placebolab.components import MEDIA_STEPS, ScriptStep
+from placebolab.components import Template
 from placebolab.components.templating import TemplateRefused, parse_template, render_template, template_line
 
 
@@ -29,14 +29,6 @@ class Finding:
     key: str  # the step's field holding the template: source, template or speaker
     message: str
     cells: tuple[str, ...] = ()  # the cells concerned, for the preview
-
-
-@dataclass(frozen=True)
-class _Part:
-    key: str
-    what: str  # how a message names it: "'clinician.md.j2'", "the speaker" …
-    text: str
-    media: bool = False
 
 
 def check_templates(protocol, report, findings: bool = True) -> None:
@@ -65,17 +57,11 @@ def template_findings(protocol) -> list[Finding]:
     return found
 
 
-def _parts(protocol, step) -> list[_Part]:
-    if isinstance(step, MEDIA_STEPS):
-        return [_Part("source", "the file name", step.source, media=True)]
-    if not isinstance(step, ScriptStep) or (step.source and step.source not in protocol.files):
-        return []  # not a template, or its file was not read (_load_sources said why)
-    body = protocol.files[step.source] if step.source else step.template
-    parts = [_Part("source", f"'{step.source}'", body) if step.source else _Part("template", "the template", body)]
-    return parts + ([_Part("speaker", "the speaker", step.speaker)] if step.speaker else [])
+def _parts(protocol, step) -> list[Template]:
+    return step.templates(protocol.files)
 
 
-def _where(part: _Part, line: int | None) -> str:
+def _where(part: Template, line: int | None) -> str:
     return f"{part.what}, line {line}" if line and "\n" in part.text.strip() else part.what
 
 
@@ -91,7 +77,7 @@ def _render_in_every_cell(protocol, report) -> None:
     except (ValueError, TypeError, IndexError):
         return  # an intake example (or a choice field's choices) is wrong; _intake reported it
     for index, step in enumerate(protocol.timeline):
-        for part in _parts(protocol, step) if isinstance(step, ScriptStep) else []:
+        for part in [part for part in _parts(protocol, step) if not part.media]:  # a file name: _load_media
             for cell in _cells_shown(protocol, step):
                 context = protocol.template_context(cell, intake)
                 path = ("timeline", index, part.key)
@@ -117,7 +103,7 @@ def _render_in_every_cell(protocol, report) -> None:
                 break
 
 
-def _line(exc: BaseException, part: _Part) -> str:
+def _line(exc: BaseException, part: Template) -> str:
     line = template_line(exc)
     return f", line {line}" if line and "\n" in part.text.strip() else ""
 
@@ -151,7 +137,7 @@ def _known_values(protocol, media: bool) -> dict[str, tuple[str, list[str]]]:
     return known
 
 
-def _impossible_comparisons(protocol, index: int, part: _Part, tree) -> list[Finding]:
+def _impossible_comparisons(protocol, index: int, part: Template, tree) -> list[Finding]:
     known = _known_values(protocol, part.media)
     shadowed = _assigned_names(tree)
     found = []
@@ -211,7 +197,7 @@ def _assigned_names(tree) -> set[str]:
 # --- the manipulation reaches every cell -----------------------------------------------------------------
 
 
-def _unreached(protocol, index: int, step, part: _Part, tree) -> list[Finding]:
+def _unreached(protocol, index: int, step, part: Template, tree) -> list[Finding]:
     """Pairs of cells that differ only in a factor the template uses, yet render the same."""
     from jinja2 import meta
 
@@ -249,17 +235,17 @@ def _unreached(protocol, index: int, step, part: _Part, tree) -> list[Finding]:
     return found
 
 
-def _render(protocol, step, part: _Part, cell, intake) -> str:
+def _render(protocol, step, part: Template, cell, intake) -> str:
     if part.media:
         return step.media_path(protocol, cell)
     return render_template(part.text, protocol.template_context(cell, intake))
 
 
-def _thing(part: _Part) -> str:
+def _thing(part: Template) -> str:
     return "file name" if part.media else "text"
 
 
-def _with_intake(protocol, part: _Part, tree) -> str:
+def _with_intake(protocol, part: Template, tree) -> str:
     from jinja2 import meta
 
     fields = {f.id for f in protocol.intake}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from placebolab.allocation import stratum_of
-from placebolab.components import MEDIA_STEPS, MediaShown, ScriptStep, StepBase, TextStep
+from placebolab.components import MediaShown, StepBase
 from placebolab.errors import AlreadyEnrolled, SessionError
 from placebolab.protocol.occurrences import Occurrence, plan
 from placebolab.store import Answer, Participant, StepRecord
@@ -159,22 +159,19 @@ class Session:
         return {**(detail or {}), "late_s": round(shown_at - due, 3) + 0.0}  # + 0.0: no "-0.0"
 
     def _media(self, step) -> MediaShown | None:
-        if not isinstance(step, MEDIA_STEPS):
+        if step.media_kind is None:
             return None
         info = self.protocol.media(step.id, self.cell.id)
         return MediaShown(self.study.media_file(info), info.kind, info.duration, info.size)
 
     def _render(self, step) -> tuple[list[str], str | None]:
-        if not isinstance(step, TextStep | ScriptStep):
-            return [], None
         import jinja2
 
-        from placebolab.components.templating import TemplateRefused, render_template
+        from placebolab.components.templating import TemplateRefused
 
         context = self.protocol.template_context(self.cell, self.participant.intake)
         try:
-            speaker = render_template(step.speaker, context) if isinstance(step, ScriptStep) and step.speaker else None
-            return step.render(self.protocol.files, context), speaker
+            return step.render(self.protocol.files, context), step.render_speaker(context)
         except (TemplateRefused, jinja2.TemplateError) as exc:  # a branch only this participant's intake takes
             raise SessionError(
                 f"step '{step.id}' cannot be shown to participant {self.participant.id}: its template fails ({exc}); "

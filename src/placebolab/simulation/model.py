@@ -201,7 +201,7 @@ class SimulatedParticipant:
         low, high = item.min, item.max
         mean = _cell_mean(spec.mean, self.cell_id, (low + high) / 2)
         value = min(max(mean + self._sd(name, low, high) * z, low), high)
-        step = item.step or 0.1  # a VAS is continuous; one decimal is finer than anyone can mark
+        step = item.increment or 0.1  # a VAS is continuous; one decimal is finer than anyone can mark
         return round(low + round((value - low) / step) * step, 6)
 
     def _standard_draw(self, name: str, spec: MeasureModel) -> float:

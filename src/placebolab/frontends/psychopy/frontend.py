@@ -8,12 +8,20 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.errors import SessionInterrupted
-from placebolab.frontends.base import Response
+from placebolab.frontends.base import Response, refuse_unshowable
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.media import MEDIA_SCREENS
-from placebolab.frontends.psychopy.screens import DIM, TEXT, Frame, Kit, PagesScreen, PauseScreen, QuestionsScreen
+from placebolab.frontends.psychopy.media import AudioScreen, ImageScreen, VideoScreen
+from placebolab.frontends.psychopy.screens import (
+    DIM,
+    TEXT,
+    Frame,
+    Kit,
+    PagesScreen,
+    PauseScreen,
+    QuestionnaireScreen,
+    QuestionsScreen,
+)
 from placebolab.frontends.psychopy.timing import FrameLog
 
 QUIT_KEY = "escape"
@@ -43,6 +51,11 @@ class PsychopyFrontend:
         self.options = options or WindowOptions()
         self.win = None
         self._writers: list[threading.Thread] = []
+
+    @staticmethod
+    def refuse_unshowable(protocol) -> None:
+        """Refuse, before anyone is enrolled, a protocol with a step the window cannot show (see SCREENS)."""
+        refuse_unshowable(protocol, SCREENS)
 
     # --- window ------------------------------------------------------------------------------------
 
@@ -211,13 +224,19 @@ class PsychopyFrontend:
         self._writers.append(thread)
 
 
+#: how the window shows each step type: ``screen(kit, current)`` builds it before the onset frame
+SCREENS = {
+    "text": PagesScreen,
+    "script": PagesScreen,
+    "rating": QuestionsScreen,
+    "questionnaire": QuestionnaireScreen,
+    "pause": PauseScreen,
+    "image": ImageScreen,
+    "audio": AudioScreen,
+    "video": VideoScreen,
+}
+
+
 def screen_for(kit: Kit, current):
-    """The screen that shows the current step (a media step by its kind of file)."""
-    step = current.step
-    if current.media is not None:
-        return MEDIA_SCREENS[current.media.kind](kit, current)
-    if isinstance(step, RatingStep | QuestionnaireStep):
-        return QuestionsScreen(kit, current)
-    if isinstance(step, PauseStep):
-        return PauseScreen(kit, current)
-    return PagesScreen(kit, current)
+    """The screen that shows the current step, built (every stimulus loaded) before its first frame."""
+    return SCREENS[current.step.type](kit, current)

@@ -288,5 +288,3 @@ def _channel_safe_sound_class():
     _SOUND_CLASS = ChannelSafeSound
     return _SOUND_CLASS
 
-
-MEDIA_SCREENS = {"image": ImageScreen, "video": VideoScreen, "audio": AudioScreen}

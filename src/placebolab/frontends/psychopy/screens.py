@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components import PauseStep, QuestionnaireStep
 from placebolab.components.base import Item
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.markdown import plain_text
@@ -150,7 +150,7 @@ class ScaleInput:
     def __init__(self, kit: Kit, item: Item, scale, prompt: str, prompt_y: float, slider_y: float, width: float):
         self.item, self.scale = item, scale
         self.low, self.high = item.min, item.max
-        self.nudge = item.step or (item.max - item.min) / 100  # VAS: 1% of the line per key press
+        self.nudge = item.increment or (item.max - item.min) / 100  # VAS: 1% of the line per key press
         likert = scale.type == "likert"
         whole = scale.type == "nrs" and self.high - self.low <= 10
         ticks = list(range(int(self.low), int(self.high) + 1)) if likert or whole else [self.low, self.high]
@@ -159,7 +159,7 @@ class ScaleInput:
             kit.win,
             ticks=ticks,
             labels=labels,
-            granularity=item.step or 0,
+            granularity=item.increment or 0,
             style="rating",
             size=(width, layout.SLIDER_HEIGHT),
             pos=(0, slider_y),
@@ -210,8 +210,8 @@ class ScaleInput:
     def _value_at(self, x: float) -> float:
         width, _height = self.slider.size
         value = layout.x_value(x - self.slider.pos[0], self.low, self.high, width)
-        if self.item.step:
-            value = self.low + round((value - self.low) / self.item.step) * self.item.step
+        if self.item.increment:
+            value = self.low + round((value - self.low) / self.item.increment) * self.item.increment
         return min(self.high, max(self.low, value))
 
     def key(self, key: str, at: float) -> bool:
@@ -278,34 +278,13 @@ class Button:
 
 
 class QuestionsScreen:
-    """A rating (one question) or a questionnaire (pages of up to four questions)."""
+    """A rating: one question on a scale (:class:`QuestionnaireScreen` lays out pages of up to four)."""
 
     def __init__(self, kit: Kit, current):
         step = current.step
         self.title = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
-        if isinstance(step, RatingStep):
-            (item,) = step.records()
-            pages = [
-                [
-                    ScaleInput(
-                        kit,
-                        item,
-                        step.effective_scale,
-                        step.prompt,
-                        layout.RATING_PROMPT_Y,
-                        layout.RATING_SLIDER_Y,
-                        layout.RATING_SLIDER_WIDTH,
-                    )
-                ]
-            ]
-        else:
-            pages = self._questionnaire_pages(kit, step)
-        self.pages = pages
-        self.intro = [
-            kit.text(step.prompt, layout.TITLE_Y - 0.06, 0.03, colour=DIM)
-            if isinstance(step, QuestionnaireStep) and step.prompt
-            else None
-        ]
+        self.pages = pages = self._pages(kit, step)
+        self.intro = [self._intro(kit, step)]
         self.button = Button(kit)
         hint = "Click on the scale, use ← →, or type the number; then Continue or ENTER."
         if any(len(page) > 1 for page in pages):
@@ -315,26 +294,25 @@ class QuestionsScreen:
         self.page_rt: list[float] = []
 
     @staticmethod
-    def _questionnaire_pages(kit: Kit, step: QuestionnaireStep) -> list[list[ScaleInput]]:
-        records = step.records()
-        pages = []
-        for first in range(0, len(step.items), layout.ITEMS_PER_PAGE):
-            chunk = list(zip(step.items, records, strict=True))[first : first + layout.ITEMS_PER_PAGE]
-            pages.append(
-                [
-                    ScaleInput(
-                        kit,
-                        record,
-                        step.item_scale(item),
-                        item.text,
-                        layout.question_slider_y(n) + layout.QUESTION_SLIDER_DROP,
-                        layout.question_slider_y(n),
-                        layout.QUESTION_SLIDER_WIDTH,
-                    )
-                    for n, (item, record) in enumerate(chunk)
-                ]
-            )
-        return pages
+    def _pages(kit: Kit, step) -> list[list[ScaleInput]]:
+        (item,) = step.records()
+        return [
+            [
+                ScaleInput(
+                    kit,
+                    item,
+                    step.effective_scale,
+                    step.prompt,
+                    layout.RATING_PROMPT_Y,
+                    layout.RATING_SLIDER_Y,
+                    layout.RATING_SLIDER_WIDTH,
+                )
+            ]
+        ]
+
+    @staticmethod
+    def _intro(kit: Kit, step):
+        return None  # a rating's prompt is its question
 
     @property
     def inputs(self) -> list[ScaleInput]:
@@ -383,3 +361,33 @@ class QuestionsScreen:
             answered_at={q.item.id: q.answered_at for q in questions},
             detail={"page_rt_s": self.page_rt, "changes": {q.item.id: q.changes for q in questions}},
         )
+
+
+class QuestionnaireScreen(QuestionsScreen):
+    """A questionnaire: its prompt above pages of up to four questions."""
+
+    @staticmethod
+    def _pages(kit: Kit, step: QuestionnaireStep) -> list[list[ScaleInput]]:
+        records = step.records()
+        pages = []
+        for first in range(0, len(step.items), layout.ITEMS_PER_PAGE):
+            chunk = list(zip(step.items, records, strict=True))[first : first + layout.ITEMS_PER_PAGE]
+            pages.append(
+                [
+                    ScaleInput(
+                        kit,
+                        record,
+                        step.item_scale(item),
+                        item.text,
+                        layout.question_slider_y(n) + layout.QUESTION_SLIDER_DROP,
+                        layout.question_slider_y(n),
+                        layout.QUESTION_SLIDER_WIDTH,
+                    )
+                    for n, (item, record) in enumerate(chunk)
+                ]
+            )
+        return pages
+
+    @staticmethod
+    def _intro(kit: Kit, step: QuestionnaireStep):
+        return kit.text(step.prompt, layout.TITLE_Y - 0.06, 0.03, colour=DIM) if step.prompt else None
