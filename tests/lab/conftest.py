@@ -6,6 +6,7 @@ they fail: CI installs all three (.ci/run, make install)."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ..cli.conftest import SEED, cli_env, placebolab_command, run_cli, write_short_protocol
+from ..cli.conftest import SEED, cli_env, export, placebolab_command, run_cli, write_short_protocol
 
 SCREEN = (1280, 800)
 STEP_TIMEOUT = 30  # seconds for a step's screen to appear; a hung window fails instead of hanging CI
@@ -187,3 +188,18 @@ def lab(display, tmp_path):
     for running in started:
         running.kill()
         running.log.close()
+
+
+def assert_detail_declared(study: Path) -> None:
+    """Every key the lab window (and the engine) stored in a step's detail is one its step type declares
+    (components: ``StepInfo.detail`` and ``EVERY_STEP_DETAIL``), so the declaration documents the data."""
+    from placebolab.study import Study
+
+    opened = Study.open(study)
+    try:
+        for row in export(study)["steps"]:
+            step = opened.protocol.step(row["step"])
+            undeclared = set(json.loads(row["detail"])) - step.detail_keys()
+            assert not undeclared, f"{step.type} step {step.id} stored undeclared detail keys {sorted(undeclared)}"
+    finally:
+        opened.close()

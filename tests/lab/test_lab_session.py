@@ -12,6 +12,7 @@ from PIL import Image
 from ..cli.conftest import export, stored_steps
 from ..cli.flagship_session import ANSWERS, PLAN, SCORES
 from . import walk
+from .conftest import assert_detail_declared
 
 
 def assert_complete_and_exact(study, participant="P001"):
@@ -56,6 +57,7 @@ def test_a_whole_session_stores_exactly_what_was_typed_and_clicked(study, lab, t
     rts = [float(r["rt"]) for r in tables["long"]]
     assert all(rt > 0 for rt in rts), "response times are measured from the onset flip"
     assert_every_kind_of_screen_drawn(run.shots)
+    assert_detail_declared(study)
 
 
 def assert_every_kind_of_screen_drawn(shots):

@@ -18,6 +18,7 @@ from PIL import Image
 
 from ..cli.conftest import export, run_cli
 from ..media.files import make_mp4, make_png, make_wav
+from .conftest import assert_detail_declared
 
 ALSA_CONF = Path("/usr/share/alsa/alsa.conf")
 PORTRAIT = (220, 40, 40)
@@ -127,6 +128,7 @@ def test_image_sound_and_video_are_shown_played_and_timed(tmp_path, lab):
     assert video["video_first_frame_flip"] == 0
     assert video["played_s"] == pytest.approx(2.0, abs=0.3)
     assert video["soundtrack"] == {"codec": "aac", "player": "SDL2 (ffpyplayer)", "verified": False}
+    assert_detail_declared(study)
 
 
 def with_soundtrack(film: Path, sound: Path) -> None:

@@ -138,7 +138,11 @@ def _rating_html(protocol: Protocol, step: RatingStep, cell: Cell, intake: dict)
 
 
 def _pause_html(protocol: Protocol, step: PauseStep, cell: Cell, intake: dict) -> str:
-    until = f"for {step.duration}" if step.until == "duration" else f"until the experimenter presses {step.experimenter_key}"
+    until = (
+        f"for {step.duration}"
+        if step.until == "duration"
+        else f"until the experimenter presses {step.experimenter_key}"
+    )
     return f'<p>{_escape(step.text)}</p>\n<p class="note">waits {_escape(until)}</p>'
 
 

@@ -230,6 +230,11 @@ class StepBase(Model):
     #: "image", "audio" or "video" for a step that shows a stimulus file of that kind (components.media)
     media_kind: ClassVar[Literal["image", "audio", "video"] | None] = None
 
+    @classmethod
+    def detail_keys(cls) -> frozenset[str]:
+        """Every key a frontend or the engine may store in this step type's ``detail``."""
+        return frozenset(d.name for d in (*EVERY_STEP_DETAIL, *cls.info.detail))
+
     def sources(self) -> list[str]:
         """Stimulus files this step reads, relative to the protocol's stimuli folder."""
         return []

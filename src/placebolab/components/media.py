@@ -172,11 +172,12 @@ class VideoStep(_MediaStep):
             Datum("video_frames_dropped", "int", "frames", "[psychopy] expected − shown"),
             Datum("video_first_frame_flip", "int", "flips", "[psychopy] the flip that first showed a frame (0: onset)"),
             Datum("played_s", "float", "s", "[psychopy] from the onset to the end of the film"),
-            Datum("soundtrack", "object", "", '[psychopy] null for a silent film, else its codec and "verified": false'),
+            Datum(
+                "soundtrack", "object", "", '[psychopy] null for a silent film, else its codec and "verified": false'
+            ),
         ),
     )
     type: Literal["video"]
-
 
 
 def frozen_probes(infos: Iterable[MediaInfo]) -> dict[str, dict]:

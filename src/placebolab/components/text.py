@@ -81,5 +81,7 @@ class ScriptStep(_Pages):
         if self.source and self.source not in files:
             return []  # its file was not read (the loader said why)
         body = files[self.source] if self.source else self.template
-        main = Template("source", f"'{self.source}'", body) if self.source else Template("template", "the template", body)
+        main = (
+            Template("source", f"'{self.source}'", body) if self.source else Template("template", "the template", body)
+        )
         return [main] + ([Template("speaker", "the speaker", self.speaker)] if self.speaker else [])

@@ -310,7 +310,8 @@ def _load_media(protocol, read_file, report, media_probes=None):
                 continue
             except (FileNotFoundError, IsADirectoryError):
                 report(
-                    path, f"{step.media_kind} file '{name}' (cell {cell.id}) not found in {where}; check the name or add it"
+                    path,
+                    f"{step.media_kind} file '{name}' (cell {cell.id}) not found in {where}; check the name or add it",
                 )
                 continue
             try:

@@ -287,4 +287,3 @@ def _channel_safe_sound_class():
 
     _SOUND_CLASS = ChannelSafeSound
     return _SOUND_CLASS
-
