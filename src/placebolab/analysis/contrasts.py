@@ -38,10 +38,10 @@ CONTRAST_COLUMNS = [
 MVT_POINTS = 100_000  # quasi-Monte-Carlo points per dimension of the multivariate t: about 2e-6 absolute error
 MVT_SEED = 20261202  # fixed, so the same data always give the same Dunnett p values
 
-_ADJUST_WORDS = {
-    "holm": "Holm", "bonferroni": "Bonferroni", "none": "no",
-    "tukey": "Tukey (studentized range)", "dunnett": "Dunnett (multivariate t)",
-    "dunnettx": "Dunnett (emmeans' dunnettx approximation)",
+_ADJUST_WORDS = {  # name, and how it is computed
+    "holm": ("Holm", ""), "bonferroni": ("Bonferroni", ""), "none": ("not", ""),
+    "tukey": ("Tukey", "studentized range"), "dunnett": ("Dunnett", "multivariate t"),
+    "dunnettx": ("Dunnett", "emmeans' dunnettx approximation"),
 }  # fmt: skip
 
 
@@ -173,7 +173,8 @@ def contrasts(
     means = _marginal_means(fit, effect)
     weights = np.array([means[levels.index(a)] - means[levels.index(b)] for a, b in pairs])
     labels = [f"{a} − {b}" for a, b in pairs]
-    return _table(fit, effect, labels, weights, padjust, confidence, len(levels), f"planned {effect} comparisons")
+    what = f"planned comparisons of the {'cells and arms' if effect == 'cell' else effect} means"
+    return _table(fit, effect, labels, weights, padjust, confidence, len(levels), what)
 
 
 def interaction_contrasts(
@@ -211,8 +212,8 @@ def interaction_contrasts(
     for (i, j), (k, m) in itertools.product(itertools.combinations(first, 2), itertools.combinations(second, 2)):
         weights.append(cell[i, k] - cell[j, k] - cell[i, m] + cell[j, m])
         labels.append(f"({i} − {j}) × ({k} − {m})")
-    effect = " * ".join(pair)
-    return _table(fit, effect, labels, np.array(weights), padjust, confidence, 0, f"{effect} interaction contrasts")
+    what = f"{' × '.join(pair)} interaction contrasts"
+    return _table(fit, " * ".join(pair), labels, np.array(weights), padjust, confidence, 0, what)
 
 
 def split_comparison(text: str, levels: list[str]) -> tuple[str, str]:
@@ -292,20 +293,21 @@ def _table(fit, effect, labels, weights, padjust, confidence, n_means, what) -> 
 
 
 def family_sentence(padjust: str, m: int, what: str) -> str:
-    """``Holm-adjusted over the 3 comparisons of this table (pairs of the 3 arm means)``."""
+    """``Tukey-adjusted (studentized range) over the 3 comparisons of this table (pairs of the 3 dose means)``."""
     if m == 1:
         return f"one comparison ({what}), not adjusted"
     if padjust == "none":
         return f"{m} comparisons ({what}), not adjusted for multiplicity"
-    return f"{_ADJUST_WORDS[padjust]}-adjusted over the {m} comparisons of this table ({what})"
+    name, how = _ADJUST_WORDS[padjust]
+    return f"{name}-adjusted{f' ({how})' if how else ''} over the {m} comparisons of this table ({what})"
 
 
 def _interval_sentence(padjust: str, m: int, confidence: float) -> str:
     level = f"{confidence:.0%}"
     if padjust == "none" or m == 1:
         return f"{level} CIs, unadjusted"
-    kind = {"holm": "Bonferroni", "bonferroni": "Bonferroni"}.get(padjust, _ADJUST_WORDS[padjust])
-    return f"simultaneous {level} CIs ({kind})"
+    # Holm has no interval of its own: emmeans gives Bonferroni intervals with Holm p values.
+    return f"simultaneous {level} CIs ({'Bonferroni' if padjust == 'holm' else _ADJUST_WORDS[padjust][0]})"
 
 
 def _holm_like(p: np.ndarray, method: str) -> np.ndarray:
