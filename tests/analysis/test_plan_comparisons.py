@@ -57,7 +57,10 @@ def test_the_three_arm_example_compares_every_arm_in_one_baseline_adjusted_model
         [mean["limited"] - mean["waitlist"], mean["augmented"] - mean["limited"], mean["augmented"] - mean["waitlist"]],
     )
     assert (arms.table["df"] == len(everyone) - 4).all()  # 3 arm means and the baseline slope
-    assert arms.family == "Holm-adjusted over the 3 comparisons of this table (planned comparisons of the cells and arms means)"
+    assert (
+        arms.family
+        == "Holm-adjusted over the 3 comparisons of this table (planned comparisons of the cells and arms means)"
+    )
     direct = contrasts(everyone, "severity_post", "cell", [("augmented", "limited")], covariates="severity_baseline")
     assert_allclose(arms.table["t"].iloc[1], direct["t"].iloc[0])
 
