@@ -128,3 +128,29 @@ def test_a_blinded_export_names_no_arm_or_level_in_its_comparisons(tmp_path_fact
     (arms,) = run_analyses(export).comparisons
     assert arms.error is None and len(arms.table) == 3
     assert all(re.fullmatch(r"arm-1 − [A-Z/]+|[A-Z/]+ − arm-1|[A-Z]+ − [A-Z]+", c) for c in arms.table["contrast"])
+
+
+def test_post_hoc_tests_of_every_cell_compare_each_with_the_no_treatment_arm(three_arm, tmp_path):
+    import shutil
+
+    copy = tmp_path / "export"
+    shutil.copytree(three_arm, copy)
+    book = json.loads((copy / "codebook.json").read_text())
+    book["analysis"]["post_hoc"] = [{"effect": "cell", "padjust": "dunnett", "control": "waitlist", "outcome": None}]
+    (copy / "codebook.json").write_text(json.dumps(book))
+    results = run_analyses(copy)
+    dunnett = results.comparisons[1]
+    assert (dunnett.title, dunnett.error) == ("Arm comparisons", None)
+    everyone = sample_with_arms(results.study)
+    direct = pairwise(everyone, "severity_post", "cell", covariates="severity_baseline", padjust="dunnett",
+                      control="waitlist")  # fmt: skip
+    pd.testing.assert_frame_equal(dunnett.table, direct)
+    assert list(direct["contrast"]) == ["augmented − waitlist", "limited − waitlist"]
+    assert dunnett.family.startswith("Dunnett-adjusted (multivariate t) over the 2 comparisons")
+
+
+def test_a_blinded_export_codes_the_control_of_a_post_hoc_test(tmp_path_factory):
+    export = _simulated(tmp_path_factory, "warmth-three-competence-itch", 12, blinded=True)
+    book = json.loads((export / "codebook.json").read_text())
+    dunnett = book["analysis"]["post_hoc"][2]
+    assert dunnett["control"] in book["factors"]["competence"] and dunnett["control"] not in ("high", "medium", "low")

@@ -121,6 +121,20 @@ CASES = [
         ("interaction contrasts are adjusted with holm, bonferroni, none",),
     ),
     (
+        "post-hoc tests of every cell on an outcome an arm never gives",
+        "  post_hoc: [{effect: cell, outcome: expect}]\n",
+        "post_hoc:",
+        "analysis.post_hoc[0].effect",
+        ("'expect' is not measured in waitlist", "under `contrasts:`"),
+    ),
+    (
+        "a control that is no cell",
+        "  post_hoc: [{effect: cell, padjust: dunnett, control: wait}]\n",
+        "post_hoc:",
+        "analysis.post_hoc[0].control",
+        ("'wait' is not one of the cells and arms (warm/none,", "waitlist)"),
+    ),
+    (
         "a factor left out of the outcome's model",
         "  post_hoc: [{effect: dose, outcome: expect}]\n",
         "post_hoc:",
@@ -153,6 +167,7 @@ def test_levels_of_one_factor_compare_its_marginal_means_and_an_arm_makes_it_cel
         "    - {effect: dose, padjust: tukey}\n"
         "    - {effect: dose, padjust: dunnett, control: none}\n"
         "    - {effect: warmth * dose}\n"
+        "    - {effect: cell, padjust: dunnett, control: waitlist}\n"
     )
     protocol = load_protocol(_write(tmp_path, added))
     factor, cells = (resolve_contrast(protocol, c) for c in protocol.analysis.contrasts)

@@ -55,7 +55,7 @@ def run_comparisons(plan: dict, outcomes, data: pd.DataFrame, with_arms: pd.Data
     for entry in plan.get("contrasts") or []:
         results.append(_run(entry, "contrasts", outcomes, plan, lambda o, e: _contrast(o, e, data, with_arms)))
     for entry in plan.get("post_hoc") or []:
-        results.append(_run(entry, "post hoc", outcomes, plan, lambda o, e: _post_hoc(o, e, data)))
+        results.append(_run(entry, "post hoc", outcomes, plan, lambda o, e: _post_hoc(o, e, data, with_arms)))
     return tuple(results)
 
 
@@ -92,9 +92,14 @@ def _contrast(outcome, entry: dict, data: pd.DataFrame, with_arms: pd.DataFrame)
     )
 
 
-def _post_hoc(outcome, entry: dict, data: pd.DataFrame) -> pd.DataFrame:
+def _post_hoc(outcome, entry: dict, data: pd.DataFrame, with_arms: pd.DataFrame) -> pd.DataFrame:
     covariates = outcome.covariates or None
     factors = [part.strip() for part in str(entry["effect"]).replace("×", "*").split("*")]
+    if factors == [CELLS]:
+        rows = with_arms.assign(cell=with_arms["cell"].astype(str))
+        return pairwise(
+            rows, outcome.name, CELLS, covariates=covariates, padjust=entry["padjust"], control=entry.get("control")
+        )
     if len(factors) == 2:
         return interaction_contrasts(
             data, outcome.name, outcome.between, covariates=covariates, padjust=entry["padjust"], factors=factors

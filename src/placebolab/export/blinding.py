@@ -140,7 +140,8 @@ def _blind_comparisons(plan: dict, key: dict) -> None:
     for entry in plan.get("post_hoc") or []:
         if entry.get("control") is not None:
             effect = str(entry.get("effect", "")).strip()
-            entry["control"] = key["factors"].get(effect, {}).get(entry["control"], entry["control"])
+            codes = key["cells"] if effect == "cell" else key["factors"].get(effect, {})
+            entry["control"] = codes.get(entry["control"], entry["control"])
 
 
 def _code_order(code: str) -> tuple[int, str]:

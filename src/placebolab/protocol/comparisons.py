@@ -133,6 +133,8 @@ def check_post_hoc(protocol, post_hoc) -> list[tuple[tuple, str]]:
     outcome = plan_outcome(plan, post_hoc.outcome)
     between = outcome.between or list(protocol.factors)
     factors = [name.strip() for name in post_hoc.effect.replace("×", "*").split("*")]
+    if factors == [CELLS]:
+        return _cells_problems(protocol, post_hoc, outcome)
     for name in factors:
         if name not in between:
             where = "the outcome's factors" if name in protocol.factors else "the factors"
@@ -147,8 +149,26 @@ def check_post_hoc(protocol, post_hoc) -> list[tuple[tuple, str]]:
             f"'{factors[0]}' has two levels ({', '.join(levels)}): its F test is its one comparison; post-hoc tests "
             "are for a factor with three or more levels (or 'a * b' for interaction contrasts)"
         ))]  # fmt: skip
+    return _level_problems(post_hoc, factors[0], levels)
+
+
+def _cells_problems(protocol, post_hoc, outcome) -> list[tuple[tuple, str]]:
+    """`effect: cell`: every cell and arm in one model; each must measure the outcome."""
+    cells = [cell.id for cell in protocol.cells]
+    if len(cells) < 3:
+        return [(("effect",), f"the design has two cells ({', '.join(cells)}): the F test is their one comparison")]
+    for cell in cells:
+        unmeasured = _unmeasured(protocol, outcome, (cell,))
+        if unmeasured:
+            fix = "`effect: cell` compares every cell and arm; list the comparisons of the cells that measure it under `contrasts:`"
+            return [(("effect",), f"{unmeasured.split('; compare')[0]}; {fix}")]
+    return _level_problems(post_hoc, "the cells and arms", cells)
+
+
+def _level_problems(post_hoc, what: str, levels: list[str]) -> list[tuple[tuple, str]]:
     if post_hoc.control is not None and post_hoc.control not in levels:
-        return [(("control",), f"'{post_hoc.control}' is not a level of {factors[0]} ({', '.join(levels)})")]
+        of = "one of" if what.startswith("the ") else "a level of"
+        return [(("control",), f"'{post_hoc.control}' is not {of} {what} ({', '.join(levels)})")]
     if post_hoc.padjust == "tukey" and post_hoc.control is not None:
         return [(("padjust",), "tukey compares every pair of levels; with a control use dunnett (or holm)")]
     if post_hoc.padjust == "dunnett" and post_hoc.control is None:

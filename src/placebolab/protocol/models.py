@@ -148,7 +148,10 @@ class Contrast(Model):
 class PostHoc(Model):
     """Post-hoc tests of a main effect with more than two levels, or interaction contrasts of two factors."""
 
-    effect: str = Field(description="A factor with three or more levels, or 'a * b' for interaction contrasts.")
+    effect: str = Field(
+        description="A factor with three or more levels; 'a * b' for interaction contrasts; or 'cell' for every "
+        "cell and arm in one model (e.g. each against a no-treatment arm with padjust: dunnett)."
+    )
     outcome: str | None = Field(None, description="The plan's primary outcome (default) or a secondary one.")
     padjust: Literal["holm", "tukey", "dunnett", "bonferroni", "none"] = Field(
         "holm", description="tukey: all pairs (studentized range); dunnett: each level against `control`."
