@@ -99,9 +99,12 @@ def pairwise(
     >>> df = pd.DataFrame({"arm": list("aaabbbccc"), "y": [1.0, 2, 3, 3, 4, 5, 6, 7, 9]})
     >>> pairwise(df, "y", "arm", padjust="tukey")[["contrast", "estimate", "t", "p_adj"]].round(4)
       contrast  estimate       t   p_adj
-    0    a − b      -2.0 -2.1909  0.1487
-    1    a − c      -5.3333 -5.8424  0.0027
-    2    b − c      -3.3333 -3.6515  0.0252
+    0    a − b   -2.0000 -2.0381  0.1839
+    1    a − c   -5.3333 -5.4349  0.0039
+    2    b − c   -3.3333 -3.3968  0.0336
+
+    (R: ``pairs(emmeans(lm(y ~ arm, d), ~ arm), adjust = "tukey")``: t −2.038, −5.435, −3.397;
+    p .1839, .0039, .0336.)
     """
     _require_padjust(padjust, PADJUST)
     fit = fit_linear(data, dv, between, covariates)
@@ -154,8 +157,11 @@ def contrasts(
     >>> df = pd.DataFrame({"arm": list("aaabbbccc"), "y": [1.0, 2, 3, 3, 4, 5, 6, 7, 9]})
     >>> contrasts(df, "y", "arm", ["c - b", "b - a"])[["contrast", "estimate", "p_adj"]].round(4)
       contrast  estimate   p_adj
-    0    c − b    3.3333  0.0214
-    1    b − a    2.0000  0.0709
+    0    c − b    3.3333  0.0291
+    1    b − a    2.0000  0.0877
+
+    (R: ``contrast(emm, list("c - b" = c(0, -1, 1), "b - a" = c(-1, 1, 0)), adjust = "holm")``:
+    p .0291, .0877.)
     """
     _require_padjust(padjust, PLANNED_PADJUST)
     fit = fit_linear(data, dv, between, covariates)

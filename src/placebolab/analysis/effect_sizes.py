@@ -1,11 +1,10 @@
 """Effect sizes with confidence intervals from noncentral distributions, as R's effectsize (0.8) computes them.
 
 * Partial η² and partial ω² of each ANOVA/ANCOVA effect, with the interval of the noncentral F
-  (Steiger 2004): the noncentrality λ whose F distribution puts the observed F at the wanted
-  quantile, mapped to ``λ / (λ + df1 + df2 + 1)``-style bounds through ``F = λ / df1`` and
-  ``η² = F·df1 / (F·df1 + df2)`` exactly as ``effectsize:::.F_to_pve`` does. The default is
-  effectsize's: ``alternative="greater"``, a one-sided 95 % interval ``[lower, 1]`` (its lower bound
-  is that of the two-sided 90 % interval).
+  (Steiger 2004): the noncentralities λ at which the observed F is the upper and lower quantile of
+  the noncentral F distribution, each turned into a bound λ / (λ + df2) (the η² of F = λ / df1), as
+  ``effectsize:::.F_to_pve`` does. The default is effectsize's: ``alternative="greater"``, a
+  one-sided 95 % interval ``[lower, 1]`` (its lower bound is that of the two-sided 90 % interval).
 * Hedges' g of a contrast with the noncentral-t interval (``effectsize::hedges_g``'s method): the
   t of the contrast fixes the noncentrality bounds, which scale to g by ``se / σ``.
 
@@ -55,7 +54,10 @@ def anova_effect_sizes(table: pd.DataFrame, confidence: float = 0.95, alternativ
     >>> df = pd.DataFrame({"g": list("aaabbbccc"), "y": [1.0, 2, 3, 3, 4, 5, 6, 7, 9]})
     >>> anova_effect_sizes(anova(df, "y", "g")).round(3)
       Source    np2  np2_ci_low  np2_ci_high  omega2  omega2_ci_low  omega2_ci_high
-    0      g  0.829       0.367          1.0   0.758          0.228             1.0
+    0      g  0.834       0.433          1.0   0.758          0.233             1.0
+
+    (R: ``eta_squared(lm(y ~ g, d))`` 0.834043, 95% CI [0.433461, 1]; ``omega_squared(…)`` 0.757764,
+    [0.232623, 1].)
     """
     if alternative not in ALTERNATIVES:
         raise AnalysisError(f"alternative must be one of {', '.join(ALTERNATIVES)}, not {alternative!r}.")
