@@ -170,7 +170,10 @@ def test_partial_eta_and_omega_squared_intervals_match_effectsize(ancova):
     sizes = anova_effect_sizes(anova(ancova, "Scores", "Method", covariates="Income"))
     assert list(sizes["Source"]) == ["Method", "Income"]
     assert_allclose(sizes["np2"], [0.24407657343, 0.48692009062], rtol=1e-9)
-    assert_allclose(sizes["np2_ci_low"], [0.01444390780, 0.27089863167], atol=1e-6)
+    assert_allclose(sizes["np2_ci_low"], [0.01444390780, 0.27089863167], atol=1e-6)  # effectsize's optim()
+    # The same bound solved exactly: lam <- uniroot(function(l) pf(F, df1, 31, ncp = l) - 0.95, c(0, 200),
+    # tol = 1e-14)$root; lam / (lam + 31), with F and df1 of each row of `a`.
+    assert_allclose(sizes["np2_ci_low"], [0.014443919861, 0.270898699606], atol=1e-8)
     assert_allclose(sizes["np2_ci_high"], [1, 1])
     assert_allclose(sizes["omega2"], [0.16297454649, 0.44116246786], rtol=1e-9)
     assert_allclose(sizes["omega2_ci_low"], [0.0, 0.22191404141], atol=1e-6)
