@@ -10,6 +10,9 @@ cell_descriptives   n, mean, SD, SE and 95 % CI per cell
 anova               N-way between-subjects ANOVA, or ANCOVA with covariates (type I, II or III)
 estimated_marginal_means  adjusted (estimated marginal) means with CIs, as emmeans
 simple_effects      one factor's effect at each level of the others, pooled error term
+pairwise            pairs of (adjusted) marginal means, or levels vs a control: Holm, Tukey, Dunnett
+contrasts           planned comparisons ("augmented - limited"); interaction_contrasts for 2 × k
+anova_effect_sizes  partial η² and ω² with noncentral-F CIs (as R effectsize)
 time_course         mixed ANOVA (GG correction, generalized eta²) or random-intercept mixed model
 mediation           paths a, b, c, c′ and bootstrap CI of the indirect effect; moderated mediation
 assumption_checks   residual normality, Levene, homogeneity of regression slopes
@@ -23,7 +26,9 @@ primary_analysis    descriptives and ANOVA of the primary outcome (raises on bad
 
 from placebolab.analysis.anova import anova
 from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
+from placebolab.analysis.contrasts import contrasts, interaction_contrasts, pairwise
 from placebolab.analysis.descriptives import cell_descriptives
+from placebolab.analysis.effect_sizes import anova_effect_sizes
 from placebolab.analysis.emmeans import estimated_marginal_means, simple_effects
 from placebolab.analysis.exported import ExportedStudy, load_export
 from placebolab.analysis.manipulation import manipulation_checks
@@ -42,6 +47,10 @@ __all__ = [
     "ExportedStudy",
     "OutcomeResult",
     "anova",
+    "anova_effect_sizes",
+    "contrasts",
+    "interaction_contrasts",
+    "pairwise",
     "assumption_checks",
     "estimated_marginal_means",
     "mediation",

@@ -15,7 +15,9 @@ import pandas as pd
 from placebolab.analysis import suite
 from placebolab.analysis.anova import anova
 from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
+from placebolab.analysis.comparisons import ComparisonResult, run_comparisons
 from placebolab.analysis.descriptives import cell_descriptives
+from placebolab.analysis.effect_sizes import anova_effect_sizes
 from placebolab.analysis.emmeans import estimated_marginal_means
 from placebolab.analysis.exported import ExportedStudy, load_export
 from placebolab.analysis.manipulation import manipulation_checks, manipulation_checks_by_cell
@@ -43,6 +45,7 @@ class OutcomeResult:
     emmeans: pd.DataFrame | None = None  # adjusted (estimated marginal) cell means with CIs
     assumptions: pd.DataFrame | None = None
     robust: pd.DataFrame | None = None  # HC3 table, computed when an assumption check fails
+    effect_sizes: pd.DataFrame | None = None  # partial eta² and omega² with noncentral-F CIs (effect_sizes.py)
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class AnalysisResult:
     consort: dict | None  # the export's consort.json; None for an export made before it existed
     late_occasions: dict | None  # of :func:`~placebolab.analysis.schedule.late_occasions`
     blinding_note: str | None = None  # why real data analysed with level names before unblinding is early
+    comparisons: tuple[ComparisonResult, ...] = ()  # the plan's contrasts and post-hoc tests (comparisons.py)
 
     @property
     def primary(self) -> OutcomeResult:
@@ -161,6 +165,7 @@ def run_analyses(
         consort=consort_flow(study.export_dir),
         late_occasions=late_occasions(study.export_dir, study.codebook, participants),
         blinding_note=blinding_note,
+        comparisons=run_comparisons(plan, outcomes, data, sample_with_arms(study, include_pilot)),
     )
 
 
@@ -269,6 +274,12 @@ _HEADER_KEYS = (
 
 #: Dispositions that leave a participant out of every analysis (docs/tables.md), in reporting order.
 CORRECTED = ("withdrawn", "excluded", "allocated-in-error")
+
+
+def sample_with_arms(study: ExportedStudy, include_pilot: bool = False) -> pd.DataFrame:
+    """The analysed participants together with those of arms outside the factorial (for arm comparisons)."""
+    completed, pilot, _, included = _masks(study)
+    return study.wide.loc[(completed if include_pilot else completed & ~pilot) & included].copy()
 
 
 def _masks(study: ExportedStudy) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -411,6 +422,7 @@ def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool
         if strict:
             raise
         return replace(spec, error=str(err))
+    analysed = replace(analysed, effect_sizes=anova_effect_sizes(analysed.anova))
     return replace(analysed, **_check_assumptions(data, spec, ss_type))
 
 

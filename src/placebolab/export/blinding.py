@@ -127,7 +127,21 @@ def _blind_codebook(book: dict, key: dict) -> dict:
     for column in book["columns"]:
         if column.get("kind") == "factor" and column["name"] in factors:
             column["levels"] = sorted(factors[column["name"]].values(), key=_code_order)
+    _blind_comparisons(book.get("analysis") or {}, key)
     return book
+
+
+def _blind_comparisons(plan: dict, key: dict) -> None:
+    """The plan's contrasts and post-hoc controls name levels and cells: replace them by their codes."""
+    for entry in plan.get("contrasts") or []:
+        codes = key["cells"] if entry.get("on") == "cell" else key["factors"].get(entry.get("on"), {})
+        entry["pairs"] = [[codes.get(a, a), codes.get(b, b)] for a, b in entry.get("pairs") or []]
+        entry["compare"] = [f"{a} - {b}" for a, b in entry["pairs"]]
+    for entry in plan.get("post_hoc") or []:
+        if entry.get("control") is not None:
+            effect = str(entry.get("effect", "")).strip()
+            codes = key["cells"] if effect == "cell" else key["factors"].get(effect, {})
+            entry["control"] = codes.get(entry["control"], entry["control"])
 
 
 def _code_order(code: str) -> tuple[int, str]:

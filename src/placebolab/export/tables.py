@@ -191,6 +191,7 @@ def codebook(study, wide: pd.DataFrame) -> dict:
     if plan_dump:
         for outcome in [plan_dump["primary"], *plan_dump["secondary"]]:
             outcome["between"] = outcome["between"] or list(protocol.factors)
+        _resolve_contrasts(protocol, plan_dump)
     return {
         "study": study.name,
         "protocol": protocol.protocol,
@@ -207,6 +208,17 @@ def codebook(study, wide: pd.DataFrame) -> dict:
         "schedule_tolerance_s": protocol.tolerance_seconds,
         "columns": [_column_entry(protocol, found, name) for name in wide.columns],
     }
+
+
+def _resolve_contrasts(protocol, plan_dump: dict) -> None:
+    """Each contrast entry gains ``on`` (a factor, or ``cell``) and ``pairs``, so the analysis never parses names."""
+    from placebolab.protocol.comparisons import resolve_contrast
+
+    for entry, contrast in zip(plan_dump.get("contrasts") or [], protocol.analysis.contrasts, strict=True):
+        resolved, problems = resolve_contrast(protocol, contrast)
+        entry["on"] = resolved.on if resolved else None
+        entry["pairs"] = [list(pair) for pair in resolved.pairs] if resolved else []
+        entry["error"] = "; ".join(message for _, message in problems) or None
 
 
 def _column_entry(protocol, found, column: str) -> dict:

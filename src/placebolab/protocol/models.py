@@ -134,12 +134,40 @@ class Mediation(Model):
     moderator: str | None = Field(None, description="A factor moderating the x → m path (moderated mediation).")
 
 
+class Contrast(Model):
+    """Planned comparisons of one outcome, adjusted together (protocol/comparisons.py resolves the names)."""
+
+    compare: list[str] = Field(
+        min_length=1,
+        description="Comparisons 'a - b' of two levels of one factor (marginal means), or of two cells or arms "
+        "(e.g. augmented - waitlist: every cell and arm in one model).",
+    )
+    outcome: str | None = Field(None, description="The plan's primary outcome (default) or a secondary one.")
+    padjust: Literal["holm", "bonferroni", "none"] = Field("holm", description="Adjustment over this entry's list.")
+
+
+class PostHoc(Model):
+    """Post-hoc tests of a main effect with more than two levels, or interaction contrasts of two factors."""
+
+    effect: str = Field(
+        description="A factor with three or more levels; 'a * b' for interaction contrasts; or 'cell' for every "
+        "cell and arm in one model (e.g. each against a no-treatment arm with padjust: dunnett)."
+    )
+    outcome: str | None = Field(None, description="The plan's primary outcome (default) or a secondary one.")
+    padjust: Literal["holm", "tukey", "dunnett", "bonferroni", "none"] = Field(
+        "holm", description="tukey: all pairs (studentized range); dunnett: each level against `control`."
+    )
+    control: str | None = Field(None, description="Compare each level with this one (Dunnett, or Holm).")
+
+
 class AnalysisPlan(Model):
     primary: Outcome
     secondary: list[Outcome] = Field(default_factory=list)
     manipulation_checks: list[ManipulationCheck] = Field(default_factory=list)
     simple_effects: list[SimpleEffect] = Field(default_factory=list)
     mediation: list[Mediation] = Field(default_factory=list)
+    contrasts: list[Contrast] = Field(default_factory=list)
+    post_hoc: list[PostHoc] = Field(default_factory=list)
     ss_type: Literal[1, 2, 3] = 3
 
 

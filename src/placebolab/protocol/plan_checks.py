@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+from placebolab.protocol.comparisons import check_post_hoc, resolve_contrast
 from placebolab.protocol.measures import resolve
 
 BUILT_IN_MARKS = ("start",)  # set by the session itself when it begins (session/engine.py)
@@ -62,6 +63,18 @@ def _analysis_design(protocol, report) -> None:
             _simple_effect(protocol, report, ("analysis", "simple_effects", index), simple, plan.primary)
     for index, mediation in enumerate(plan.mediation):
         _mediation(protocol, report, ("analysis", "mediation", index), mediation)
+    _comparisons(protocol, report)
+
+
+def _comparisons(protocol, report) -> None:
+    """`contrasts:` name two levels of one factor or two cells/arms each; `post_hoc:` a factor of 3+ levels."""
+    plan = protocol.analysis
+    for index, contrast in enumerate(plan.contrasts):
+        for sub, message in resolve_contrast(protocol, contrast)[1]:
+            report(("analysis", "contrasts", index, *sub), message)
+    for index, post_hoc in enumerate(plan.post_hoc):
+        for sub, message in check_post_hoc(protocol, post_hoc):
+            report(("analysis", "post_hoc", index, *sub), message)
 
 
 def _outcome(protocol, report, path, outcome) -> bool:

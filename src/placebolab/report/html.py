@@ -13,6 +13,7 @@ import pandas as pd
 import placebolab
 from placebolab.analysis.plan import AnalysisResult
 from placebolab.report import format as fmt
+from placebolab.report.comparisons import methods_sentences, outcome_extras
 from placebolab.report.consort_diagram import consort_view
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -46,7 +47,9 @@ def report_context(results: AnalysisResult) -> dict:
         "methods": methods_paragraph(results),
         "cells": _cell_rows(results.cell_counts, list(study.factors)),
         "factors": list(study.factors),
-        "outcomes": [_outcome_view(outcome, results.data) for outcome in results.outcomes],
+        "outcomes": [
+            {**_outcome_view(outcome, results.data), **outcome_extras(results, outcome)} for outcome in results.outcomes
+        ],
         "checks": _check_rows(results.manipulation_checks),
         "checks_by_cell": [
             {"at": row["at"], **view}
@@ -97,6 +100,7 @@ def methods_paragraph(results: AnalysisResult) -> str:
             "Manipulation checks were tested with Welch's t-tests; effect sizes are Hedges' g with 95% CIs."
         )
     sentences += _suite_sentences(results)
+    sentences += methods_sentences(results)
     return " ".join(sentences)
 
 
