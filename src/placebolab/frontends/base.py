@@ -1,8 +1,9 @@
 """What a frontend is, and the loop that lets one drive a session.
 
-A frontend shows a step and returns what the participant answered; it never decides what comes next
-and never writes to the store. ``drive`` asks the session for the current step, waits (with the
-frontend's waiting screen) until the step may be shown, shows it, submits, and repeats.
+A frontend asks the intake and shows a step, and returns what the participant answered; it never decides
+what comes next and never writes to the store. ``drive`` asks the session for the current step, waits
+(with the frontend's waiting screen) until the step may be shown, shows it, submits, and repeats;
+``frontends.runner`` enrols or resumes a participant and opens and closes the frontend around it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,19 @@ class Response:
 class Frontend(Interface):
     name: str
     clock: object
+
+    def refuse_unshowable(self, protocol) -> None:
+        """Raise SessionError, before anyone is enrolled, if the protocol has a step this frontend cannot show."""
+
+    def ask_intake(self, fields, given: dict, participant: str) -> dict:
+        """Ask the intake fields not ``given`` (before enrolment); return them with ``given``.
+        Raise SessionInterrupted if the experimenter cancels."""
+
+    def open(self, *, pilot: bool = False) -> None:
+        """Get ready to show the enrolled participant's steps (a window opens); ``pilot``: their pilot flag."""
+
+    def close(self) -> None:
+        """Release what ``open`` took; called whether the session ended, was stopped or failed."""
 
     def wait(self, current: Current) -> None:
         """Show a waiting screen until ``current.not_before``."""

@@ -56,9 +56,16 @@ class ConsoleFrontend:
                 "run it with --frontend psychopy"
             )
 
+    def open(self, *, pilot: bool = False) -> None:
+        """Nothing to open: the terminal is there (a pilot session is flagged in the store, not on screen)."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
     # --- intake ------------------------------------------------------------------------------------
 
-    def ask_intake(self, fields, given: dict) -> dict:
+    def ask_intake(self, fields, given: dict, participant: str) -> dict:
+        """Ask the fields not ``given``, each again until its answer is valid."""
         values = dict(given)
         for field in fields:
             if field.id in values:

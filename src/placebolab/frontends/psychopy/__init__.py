@@ -19,6 +19,6 @@ experimenter       the pause step's ``experimenter_key`` (default F12) ends an e
 =================  ===========================================================================
 """
 
-from placebolab.frontends.psychopy.frontend import PsychopyFrontend, WindowOptions
+from placebolab.frontends.psychopy.frontend import PsychopyFrontend, WindowOptions, lab_frontend
 
-__all__ = ["PsychopyFrontend", "WindowOptions"]
+__all__ = ["PsychopyFrontend", "WindowOptions", "lab_frontend"]

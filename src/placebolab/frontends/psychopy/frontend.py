@@ -9,9 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
-from placebolab.errors import SessionInterrupted
+from placebolab.errors import SessionError, SessionInterrupted
 from placebolab.frontends.base import Response
 from placebolab.frontends.psychopy import layout
+from placebolab.frontends.psychopy.intake import ask_intake, display_available
 from placebolab.frontends.psychopy.media import MEDIA_SCREENS
 from placebolab.frontends.psychopy.screens import DIM, TEXT, Frame, Kit, PagesScreen, PauseScreen, QuestionsScreen
 from placebolab.frontends.psychopy.timing import FrameLog
@@ -31,6 +32,22 @@ class WindowOptions:
     screen: int = 0
     pilot: bool = False  # a banner marks every screen as a pilot session
     screenshots: Path | None = None  # save the first frame of every step (and waiting screen) as PNG
+
+
+def lab_frontend(clock, *, windowed: bool = False, screenshots: str | Path | None = None) -> PsychopyFrontend:
+    """The lab's frontend (full screen unless ``windowed``), refused where it cannot open a window."""
+    import importlib.util
+
+    if importlib.util.find_spec("psychopy") is None:
+        raise SessionError("psychopy is not installed; install the lab extra: pip install 'placebolab[lab]'")
+    if not display_available():
+        raise SessionError(
+            "no display to open the PsychoPy window on (DISPLAY is not set); run on the lab computer's screen, "
+            "or pilot in this terminal with --frontend console"
+        )
+    return PsychopyFrontend(
+        clock, WindowOptions(fullscreen=not windowed, screenshots=Path(screenshots) if screenshots else None)
+    )
 
 
 class PsychopyFrontend:
@@ -95,6 +112,14 @@ class PsychopyFrontend:
         self.close()
 
     # --- the Frontend interface --------------------------------------------------------------------
+
+    @staticmethod
+    def refuse_unshowable(protocol) -> None:
+        """Nothing to refuse: the window shows every step type."""
+
+    def ask_intake(self, fields, given: dict, participant: str) -> dict:
+        """The experimenter's dialog, before the window opens (see ``intake``)."""
+        return ask_intake(fields, given, participant)
 
     def wait(self, current) -> None:
         """A waiting screen with a countdown until the step is due; Escape still asks to quit."""
