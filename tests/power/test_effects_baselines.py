@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from placebolab.cli import main
 from placebolab.power.planning import outcome_model
 from placebolab.protocol import load_protocol
-from placebolab.protocol.measures import measures
 from placebolab.simulation.model import SimulatedParticipant, load_effects
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -154,20 +153,3 @@ def test_a_score_as_baseline_gives_the_correlation_asked_for_and_power_models_th
     assert model.baseline_r == pytest.approx(0.6 / np.sqrt(0.36 + 0.64 / 3))  # the mean of three occasions
     measured = np.corrcoef(rows[:, 0], rows[:, 1:].mean(axis=1))[0, 1]
     assert measured == pytest.approx(model.baseline_r, abs=0.03)
-
-
-def test_the_protocols_measures_are_found_once_per_protocol_not_once_per_participant(tmp_path, monkeypatch):
-    """A simulated participant looks up what a baseline is (a rating, an item, a score) in the protocol's
-    measures: found once for a simulation of many participants, and not at all under a null model."""
-    import placebolab.simulation.model as model_module
-
-    effects_file = tmp_path / "effects.yaml"
-    effects_file.write_text(SCORE_EFFECTS)
-    protocol = load_protocol(FLAGSHIP)
-    effects, null = load_effects(effects_file, protocol), load_effects(None, protocol)
-    found = []
-    monkeypatch.setattr(model_module, "measures", lambda p: found.append(p) or measures(p))
-    _score_and_itch(protocol, null, 20, seed=1)
-    assert found == []
-    _score_and_itch(protocol, effects, 20, seed=1)
-    assert found == [protocol]

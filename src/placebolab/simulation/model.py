@@ -32,7 +32,7 @@ from placebolab.components import Item, measure_name
 from placebolab.components.base import Model
 from placebolab.document.problems import Positions, Problem
 from placebolab.errors import EffectsError
-from placebolab.protocol.measures import Measure, measures
+from placebolab.protocol.measures import measures
 
 
 class MeasureModel(Model):
@@ -187,14 +187,12 @@ class SimulatedParticipant:
     """One participant's answers: draws per measure, correlated with their own baseline where modelled."""
 
     def __init__(self, model: EffectsModel, protocol, cell_id: str, rng: np.random.Generator):
-        self.model, self.protocol, self.cell_id, self.rng = model, protocol, cell_id, rng
+        self.model, self.cell_id, self.rng = model, cell_id, rng
+        self._measures = measures(protocol)
         self._z: dict[str, float] = {}  # first standardised draw of each measure: what a later one correlates with
 
     def intake(self, protocol) -> dict:
-        return self.intake_of(protocol.intake)
-
-    def intake_of(self, fields) -> dict:
-        return {field.id: self._intake_value(field) for field in fields}
+        return {field.id: self._intake_value(field) for field in protocol.intake}
 
     def draw(self, name: str, item: Item) -> float:
         spec = self.model.for_measure(name) or MeasureModel()
@@ -215,7 +213,7 @@ class SimulatedParticipant:
     def _latent(self, name: str) -> float:
         """The standard normal a measure correlating with ``name`` shares: the first draw of a rating or item
         (drawn now if this cell never showed it), or a score's standardised linear combination of its items'."""
-        measure = _measures_of(self.protocol)[name]
+        measure = self._measures[name]
         if measure.kind != "score":
             if name not in self._z:
                 self._z[name] = float(self.rng.standard_normal())
@@ -226,6 +224,10 @@ class SimulatedParticipant:
     def _sd(self, name: str, low: float, high: float) -> float:
         spec = self.model.for_measure(name) or MeasureModel()
         return spec.sd if spec.sd is not None else (high - low) / 6
+
+    def intake_of(self, fields) -> dict:
+        """Answers to these intake fields (``intake`` answers all of a protocol's)."""
+        return {field.id: self._intake_value(field) for field in fields}
 
     def _intake_value(self, field):
         spec = self.model.intake.get(field.id)
@@ -245,18 +247,6 @@ class SimulatedParticipant:
             value = self.rng.uniform(low, high)
         value = min(max(value, low), high)
         return int(round(value)) if field.type == "integer" else float(value)
-
-
-_last_measures: tuple[object, dict[str, Measure]] | None = None
-
-
-def _measures_of(protocol) -> dict[str, Measure]:
-    """The protocol's measures, found once per protocol (a simulation runs many participants through one),
-    and only when a measure correlates with a baseline: a null model never needs them."""
-    global _last_measures
-    if _last_measures is None or _last_measures[0] is not protocol:
-        _last_measures = (protocol, measures(protocol))
-    return _last_measures[1]
 
 
 def _cell_mean(mean, cell_id: str, midpoint: float) -> float:
