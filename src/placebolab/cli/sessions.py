@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import click
 
-from placebolab.frontends import FRONTENDS
-
 
 @click.command()
 @click.argument("study", type=click.Path(file_okay=False))
@@ -18,7 +16,7 @@ from placebolab.frontends import FRONTENDS
 )
 @click.option(
     "--frontend",
-    type=click.Choice(FRONTENDS),
+    type=click.Choice(["console", "psychopy"]),
     default="console",
     show_default=True,
     help="How steps are shown: in this terminal, or in a PsychoPy window (the lab).",
@@ -36,8 +34,7 @@ from placebolab.frontends import FRONTENDS
 )
 def run(study, participant, frontend, resume, intake, pilot, windowed, screenshots):
     """Run PARTICIPANT through the protocol of STUDY."""
-    from placebolab.frontends import make_frontend
-    from placebolab.frontends.runner import run_participant
+    from placebolab.frontends.runner import make_frontend, run_participant
     from placebolab.session import RealClock
     from placebolab.study import Study
 

@@ -1,9 +1,8 @@
 """What a frontend is, and the loop that lets one drive a session.
 
-A frontend asks the intake and shows a step, and returns what the participant answered; it never decides
-what comes next and never writes to the store. ``drive`` asks the session for the current step, waits
-(with the frontend's waiting screen) until the step may be shown, shows it, submits, and repeats;
-``frontends.runner`` enrols or resumes a participant and opens and closes the frontend around it.
+A frontend shows a step and returns what the participant answered; it never decides what comes next
+and never writes to the store. ``drive`` asks the session for the current step, waits (with the
+frontend's waiting screen) until the step may be shown, shows it, submits, and repeats.
 """
 
 from __future__ import annotations
@@ -26,8 +25,13 @@ class Frontend(Interface):
     name: str
     clock: object
 
+    def wait(self, current: Current) -> None:
+        """Show a waiting screen until ``current.not_before``."""
+
+    # Around the steps (``runner.run_participant``): refuse, ask the intake, open; close at the end.
+
     def refuse_unshowable(self, protocol) -> None:
-        """Raise SessionError, before anyone is enrolled, if the protocol has a step this frontend cannot show."""
+        """Refuse, before anyone is enrolled, a protocol with a step this frontend cannot show."""
 
     def ask_intake(self, fields, given: dict, participant: str) -> dict:
         """Ask the intake fields not ``given`` (before enrolment); return them with ``given``.
@@ -37,10 +41,7 @@ class Frontend(Interface):
         """Get ready to show the enrolled participant's steps (a window opens); ``pilot``: their pilot flag."""
 
     def close(self) -> None:
-        """Release what ``open`` took; called whether the session ended, was stopped or failed."""
-
-    def wait(self, current: Current) -> None:
-        """Show a waiting screen until ``current.not_before``."""
+        """Release what ``open`` took; called however the session ends."""
 
     def show(self, current: Current) -> Response:
         """Show the step and return the answers; raise SessionInterrupted if the experimenter quits."""

@@ -56,12 +56,6 @@ class ConsoleFrontend:
                 "run it with --frontend psychopy"
             )
 
-    def open(self, *, pilot: bool = False) -> None:
-        """Nothing to open: the terminal is there (a pilot session is flagged in the store, not on screen)."""
-
-    def close(self) -> None:
-        """Nothing to close."""
-
     # --- intake ------------------------------------------------------------------------------------
 
     def ask_intake(self, fields, given: dict, participant: str) -> dict:
@@ -79,6 +73,12 @@ class ConsoleFrontend:
                 except ValueError as exc:
                     self.console.print(f"[red]{escape(str(exc))}[/red]")
         return values
+
+    def open(self, *, pilot: bool = False) -> None:
+        """Nothing to open: the terminal is there (a pilot session is flagged in the store, not on screen)."""
+
+    def close(self) -> None:
+        """Nothing to close."""
 
     # --- steps -------------------------------------------------------------------------------------
 

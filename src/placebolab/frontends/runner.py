@@ -7,10 +7,27 @@ the experimenter. ``placebolab run`` is this function behind command-line option
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from placebolab.errors import SessionError, SessionInterrupted
 from placebolab.frontends.base import Frontend, drive
 from placebolab.session import Session
 from placebolab.session.engine import check_intake
+
+
+def make_frontend(name: str, clock, *, windowed: bool = False, screenshots: str | Path | None = None) -> Frontend:
+    """The frontend a participant is run with, ``console`` or ``psychopy`` (its module imported only when
+    chosen). ``windowed`` and ``screenshots`` are options of the PsychoPy window, which is refused
+    (SessionError), before anyone is asked anything, where it cannot open."""
+    if name == "console":
+        from placebolab.frontends.console import ConsoleFrontend
+
+        return ConsoleFrontend(clock)
+    if name == "psychopy":
+        from placebolab.frontends.psychopy import lab_frontend
+
+        return lab_frontend(clock, windowed=windowed, screenshots=screenshots)
+    raise ValueError(f"no frontend called {name!r} to run a participant with; console or psychopy")
 
 
 def run_participant(

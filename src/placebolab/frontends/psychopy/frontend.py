@@ -9,10 +9,9 @@ from datetime import datetime
 from pathlib import Path
 
 from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
-from placebolab.errors import SessionError, SessionInterrupted
+from placebolab.errors import SessionInterrupted
 from placebolab.frontends.base import Response
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.intake import ask_intake, display_available
 from placebolab.frontends.psychopy.media import MEDIA_SCREENS
 from placebolab.frontends.psychopy.screens import DIM, TEXT, Frame, Kit, PagesScreen, PauseScreen, QuestionsScreen
 from placebolab.frontends.psychopy.timing import FrameLog
@@ -34,22 +33,6 @@ class WindowOptions:
     screenshots: Path | None = None  # save the first frame of every step (and waiting screen) as PNG
 
 
-def lab_frontend(clock, *, windowed: bool = False, screenshots: str | Path | None = None) -> PsychopyFrontend:
-    """The lab's frontend (full screen unless ``windowed``), refused where it cannot open a window."""
-    import importlib.util
-
-    if importlib.util.find_spec("psychopy") is None:
-        raise SessionError("psychopy is not installed; install the lab extra: pip install 'placebolab[lab]'")
-    if not display_available():
-        raise SessionError(
-            "no display to open the PsychoPy window on (DISPLAY is not set); run on the lab computer's screen, "
-            "or pilot in this terminal with --frontend console"
-        )
-    return PsychopyFrontend(
-        clock, WindowOptions(fullscreen=not windowed, screenshots=Path(screenshots) if screenshots else None)
-    )
-
-
 class PsychopyFrontend:
     """Shows each step in a PsychoPy window; never decides what comes next, never writes to the store."""
 
@@ -60,6 +43,10 @@ class PsychopyFrontend:
         self.options = options or WindowOptions()
         self.win = None
         self._writers: list[threading.Thread] = []
+
+    @staticmethod
+    def refuse_unshowable(protocol) -> None:
+        """Nothing to refuse: the window shows every step type."""
 
     # --- window ------------------------------------------------------------------------------------
 
@@ -113,12 +100,10 @@ class PsychopyFrontend:
 
     # --- the Frontend interface --------------------------------------------------------------------
 
-    @staticmethod
-    def refuse_unshowable(protocol) -> None:
-        """Nothing to refuse: the window shows every step type."""
-
     def ask_intake(self, fields, given: dict, participant: str) -> dict:
         """The experimenter's dialog, before the window opens (see ``intake``)."""
+        from placebolab.frontends.psychopy.intake import ask_intake
+
         return ask_intake(fields, given, participant)
 
     def wait(self, current) -> None:
