@@ -80,7 +80,7 @@ def run(quick: bool = False) -> dict:
 
 def _measure(folder: Path, quick: bool) -> dict:
     from placebolab.frontends.psychopy import PsychopyFrontend, WindowOptions
-    from placebolab.frontends.psychopy.screens import screen_for
+    from placebolab.frontends.psychopy.frontend import screen_for
     from placebolab.session import RealClock
 
     rounds, frames = (4, 120) if quick else (12, 300)
