@@ -86,7 +86,8 @@ def _measure(folder: Path, quick: bool) -> dict:
 
     seconds, rounds = (3.0, 2) if quick else (10.0, 4)
     films = {fps: _film(folder / f"film-{fps}.mp4", seconds, fps) for fps in (25, 30)}
-    ui = PsychopyFrontend(RealClock(), WindowOptions(fullscreen=True)).open()
+    ui = PsychopyFrontend(RealClock(), WindowOptions(fullscreen=True))
+    ui.open()
     plays: dict[tuple[str, int], list[dict]] = {(loop, fps): [] for loop in ("engine", "bare") for fps in films}
     try:
         ui.frame_period, ui.period_source = 1 / 60, "assumed 60 Hz (Xvfb: no vsync)"

@@ -88,7 +88,8 @@ def _measure(folder: Path, quick: bool) -> dict:
     session = start("B001")
     session.submit("welcome", {}, time.time())  # the rating screen is current
     current = session.current()
-    ui = PsychopyFrontend(RealClock(), WindowOptions(fullscreen=True)).open()
+    ui = PsychopyFrontend(RealClock(), WindowOptions(fullscreen=True))
+    ui.open()
     try:
         ui.frame_period, ui.period_source = 1 / 60, "assumed 60 Hz (Xvfb: no vsync)"
         screen = screen_for(ui.kit, current)

@@ -36,6 +36,8 @@ CONFIG_NAME = "study.toml"
 
 
 class Study:
+    """An open study; close it, or open it as ``with Study.open(folder) as study:``, to release its store."""
+
     def __init__(self, folder: Path, store: Store, protocol: Protocol, meta: dict[str, str]):
         self.folder = folder
         self.store = store
@@ -140,6 +142,14 @@ class Study:
         before they were kept is probed as then)."""
         folder = Path(folder)
         store = open_store(folder, writing)
+        try:
+            return cls._from_store(folder, store)
+        except BaseException:
+            store.close()  # a damaged store or frozen protocol: release the store, then say what is wrong
+            raise
+
+    @classmethod
+    def _from_store(cls, folder: Path, store: Store) -> Study:
         meta = store.meta()
         files = store.files()
 
@@ -177,6 +187,12 @@ class Study:
 
     def close(self) -> None:
         self.store.close()
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.close()
 
 
 def _media_probes(meta: dict[str, str]) -> dict | None:

@@ -119,6 +119,10 @@ def do_step(term: Terminal, key: str, values: dict[str, int] | None = None, *, t
 
 
 def finish(term: Terminal, participant: str = "P001") -> None:
-    """The session ends with its summary line and exit code 0."""
-    term.expect(f"Session of {participant} complete")
+    """The session ends with its summary line and exit code 0. The line does not name the cell: the
+    participant may be looking at the terminal (blinding)."""
+    line = f"Session of {participant} complete; every answer is stored."
+    term.expect(line)
     assert term.wait() == 0, term.text[-2000:]
+    shown = term.text[term.text.rindex(f"Session of {participant}") :].splitlines()[0].strip()
+    assert shown == line, f"the line says more than it should: {shown!r}"

@@ -44,7 +44,7 @@ def test_a_whole_session_stores_exactly_what_was_typed_and_clicked(study, lab, t
     walk.cream(run)
     walk.after_cream(run)
     assert run.wait() == 0, run.output()
-    assert "Session of P001 complete" in run.output()
+    assert "Session of P001 complete; every answer is stored." in run.output()  # and not the cell (blinding)
 
     tables = assert_complete_and_exact(study)
     (person,) = tables["wide"]

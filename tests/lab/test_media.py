@@ -215,7 +215,7 @@ def test_the_video_vignette_example_runs_end_to_end(tmp_path, lab):
     run.screen(screen_of("debrief"))
     run.key("space")
     assert run.wait() == 0, run.output()
-    assert "Session of V01 complete" in run.output()
+    assert "Session of V01 complete; every answer is stored." in run.output()  # and not the cell (blinding)
 
     assert film.std() > 5
     tables = export(study)

@@ -41,11 +41,8 @@ def audit(study, heads, head_file, write_head):
     from placebolab.study import Study
 
     kept = [*heads, *(read_heads(head_file) if head_file else [])]
-    opened = Study.open(study)
-    try:
+    with Study.open(study) as opened:
         report = audit_study(opened, kept)
-    finally:
-        opened.close()
     for line in report.checked:
         click.echo(f"✓ {line}")
     for line in report.notes:
@@ -116,13 +113,10 @@ def correct(study, participant, kind, reason, by):
     from placebolab.allocation.consort import CORRECTIONS
     from placebolab.study import Study
 
-    opened = Study.open(study)
-    try:
+    with Study.open(study) as opened:
         opened.store.correct(participant, CORRECTIONS[kind], reason, by or getpass.getuser())
         click.echo(f"Recorded: {participant} {kind} ({reason}); nothing was deleted.")
         echo_head(opened.store)
-    finally:
-        opened.close()
 
 
 @click.command()
@@ -152,14 +146,11 @@ def unblind(study, reason, by):
     from placebolab.export.blinding import blinding_key
     from placebolab.study import Study
 
-    opened = Study.open(study)
-    try:
+    with Study.open(study) as opened:
         key = blinding_key(opened)
         who = by or getpass.getuser()
         opened.store.log("unblinded", None, {"by": who, "reason": reason})
         head = opened.store.head()
-    finally:
-        opened.close()
     for factor, codes in key["factors"].items():
         click.echo(
             f"{factor}: "
@@ -186,12 +177,9 @@ def status(study):
     from placebolab.allocation.consort import consort_counts
     from placebolab.study import Study
 
-    opened = Study.open(study)
-    try:
+    with Study.open(study) as opened:
         counts = consort_counts(opened)
         summary = opened.store.allocation_summary()
-    finally:
-        opened.close()
     click.echo(
         f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot); "
         f"{summary['allocated']} of {summary['slots']} slots of the list used"

@@ -24,7 +24,8 @@ def export(study, out, formats, blinded):
     from placebolab.study import Study
 
     chosen = parse_formats(formats)
-    folder = export_study(Study.open(study), out, formats=chosen, blinded=blinded)
+    with Study.open(study) as opened:
+        folder = export_study(opened, out, formats=chosen, blinded=blinded)
     extra = [f for f in ("wide.parquet", "long.parquet", "wide.sav") if f.split(".")[1] in chosen]
     click.echo(
         f"Exported to {folder}/ (long.csv, wide.csv, steps.csv, codebook.json, codebook.csv, consort.json"
@@ -83,8 +84,8 @@ def _export_to_analyse(study, blinded: bool, from_export: bool):
     from placebolab.export import export_study
     from placebolab.study import Study
 
-    opened = Study.open(study)
-    return opened.folder, export_study(opened, blinded=blinded), None if blinded else _early_unblinded_note(opened)
+    with Study.open(study) as opened:
+        return opened.folder, export_study(opened, blinded=blinded), None if blinded else _early_unblinded_note(opened)
 
 
 def _show(what: str, folder, ss_type, include_pilot: bool) -> None:

@@ -60,17 +60,17 @@ def init(protocol, study, seed, store_url):
     allocation list, and print its SHA-256 commitment for the preregistration."""
     from placebolab.study import Study
 
-    made = Study.init(protocol, study, seed=seed, store_url=store_url)
-    summary = made.store.allocation_summary()
-    click.echo(f"Initialised {made.folder} from {protocol}")
-    click.echo(f"  cells:            {', '.join(c.id for c in made.protocol.cells)}")
-    click.echo(
-        f"  allocation:       {made.protocol.allocation.scheme}, {summary['slots']} slots, seed {made.store.sealed()['seed']}"
-    )
-    click.echo(f"  protocol sha256:  {made.protocol_sha256}")
-    click.echo(f"  list commitment:  {made.meta['list_sha256']}  (sha256, salted; put it in the preregistration)")
-    click.echo(f"  store:            {made.store.describe()}")
-    click.echo(f"  chain head:       {made.store.head()[1]}  (the log's last entry; keep it with the commitment)")
+    with Study.init(protocol, study, seed=seed, store_url=store_url) as made:
+        summary = made.store.allocation_summary()
+        click.echo(f"Initialised {made.folder} from {protocol}")
+        click.echo(f"  cells:            {', '.join(c.id for c in made.protocol.cells)}")
+        click.echo(
+            f"  allocation:       {made.protocol.allocation.scheme}, {summary['slots']} slots, seed {made.store.sealed()['seed']}"
+        )
+        click.echo(f"  protocol sha256:  {made.protocol_sha256}")
+        click.echo(f"  list commitment:  {made.meta['list_sha256']}  (sha256, salted; put it in the preregistration)")
+        click.echo(f"  store:            {made.store.describe()}")
+        click.echo(f"  chain head:       {made.store.head()[1]}  (the log's last entry; keep it with the commitment)")
     for warning in made.protocol.warnings:  # as validate prints them: the schedule may not be kept
         click.echo(f"warning: {warning}", err=True)
     click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend console")

@@ -39,6 +39,21 @@ class Frontend(Interface):
     def wait(self, current: Current) -> None:
         """Show a waiting screen until ``current.not_before``."""
 
+    # Around the steps (``runner.run_participant``): refuse, ask the intake, open; close at the end.
+
+    def refuse_unshowable(self, protocol) -> None:
+        """Refuse, before anyone is enrolled, a protocol with a step this frontend cannot show."""
+
+    def ask_intake(self, fields, given: dict, participant: str) -> dict:
+        """Ask the intake fields not ``given`` (before enrolment); return them with ``given``.
+        Raise SessionInterrupted if the experimenter cancels."""
+
+    def open(self, *, pilot: bool = False) -> None:
+        """Get ready to show the enrolled participant's steps (a window opens); ``pilot``: their pilot flag."""
+
+    def close(self) -> None:
+        """Release what ``open`` took; called however the session ends."""
+
     def show(self, current: Current) -> Response:
         """Show the step and return the answers; raise SessionInterrupted if the experimenter quits."""
 

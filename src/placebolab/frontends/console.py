@@ -50,7 +50,8 @@ class ConsoleFrontend:
 
     # --- intake ------------------------------------------------------------------------------------
 
-    def ask_intake(self, fields, given: dict) -> dict:
+    def ask_intake(self, fields, given: dict, participant: str) -> dict:
+        """Ask the fields not ``given``, each again until its answer is valid."""
         values = dict(given)
         for field in fields:
             if field.id in values:
@@ -64,6 +65,12 @@ class ConsoleFrontend:
                 except ValueError as exc:
                     self.console.print(f"[red]{escape(str(exc))}[/red]")
         return values
+
+    def open(self, *, pilot: bool = False) -> None:
+        """Nothing to open: the terminal is there (a pilot session is flagged in the store, not on screen)."""
+
+    def close(self) -> None:
+        """Nothing to close."""
 
     # --- steps -------------------------------------------------------------------------------------
 

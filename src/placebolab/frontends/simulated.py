@@ -23,6 +23,20 @@ class SimulatedFrontend:
     def __init__(self, participant: SimulatedParticipant, rng: np.random.Generator, clock: VirtualClock):
         self.participant, self.rng, self.clock = participant, rng, clock
 
+    @staticmethod
+    def refuse_unshowable(protocol) -> None:
+        """Nothing to refuse: a simulated participant answers every step type."""
+
+    def ask_intake(self, fields, given: dict, participant: str) -> dict:
+        """The model answers the fields not ``given``."""
+        return {**self.participant.intake_of(field for field in fields if field.id not in given), **given}
+
+    def open(self, *, pilot: bool = False) -> None:
+        """Nothing to open."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
     def wait(self, current: Current) -> None:
         self.clock.sleep_until(current.not_before)
 

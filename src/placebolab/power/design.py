@@ -49,9 +49,6 @@ class Design:
     def n_total(self) -> int:
         return int(self.n.sum())
 
-    def with_n(self, n_per_cell) -> Design:
-        return Design(self.factors, self.means, self.sd, _n_per_cell(n_per_cell, self.factors, self.cells))
-
     def effects(self) -> list[Effect]:
         """Main effects, interactions (all orders), then simple effects of each factor at each level of each other."""
         names = list(self.factors)

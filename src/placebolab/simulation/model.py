@@ -225,6 +225,10 @@ class SimulatedParticipant:
         spec = self.model.for_measure(name) or MeasureModel()
         return spec.sd if spec.sd is not None else (high - low) / 6
 
+    def intake_of(self, fields) -> dict:
+        """Answers to these intake fields (``intake`` answers all of a protocol's)."""
+        return {field.id: self._intake_value(field) for field in fields}
+
     def _intake_value(self, field):
         spec = self.model.intake.get(field.id)
         if field.type == "choice":

@@ -19,6 +19,26 @@ experimenter       the pause step's ``experimenter_key`` (default F12) ends an e
 =================  ===========================================================================
 """
 
-from placebolab.frontends.psychopy.frontend import PsychopyFrontend, WindowOptions
+from pathlib import Path
 
-__all__ = ["PsychopyFrontend", "WindowOptions"]
+from placebolab.errors import SessionError
+from placebolab.frontends.psychopy.frontend import PsychopyFrontend, WindowOptions
+from placebolab.frontends.psychopy.intake import display_available
+
+__all__ = ["PsychopyFrontend", "WindowOptions", "lab_frontend"]
+
+
+def lab_frontend(clock, *, windowed: bool = False, screenshots: str | Path | None = None) -> PsychopyFrontend:
+    """The lab's frontend (full screen unless ``windowed``), refused where it cannot open a window."""
+    import importlib.util
+
+    if importlib.util.find_spec("psychopy") is None:
+        raise SessionError("psychopy is not installed; install the lab extra: pip install 'placebolab[lab]'")
+    if not display_available():
+        raise SessionError(
+            "no display to open the PsychoPy window on (DISPLAY is not set); run on the lab computer's screen, "
+            "or pilot in this terminal with --frontend console"
+        )
+    return PsychopyFrontend(
+        clock, WindowOptions(fullscreen=not windowed, screenshots=Path(screenshots) if screenshots else None)
+    )

@@ -59,7 +59,7 @@ class PsychopyFrontend:
 
     # --- window ------------------------------------------------------------------------------------
 
-    def open(self, *, pilot: bool | None = None) -> PsychopyFrontend:
+    def open(self, *, pilot: bool | None = None) -> None:
         """Open the window; ``pilot`` (the participant's pilot flag) overrides ``options.pilot``."""
         from psychopy import event, logging, visual
 
@@ -86,7 +86,6 @@ class PsychopyFrontend:
             self._banner = self.kit.text("PILOT — data flagged as pilot", 0.47, 0.022, colour="#ff6060", bold=True)
         if self.options.screenshots:
             Path(self.options.screenshots).mkdir(parents=True, exist_ok=True)
-        return self
 
     def _refresh_period(self) -> tuple[float, str]:
         rate = self.win.getActualFrameRate(nIdentical=10, nMaxFrames=120, nWarmUpFrames=10, threshold=1)
@@ -102,12 +101,19 @@ class PsychopyFrontend:
             self.win = None
 
     def __enter__(self):
-        return self.open()
+        self.open()
+        return self
 
     def __exit__(self, *_exc):
         self.close()
 
     # --- the Frontend interface --------------------------------------------------------------------
+
+    def ask_intake(self, fields, given: dict, participant: str) -> dict:
+        """The experimenter's dialog, before the window opens (see ``intake``)."""
+        from placebolab.frontends.psychopy.intake import ask_intake
+
+        return ask_intake(fields, given, participant)
 
     def wait(self, current) -> None:
         """A waiting screen with a countdown until the step is due; Escape still asks to quit."""
