@@ -15,6 +15,7 @@ import pandas as pd
 from placebolab.analysis import suite
 from placebolab.analysis.anova import anova
 from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
+from placebolab.analysis.categorical import CategoricalResult, categorical_outcome, measurement_of
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.emmeans import estimated_marginal_means
 from placebolab.analysis.exported import ExportedStudy, load_export
@@ -43,6 +44,16 @@ class OutcomeResult:
     emmeans: pd.DataFrame | None = None  # adjusted (estimated marginal) cell means with CIs
     assumptions: pd.DataFrame | None = None
     robust: pd.DataFrame | None = None  # HC3 table, computed when an assumption check fails
+    # Outcomes that are not continuous (analysis/categorical.py): the codebook's measurement decides.
+    measurement: str = "continuous"  # continuous | binary | ordinal
+    categories: dict | None = field(default=None)  # code → label of a binary or ordinal outcome
+    categorical: CategoricalResult | None = None  # set instead of anova/emmeans for binary and ordinal
+    # Evidence for "no difference" (analysis/equivalence.py), when the plan's outcome asks for it.
+    equivalence_plan: dict | None = field(default=None)  # {bound, units, alpha}
+    bayes_factor: bool = False
+    equivalence: pd.DataFrame | None = None
+    bayes_factors: pd.DataFrame | None = None
+    evidence_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -367,8 +378,8 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     # With a baseline the primary analysis adjusts for it (ANCOVA): more power than the change score
     # and unbiased under randomisation (Vickers & Altman, BMJ 2001).
     covariates = [baseline] if baseline else []
-    specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between, covariates=covariates)]
-    if baseline:
+    specs = [_spec(study, primary, outcome, "primary", default_between, covariates)]
+    if baseline and specs[0].measurement == "continuous":  # no change score of categories
         change = f"{outcome}_change"
         label = f"Change from baseline: {outcome} − {baseline} (negative: lower than at baseline)"
         specs.append(
@@ -380,10 +391,18 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
         between = list(secondary.get("between") or default_between) if isinstance(secondary, dict) else default_between
         baseline = secondary.get("baseline") if isinstance(secondary, dict) else None
         # A secondary outcome's baseline is adjusted for as the primary's is (ANCOVA).
-        specs.append(
-            OutcomeResult(name, study.label(name), "secondary", between, covariates=[baseline] if baseline else [])
-        )
+        entry = secondary if isinstance(secondary, dict) else {}
+        specs.append(_spec(study, entry, name, "secondary", between, [baseline] if baseline else []))
     return specs
+
+
+def _spec(study: ExportedStudy, entry: dict, name: str, role: str, between: list, covariates: list) -> OutcomeResult:
+    """An outcome to analyse, with its measurement (codebook) and the evidence for no difference it asks for."""
+    measurement, categories = measurement_of(study.codebook, name)
+    return OutcomeResult(
+        name, study.label(name), role, between, covariates=covariates, measurement=measurement,
+        categories=categories, equivalence_plan=entry.get("equivalence"), bayes_factor=bool(entry.get("bayes_factor")),
+    )  # fmt: skip
 
 
 def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) -> None:
@@ -395,6 +414,15 @@ def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) ->
 
 def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool = False) -> OutcomeResult:
     covariates = spec.covariates or None
+    if spec.measurement != "continuous":  # never an ANOVA on category codes
+        try:
+            return replace(spec, categorical=categorical_outcome(
+                data, spec.name, spec.between, spec.measurement, covariates, spec.categories, ss_type
+            ))  # fmt: skip
+        except AnalysisError as err:
+            if strict:
+                raise
+            return replace(spec, error=str(err))
     try:
         if spec.derived_from and spec.name not in data.columns:
             missing = next(
@@ -411,7 +439,26 @@ def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool
         if strict:
             raise
         return replace(spec, error=str(err))
-    return replace(analysed, **_check_assumptions(data, spec, ss_type))
+    return replace(analysed, **_check_assumptions(data, spec, ss_type), **_evidence(data, spec))
+
+
+def _evidence(data: pd.DataFrame, spec: OutcomeResult) -> dict:
+    """The outcome's equivalence tests and Bayes factors, when its plan asks for them."""
+    from placebolab.analysis.equivalence import bayes_factors, equivalence_tests
+
+    found, covariates = {}, spec.covariates or None
+    try:
+        if spec.equivalence_plan:
+            plan = spec.equivalence_plan
+            found["equivalence"] = equivalence_tests(
+                data, spec.name, spec.between, float(plan["bound"]), standardized=plan.get("units") == "d",
+                covariates=covariates, alpha=float(plan.get("alpha", 0.05)),
+            )  # fmt: skip
+        if spec.bayes_factor:
+            found["bayes_factors"] = bayes_factors(data, spec.name, spec.between, covariates=covariates)
+    except (AnalysisError, KeyError, TypeError, ValueError) as err:
+        found["evidence_error"] = str(err) if isinstance(err, AnalysisError) else f"the plan's equivalence is malformed: {err}"
+    return found
 
 
 def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> dict:

@@ -137,6 +137,11 @@ def run_simple_effects(data: pd.DataFrame, plan: dict, outcome, ss_type: int):
     specs = plan.get("simple_effects") or []
     if not specs or outcome.error:
         return None, None
+    if outcome.measurement != "continuous":
+        return None, (
+            f"Simple effects compare means; the primary outcome '{outcome.name}' is {outcome.measurement}, so read "
+            "the odds ratios of its model instead."
+        )
     tables, errors = [], []
     for spec in specs:
         try:

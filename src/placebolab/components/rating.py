@@ -13,7 +13,10 @@ from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 class RatingStep(StepBase):
     type: Literal["rating"]
     prompt: str = Field(description="The question, e.g. 'How itchy is your arm right now?'")
-    scale: Scale = Field(description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7) or a scale.")
+    scale: Scale = Field(
+        description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7, yes-no, global-improvement-7) "
+        "or a scale."
+    )
     anchors: list[str] | None = Field(None, description="Override the scale's end labels.")
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
