@@ -185,7 +185,6 @@ def _compositions(rows: np.ndarray, total: int) -> np.ndarray:
     partial = np.zeros((1, 0), dtype=int)
     for index, n in enumerate(rows):
         room = int(rows[index + 1 :].sum())
-        used = partial.sum(axis=1)
         grown = [np.column_stack([partial, np.full(len(partial), x)]) for x in range(int(n) + 1)]
         partial = np.vstack(grown)
         used = partial.sum(axis=1)
@@ -345,7 +344,7 @@ def _model(rows, y, factors, covs, ss_type: int, ordinal: bool):
     design = _design(rows, factors, covs)
     full, llf_full = _fit(y, design.matrix, ordinal)
     tests = []
-    for index, (source, columns, involved) in enumerate(design.terms):
+    for index, (source, columns, _) in enumerate(design.terms):
         kept, added = _nested(design.terms, index, ss_type)
         reduced_cols = [0, *kept]
         _, llf_reduced = _fit(y, design.matrix[:, reduced_cols], ordinal)
@@ -404,7 +403,7 @@ def _odds_ratios(result, design: _Design, factors: list[str], covs: list[str], o
         for a, b in itertools.combinations(range(len(levels)), 2):
             weights.append(means[a] - means[b])
             names.append((factor, f"{levels[a]} vs {levels[b]}"))
-    for i, cov_name in enumerate(covs):
+    for cov_name in covs:
         unit = np.zeros(len(params))
         unit[design.terms[[t[0] for t in design.terms].index(cov_name)][1][0]] = 1.0
         weights.append(unit)

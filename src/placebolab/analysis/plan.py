@@ -457,7 +457,9 @@ def _evidence(data: pd.DataFrame, spec: OutcomeResult) -> dict:
         if spec.bayes_factor:
             found["bayes_factors"] = bayes_factors(data, spec.name, spec.between, covariates=covariates)
     except (AnalysisError, KeyError, TypeError, ValueError) as err:
-        found["evidence_error"] = str(err) if isinstance(err, AnalysisError) else f"the plan's equivalence is malformed: {err}"
+        found["evidence_error"] = (
+            str(err) if isinstance(err, AnalysisError) else f"the plan's equivalence is malformed: {err}"
+        )
     return found
 
 

@@ -127,7 +127,8 @@ class Outcome(Model):
         None, description="Test each two-level factor for equivalence (TOST) against this smallest effect of interest."
     )
     bayes_factor: bool = Field(
-        False, description="Report the JZS Bayes factor (Cauchy prior r = √2/2, JASP's default) of each two-level factor."
+        False,
+        description="Report the JZS Bayes factor (Cauchy prior r = √2/2, JASP's default) of each two-level factor.",
     )
 
 

@@ -17,14 +17,23 @@ def categorical_view(outcome) -> dict:
         "categories": [str(label) for label in (result.labels or {}).values()],
         "tests": [_test_row(row) for _, row in result.tests.iterrows()],
         "model": [
-            {"source": row["Source"].replace(" * ", " × "), "chi2": fmt.fmt_num(row["chi2"]), "df": str(int(row["DF"])),
-             "p": fmt.fmt_p(row["p"], with_symbol=False)}
+            {
+                "source": row["Source"].replace(" * ", " × "),
+                "chi2": fmt.fmt_num(row["chi2"]),
+                "df": str(int(row["DF"])),
+                "p": fmt.fmt_p(row["p"], with_symbol=False),
+            }
             for _, row in (result.model if result.model is not None else pd.DataFrame()).iterrows()
         ],  # fmt: skip
         "odds_ratios": [
-            {"effect": row["effect"], "contrast": row["contrast"], "or": fmt.fmt_num(row["odds_ratio"]),
-             "ci": fmt.fmt_ci(row["ci_low"], row["ci_high"]), "z": fmt.fmt_num(row["z"]),
-             "p": fmt.fmt_p(row["p"], with_symbol=False)}
+            {
+                "effect": row["effect"],
+                "contrast": row["contrast"],
+                "or": fmt.fmt_num(row["odds_ratio"]),
+                "ci": fmt.fmt_ci(row["ci_low"], row["ci_high"]),
+                "z": fmt.fmt_num(row["z"]),
+                "p": fmt.fmt_p(row["p"], with_symbol=False),
+            }
             for _, row in (result.odds_ratios if result.odds_ratios is not None else pd.DataFrame()).iterrows()
         ],  # fmt: skip
         "model_error": result.model_error,
