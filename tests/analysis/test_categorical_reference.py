@@ -48,9 +48,15 @@ def rows() -> pd.DataFrame:
     [
         # car::Anova(fit, type = 3): LR Chisq warmth 3.641827583, competence 0.183149413, base 1.986791603,
         # warmth:competence 2.083883685
-        (3, {"warmth": 3.641827583, "competence": 0.183149413, "base": 1.986791603, "warmth * competence": 2.083883685}),
+        (
+            3,
+            {"warmth": 3.641827583, "competence": 0.183149413, "base": 1.986791603, "warmth * competence": 2.083883685},
+        ),
         # car::Anova(fit, type = 2): 3.595240583, 0.181749122, 1.986791603, 2.083883685
-        (2, {"warmth": 3.595240583, "competence": 0.181749122, "base": 1.986791603, "warmth * competence": 2.083883685}),
+        (
+            2,
+            {"warmth": 3.595240583, "competence": 0.181749122, "base": 1.986791603, "warmth * competence": 2.083883685},
+        ),
     ],
 )
 def test_logistic_regression_likelihood_ratio_tests_match_car_anova(rows, ss_type, chi2):

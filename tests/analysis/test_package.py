@@ -22,6 +22,8 @@ MODULES = [
     "placebolab.analysis.timecourse",
     "placebolab.analysis.mediation",
     "placebolab.analysis.assumptions",
+    "placebolab.analysis.categorical",
+    "placebolab.analysis.equivalence",
 ]
 
 

@@ -63,7 +63,9 @@ def test_a_measurement_the_scale_cannot_have_is_refused_where_it_is_written(tmp_
 def test_a_vas_cannot_be_ordinal(tmp_path):
     protocol = copy_flagship(tmp_path)
     old = "    scale: nrs-0-100\n    anchors: [no itch at all, worst itch imaginable]\n    at:"
-    edited = replace_once(protocol, old, old.replace("nrs-0-100", "{type: vas, min: 0, max: 100, measurement: ordinal}"))
+    edited = replace_once(
+        protocol, old, old.replace("nrs-0-100", "{type: vas, min: 0, max: 100, measurement: ordinal}")
+    )
     assert_reported(
         problems_of(protocol), protocol, line_of(edited, "measurement: ordinal"), "timeline[6].scale.measurement",
         ("a VAS is continuous",),
@@ -103,8 +105,11 @@ def test_a_bad_smallest_effect_of_interest_is_refused(tmp_path, equivalence, pat
 def test_a_plan_with_equivalence_and_a_bayes_factor_loads(tmp_path):
     protocol = copy_flagship(tmp_path)
     replace_once(
-        protocol, PRIMARY, PRIMARY.replace("competence]}", "competence], equivalence: {bound: 0.3, units: d}, "
-                                           "bayes_factor: true}")  # fmt: skip
+        protocol,
+        PRIMARY,
+        PRIMARY.replace(
+            "competence]}", "competence], equivalence: {bound: 0.3, units: d}, bayes_factor: true}"
+        ),  # fmt: skip
     )
     plan = load_protocol(protocol).analysis.primary
     assert plan.equivalence.bound == 0.3 and plan.equivalence.units == "d" and plan.bayes_factor

@@ -53,6 +53,21 @@ def categorical_outcome(
 
     ``labels`` maps each code of the scale to its label (lowest first: the codebook's ``min`` upward), so a
     category nobody chose is still shown; the event of a binary outcome is its higher code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from placebolab.analysis import categorical_outcome
+    >>> df = pd.DataFrame({"arm": ["limited"] * 10 + ["augmented"] * 10,
+    ...                    "relief": [2, 1, 1, 2, 1, 1, 1, 2, 1, 1] + [2, 2, 1, 2, 2, 1, 2, 2, 1, 2]})
+    >>> result = categorical_outcome(df, "relief", "arm", "binary", labels={1: "no", 2: "yes"})
+    >>> result.event, result.distribution[["arm", "n", "events", "percent"]]
+    ('yes',          arm   n  events  percent
+    0  augmented  10       7     70.0
+    1    limited  10       3     30.0)
+    >>> result.odds_ratios[["contrast", "odds_ratio", "ci_low", "ci_high"]].round(2)
+                   contrast  odds_ratio  ci_low  ci_high
+    0  augmented vs limited        5.44     0.8    36.87
     """
     if measurement not in ("binary", "ordinal"):
         raise AnalysisError(f"measurement must be binary or ordinal here, not {measurement!r}.")

@@ -98,7 +98,17 @@ def equivalence_tests(
 ) -> pd.DataFrame:  # fmt: skip
     """TOST of each two-level factor of ``between``, bounds ``±bound`` (raw units, or Cohen's d when
     ``standardized``): ``factor, contrast, estimate, se, df, bound_raw, bound_d, t_low, p_low, t_high, p_high,
-    p, ci_low, ci_high, equivalent`` (``ci_*`` the 1 − 2·alpha interval; ``equivalent``: p < alpha)."""
+    p, ci_low, ci_high, equivalent`` (``ci_*`` the 1 − 2·alpha interval; ``equivalent``: p < alpha).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from placebolab.analysis import equivalence_tests
+    >>> df = pd.DataFrame({"arm": ["a"] * 5 + ["b"] * 5, "pain": [40., 42, 38, 45, 41, 43, 39, 44, 40, 42]})
+    >>> equivalence_tests(df, "pain", "arm", bound=5)[["contrast", "estimate", "ci_low", "ci_high", "p", "equivalent"]].round(3)
+      contrast  estimate  ci_low  ci_high      p  equivalent
+    0    a − b      -0.4  -3.158    2.358  0.007        True
+    """
     if not bound > 0:
         raise AnalysisError(f"The equivalence bound must be positive (the test is of −bound to +bound); got {bound!r}.")
     contrasts = _two_level(data, dv, between, covariates)
@@ -113,7 +123,17 @@ def equivalence_tests(
 
 def bayes_factors(data: pd.DataFrame, dv: str, between, covariates=None, r: float = JZS_SCALE) -> pd.DataFrame:
     """JZS Bayes factor of each two-level factor of ``between``: ``factor, contrast, estimate, t, df, n_eff,
-    r, bf10, bf01``."""
+    r, bf10, bf01``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from placebolab.analysis import bayes_factors
+    >>> df = pd.DataFrame({"arm": ["a"] * 5 + ["b"] * 5, "pain": [40., 42, 38, 45, 41, 43, 39, 44, 40, 42]})
+    >>> bayes_factors(df, "pain", "arm")[["contrast", "t", "bf10", "bf01"]].round(3)
+      contrast     t   bf10   bf01
+    0    a − b -0.27  0.504  1.985
+    """
     contrasts = _two_level(data, dv, between, covariates)
     bf10 = [jzs_bayes_factor(c["t"], c["n_eff"], c["df"], r) for _, c in contrasts.iterrows()]
     out = contrasts[["factor", "contrast", "estimate", "t", "df", "n_eff"]].copy()
