@@ -14,7 +14,7 @@ import placebolab
 from placebolab.analysis.plan import AnalysisResult
 from placebolab.report import format as fmt
 from placebolab.report.consort_diagram import consort_view
-from placebolab.report.outcomes import categorical_sentence, categorical_view, evidence_view
+from placebolab.report.outcomes import categorical_sentence, categorical_view, evidence_view, outcome_kind_sentences
 
 TEMPLATES = Path(__file__).parent / "templates"
 SS_TYPE_WORDS = {
@@ -98,6 +98,7 @@ def methods_paragraph(results: AnalysisResult) -> str:
             "Manipulation checks were tested with Welch's t-tests; effect sizes are Hedges' g with 95% CIs."
         )
     sentences += _suite_sentences(results)
+    sentences += outcome_kind_sentences(results.outcomes)
     return " ".join(sentences)
 
 

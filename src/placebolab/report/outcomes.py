@@ -71,6 +71,36 @@ def categorical_sentence(quoted: str, outcome, design: str) -> str:
     )
 
 
+def outcome_kind_sentences(outcomes) -> list[str]:
+    """Methods sentences for the secondary outcomes that are not continuous and for the evidence of no
+    difference any outcome's plan asks for (the primary outcome's own kind has its sentence already)."""
+    sentences = []
+    for kind, words in (("binary", "yes/no"), ("ordinal", "ordinal")):
+        named = [o.name for o in outcomes if o.role != "primary" and o.measurement == kind]
+        if named:
+            model = "logistic regression" if kind == "binary" else "a proportional-odds model"
+            sentences.append(f"The {words} outcome{'s' if len(named) > 1 else ''} {', '.join(named)} "
+                             f"{'were' if len(named) > 1 else 'was'} analysed with {model}, not as numbers.")  # fmt: skip
+    tost = [o for o in outcomes if o.equivalence_plan and o.measurement == "continuous"]
+    if tost:
+        sentences.append(
+            "Equivalence was tested with two one-sided tests (TOST) of each two-level factor's adjusted contrast "
+            "against the smallest effect of interest set in the plan ("
+            + "; ".join(f"{o.name}: ±{o.equivalence_plan['bound']:g} {_units(o.equivalence_plan)}" for o in tost)
+            + ")."
+        )
+    if any(o.bayes_factor and o.measurement == "continuous" for o in outcomes):
+        sentences.append(
+            "Bayes factors are JZS Bayes factors (Rouder et al., 2009) with a Cauchy prior of scale √2/2 on the "
+            "standardized effect, JASP's default."
+        )
+    return sentences
+
+
+def _units(plan: dict) -> str:
+    return "SD (Cohen's d)" if plan.get("units") == "d" else "raw units"
+
+
 def _test_row(row) -> dict:
     statistic = "" if pd.isna(row["statistic"]) else fmt.fmt_num(row["statistic"])
     df = "" if pd.isna(row["df"]) else str(int(row["df"]))
