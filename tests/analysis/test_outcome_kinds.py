@@ -4,7 +4,10 @@ made before `measurement` existed is analysed as before."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from placebolab.analysis import primary_analysis, run_analyses
@@ -81,3 +84,26 @@ def test_an_unknown_measurement_in_the_codebook_is_named(tmp_path):
     (export / "codebook.json").write_text(text)
     with pytest.raises(AnalysisError, match="column 'gic' the measurement 'nominal'; it must be one of"):
         run_analyses(export)
+
+
+def test_one_answer_from_everyone_still_shows_the_percentages(tmp_path):
+    export = _export(tmp_path)
+    wide = pd.read_csv(export / "wide.csv")
+    wide["relief"] = 1.0  # nobody had adequate relief
+    wide.to_csv(export / "wide.csv", index=False)
+    relief = run_analyses(export).primary
+    assert relief.error is None and relief.categorical.distribution["events"].sum() == 0
+    assert relief.categorical.tests is None and relief.categorical.model is None
+    assert "takes one value only" in relief.categorical.model_error
+    html = build_report(export).read_text(encoding="utf-8")
+    assert "Not computed: " in html and "Answers “yes” to relief per cell" in html
+
+
+def test_a_categorical_outcome_asking_for_equivalence_says_why_there_is_none(tmp_path):
+    plan = {**PLAN, "secondary": [{"outcome": "gic", "between": ["warmth"], "bayes_factor": True}]}
+    export = _export(tmp_path)
+    book = json.loads((export / "codebook.json").read_text())
+    (export / "codebook.json").write_text(json.dumps(book | {"analysis": plan}))
+    gic = run_analyses(export).outcomes[1]
+    assert gic.bayes_factors is None and gic.evidence_error.startswith("'gic' is ordinal; equivalence tests")
+    assert "not computed: &#39;gic&#39; is ordinal" in build_report(export).read_text(encoding="utf-8")

@@ -37,10 +37,10 @@ class CategoricalResult:
 
     measurement: str  # "binary" or "ordinal"
     distribution: pd.DataFrame  # binary: per cell n, events, percent, CI; ordinal: per cell and category
-    tests: pd.DataFrame  # binary: χ² or Fisher per factor; ordinal: Kruskal–Wallis per factor
+    tests: pd.DataFrame | None  # binary: χ² or Fisher per factor; ordinal: Kruskal–Wallis per factor
     model: pd.DataFrame | None = None  # likelihood-ratio tests of the logistic / proportional-odds model
     odds_ratios: pd.DataFrame | None = None
-    model_error: str | None = None  # why the model could not be fitted (the other tables stand)
+    model_error: str | None = None  # why the tests or the model could not be computed (the other tables stand)
     event: str = ""  # binary: what the percentage counts, e.g. "yes"
     labels: dict | None = None  # code → label of each category
 
@@ -74,20 +74,28 @@ def categorical_outcome(
     rows, factors, covs = checked_rows(data, dv, between, covariates)
     codes = _codes(rows[dv], labels, dv, measurement)
     labels = labels or {code: f"{code:g}" for code in codes}
-    fit = proportional_odds if measurement == "ordinal" else logistic_regression
-    try:
-        model, odds = fit(rows, dv, factors, covs, ss_type=ss_type)
-        error = None
-    except AnalysisError as err:
-        model = odds = None
-        error = str(err)
-    if measurement == "binary":
+    binary = measurement == "binary"
+    # Tests and model may fail (everyone gave one answer; separation) while the distribution still informs.
+    tests, tests_error = _attempt(lambda: (association_tests if binary else rank_tests)(rows, dv, factors))
+    fit = logistic_regression if binary else proportional_odds
+    fitted, model_error = _attempt(lambda: fit(rows, dv, factors, covs, ss_type=ss_type))
+    model, odds = fitted or (None, None)
+    error = " ".join(dict.fromkeys(e for e in (tests_error, model_error) if e)) or None
+    if binary:
         return CategoricalResult(
-            "binary", binary_table(rows, dv, factors, event=codes[-1]), association_tests(rows, dv, factors),
-            model, odds, error, event=str(labels.get(codes[-1], codes[-1])), labels=labels,
+            "binary", binary_table(rows, dv, factors, event=codes[-1]), tests, model, odds, error,
+            event=str(labels.get(codes[-1], codes[-1])), labels=labels,
         )  # fmt: skip
-    distribution = ordinal_table(rows, dv, factors, labels)
-    return CategoricalResult("ordinal", distribution, rank_tests(rows, dv, factors), model, odds, error, labels=labels)
+    return CategoricalResult(
+        "ordinal", ordinal_table(rows, dv, factors, labels), tests, model, odds, error, labels=labels
+    )
+
+
+def _attempt(compute):
+    try:
+        return compute(), None
+    except AnalysisError as err:
+        return None, str(err)
 
 
 def _codes(values: pd.Series, labels: dict | None, dv: str, measurement: str) -> list[float]:

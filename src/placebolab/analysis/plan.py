@@ -415,8 +415,10 @@ def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) ->
 def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool = False) -> OutcomeResult:
     covariates = spec.covariates or None
     if spec.measurement != "continuous":  # never an ANOVA on category codes
+        asked = spec.equivalence_plan or spec.bayes_factor  # validate refuses it; an older study may ask
+        refused = f"'{spec.name}' is {spec.measurement}; equivalence tests and Bayes factors compare means."
         try:
-            return replace(spec, categorical=categorical_outcome(
+            return replace(spec, evidence_error=refused if asked else None, categorical=categorical_outcome(
                 data, spec.name, spec.between, spec.measurement, covariates, spec.categories, ss_type
             ))  # fmt: skip
         except AnalysisError as err:

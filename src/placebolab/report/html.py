@@ -250,7 +250,7 @@ def _outcome_view(outcome, data: pd.DataFrame) -> dict:
     if outcome.error:
         return view
     if outcome.categorical is not None:  # a binary or ordinal outcome: its own tables, no ANOVA
-        return view | {"categorical": categorical_view(outcome)}
+        return view | {"categorical": categorical_view(outcome), "evidence": evidence_view(outcome)}
     view["evidence"] = evidence_view(outcome)
     view["descriptives"] = _descriptive_rows(outcome.descriptives, outcome.between)
     view["anova"], view["effects"] = _anova_rows(outcome.anova)

@@ -15,7 +15,9 @@ def categorical_view(outcome) -> dict:
         "measurement": result.measurement,
         "event": result.event,
         "categories": [str(label) for label in (result.labels or {}).values()],
-        "tests": [_test_row(row) for _, row in result.tests.iterrows()],
+        "tests": [
+            _test_row(row) for _, row in (result.tests if result.tests is not None else pd.DataFrame()).iterrows()
+        ],
         "model": [
             {
                 "source": row["Source"].replace(" * ", " × "),

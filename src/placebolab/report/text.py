@@ -60,7 +60,7 @@ def print_primary(result: OutcomeResult) -> None:
         tables = [found.distribution, found.tests, found.model, found.odds_ratios]
         print("\n\n".join(_table(t) for t in tables if t is not None))
         if found.model_error:
-            print(f"\nModel not fitted: {found.model_error}")
+            print(f"\nNot computed: {found.model_error}")
         return
     adjusted = f", adjusted for {', '.join(result.covariates)} (ANCOVA)" if result.covariates else ""
     print(f"Primary outcome: {result.name} ({result.label}){adjusted}\n")
