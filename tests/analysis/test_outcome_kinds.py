@@ -107,3 +107,12 @@ def test_a_categorical_outcome_asking_for_equivalence_says_why_there_is_none(tmp
     gic = run_analyses(export).outcomes[1]
     assert gic.bayes_factors is None and gic.evidence_error.startswith("'gic' is ordinal; equivalence tests")
     assert "not computed: &#39;gic&#39; is ordinal" in build_report(export).read_text(encoding="utf-8")
+
+
+def test_no_time_course_of_category_codes(tmp_path):
+    book = codebook()
+    for column in book["columns"]:
+        if column["name"].startswith("itch_post@"):
+            column["measurement"] = "ordinal"
+    course = run_analyses(write_export(tmp_path / "s", book=book)).time_course
+    assert course.anova is None and course.error.startswith("'itch_post' is ordinal at each occasion")
