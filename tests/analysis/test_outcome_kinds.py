@@ -116,3 +116,13 @@ def test_no_time_course_of_category_codes(tmp_path):
             column["measurement"] = "ordinal"
     course = run_analyses(write_export(tmp_path / "s", book=book)).time_course
     assert course.anova is None and course.error.startswith("'itch_post' is ordinal at each occasion")
+
+
+def test_a_malformed_equivalence_entry_in_the_codebook_is_named(tmp_path):
+    plan = {**PLAN, "secondary": [{"outcome": "itch_post", "equivalence": {"bound": "ten"}}]}
+    export = _export(tmp_path)
+    book = json.loads((export / "codebook.json").read_text())
+    (export / "codebook.json").write_text(json.dumps(book | {"analysis": plan}))
+    itch = run_analyses(export).outcomes[1]
+    assert itch.anova is not None and itch.equivalence is None
+    assert itch.evidence_error.startswith("codebook.json: the equivalence entry {'bound': 'ten'} needs a number")

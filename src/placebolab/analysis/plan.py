@@ -451,18 +451,28 @@ def _evidence(data: pd.DataFrame, spec: OutcomeResult) -> dict:
     found, covariates = {}, spec.covariates or None
     try:
         if spec.equivalence_plan:
-            plan = spec.equivalence_plan
+            bound, units, alpha = _equivalence_plan(spec.equivalence_plan)
             found["equivalence"] = equivalence_tests(
-                data, spec.name, spec.between, float(plan["bound"]), standardized=plan.get("units") == "d",
-                covariates=covariates, alpha=float(plan.get("alpha", 0.05)),
-            )  # fmt: skip
+                data, spec.name, spec.between, bound, standardized=units == "d", covariates=covariates, alpha=alpha
+            )
         if spec.bayes_factor:
             found["bayes_factors"] = bayes_factors(data, spec.name, spec.between, covariates=covariates)
-    except (AnalysisError, KeyError, TypeError, ValueError) as err:
-        found["evidence_error"] = (
-            str(err) if isinstance(err, AnalysisError) else f"the plan's equivalence is malformed: {err}"
-        )
+    except AnalysisError as err:
+        found["evidence_error"] = str(err)
     return found
+
+
+def _equivalence_plan(plan) -> tuple[float, str, float]:
+    """``bound, units, alpha`` of a codebook's ``equivalence`` entry (validated by the protocol's model)."""
+    bound = plan.get("bound") if isinstance(plan, dict) else None
+    units, alpha = (plan.get("units", "raw"), plan.get("alpha", 0.05)) if isinstance(plan, dict) else (None, None)
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (bound, alpha))
+    if not numbers or units not in ("raw", "d") or not 0 < alpha < 0.5:
+        raise AnalysisError(
+            f"codebook.json: the equivalence entry {plan!r} needs a number `bound`, `units` raw or d and `alpha` "
+            "between 0 and 0.5; export the study again."
+        )
+    return float(bound), units, float(alpha)
 
 
 def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> dict:
