@@ -76,6 +76,14 @@ def test_jzs_bayes_factor_matches_bayesfactor_ttest_tstat(t, n1, n2, r, bf10):
     assert_allclose(jzs_bayes_factor(t, n1 * n2 / (n1 + n2), n1 + n2 - 2, r), bf10, rtol=1e-8)
 
 
+def test_two_samples_agree_with_pingouin_given_the_exact_prior_scale():
+    import pingouin as pg
+
+    # pingouin's default r = 0.707 is √2/2 rounded (3.36856 instead of BayesFactor's 3.36847 above); given
+    # r = √2/2 it is the same integral, which placebolab generalizes to an adjusted contrast (n_eff, df).
+    assert_allclose(jzs_bayes_factor(2.5, 20 * 25 / 45, 43), pg.bayesfactor_ttest(2.5, 20, 25, r=JZS_SCALE), rtol=1e-9)
+
+
 def test_the_adjusted_contrast_is_the_model_one():
     rng = np.random.default_rng(5)
     data = pd.DataFrame({"arm": ["a", "b"] * 30, "site": ["x"] * 30 + ["y"] * 30, "base": rng.normal(50, 10, 60)})
