@@ -24,6 +24,8 @@ MODULES = [
     "placebolab.analysis.assumptions",
     "placebolab.analysis.contrasts",
     "placebolab.analysis.effect_sizes",
+    "placebolab.analysis.categorical",
+    "placebolab.analysis.equivalence",
 ]
 
 

@@ -100,7 +100,11 @@ def test_the_codebook_describes_every_wide_column(simulated):
         "outcome": "itch_post",
         "baseline": "itch_baseline",
         "between": ["warmth", "competence"],
+        "equivalence": None,  # the plan asks for no equivalence test
+        "bayes_factor": False,
     }
+    assert kinds["itch_post"]["measurement"] == "continuous" and "labels" not in kinds["itch_post"]
+    assert kinds["check.warm"]["measurement"] == "continuous"  # a 1–7 NRS: the instrument's scale
 
 
 def test_a_null_model_without_effects_file_still_runs(flagship_study):

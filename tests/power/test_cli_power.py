@@ -184,3 +184,20 @@ def test_a_score_outcome_is_the_mean_of_its_simulated_items(tmp_path):
     result = run_cli("power", path, "--effects", EFFECTS, "--n", "20", "--sims", "500", "--seed", "3", cwd=tmp_path)
     assert result.code == 0, result.stderr
     assert "expectancy.expectancy is the mean of 4 items" in result.stdout
+
+
+def test_a_binary_primary_outcome_is_refused_in_one_line(tmp_path):
+    import shutil
+
+    shutil.copytree(ROOT / "stimuli" / "ibs-three-arm", tmp_path / "stimuli" / "ibs-three-arm")
+    (tmp_path / "protocols").mkdir()
+    text = (ROOT / "protocols" / "ibs-three-arm.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "protocols" / "ibs.yaml"
+    path.write_text(text.replace("    outcome: severity_post\n", "    outcome: relief\n", 1), encoding="utf-8")
+    for asked in ("    equivalence: {bound: 10, units: raw}\n", "    bayes_factor: true\n"):  # continuous only
+        path.write_text(path.read_text().replace(asked, ""), encoding="utf-8")
+    effects = ROOT / "protocols" / "effects" / "ibs-three-arm.yaml"
+    result = run_cli("power", path, "--effects", effects, "--sims", "10", cwd=tmp_path)
+    assert result.code == 7
+    assert "the primary outcome relief is binary" in result.stderr and "not for a logistic" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

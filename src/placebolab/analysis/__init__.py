@@ -19,6 +19,10 @@ assumption_checks   residual normality, Levene, homogeneity of regression slopes
 robust_anova        the ANOVA/ANCOVA with HC3 heteroscedasticity-consistent tests
 permutation_anova   the ANOVA/ANCOVA with Freedman–Lane permutation p values
 manipulation_checks Welch t-test and Hedges' g per manipulation-check measure
+categorical_outcome a binary (% per cell, χ² or Fisher, logistic regression) or ordinal (proportional odds,
+                    Kruskal–Wallis) outcome; logistic_regression, proportional_odds, association_tests
+equivalence_tests   TOST of each two-level factor's adjusted contrast against a smallest effect of interest
+bayes_factors       JZS Bayes factor (Cauchy r = √2/2, JASP's default) of each two-level factor
 load_export         read wide.csv + codebook.json of an export folder
 run_analyses        every analysis of the codebook's plan, as one frozen AnalysisResult
 primary_analysis    descriptives and ANOVA of the primary outcome (raises on bad data)
@@ -27,9 +31,17 @@ primary_analysis    descriptives and ANOVA of the primary outcome (raises on bad
 from placebolab.analysis.anova import anova
 from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
 from placebolab.analysis.contrasts import contrasts, interaction_contrasts, pairwise
+from placebolab.analysis.categorical import (
+    association_tests,
+    categorical_outcome,
+    logistic_regression,
+    proportional_odds,
+    rank_tests,
+)
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.effect_sizes import anova_effect_sizes
 from placebolab.analysis.emmeans import estimated_marginal_means, simple_effects
+from placebolab.analysis.equivalence import bayes_factors, equivalence_tests
 from placebolab.analysis.exported import ExportedStudy, load_export
 from placebolab.analysis.manipulation import manipulation_checks
 from placebolab.analysis.mediation import mediation
@@ -51,7 +63,14 @@ __all__ = [
     "contrasts",
     "interaction_contrasts",
     "pairwise",
+    "association_tests",
     "assumption_checks",
+    "bayes_factors",
+    "categorical_outcome",
+    "equivalence_tests",
+    "logistic_regression",
+    "proportional_odds",
+    "rank_tests",
     "estimated_marginal_means",
     "mediation",
     "permutation_anova",

@@ -16,6 +16,7 @@ from placebolab.analysis import suite
 from placebolab.analysis.anova import anova
 from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
 from placebolab.analysis.comparisons import ComparisonResult, run_comparisons
+from placebolab.analysis.categorical import CategoricalResult, categorical_outcome, measurement_of
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.effect_sizes import anova_effect_sizes
 from placebolab.analysis.emmeans import estimated_marginal_means
@@ -46,6 +47,16 @@ class OutcomeResult:
     assumptions: pd.DataFrame | None = None
     robust: pd.DataFrame | None = None  # HC3 table, computed when an assumption check fails
     effect_sizes: pd.DataFrame | None = None  # partial eta² and omega² with noncentral-F CIs (effect_sizes.py)
+    # Outcomes that are not continuous (analysis/categorical.py): the codebook's measurement decides.
+    measurement: str = "continuous"  # continuous | binary | ordinal
+    categories: dict | None = field(default=None)  # code → label of a binary or ordinal outcome
+    categorical: CategoricalResult | None = None  # set instead of anova/emmeans for binary and ordinal
+    # Evidence for "no difference" (analysis/equivalence.py), when the plan's outcome asks for it.
+    equivalence_plan: dict | None = field(default=None)  # {bound, units, alpha}
+    bayes_factor: bool = False
+    equivalence: pd.DataFrame | None = None
+    bayes_factors: pd.DataFrame | None = None
+    evidence_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -378,8 +389,8 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     # With a baseline the primary analysis adjusts for it (ANCOVA): more power than the change score
     # and unbiased under randomisation (Vickers & Altman, BMJ 2001).
     covariates = [baseline] if baseline else []
-    specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between, covariates=covariates)]
-    if baseline:
+    specs = [_spec(study, primary, outcome, "primary", default_between, covariates)]
+    if baseline and specs[0].measurement == "continuous":  # no change score of categories
         change = f"{outcome}_change"
         label = f"Change from baseline: {outcome} − {baseline} (negative: lower than at baseline)"
         specs.append(
@@ -391,10 +402,18 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
         between = list(secondary.get("between") or default_between) if isinstance(secondary, dict) else default_between
         baseline = secondary.get("baseline") if isinstance(secondary, dict) else None
         # A secondary outcome's baseline is adjusted for as the primary's is (ANCOVA).
-        specs.append(
-            OutcomeResult(name, study.label(name), "secondary", between, covariates=[baseline] if baseline else [])
-        )
+        entry = secondary if isinstance(secondary, dict) else {}
+        specs.append(_spec(study, entry, name, "secondary", between, [baseline] if baseline else []))
     return specs
+
+
+def _spec(study: ExportedStudy, entry: dict, name: str, role: str, between: list, covariates: list) -> OutcomeResult:
+    """An outcome to analyse, with its measurement (codebook) and the evidence for no difference it asks for."""
+    measurement, categories = measurement_of(study.codebook, name)
+    return OutcomeResult(
+        name, study.label(name), role, between, covariates=covariates, measurement=measurement,
+        categories=categories, equivalence_plan=entry.get("equivalence"), bayes_factor=bool(entry.get("bayes_factor")),
+    )  # fmt: skip
 
 
 def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) -> None:
@@ -406,6 +425,17 @@ def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) ->
 
 def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool = False) -> OutcomeResult:
     covariates = spec.covariates or None
+    if spec.measurement != "continuous":  # never an ANOVA on category codes
+        asked = spec.equivalence_plan or spec.bayes_factor  # validate refuses it; an older study may ask
+        refused = f"'{spec.name}' is {spec.measurement}; equivalence tests and Bayes factors compare means."
+        try:
+            return replace(spec, evidence_error=refused if asked else None, categorical=categorical_outcome(
+                data, spec.name, spec.between, spec.measurement, covariates, spec.categories, ss_type
+            ))  # fmt: skip
+        except AnalysisError as err:
+            if strict:
+                raise
+            return replace(spec, error=str(err))
     try:
         if spec.derived_from and spec.name not in data.columns:
             missing = next(
@@ -423,7 +453,38 @@ def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool
             raise
         return replace(spec, error=str(err))
     analysed = replace(analysed, effect_sizes=anova_effect_sizes(analysed.anova))
-    return replace(analysed, **_check_assumptions(data, spec, ss_type))
+    return replace(analysed, **_check_assumptions(data, spec, ss_type), **_evidence(data, spec))
+
+
+def _evidence(data: pd.DataFrame, spec: OutcomeResult) -> dict:
+    """The outcome's equivalence tests and Bayes factors, when its plan asks for them."""
+    from placebolab.analysis.equivalence import bayes_factors, equivalence_tests
+
+    found, covariates = {}, spec.covariates or None
+    try:
+        if spec.equivalence_plan:
+            bound, units, alpha = _equivalence_plan(spec.equivalence_plan)
+            found["equivalence"] = equivalence_tests(
+                data, spec.name, spec.between, bound, standardized=units == "d", covariates=covariates, alpha=alpha
+            )
+        if spec.bayes_factor:
+            found["bayes_factors"] = bayes_factors(data, spec.name, spec.between, covariates=covariates)
+    except AnalysisError as err:
+        found["evidence_error"] = str(err)
+    return found
+
+
+def _equivalence_plan(plan) -> tuple[float, str, float]:
+    """``bound, units, alpha`` of a codebook's ``equivalence`` entry (validated by the protocol's model)."""
+    bound = plan.get("bound") if isinstance(plan, dict) else None
+    units, alpha = (plan.get("units", "raw"), plan.get("alpha", 0.05)) if isinstance(plan, dict) else (None, None)
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (bound, alpha))
+    if not numbers or units not in ("raw", "d") or not 0 < alpha < 0.5:
+        raise AnalysisError(
+            f"codebook.json: the equivalence entry {plan!r} needs a number `bound`, `units` raw or d and `alpha` "
+            "between 0 and 0.5; export the study again."
+        )
+    return float(bound), units, float(alpha)
 
 
 def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> dict:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
+from placebolab.analysis.categorical import measurement_of
 from placebolab.errors import AnalysisError
 
 N_BOOT = 5000
@@ -70,6 +71,12 @@ def run_time_course(study, data: pd.DataFrame, plan: dict, ss_type: int) -> Time
     if len(columns) < 2:
         return None
     result = TimeCourseResult(outcome, [o for o, _ in columns], between)
+    kind, _ = measurement_of(study.codebook, columns[0][1])
+    if kind != "continuous":  # a mixed ANOVA of category codes is what this must never be
+        return replace(result, error=(
+            f"'{outcome}' is {kind} at each occasion; its time course is not analysed as numbers (each occasion "
+            "can be named as an outcome, e.g. " + f"{columns[0][1]})."
+        ))  # fmt: skip
     try:
         if "participant" not in data.columns:
             raise AnalysisError(
@@ -137,6 +144,11 @@ def run_simple_effects(data: pd.DataFrame, plan: dict, outcome, ss_type: int):
     specs = plan.get("simple_effects") or []
     if not specs or outcome.error:
         return None, None
+    if outcome.measurement != "continuous":
+        return None, (
+            f"Simple effects compare means; the primary outcome '{outcome.name}' is {outcome.measurement}, so read "
+            "the odds ratios of its model instead."
+        )
     tables, errors = [], []
     for spec in specs:
         try:

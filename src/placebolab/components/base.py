@@ -162,6 +162,8 @@ class Measure:
     max: float | None = None
     label: str = ""
     na_code: float | None = None  # an item's stored "does not apply" answer: exported as missing
+    measurement: str = "continuous"  # continuous | ordinal | binary: how an outcome on it is analysed
+    labels: tuple[str, ...] = ()  # a Likert scale's labels, lowest (stored as 1) first
 
     @property
     def role(self):

@@ -156,9 +156,9 @@ class QuestionnaireStep(StepBase):
         found = []
         for item in self.items:
             s = self.item_scale(item)
-            found.append(
-                Measure(measure_name(self.id, item.id), self, "item", item.id, s.min, s.max, item.text, s.na_code)
-            )
+            kind = {"measurement": s.measurement, "labels": tuple(s.labels or ())}
+            name = measure_name(self.id, item.id)
+            found.append(Measure(name, self, "item", item.id, s.min, s.max, item.text, s.na_code, **kind))
         for score_name, rule in self.scores.items():
             low, high = self.score_range(score_name)
             label = f"{score_name} score ({rule.method} of {', '.join(rule.items)})"

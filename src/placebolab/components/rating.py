@@ -20,7 +20,10 @@ class RatingStep(StepBase):
     )
     type: Literal["rating"]
     prompt: str = Field(description="The question, e.g. 'How itchy is your arm right now?'")
-    scale: Scale = Field(description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7) or a scale.")
+    scale: Scale = Field(
+        description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7, yes-no, global-improvement-7) "
+        "or a scale."
+    )
     anchors: list[str] | None = Field(None, description="Override the scale's end labels.")
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
@@ -44,4 +47,6 @@ class RatingStep(StepBase):
         return [Item("", "number", s.min, s.max, s.step, self.prompt)]
 
     def measures(self) -> list[Measure]:
-        return [Measure(self.id, self, "rating", "", self.scale.min, self.scale.max, self.prompt)]
+        scale = self.scale
+        kind = {"measurement": scale.measurement, "labels": tuple(scale.labels or ())}
+        return [Measure(self.id, self, "rating", "", scale.min, scale.max, self.prompt, **kind)]

@@ -9,6 +9,9 @@ from pydantic import Field, model_validator
 from placebolab.components.base import Model, PlacedValueError
 
 ScaleType = Literal["nrs", "vas", "likert"]
+# How the analysis treats an answer (docs/tables.md, "measurement"): a mean of continuous answers, the
+# categories of ordinal ones (proportional odds, never an ANOVA on their codes), yes/no as an event.
+Measurement = Literal["continuous", "ordinal", "binary"]
 
 NOT_APPLICABLE_CODE = 0.0  # what a "does not apply" answer is stored as; every scale offering it starts above 0
 
@@ -26,10 +29,18 @@ class Scale(Model):
         None,
         description="Label of a 'does not apply' answer (e.g. the CARE measure's); stored as 0, scored as missing.",
     )
+    measurement: Measurement | None = Field(
+        None,
+        description="How an outcome on this scale is analysed: continuous (ANOVA; default for NRS and VAS), ordinal "
+        "(ordered categories: proportional-odds model; default for a Likert scale of 3 or more points) or binary "
+        "(exactly two points, e.g. no/yes: percentages, chi-squared or Fisher, logistic regression; default for "
+        "a two-point scale). The event of a binary scale is its higher point (its last label).",
+    )
 
     @model_validator(mode="after")
     def _complete(self):
         self._fill_in()
+        self._measurement()
         if self.not_applicable is not None and self.min <= NOT_APPLICABLE_CODE:
             raise PlacedValueError(
                 f"a scale offering '{self.not_applicable}' must start above 0 (0 stores that answer); "
@@ -61,6 +72,30 @@ class Scale(Model):
             )
 
     @property
+    def points(self) -> int | None:
+        """How many answers the scale offers (None for a VAS, which is continuous)."""
+        if self.type == "vas":
+            return None
+        return int(round((self.max - self.min) / self.step)) + 1
+
+    def _measurement(self) -> None:
+        points = self.points
+        if self.measurement is None:
+            default = "binary" if points == 2 else "ordinal" if self.type == "likert" else "continuous"
+            object.__setattr__(self, "measurement", default)
+        elif self.measurement == "binary" and points != 2:
+            offers = "a continuous range" if points is None else f"{points} points"
+            raise PlacedValueError(
+                f"a binary scale offers exactly two answers (e.g. the preset yes-no); this one offers {offers}",
+                "measurement",
+            )
+        elif self.measurement == "ordinal" and points is None:
+            raise PlacedValueError(
+                "a VAS is continuous, so it cannot be ordinal; use an nrs or likert scale for ordered categories",
+                "measurement",
+            )
+
+    @property
     def na_code(self) -> float | None:
         """The stored value of a "does not apply" answer, or None when the scale does not offer one."""
         return NOT_APPLICABLE_CODE if self.not_applicable is not None else None
@@ -88,6 +123,23 @@ PRESETS: dict[str, Scale] = {
             "agree",
             "strongly agree",
         ],
+    ),
+    # Adequate relief (Mangel et al. 1998), as asked weekly in IBS trials: stored 1 = no, 2 = yes.
+    "yes-no": Scale(type="likert", labels=["no", "yes"], measurement="binary"),
+    # The IBS Global Improvement Scale (Gordon et al. 2003; Kaptchuk et al. 2008, BMJ 336:999): symptoms
+    # compared with before the study, 1 = substantially worse … 4 = no change … 7 = substantially improved.
+    "global-improvement-7": Scale(
+        type="likert",
+        labels=[
+            "substantially worse",
+            "moderately worse",
+            "slightly worse",
+            "no change",
+            "slightly improved",
+            "moderately improved",
+            "substantially improved",
+        ],
+        measurement="ordinal",
     ),
 }
 

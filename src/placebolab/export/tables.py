@@ -266,7 +266,11 @@ def _column_entry(protocol, found, column: str) -> dict:
         "dtype": "float",
         "min": measure.min,
         "max": measure.max,
+        # the mean of several occasions is a number, whatever the answers' scale
+        "measurement": "continuous" if len(measure.occasion_labels) > 1 and not occasion else measure.measurement,
     }
+    if measure.labels:
+        entry["labels"] = list(measure.labels)
     if measure.kind == "score":
         rule = measure.step.scores[measure.item]
         reverse = [i.id for i in measure.step.items if i.reverse and i.id in rule.items]

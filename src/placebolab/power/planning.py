@@ -67,6 +67,11 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
         )
     found = measures(protocol)
     measure = found[primary.outcome]
+    if measure.measurement != "continuous" and ("@" in primary.outcome or len(measure.occasion_labels) <= 1):
+        raise PowerError(
+            f"the primary outcome {primary.outcome} is {measure.measurement} (its scale's `measurement`); power is "
+            "computed for a continuous primary outcome (the ANCOVA), not for a logistic or proportional-odds model"
+        )
     components = linear_parts(measure)
     specs = [effects.for_measure(name) for name, *_ in components]
     if all(spec is None or spec.mean is None for spec in specs):

@@ -110,10 +110,27 @@ def _range_text(low: float | None, high: float | None) -> str:
     return f"the allowed range (at least {low:g})" if low is not None else f"the allowed range (at most {high:g})"
 
 
+class Equivalence(Model):
+    """The smallest effect of interest of an equivalence test (TOST, analysis/equivalence.py)."""
+
+    bound: float = Field(gt=0, description="Differences within ±bound count as no meaningful difference.")
+    units: Literal["raw", "d"] = Field(
+        "raw", description="raw: the outcome's own units; d: Cohen's d (the pooled within-cell SD)."
+    )
+    alpha: float = Field(0.05, gt=0, lt=0.5, description="Level of each one-sided test (the CI is 1 − 2·alpha).")
+
+
 class Outcome(Model):
     outcome: str = Field(description="A measure: a rating id, questionnaire.score or questionnaire.item.")
     baseline: str | None = Field(None, description="The same measure before the manipulation.")
     between: list[str] | None = Field(None, description="Factors to analyse (default: all).")
+    equivalence: Equivalence | None = Field(
+        None, description="Test each two-level factor for equivalence (TOST) against this smallest effect of interest."
+    )
+    bayes_factor: bool = Field(
+        False,
+        description="Report the JZS Bayes factor (Cauchy prior r = √2/2, JASP's default) of each two-level factor.",
+    )
 
 
 class ManipulationCheck(Model):

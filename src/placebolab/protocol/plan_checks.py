@@ -88,7 +88,45 @@ def _outcome(protocol, report, path, outcome) -> bool:
     if not _covered(protocol, report, (*path, "outcome"), [outcome.outcome], between, "the analysis compares", fix):
         return False
     refs = [outcome.outcome, outcome.baseline] if outcome.baseline else []
-    return _covered(protocol, report, (*path, "baseline"), refs, between, "the analysis compares", fix)
+    if not _covered(protocol, report, (*path, "baseline"), refs, between, "the analysis compares", fix):
+        return False
+    return _evidence(protocol, report, path, outcome, between)
+
+
+def _evidence(protocol, report, path, outcome, between) -> bool:
+    """An equivalence test or Bayes factor needs a continuous outcome and a two-level factor to compare; a raw
+    bound must fit inside the outcome's scale."""
+    asked = [key for key in ("equivalence", "bayes_factor") if getattr(outcome, key)]
+    measure = resolve(protocol, outcome.outcome)
+    if not asked or measure is None:
+        return True
+    # the mean over several occasions is a number (export/tables.py); one occasion keeps its scale's measurement
+    if measure.measurement != "continuous" and ("@" in outcome.outcome or len(measure.occasion_labels) <= 1):
+        report(
+            (*path, asked[0]),
+            f"'{outcome.outcome}' is {measure.measurement} (its scale's `measurement`), and equivalence tests and "
+            "Bayes factors compare means of a continuous outcome; leave this out, or give the scale "
+            "`measurement: continuous`",
+        )
+        return False
+    if not any(len(protocol.factors[f].levels) == 2 for f in between if f in protocol.factors):
+        report(
+            (*path, asked[0]),
+            f"equivalence tests and Bayes factors compare the two levels of a factor, and none of {', '.join(between)} "
+            "has two levels",
+        )
+        return False
+    bound = outcome.equivalence
+    if bound is not None and bound.units == "raw" and None not in (measure.min, measure.max):
+        if bound.bound >= measure.max - measure.min:
+            report(
+                (*path, "equivalence", "bound"),
+                f"a bound of {bound.bound:g} is as wide as the whole scale of '{outcome.outcome}' "
+                f"({measure.min:g}–{measure.max:g}); give the smallest difference that matters, in its units "
+                "(or `units: d` for Cohen's d)",
+            )
+            return False
+    return True
 
 
 def _simple_effect(protocol, report, path, simple, primary) -> None:

@@ -15,6 +15,7 @@ from placebolab.analysis.plan import AnalysisResult
 from placebolab.report import format as fmt
 from placebolab.report.comparisons import methods_sentences, outcome_extras
 from placebolab.report.consort_diagram import consort_view
+from placebolab.report.outcomes import categorical_sentence, categorical_view, evidence_view, outcome_kind_sentences
 
 TEMPLATES = Path(__file__).parent / "templates"
 SS_TYPE_WORDS = {
@@ -101,6 +102,7 @@ def methods_paragraph(results: AnalysisResult) -> str:
         )
     sentences += _suite_sentences(results)
     sentences += methods_sentences(results)
+    sentences += outcome_kind_sentences(results.outcomes)
     return " ".join(sentences)
 
 
@@ -180,6 +182,8 @@ def _analysis_sentence(results: AnalysisResult, design: str) -> str:
     roles = {outcome.role for outcome in results.outcomes}
     also = " and so was its change from baseline" if "change from baseline" in roles else ""
     ss_words = SS_TYPE_WORDS.get(results.ss_type, str(results.ss_type))
+    if primary.measurement != "continuous":
+        return categorical_sentence(_quoted(primary.label, primary.name), primary, design)
     if primary.covariates:
         return (
             f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
@@ -246,8 +250,12 @@ def _outcome_view(outcome, data: pd.DataFrame) -> dict:
     view = {"name": outcome.name, "label": outcome.label, "role": outcome.role, "error": outcome.error,
             "between": outcome.between, "descriptives": [], "anova": [], "effects": [], "plot": None,
             "covariates": list(outcome.covariates), "emmeans": [], "assumptions": [], "robust": []}  # fmt: skip
+    view["categorical"], view["evidence"] = None, None  # report/outcomes.py fills them in
     if outcome.error:
         return view
+    if outcome.categorical is not None:  # a binary or ordinal outcome: its own tables, no ANOVA
+        return view | {"categorical": categorical_view(outcome), "evidence": evidence_view(outcome)}
+    view["evidence"] = evidence_view(outcome)
     view["descriptives"] = _descriptive_rows(outcome.descriptives, outcome.between)
     view["anova"], view["effects"] = _anova_rows(outcome.anova)
     if outcome.covariates and outcome.emmeans is not None:

@@ -18,6 +18,9 @@ def print_anova_table(primary: OutcomeResult) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    if primary.categorical is not None and primary.categorical.model is not None:
+        _print_model_table(primary)
+        return
     if primary.anova is None:
         return
     covariates = primary.covariates
@@ -32,8 +35,33 @@ def print_anova_table(primary: OutcomeResult) -> None:
     Console().print(table)
 
 
+def _print_model_table(primary: OutcomeResult) -> None:
+    """The likelihood-ratio tests of a binary or ordinal primary outcome's model."""
+    from rich.console import Console
+    from rich.table import Table
+
+    result = primary.categorical
+    name = "Logistic regression" if result.measurement == "binary" else "Proportional-odds model"
+    adjusted = f", adjusted for {', '.join(primary.covariates)}" if primary.covariates else ""
+    table = Table(title=f"{name} of {primary.name}{adjusted}: likelihood-ratio tests")
+    for heading in ("Source", "LR χ²", "df", "p"):
+        table.add_column(heading, justify="left" if heading == "Source" else "right")
+    for row in result.model.itertuples(index=False):
+        table.add_row(row.Source.replace(" * ", " × "), fmt.fmt_num(row.chi2), str(row.DF), fmt.fmt_p(row.p, False))
+    Console().print(table)
+
+
 def print_primary(result: OutcomeResult) -> None:
-    """Cell descriptives, the ANOVA (and adjusted means of an ANCOVA), then one APA line per effect."""
+    """Cell descriptives, the ANOVA (and adjusted means of an ANCOVA), then one APA line per effect; for a
+    binary or ordinal outcome its distribution per cell, tests, model and odds ratios."""
+    if result.categorical is not None:
+        found = result.categorical
+        print(f"Primary outcome: {result.name} ({result.label}), {found.measurement}\n")
+        tables = [found.distribution, found.tests, found.model, found.odds_ratios]
+        print("\n\n".join(_table(t) for t in tables if t is not None))
+        if found.model_error:
+            print(f"\nNot computed: {found.model_error}")
+        return
     adjusted = f", adjusted for {', '.join(result.covariates)} (ANCOVA)" if result.covariates else ""
     print(f"Primary outcome: {result.name} ({result.label}){adjusted}\n")
     print(_table(result.descriptives))

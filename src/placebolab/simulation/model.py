@@ -5,7 +5,9 @@ A measure may correlate ``r`` with a baseline measure of the same participant:
 ``z = r · z_baseline + √(1 − r²) · ε``, z_baseline being the baseline's first standardised draw (a rating
 or an item) or, for a questionnaire score, the standardised weighted sum of its items' draws.
 Questionnaire items are modelled in the scored direction (reverse-keyed answers are reflected by the
-component). Without a model a measure sits mid-scale with sd = range / 6 in every cell.
+component). Without a model a measure sits mid-scale with sd = range / 6 in every cell. A binary measure
+(two answers, e.g. the yes-no scale) may instead give ``p``, the probability of its higher answer per cell:
+it is "yes" when the same standard normal draw exceeds Φ⁻¹(1 − p), so ``baseline``/``r`` still apply.
 
 Example::
 
@@ -17,6 +19,7 @@ Example::
         baseline: itch_baseline
         r: 0.6
       expectancy.*: {mean: {default: 5, warm/high: 7}, sd: 1.8}
+      relief: {p: {default: 0.4, warm/high: 0.6}}     # a yes-no item: 40 % or 60 % "yes"
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import fnmatch
 import math
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 from pydantic import Field
@@ -42,6 +46,9 @@ class MeasureModel(Model):
     sd: float | None = Field(None, gt=0)
     baseline: str | None = Field(None, description="Measure this one correlates with, e.g. itch_baseline.")
     r: float = Field(0.0, ge=-1, le=1)
+    p: float | dict[str, float] | None = Field(
+        None, description="A binary measure (e.g. yes-no): probability of its higher answer, one or per cell id."
+    )
 
 
 class IntakeModel(Model):
@@ -95,11 +102,12 @@ def _check(model: EffectsModel, protocol, positions: Positions, name: str) -> li
             report(
                 ("measures", pattern), _score_message(known[matched[0]], "model its items instead, e.g. `{pattern}`")
             )
-        if isinstance(measure.mean, dict):
-            for cell in measure.mean:
+        problems += _probability_problems(measure, [known[m] for m in matched], positions, name, ("measures", pattern))
+        for key in ("mean", "p"):
+            for cell in getattr(measure, key) if isinstance(getattr(measure, key), dict) else {}:
                 if cell not in cells:
                     report(
-                        ("measures", pattern, "mean", cell),
+                        ("measures", pattern, key, cell),
                         f"'{cell}' is not a cell; cells: {', '.join(sorted(cells))}",
                     )
         if measure.baseline:
@@ -112,6 +120,28 @@ def _check(model: EffectsModel, protocol, positions: Positions, name: str) -> li
         if field not in intake_ids:
             report(("intake", field), f"'{field}' is not an intake field; intake: {', '.join(intake_ids)}")
     return problems
+
+
+def _probability_problems(measure: MeasureModel, matched: list, positions: Positions, name: str, path) -> list:
+    """``p`` is a probability per cell, for binary measures only, instead of ``mean`` and ``sd``."""
+    if measure.p is None:
+        return []
+    found = []
+
+    def report(where, message):
+        found.append(Problem(name, *positions.of((*path, *where)), (*path, *where), message))
+
+    other = [m for m in matched if m.measurement != "binary"]
+    if other:
+        report(("p",), f"p is the probability of the higher answer of a binary measure (two answers, e.g. yes-no); "
+                       f"'{other[0].name}' is {other[0].measurement}: give it mean and sd instead")  # fmt: skip
+    if measure.mean is not None or measure.sd is not None:
+        report(("p",), "give either p (a binary measure) or mean and sd, not both")
+    per_cell = measure.p if isinstance(measure.p, dict) else {None: measure.p}
+    for cell, value in per_cell.items():
+        if not 0 <= value <= 1:
+            report(("p",) if cell is None else ("p", cell), f"{value:g} is not a probability; give one from 0 to 1")
+    return found
 
 
 def _baseline_problems(baseline: str, drawn: list[str], known: dict, model: EffectsModel) -> list[str]:
@@ -199,6 +229,9 @@ class SimulatedParticipant:
         z = self._standard_draw(name, spec)
         self._z.setdefault(name, z)
         low, high = item.min, item.max
+        if spec.p is not None:  # a binary measure: the higher answer with probability p
+            p = _cell_mean(spec.p, self.cell_id, 0.5)
+            return high if p >= 1 or (p > 0 and z > NormalDist().inv_cdf(1 - p)) else low
         mean = _cell_mean(spec.mean, self.cell_id, (low + high) / 2)
         value = min(max(mean + self._sd(name, low, high) * z, low), high)
         step = item.increment or 0.1  # a VAS is continuous; one decimal is finer than anyone can mark
