@@ -10,7 +10,9 @@ cell_descriptives   n, mean, SD, SE and 95 % CI per cell
 anova               N-way between-subjects ANOVA, or ANCOVA with covariates (type I, II or III)
 estimated_marginal_means  adjusted (estimated marginal) means with CIs, as emmeans
 simple_effects      one factor's effect at each level of the others, pooled error term
-time_course         mixed ANOVA (GG correction, generalized eta²) or random-intercept mixed model
+time_course         mixed ANOVA (GG and HF corrections, generalized eta²) or mixed-model F tests
+mixed_model         linear mixed model as lme4/lmerTest: Satterthwaite or Kenward–Roger F, variance
+                    components, ICC, model-based means; random slopes for time as an option
 mediation           paths a, b, c, c′ and bootstrap CI of the indirect effect; moderated mediation
 assumption_checks   residual normality, Levene, homogeneity of regression slopes
 robust_anova        the ANOVA/ANCOVA with HC3 heteroscedasticity-consistent tests
@@ -35,16 +37,19 @@ from placebolab.analysis.plan import (
     primary_analysis,
     run_analyses,
 )
-from placebolab.analysis.timecourse import time_course
+from placebolab.analysis.lmm import MixedModelResult
+from placebolab.analysis.timecourse import mixed_model, time_course
 
 __all__ = [
     "AnalysisResult",
     "ExportedStudy",
+    "MixedModelResult",
     "OutcomeResult",
     "anova",
     "assumption_checks",
     "estimated_marginal_means",
     "mediation",
+    "mixed_model",
     "permutation_anova",
     "robust_anova",
     "simple_effects",
