@@ -109,12 +109,20 @@ def fit_linear(data, dv: str, between, covariates=None) -> LinearFit:
 
 
 def anova_table(fit: LinearFit, ss_type: int, robust: str | None = None) -> pd.DataFrame:
-    """``Source, SS, DF, MS, F, p_unc, np2`` from statsmodels' anova_lm, names mapped back."""
+    """``Source, SS, DF, MS, F, p_unc, np2`` from statsmodels' anova_lm, names mapped back.
+
+    Type I with covariates enters the covariates first, then the factors and their interactions
+    (as SPSS's GLM and R's ``anova(lm(y ~ baseline + a * b))``): each factor is then adjusted for the
+    covariates. patsy would put numeric terms last, so those sums of squares are computed here.
+    """
     import statsmodels.api as sm
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        raw = sm.stats.anova_lm(fit.result, typ=ss_type, robust=robust)
+        if ss_type == 1 and fit.covariates and robust is None:
+            raw = _type1_covariates_first(fit)
+        else:
+            raw = sm.stats.anova_lm(fit.result, typ=ss_type, robust=robust)
     raw = raw.drop(index=[i for i in raw.index if i == "Intercept"])
     ss_resid = float(fit.result.ssr)
     rows = []
@@ -132,6 +140,35 @@ def anova_table(fit: LinearFit, ss_type: int, robust: str | None = None) -> pd.D
     table = pd.DataFrame(rows)
     effects = table[table["Source"] != "Residual"]
     return pd.concat([effects, table[table["Source"] == "Residual"]], ignore_index=True)
+
+
+def _type1_covariates_first(fit: LinearFit) -> pd.DataFrame:
+    """Sequential sums of squares, covariates first, in anova_lm's shape (``sum_sq, df, F, PR(>F)``)."""
+    from scipy import stats
+
+    result = fit.result
+    exog, y = np.asarray(result.model.exog), np.asarray(result.model.endog)
+    slices = _design_info(result).term_name_slices
+    covariates = [t for t in slices if t in fit.names and t.startswith("z")]
+    order = ["Intercept", *covariates, *[t for t in slices if t != "Intercept" and t not in covariates]]
+    mse = float(result.ssr) / result.df_resid
+    rows, columns = {}, []
+    rss_before = None
+    for term in order:
+        columns += list(range(slices[term].start, slices[term].stop))
+        rss = float(np.linalg.lstsq(exog[:, columns], y, rcond=None)[1].sum()) if len(y) > len(columns) else 0.0
+        if term != "Intercept":
+            ss, df = rss_before - rss, slices[term].stop - slices[term].start
+            rows[term] = {"sum_sq": ss, "df": df, "F": ss / df / mse, "PR(>F)": stats.f.sf(ss / df / mse, df, result.df_resid)}
+        rss_before = rss
+    rows["Residual"] = {"sum_sq": float(result.ssr), "df": result.df_resid, "F": np.nan, "PR(>F)": np.nan}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _design_info(result):
+    data = result.model.data
+    # statsmodels ≥ 0.15 keeps patsy's DesignInfo as ``model_spec``; older ones as ``design_info``.
+    return getattr(data, "model_spec", None) or data.design_info
 
 
 def source_name(term: str, names: dict[str, str]) -> str:

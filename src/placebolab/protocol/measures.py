@@ -22,6 +22,7 @@ class Measure:
     max: float | None = None
     label: str = ""
     na_code: float | None = None  # an item's stored "does not apply" answer: exported as missing
+    labels: tuple[str, ...] | None = None  # a Likert scale's label of each value 1..k (yes/no: ("no", "yes"))
 
     @property
     def role(self):
@@ -40,18 +41,22 @@ def measures(protocol) -> dict[str, Measure]:
     for step in protocol.timeline:
         if isinstance(step, RatingStep):
             s = step.scale
-            found[step.id] = Measure(step.id, step, "rating", "", s.min, s.max, step.prompt)
+            found[step.id] = Measure(step.id, step, "rating", "", s.min, s.max, step.prompt, labels=_labels(s))
         elif isinstance(step, QuestionnaireStep):
             for item in step.items:
                 s = step.item_scale(item)
                 name = measure_name(step.id, item.id)
-                found[name] = Measure(name, step, "item", item.id, s.min, s.max, item.text, s.na_code)
+                found[name] = Measure(name, step, "item", item.id, s.min, s.max, item.text, s.na_code, _labels(s))
             for score_name, rule in step.scores.items():
                 low, high = step.score_range(score_name)
                 name = measure_name(step.id, score_name)
                 label = f"{score_name} score ({rule.method} of {', '.join(rule.items)})"
                 found[name] = Measure(name, step, "score", score_name, low, high, label)
     return found
+
+
+def _labels(scale) -> tuple[str, ...] | None:
+    return tuple(scale.labels) if scale.type == "likert" and scale.labels else None
 
 
 def resolve(protocol, reference: str) -> Measure | None:
