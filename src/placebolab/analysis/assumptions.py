@@ -50,7 +50,7 @@ def assumption_checks(data: pd.DataFrame, dv: str, between, covariates=None, alp
     levene = stats.levene(*groups, center="median")
     rows.append(_row("equal variances (Levene)", levene.statistic, levene.pvalue, len(groups) - 1,
                      len(resid) - len(groups), alpha))  # fmt: skip
-    if fit.covariates:
+    if any(c not in fit.categorical for c in fit.covariates):  # slopes exist for numeric covariates only
         rows.append(_slopes(data, dv, fit, alpha))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
@@ -64,6 +64,7 @@ def robust_anova(data: pd.DataFrame, dv: str, between, covariates=None, ss_type:
     """
     fit = fit_linear(data, dv, between, covariates)
     ordinary, robust = anova_table(fit, ss_type), anova_table(fit, ss_type, robust="hc3")
+    robust = robust.set_index("Source").reindex(ordinary["Source"])
     ordinary["F"], ordinary["p_unc"] = robust["F"].to_numpy(), robust["p_unc"].to_numpy()
     return ordinary
 
@@ -89,7 +90,7 @@ def _slopes(data, dv, fit, alpha) -> dict:
     full = fit.result.model
     # Every cell its own slope: (all factor terms):covariate, i.e. the factors × covariate interactions.
     cells = "*".join(f"C({k}, Sum)" for k in fit.names if k.startswith("f"))
-    extra = " + ".join(f"({cells}):{z}" for z in fit.names if z.startswith("z"))
+    extra = " + ".join(f"({cells}):{z}" for z, cov in fit.names.items() if z.startswith("z") and cov not in fit.categorical)
     import statsmodels.formula.api as smf
 
     wider = smf.ols(f"{full.formula} + {extra}", data=full.data.frame).fit()

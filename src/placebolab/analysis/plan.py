@@ -79,6 +79,11 @@ class AnalysisResult:
     consort: dict | None  # the export's consort.json; None for an export made before it existed
     late_occasions: dict | None  # of :func:`~placebolab.analysis.schedule.late_occasions`
     blinding_note: str | None = None  # why real data analysed with level names before unblinding is early
+    # CONSORT table 1: intake fields and baseline measures per cell (arms included), of
+    # :func:`~placebolab.analysis.baseline.baseline_characteristics`; None when there is nothing to describe
+    baseline: pd.DataFrame | None = None
+    baseline_error: str | None = None
+    strata_adjusted: tuple[str, ...] = ()  # the allocation's strata the primary analysis adjusts for (plan key)
 
     @property
     def primary(self) -> OutcomeResult:
@@ -141,6 +146,7 @@ def run_analyses(
     ss_type = ss_type if ss_type is not None else plan.get("ss_type", DEFAULT_SS_TYPE)
     data, header = analysed_sample(study, include_pilot)
     outcomes = tuple(_analyse(data, spec, ss_type) for spec in outcome_specs(study, plan, data))
+    baseline, baseline_error = _baseline(study, plan, include_pilot)
     checks, checks_error = _manipulation(data, plan, study)
     simple, simple_error = suite.run_simple_effects(data, plan, outcomes[0], ss_type)
     participants = data["participant"] if "participant" in data else []
@@ -161,7 +167,41 @@ def run_analyses(
         consort=consort_flow(study.export_dir),
         late_occasions=late_occasions(study.export_dir, study.codebook, participants),
         blinding_note=blinding_note,
+        baseline=baseline,
+        baseline_error=baseline_error,
+        strata_adjusted=tuple(strata_covariates(study, plan)),
     )
+
+
+def strata_covariates(study: ExportedStudy, plan: dict) -> list[str]:
+    """The allocation's strata when the plan asks the primary analysis to adjust for them (else [])."""
+    if not plan.get("adjust_for_strata"):
+        return []
+    return list((study.codebook.get("allocation") or {}).get("strata") or [])
+
+
+def _baseline(study: ExportedStudy, plan: dict, include_pilot: bool) -> tuple[pd.DataFrame | None, str | None]:
+    """Table 1 of the completed, included participants of every cell (arms too): intake and baselines."""
+    from placebolab.analysis.baseline import baseline_characteristics
+
+    entries = {c.get("name"): c for c in study.codebook.get("columns") or [] if isinstance(c, dict)}
+    outcomes = [plan["primary"], *[s for s in plan.get("secondary") or [] if isinstance(s, dict)]]
+    baselines = [o["baseline"] for o in outcomes if o.get("baseline")]
+    intake = [name for name, entry in entries.items() if entry.get("kind") == "intake"]
+    variables = [v for v in dict.fromkeys([*intake, *baselines]) if v in study.wide.columns]
+    if not variables or "cell" not in study.wide.columns:
+        return None, None
+    completed, pilot, _, included = _masks(study)
+    rows = study.wide.loc[(completed if include_pilot else completed & ~pilot) & included]
+    order = [c.get("id") for c in study.codebook.get("cells") or [] if isinstance(c, dict)]
+    present = [str(c) for c in pd.unique(rows["cell"].dropna())]
+    rows = rows.assign(cell=pd.Categorical(rows["cell"], [c for c in order if c in present] + sorted(set(present) - set(order))))
+    labels = {v: study.label(v) for v in variables}
+    levels = {v: entries[v]["levels"] for v in variables if entries.get(v, {}).get("levels")}
+    try:
+        return baseline_characteristics(rows, "cell", variables, labels, levels), None
+    except AnalysisError as err:
+        return None, str(err)
 
 
 def consort_flow(export_dir) -> dict | None:
@@ -365,8 +405,9 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     default_between = list(primary.get("between") or study.factors)
     outcome, baseline = primary["outcome"], primary.get("baseline")
     # With a baseline the primary analysis adjusts for it (ANCOVA): more power than the change score
-    # and unbiased under randomisation (Vickers & Altman, BMJ 2001).
-    covariates = [baseline] if baseline else []
+    # and unbiased under randomisation (Vickers & Altman, BMJ 2001). With adjust_for_strata it also
+    # adjusts for what allocation stratified or minimised on (EMA/CHMP/295050/2013).
+    covariates = ([baseline] if baseline else []) + strata_covariates(study, plan)
     specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between, covariates=covariates)]
     if baseline:
         change = f"{outcome}_change"

@@ -13,6 +13,7 @@ import pandas as pd
 import placebolab
 from placebolab.analysis.plan import AnalysisResult
 from placebolab.report import format as fmt
+from placebolab.report.baseline_table import baseline_view
 from placebolab.report.consort_diagram import consort_view
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -67,6 +68,7 @@ def report_context(results: AnalysisResult) -> dict:
         "schedule": _schedule_view(results.late_occasions),
         "corrections": correction_phrase(results.header),
         "blinding_note": results.blinding_note,
+        "baseline": baseline_view(results.baseline, results.baseline_error, results.cell_counts),
     }
 
 
@@ -191,12 +193,24 @@ def _analysis_sentence(results: AnalysisResult, design: str) -> str:
         return (
             f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
             f"between-subjects ANCOVA adjusting for {_and_list(primary.covariates)}, with {ss_words}{also}; "
-            "adjusted means are estimated marginal means at the covariate's mean; effect sizes are partial eta "
-            "squared (ηp²)."
+            f"adjusted means are estimated marginal means at the covariate's mean{_strata_words(results)}; effect "
+            "sizes are partial eta squared (ηp²)."
         )
     return (
         f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
         f"between-subjects ANOVA with {ss_words}{also}; effect sizes are partial eta squared (ηp²)."
+    )
+
+
+def _strata_words(results: AnalysisResult) -> str:
+    strata = list(results.strata_adjusted)
+    if not strata:
+        return ""
+    verb = "minimised on" if (results.study.codebook.get("allocation") or {}).get("scheme") == "minimization" else "stratified by"
+    return (
+        f", averaged with equal weights over the levels of {_and_list(strata)}, which enter as categorical covariates "
+        f"because allocation was {verb} {'it' if len(strata) == 1 else 'them'} (as the analysis plan states, following "
+        "EMA's guideline on adjustment for baseline covariates, EMA/CHMP/295050/2013)"
     )
 
 
