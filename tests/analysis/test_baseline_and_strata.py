@@ -74,3 +74,12 @@ def test_report_has_table_one_and_says_the_strata_are_adjusted_for(tmp_path):
     assert f"{mean:.2f} ({sd:.2f})" in html
     assert "adjusting for itch_baseline and sex" in html
     assert "because allocation was stratified by it" in html and "EMA/CHMP/295050/2013" in html
+
+
+def test_a_stratum_coded_with_numbers_is_still_categorical(tmp_path):
+    wide = wide_table()
+    wide["sex"] = wide["sex"].map({"female": 1, "male": 2, "diverse": 3})
+    wide.loc[0, "sex"] = np.nan  # read back as floats 1.0, 2.0 …
+    results = run_analyses(write_export(tmp_path / "demo", wide=wide, book=codebook(analysis=PLAN)))
+    assert results.primary.anova.set_index("Source").loc["sex", "DF"] == 2  # three levels, not one slope
+    assert set(results.data["sex"].dropna()) == {"1", "2", "3"}

@@ -66,9 +66,9 @@ def checked_rows(data, dv: str, between, covariates=None) -> tuple[pd.DataFrame,
     require_columns(data, [dv, *factors, *covs])
     require_numeric(data, dv)
     for column in covs:
-        if is_categorical(data[column]):
-            continue  # a stratum: entered as a categorical covariate
-        require_numeric(data, column)
+        if is_categorical(data[column]) and not _looks_numeric(data[column]):
+            continue  # a stratum (sex, IBS subtype): entered as a categorical covariate
+        require_numeric(data, column)  # numbers with a stray text value are a data error, not a stratum
     rows = complete_rows(data, dv, [*factors, *covs])
     if rows.empty:
         raise AnalysisError(
@@ -89,6 +89,12 @@ def checked_rows(data, dv: str, between, covariates=None) -> tuple[pd.DataFrame,
             f"({n_cells} cells{f' and {len(covs)} covariates' if covs else ''}); at least {n_params + 1} are needed."
         )
     return rows, factors, covs
+
+
+def _looks_numeric(series: pd.Series) -> bool:
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return False  # declared categorical (e.g. a stratum coded 1, 2, 3)
+    return bool(pd.to_numeric(series.dropna().astype(str), errors="coerce").notna().any())
 
 
 def is_categorical(series: pd.Series) -> bool:

@@ -7,6 +7,7 @@ nothing else.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -408,6 +409,9 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     # and unbiased under randomisation (Vickers & Altman, BMJ 2001). With adjust_for_strata it also
     # adjusts for what allocation stratified or minimised on (EMA/CHMP/295050/2013).
     covariates = ([baseline] if baseline else []) + strata_covariates(study, plan)
+    for stratum in strata_covariates(study, plan):
+        if stratum in data.columns:  # a choice field, even one with choices 1, 2, 3 (a missing one is named later)
+            data[stratum] = pd.Categorical(data[stratum].map(_choice_text))
     specs = [OutcomeResult(outcome, study.label(outcome), "primary", default_between, covariates=covariates)]
     if baseline:
         change = f"{outcome}_change"
@@ -425,6 +429,14 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
             OutcomeResult(name, study.label(name), "secondary", between, covariates=[baseline] if baseline else [])
         )
     return specs
+
+
+def _choice_text(value):
+    # pandas reads choices 1, 2 as numbers (1.0 with a gap): back to the text the participant chose
+    if pd.isna(value):
+        return None
+    text = str(value)
+    return text[:-2] if isinstance(value, float | str) and re.fullmatch(r"-?\d+\.0", text) else text
 
 
 def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) -> None:
