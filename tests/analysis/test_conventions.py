@@ -22,7 +22,9 @@ def test_type1_enters_covariates_first_as_spss_and_r():
     table = anova(data, "Scores", ["Method", "Half"], covariates=["Income", "BMI"], ss_type=1)
     assert list(table["Source"]) == ["Income", "BMI", "Method", "Half", "Method * Half", "Residual"]
     assert list(table["DF"]) == [1, 1, 3, 1, 3, 26]
-    assert_allclose(table["SS"], [2562.3366929, 78.7594964, 552.2840429, 1.2884865, 96.8216113, 1610.3985589], rtol=1e-7)
+    assert_allclose(
+        table["SS"], [2562.3366929, 78.7594964, 552.2840429, 1.2884865, 96.8216113, 1610.3985589], rtol=1e-7
+    )
     assert_allclose(table["F"][:-1], [41.36911, 1.27158, 2.97222, 0.02080, 0.52106], atol=5e-6)
     assert_allclose(table["p_unc"][:-1], [8.1573e-07, 0.26977, 0.05015, 0.88643, 0.67156], rtol=5e-5)
     # The sequential sums of squares add up to the model's: nothing counted twice or left out.

@@ -100,7 +100,12 @@ def test_kenward_roger_matches_pbkrtest(itch):
         # as.data.frame(summary(emmeans(m, ~ occasion * warmth * competence, lmer.df = …)))[1:2, ]
         # (neutral, high at t0+3min and t0+9min)
         ({}, [46.6280542945, 49.3], [3.57132592035, 3.50691865090], [52.6803577338, 49.5574975621]),
-        ({"ddf": "kenward-roger"}, [46.6280542945, 49.3], [3.57179802791, 3.50691865090], [53.5143742827, 50.3947267806]),
+        (
+            {"ddf": "kenward-roger"},
+            [46.6280542945, 49.3],
+            [3.57179802791, 3.50691865090],
+            [53.5143742827, 50.3947267806],
+        ),
         # m2 refitted at lme4's full optimum (bobyqa, rhoend = 1e-12), as in test_random_slope_…
         ({"random_slope": True}, [46.5277354085, 49.3], [3.25936371816, 3.32735628561], [36.9191445780, 43.7006673731]),
     ],

@@ -35,7 +35,9 @@ def test_three_arm_export_leaves_the_waitlist_out_of_the_factor_and_labels_yes_n
     completed = wide[(wide["status"] == "completed") & (wide["cell"] != "waitlist")]
     assert results.header["n_in_arms"] == int((waitlist["status"] == "completed").sum())
     assert results.primary.anova["DF"].iloc[-1] == len(completed) - 2 - 1  # 2 cells, 1 covariate (baseline)
-    assert list(results.primary.descriptives["n"]) == list(completed.groupby("interaction").size()[["limited", "augmented"]])
+    assert list(results.primary.descriptives["n"]) == list(
+        completed.groupby("interaction").size()[["limited", "augmented"]]
+    )
 
     # The yes/no item: codes 1, 2 labelled from the scale's labels, in the codebook and the .sav.
     entry = next(c for c in json.loads((out / "codebook.json").read_text())["columns"] if c["name"] == "relief")

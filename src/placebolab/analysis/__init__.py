@@ -28,6 +28,7 @@ from placebolab.analysis.assumptions import assumption_checks, permutation_anova
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.emmeans import estimated_marginal_means, simple_effects
 from placebolab.analysis.exported import ExportedStudy, load_export
+from placebolab.analysis.lmm import MixedModelResult
 from placebolab.analysis.manipulation import manipulation_checks
 from placebolab.analysis.mediation import mediation
 from placebolab.analysis.plan import (
@@ -37,7 +38,6 @@ from placebolab.analysis.plan import (
     primary_analysis,
     run_analyses,
 )
-from placebolab.analysis.lmm import MixedModelResult
 from placebolab.analysis.timecourse import mixed_model, time_course
 
 __all__ = [

@@ -163,11 +163,11 @@ def anova_table(fit: LinearFit, ss_type: int, robust: str | None = None) -> pd.D
         })  # fmt: skip
     table = pd.DataFrame(rows)
     # Covariates in the order given: first for type I (they are entered first), else after the factors.
-    is_cov = table["Source"].isin(fit.covariates)
-    covs = table[is_cov].set_index("Source").loc[[c for c in fit.covariates if c in set(table["Source"])]].reset_index()
-    factors = table[~is_cov & (table["Source"] != "Residual")]
-    parts = [covs, factors] if ss_type == 1 else [factors, covs]
-    return pd.concat([*parts, table[table["Source"] == "Residual"]], ignore_index=True)
+    sources = list(table["Source"])
+    covs = [sources.index(c) for c in fit.covariates if c in sources]
+    factors = [i for i, s in enumerate(sources) if i not in covs and s != "Residual"]
+    order = covs + factors if ss_type == 1 else factors + covs
+    return table.iloc[[*order, sources.index("Residual")]].reset_index(drop=True)
 
 
 def _type1_covariates_first(fit: LinearFit) -> pd.DataFrame:
@@ -188,7 +188,12 @@ def _type1_covariates_first(fit: LinearFit) -> pd.DataFrame:
         rss = float(np.linalg.lstsq(exog[:, columns], y, rcond=None)[1].sum()) if len(y) > len(columns) else 0.0
         if term != "Intercept":
             ss, df = rss_before - rss, slices[term].stop - slices[term].start
-            rows[term] = {"sum_sq": ss, "df": df, "F": ss / df / mse, "PR(>F)": stats.f.sf(ss / df / mse, df, result.df_resid)}
+            rows[term] = {
+                "sum_sq": ss,
+                "df": df,
+                "F": ss / df / mse,
+                "PR(>F)": stats.f.sf(ss / df / mse, df, result.df_resid),
+            }
         rss_before = rss
     rows["Residual"] = {"sum_sq": float(result.ssr), "df": result.df_resid, "F": np.nan, "PR(>F)": np.nan}
     return pd.DataFrame.from_dict(rows, orient="index")

@@ -64,7 +64,11 @@ def baseline_characteristics(
         missing = bool(data[variable].isna().any())  # then a missing row in every group, 0 where none
         for name, rows in groups:
             values = rows[variable]
-            found = _numeric_rows(variable, label, name, values) if numeric else _level_rows(variable, label, name, values, order)
+            found = (
+                _numeric_rows(variable, label, name, values)
+                if numeric
+                else _level_rows(variable, label, name, values, order)
+            )
             out += found + (_missing_row(variable, label, name, values) if missing else [])
     return pd.DataFrame(out, columns=BASELINE_COLUMNS)
 
@@ -96,4 +100,6 @@ def _level_rows(variable, label, group, values: pd.Series, order: list[str]) -> 
 
 def _missing_row(variable, label, group, values: pd.Series) -> list[dict]:
     missing = int(values.isna().sum())
-    return [{"variable": variable, "label": label, "level": "missing", "group": group, "n": len(values), "count": missing}]
+    return [
+        {"variable": variable, "label": label, "level": "missing", "group": group, "n": len(values), "count": missing}
+    ]

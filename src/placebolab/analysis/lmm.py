@@ -133,15 +133,15 @@ class _Model:
                 terms[_source(term, names)] = _type3_hypothesis(term, slc, levels, design.shape[1])
         time = frame["w"].cat.codes.to_numpy(dtype=float)
         Z = np.column_stack([np.ones(len(rows)), time]) if random_slope else np.ones((len(rows), 1))
-        grid = pd.DataFrame(
-            pd.MultiIndex.from_product([levels[k] for k in names]).to_list(), columns=list(names)
-        )
+        grid = pd.DataFrame(pd.MultiIndex.from_product([levels[k] for k in names]).to_list(), columns=list(names))
         for key in names:
             grid[key] = pd.Categorical(grid[key], categories=levels[key])
         (grid_X,) = build_design_matrices([spec], grid)
         X = design.to_numpy()
         if np.linalg.matrix_rank(X) < X.shape[1]:
-            raise AnalysisError(f"Some occasion × cell combination has no value of '{dv}', so the mixed model cannot estimate it.")
+            raise AnalysisError(
+                f"Some occasion × cell combination has no value of '{dv}', so the mixed model cannot estimate it."
+            )
         model = cls(X, Z, rows[dv].to_numpy(dtype=float), subjects, list(design.columns), terms,
                     grid.rename(columns=names).astype(str), np.asarray(grid_X), random_slope)  # fmt: skip
         model._crossproducts()

@@ -196,7 +196,9 @@ def _baseline(study: ExportedStudy, plan: dict, include_pilot: bool) -> tuple[pd
     rows = study.wide.loc[(completed if include_pilot else completed & ~pilot) & included]
     order = [c.get("id") for c in study.codebook.get("cells") or [] if isinstance(c, dict)]
     present = [str(c) for c in pd.unique(rows["cell"].dropna())]
-    rows = rows.assign(cell=pd.Categorical(rows["cell"], [c for c in order if c in present] + sorted(set(present) - set(order))))
+    rows = rows.assign(
+        cell=pd.Categorical(rows["cell"], [c for c in order if c in present] + sorted(set(present) - set(order)))
+    )
     labels = {v: study.label(v) for v in variables}
     levels = {v: entries[v]["levels"] for v in variables if entries.get(v, {}).get("levels")}
     try:

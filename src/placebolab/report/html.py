@@ -206,7 +206,11 @@ def _strata_words(results: AnalysisResult) -> str:
     strata = list(results.strata_adjusted)
     if not strata:
         return ""
-    verb = "minimised on" if (results.study.codebook.get("allocation") or {}).get("scheme") == "minimization" else "stratified by"
+    verb = (
+        "minimised on"
+        if (results.study.codebook.get("allocation") or {}).get("scheme") == "minimization"
+        else "stratified by"
+    )
     return (
         f", averaged with equal weights over the levels of {_and_list(strata)}, which enter as categorical covariates "
         f"because allocation was {verb} {'it' if len(strata) == 1 else 'them'} (as the analysis plan states, following "
@@ -413,8 +417,12 @@ def _mixed_model_view(model, between: list[str]) -> dict:
     ddf = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward–Roger"}[model.ddf]
     return {
         "lmm": [
-            {"source": _source(row["Source"]), "df": f"{int(row['NumDF'])}, {fmt.fmt_num(row['DenDF'], 1)}",
-             "f": fmt.fmt_num(row["F"]), "p": fmt.fmt_p(row["p_unc"], with_symbol=False)}
+            {
+                "source": _source(row["Source"]),
+                "df": f"{int(row['NumDF'])}, {fmt.fmt_num(row['DenDF'], 1)}",
+                "f": fmt.fmt_num(row["F"]),
+                "p": fmt.fmt_p(row["p_unc"], with_symbol=False),
+            }
             for row in _records(model.anova)
         ],  # fmt: skip
         "lmm_caption": (
@@ -423,14 +431,24 @@ def _mixed_model_view(model, between: list[str]) -> dict:
             f"of {model.n_participants} participants)"
         ),
         "variance": [
-            {"component": row["component"], "variance": fmt.fmt_num(row["variance"]), "sd": fmt.fmt_num(row["sd"]),
-             "corr": "" if pd.isna(row["corr"]) else fmt.fmt_num(row["corr"], 3)}
+            {
+                "component": row["component"],
+                "variance": fmt.fmt_num(row["variance"]),
+                "sd": fmt.fmt_num(row["sd"]),
+                "corr": "" if pd.isna(row["corr"]) else fmt.fmt_num(row["corr"], 3),
+            }
             for row in _records(model.variance)
         ],  # fmt: skip
         "icc": fmt.fmt_unit(model.icc, 3),
         "lmm_means": [
-            {"occasion": row["occasion"], "levels": [_text(row[f]) for f in between], "mean": fmt.fmt_num(row["emmean"]),
-             "se": fmt.fmt_num(row["se"]), "df": fmt.fmt_num(row["df"], 1), "ci": fmt.fmt_ci(row["ci_low"], row["ci_high"])}
+            {
+                "occasion": row["occasion"],
+                "levels": [_text(row[f]) for f in between],
+                "mean": fmt.fmt_num(row["emmean"]),
+                "se": fmt.fmt_num(row["se"]),
+                "df": fmt.fmt_num(row["df"], 1),
+                "ci": fmt.fmt_ci(row["ci_low"], row["ci_high"]),
+            }
             for row in _records(model.emmeans)
         ],  # fmt: skip
     }
