@@ -179,3 +179,27 @@ def test_huynh_feldt_below_one_matches_afex():
     within = time_course(data, "Scores", "Time", "Subject", "Group").iloc[1:]
     assert_allclose(within["eps_HF"], 0.7820889261, rtol=1e-8)
     assert_allclose(within["p_HF_corr"], [0.0037068104174, 0.0004871698933], rtol=1e-7)
+
+
+def test_a_singular_fit_is_flagged_and_tested_as_lmertest_does():
+    # 24 participants, 2 groups, 3 occasions, no participant variance in the slope (data made below, written
+    # to CSV for R): lmer(y ~ time * group + (1 + t | id)) is "boundary (singular) fit", corr −1;
+    # REMLcrit 286.6398264; anova(): DenDF 43.550256 (time, time:group), 22.358528 (group); F 4.98527 2.31862 2.15686.
+    # With (1 | id): variance 0.19885981, residual 2.97420265, DenDF 43.999996 / 21.999999, F 4.98942 2.32318 2.15913.
+    rng = np.random.default_rng(5)
+    rows = [
+        (f"s{i}", "ab"[i % 2], f"T{t}", 10 + (i % 2 == 0) + 0.5 * t + rng.normal(0, 2))
+        for i in range(24)
+        for t in range(3)
+    ]
+    data = pd.DataFrame(rows, columns=["id", "group", "time", "y"])
+    data["time"] = pd.Categorical(data["time"], ["T0", "T1", "T2"])
+    slope = mixed_model(data, "y", "time", "id", "group", random_slope=True)
+    assert slope.singular and slope.variance.iloc[1]["corr"] == pytest.approx(-1.0, abs=1e-6)
+    assert slope.reml_criterion == pytest.approx(286.6398264, abs=1e-6)
+    assert_allclose(slope.anova["DenDF"], [43.550256, 22.358528, 43.550256], rtol=1e-5)
+    assert_allclose(slope.anova["F"], [4.98527, 2.31862, 2.15686], atol=5e-5)
+    intercept = mixed_model(data, "y", "time", "id", "group")
+    assert not intercept.singular
+    assert_allclose(intercept.variance["variance"], [0.19885981, 2.97420265], rtol=1e-6)
+    assert_allclose(intercept.anova["DenDF"], [43.999996, 21.999999, 43.999996], rtol=1e-6)

@@ -49,6 +49,7 @@ class MixedModelResult:
     n_participants: int
     n_observations: int
     reml_criterion: float  # lme4's REMLcrit (−2 × restricted log-likelihood)
+    singular: bool = False  # a variance at 0 or a correlation at ±1 (lme4's isSingular): simplify the model
 
 
 def fit_mixed_model(
@@ -85,6 +86,7 @@ def fit_mixed_model(
         n_participants=model.m,
         n_observations=model.n,
         reml_criterion=float(model.deviance(theta)),
+        singular=bool(any(theta[i] < 1e-4 for i, (r, c) in enumerate(_column_major(model.q)) if r == c)),
     )
 
 

@@ -429,6 +429,12 @@ def _mixed_model_view(model, between: list[str]) -> dict:
             f"Linear mixed model (REML) with a random intercept{' and a random slope for time' if model.random_slope else ''} "
             f"per participant: type III F tests, {ddf} degrees of freedom ({model.n_observations} observations "
             f"of {model.n_participants} participants)"
+            + (
+                "; singular fit: a variance is estimated at 0 (or a correlation at ±1), so a simpler random part fits "
+                "as well"
+                if model.singular
+                else ""
+            )
         ),
         "variance": [
             {

@@ -67,7 +67,8 @@ def print_time_course(course: TimeCourseResult) -> None:
         print("\nLinear mixed model not fitted:", course.lmm_error)
         return
     slope = " and slope for time" if model.random_slope else ""
-    print(f"\nLinear mixed model (REML, random intercept{slope} per participant; {model.ddf.title()} df):")
+    singular = "; singular fit (a variance at 0 or a correlation at ±1)" if model.singular else ""
+    print(f"\nLinear mixed model (REML, random intercept{slope} per participant; {model.ddf.title()} df{singular}):")
     print(_table(model.anova))
     print(f"\nVariance components (ICC {model.icc:.3f}):")
     print(_table(model.variance))
