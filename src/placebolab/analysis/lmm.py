@@ -121,7 +121,7 @@ class _Model:
         levels = {"w": occasions}
         for key, factor in names.items():
             if key != "w":
-                levels[key] = [str(v) for v in levels_of(rows[factor])]
+                levels[key] = [str(v) for v in levels_of(rows[factor]) if (rows[factor] == v).any()]  # observed only
                 frame[key] = pd.Categorical(rows[factor].astype(str).to_numpy(), categories=levels[key])
         subjects = pd.factorize(rows[subject])[0]
         m = int(subjects.max()) + 1 if len(subjects) else 0
