@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from numpy.testing import assert_allclose
 
-from placebolab.analysis import run_analyses, simple_effects, time_course
+from placebolab.analysis import mixed_model, run_analyses, simple_effects, time_course
 from placebolab.analysis.suite import long_occasions, occasion_columns
 from placebolab.report import build_report
 from tests.analysis.synthetic import codebook, wide_table, write_export
@@ -54,6 +54,25 @@ def test_time_course_runs_over_the_occasions_in_time_order(suite_export):
     direct = time_course(long, "itch_post", "occasion", "participant", ["warmth", "competence"])
     assert_allclose(course.anova["F"], direct["F"])
     assert "occasion * warmth * competence" in set(course.lmm["Source"])
+
+
+def test_time_course_mixed_model_follows_the_plan_and_is_reported(tmp_path):
+    plan = PLAN | {"time_course": {"random_slope": True, "ddf": "kenward-roger"}}
+    export = write_export(tmp_path / "experiments" / "demo", book=codebook(analysis=plan))
+    results = run_analyses(export)
+    model = results.time_course.mixed_model
+    assert model.random_slope and model.ddf == "kenward-roger"
+    long = long_occasions(
+        results.data, "itch_post", occasion_columns(results.study, "itch_post"), ["warmth", "competence"]
+    )
+    direct = mixed_model(long, "itch_post", "occasion", "participant", ["warmth", "competence"], random_slope=True,
+                         ddf="kenward-roger")  # fmt: skip
+    assert_allclose(model.anova["DenDF"], direct.anova["DenDF"])
+    assert list(model.variance["component"]) == ["participant intercept", "participant slope (time)", "residual"]
+    html = build_report(export).read_text(encoding="utf-8")
+    for marker in ('id="variance-components"', 'id="model-means"', "Kenward–Roger degrees of freedom",
+                   "random intercept and a random slope for time", "Huynh–Feldt", "ICC (participant share"):  # fmt: skip
+        assert marker in html, marker
 
 
 def test_mediation_follows_the_plan_and_codes_first_levels_as_one(suite_export):

@@ -89,7 +89,7 @@ def test_time_course_script(project):
     done = run("time_course.py", "experiments/demo", cwd=project)
     assert done.returncode == 0, done.stderr
     assert "Time course of itch_post over t0+3min, t0+9min, t0+15min" in done.stdout
-    assert "p_GG_corr" in done.stdout and "Chi2" in done.stdout
+    assert "p_GG_corr" in done.stdout and "DenDF" in done.stdout
 
 
 def test_mediation_script_without_plan_entries_and_with_one(project, tmp_path):

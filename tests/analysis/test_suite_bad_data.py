@@ -99,8 +99,15 @@ def test_too_few_participants_is_said(name):
 
 
 def test_non_numeric_covariate_is_named():
+    # Numbers with one text value are a data error (a numeric covariate mistyped), not a stratum.
+    study = _study()
+    base = study["itch"].round(1).astype(object)
+    base.iloc[3] = "12,5"
     with pytest.raises(AnalysisError, match="Column 'base' must hold numbers"):
-        anova(_study().assign(base="high"), "itch", ["warmth", "competence"], covariates="base")
+        anova(study.assign(base=base), "itch", ["warmth", "competence"], covariates="base")
+    # Text alone is a categorical covariate (a stratum); one level only cannot adjust anything.
+    with pytest.raises(AnalysisError, match="Covariate 'base' takes one value only"):
+        anova(study.assign(base="high"), "itch", ["warmth", "competence"], covariates="base")
 
 
 def test_constant_covariate_is_named():

@@ -207,17 +207,6 @@ def test_two_time_points_reduce_to_the_change_score_anova():
     assert mixed.loc["time", "eps"] == 1.0
 
 
-def test_random_intercept_model_reproduces_the_balanced_mixed_anova():
-    # With balanced, complete data a random intercept per participant is compound symmetry, so the
-    # REML Wald F of each term equals the (uncorrected) mixed-ANOVA F (Searle, Casella & McCulloch).
-    data = pingouin.read_dataset("mixed_anova")
-    lmm = time_course(data, "Scores", "Time", "Subject", "Group", model="lmm").set_index("Source")
-    aov = time_course(data, "Scores", "Time", "Subject", "Group").set_index("Source")
-    for source in aov.index:
-        assert lmm.loc[source, "F"] == pytest.approx(aov.loc[source, "F"], rel=1e-3)
-    assert list(lmm.columns) == ["DF", "Chi2", "F", "p_unc"]
-
-
 # --- mediation ----------------------------------------------------------------------------------
 
 

@@ -14,6 +14,9 @@ pairwise            pairs of (adjusted) marginal means, or levels vs a control: 
 contrasts           planned comparisons ("augmented - limited"); interaction_contrasts for 2 × k
 anova_effect_sizes  partial η² and ω² with noncentral-F CIs (as R effectsize)
 time_course         mixed ANOVA (GG correction, generalized eta²) or random-intercept mixed model
+time_course         mixed ANOVA (GG and HF corrections, generalized eta²) or mixed-model F tests
+mixed_model         linear mixed model as lme4/lmerTest: Satterthwaite or Kenward–Roger F, variance
+                    components, ICC, model-based means; random slopes for time as an option
 mediation           paths a, b, c, c′ and bootstrap CI of the indirect effect; moderated mediation
 assumption_checks   residual normality, Levene, homogeneity of regression slopes
 robust_anova        the ANOVA/ANCOVA with HC3 heteroscedasticity-consistent tests
@@ -30,7 +33,6 @@ primary_analysis    descriptives and ANOVA of the primary outcome (raises on bad
 
 from placebolab.analysis.anova import anova
 from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
-from placebolab.analysis.contrasts import contrasts, interaction_contrasts, pairwise
 from placebolab.analysis.categorical import (
     association_tests,
     categorical_outcome,
@@ -38,11 +40,13 @@ from placebolab.analysis.categorical import (
     proportional_odds,
     rank_tests,
 )
+from placebolab.analysis.contrasts import contrasts, interaction_contrasts, pairwise
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.effect_sizes import anova_effect_sizes
 from placebolab.analysis.emmeans import estimated_marginal_means, simple_effects
 from placebolab.analysis.equivalence import bayes_factors, equivalence_tests
 from placebolab.analysis.exported import ExportedStudy, load_export
+from placebolab.analysis.lmm import MixedModelResult
 from placebolab.analysis.manipulation import manipulation_checks
 from placebolab.analysis.mediation import mediation
 from placebolab.analysis.plan import (
@@ -52,11 +56,12 @@ from placebolab.analysis.plan import (
     primary_analysis,
     run_analyses,
 )
-from placebolab.analysis.timecourse import time_course
+from placebolab.analysis.timecourse import mixed_model, time_course
 
 __all__ = [
     "AnalysisResult",
     "ExportedStudy",
+    "MixedModelResult",
     "OutcomeResult",
     "anova",
     "anova_effect_sizes",
@@ -73,6 +78,7 @@ __all__ = [
     "rank_tests",
     "estimated_marginal_means",
     "mediation",
+    "mixed_model",
     "permutation_anova",
     "robust_anova",
     "simple_effects",

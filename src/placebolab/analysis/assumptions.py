@@ -50,7 +50,7 @@ def assumption_checks(data: pd.DataFrame, dv: str, between, covariates=None, alp
     levene = stats.levene(*groups, center="median")
     rows.append(_row("equal variances (Levene)", levene.statistic, levene.pvalue, len(groups) - 1,
                      len(resid) - len(groups), alpha))  # fmt: skip
-    if fit.covariates:
+    if any(c not in fit.categorical for c in fit.covariates):  # slopes exist for numeric covariates only
         rows.append(_slopes(data, dv, fit, alpha))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS)
 
@@ -64,6 +64,7 @@ def robust_anova(data: pd.DataFrame, dv: str, between, covariates=None, ss_type:
     """
     fit = fit_linear(data, dv, between, covariates)
     ordinary, robust = anova_table(fit, ss_type), anova_table(fit, ss_type, robust="hc3")
+    robust = robust.set_index("Source").reindex(ordinary["Source"])
     ordinary["F"], ordinary["p_unc"] = robust["F"].to_numpy(), robust["p_unc"].to_numpy()
     return ordinary
 
@@ -89,7 +90,9 @@ def _slopes(data, dv, fit, alpha) -> dict:
     full = fit.result.model
     # Every cell its own slope: (all factor terms):covariate, i.e. the factors × covariate interactions.
     cells = "*".join(f"C({k}, Sum)" for k in fit.names if k.startswith("f"))
-    extra = " + ".join(f"({cells}):{z}" for z in fit.names if z.startswith("z"))
+    extra = " + ".join(
+        f"({cells}):{z}" for z, cov in fit.names.items() if z.startswith("z") and cov not in fit.categorical
+    )
     import statsmodels.formula.api as smf
 
     wider = smf.ols(f"{full.formula} + {extra}", data=full.data.frame).fit()
@@ -170,15 +173,20 @@ def _freedman_lane(design: np.ndarray, y: np.ndarray, columns: slice, n_perm: in
     resid_r = y - fitted_r
     # All permutations at once: one column per permuted outcome (n × n_perm).
     order = rng.permuted(np.tile(np.arange(len(y)), (n_perm, 1)), axis=1).T
-    outcomes = np.column_stack([y, fitted_r[:, None] + resid_r[order]])
-    rss_full = _rss(design, outcomes)
-    rss_reduced = _rss(reduced, outcomes)
+    # y* = fitted_r + permuted residuals; fitted_r lies in both models' column spaces, so both residual
+    # sums of squares of y* are those of the permuted residuals alone, ||e||² − ||Q'e||² (a permutation
+    # keeps ||e||²): no n × n_perm matrix of outcomes or residuals is formed.
+    q_full, q_reduced = np.linalg.qr(design)[0], np.linalg.qr(reduced)[0]
+    total = float(resid_r @ resid_r)
     q, dof = columns.stop - columns.start, len(y) - np.linalg.matrix_rank(design)
-    f_values = ((rss_reduced - rss_full) / q) / (rss_full / dof)
-    return float((1 + np.sum(f_values[1:] >= f_values[0] * (1 - 1e-12))) / (n_perm + 1))
+
+    def f_of(outcomes):
+        full = total - _squared_norms(q_full.T @ outcomes)
+        return ((total - _squared_norms(q_reduced.T @ outcomes) - full) / q) / (full / dof)
+
+    observed, permuted = f_of(resid_r[:, None])[0], f_of(resid_r[order])
+    return float((1 + np.sum(permuted >= observed * (1 - 1e-12))) / (n_perm + 1))
 
 
-def _rss(design: np.ndarray, outcomes: np.ndarray) -> np.ndarray:
-    q, _ = np.linalg.qr(design)
-    resid = outcomes - q @ (q.T @ outcomes)
-    return np.einsum("ij,ij->j", resid, resid)
+def _squared_norms(columns: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,ij->j", columns, columns)

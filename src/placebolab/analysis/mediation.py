@@ -177,15 +177,21 @@ def _paths(frame, x, m, y, covs, moderator, n_boot, rng, alpha, w_levels=None) -
 
 
 def _bootstrap(designs: dict, mv, yv, n_boot: int, rng) -> dict:
-    """Coefficients of models a and b in each resample (batched least squares)."""
+    """Coefficients of models a and b in each resample (batched least squares).
+
+    A resample is a count per participant (how often drawn), so its cross-products X'WX and X'Wy are one
+    matrix product of the counts with each row's x xᵀ and x y: no resampled copy of the data is made.
+    """
     n = len(mv)
     idx = rng.integers(0, n, size=(n_boot, n))
+    counts = np.bincount((idx + n * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * n).reshape(n_boot, n)
+    counts = counts.astype(float)
     out = {}
     for model, target in (("a", mv), ("b", yv)):
-        xb, yb = designs[model][idx], target[idx]
-        xt = xb.transpose(0, 2, 1)
-        xtx = xt @ xb  # batched matmul (BLAS), much faster than the equivalent einsum
-        xty = (xt @ yb[..., None])[..., 0]
+        x = designs[model]
+        p = x.shape[1]
+        xtx = (counts @ np.einsum("ij,ik->ijk", x, x).reshape(n, p * p)).reshape(n_boot, p, p)
+        xty = counts @ (x * target[:, None])
         # A degenerate resample (e.g. one level of x only) gives NaN and is left out of the percentiles.
         ok = np.abs(np.linalg.det(xtx)) > 1e-10
         coef = np.full((n_boot, xtx.shape[1]), np.nan)

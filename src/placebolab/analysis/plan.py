@@ -7,6 +7,7 @@ nothing else.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -15,8 +16,8 @@ import pandas as pd
 from placebolab.analysis import suite
 from placebolab.analysis.anova import anova
 from placebolab.analysis.assumptions import assumption_checks, permutation_anova, robust_anova
-from placebolab.analysis.comparisons import ComparisonResult, run_comparisons
 from placebolab.analysis.categorical import CategoricalResult, categorical_outcome, measurement_of
+from placebolab.analysis.comparisons import ComparisonResult, run_comparisons
 from placebolab.analysis.descriptives import cell_descriptives
 from placebolab.analysis.effect_sizes import anova_effect_sizes
 from placebolab.analysis.emmeans import estimated_marginal_means
@@ -94,6 +95,11 @@ class AnalysisResult:
     late_occasions: dict | None  # of :func:`~placebolab.analysis.schedule.late_occasions`
     blinding_note: str | None = None  # why real data analysed with level names before unblinding is early
     comparisons: tuple[ComparisonResult, ...] = ()  # the plan's contrasts and post-hoc tests (comparisons.py)
+    # CONSORT table 1: intake fields and baseline measures per cell (arms included), of
+    # :func:`~placebolab.analysis.baseline.baseline_characteristics`; None when there is nothing to describe
+    baseline: pd.DataFrame | None = None
+    baseline_error: str | None = None
+    strata_adjusted: tuple[str, ...] = ()  # the allocation's strata the primary analysis adjusts for (plan key)
 
     @property
     def primary(self) -> OutcomeResult:
@@ -156,6 +162,7 @@ def run_analyses(
     ss_type = ss_type if ss_type is not None else plan.get("ss_type", DEFAULT_SS_TYPE)
     data, header = analysed_sample(study, include_pilot)
     outcomes = tuple(_analyse(data, spec, ss_type) for spec in outcome_specs(study, plan, data))
+    baseline, baseline_error = _baseline(study, plan, include_pilot)
     checks, checks_error = _manipulation(data, plan, study)
     simple, simple_error = suite.run_simple_effects(data, plan, outcomes[0], ss_type)
     participants = data["participant"] if "participant" in data else []
@@ -177,7 +184,43 @@ def run_analyses(
         late_occasions=late_occasions(study.export_dir, study.codebook, participants),
         blinding_note=blinding_note,
         comparisons=run_comparisons(plan, outcomes, data, sample_with_arms(study, include_pilot)),
+        baseline=baseline,
+        baseline_error=baseline_error,
+        strata_adjusted=tuple(strata_covariates(study, plan)),
     )
+
+
+def strata_covariates(study: ExportedStudy, plan: dict) -> list[str]:
+    """The allocation's strata when the plan asks the primary analysis to adjust for them (else [])."""
+    if not plan.get("adjust_for_strata"):
+        return []
+    return list((study.codebook.get("allocation") or {}).get("strata") or [])
+
+
+def _baseline(study: ExportedStudy, plan: dict, include_pilot: bool) -> tuple[pd.DataFrame | None, str | None]:
+    """Table 1 of the completed, included participants of every cell (arms too): intake and baselines."""
+    from placebolab.analysis.baseline import baseline_characteristics
+
+    entries = {c.get("name"): c for c in study.codebook.get("columns") or [] if isinstance(c, dict)}
+    outcomes = [plan["primary"], *[s for s in plan.get("secondary") or [] if isinstance(s, dict)]]
+    baselines = [o["baseline"] for o in outcomes if o.get("baseline")]
+    intake = [name for name, entry in entries.items() if entry.get("kind") == "intake"]
+    variables = [v for v in dict.fromkeys([*intake, *baselines]) if v in study.wide.columns]
+    if not variables or "cell" not in study.wide.columns:
+        return None, None
+    completed, pilot, _, included = _masks(study)
+    rows = study.wide.loc[(completed if include_pilot else completed & ~pilot) & included]
+    order = [c.get("id") for c in study.codebook.get("cells") or [] if isinstance(c, dict)]
+    present = [str(c) for c in pd.unique(rows["cell"].dropna())]
+    rows = rows.assign(
+        cell=pd.Categorical(rows["cell"], [c for c in order if c in present] + sorted(set(present) - set(order)))
+    )
+    labels = {v: study.label(v) for v in variables}
+    levels = {v: entries[v]["levels"] for v in variables if entries.get(v, {}).get("levels")}
+    try:
+        return baseline_characteristics(rows, "cell", variables, labels, levels), None
+    except AnalysisError as err:
+        return None, str(err)
 
 
 def consort_flow(export_dir) -> dict | None:
@@ -387,8 +430,12 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
     default_between = list(primary.get("between") or study.factors)
     outcome, baseline = primary["outcome"], primary.get("baseline")
     # With a baseline the primary analysis adjusts for it (ANCOVA): more power than the change score
-    # and unbiased under randomisation (Vickers & Altman, BMJ 2001).
-    covariates = [baseline] if baseline else []
+    # and unbiased under randomisation (Vickers & Altman, BMJ 2001). With adjust_for_strata it also
+    # adjusts for what allocation stratified or minimised on (EMA/CHMP/295050/2013).
+    covariates = ([baseline] if baseline else []) + strata_covariates(study, plan)
+    for stratum in strata_covariates(study, plan):
+        if stratum in data.columns:  # a choice field, even one with choices 1, 2, 3 (a missing one is named later)
+            data[stratum] = pd.Categorical(data[stratum].map(_choice_text))
     specs = [_spec(study, primary, outcome, "primary", default_between, covariates)]
     if baseline and specs[0].measurement == "continuous":  # no change score of categories
         change = f"{outcome}_change"
@@ -414,6 +461,14 @@ def _spec(study: ExportedStudy, entry: dict, name: str, role: str, between: list
         name, study.label(name), role, between, covariates=covariates, measurement=measurement,
         categories=categories, equivalence_plan=entry.get("equivalence"), bayes_factor=bool(entry.get("bayes_factor")),
     )  # fmt: skip
+
+
+def _choice_text(value):
+    # pandas reads choices 1, 2 as numbers (1.0 with a gap): back to the text the participant chose
+    if pd.isna(value):
+        return None
+    text = str(value)
+    return text[:-2] if isinstance(value, float | str) and re.fullmatch(r"-?\d+\.0", text) else text
 
 
 def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from placebolab.analysis.categorical import measurement_of
+from placebolab.analysis.lmm import MixedModelResult
 from placebolab.errors import AnalysisError
 
 N_BOOT = 5000
@@ -28,6 +29,7 @@ class TimeCourseResult:
     descriptives: pd.DataFrame | None = None
     error: str | None = None
     lmm_error: str | None = None
+    mixed_model: MixedModelResult | None = None  # the model behind ``lmm``: variance components, ICC, means
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,11 @@ def long_occasions(
 
 
 def run_time_course(study, data: pd.DataFrame, plan: dict, ss_type: int) -> TimeCourseResult | None:
-    """Mixed ANOVA and random-intercept model of the primary outcome over its occasions (None if unscheduled)."""
-    from placebolab.analysis.timecourse import time_course
+    """Mixed ANOVA and mixed model of the primary outcome over its occasions (None if unscheduled).
+
+    The mixed model follows the plan's ``time_course`` (random slope for time, denominator df method).
+    """
+    from placebolab.analysis.timecourse import mixed_model, time_course
 
     primary = plan["primary"]
     outcome, between = primary["outcome"], list(primary.get("between") or study.factors)
@@ -90,8 +95,11 @@ def run_time_course(study, data: pd.DataFrame, plan: dict, ss_type: int) -> Time
         )
     except AnalysisError as err:
         return replace(result, error=str(err))
+    options = plan.get("time_course") or {}
     try:
-        return replace(result, lmm=time_course(long, outcome, "occasion", "participant", between, model="lmm"))
+        model = mixed_model(long, outcome, "occasion", "participant", between,
+                            random_slope=bool(options.get("random_slope")), ddf=options.get("ddf") or "satterthwaite")  # fmt: skip
+        return replace(result, lmm=model.anova, mixed_model=model)
     except AnalysisError as err:
         return replace(result, lmm_error=str(err))
 

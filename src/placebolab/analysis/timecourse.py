@@ -14,6 +14,7 @@ import pandas as pd
 
 from placebolab.analysis._linear import anova_table, fit_linear, source_name
 from placebolab.analysis._validate import as_factor_list, levels_of, require_columns, require_frame, require_numeric
+from placebolab.analysis.lmm import MixedModelResult, fit_mixed_model
 from placebolab.errors import AnalysisError
 
 MIXED_COLUMNS = [
@@ -26,16 +27,25 @@ MIXED_COLUMNS = [
     "p_unc",
     "eps",
     "p_GG_corr",
+    "eps_HF",
+    "p_HF_corr",
     "ng2",
     "np2",
     "W_spher",
     "p_spher",
 ]
-LMM_COLUMNS = ["Source", "DF", "Chi2", "F", "p_unc"]
 
 
 def time_course(
-    data: pd.DataFrame, dv: str, within: str, subject: str, between=None, model: str = "anova", ss_type: int = 3
+    data: pd.DataFrame,
+    dv: str,
+    within: str,
+    subject: str,
+    between=None,
+    model: str = "anova",
+    ss_type: int = 3,
+    random_slope: bool = False,
+    ddf: str = "satterthwaite",
 ) -> pd.DataFrame:
     """Time × between-factors analysis of a repeated outcome (long data: one row per occasion).
 
@@ -55,22 +65,28 @@ def time_course(
         Between-subjects factors, constant within a participant.
     model : {"anova", "lmm"}
         ``"anova"``: mixed ANOVA with Greenhouse–Geisser correction and generalized eta squared.
-        ``"lmm"``: linear mixed model with a random intercept per participant (statsmodels
-        MixedLM, REML), fixed effects time × factors (sum-to-zero coding), Wald test per term.
+        ``"lmm"``: linear mixed model fitted by REML as lme4 fits it, fixed effects time ×
+        factors (sum-to-zero coding), a random intercept per participant (and a random slope for
+        time with ``random_slope``), type III F tests as lmerTest's ``anova(fit)``; see
+        :func:`mixed_model` for its variance components, ICC and adjusted means.
     ss_type : {2, 3}
         Sums of squares of the mixed ANOVA for unbalanced cells (default 3, as afex and SPSS;
         2 as JASP's type II). Balanced designs give the same table either way.
+    random_slope, ddf
+        Of the mixed model only: see :func:`mixed_model`.
 
     Returns
     -------
     pandas.DataFrame
-        ``"anova"``: ``Source, SS, DF1, DF2, MS, F, p_unc, eps, p_GG_corr, ng2, np2, W_spher,
-        p_spher`` — one row per between effect, then the within effect and its interactions
-        (``"occasion * warmth"``). ``eps`` is 1 and the sphericity columns NaN for between
-        effects and for two occasions. ``ng2`` is generalized eta squared (Olejnik & Algina,
+        ``"anova"``: ``Source, SS, DF1, DF2, MS, F, p_unc, eps, p_GG_corr, eps_HF, p_HF_corr,
+        ng2, np2, W_spher, p_spher`` — one row per between effect, then the within effect and its
+        interactions (``"occasion * warmth"``). ``eps`` is Greenhouse–Geisser's epsilon,
+        ``eps_HF`` Huynh–Feldt's (Lecoutre-corrected, as car/afex; shown above 1 when it is, the
+        p value then uses 1). Both are 1 and the sphericity columns NaN for between effects and
+        for two occasions. ``ng2`` is generalized eta squared (Olejnik & Algina,
         2003; all factors manipulated), as afex's ``ges``.
-        ``"lmm"``: ``Source, DF, Chi2, F, p_unc`` per fixed term (``F = Chi2 / DF``; p from the
-        chi-square).
+        ``"lmm"``: ``Source, NumDF, DenDF, F, p_unc`` per fixed term, the denominator df by
+        Satterthwaite's method (or Kenward–Roger's with ``ddf="kenward-roger"``).
 
     Raises
     ------
@@ -99,8 +115,67 @@ def time_course(
         raise AnalysisError(f"model must be 'anova' or 'lmm', not {model!r}.")
     factors = _checked(data, dv, within, subject, between)
     if model == "lmm":
-        return _lmm(data, dv, within, subject, factors)
+        return fit_mixed_model(data, dv, within, subject, factors, random_slope, ddf).anova
     return _mixed_anova(data, dv, within, subject, factors, ss_type)
+
+
+def mixed_model(
+    data: pd.DataFrame,
+    dv: str,
+    within: str,
+    subject: str,
+    between=None,
+    random_slope: bool = False,
+    ddf: str = "satterthwaite",
+    confidence: float = 0.95,
+) -> MixedModelResult:
+    """Linear mixed model of a repeated outcome, as ``lmerTest::lmer`` fits and tests it.
+
+    The model is ``dv ~ within * between (sum-to-zero coding) + (1 | subject)``, or
+    ``(1 + time | subject)`` with ``random_slope`` (time = the occasion's position: 0, 1, 2, …),
+    fitted by REML to lme4's optimum. Every row with a value is used (no complete cases needed).
+
+    Parameters
+    ----------
+    data, dv, within, subject, between
+        As :func:`time_course`.
+    random_slope : bool
+        Add a random slope for time (correlated with the intercept).
+    ddf : {"satterthwaite", "kenward-roger"}
+        Denominator degrees of freedom of the F tests and of the adjusted means, as lmerTest's
+        ``anova(fit, type = 3, ddf = …)`` and emmeans' ``lmer.df``.
+    confidence : float
+        Level of the intervals of the adjusted means.
+
+    Returns
+    -------
+    MixedModelResult
+        ``anova`` (``Source, NumDF, DenDF, F, p_unc``), ``variance`` (``component, variance, sd,
+        corr``), ``icc``, ``emmeans`` (one model-based mean per occasion × cell with ``se, df,
+        ci_low, ci_high``), ``reml_criterion`` and the counts.
+
+    Raises
+    ------
+    placebolab.errors.AnalysisError
+        As :func:`time_course`, and when an occasion × cell combination has no data.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from placebolab.analysis import mixed_model
+    >>> long = pd.DataFrame({"id": [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6],
+    ...                      "time": ["pre", "post"] * 6,
+    ...                      "group": ["a"] * 6 + ["b"] * 6,
+    ...                      "y": [5.0, 4.0, 6.0, 4.5, 5.5, 4.0, 5.0, 5.0, 6.0, 6.5, 5.5, 5.0]})
+    >>> long["time"] = pd.Categorical(long["time"], ["pre", "post"])
+    >>> mixed_model(long, "y", "time", "id", "group").anova.round(3)
+             Source  NumDF  DenDF       F  p_unc
+    0          time      1    4.0  16.000  0.016
+    1         group      1    4.0   2.286  0.205
+    2  time * group      1    4.0  16.000  0.016
+    """
+    factors = _checked(data, dv, within, subject, between)
+    return fit_mixed_model(data, dv, within, subject, factors, random_slope, ddf, confidence)
 
 
 def _checked(data, dv, within, subject, between) -> list[str]:
@@ -184,6 +259,7 @@ def _between_part(wide, y, factors, k, ss_type) -> list[dict]:
     for _, row in table.iterrows():
         rows.append({"Source": row["Source"], "SS": row["SS"], "DF1": row["DF"], "DF2": int(resid["DF"]),
                      "MS": row["MS"], "F": row["F"], "p_unc": row["p_unc"], "eps": 1.0, "p_GG_corr": row["p_unc"],
+                     "eps_HF": 1.0, "p_HF_corr": row["p_unc"],
                      "np2": row["np2"], "W_spher": np.nan, "p_spher": np.nan})  # fmt: skip
     return rows
 
@@ -200,6 +276,8 @@ def _within_part(wide, y, factors, within, k, ss_type) -> tuple[list[dict], floa
         resid_ss += ss_error
         residuals.append(resid)
     eps, w, p_w = _sphericity(np.column_stack(residuals), df_resid)
+    eps_hf = _huynh_feldt(eps, df_resid, k - 1)
+    hf = min(1.0, eps_hf)  # car and afex show ε > 1 but correct with 1
     df2 = df_resid * (k - 1)
     rows = []
     for name, (ss, df_term) in _with_df(sums, wide, factors).items():
@@ -209,6 +287,7 @@ def _within_part(wide, y, factors, within, k, ss_type) -> tuple[list[dict], floa
         rows.append({"Source": source, "SS": ss, "DF1": df1, "DF2": df2, "MS": ss / df1, "F": f_value,
                      "p_unc": float(stats.f.sf(f_value, df1, df2)), "eps": eps,
                      "p_GG_corr": float(stats.f.sf(f_value, df1 * eps, df2 * eps)),
+                     "eps_HF": eps_hf, "p_HF_corr": float(stats.f.sf(f_value, df1 * hf, df2 * hf)),
                      "np2": ss / (ss + resid_ss), "W_spher": w, "p_spher": p_w})  # fmt: skip
     return rows, resid_ss
 
@@ -252,6 +331,13 @@ def _contrast_fit(wide, values, factors, ss_type) -> tuple[dict, float, np.ndarr
     return terms, float(result.ssr), np.asarray(result.resid), int(result.df_resid)
 
 
+def _huynh_feldt(eps_gg: float, df_error: int, p: int) -> float:
+    """Huynh–Feldt epsilon with Lecoutre's (1991) correction, as car::summary.Anova.mlm and afex compute it."""
+    if p < 2:
+        return 1.0
+    return ((df_error + 1) * p * eps_gg - 2) / (p * (df_error - p * eps_gg))
+
+
 def _sphericity(residuals: np.ndarray, df_resid: int) -> tuple[float, float, float]:
     """Greenhouse–Geisser epsilon and Mauchly's W from the pooled within-cell covariance."""
     from scipy import stats
@@ -266,36 +352,3 @@ def _sphericity(residuals: np.ndarray, df_resid: int) -> tuple[float, float, flo
     dof = p * (p + 1) / 2 - 1
     chi2 = -(df_resid - (2 * p**2 + p + 2) / (6 * p)) * np.log(w)
     return eps, w, float(stats.chi2.sf(chi2, dof))
-
-
-def _lmm(data, dv, within, subject, factors) -> pd.DataFrame:
-    import warnings
-
-    import statsmodels.formula.api as smf
-    from scipy import stats
-
-    rows = data.dropna(subset=[dv, within, subject, *factors])
-    names = {"w": within, **{f"f{i}": f for i, f in enumerate(factors)}}
-    frame = pd.DataFrame({"y": rows[dv].to_numpy(dtype=float), "g": rows[subject].astype(str).to_numpy()})
-    frame["w"] = pd.Categorical(rows[within].astype(str), categories=[str(v) for v in levels_of(rows[within])])
-    for key, factor in names.items():
-        if key != "w":
-            frame[key] = rows[factor].astype(str).to_numpy()
-    rhs = "*".join(f"C({key}, Sum)" for key in ["w", *[k for k in names if k != "w"]])
-    if frame["g"].nunique() < 3 or len(frame) <= frame["g"].nunique() + 1:
-        raise AnalysisError(f"Too few participants ({frame['g'].nunique()}) or occasions for a mixed model of '{dv}'.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # convergence chatter; a failed fit raises below
-        try:
-            result = smf.mixedlm(f"y ~ {rhs}", frame, groups=frame["g"]).fit(reml=True)
-            tests = result.wald_test_terms(scalar=True)
-        except (np.linalg.LinAlgError, ValueError) as err:
-            raise AnalysisError(f"The mixed model of '{dv}' could not be fitted ({err}).") from err
-    out = []
-    for term, row in tests.table.iterrows():
-        if term in ("Intercept", "Group Var"):
-            continue
-        chi2, df = float(row["statistic"]), int(row["df_constraint"])
-        out.append({"Source": source_name(term, names), "DF": df, "Chi2": chi2, "F": chi2 / df,
-                    "p_unc": float(stats.chi2.sf(chi2, df))})  # fmt: skip
-    return pd.DataFrame(out, columns=LMM_COLUMNS)

@@ -70,7 +70,8 @@ def write_sav(wide: pd.DataFrame, path: Path, codebook: dict) -> Path:
 
     Factors and choice fields are stored as codes 1, 2, … in the protocol's level order with the
     levels as value labels (as SPSS users expect for a between-subjects factor); flags as 0/1
-    labelled no/yes; measures as numbers. A renamed column keeps its exported name in its label.
+    labelled no/yes; measures as numbers, a Likert (or yes/no) item's codes 1..k labelled with its scale's
+    labels (ordinal). A renamed column keeps its exported name in its label.
     """
     import pyreadstat
 
@@ -84,7 +85,7 @@ def write_sav(wide: pd.DataFrame, path: Path, codebook: dict) -> Path:
         data[name], coded = _spss_column(wide[column], entry, codebook.get("factors") or {})
         if coded:
             value_labels[name] = coded
-            measure[name] = "nominal"
+            measure[name] = "ordinal" if entry.get("value_labels") else "nominal"
         elif pd.api.types.is_numeric_dtype(data[name]):
             measure[name] = "scale"
         else:
@@ -107,6 +108,8 @@ def _spss_column(series: pd.Series, entry: dict, factors: dict) -> tuple[pd.Seri
     if entry.get("kind") == "flag" and entry.get("dtype") == "bool" or pd.api.types.is_bool_dtype(series):
         as_bool = series.astype(str).str.lower().map({"true": 1.0, "false": 0.0, "1": 1.0, "0": 0.0})
         return as_bool, {0.0: "no", 1.0: "yes"}
+    if entry.get("value_labels") and pd.api.types.is_numeric_dtype(series):  # Likert codes 1..k
+        return series.astype(float), {float(code): label for code, label in entry["value_labels"].items()}
     if pd.api.types.is_numeric_dtype(series):
         return series.astype(float), None
     return series.astype("string").fillna(""), None

@@ -44,7 +44,9 @@ def participants_frame(study) -> pd.DataFrame:
             {
                 "participant": p.id,
                 "cell": p.cell,
-                **{factor: cell.levels.get(factor) for factor in protocol.factors},
+                # An arm outside the factorial has no level of the factors: the levels a protocol gives it
+                # are for its stimuli, and written here they would pool it with a factorial cell.
+                **{factor: None if cell.arm else cell.levels.get(factor) for factor in protocol.factors},
                 "simulated": p.simulated,
                 "pilot": p.pilot,
                 "status": "completed" if p.status == "completed" else "incomplete",
@@ -283,6 +285,8 @@ def _column_entry(protocol, found, column: str) -> dict:
     if measure.na_code is not None:
         label = measure.step.item_scale(next(i for i in measure.step.items if i.id == measure.item)).not_applicable
         entry["missing"] = f"'{label}' is stored as {measure.na_code:g} in long.csv and is empty here"
+    if measure.labels and not (measure.occasion_labels and not occasion):  # a mean over occasions is no code
+        entry["value_labels"] = {f"{code:g}": label for code, label in enumerate(measure.labels, start=1)}
     if measure.occasion_labels and not occasion:
         listed = ", ".join(measure.column(o) for o in measure.occasion_labels)
         entry["derived"] = (entry.get("derived", "") + "; " if "derived" in entry else "") + f"mean of {listed}"

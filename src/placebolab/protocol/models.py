@@ -177,6 +177,15 @@ class PostHoc(Model):
     control: str | None = Field(None, description="Compare each level with this one (Dunnett, or Holm).")
 
 
+class TimeCoursePlan(Model):
+    """How the mixed model of the time course is specified (issue 12 item 3)."""
+
+    random_slope: bool = Field(False, description="Add a random slope for time (the occasion's position).")
+    ddf: Literal["satterthwaite", "kenward-roger"] = Field(
+        "satterthwaite", description="Denominator df of the mixed model's F tests and means, as lmerTest."
+    )
+
+
 class AnalysisPlan(Model):
     primary: Outcome
     secondary: list[Outcome] = Field(default_factory=list)
@@ -186,6 +195,12 @@ class AnalysisPlan(Model):
     contrasts: list[Contrast] = Field(default_factory=list)
     post_hoc: list[PostHoc] = Field(default_factory=list)
     ss_type: Literal[1, 2, 3] = 3
+    time_course: TimeCoursePlan = Field(default_factory=TimeCoursePlan)
+    adjust_for_strata: bool = Field(
+        False,
+        description="Add the allocation's strata (stratification or minimization factors) to the primary "
+        "analysis as covariates, as EMA guidance on adjustment for baseline covariates asks.",
+    )
 
 
 @dataclass(frozen=True)

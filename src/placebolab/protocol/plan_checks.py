@@ -75,6 +75,23 @@ def _comparisons(protocol, report) -> None:
     for index, post_hoc in enumerate(plan.post_hoc):
         for sub, message in check_post_hoc(protocol, post_hoc):
             report(("analysis", "post_hoc", index, *sub), message)
+    if plan.adjust_for_strata:
+        _strata_adjustment(protocol, report)
+
+
+def _strata_adjustment(protocol, report) -> None:
+    """``adjust_for_strata`` needs strata the export holds: fields of the allocation, not identifying."""
+    path = ("analysis", "adjust_for_strata")
+    strata = protocol.allocation.strata
+    if not strata:
+        report(path, "the allocation has no strata to adjust for: name them in `allocation: strata: [...]`, "
+                     "or remove adjust_for_strata")  # fmt: skip
+        return
+    for name in strata:
+        field = next((f for f in protocol.intake if f.id == name), None)
+        if field is not None and field.identifying:
+            report(path, f"stratum '{name}' is an identifying intake field, never exported, so the analysis "
+                         "cannot adjust for it; stratify by a field that is not identifying")  # fmt: skip
 
 
 def _outcome(protocol, report, path, outcome) -> bool:

@@ -13,6 +13,7 @@ import pandas as pd
 import placebolab
 from placebolab.analysis.plan import AnalysisResult
 from placebolab.report import format as fmt
+from placebolab.report.baseline_table import baseline_view
 from placebolab.report.comparisons import methods_sentences, outcome_extras
 from placebolab.report.consort_diagram import consort_view
 from placebolab.report.outcomes import categorical_sentence, categorical_view, evidence_view, outcome_kind_sentences
@@ -71,6 +72,7 @@ def report_context(results: AnalysisResult) -> dict:
         "schedule": _schedule_view(results.late_occasions),
         "corrections": correction_phrase(results.header),
         "blinding_note": results.blinding_note,
+        "baseline": baseline_view(results.baseline, results.baseline_error, results.cell_counts),
     }
 
 
@@ -119,8 +121,8 @@ def _suite_sentences(results: AnalysisResult) -> list[str]:
     if course is not None and course.error is None:
         sentences.append(
             f"The time course over {len(course.occasions)} occasions ({', '.join(course.occasions)}) was analysed with a "
-            "mixed ANOVA (occasion within, factors between; Greenhouse–Geisser correction, generalized eta squared ηG²) "
-            "and a linear mixed model with a random intercept per participant."
+            "mixed ANOVA (occasion within, factors between; Greenhouse–Geisser and Huynh–Feldt corrections, "
+            f"generalized eta squared ηG²) and {_mixed_model_phrase(course.mixed_model)}."
         )
     if results.mediation:
         sentences.append(
@@ -133,6 +135,17 @@ def _suite_sentences(results: AnalysisResult) -> list[str]:
         "Freedman–Lane permutation p values are shown beside."
     )
     return sentences
+
+
+def _mixed_model_phrase(model) -> str:
+    if model is None:
+        return "a linear mixed model with a random intercept per participant"
+    slope = " and a random slope for time" if model.random_slope else ""
+    ddf = {"satterthwaite": "Satterthwaite's", "kenward-roger": "the Kenward–Roger"}[model.ddf]
+    return (
+        f"a linear mixed model (REML, as lme4) with a random intercept{slope} per participant, its fixed effects "
+        f"tested with type III F tests on {ddf} degrees of freedom (as lmerTest)"
+    )
 
 
 def _design_sentence(study, factors: dict, design: str) -> str:
@@ -188,12 +201,28 @@ def _analysis_sentence(results: AnalysisResult, design: str) -> str:
         return (
             f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
             f"between-subjects ANCOVA adjusting for {_and_list(primary.covariates)}, with {ss_words}{also}; "
-            "adjusted means are estimated marginal means at the covariate's mean; effect sizes are partial eta "
-            "squared (ηp²)."
+            f"adjusted means are estimated marginal means at the covariate's mean{_strata_words(results)}; effect "
+            "sizes are partial eta squared (ηp²)."
         )
     return (
         f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
         f"between-subjects ANOVA with {ss_words}{also}; effect sizes are partial eta squared (ηp²)."
+    )
+
+
+def _strata_words(results: AnalysisResult) -> str:
+    strata = list(results.strata_adjusted)
+    if not strata:
+        return ""
+    verb = (
+        "minimised on"
+        if (results.study.codebook.get("allocation") or {}).get("scheme") == "minimization"
+        else "stratified by"
+    )
+    return (
+        f", averaged with equal weights over the levels of {_and_list(strata)}, which enter as categorical covariates "
+        f"because allocation was {verb} {'it' if len(strata) == 1 else 'them'} (as the analysis plan states, following "
+        "EMA's guideline on adjustment for baseline covariates, EMA/CHMP/295050/2013)"
     )
 
 
@@ -375,24 +404,72 @@ def _time_course_view(course) -> dict | None:
     if course is None:
         return None
     view = {"outcome": course.outcome, "occasions": course.occasions, "error": course.error,
-            "lmm_error": course.lmm_error, "anova": [], "lmm": [], "plot": None}  # fmt: skip
+            "lmm_error": course.lmm_error, "anova": [], "lmm": [], "plot": None, "between": course.between,
+            "lmm_caption": "", "variance": [], "icc": "", "lmm_means": []}  # fmt: skip
     if course.error:
         return view
     view["anova"] = [
         {"source": _source(row["Source"]), "df": f"{fmt.fmt_int_or_num(row['DF1'])}, {fmt.fmt_int_or_num(row['DF2'])}",
          "f": fmt.fmt_num(row["F"]), "p": fmt.fmt_p(row["p_unc"], with_symbol=False), "eps": fmt.fmt_num(row["eps"], 3),
-         "p_gg": fmt.fmt_p(row["p_GG_corr"], with_symbol=False), "ng2": fmt.fmt_unit(row["ng2"], 3)}
+         "p_gg": fmt.fmt_p(row["p_GG_corr"], with_symbol=False), "eps_hf": fmt.fmt_num(row["eps_HF"], 3),
+         "p_hf": fmt.fmt_p(row["p_HF_corr"], with_symbol=False), "ng2": fmt.fmt_unit(row["ng2"], 3)}
         for row in _records(course.anova)
     ]  # fmt: skip
-    view["lmm"] = [
-        {"source": _source(row["Source"]), "df": str(int(row["DF"])), "chi2": fmt.fmt_num(row["Chi2"]),
-         "p": fmt.fmt_p(row["p_unc"], with_symbol=False)}
-        for row in _records(course.lmm)
-    ]  # fmt: skip
+    view.update(_mixed_model_view(course.mixed_model, course.between))
     from placebolab.report.plots import figure_to_data_uri, time_course_plot
 
     view["plot"] = figure_to_data_uri(time_course_plot(course.descriptives, course.outcome, course.between))
     return view
+
+
+def _mixed_model_view(model, between: list[str]) -> dict:
+    """The mixed model's F tests, variance components, ICC and model-based means, as strings."""
+    if model is None:
+        return {}
+    ddf = {"satterthwaite": "Satterthwaite", "kenward-roger": "Kenward–Roger"}[model.ddf]
+    return {
+        "lmm": [
+            {
+                "source": _source(row["Source"]),
+                "df": f"{int(row['NumDF'])}, {fmt.fmt_num(row['DenDF'], 1)}",
+                "f": fmt.fmt_num(row["F"]),
+                "p": fmt.fmt_p(row["p_unc"], with_symbol=False),
+            }
+            for row in _records(model.anova)
+        ],  # fmt: skip
+        "lmm_caption": (
+            f"Linear mixed model (REML) with a random intercept{' and a random slope for time' if model.random_slope else ''} "
+            f"per participant: type III F tests, {ddf} degrees of freedom ({model.n_observations} observations "
+            f"of {model.n_participants} participants)"
+            + (
+                "; singular fit: a variance is estimated at 0 (or a correlation at ±1), so a simpler random part fits "
+                "as well"
+                if model.singular
+                else ""
+            )
+        ),
+        "variance": [
+            {
+                "component": row["component"],
+                "variance": fmt.fmt_num(row["variance"]),
+                "sd": fmt.fmt_num(row["sd"]),
+                "corr": "" if pd.isna(row["corr"]) else fmt.fmt_num(row["corr"], 3),
+            }
+            for row in _records(model.variance)
+        ],  # fmt: skip
+        "icc": fmt.fmt_unit(model.icc, 3),
+        "lmm_means": [
+            {
+                "occasion": row["occasion"],
+                "levels": [_text(row[f]) for f in between],
+                "mean": fmt.fmt_num(row["emmean"]),
+                "se": fmt.fmt_num(row["se"]),
+                "df": fmt.fmt_num(row["df"], 1),
+                "ci": fmt.fmt_ci(row["ci_low"], row["ci_high"]),
+            }
+            for row in _records(model.emmeans)
+        ],  # fmt: skip
+    }
 
 
 def _mediation_view(result) -> dict:

@@ -90,8 +90,18 @@ def print_checks(table: pd.DataFrame) -> None:
 def print_time_course(course: TimeCourseResult) -> None:
     print(f"Time course of {course.outcome} over {', '.join(course.occasions)}\n\nMixed ANOVA:")
     print(_table(course.anova))
-    print("\nLinear mixed model (random intercept per participant):")
-    print(_table(course.lmm) if course.lmm is not None else course.lmm_error)
+    model = course.mixed_model
+    if model is None:
+        print("\nLinear mixed model not fitted:", course.lmm_error)
+        return
+    slope = " and slope for time" if model.random_slope else ""
+    singular = "; singular fit (a variance at 0 or a correlation at ±1)" if model.singular else ""
+    print(f"\nLinear mixed model (REML, random intercept{slope} per participant; {model.ddf.title()} df{singular}):")
+    print(_table(model.anova))
+    print(f"\nVariance components (ICC {model.icc:.3f}):")
+    print(_table(model.variance))
+    print("\nModel-based means:")
+    print(_table(model.emmeans))
 
 
 def print_mediations(results: list[MediationResult]) -> None:

@@ -1,0 +1,83 @@
+"""An arm outside the factorial has empty factor columns; Likert and yes/no items carry value labels (issue 12 item 7)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyreadstat
+
+from placebolab.analysis import run_analyses
+from placebolab.export import export_study
+from placebolab.simulation.model import load_effects
+from placebolab.simulation.run import simulate_study
+from placebolab.study import Study
+from tests.conftest import ROOT
+
+THREE_ARM = ROOT / "protocols" / "ibs-three-arm.yaml"
+
+
+def test_three_arm_export_leaves_the_waitlist_out_of_the_factor_and_labels_yes_no(tmp_path):
+    study = Study.init(THREE_ARM, tmp_path / "study", seed=7)
+    simulate_study(study, 30, load_effects(None, study.protocol), seed=8)
+    out = export_study(study, formats=("csv", "sav"))
+    study.close()
+    wide = pd.read_csv(out / "wide.csv")
+    waitlist = wide[wide["cell"] == "waitlist"]
+    # The protocol gives the arm `levels: {interaction: limited}` for its stimuli; the data must not say so.
+    assert len(waitlist) > 0 and waitlist["interaction"].isna().all()
+    assert set(wide.loc[wide["cell"] != "waitlist", "interaction"]) == {"limited", "augmented"}
+    long = pd.read_csv(out / "long.csv")
+    assert long.loc[long["cell"] == "waitlist", "interaction"].isna().all()
+
+    # The analysis leaves the arm out of the factorial model and counts it: the limited cell is not pooled with it.
+    results = run_analyses(out)
+    completed = wide[(wide["status"] == "completed") & (wide["cell"] != "waitlist")]
+    assert results.header["n_in_arms"] == int((waitlist["status"] == "completed").sum())
+    assert results.primary.anova["DF"].iloc[-1] == len(completed) - 2 - 1  # 2 cells, 1 covariate (baseline)
+    assert list(results.primary.descriptives["n"]) == list(
+        completed.groupby("interaction").size()[["limited", "augmented"]]
+    )
+
+    # The yes/no item: codes 1, 2 labelled from the scale's labels, in the codebook and the .sav.
+    entry = next(c for c in json.loads((out / "codebook.json").read_text())["columns"] if c["name"] == "relief")
+    assert entry["value_labels"] == {"1": "no", "2": "yes"}
+    data, meta = pyreadstat.read_sav(str(out / "wide.sav"))
+    assert meta.variable_value_labels["relief"] == {1.0: "no", 2.0: "yes"}
+    assert meta.variable_measure["relief"] == "ordinal"
+    assert set(data["relief"].dropna()) <= {1.0, 2.0}
+    assert data.loc[data["cell"] == "waitlist", "interaction"].isna().all()
+
+
+LIKERT = """\
+protocol: likert-items
+version: "0.1"
+title: Labelled items
+factors:
+  warmth: {levels: [warm, cold]}
+allocation: {scheme: complete, target_n: 10}
+timeline:
+  - {id: agree, type: rating, prompt: The clinician listened., scale: likert-5}
+  - {id: pain, type: rating, prompt: Pain now?, scale: nrs-0-10, role: symptom}
+  - {id: check, type: questionnaire, instrument: manipulation-check, role: manipulation_check}
+"""
+
+
+def test_likert_ratings_and_items_are_labelled_in_the_codebook_and_the_sav(tmp_path):
+    path = tmp_path / "likert-items.yaml"
+    path.write_text(LIKERT)
+    study = Study.init(path, tmp_path / "study", seed=3)
+    simulate_study(study, 6, load_effects(None, study.protocol), seed=4)
+    out = export_study(study, formats=("csv", "sav"))
+    study.close()
+    book = {c["name"]: c for c in json.loads((out / "codebook.json").read_text())["columns"]}
+    assert book["agree"]["value_labels"] == {
+        "1": "strongly disagree", "2": "disagree", "3": "neither agree nor disagree", "4": "agree", "5": "strongly agree",
+    }  # fmt: skip
+    assert "value_labels" not in book["pain"]  # a numeric rating scale has no labels per value
+    items = [c for c in book.values() if c.get("step") == "check" and c["kind"] == "measure"]
+    assert items and all(len(c["value_labels"]) == 7 for c in items)  # the instrument's likert-7
+    assert not any("value_labels" in c for c in book.values() if c["kind"] == "score")
+    _, meta = pyreadstat.read_sav(str(out / "wide.sav"))
+    assert meta.variable_value_labels["agree"][5.0] == "strongly agree"
+    assert meta.variable_measure["agree"] == "ordinal" and meta.variable_measure["pain"] == "scale"
