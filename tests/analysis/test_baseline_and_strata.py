@@ -41,6 +41,14 @@ def test_table_one_is_mean_sd_and_n_percent_per_group_with_missing_counted():
         baseline_characteristics(data, "cell", ["weight"])
 
 
+def test_table_one_columns_follow_the_cell_order_not_the_order_participants_came_in():
+    # found in a user run: the columns came in enrolment order (standard/trainee first)
+    data = pd.DataFrame({"cell": ["b/y", "a/x", "b/x", "a/y"], "age": [20.0, 30.0, 40.0, 50.0]})
+    data["cell"] = pd.Categorical(data["cell"], ["a/x", "a/y", "b/x", "b/y"])
+    table = baseline_characteristics(data, "cell", ["age"])
+    assert list(dict.fromkeys(table["group"])) == ["a/x", "a/y", "b/x", "b/y", "Total"]
+
+
 def test_primary_adjusts_for_the_strata_when_the_plan_asks(tmp_path):
     export = write_export(tmp_path / "experiments" / "demo", book=codebook(analysis=PLAN))
     results = run_analyses(export)

@@ -203,3 +203,13 @@ def test_a_singular_fit_is_flagged_and_tested_as_lmertest_does():
     assert not intercept.singular
     assert_allclose(intercept.variance["variance"], [0.19885981, 2.97420265], rtol=1e-6)
     assert_allclose(intercept.anova["DenDF"], [43.999996, 21.999999, 43.999996], rtol=1e-6)
+
+
+def test_a_random_slope_needs_three_occasions():
+    # lme4: "number of observations (=40) <= number of random effects (=40) ... probably unidentifiable"
+    rng = np.random.default_rng(2)
+    rows = [(f"s{i}", "ab"[i % 2], f"T{t}", 10 + t + rng.normal()) for i in range(20) for t in range(2)]
+    data = pd.DataFrame(rows, columns=["id", "group", "time", "y"])
+    with pytest.raises(AnalysisError, match="needs at least 3 occasions of 'y' \\(2 here\\)"):
+        mixed_model(data, "y", "time", "id", "group", random_slope=True)
+    assert mixed_model(data, "y", "time", "id", "group").anova["DenDF"].notna().all()  # a random intercept is fine

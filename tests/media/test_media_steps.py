@@ -153,6 +153,14 @@ def test_the_console_refuses_a_protocol_with_media_before_enrolling_anyone(tmp_p
     reopened.close()
 
 
+def test_init_points_a_media_protocol_at_the_lab_window_and_a_text_one_at_the_terminal(tmp_path):
+    # found in a user run: init said `--frontend console` for a protocol the terminal then refused
+    media = CliRunner().invoke(main, ["init", str(media_protocol(tmp_path)), str(tmp_path / "media")])
+    assert media.exit_code == 0 and "--participant P001 --frontend psychopy" in media.output
+    text = CliRunner().invoke(main, ["init", str(copy_flagship(tmp_path / "text")), str(tmp_path / "text-study")])
+    assert text.exit_code == 0 and "--participant P001 --frontend console" in text.output
+
+
 def test_the_preview_names_each_cells_file_and_marks_the_differences(tmp_path):
     page = preview_html(load_protocol(media_protocol(tmp_path)))
     assert "vignette-warm-high.mp4" in page and "vignette-neutral-low.mp4" in page

@@ -36,3 +36,12 @@ def test_bad_ddf_is_reported_and_good_keys_load(tmp_path):
     replace_once(protocol, PRIMARY, PRIMARY + "  adjust_for_strata: true\n")
     plan = load_protocol(protocol).analysis
     assert plan.adjust_for_strata and plan.time_course.random_slope and plan.time_course.ddf == "kenward-roger"
+
+
+def test_a_random_slope_over_two_occasions_is_refused_at_its_line(tmp_path):
+    # found in a user run: with 2 occasions the slope's variance was split arbitrarily from the residual's
+    protocol = copy_flagship(tmp_path)
+    replace_once(protocol, "at: [t0+3min, t0+9min, t0+15min]", "at: [t0+3min, t0+9min]")
+    text = replace_once(protocol, PRIMARY, PRIMARY + "  time_course: {random_slope: true}\n")
+    assert_reported(problems_of(protocol), protocol, line_of(text, "random_slope: true"),
+                    "analysis.time_course.random_slope", ("at least 3 occasions", "'itch_post' has 2"))  # fmt: skip

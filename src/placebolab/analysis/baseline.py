@@ -54,7 +54,8 @@ def baseline_characteristics(
     if data.empty:
         raise AnalysisError("No participants to describe at baseline.")
     labels, levels = labels or {}, levels or {}
-    groups = [(str(g), rows) for g, rows in data.groupby(group, sort=False, observed=True)]
+    ordered = isinstance(data[group].dtype, pd.CategoricalDtype)  # a categorical's order, else as found
+    groups = [(str(g), rows) for g, rows in data.groupby(group, sort=ordered, observed=True)]
     groups.append((TOTAL, data))
     out = []
     for variable in variables:

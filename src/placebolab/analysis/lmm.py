@@ -127,6 +127,11 @@ class _Model:
         m = int(subjects.max()) + 1 if len(subjects) else 0
         if m < 3 or len(rows) <= m + 1:
             raise AnalysisError(f"Too few participants ({m}) or occasions for a mixed model of '{dv}'.")
+        if random_slope and len(occasions) < 3:  # 2 occasions: slope and residual variance are one number
+            raise AnalysisError(
+                f"A random slope for time needs at least 3 occasions of '{dv}' ({len(occasions)} here): its "
+                "variance could not be told apart from the residual variance (lme4 refuses this model too)."
+            )
         design = dmatrix("*".join(f"C({key}, Sum)" for key in names), frame, return_type="dataframe")
         spec = design.design_info
         terms = {}

@@ -73,4 +73,8 @@ def init(protocol, study, seed, store_url):
         click.echo(f"  chain head:       {made.store.head()[1]}  (the log's last entry; keep it with the commitment)")
     for warning in made.protocol.warnings:  # as validate prints them: the schedule may not be kept
         click.echo(f"warning: {warning}", err=True)
-    click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend console")
+    from placebolab.frontends import screens
+    from placebolab.frontends.base import unshowable
+
+    frontend = "psychopy" if unshowable(made.protocol, screens("console")) else "console"  # a terminal shows no media
+    click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend {frontend}")

@@ -64,6 +64,21 @@ def _analysis_design(protocol, report) -> None:
     for index, mediation in enumerate(plan.mediation):
         _mediation(protocol, report, ("analysis", "mediation", index), mediation)
     _comparisons(protocol, report)
+    if plan.adjust_for_strata:
+        _strata_adjustment(protocol, report)
+    if plan.time_course.random_slope and primary_ok:
+        _random_slope(protocol, report, plan.primary)
+
+
+def _random_slope(protocol, report, primary) -> None:
+    """A random slope for time needs 3+ occasions: with 2, its variance and the residual's are one number."""
+    measure = resolve(protocol, primary.outcome)
+    occasions = len(measure.occasion_labels) if measure is not None else 0
+    if occasions < 3:
+        report(("analysis", "time_course", "random_slope"),
+               f"a random slope for time needs at least 3 occasions of the primary outcome; "
+               f"'{primary.outcome}' has {occasions}, so its slope variance could not be told apart from the "
+               "residual variance (lme4 refuses such a model too); remove random_slope or add occasions")  # fmt: skip
 
 
 def _comparisons(protocol, report) -> None:
@@ -75,8 +90,6 @@ def _comparisons(protocol, report) -> None:
     for index, post_hoc in enumerate(plan.post_hoc):
         for sub, message in check_post_hoc(protocol, post_hoc):
             report(("analysis", "post_hoc", index, *sub), message)
-    if plan.adjust_for_strata:
-        _strata_adjustment(protocol, report)
 
 
 def _strata_adjustment(protocol, report) -> None:
