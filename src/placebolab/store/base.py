@@ -102,7 +102,9 @@ class Store(ABC):
 
     # --- shared ------------------------------------------------------------------------------------
 
-    def _fill(self, meta: Mapping[str, str], sealed: Mapping[str, str], files: Mapping[str, bytes], slots: Sequence[Slot]) -> None:
+    def _fill(
+        self, meta: Mapping[str, str], sealed: Mapping[str, str], files: Mapping[str, bytes], slots: Sequence[Slot]
+    ) -> None:
         """A new study's rows and its first log entry (inside the backend's creating transaction)."""
         self._insert("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
         self._insert("INSERT INTO sealed VALUES (?, ?)", list(sealed.items()))
