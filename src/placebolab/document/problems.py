@@ -32,7 +32,7 @@ class Problem:
 class Positions:
     """Line and column of every node of a YAML document, by path; a missing path falls back to its parent."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._at: dict[DocPath, tuple[int, int]] = {}
         self._keys: dict[DocPath, tuple[int, int]] = {}
 
