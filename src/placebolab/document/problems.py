@@ -3,9 +3,12 @@ the path inside the document."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DocPath = tuple[str | int, ...]  # where a value stands inside a document: ('timeline', 3, 'scale')
+#: How a check reports a problem it found: where in the document, and what is wrong.
+Report = Callable[[DocPath, str], None]
 
 
 def format_path(path: DocPath) -> str:

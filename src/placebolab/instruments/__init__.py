@@ -14,6 +14,7 @@ same id as a bank instrument takes its place.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -79,7 +80,7 @@ def bank_file(relative: str) -> bytes:
     return entry.read_bytes()
 
 
-def with_bank(read_file):
+def with_bank(read_file: Callable[[str], bytes]) -> Callable[[str], bytes]:
     """``read_file`` that also serves bank instruments (``placebolab-instruments/<id>.yaml``) from the package,
     so whoever records what a protocol reads (``Study.init``) freezes the bank files it uses as well."""
 

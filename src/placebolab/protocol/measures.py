@@ -8,8 +8,13 @@ mean over occasions.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from placebolab.components import QuestionnaireStep, RatingStep, measure_name
+from placebolab.components.base import Role
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import Protocol
 
 
 @dataclass(frozen=True)
@@ -24,7 +29,7 @@ class Measure:
     na_code: float | None = None  # an item's stored "does not apply" answer: exported as missing
 
     @property
-    def role(self):
+    def role(self) -> Role | None:
         return self.step.role
 
     @property
@@ -35,7 +40,7 @@ class Measure:
         return f"{self.name}@{occasion}" if occasion else self.name
 
 
-def measures(protocol) -> dict[str, Measure]:
+def measures(protocol: Protocol) -> dict[str, Measure]:
     found: dict[str, Measure] = {}
     for step in protocol.timeline:
         if isinstance(step, RatingStep):
@@ -54,7 +59,7 @@ def measures(protocol) -> dict[str, Measure]:
     return found
 
 
-def resolve(protocol, reference: str) -> Measure | None:
+def resolve(protocol: Protocol, reference: str) -> Measure | None:
     """The measure a reference names (``itch_post`` or ``itch_post@t0+3min``), or None."""
     name, _, occasion = reference.partition("@")
     measure = measures(protocol).get(name)
