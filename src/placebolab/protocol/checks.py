@@ -85,7 +85,7 @@ def _intake(protocol: Protocol, report: Report) -> None:
             report((*path, "choices"), f"`choices` goes with type: choice, not {field.type}")
         if field.min is not None and field.max is not None and field.min > field.max:
             report((*path, "min"), f"min ({field.min:g}) is above max ({field.max:g})")
-        if field.example is not None:
+        if field.example is not None and (field.type != "choice" or field.choices):  # else: reported just above
             try:
                 field.check(field.example)
             except ValueError as exc:

@@ -82,8 +82,9 @@ class IntakeField(Model):
         """The value as stored, or ValueError with a sentence saying what would be right."""
         text = str(raw).strip()
         if self.type == "choice":
-            if text not in self.choices:
-                raise ValueError(f"'{text}' is not one of {', '.join(self.choices)}")
+            choices = self.choices or []  # validation refuses a choice field without choices (checks.py)
+            if text not in choices:
+                raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
             return text
         if self.type == "text":
             if not text:
