@@ -13,7 +13,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from placebolab.components import MEDIA_STEPS, PauseStep, QuestionnaireStep, RatingStep, ScriptStep, TextStep
+from placebolab.components import MEDIA_STEPS, ImageStep, PauseStep, QuestionnaireStep, RatingStep, ScriptStep, TextStep
 from placebolab.protocol.models import Cell, Protocol
 
 _TOKENS = re.compile(r"<[^>]*>|[^\s<]+|\s+")
@@ -86,7 +86,7 @@ def mark_differences(versions: list[str | None]) -> tuple[list[str | None], bool
     if len(set(present)) <= 1:
         return versions, False
     tokens = [None if v is None else _TOKENS.findall(v) for v in versions]
-    marked = []
+    marked: list[str | None] = []
     for index, mine in enumerate(tokens):
         if mine is None:
             marked.append(None)
@@ -201,7 +201,7 @@ def _timing(step) -> list[str]:
         timing.append(f"lasts {step.duration}" if step.until == "duration" else "until the experimenter continues")
     if step.mark:
         timing.append(f"sets mark {step.mark} when it ends")
-    if isinstance(step, MEDIA_STEPS) and getattr(step, "duration", None):
+    if isinstance(step, ImageStep) and step.duration:  # the only media with a set duration
         timing.append(f"shown for {step.duration}")
     if step.cells:
         timing.append(f"only for {', '.join(step.cells)}")

@@ -107,7 +107,7 @@ def _psychopy_frontend(clock, windowed: bool, screenshots: str | None):
         )
 
     return PsychopyFrontend(
-        clock, WindowOptions(fullscreen=not windowed, screenshots=screenshots and Path(screenshots))
+        clock, WindowOptions(fullscreen=not windowed, screenshots=Path(screenshots) if screenshots else None)
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Protocol as Interface
 
 from placebolab.session import Current, Session
+from placebolab.session.clock import Clock
 
 
 @dataclass
@@ -23,7 +24,9 @@ class Response:
 
 class Frontend(Interface):
     name: str
-    clock: object
+
+    @property
+    def clock(self) -> Clock: ...
 
     def wait(self, current: Current) -> None:
         """Show a waiting screen until ``current.not_before``."""

@@ -199,6 +199,7 @@ class SimulatedParticipant:
         z = self._standard_draw(name, spec)
         self._z.setdefault(name, z)
         low, high = item.min, item.max
+        assert low is not None and high is not None, "a number item has a range"
         mean = _cell_mean(spec.mean, self.cell_id, (low + high) / 2)
         value = min(max(mean + self._sd(name, low, high) * z, low), high)
         step = item.step or 0.1  # a VAS is continuous; one decimal is finer than anyone can mark
@@ -245,7 +246,7 @@ class SimulatedParticipant:
         return int(round(value)) if field.type == "integer" else float(value)
 
 
-def _cell_mean(mean, cell_id: str, midpoint: float) -> float:
+def _cell_mean(mean: float | dict[str, float] | None, cell_id: str, midpoint: float) -> float:
     if mean is None:
         return midpoint
     if isinstance(mean, dict):
