@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ from placebolab.errors import AnalysisError
 class LinearFit:
     """A fitted OLS model with the names it was given."""
 
-    result: object  # statsmodels RegressionResults
+    result: Any  # statsmodels RegressionResults
     rows: pd.DataFrame  # the analysed rows, original column names
     dv: str
     factors: list[str]

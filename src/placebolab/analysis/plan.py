@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -279,7 +280,7 @@ def analysis_plan(study: ExportedStudy) -> dict:
     """The codebook's ``analysis`` section, checked to name a primary outcome."""
     plan = study.codebook.get("analysis")
     primary = plan.get("primary") if isinstance(plan, dict) else None
-    if not isinstance(primary, dict) or not primary.get("outcome"):
+    if not isinstance(plan, dict) or not isinstance(primary, dict) or not primary.get("outcome"):
         raise AnalysisError(
             "codebook.json names no primary outcome ('analysis.primary.outcome'); "
             "add an analysis section to the protocol and export again."
@@ -446,6 +447,7 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
         _add_change(data, change, outcome, baseline)
     for secondary in plan.get("secondary") or []:
         name = secondary.get("outcome") if isinstance(secondary, dict) else secondary
+        name = typing.cast(str, name)  # the export writes each secondary outcome with its name
         between = list(secondary.get("between") or default_between) if isinstance(secondary, dict) else default_between
         baseline = secondary.get("baseline") if isinstance(secondary, dict) else None
         # A secondary outcome's baseline is adjusted for as the primary's is (ANCOVA).

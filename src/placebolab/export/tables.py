@@ -160,7 +160,7 @@ def _measure_columns(protocol) -> dict:
     columns = {}
     for name, measure in measures(protocol).items():
         step = measure.step
-        occasions = measure.occasion_labels or [None]
+        occasions: list[str | None] = [*measure.occasion_labels] or [None]
         per_occasion = []
         for occasion in occasions:
             key = f"{step.id}@{occasion}" if occasion else step.id

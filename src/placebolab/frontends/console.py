@@ -19,7 +19,7 @@ from datetime import datetime
 try:
     import termios
 except ImportError:  # Windows
-    termios = None
+    termios = None  # type: ignore[assignment]
 
 from rich.markup import escape
 
@@ -90,6 +90,7 @@ class ConsoleFrontend:
                 self._confirm_quit()
 
     def _wait(self, current: Current) -> None:
+        assert current.not_before is not None, "drive waits only for a scheduled step"
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
         self.console.print(
@@ -130,7 +131,7 @@ class ConsoleFrontend:
             values[item.id], times[item.id] = self._rating(item.text, record, step.item_scale(item))
         return Response(values, shown_at, times)
 
-    def _rating(self, prompt: str, item: Item, scale) -> tuple[float, float]:
+    def _rating(self, prompt: str, item: Item, scale) -> tuple[float | None, float]:
         self.console.print(f"\n[bold]{escape(prompt)}[/bold]")
         if scale.type == "likert":
             for value, label in enumerate(scale.labels, start=1):
@@ -154,6 +155,7 @@ class ConsoleFrontend:
         step: PauseStep = current.step
         self.console.print(escape(step.text))
         if step.until == "duration":
+            assert step.seconds is not None, "a timed pause has its duration (validated)"
             self._sleep_until(shown_at + step.seconds)
         else:
             while (

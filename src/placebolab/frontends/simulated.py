@@ -38,6 +38,7 @@ class SimulatedFrontend:
         """Nothing to close."""
 
     def wait(self, current: Current) -> None:
+        assert current.not_before is not None, "drive waits only for a scheduled step"
         self.clock.sleep_until(current.not_before)
 
     def show(self, current: Current) -> Response:

@@ -66,6 +66,7 @@ def print_primary(result: OutcomeResult) -> None:
     print(f"Primary outcome: {result.name} ({result.label}){adjusted}\n")
     print(_table(result.descriptives))
     print()
+    assert result.anova is not None, "primary_analysis raises when the ANOVA cannot be run"
     print(_table(result.anova))
     if result.covariates and result.emmeans is not None:
         print("\nAdjusted (estimated marginal) means:")
