@@ -188,6 +188,7 @@ def _type1_covariates_first(fit: LinearFit) -> pd.DataFrame:
         columns += list(range(slices[term].start, slices[term].stop))
         rss = float(np.linalg.lstsq(exog[:, columns], y, rcond=None)[1].sum()) if len(y) > len(columns) else 0.0
         if term != "Intercept":
+            assert rss_before is not None, "the intercept comes first"
             ss, df = rss_before - rss, slices[term].stop - slices[term].start
             rows[term] = {
                 "sum_sq": ss,

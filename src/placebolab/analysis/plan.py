@@ -533,15 +533,18 @@ def _evidence(data: pd.DataFrame, spec: OutcomeResult) -> dict:
 
 def _equivalence_plan(plan) -> tuple[float, str, float]:
     """``bound, units, alpha`` of a codebook's ``equivalence`` entry (validated by the protocol's model)."""
-    bound = plan.get("bound") if isinstance(plan, dict) else None
-    units, alpha = (plan.get("units", "raw"), plan.get("alpha", 0.05)) if isinstance(plan, dict) else (None, None)
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (bound, alpha))
-    if not numbers or units not in ("raw", "d") or not 0 < alpha < 0.5:
+    entry = plan if isinstance(plan, dict) else {}
+    bound, units, alpha = entry.get("bound"), entry.get("units", "raw"), entry.get("alpha", 0.05)
+    if not _number(bound) or not _number(alpha) or units not in ("raw", "d") or not 0 < alpha < 0.5:
         raise AnalysisError(
             f"codebook.json: the equivalence entry {plan!r} needs a number `bound`, `units` raw or d and `alpha` "
             "between 0 and 0.5; export the study again."
         )
     return float(bound), units, float(alpha)
+
+
+def _number(value: object) -> typing.TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> dict:

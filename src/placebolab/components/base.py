@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -173,7 +173,7 @@ class Measure:
     labels: tuple[str, ...] = ()  # a Likert scale's labels, lowest (stored as 1) first
 
     @property
-    def role(self):
+    def role(self) -> Role | None:
         return self.step.role
 
     @property
@@ -197,6 +197,8 @@ class Template:
 class StepBase(Model):
     """Fields every step accepts."""
 
+    if TYPE_CHECKING:  # each step type declares its own ``type: Literal[...]``, the timeline's discriminator
+        type: str
     id: str = Field(pattern=ID_PATTERN, description="Unique step id; names the step's data columns.")
     title: str | None = Field(None, description="Short heading shown above the step.")
     role: Role | None = Field(None, description="What the analysis treats this step's data as.")
@@ -254,11 +256,11 @@ class StepBase(Model):
         """The jinja2 templates this step holds (``files``: the stimulus files read, path → text)."""
         return []
 
-    def render(self, files: dict[str, str], context: dict) -> list[str]:
+    def render(self, files: dict[str, str], context: dict[str, Any]) -> list[str]:
         """The pages of markdown the step shows (a text or script step), rendered with ``context``."""
         return []
 
-    def render_speaker(self, context: dict) -> str | None:
+    def render_speaker(self, context: dict[str, Any]) -> str | None:
         """Who speaks, shown above the pages (a script step)."""
         return None
 

@@ -70,7 +70,7 @@ _MEDIA_DETAIL = (
 )
 
 
-class _MediaStep(StepBase):
+class MediaStep(StepBase):
     media_kind: ClassVar[Literal["image", "audio", "video"]]
     source: str = Field(
         description="Media file in the stimuli folder; a jinja2 template per cell, e.g. clinician-{{ warmth }}.mp4."
@@ -105,7 +105,7 @@ class _MediaStep(StepBase):
         return MediaInfo(name, self.media_kind, duration, size, sha256)
 
 
-class ImageStep(_MediaStep):
+class ImageStep(MediaStep):
     """A picture (the clinician's photograph, a leaflet)."""
 
     media_kind = "image"
@@ -140,7 +140,7 @@ class ImageStep(_MediaStep):
         return MediaInfo(info.path, info.kind, self.fixed_seconds(), info.size, info.sha256)
 
 
-class AudioStep(_MediaStep):
+class AudioStep(MediaStep):
     """A sound recording (the clinician's explanation, heard)."""
 
     media_kind = "audio"
@@ -160,7 +160,7 @@ class AudioStep(_MediaStep):
     type: Literal["audio"]
 
 
-class VideoStep(_MediaStep):
+class VideoStep(MediaStep):
     """A video (a recorded clinician interaction: a vignette)."""
 
     media_kind = "video"

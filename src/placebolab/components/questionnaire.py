@@ -156,12 +156,14 @@ class QuestionnaireStep(StepBase):
         ]
 
     def measures(self) -> list[Measure]:
-        found = []
+        found: list[Measure] = []
         for item in self.items:
             s = self.item_scale(item)
-            kind = {"measurement": s.measurement, "labels": tuple(s.labels or ())}
-            name = measure_name(self.id, item.id)
-            found.append(Measure(name, self, "item", item.id, s.min, s.max, item.text, s.na_code, **kind))
+            assert s.measurement is not None, "a validated scale has its measurement (Scale._measurement)"
+            name, labels = measure_name(self.id, item.id), tuple(s.labels or ())
+            found.append(
+                Measure(name, self, "item", item.id, s.min, s.max, item.text, s.na_code, s.measurement, labels)
+            )
         for score_name, rule in self.scores.items():
             low, high = self.score_range(score_name)
             label = f"{score_name} score ({rule.method} of {', '.join(rule.items)})"

@@ -47,6 +47,9 @@ class RatingStep(StepBase):
         return [Item("", "number", s.min, s.max, s.step, self.prompt)]
 
     def measures(self) -> list[Measure]:
-        scale = self.scale
-        kind = {"measurement": scale.measurement, "labels": tuple(scale.labels or ())}
-        return [Measure(self.id, self, "rating", "", scale.min, scale.max, self.prompt, **kind)]
+        s = self.scale
+        assert s.measurement is not None, "a validated scale has its measurement (Scale._measurement)"
+        labels = tuple(s.labels or ())
+        return [
+            Measure(self.id, self, "rating", "", s.min, s.max, self.prompt, measurement=s.measurement, labels=labels)
+        ]

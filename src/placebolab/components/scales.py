@@ -80,6 +80,7 @@ class Scale(Model):
         """How many answers the scale offers (None for a VAS, which is continuous)."""
         if self.type == "vas":
             return None
+        assert self.step is not None, "an NRS or Likert scale has its step (_fill_in)"
         return int(round((self.max - self.min) / self.step)) + 1
 
     def _measurement(self) -> None:

@@ -77,13 +77,14 @@ class ScriptStep(_Pages):
     def render(self, files: dict[str, str], context: dict[str, Any]) -> list[str]:
         return split_pages(render_template(self._body(files), context))
 
-    def render_speaker(self, context: dict) -> str | None:
+    def render_speaker(self, context: dict[str, Any]) -> str | None:
         return render_template(self.speaker, context) if self.speaker else None
 
     def templates(self, files: dict[str, str]) -> list[Template]:
         if self.source and self.source not in files:
             return []  # its file was not read (the loader said why)
         body = files[self.source] if self.source else self.template
+        assert body is not None, "a script step has its template or its source (_one_body)"
         main = (
             Template("source", f"'{self.source}'", body) if self.source else Template("template", "the template", body)
         )

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -242,7 +243,7 @@ def _column_entry(protocol, found, column: str) -> dict:
     }
     if column in fixed:
         kind, label, dtype = fixed[column]
-        entry = {"name": column, "label": label, "kind": kind, "dtype": dtype}
+        entry: dict[str, Any] = {"name": column, "label": label, "kind": kind, "dtype": dtype}
         return entry | ({"levels": list(DISPOSITIONS)} if column == "disposition" else {})
     if column in protocol.factors:
         factor = protocol.factors[column]

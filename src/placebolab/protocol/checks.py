@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from placebolab.components import MediaStep
 from placebolab.components.templating import TemplateRefused
 from placebolab.document.problems import DocPath, Problem, Report
 from placebolab.protocol.files import OutsideStimuli, ReadFile, stimulus_key
@@ -294,7 +295,7 @@ def _load_media(
 
     where = f"the stimuli folder '{protocol.stimuli}'" if protocol.stimuli else "the protocol's folder"
     for index, step in enumerate(protocol.timeline):
-        if step.media_kind is None:
+        if not isinstance(step, MediaStep):
             continue
         path = ("timeline", index, "source")
         for cell in protocol.cells:

@@ -12,7 +12,7 @@ from placebolab.protocol.comparisons import check_post_hoc, resolve_contrast
 from placebolab.protocol.measures import resolve
 
 if TYPE_CHECKING:
-    from placebolab.protocol.models import Mediation, Outcome, Protocol, SimpleEffect
+    from placebolab.protocol.models import AnalysisPlan, Mediation, Outcome, Protocol, SimpleEffect
 
 BUILT_IN_MARKS = ("start",)  # set by the session itself when it begins (session/engine.py)
 
@@ -69,12 +69,11 @@ def _analysis_design(protocol: Protocol, report: Report) -> None:
             _simple_effect(protocol, report, ("analysis", "simple_effects", index), simple, plan.primary)
     for index, mediation in enumerate(plan.mediation):
         _mediation(protocol, report, ("analysis", "mediation", index), mediation)
-    _comparisons(protocol, report)
+    _comparisons(protocol, plan, report)
 
 
-def _comparisons(protocol, report) -> None:
+def _comparisons(protocol: Protocol, plan: AnalysisPlan, report: Report) -> None:
     """`contrasts:` name two levels of one factor or two cells/arms each; `post_hoc:` a factor of 3+ levels."""
-    plan = protocol.analysis
     for index, contrast in enumerate(plan.contrasts):
         for sub, message in resolve_contrast(protocol, contrast)[1]:
             report(("analysis", "contrasts", index, *sub), message)
@@ -85,7 +84,7 @@ def _comparisons(protocol, report) -> None:
         _strata_adjustment(protocol, report)
 
 
-def _strata_adjustment(protocol, report) -> None:
+def _strata_adjustment(protocol: Protocol, report: Report) -> None:
     """``adjust_for_strata`` needs strata the export holds: fields of the allocation, not identifying."""
     path = ("analysis", "adjust_for_strata")
     strata = protocol.allocation.strata
@@ -116,7 +115,7 @@ def _outcome(protocol: Protocol, report: Report, path: DocPath, outcome: Outcome
     return _evidence(protocol, report, path, outcome, between)
 
 
-def _evidence(protocol, report, path, outcome, between) -> bool:
+def _evidence(protocol: Protocol, report: Report, path: DocPath, outcome: Outcome, between: list[str]) -> bool:
     """An equivalence test or Bayes factor needs a continuous outcome and a two-level factor to compare; a raw
     bound must fit inside the outcome's scale."""
     asked = [key for key in ("equivalence", "bayes_factor") if getattr(outcome, key)]
@@ -140,12 +139,13 @@ def _evidence(protocol, report, path, outcome, between) -> bool:
         )
         return False
     bound = outcome.equivalence
-    if bound is not None and bound.units == "raw" and None not in (measure.min, measure.max):
-        if bound.bound >= measure.max - measure.min:
+    low, high = measure.min, measure.max
+    if bound is not None and bound.units == "raw" and low is not None and high is not None:
+        if bound.bound >= high - low:
             report(
                 (*path, "equivalence", "bound"),
                 f"a bound of {bound.bound:g} is as wide as the whole scale of '{outcome.outcome}' "
-                f"({measure.min:g}–{measure.max:g}); give the smallest difference that matters, in its units "
+                f"({low:g}–{high:g}); give the smallest difference that matters, in its units "
                 "(or `units: d` for Cohen's d)",
             )
             return False

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from placebolab.components import StepBase, Template
+from placebolab.components import MediaStep, StepBase, Template
 from placebolab.components.templating import TemplateRefused, parse_template, render_template, template_line
 from placebolab.document.problems import Report
 
@@ -249,6 +249,7 @@ def _unreached(
 
 def _render(protocol: Protocol, step: StepBase, part: Template, cell: Cell, intake: Mapping[str, Any]) -> str:
     if part.media:
+        assert isinstance(step, MediaStep), "only a media step's file name is a media template"
         return step.media_path(protocol, cell)
     return render_template(part.text, protocol.template_context(cell, intake))
 

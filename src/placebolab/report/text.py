@@ -41,6 +41,7 @@ def _print_model_table(primary: OutcomeResult) -> None:
     from rich.table import Table
 
     result = primary.categorical
+    assert result is not None and result.model is not None, "called for a categorical outcome with its model"
     name = "Logistic regression" if result.measurement == "binary" else "Proportional-odds model"
     adjusted = f", adjusted for {', '.join(primary.covariates)}" if primary.covariates else ""
     table = Table(title=f"{name} of {primary.name}{adjusted}: likelihood-ratio tests")
