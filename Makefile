@@ -31,6 +31,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests analysis benchmarks
 	$(BIN)/ruff format --check src tests analysis benchmarks
 	$(BIN)/lint-imports --no-cache  # the import layers of pyproject.toml [tool.importlinter]
+	$(BIN)/mypy  # types over src/, as pyproject.toml [tool.mypy] says
 
 test: lint
 	$(BIN)/python -m pytest
@@ -39,4 +40,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_STUDY) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_STUDY) .pytest_cache .ruff_cache .mypy_cache

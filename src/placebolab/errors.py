@@ -18,6 +18,8 @@ code  meaning
 ====  =====================================================
 """
 
+from typing import Any
+
 
 class PlaceboLabError(Exception):
     """Base of every error a user can cause; its message is one sentence that says what to do."""
@@ -30,8 +32,8 @@ class ProtocolError(PlaceboLabError):
 
     exit_code = 3
 
-    def __init__(self, problems):
-        self.problems = list(problems) if isinstance(problems, list | tuple) else [problems]
+    def __init__(self, problems: object):
+        self.problems: list[Any] = list(problems) if isinstance(problems, list | tuple) else [problems]
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

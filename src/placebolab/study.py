@@ -116,6 +116,7 @@ class Study:
         sealed = {"seed": str(seed), "salt": secrets.token_hex(32), "blinding_key": json.dumps(key)}
         meta["list_sha256"] = list_commitment(sealed["salt"], slots)
         readme = _README.format(name=folder.name, protocol=protocol.title)
+        store: Store
         if store_url is None:
             with _new_folder(folder) as building:
                 SQLiteStore.create(building / DB_NAME, meta, sealed, read, slots)
@@ -288,7 +289,7 @@ def _station_rules(protocol: Protocol) -> dict[str, str]:
     (a session completes only when all are recorded) and the minimization rule (the server scores
     the cells itself)."""
     from placebolab.allocation.minimization import Minimizer
-    from placebolab.session.engine import plan
+    from placebolab.session import plan
 
     cells = [c.id for c in protocol.cells]
     rules = {"plan": json.dumps({cell: [o.key for o in plan(protocol, cell)] for cell in cells})}

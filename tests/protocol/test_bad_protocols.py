@@ -387,6 +387,14 @@ EDITS = [
         ("needs `choices`", "e.g. choices:"),
         "{id: sex",
     ),
+    Edit(  # checking the example against no choices was an internal error (TypeError), found by mypy
+        "choice field without choices, with an example",
+        "label: Sex, choices: [female, male, diverse]}",
+        "label: Sex, example: female}",
+        "intake[0]",
+        ("needs `choices`", "e.g. choices:"),
+        "{id: sex",
+    ),
     # --- analysis plan ---------------------------------------------------------------------------------
     Edit(
         "analysis outcome that is not a measure",

@@ -195,7 +195,7 @@ def _check_minimization(minimizer, participants, allocation: list[dict], report:
     """Replay every minimization decision in list order from the participants allocated before it."""
     before = len(report.problems)
     intake = {p.id: p.intake for p in participants}
-    history = []
+    history: list[tuple[str, dict]] = []
     for slot in sorted(allocation, key=lambda r: r["position"]):
         if not slot["participant"] or slot["participant"] not in intake:
             continue

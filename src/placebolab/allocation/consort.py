@@ -52,7 +52,7 @@ def consort_counts(study, include_simulated: bool = True) -> dict:
     for cell in protocol.cells:
         members = [p for p in participants if p.cell == cell.id]
         received = [p for p in members if _received(study.store, p, intervention)]
-        reasons = {kind: Counter() for kind in CORRECTIONS.values()}
+        reasons: dict[str, Counter[str]] = {kind: Counter() for kind in CORRECTIONS.values()}
         for p in members:
             if p.id in corrections:
                 kind, reason = corrections[p.id]

@@ -61,7 +61,7 @@ def generate_slots(protocol, seed: int) -> list[Slot]:
 
 
 def _permuted_blocks(stratum, cells, ratio, block_sizes, target_n, rng) -> list[Slot]:
-    slots, block = [], 0
+    slots, block = list[Slot](), 0
     while len(slots) < target_n:
         block += 1
         size = int(rng.choice(block_sizes))

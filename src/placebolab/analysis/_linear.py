@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ from placebolab.errors import AnalysisError
 class LinearFit:
     """A fitted OLS model with the names it was given."""
 
-    result: object  # statsmodels RegressionResults
+    result: Any  # statsmodels RegressionResults
     rows: pd.DataFrame  # the analysed rows, original column names
     dv: str
     factors: list[str]
@@ -187,6 +188,7 @@ def _type1_covariates_first(fit: LinearFit) -> pd.DataFrame:
         columns += list(range(slices[term].start, slices[term].stop))
         rss = float(np.linalg.lstsq(exog[:, columns], y, rcond=None)[1].sum()) if len(y) > len(columns) else 0.0
         if term != "Intercept":
+            assert rss_before is not None, "the intercept comes first"
             ss, df = rss_before - rss, slices[term].stop - slices[term].start
             rows[term] = {
                 "sum_sq": ss,

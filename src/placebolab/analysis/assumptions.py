@@ -45,7 +45,8 @@ def assumption_checks(data: pd.DataFrame, dv: str, between, covariates=None, alp
 
     fit = fit_linear(data, dv, between, covariates)
     resid = np.asarray(fit.result.resid)
-    rows = [_row("normality of residuals", *stats.shapiro(resid), np.nan, np.nan, alpha)]
+    statistic, p_val = stats.shapiro(resid)
+    rows = [_row("normality of residuals", statistic, p_val, np.nan, np.nan, alpha)]
     groups = [resid[idx] for idx in fit.rows.groupby(fit.factors, observed=True).indices.values()]
     levene = stats.levene(*groups, center="median")
     rows.append(_row("equal variances (Levene)", levene.statistic, levene.pvalue, len(groups) - 1,

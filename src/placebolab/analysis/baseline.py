@@ -61,7 +61,7 @@ def baseline_characteristics(
     for variable in variables:
         label = labels.get(variable) or variable
         numeric = pd.api.types.is_numeric_dtype(data[variable]) and variable not in levels
-        order = None if numeric else _level_order(data[variable], levels.get(variable))
+        order = [] if numeric else _level_order(data[variable], levels.get(variable))
         missing = bool(data[variable].isna().any())  # then a missing row in every group, 0 where none
         for name, rows in groups:
             values = rows[variable]

@@ -196,7 +196,7 @@ def fisher_exact(table: np.ndarray) -> tuple[float, str]:
 
 
 def _n_tables(rows: np.ndarray, total: int) -> int:
-    ways = np.zeros(total + 1)
+    ways: np.ndarray = np.zeros(total + 1)
     ways[0] = 1
     for n in rows:
         ways = np.convolve(ways, np.ones(int(n) + 1))[: total + 1]
@@ -431,9 +431,9 @@ def _odds_ratios(result, design: _Design, factors: list[str], covs: list[str], o
         unit[design.terms[[t[0] for t in design.terms].index(cov_name)][1][0]] = 1.0
         weights.append(unit)
         names.append((cov_name, "per unit"))
-    weights = np.array(weights)
-    estimate = weights @ params
-    se = np.sqrt(np.einsum("ij,jk,ik->i", weights, cov, weights))
+    matrix = np.array(weights)
+    estimate = matrix @ params
+    se = np.sqrt(np.einsum("ij,jk,ik->i", matrix, cov, matrix))
     z = estimate / se
     quantile = stats.norm.ppf(0.975)
     return pd.DataFrame({

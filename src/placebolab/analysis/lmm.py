@@ -478,7 +478,7 @@ def _step(x: float, d: float) -> float:
     return d * abs(x) + (1e-4 if abs(x) < 1.8e-5 else 0.0)
 
 
-def _richardson(estimates: list) -> object:
+def _richardson(estimates: list) -> float | np.ndarray:  # an array for a matrix-valued function
     # Estimates at h, h/2, h/4, …: eliminate the h², h⁴, … error terms in turn.
     table = list(estimates)
     for level in range(1, len(table)):

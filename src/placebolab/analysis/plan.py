@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -279,7 +280,7 @@ def analysis_plan(study: ExportedStudy) -> dict:
     """The codebook's ``analysis`` section, checked to name a primary outcome."""
     plan = study.codebook.get("analysis")
     primary = plan.get("primary") if isinstance(plan, dict) else None
-    if not isinstance(primary, dict) or not primary.get("outcome"):
+    if not isinstance(plan, dict) or not isinstance(primary, dict) or not primary.get("outcome"):
         raise AnalysisError(
             "codebook.json names no primary outcome ('analysis.primary.outcome'); "
             "add an analysis section to the protocol and export again."
@@ -446,6 +447,7 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
         _add_change(data, change, outcome, baseline)
     for secondary in plan.get("secondary") or []:
         name = secondary.get("outcome") if isinstance(secondary, dict) else secondary
+        name = typing.cast(str, name)  # the export writes each secondary outcome with its name
         between = list(secondary.get("between") or default_between) if isinstance(secondary, dict) else default_between
         baseline = secondary.get("baseline") if isinstance(secondary, dict) else None
         # A secondary outcome's baseline is adjusted for as the primary's is (ANCOVA).
@@ -531,15 +533,18 @@ def _evidence(data: pd.DataFrame, spec: OutcomeResult) -> dict:
 
 def _equivalence_plan(plan) -> tuple[float, str, float]:
     """``bound, units, alpha`` of a codebook's ``equivalence`` entry (validated by the protocol's model)."""
-    bound = plan.get("bound") if isinstance(plan, dict) else None
-    units, alpha = (plan.get("units", "raw"), plan.get("alpha", 0.05)) if isinstance(plan, dict) else (None, None)
-    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (bound, alpha))
-    if not numbers or units not in ("raw", "d") or not 0 < alpha < 0.5:
+    entry = plan if isinstance(plan, dict) else {}
+    bound, units, alpha = entry.get("bound"), entry.get("units", "raw"), entry.get("alpha", 0.05)
+    if not _number(bound) or not _number(alpha) or units not in ("raw", "d") or not 0 < alpha < 0.5:
         raise AnalysisError(
             f"codebook.json: the equivalence entry {plan!r} needs a number `bound`, `units` raw or d and `alpha` "
             "between 0 and 0.5; export the study again."
         )
     return float(bound), units, float(alpha)
+
+
+def _number(value: object) -> typing.TypeGuard[float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _check_assumptions(data: pd.DataFrame, spec: OutcomeResult, ss_type: int) -> dict:

@@ -268,13 +268,15 @@ def _within_part(wide, y, factors, within, k, ss_type) -> tuple[list[dict], floa
     from scipy import stats
 
     transformed = y @ _contrasts(k)
-    sums, resid_ss, residuals, df_resid = {}, 0.0, [], None
+    sums: dict[str, float] = {}
+    resid_ss, residuals, df_resid = 0.0, [], None
     for j in range(k - 1):
         terms, ss_error, resid, df_resid = _contrast_fit(wide, transformed[:, j], factors, ss_type)
         for name, ss in terms.items():
             sums[name] = sums.get(name, 0.0) + ss
         resid_ss += ss_error
         residuals.append(resid)
+    assert df_resid is not None, "a time course has two occasions or more"
     eps, w, p_w = _sphericity(np.column_stack(residuals), df_resid)
     eps_hf = _huynh_feldt(eps, df_resid, k - 1)
     hf = min(1.0, eps_hf)  # car and afex show ε > 1 but correct with 1

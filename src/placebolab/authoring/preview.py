@@ -86,7 +86,7 @@ def mark_differences(versions: list[str | None]) -> tuple[list[str | None], bool
     if len(set(present)) <= 1:
         return versions, False
     tokens = [None if v is None else _TOKENS.findall(v) for v in versions]
-    marked = []
+    marked: list[str | None] = []
     for index, mine in enumerate(tokens):
         if mine is None:
             marked.append(None)

@@ -195,7 +195,15 @@ def status(study):
                 click.echo(f"  {cell}: {n} {kind.replace('_', ' ')} — {reason}")
 
 
-CONSORT_ROWS = ("allocated", "received", "withdrawn", "excluded", "allocated_in_error", "incomplete", "completed")
+CONSORT_ROWS: tuple[str, ...] = (
+    "allocated",
+    "received",
+    "withdrawn",
+    "excluded",
+    "allocated_in_error",
+    "incomplete",
+    "completed",
+)
 CONSORT_ROWS += ("pilot", "analysed")
 
 
@@ -206,7 +214,8 @@ def _consort_tables(cells: dict, width: int) -> list:
 
     labels = [row.replace("_", " ") for row in CONSORT_ROWS]
     first = max(map(len, labels)) + 4  # the label column with its padding and borders
-    groups, used = [[]], first
+    groups: list[list[tuple[str, str]]] = [[]]
+    used = first
     for cell, c in cells.items():
         header = cell.replace("/", "/\n")
         needed = max(*map(len, header.splitlines()), *(len(str(c[row])) for row in CONSORT_ROWS)) + 3

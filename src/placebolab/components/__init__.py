@@ -17,7 +17,7 @@ from placebolab.components.base import (
     measure_name,
     parse_duration,
 )
-from placebolab.components.media import AudioStep, ImageStep, MediaInfo, MediaShown, VideoStep
+from placebolab.components.media import AudioStep, ImageStep, MediaInfo, MediaShown, MediaStep, VideoStep
 from placebolab.components.pause import PauseStep
 from placebolab.components.questionnaire import QuestionnaireStep
 from placebolab.components.rating import RatingStep
@@ -40,7 +40,7 @@ DECLARED: tuple[type[StepBase], ...] = (
 def type_name(step_class: type[StepBase]) -> str:
     """The ``type:`` a protocol writes for a step class: its ``type`` field's one literal value."""
     (name,) = get_args(step_class.model_fields["type"].annotation)
-    return name
+    return str(name)
 
 
 #: ``type:`` → step class, the one registry of step types (the protocol, the validation and every
@@ -61,6 +61,7 @@ __all__ = [
     "Measure",
     "MediaInfo",
     "MediaShown",
+    "MediaStep",
     "VideoStep",
     "PRESETS",
     "PauseStep",

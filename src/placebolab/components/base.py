@@ -16,8 +16,9 @@ frontend. ``components/__init__.py`` derives the registry of step types from the
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -82,7 +83,7 @@ class Item:
     label: str = ""
     na_code: float | None = None  # the stored value of a "does not apply" answer, when the scale offers one
 
-    def check(self, value) -> float | None:
+    def check(self, value: Any) -> float | None:
         """The value as stored, or ValueError with a sentence a participant's experimenter can act on."""
         if self.kind == "ack":
             return None
@@ -92,13 +93,19 @@ class Item:
             raise ValueError(f"'{value}' is not a number") from None
         if self.na_code is not None and number == self.na_code:
             return number
-        if not (self.min <= number <= self.max):
-            raise ValueError(f"{value} is outside {self.min:g}–{self.max:g}")
+        low, high = self.min, self.max
+        assert low is not None and high is not None, "a number item has a range"
+        if not (low <= number <= high):
+            raise ValueError(f"{value} is outside {low:g}–{high:g}")
         if self.increment:
-            steps = (number - self.min) / self.increment
+            steps = (number - low) / self.increment
             if abs(steps - round(steps)) > 1e-9:
-                raise ValueError(f"{value} is not on the scale (steps of {self.increment:g} from {self.min:g})")
+                raise ValueError(f"{value} is not on the scale (steps of {self.increment:g} from {low:g})")
         return number
+
+
+#: How a simulated participant answers: ``draw(measure, item)`` gives one value (simulation.model).
+Draw = Callable[[str, Item], float]
 
 
 def measure_name(step_id: str, item_id: str) -> str:
@@ -166,7 +173,7 @@ class Measure:
     labels: tuple[str, ...] = ()  # a Likert scale's labels, lowest (stored as 1) first
 
     @property
-    def role(self):
+    def role(self) -> Role | None:
         return self.step.role
 
     @property
@@ -190,6 +197,8 @@ class Template:
 class StepBase(Model):
     """Fields every step accepts."""
 
+    if TYPE_CHECKING:  # each step type declares its own ``type: Literal[...]``, the timeline's discriminator
+        type: str
     id: str = Field(pattern=ID_PATTERN, description="Unique step id; names the step's data columns.")
     title: str | None = Field(None, description="Short heading shown above the step.")
     role: Role | None = Field(None, description="What the analysis treats this step's data as.")
@@ -203,14 +212,16 @@ class StepBase(Model):
 
     @field_validator("at", mode="before", json_schema_input_type=str | list[str] | None)
     @classmethod
-    def _one_time_is_a_list(cls, value):
+    def _one_time_is_a_list(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
 
     @field_validator("at")
     @classmethod
-    def _times_parse(cls, value):
-        seen = {}
-        for index, text in enumerate(value or []):
+    def _times_parse(cls, value: list[str] | None) -> list[str] | None:
+        if not value:
+            return value
+        seen: dict[tuple[str, float], int] = {}
+        for index, text in enumerate(value):
             try:
                 when = ScheduledTime.parse(text)
             except ValueError as exc:
@@ -245,11 +256,11 @@ class StepBase(Model):
         """The jinja2 templates this step holds (``files``: the stimulus files read, path → text)."""
         return []
 
-    def render(self, files: dict[str, str], context: dict) -> list[str]:
+    def render(self, files: dict[str, str], context: dict[str, Any]) -> list[str]:
         """The pages of markdown the step shows (a text or script step), rendered with ``context``."""
         return []
 
-    def render_speaker(self, context: dict) -> str | None:
+    def render_speaker(self, context: dict[str, Any]) -> str | None:
         """Who speaks, shown above the pages (a script step)."""
         return None
 
@@ -269,7 +280,7 @@ class StepBase(Model):
         """What the step records; a step that records nothing stores an acknowledgement."""
         return [Item("", "ack")]
 
-    def simulate(self, draw) -> dict[str, float | None]:
+    def simulate(self, draw: Draw) -> dict[str, float | None]:
         """A simulated participant's answers, item id → value; ``draw(measure, item)`` gives one value."""
         return {
             item.id: None if item.kind == "ack" else draw(measure_name(self.id, item.id), item)

@@ -25,14 +25,17 @@ import hashlib
 import io
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 
 from pydantic import Field, field_validator
 
 from placebolab.components.base import Datum, StepBase, StepInfo, Template, parse_duration
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import Cell, Protocol
 
 #: the study store's meta key for what init measured of each media file (:func:`frozen_probes`)
 MEDIA_PROBES = "media_probes"
@@ -67,19 +70,19 @@ _MEDIA_DETAIL = (
 )
 
 
-class _MediaStep(StepBase):
+class MediaStep(StepBase):
     media_kind: ClassVar[Literal["image", "audio", "video"]]
     source: str = Field(
         description="Media file in the stimuli folder; a jinja2 template per cell, e.g. clinician-{{ warmth }}.mp4."
     )
     prompt: str | None = Field(None, description="Text shown with the media (e.g. 'Please watch the video.').")
 
-    def media_context(self, protocol, cell) -> dict:
+    def media_context(self, protocol: Protocol, cell: Cell) -> dict[str, Any]:
         """What a file name may use: the protocol's variables and the cell's levels (no intake answers)."""
         levels = {name: cell.levels.get(name) for name in protocol.factors}
         return {**protocol.variables, **levels, "cell": cell.id, "arm": cell.id if cell.arm else None}
 
-    def media_path(self, protocol, cell) -> str:
+    def media_path(self, protocol: Protocol, cell: Cell) -> str:
         from placebolab.components.templating import render_template
 
         return render_template(self.source, self.media_context(protocol, cell)).strip()
@@ -87,7 +90,7 @@ class _MediaStep(StepBase):
     def templates(self, files: dict[str, str]) -> list[Template]:
         return [Template("source", "the file name", self.source, media=True)]
 
-    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
+    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict[str, Any]] | None = None) -> MediaInfo:
         """Check ``content`` is a readable file of this kind and measure it; ValueError saying what to do.
 
         ``recorded``: what a study's init measured (:func:`frozen_probes`), by the file's sha256. A file
@@ -97,12 +100,12 @@ class _MediaStep(StepBase):
         found = (recorded or {}).get(sha256)
         if _reads_as_probe(found, self.media_kind):
             size = found["size"]
-            return MediaInfo(name, self.media_kind, found["duration"], tuple(size) if size else None, sha256)
+            return MediaInfo(name, self.media_kind, found["duration"], (size[0], size[1]) if size else None, sha256)
         duration, size = _PROBES[self.media_kind](name, content)
         return MediaInfo(name, self.media_kind, duration, size, sha256)
 
 
-class ImageStep(_MediaStep):
+class ImageStep(MediaStep):
     """A picture (the clinician's photograph, a leaflet)."""
 
     media_kind = "image"
@@ -121,7 +124,7 @@ class ImageStep(_MediaStep):
 
     @field_validator("duration")
     @classmethod
-    def _parses(cls, value):
+    def _parses(cls, value: str | None) -> str | None:
         if value is not None:
             parse_duration(value)
         return value
@@ -132,12 +135,12 @@ class ImageStep(_MediaStep):
     def lasts(self) -> str | None:
         return f"shown for {self.duration}" if self.duration else None
 
-    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict] | None = None) -> MediaInfo:
+    def probe(self, name: str, content: bytes, recorded: Mapping[str, dict[str, Any]] | None = None) -> MediaInfo:
         info = super().probe(name, content, recorded)
         return MediaInfo(info.path, info.kind, self.fixed_seconds(), info.size, info.sha256)
 
 
-class AudioStep(_MediaStep):
+class AudioStep(MediaStep):
     """A sound recording (the clinician's explanation, heard)."""
 
     media_kind = "audio"
@@ -157,7 +160,7 @@ class AudioStep(_MediaStep):
     type: Literal["audio"]
 
 
-class VideoStep(_MediaStep):
+class VideoStep(MediaStep):
     """A video (a recorded clinician interaction: a vignette)."""
 
     media_kind = "video"
@@ -180,7 +183,7 @@ class VideoStep(_MediaStep):
     type: Literal["video"]
 
 
-def frozen_probes(infos: Iterable[MediaInfo]) -> dict[str, dict]:
+def frozen_probes(infos: Iterable[MediaInfo]) -> dict[str, dict[str, Any]]:
     """What init freezes of each probed file, by its sha256: kind, duration and size as the probe measured
     them (an image has no duration of its own: its step sets one)."""
     return {
@@ -193,7 +196,7 @@ def frozen_probes(infos: Iterable[MediaInfo]) -> dict[str, dict]:
     }
 
 
-def _reads_as_probe(found, kind: str) -> bool:
+def _reads_as_probe(found: object, kind: str) -> TypeGuard[dict[str, Any]]:
     """A record of this kind shaped as a probe's result; anything else (another kind, an edited record):
     probe the file again."""
     if not isinstance(found, dict) or found.get("kind") != kind:
@@ -207,7 +210,7 @@ def _reads_as_probe(found, kind: str) -> bool:
     return timed and pixels
 
 
-def reprobe(kind: str, name: str, content: bytes) -> dict:
+def reprobe(kind: str, name: str, content: bytes) -> dict[str, Any]:
     """Probe a file again as :func:`frozen_probes` records it (the audit compares the two)."""
     duration, size = _PROBES[kind](name, content)
     return {"kind": kind, "duration": duration, "size": list(size) if size else None}
@@ -240,7 +243,7 @@ def _probe_audio(name: str, content: bytes) -> tuple[float, None]:
     return info.frames / info.samplerate, None
 
 
-def _probe_video(name: str, content: bytes) -> tuple[float, tuple[int, int]]:
+def _probe_video(name: str, content: bytes) -> tuple[float, tuple[int, int] | None]:
     import imageio_ffmpeg
 
     suffix = os.path.splitext(name)[1] or ".mp4"
@@ -259,7 +262,9 @@ def _probe_video(name: str, content: bytes) -> tuple[float, tuple[int, int]]:
     if not duration or duration <= 0:
         raise ValueError(f"video '{name}' has no known duration; re-encode it as MP4 (H.264)")
     size = meta.get("size")
-    return float(duration), (tuple(size) if size else None)
+    return float(duration), ((size[0], size[1]) if size else None)
 
 
-_PROBES = {"image": _probe_image, "audio": _probe_audio, "video": _probe_video}
+#: A probe: a file's name and content → its duration (seconds) and size (pixels), where it has them.
+Probe = Callable[[str, bytes], tuple[float | None, tuple[int, int] | None]]
+_PROBES: dict[str, Probe] = {"image": _probe_image, "audio": _probe_audio, "video": _probe_video}

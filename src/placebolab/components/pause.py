@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -24,20 +24,20 @@ class PauseStep(StepBase):
 
     @field_validator("duration")
     @classmethod
-    def _parses(cls, value):
+    def _parses(cls, value: str | None) -> str | None:
         if value is not None:
             parse_duration(value)
         return value
 
     @model_validator(mode="before")
     @classmethod
-    def _duration_implies_until(cls, data):
+    def _duration_implies_until(cls, data: Any) -> Any:
         if isinstance(data, dict) and "duration" in data and "until" not in data:
             data = {**data, "until": "duration"}
         return data
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> PauseStep:
         if self.until == "duration" and self.duration is None:
             raise PlacedValueError("a pause with until: duration needs `duration`, e.g. duration: 2min", "until")
         if self.until == "experimenter" and self.duration is not None:

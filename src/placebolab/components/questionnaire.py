@@ -9,7 +9,7 @@ an instrument whose licence does not let placebolab ship the wording.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -18,6 +18,7 @@ from placebolab.components.base import (
     PAGE_RT,
     SCALE_ANSWER,
     Datum,
+    Draw,
     Item,
     Measure,
     Model,
@@ -37,7 +38,7 @@ class QuestionItem(Model):
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
-    def _preset(cls, value):
+    def _preset(cls, value: Any) -> Any:
         return resolve_scale(value)
 
 
@@ -55,13 +56,13 @@ class Score(Model):
 
     @field_validator("common_scale")
     @classmethod
-    def _ordered(cls, value):
+    def _ordered(cls, value: list[float] | None) -> list[float] | None:
         if value is not None and value[0] >= value[1]:
             raise ValueError(f"common_scale is [low, high] with low below high, e.g. [1, 9]; got {value}")
         return value
 
 
-def check_items_and_scores(items: list, scores: dict[str, Score], scale: Scale | None) -> None:
+def check_items_and_scores(items: list[QuestionItem], scores: dict[str, Score], scale: Scale | None) -> None:
     """Item ids unique, every item has a scale, every score names items that exist (a PlacedValueError if not)."""
     ids = [item.id for item in items]
     for index, item_id in enumerate(ids):
@@ -117,7 +118,7 @@ class QuestionnaireStep(StepBase):
 
     @model_validator(mode="before")
     @classmethod
-    def _from_instrument(cls, data, info: ValidationInfo):
+    def _from_instrument(cls, data: Any, info: ValidationInfo) -> Any:
         """An instrument's items are filled in by ``context["expand_instrument"]``, handed over by whoever
         validates the step (the protocol, which knows the bank and its own instruments; components sit below both)."""
         if not isinstance(data, dict) or data.get("instrument") is None:
@@ -129,11 +130,11 @@ class QuestionnaireStep(StepBase):
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
-    def _preset(cls, value):
+    def _preset(cls, value: Any) -> Any:
         return resolve_scale(value)
 
     @model_validator(mode="after")
-    def _consistent(self):
+    def _consistent(self) -> QuestionnaireStep:
         if not self.items:
             raise ValueError(
                 "a questionnaire needs `items` or an `instrument` from the bank, e.g. instrument: ceq "
@@ -143,7 +144,9 @@ class QuestionnaireStep(StepBase):
         return self
 
     def item_scale(self, item: QuestionItem) -> Scale:
-        return item.scale or self.scale
+        scale = item.scale or self.scale
+        assert scale is not None, "a validated questionnaire gives every item a scale"
+        return scale
 
     def records(self) -> list[Item]:
         return [
@@ -153,24 +156,27 @@ class QuestionnaireStep(StepBase):
         ]
 
     def measures(self) -> list[Measure]:
-        found = []
+        found: list[Measure] = []
         for item in self.items:
             s = self.item_scale(item)
-            kind = {"measurement": s.measurement, "labels": tuple(s.labels or ())}
-            name = measure_name(self.id, item.id)
-            found.append(Measure(name, self, "item", item.id, s.min, s.max, item.text, s.na_code, **kind))
+            assert s.measurement is not None, "a validated scale has its measurement (Scale._measurement)"
+            name, labels = measure_name(self.id, item.id), tuple(s.labels or ())
+            found.append(
+                Measure(name, self, "item", item.id, s.min, s.max, item.text, s.na_code, s.measurement, labels)
+            )
         for score_name, rule in self.scores.items():
             low, high = self.score_range(score_name)
             label = f"{score_name} score ({rule.method} of {', '.join(rule.items)})"
             found.append(Measure(measure_name(self.id, score_name), self, "score", score_name, low, high, label))
         return found
 
-    def simulate(self, draw) -> dict[str, float]:
+    def simulate(self, draw: Draw) -> dict[str, float | None]:
         # Models speak of the scored direction ("higher expectancy"); a reverse-keyed answer is reflected.
-        answers = {}
+        answers: dict[str, float | None] = {}
         for item, record in zip(self.items, self.records(), strict=True):
             value = draw(measure_name(self.id, item.id), record)
-            answers[item.id] = record.min + record.max - value if item.reverse else value
+            s = self.item_scale(item)
+            answers[item.id] = s.min + s.max - value if item.reverse else value
         return answers
 
     def score_range(self, name: str) -> tuple[float, float]:
@@ -189,7 +195,7 @@ class QuestionnaireStep(StepBase):
 
         A "does not apply" answer counts as unanswered. With ``common_scale`` each item is first mapped
         linearly from its own scale onto that range (after reverse keying)."""
-        scored = {}
+        scored: dict[str, float | None] = {}
         by_id = {item.id: item for item in self.items}
         for name, rule in self.scores.items():
             values = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -28,12 +28,12 @@ class RatingStep(StepBase):
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
-    def _preset(cls, value):
+    def _preset(cls, value: Any) -> Any:
         return resolve_scale(value)
 
     @field_validator("anchors")
     @classmethod
-    def _two_ends(cls, anchors):
+    def _two_ends(cls, anchors: list[str] | None) -> list[str] | None:
         if anchors is not None and len(anchors) != 2:
             raise ValueError("anchors label the two ends of the scale: give exactly two, e.g. [no itch, worst itch]")
         return anchors
@@ -47,6 +47,9 @@ class RatingStep(StepBase):
         return [Item("", "number", s.min, s.max, s.step, self.prompt)]
 
     def measures(self) -> list[Measure]:
-        scale = self.scale
-        kind = {"measurement": scale.measurement, "labels": tuple(scale.labels or ())}
-        return [Measure(self.id, self, "rating", "", scale.min, scale.max, self.prompt, **kind)]
+        s = self.scale
+        assert s.measurement is not None, "a validated scale has its measurement (Scale._measurement)"
+        labels = tuple(s.labels or ())
+        return [
+            Measure(self.id, self, "rating", "", s.min, s.max, self.prompt, measurement=s.measurement, labels=labels)
+        ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -20,8 +20,12 @@ class Scale(Model):
     """A response scale. NRS: whole numbers min..max; VAS: continuous; Likert: one value per label, 1..k."""
 
     type: ScaleType
-    min: float | None = None
-    max: float | None = None
+    if TYPE_CHECKING:  # a validated scale always has its range (``_fill_in``); 0.0 stands for the None default
+        min: float = 0.0
+        max: float = 0.0
+    else:
+        min: float | None = None
+        max: float | None = None
     step: float | None = Field(None, description="Resolution; NRS defaults to 1, VAS is continuous.")
     anchors: list[str] | None = Field(None, description="Labels of the two ends, e.g. [no itch, worst itch].")
     labels: list[str] | None = Field(None, description="Likert: one label per point, lowest first.")
@@ -38,7 +42,7 @@ class Scale(Model):
     )
 
     @model_validator(mode="after")
-    def _complete(self):
+    def _complete(self) -> Scale:
         self._fill_in()
         self._measurement()
         if self.not_applicable is not None and self.min <= NOT_APPLICABLE_CODE:
@@ -76,6 +80,7 @@ class Scale(Model):
         """How many answers the scale offers (None for a VAS, which is continuous)."""
         if self.type == "vas":
             return None
+        assert self.step is not None, "an NRS or Likert scale has its step (_fill_in)"
         return int(round((self.max - self.min) / self.step)) + 1
 
     def _measurement(self) -> None:
@@ -144,7 +149,7 @@ PRESETS: dict[str, Scale] = {
 }
 
 
-def resolve_scale(value):
+def resolve_scale(value: Any) -> Any:
     """A preset name becomes its Scale; anything else is validated as an inline scale."""
     if isinstance(value, str):
         if value not in PRESETS:
@@ -157,4 +162,4 @@ def resolve_scale(value):
 
 
 # What a `scale:` key accepts, for the JSON Schema: a preset's name or a scale written out.
-ScaleOrPreset = Literal[tuple(PRESETS)] | Scale | None
+ScaleOrPreset: Any = Literal[tuple(PRESETS)] | Scale | None

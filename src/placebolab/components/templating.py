@@ -18,7 +18,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache, wraps
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import jinja2
+    from jinja2 import nodes as jinja2_nodes
+    from jinja2.compiler import Frame
+    from jinja2.runtime import Context
 
 MAX_RENDERED = 200_000  # characters; a clinician's script is a few thousand
 
@@ -36,7 +44,7 @@ class TemplateRefused(ValueError):
         self.lineno = lineno
 
 
-def render_template(template: str, context: dict) -> str:
+def render_template(template: str, context: Mapping[str, Any]) -> str:
     """``template`` rendered with ``context``, sandboxed and within the size budget.
 
     Raises :class:`TemplateRefused` (with the template's line where known) for what templates may not do,
@@ -44,7 +52,8 @@ def render_template(template: str, context: dict) -> str:
     import jinja2.sandbox
 
     compiled = _compile(template)
-    out, size = [], 0
+    out: list[str] = []
+    size = 0
     try:
         for chunk in compiled.generate(**context):
             size += len(chunk)
@@ -61,7 +70,7 @@ def render_template(template: str, context: dict) -> str:
     return "".join(out)
 
 
-def parse_template(template: str):
+def parse_template(template: str) -> jinja2_nodes.Template:
     """jinja2's syntax tree of ``template`` (``jinja2.nodes.Template``); TemplateSyntaxError if it has none."""
     return _environment().parse(template)
 
@@ -77,19 +86,20 @@ def template_line(exc: BaseException) -> int | None:
 
 
 @lru_cache(maxsize=64)
-def _compile(template: str):
+def _compile(template: str) -> jinja2.Template:
     environment = _environment()
     _refuse_unsafe_names(environment.parse(template))
     return environment.from_string(template)
 
 
-def _refuse_unsafe_names(tree) -> None:
+def _refuse_unsafe_names(tree: jinja2_nodes.Template) -> None:
     """Read the whole template for what the sandbox would refuse, so a branch no cell takes cannot hide it."""
     from jinja2 import nodes
 
-    for node in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
+    for statement in tree.find_all((nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends)):
         raise TemplateRefused(
-            "a template may not include, import or extend another file; write the text into this one", node.lineno
+            "a template may not include, import or extend another file; write the text into this one",
+            statement.lineno,
         )
     for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Const)):
         for name in _names_reached(node, nodes):
@@ -97,7 +107,7 @@ def _refuse_unsafe_names(tree) -> None:
                 raise TemplateRefused(_reach_message(f"'{name}'"), node.lineno)
 
 
-def _names_reached(node, nodes) -> list[str]:
+def _names_reached(node: Any, nodes: Any) -> list[str]:
     """Attribute names ``node`` asks for: ``x.name``, ``x['name']``, ``x|attr('name')``, ``|map(attribute='a.b')``,
     ``'{0.name}'.format(x)``."""
     if isinstance(node, nodes.Getattr):
@@ -123,22 +133,22 @@ def _reach_message(detail: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _environment():
+def _environment() -> jinja2.Environment:
     from jinja2 import StrictUndefined
     from jinja2.compiler import CodeGenerator
     from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
     from jinja2.utils import Namespace
 
     class BoundedNamespace(Namespace):
-        def __setitem__(self, name, value):
+        def __setitem__(self, name: str, value: Any) -> None:
             super().__setitem__(name, _bounded(value))
 
     class Generator(CodeGenerator):
-        def buffer(self, frame):  # what {% set x %}…{% endset %}, a macro or a filter block captures
+        def buffer(self, frame: Frame) -> None:  # what {% set x %}…{% endset %}, a macro or a filter block captures
             frame.buffer = self.temporary_identifier()
             self.writeline(f"{frame.buffer} = environment.bounded_buffer()")
 
-        def visit_Concat(self, node, frame):  # a ~ b
+        def visit_Concat(self, node: jinja2_nodes.Concat, frame: Frame) -> None:  # a ~ b
             self.write("environment.bounded(")
             super().visit_Concat(node, frame)
             self.write(")")
@@ -149,17 +159,17 @@ def _environment():
         code_generator_class = Generator
         intercepted_binops = frozenset({"*", "**", "+", "%"})
 
-        def bounded_buffer(self):
+        def bounded_buffer(self) -> _BoundedBuffer:
             return _BoundedBuffer()
 
-        def bounded(self, value):
+        def bounded(self, value: Any) -> Any:
             return _bounded(value)
 
-        def call_binop(self, context, operator, left, right):
+        def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
             _check_binop(operator, left, right)
             return _bounded(super().call_binop(context, operator, left, right))
 
-        def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 - jinja2's own signature
+        def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 - jinja2's own signature
             owner = getattr(__obj, "__self__", None)
             if __obj is safe_range or _sized(owner):  # range(10**9), 'x'.center(10**9)
                 _check_arguments(args, kwargs)
@@ -167,14 +177,14 @@ def _environment():
                 _check_join(args[0], owner)
             return _bounded(super().call(__context, __obj, *args, **kwargs))
 
-        def wrap_str_format(self, value):
+        def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
             wrapped = super().wrap_str_format(value)
             if wrapped is None:
                 return None
             _check_format(value.__self__)
 
             @wraps(wrapped)
-            def bounded(*args, **kwargs):
+            def bounded(*args: Any, **kwargs: Any) -> str:
                 if _NESTED_SPEC.search(value.__self__):  # '{:{}}'.format('x', 10**9): the width is an argument
                     _check_arguments(args, kwargs)
                 return wrapped(*args, **kwargs)
@@ -189,11 +199,11 @@ def _environment():
     return environment
 
 
-def _bounded_filter(name: str, function):
+def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
     passes = hasattr(function, "jinja_pass_arg")  # jinja2 hands it the context first; then comes the value
 
     @wraps(function)  # keeps jinja2's pass_context / pass_environment mark
-    def bounded(*args, **kwargs):
+    def bounded(*args: Any, **kwargs: Any) -> Any:
         value, *rest = args[1:] if passes else args
         _check_arguments(rest, kwargs)  # a width, an indent, a count: never beyond the budget
         names = [rest[0] if name == "attr" and rest else None, kwargs.get("attribute")]
@@ -211,22 +221,22 @@ def _bounded_filter(name: str, function):
     return bounded
 
 
-class _BoundedBuffer(list):
+class _BoundedBuffer(list[str]):
     """The list jinja2 collects a block's output in, refusing to hold more than the budget."""
 
     size = 0
 
-    def append(self, text):
+    def append(self, text: str) -> None:
         self.size += len(text)
         _limit(self.size)
         super().append(text)
 
-    def extend(self, texts):
+    def extend(self, texts: Iterable[str]) -> None:
         for text in texts:
             self.append(text)
 
 
-def _sized(value) -> bool:
+def _sized(value: object) -> bool:
     return isinstance(value, str | bytes | list | tuple)
 
 
@@ -235,7 +245,7 @@ def _limit(size: int) -> None:
         raise TemplateRefused(f"it builds a value of {size:,} characters or items; the limit is {MAX_RENDERED:,}")
 
 
-def _bounded(value):
+def _bounded(value: Any) -> Any:
     if _sized(value) or isinstance(value, dict | set):
         _limit(len(value))
     elif isinstance(value, int) and value.bit_length() > 4 * MAX_RENDERED:
@@ -243,7 +253,7 @@ def _bounded(value):
     return value
 
 
-def _check_binop(operator: str, left, right) -> None:
+def _check_binop(operator: str, left: Any, right: Any) -> None:
     """Refuse before computing: ``'x' * 10**9`` would fill the memory before its size could be checked."""
     ints = isinstance(left, int) and isinstance(right, int)
     if operator == "*":
@@ -260,12 +270,12 @@ def _check_binop(operator: str, left, right) -> None:
         _check_format(left)
 
 
-def _check_join(items, separator) -> None:
+def _check_join(items: Any, separator: Any) -> None:
     if isinstance(items, list | tuple) and isinstance(separator, str):
         _limit(sum(len(i) for i in items if isinstance(i, str)) + len(separator) * len(items))
 
 
-def _check_arguments(args, kwargs) -> None:
+def _check_arguments(args: Iterable[Any], kwargs: Mapping[str, Any]) -> None:
     for value in (*args, *kwargs.values()):
         if isinstance(value, int) and not isinstance(value, bool):
             _limit(abs(value))

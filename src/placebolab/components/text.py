@@ -4,7 +4,7 @@ a jinja2 template rendered per cell with the cell's levels, the protocol's varia
 from __future__ import annotations
 
 import re
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -23,12 +23,15 @@ class _Pages(StepBase):
     source: str | None = Field(None, description="Markdown file, relative to the protocol's stimuli folder.")
     continue_key: str = Field("space", description="Key that turns the page in the lab.")
 
+    if TYPE_CHECKING:
+        type: str  # each subclass's Literal
+
     # Each subclass names its inline field and an example file, for one shared "exactly one body" rule.
     _inline: ClassVar[str]
     _example: ClassVar[str]
 
     @model_validator(mode="after")
-    def _one_body(self):
+    def _one_body(self) -> _Pages:
         inline = getattr(self, self._inline)
         if inline is not None and self.source is not None:
             raise PlacedValueError(
@@ -55,7 +58,7 @@ class TextStep(_Pages):
     type: Literal["text"]
     text: str | None = Field(None, description="Inline markdown (or give `source`).")
 
-    def render(self, files: dict[str, str], context: dict) -> list[str]:
+    def render(self, files: dict[str, str], context: dict[str, Any]) -> list[str]:
         return split_pages(self._body(files))
 
 
@@ -71,16 +74,17 @@ class ScriptStep(_Pages):
     template: str | None = Field(None, description="Inline jinja2 markdown (or give `source`).")
     speaker: str | None = Field(None, description="Who speaks, shown above the text, e.g. {{ clinician }}.")
 
-    def render(self, files: dict[str, str], context: dict) -> list[str]:
+    def render(self, files: dict[str, str], context: dict[str, Any]) -> list[str]:
         return split_pages(render_template(self._body(files), context))
 
-    def render_speaker(self, context: dict) -> str | None:
+    def render_speaker(self, context: dict[str, Any]) -> str | None:
         return render_template(self.speaker, context) if self.speaker else None
 
     def templates(self, files: dict[str, str]) -> list[Template]:
         if self.source and self.source not in files:
             return []  # its file was not read (the loader said why)
         body = files[self.source] if self.source else self.template
+        assert body is not None, "a script step has its template or its source (_one_body)"
         main = (
             Template("source", f"'{self.source}'", body) if self.source else Template("template", "the template", body)
         )

@@ -3,9 +3,12 @@ the path inside the document."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 DocPath = tuple[str | int, ...]  # where a value stands inside a document: ('timeline', 3, 'scale')
+#: How a check reports a problem it found: where in the document, and what is wrong.
+Report = Callable[[DocPath, str], None]
 
 
 def format_path(path: DocPath) -> str:
@@ -32,7 +35,7 @@ class Problem:
 class Positions:
     """Line and column of every node of a YAML document, by path; a missing path falls back to its parent."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._at: dict[DocPath, tuple[int, int]] = {}
         self._keys: dict[DocPath, tuple[int, int]] = {}
 

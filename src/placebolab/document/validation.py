@@ -6,12 +6,20 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from placebolab.components import STEP_TYPES
 from placebolab.document.problems import DocPath, Positions, Problem
+from placebolab.document.yaml_source import ErrorType
 from placebolab.errors import ProtocolError
+
+M = TypeVar("M", bound=BaseModel)
+#: A pydantic error (``ValidationError.errors()``) and where it stands in the document.
+Located = list[tuple[ErrorDetails, DocPath]]
 
 
 def in_file_order(problems: list[Problem]) -> list[Problem]:
@@ -20,15 +28,20 @@ def in_file_order(problems: list[Problem]) -> list[Problem]:
 
 
 def validate_document(
-    model: type[BaseModel], data, positions: Positions, name: str, error=ProtocolError, context: dict | None = None
-):
+    model: type[M],
+    data: Any,
+    positions: Positions,
+    name: str,
+    error: ErrorType = ProtocolError,
+    context: Mapping[str, Any] | None = None,
+) -> M:
     """``model.model_validate(data)``, with pydantic's errors located and reworded for a psychologist.
     ``context`` is handed to validators (the protocol's own instruments, for its questionnaire steps)."""
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        located = []
+        located: Located = []
         for item in errors:
             path = _document_path(item["loc"], data, model, missing=item["type"] == "missing")
             if item["type"] == "union_tag_invalid":
@@ -46,13 +59,13 @@ def validate_document(
         raise error(in_file_order(_dedupe(problems))) from None
 
 
-def _union_type_errors_merged(located, data, root) -> list[tuple[DocPath, str]]:
+def _union_type_errors_merged(located: Located, data: Any, root: type[BaseModel]) -> list[tuple[DocPath, str]]:
     """A value that matches no member of a union (``mean: float | dict``) gets one error per member. A type
     error is dropped where another member got further into the value (its error lies deeper), and the
     type errors left at one path become one message: "should be a number or a mapping …, not a list"."""
     deeper = {path[:n] for _, path in located for n in range(len(path))}
     wanted: dict[DocPath, list[str]] = {}
-    out: list[tuple[DocPath, str]] = []
+    out: list[tuple[DocPath, Any]] = []  # a message, or the error awaiting its merged message
     for item, path in located:
         word = _type_word(item["type"])
         if word is None:
@@ -85,7 +98,8 @@ def _type_word(kind: str) -> str | None:
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:
-    seen, unique = set(), []
+    seen: set[str] = set()
+    unique: list[Problem] = []
     for problem in problems:
         if str(problem) not in seen:
             seen.add(str(problem))
@@ -93,14 +107,15 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return unique
 
 
-def _document_path(loc: tuple, data, root: type[BaseModel], missing: bool = False) -> DocPath:
+def _document_path(loc: tuple[str | int, ...], data: Any, root: type[BaseModel], missing: bool = False) -> DocPath:
     """The path as the researcher wrote it (``timeline[3].scale``), from pydantic's ``loc``.
 
     pydantic puts the member of a union into ``loc`` (``'rating'`` for a step, ``'function-after[...]'``,
     ``'float'``); those are not in the document. The models are walked alongside the document, so a tag is
     dropped exactly where a union stands — even when it reads like a key (a text step's tag ``'text'``
     next to its ``text:`` key). A part the document lacks is kept only as the last part of a missing key."""
-    path, node, annotation = [], data, root
+    path: list[str | int] = []
+    node, annotation = data, typing.cast(Any, root)
     for index, part in enumerate(loc):
         members = _union_members(annotation)
         if members:  # this part is the union's tag
@@ -119,7 +134,7 @@ def _document_path(loc: tuple, data, root: type[BaseModel], missing: bool = Fals
     return tuple(path)
 
 
-def _union_members(annotation) -> list:
+def _union_members(annotation: Any) -> list[Any]:
     annotation = _unwrap(annotation)
     if typing.get_origin(annotation) in (typing.Union, types.UnionType):
         members = [a for a in typing.get_args(annotation) if a is not type(None)]
@@ -127,7 +142,7 @@ def _union_members(annotation) -> list:
     return []
 
 
-def _member(members: list, tag):
+def _member(members: list[Any], tag: str | int) -> Any:
     """The union member a pydantic tag names: a discriminator value (``'rating'``) or a type's name."""
     for member in members:
         model = _model_of(member)
@@ -139,10 +154,10 @@ def _member(members: list, tag):
     return None
 
 
-def _keys_guessed_from_typos(located, root, data) -> set[DocPath]:
+def _keys_guessed_from_typos(located: Located, root: type[BaseModel], data: Any) -> set[DocPath]:
     """Paths of missing keys that an unknown sibling key's did-you-mean already names (``promt`` → ``prompt``):
     one mistake, so one message."""
-    guessed = set()
+    guessed: set[DocPath] = set()
     for item, path in located:
         if item["type"] == "extra_forbidden" and path:
             guess = difflib.get_close_matches(str(path[-1]), _allowed_keys(root, path[:-1], data), n=1)
@@ -163,7 +178,7 @@ _TYPE_WORDS = {
 }
 
 
-def describe(value) -> str:
+def describe(value: object) -> str:
     if value is None:
         return "nothing (the value is empty)"
     if isinstance(value, bool):
@@ -177,7 +192,7 @@ def describe(value) -> str:
     return repr(value)
 
 
-def _reword(error: dict, path: DocPath, data: dict, root: type[BaseModel]) -> str:
+def _reword(error: ErrorDetails, path: DocPath, data: Any, root: type[BaseModel]) -> str:
     kind, message, ctx = error["type"], error["msg"], error.get("ctx") or {}
     if kind == "missing":
         return f"missing required key `{path[-1]}`"
@@ -200,9 +215,11 @@ def _reword(error: dict, path: DocPath, data: dict, root: type[BaseModel]) -> st
         hint = f"did you mean '{guess[0]}'? " if guess else ""
         return f"{describe(error['input'])} is not allowed here; {hint}use one of {', '.join(options)}"
     if kind == "string_pattern_mismatch":
-        allowed = "letters, digits, '_' and '-'" if "\\-" in str(ctx.get("pattern", "")) else "letters, digits and '_'"
+        characters = (
+            "letters, digits, '_' and '-'" if "\\-" in str(ctx.get("pattern", "")) else "letters, digits and '_'"
+        )
         example = "t0" if path and path[-1] == "mark" else "itch_post"
-        return f"'{error['input']}' is not a valid name; start with a letter and use only {allowed} (e.g. {example})"
+        return f"'{error['input']}' is not a valid name; start with a letter and use only {characters} (e.g. {example})"
     if _type_word(kind):
         return f"should be {_type_word(kind)}, not {describe(error['input'])}"
     if kind in ("too_short", "too_long"):
@@ -228,11 +245,12 @@ def _reword(error: dict, path: DocPath, data: dict, root: type[BaseModel]) -> st
     return f"{message[0].lower()}{message[1:]} (got {got})"
 
 
-def _allowed_keys(root: type[BaseModel], path: DocPath, data) -> list[str]:
+def _allowed_keys(root: type[BaseModel], path: DocPath, data: Any) -> list[str]:
     """The keys a mapping at ``path`` may hold, found by walking the models alongside the document."""
-    annotation, node = root, data
+    annotation: Any = root
+    node = data
     for part in path:
-        node = node[part] if isinstance(node, dict | list) else None
+        node = node[part] if isinstance(node, dict | list) else None  # type: ignore[index]  # int parts index lists
         annotation = _child_annotation(annotation, part)
         if isinstance(node, dict) and "type" in node and node["type"] in STEP_TYPES and _is_step(annotation):
             annotation = STEP_TYPES[node["type"]]
@@ -240,10 +258,10 @@ def _allowed_keys(root: type[BaseModel], path: DocPath, data) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def _child_annotation(annotation, part):
+def _child_annotation(annotation: Any, part: str | int) -> Any:
     annotation = _unwrap(annotation)
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        field = annotation.model_fields.get(part)
+        field = annotation.model_fields.get(str(part))
         return field.annotation if field else None
     args = typing.get_args(annotation)
     origin = typing.get_origin(annotation)
@@ -254,7 +272,7 @@ def _child_annotation(annotation, part):
     return None
 
 
-def _unwrap(annotation):
+def _unwrap(annotation: Any) -> Any:
     """Optional[X] → X; Annotated[X, …] → X."""
     while True:
         if typing.get_origin(annotation) is typing.Annotated:
@@ -267,10 +285,10 @@ def _unwrap(annotation):
         return annotation
 
 
-def _is_step(annotation) -> bool:
+def _is_step(annotation: Any) -> bool:
     return set(typing.get_args(_unwrap(annotation))) >= set(STEP_TYPES.values())
 
 
-def _model_of(annotation):
+def _model_of(annotation: Any) -> type[BaseModel] | None:
     annotation = _unwrap(annotation)
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None

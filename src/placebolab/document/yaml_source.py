@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from placebolab.document.problems import DocPath, Positions, Problem
 from placebolab.errors import ProtocolError
@@ -31,11 +33,15 @@ class _OverLimit(Exception):
         self.line, self.column = line, column
 
     @classmethod
-    def at(cls, event, message: str) -> _OverLimit:
+    def at(cls, event: Any, message: str) -> _OverLimit:
         return cls(message, event.start_mark.line, event.start_mark.column)
 
 
-def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Positions]:
+#: What a reader raises for a file's problems: ProtocolError, EffectsError (each takes the list of problems).
+ErrorType = Callable[[list[Problem]], Exception]
+
+
+def read_yaml(raw: bytes, name: str, error: ErrorType = ProtocolError) -> tuple[Any, Positions]:
     """Parse ``raw`` as YAML. Empty, binary, undecodable, unparsable or oversized input (see the limits above)
     raises a located ``error``."""
     from ruamel.yaml import YAML
@@ -47,6 +53,8 @@ def read_yaml(raw: bytes, name: str, error=ProtocolError) -> tuple[object, Posit
             f"{MAX_BYTES:,} bytes (a protocol is a few kilobytes of text: is this the right file?)"
         )
         raise error([Problem(name, None, None, (), message)])
+    line: int | None
+    col: int | None
     if b"\x00" in raw:
         line, col = _line_col(raw, raw.index(b"\x00"))
         raise error([Problem(name, line, col, (), "is a binary file, not a protocol; give a YAML text file")])
@@ -105,7 +113,7 @@ def _flow_within_depth(text: str) -> None:
             depth -= 1
 
 
-def _within_limits(events) -> None:
+def _within_limits(events: Iterable[Any]) -> None:
     """Raise ``_OverLimit`` at the first event that passes ``MAX_VALUES``, nests too deep or makes the aliases
     expand too much.
 
@@ -115,7 +123,7 @@ def _within_limits(events) -> None:
     that crosses the limit."""
     from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, ScalarEvent
 
-    open_: list[list] = []  # [anchor, values inside so far] of each list or mapping still open
+    open_: list[list[Any]] = []  # [anchor, values inside so far] of each list or mapping still open
     expanded: dict[str, int] = {}  # anchor → how many values its node holds, aliases expanded
     written = aliases = added = 0
     for event in events:
@@ -160,7 +168,7 @@ def _within_limits(events) -> None:
             open_[-1][1] += values
 
 
-def _unclosed_flow(exc) -> bool:
+def _unclosed_flow(exc: Any) -> bool:
     """A ``[`` or ``{`` left open: ruamel notices only where the next line's content does not fit."""
     return bool(
         exc.context
@@ -177,7 +185,7 @@ def _line_col(raw: bytes, offset: int) -> tuple[int, int]:
     return before.count(b"\n") + 1, offset - (before.rfind(b"\n") + 1) + 1
 
 
-def _syntax_message(exc, text: str) -> str:
+def _syntax_message(exc: Any, text: str) -> str:
     """ruamel's problem in one sentence, with a hint for the usual slips."""
     from ruamel.yaml.constructor import DuplicateKeyError
 
@@ -206,34 +214,34 @@ def _syntax_message(exc, text: str) -> str:
     return what
 
 
-def _plain(node, path: DocPath, positions: Positions):
+def _plain(node: Any, path: DocPath, positions: Positions) -> Any:
     """ruamel's commented containers → dict/list, recording each child's line and column.
 
     A mapping entry is located at its value when the value starts on the key's line (``scale: nrs-0-1000``),
     else at its key: a block value (``allocation:`` then indented lines) would point at the line below."""
     if isinstance(node, dict):
-        out = {}
+        mapping: dict[str, Any] = {}
         for key, value in node.items():
             child = (*path, str(key))
             try:
-                key_at, value_at = node.lc.key(key), node.lc.value(key)
+                key_at, value_at = node.lc.key(key), node.lc.value(key)  # type: ignore[attr-defined]  # ruamel's
             except (AttributeError, KeyError, TypeError):
                 pass
             else:
                 positions.add_key(child, *key_at)
                 positions.add(child, *(value_at if value_at[0] == key_at[0] else key_at))
-            out[str(key)] = _plain(value, child, positions)
-        return out
+            mapping[str(key)] = _plain(value, child, positions)
+        return mapping
     if isinstance(node, list):
-        out = []
+        items: list[Any] = []
         for index, value in enumerate(node):
             child = (*path, index)
             try:
-                positions.add(child, *node.lc.item(index))
+                positions.add(child, *node.lc.item(index))  # type: ignore[attr-defined]  # ruamel's
             except (AttributeError, KeyError, TypeError):
                 pass
-            out.append(_plain(value, child, positions))
-        return out
+            items.append(_plain(value, child, positions))
+        return items
     if node is None or isinstance(node, bool | int | float):
         return node
     return str(node)  # ruamel's scalar string subclasses → str

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -160,7 +161,7 @@ def _measure_columns(protocol) -> dict:
     columns = {}
     for name, measure in measures(protocol).items():
         step = measure.step
-        occasions = measure.occasion_labels or [None]
+        occasions: list[str | None] = [*measure.occasion_labels] or [None]
         per_occasion = []
         for occasion in occasions:
             key = f"{step.id}@{occasion}" if occasion else step.id
@@ -242,7 +243,7 @@ def _column_entry(protocol, found, column: str) -> dict:
     }
     if column in fixed:
         kind, label, dtype = fixed[column]
-        entry = {"name": column, "label": label, "kind": kind, "dtype": dtype}
+        entry: dict[str, Any] = {"name": column, "label": label, "kind": kind, "dtype": dtype}
         return entry | ({"levels": list(DISPOSITIONS)} if column == "disposition" else {})
     if column in protocol.factors:
         factor = protocol.factors[column]

@@ -22,6 +22,7 @@ from placebolab.components import StepBase
 from placebolab.document.problems import Problem
 from placebolab.errors import ProtocolError
 from placebolab.session import Current, Session
+from placebolab.session.clock import Clock
 
 
 @dataclass
@@ -34,7 +35,9 @@ class Response:
 
 class Frontend(Interface):
     name: str
-    clock: object
+
+    @property
+    def clock(self) -> Clock: ...
 
     def wait(self, current: Current) -> None:
         """Show a waiting screen until ``current.not_before``."""

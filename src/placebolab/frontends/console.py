@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import select
 import sys
+from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
 try:
     import termios
 except ImportError:  # Windows
-    termios = None
+    termios = None  # type: ignore[assignment]
 
 from rich.markup import escape
 
@@ -90,6 +92,7 @@ class ConsoleFrontend:
                 self._confirm_quit()
 
     def _wait(self, current: Current) -> None:
+        assert current.not_before is not None, "drive waits only for a scheduled step"
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
         self.console.print(
@@ -104,7 +107,9 @@ class ConsoleFrontend:
         self.console.rule(f"[dim]{current.occurrence.index + 1}/{current.occurrence.total}[/dim]")
         if step.title:
             self.console.print(f"[bold]{escape(step.title)}[/bold]")
-        return SCREENS[step.type](self, current, self.clock.now())
+        screen = SCREENS[step.type]
+        assert not isinstance(screen, Unsupported), "refused before anyone was enrolled (refuse_unshowable)"
+        return screen(self, current, self.clock.now())
 
     def _pages(self, current: Current, shown_at: float) -> Response:
         from rich.markdown import Markdown
@@ -117,12 +122,12 @@ class ConsoleFrontend:
         return Response({}, shown_at)
 
     def _rating_step(self, current: Current, shown_at: float) -> Response:
-        step: RatingStep = current.step
+        step = cast(RatingStep, current.step)  # SCREENS chose this screen by the step's type
         value, at = self._rating(step.prompt, step.records()[0], step.effective_scale)
         return Response({"": value}, shown_at, {"": at})
 
     def _questionnaire(self, current: Current, shown_at: float) -> Response:
-        step: QuestionnaireStep = current.step
+        step = cast(QuestionnaireStep, current.step)  # SCREENS chose this screen by the step's type
         if step.prompt:
             self.console.print(escape(step.prompt))
         values, times = {}, {}
@@ -130,7 +135,7 @@ class ConsoleFrontend:
             values[item.id], times[item.id] = self._rating(item.text, record, step.item_scale(item))
         return Response(values, shown_at, times)
 
-    def _rating(self, prompt: str, item: Item, scale) -> tuple[float, float]:
+    def _rating(self, prompt: str, item: Item, scale) -> tuple[float | None, float]:
         self.console.print(f"\n[bold]{escape(prompt)}[/bold]")
         if scale.type == "likert":
             for value, label in enumerate(scale.labels, start=1):
@@ -151,9 +156,10 @@ class ConsoleFrontend:
                 )
 
     def _pause(self, current: Current, shown_at: float) -> Response:
-        step: PauseStep = current.step
+        step = cast(PauseStep, current.step)  # SCREENS chose this screen by the step's type
         self.console.print(escape(step.text))
         if step.until == "duration":
+            assert step.seconds is not None, "a timed pause has its duration (validated)"
             self._sleep_until(shown_at + step.seconds)
         else:
             while (
@@ -196,7 +202,7 @@ class ConsoleFrontend:
 
 
 #: how a terminal shows each step type: ``screen(frontend, current, shown_at) → Response``
-SCREENS = {
+SCREENS: dict[str, Callable[[ConsoleFrontend, Current, float], Response] | Unsupported] = {
     "text": ConsoleFrontend._pages,
     "script": ConsoleFrontend._pages,
     "rating": ConsoleFrontend._rating_step,

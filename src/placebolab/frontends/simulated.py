@@ -38,6 +38,7 @@ class SimulatedFrontend:
         """Nothing to close."""
 
     def wait(self, current: Current) -> None:
+        assert current.not_before is not None, "drive waits only for a scheduled step"
         self.clock.sleep_until(current.not_before)
 
     def show(self, current: Current) -> Response:
@@ -62,6 +63,7 @@ class SimulatedFrontend:
         return seconds if seconds is not None else EXPERIMENTER_PAUSE_SECONDS
 
     def _watching(self, current: Current) -> float:  # as long as the recording
+        assert current.media is not None, "a media step comes with its file (Session._media)"
         return current.media.duration if current.media.duration is not None else IMAGE_VIEW_SECONDS
 
 

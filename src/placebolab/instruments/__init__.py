@@ -14,6 +14,7 @@ same id as a bank instrument takes its place.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from typing import Literal
@@ -30,7 +31,9 @@ from placebolab.document.yaml_source import read_yaml
 class InstrumentItem(QuestionItem):
     """A questionnaire item whose wording may be left to the protocol."""
 
-    text: str | None = Field(None, description="The wording; absent where the licence does not allow shipping it.")
+    text: str | None = Field(  # type: ignore[assignment]  # a step's `wording` fills it in (expand)
+        None, description="The wording; absent where the licence does not allow shipping it."
+    )
 
 
 class Instrument(Model):
@@ -79,7 +82,7 @@ def bank_file(relative: str) -> bytes:
     return entry.read_bytes()
 
 
-def with_bank(read_file):
+def with_bank(read_file: Callable[[str], bytes]) -> Callable[[str], bytes]:
     """``read_file`` that also serves bank instruments (``placebolab-instruments/<id>.yaml``) from the package,
     so whoever records what a protocol reads (``Study.init``) freezes the bank files it uses as well."""
 
@@ -112,12 +115,13 @@ def find_instrument(
     """The protocol's own instrument of that id, else the bank's (as frozen in the study, when given: a
     study keeps the version it started with); a PlacedValueError saying what exists if none."""
     if instrument_id in defined:
-        if defined[instrument_id] is None:
+        own = defined[instrument_id]
+        if own is None:
             raise PlacedValueError(
                 f"instrument '{instrument_id}' could not be loaded; fix the problems reported where it is defined",
                 "instrument",
             )
-        return defined[instrument_id]
+        return own
     if frozen and instrument_id in frozen:
         return frozen[instrument_id]
     shipped = bank()  # parsing every bank file costs ~0.1 s: only when the loader did not hand the instrument over

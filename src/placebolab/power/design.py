@@ -65,7 +65,7 @@ class Design:
 
     def _contrasts(self, roles: dict[str, str | int]) -> np.ndarray:
         """Kronecker product over factors: a centred contrast basis, an indicator of one level, or the average."""
-        matrix = np.ones((1, 1))
+        matrix: np.ndarray = np.ones((1, 1))
         for name, levels in self.factors.items():
             k = len(levels)
             role = roles.get(name)
@@ -74,6 +74,7 @@ class Design:
             elif role is None:
                 part = np.full((1, k), 1.0 / k)
             else:
+                assert isinstance(role, int), "a role is 'contrast' or a level's index"
                 part = np.eye(k)[[role]]
             matrix = np.kron(matrix, part)
         return matrix

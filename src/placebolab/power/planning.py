@@ -84,7 +84,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
     cells = [cell.id for cell in protocol.cells if not cell.arm]
     notes: list[str] = []
     means = dict.fromkeys(cells, 0.0)
-    independent, shared = 0.0, {}
+    independent, shared = 0.0, dict[str, float]()
     clipped = []
     for (name, weight, offset, low, high), spec in zip(components, specs, strict=True):
         spec = spec or MeasureModel()
@@ -96,7 +96,7 @@ def outcome_model(protocol, effects, effects_name: str = "the effects file") -> 
         for cell in cells:
             means[cell] += weight * item_means[cell] + offset
         independent += (weight * sd) ** 2 * (1 - r * r)
-        if r:
+        if r and spec.baseline:
             shared[spec.baseline] = shared.get(spec.baseline, 0.0) + weight * sd * r
         clipped.append(_clipped_share(item_means, sd, low, high))
     sd_out = math.sqrt(independent + sum(v * v for v in shared.values()))
@@ -136,7 +136,9 @@ def _describe(measure, count: int) -> str:
     return f"the mean of {occasions} occasions"
 
 
-def _cell_means(mean, cells: list[str], where: str, midpoint: float) -> dict[str, float]:
+def _cell_means(
+    mean: float | dict[str, float] | None, cells: list[str], where: str, midpoint: float
+) -> dict[str, float]:
     if mean is None:
         return dict.fromkeys(cells, midpoint)
     if not isinstance(mean, dict):
@@ -144,7 +146,7 @@ def _cell_means(mean, cells: list[str], where: str, midpoint: float) -> dict[str
     missing = [c for c in cells if c not in mean and "default" not in mean]
     if missing:
         raise EffectsError(f"{where}: no mean for {', '.join(missing)} (and no default); cells: {', '.join(cells)}")
-    return {c: float(mean.get(c, mean.get("default"))) for c in cells}
+    return {c: float(mean[c] if c in mean else mean["default"]) for c in cells}
 
 
 def _check_baseline(protocol, found, primary, effects) -> None:
@@ -236,6 +238,7 @@ def _power_at(model: OutcomeModel, n: int, analysis: str, effect: str, alpha: fl
     lam = effect_lambda(design, tested)
     if analysis == "ANOVA":
         return float(f_test_power(lam, tested.df, error_df(design, 0), alpha))
+    assert model.baseline_r is not None, "an ANCOVA has its baseline's correlation"
     lam0 = lam / (1 - model.baseline_r**2)
     return ancova_power(lam0, tested.df, error_df(design, 1), len(design.means), design.n_total, alpha)
 

@@ -90,6 +90,7 @@ def _cell_sums(cells: list[CellDraws], r: float | None) -> dict[str, np.ndarray]
             columns["y"].append(e_sum)
             columns["yy"].append(e_sq)
             continue
+        assert r is not None, "baseline draws come with their correlation"
         s = math.sqrt(1 - r * r)
         x_sum = cell.baseline.sum(axis=1)
         x_sq = np.einsum("ij,ij->i", cell.baseline, cell.baseline)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
+from placebolab.components import MediaStep
 from placebolab.components.templating import TemplateRefused
-from placebolab.document.problems import DocPath, Problem
-from placebolab.protocol.files import OutsideStimuli, stimulus_key
+from placebolab.document.problems import DocPath, Problem, Report
+from placebolab.protocol.files import OutsideStimuli, ReadFile, stimulus_key
 from placebolab.protocol.measures import measures, resolve
-from placebolab.protocol.models import Protocol
+from placebolab.protocol.models import Allocation, Protocol
 from placebolab.protocol.plan_checks import check_plan
 from placebolab.protocol.templates import check_templates
 
@@ -18,16 +20,16 @@ Locate = Callable[[DocPath, str], Problem]
 
 def check_protocol(
     protocol: Protocol,
-    read_file,
+    read_file: ReadFile,
     locate: Locate,
     *,
     frozen: bool = False,
     template_findings: bool = True,
-    media_probes: dict | None = None,
+    media_probes: Mapping[str, dict[str, Any]] | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
 
-    def report(path, message):
+    def report(path: DocPath, message: str) -> None:
         problems.append(locate(tuple(path), message))
 
     for check in (_unique_ids, _intake, _arms, _allocation, _timeline_references, _analysis_plan):
@@ -42,14 +44,14 @@ def check_protocol(
     return problems
 
 
-def _suggest(value, options) -> str:
+def _suggest(value: object, options: Iterable[object]) -> str:
     """``"did you mean 'itch_post'? "`` when ``value`` looks like a misspelling of one of ``options``."""
     guess = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
     return f"did you mean '{guess[0]}'? " if guess else ""
 
 
-def _unique_ids(protocol, report):
-    seen = {}
+def _unique_ids(protocol: Protocol, report: Report) -> None:
+    seen: dict[str, int] = {}
     for index, step in enumerate(protocol.timeline):
         if step.id in seen:
             report(
@@ -57,7 +59,7 @@ def _unique_ids(protocol, report):
                 f"step id '{step.id}' is already used by timeline[{seen[step.id]}]; ids must be unique",
             )
         seen.setdefault(step.id, index)
-    marks = {}
+    marks: dict[str, int] = {}
     for index, step in enumerate(protocol.timeline):
         if step.mark and step.mark in marks:
             report(("timeline", index, "mark"), f"mark '{step.mark}' is already set by timeline[{marks[step.mark]}]")
@@ -67,7 +69,7 @@ def _unique_ids(protocol, report):
             marks.setdefault(step.mark, index)
 
 
-def _intake(protocol, report):
+def _intake(protocol: Protocol, report: Report) -> None:
     seen = set()
     reserved = set(protocol.factors) | {"cell", "arm"}
     for index, field in enumerate(protocol.intake):
@@ -83,14 +85,14 @@ def _intake(protocol, report):
             report((*path, "choices"), f"`choices` goes with type: choice, not {field.type}")
         if field.min is not None and field.max is not None and field.min > field.max:
             report((*path, "min"), f"min ({field.min:g}) is above max ({field.max:g})")
-        if field.example is not None:
+        if field.example is not None and (field.type != "choice" or field.choices):  # else: reported just above
             try:
                 field.check(field.example)
             except ValueError as exc:
                 report((*path, "example"), f"example: {exc}")
 
 
-def _arms(protocol, report):
+def _arms(protocol: Protocol, report: Report) -> None:
     for name, arm in protocol.arms.items():
         if name in {cell.id for cell in protocol.cells if not cell.arm}:
             report(("arms", name), f"arm '{name}' has the name of a factorial cell; rename it")
@@ -107,7 +109,7 @@ def _arms(protocol, report):
                 )
 
 
-def _allocation(protocol, report):
+def _allocation(protocol: Protocol, report: Report) -> None:
     allocation = protocol.allocation
     path = ("allocation",)
     _allocation_ratio(protocol, report)
@@ -145,7 +147,7 @@ def _allocation(protocol, report):
             )
 
 
-def _allocation_ratio(protocol, report):
+def _allocation_ratio(protocol: Protocol, report: Report) -> None:
     cell_ids = [c.id for c in protocol.cells]
     for cell, value in (protocol.allocation.ratio or {}).items():
         if cell not in cell_ids:
@@ -154,7 +156,7 @@ def _allocation_ratio(protocol, report):
             report(("allocation", "ratio", cell), f"ratio {value} must be a whole number of at least 1")
 
 
-def _minimization(allocation, report):
+def _minimization(allocation: Allocation, report: Report) -> None:
     path = ("allocation",)
     if allocation.scheme != "minimization":
         for key in ("weights", "imbalance", "p_preferred"):
@@ -163,14 +165,14 @@ def _minimization(allocation, report):
         return
     if not allocation.strata:
         report((*path, "strata"), "minimization needs `strata`: the intake fields (choices) to balance, e.g. [sex]")
-    for name in allocation.weights or {}:
+    for name, weight in (allocation.weights or {}).items():
         if name not in allocation.strata:
             report((*path, "weights", name), f"'{name}' is not one of the strata ({', '.join(allocation.strata)})")
-        elif allocation.weights[name] <= 0:
+        elif weight <= 0:
             report((*path, "weights", name), "a weight must be above 0")
 
 
-def _timeline_references(protocol, report):
+def _timeline_references(protocol: Protocol, report: Report) -> None:
     cell_ids = [cell.id for cell in protocol.cells]
     marks_so_far = {"start"}
     set_by = {step.mark: i for i, step in reversed(list(enumerate(protocol.timeline))) if step.mark}
@@ -199,14 +201,14 @@ def _timeline_references(protocol, report):
             marks_so_far.add(step.mark)
 
 
-def _analysis_plan(protocol, report):
+def _analysis_plan(protocol: Protocol, report: Report) -> None:
     plan = protocol.analysis
     if plan is None:
         return
     names = list(measures(protocol))
     known = ", ".join(names) or "none (add rating or questionnaire steps)"
 
-    def measure(path, reference):
+    def measure(path: DocPath, reference: str | None) -> None:
         if reference is not None and resolve(protocol, reference) is None:
             name, _, occasion = reference.partition("@")
             if occasion and name in names:
@@ -217,7 +219,7 @@ def _analysis_plan(protocol, report):
                 path, f"'{reference}' is not a measure of this protocol; {_suggest(reference, names)}measures: {known}"
             )
 
-    def factor(path, name):
+    def factor(path: DocPath, name: str) -> None:
         if name not in protocol.factors:
             report(
                 path,
@@ -248,7 +250,7 @@ def _analysis_plan(protocol, report):
             factor((*path, "moderator"), med.moderator)
 
 
-def _load_sources(protocol, read_file, report):
+def _load_sources(protocol: Protocol, read_file: ReadFile, report: Report) -> None:
     where = f" in the stimuli folder '{protocol.stimuli}'" if protocol.stimuli else " next to the protocol"
     not_found = []
     for index, step in enumerate(protocol.timeline):
@@ -274,7 +276,7 @@ def _load_sources(protocol, read_file, report):
         report(("timeline", index, "source"), f"stimulus file '{source}' not found{where}; check the name or create it")
 
 
-def _missing_folder(read_file, folder: str) -> bool:
+def _missing_folder(read_file: ReadFile, folder: str) -> bool:
     try:
         read_file(folder)
     except FileNotFoundError:
@@ -284,14 +286,16 @@ def _missing_folder(read_file, folder: str) -> bool:
     return False
 
 
-def _load_media(protocol, read_file, report, media_probes=None):
+def _load_media(
+    protocol: Protocol, read_file: ReadFile, report: Report, media_probes: Mapping[str, dict[str, Any]] | None = None
+) -> None:
     """Every cell's file of every media step: found, readable, of a known duration (read through
     ``read_file``, so a study freezes each one). ``media_probes``: a study's, frozen at init (not probed again)."""
     import jinja2
 
     where = f"the stimuli folder '{protocol.stimuli}'" if protocol.stimuli else "the protocol's folder"
     for index, step in enumerate(protocol.timeline):
-        if step.media_kind is None:
+        if not isinstance(step, MediaStep):
             continue
         path = ("timeline", index, "source")
         for cell in protocol.cells:

@@ -9,12 +9,21 @@ analysis never guesses.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from placebolab.document.problems import DocPath
 from placebolab.protocol.measures import resolve
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import AnalysisPlan, Cell, Contrast, Outcome, PostHoc, Protocol
 
 CELLS = "cell"  # `on` of an entry comparing cells and arms: the column of wide.csv naming them
 INTERACTION_PADJUST = ("holm", "bonferroni", "none")
+
+#: what is wrong with an entry: (sub-path within the entry, message)
+Problems = list[tuple[DocPath, str]]
 
 
 @dataclass(frozen=True)
@@ -23,7 +32,7 @@ class Resolved:
     pairs: list[tuple[str, str]]
 
 
-def split_comparison(text: str, names) -> tuple[str, str] | None:
+def split_comparison(text: str, names: Collection[str]) -> tuple[str, str] | None:
     """``"augmented - limited"`` → ``("augmented", "limited")``; a name may itself contain a hyphen.
     (The analysis has the same rule in ``analysis/contrasts.py``; it may not import the protocol.)"""
     normal = str(text).replace("−", "-")
@@ -35,32 +44,34 @@ def split_comparison(text: str, names) -> tuple[str, str] | None:
     return splits[0] if len(splits) == 1 else None
 
 
-def plan_outcome(plan, name: str | None):
+def plan_outcome(plan: AnalysisPlan, name: str | None) -> Outcome | None:
     """The plan's outcome an entry applies to (the primary when ``name`` is None), or None."""
     if name is None or name == plan.primary.outcome:
         return plan.primary
     return next((o for o in plan.secondary if o.outcome == name), None)
 
 
-def _outcome_problem(plan, name: str | None) -> list[tuple[tuple, str]]:
+def _outcome_problem(plan: AnalysisPlan, name: str | None) -> Problems:
     if plan_outcome(plan, name) is not None:
         return []
     known = ", ".join([plan.primary.outcome, *[o.outcome for o in plan.secondary]])
     return [(("outcome",), f"'{name}' is not an outcome of the plan; outcomes: {known} (default: the primary)")]
 
 
-def resolve_contrast(protocol, contrast) -> tuple[Resolved | None, list[tuple[tuple, str]]]:
+def resolve_contrast(protocol: Protocol, contrast: Contrast) -> tuple[Resolved | None, Problems]:
     """The entry's comparisons, or the problems (sub-path within the entry, message)."""
     plan = protocol.analysis
+    assert plan is not None, "a contrast is an entry of the protocol's analysis plan"
     problems = _outcome_problem(plan, contrast.outcome)
     if problems:
         return None, problems
     outcome = plan_outcome(plan, contrast.outcome)
+    assert outcome is not None, "_outcome_problem found it"
     between = outcome.between or list(protocol.factors)
     cells = {cell.id: cell for cell in protocol.cells}
     levels = {level: f for f in between for level in protocol.factors[f].levels}
     names = [*levels, *cells]
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for index, text in enumerate(contrast.compare):
         pair = split_comparison(text, names)
         if pair is None:
@@ -83,7 +94,9 @@ def resolve_contrast(protocol, contrast) -> tuple[Resolved | None, list[tuple[tu
     return Resolved(on or CELLS, pairs), []
 
 
-def _common_factor(pairs, between, protocol, cells) -> str | None:
+def _common_factor(
+    pairs: list[tuple[str, str]], between: list[str], protocol: Protocol, cells: dict[str, Cell]
+) -> str | None:
     """The factor of the outcome holding both levels of every pair, unless an arm or a cell id is named."""
     arms = {c for c, cell in cells.items() if cell.arm}
     if any(name in arms for pair in pairs for name in pair):
@@ -94,13 +107,13 @@ def _common_factor(pairs, between, protocol, cells) -> str | None:
     return None
 
 
-def _unreadable(text: str, protocol, between) -> str:
+def _unreadable(text: str, protocol: Protocol, between: list[str]) -> str:
     levels = "; ".join(f"{f}: {', '.join(protocol.factors[f].levels)}" for f in between)
     cells = ", ".join(c.id for c in protocol.cells)
     return f"'{text}' must read 'a - b' with a and b two levels of one factor ({levels}) or two cells or arms ({cells})"
 
 
-def _not_a_cell(name: str, levels: dict, cells: dict, text: str) -> str:
+def _not_a_cell(name: str, levels: dict[str, str], cells: dict[str, Cell], text: str) -> str:
     arms = ", ".join(c for c, cell in cells.items() if cell.arm)
     factorial = ", ".join(c for c, cell in cells.items() if not cell.arm)
     return (
@@ -109,13 +122,15 @@ def _not_a_cell(name: str, levels: dict, cells: dict, text: str) -> str:
     )
 
 
-def _unmeasured(protocol, outcome, pair) -> str | None:
+def _unmeasured(protocol: Protocol, outcome: Outcome, pair: Sequence[str]) -> str | None:
     for ref in [outcome.outcome, *([outcome.baseline] if outcome.baseline else [])]:
         measure = resolve(protocol, ref)
         if measure is None:
             return None  # an unknown reference: checks.py reports it
         step = measure.step
-        missing = [name for name in pair if step.cells and name not in step.cells]
+        if not step.cells:  # shown in every cell
+            continue
+        missing = [name for name in pair if name not in step.cells]
         if missing:
             return (
                 f"'{ref}' is not measured in {missing[0]} ({step.id} is shown only to {', '.join(step.cells)}), so "
@@ -124,13 +139,15 @@ def _unmeasured(protocol, outcome, pair) -> str | None:
     return None
 
 
-def check_post_hoc(protocol, post_hoc) -> list[tuple[tuple, str]]:
+def check_post_hoc(protocol: Protocol, post_hoc: PostHoc) -> Problems:
     """What is wrong with one `post_hoc` entry (sub-path within the entry, message); [] when it can run."""
     plan = protocol.analysis
+    assert plan is not None, "a post_hoc entry is an entry of the protocol's analysis plan"
     problems = _outcome_problem(plan, post_hoc.outcome)
     if problems:
         return problems
     outcome = plan_outcome(plan, post_hoc.outcome)
+    assert outcome is not None, "_outcome_problem found it"
     between = outcome.between or list(protocol.factors)
     factors = [name.strip() for name in post_hoc.effect.replace("×", "*").split("*")]
     if factors == [CELLS]:
@@ -152,7 +169,7 @@ def check_post_hoc(protocol, post_hoc) -> list[tuple[tuple, str]]:
     return _level_problems(post_hoc, factors[0], levels)
 
 
-def _cells_problems(protocol, post_hoc, outcome) -> list[tuple[tuple, str]]:
+def _cells_problems(protocol: Protocol, post_hoc: PostHoc, outcome: Outcome) -> Problems:
     """`effect: cell`: every cell and arm in one model; each must measure the outcome."""
     cells = [cell.id for cell in protocol.cells]
     if len(cells) < 3:
@@ -165,7 +182,7 @@ def _cells_problems(protocol, post_hoc, outcome) -> list[tuple[tuple, str]]:
     return _level_problems(post_hoc, "the cells and arms", cells)
 
 
-def _level_problems(post_hoc, what: str, levels: list[str]) -> list[tuple[tuple, str]]:
+def _level_problems(post_hoc: PostHoc, what: str, levels: list[str]) -> Problems:
     if post_hoc.control is not None and post_hoc.control not in levels:
         of = "one of" if what.startswith("the ") else "a level of"
         return [(("control",), f"'{post_hoc.control}' is not {of} {what} ({', '.join(levels)})")]
@@ -176,7 +193,7 @@ def _level_problems(post_hoc, what: str, levels: list[str]) -> list[tuple[tuple,
     return []
 
 
-def _interaction_problems(post_hoc, factors) -> list[tuple[tuple, str]]:
+def _interaction_problems(post_hoc: PostHoc, factors: list[str]) -> Problems:
     if factors[0] == factors[1]:
         return [(("effect",), f"'{post_hoc.effect}' names {factors[0]} twice; an interaction has two factors")]
     if post_hoc.padjust not in INTERACTION_PADJUST:

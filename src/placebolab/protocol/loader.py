@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from placebolab.document.problems import DocPath, Positions, Problem
 from placebolab.document.validation import describe, in_file_order, validate_document
 from placebolab.document.yaml_source import read_limited, read_yaml
 from placebolab.errors import ProtocolError
 from placebolab.protocol.models import Protocol
+
+if TYPE_CHECKING:
+    from placebolab.instruments import Instrument
 
 ReadFile = Callable[[str], bytes]
 
@@ -35,7 +39,7 @@ def parse_protocol(
     *,
     frozen: bool = False,
     template_findings: bool = True,
-    media_probes: dict | None = None,
+    media_probes: Mapping[str, dict[str, Any]] | None = None,
 ) -> Protocol:
     """Validate protocol text named ``name``; ``read_file(path relative to the protocol)`` gives a stimulus file.
     ``folder``: the protocol's folder when ``read_file`` reads the disk; every read is then confined to the
@@ -78,7 +82,7 @@ def parse_protocol(
     return protocol
 
 
-def _confined(read_file: ReadFile, folder: Path, stimuli, name: str, positions: Positions) -> ReadFile:
+def _confined(read_file: ReadFile, folder: Path, stimuli: object, name: str, positions: Positions) -> ReadFile:
     """``read_file`` limited to the stimuli folder; a `stimuli:` that points where no protocol may read is
     refused at once, before any file is read (every file would be outside it)."""
     from placebolab.protocol.files import confine, stimuli_root
@@ -91,7 +95,9 @@ def _confined(read_file: ReadFile, folder: Path, stimuli, name: str, positions: 
     return confine(read_file, folder, stimuli, root)
 
 
-def _read_instrument_files(data: dict, positions: Positions, name: str, read_file: ReadFile):
+def _read_instrument_files(
+    data: dict[str, Any], positions: Positions, name: str, read_file: ReadFile
+) -> tuple[dict[str, Instrument | None], list[Problem]]:
     """Instruments the protocol defines in files (``instruments: {my-scale: my-scale.yaml}``), each read
     through ``read_file`` (so a study freezes it like a stimulus) and validated with its own file and lines.
     Returns path → Instrument (None where the file has problems) and the problems."""
@@ -100,7 +106,8 @@ def _read_instrument_files(data: dict, positions: Positions, name: str, read_fil
 
     defined = data.get("instruments")
     stimuli = data.get("stimuli")
-    found, problems = {}, []
+    found: dict[str, Instrument | None] = {}
+    problems: list[Problem] = []
     for instrument_id, value in defined.items() if isinstance(defined, dict) else []:
         if not isinstance(value, str):
             continue
@@ -125,20 +132,22 @@ def _read_instrument_files(data: dict, positions: Positions, name: str, read_fil
     return found, problems
 
 
-def _read_bank_instruments(data: dict, read_file: ReadFile):
+def _read_bank_instruments(data: dict[str, Any], read_file: ReadFile) -> tuple[dict[str, Instrument], list[Problem]]:
     """The bank instruments the protocol's steps name, each read through ``read_file`` as
     ``placebolab-instruments/<id>.yaml``: a study serves the copy frozen at its init, so a later placebolab
     with reworded or rescored instruments cannot change a running study. Returns id → Instrument, problems."""
     from placebolab.instruments import BANK_FOLDER, Instrument, bank_file, bank_ids
 
-    defined = data.get("instruments") if isinstance(data.get("instruments"), dict) else {}
-    timeline = data.get("timeline") if isinstance(data.get("timeline"), list) else []
+    instruments, steps = data.get("instruments"), data.get("timeline")
+    defined = instruments if isinstance(instruments, dict) else {}
+    timeline = steps if isinstance(steps, list) else []
     used = {
-        step.get("instrument")
+        step["instrument"]
         for step in timeline
         if isinstance(step, dict) and isinstance(step.get("instrument"), str) and step["instrument"] not in defined
     }
-    found, problems = {}, []
+    found: dict[str, Instrument] = {}
+    problems: list[Problem] = []
     for instrument_id in sorted(used & set(bank_ids())):
         relative = f"{BANK_FOLDER}/{instrument_id}.yaml"
         try:

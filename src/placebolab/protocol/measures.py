@@ -7,16 +7,21 @@ mean over occasions. Each step type declares its own (``StepBase.measures``).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from placebolab.components import Measure
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import Protocol
 
 __all__ = ["Measure", "measures", "resolve"]
 
 
-def measures(protocol) -> dict[str, Measure]:
+def measures(protocol: Protocol) -> dict[str, Measure]:
     return {measure.name: measure for step in protocol.timeline for measure in step.measures()}
 
 
-def resolve(protocol, reference: str) -> Measure | None:
+def resolve(protocol: Protocol, reference: str) -> Measure | None:
     """The measure a reference names (``itch_post`` or ``itch_post@t0+3min``), or None."""
     name, _, occasion = reference.partition("@")
     measure = measures(protocol).get(name)

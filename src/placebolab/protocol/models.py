@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from placebolab.components import Step
+from placebolab.components import MediaInfo, Step
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
 from placebolab.document.problems import DocPath, Problem
 from placebolab.instruments import Instrument, expand_step
@@ -22,7 +23,7 @@ class Factor(Model):
 
     @field_validator("levels")
     @classmethod
-    def _distinct(cls, levels):
+    def _distinct(cls, levels: list[str]) -> list[str]:
         if len(levels) < 2:
             given = f"only '{levels[0]}'" if levels else "none"
             raise ValueError(
@@ -77,12 +78,13 @@ class IntakeField(Model):
     identifying: bool = Field(False, description="Personal data (a name): used in the session, never exported.")
     example: str | None = Field(None, description="Value used when previewing and validating templates.")
 
-    def check(self, raw) -> str | int | float:
+    def check(self, raw: object) -> str | int | float:
         """The value as stored, or ValueError with a sentence saying what would be right."""
         text = str(raw).strip()
         if self.type == "choice":
-            if text not in self.choices:
-                raise ValueError(f"'{text}' is not one of {', '.join(self.choices)}")
+            choices = self.choices or []  # validation refuses a choice field without choices (checks.py)
+            if text not in choices:
+                raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
             return text
         if self.type == "text":
             if not text:
@@ -96,12 +98,14 @@ class IntakeField(Model):
             raise ValueError(f"{text} is outside {_range_text(self.min, self.max)}")
         return value
 
-    def example_value(self):
+    def example_value(self) -> str | int | float:
         if self.example is not None:
             return self.check(self.example)
-        return {"choice": lambda: self.choices[0], "text": lambda: "Alex"}.get(
-            self.type, lambda: self.check(self.min if self.min is not None else 0)
-        )()
+        if self.type == "choice":  # no choices: TypeError or IndexError, taken as reported (checks._intake)
+            return self.choices[0]  # type: ignore[index]
+        if self.type == "text":
+            return "Alex"
+        return self.check(self.min if self.min is not None else 0)
 
 
 def _range_text(low: float | None, high: float | None) -> str:
@@ -243,15 +247,15 @@ class Protocol(Model):
     # Filled by the loader: stimulus files' text (path → text), and where the protocol came from.
     _files: dict[str, str] = PrivateAttr(default_factory=dict)
     # media files checked at load: (step id, cell id) → MediaInfo
-    _media: dict = PrivateAttr(default_factory=dict)
+    _media: dict[tuple[str, str], MediaInfo] = PrivateAttr(default_factory=dict)
     # what the loader found doubtful but not wrong (protocol/schedule.py): Problems that do not fail validation
-    _warnings: list = PrivateAttr(default_factory=list)
+    _warnings: list[Problem] = PrivateAttr(default_factory=list)
     # where a path of the document stands in its file (set by the loader): (path, message) → Problem
-    _locator: object = PrivateAttr(default=None)
+    _locator: Callable[[DocPath, str], Problem] | None = PrivateAttr(default=None)
 
     @model_validator(mode="before")
     @classmethod
-    def _announce_instruments(cls, data, info: ValidationInfo):
+    def _announce_instruments(cls, data: Any, info: ValidationInfo) -> Any:
         """Let steps know which instruments the protocol defines before those are validated (a broken one
         is then reported once, where it is defined, rather than again as unknown at every step using it),
         and how a questionnaire step's ``instrument`` is filled in."""
@@ -263,7 +267,9 @@ class Protocol(Model):
 
     @field_validator("instruments")
     @classmethod
-    def _instruments_for_steps(cls, instruments, info: ValidationInfo):
+    def _instruments_for_steps(
+        cls, instruments: dict[str, str | Instrument], info: ValidationInfo
+    ) -> dict[str, str | Instrument]:
         """Steps are validated after this field: hand them the definitions (a file's was read by the loader)."""
         if isinstance(info.context, dict):
             files = info.context.get("instrument_files", {})
@@ -274,7 +280,7 @@ class Protocol(Model):
 
     @field_validator("schedule_tolerance")
     @classmethod
-    def _tolerance_parses(cls, value):
+    def _tolerance_parses(cls, value: str) -> str:
         parse_duration(value)
         return value
 
@@ -283,7 +289,7 @@ class Protocol(Model):
         return parse_duration(self.schedule_tolerance)
 
     @property
-    def warnings(self) -> list:
+    def warnings(self) -> list[Problem]:
         """Problems that do not make the protocol invalid (a schedule it cannot keep), each located."""
         return self._warnings
 
@@ -297,7 +303,7 @@ class Protocol(Model):
     def files(self) -> dict[str, str]:
         return self._files
 
-    def media(self, step_id: str, cell_id: str):
+    def media(self, step_id: str, cell_id: str) -> MediaInfo:
         """The checked media file (``MediaInfo``) a media step shows to a cell."""
         return self._media[(step_id, cell_id)]
 
@@ -316,16 +322,16 @@ class Protocol(Model):
                 return cell
         raise KeyError(cell_id)
 
-    def step(self, step_id: str):
+    def step(self, step_id: str) -> Step:
         return next(step for step in self.timeline if step.id == step_id)
 
     def intake_field(self, field_id: str) -> IntakeField:
         return next(f for f in self.intake if f.id == field_id)
 
-    def template_context(self, cell: Cell, intake: dict) -> dict:
+    def template_context(self, cell: Cell, intake: Mapping[str, Any]) -> dict[str, Any]:
         """Variables a script sees: the protocol's constants, the intake, the cell's factor levels."""
         levels = {name: cell.levels.get(name) for name in self.factors}
         return {**self.variables, **intake, **levels, "cell": cell.id, "arm": cell.id if cell.arm else None}
 
-    def example_intake(self) -> dict:
+    def example_intake(self) -> dict[str, Any]:
         return {f.id: f.example_value() for f in self.intake}

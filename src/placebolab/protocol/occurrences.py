@@ -3,9 +3,14 @@ protocol alone, so validation (protocol/schedule.py), the session engine and the
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from placebolab.components import Item, ScheduledTime, StepBase
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import Protocol
 
 
 @dataclass(frozen=True)
@@ -23,7 +28,7 @@ class Occurrence:
         return self.step.records()
 
 
-def plan(protocol, cell_id: str) -> list[Occurrence]:
+def plan(protocol: Protocol, cell_id: str) -> list[Occurrence]:
     """The timeline as this cell walks it: steps for other cells dropped, scheduled steps expanded, and
     scheduled occasions asked in the order of their times.
 
@@ -51,16 +56,24 @@ def plan(protocol, cell_id: str) -> list[Occurrence]:
     ]
 
 
-def in_time_order(shown: list[tuple]) -> list[tuple]:
+Shown = tuple[StepBase, ScheduledTime | None]
+
+
+def in_time_order(shown: Sequence[Shown]) -> list[Shown]:
     """``(step, occasion)`` pairs with every run of consecutive occasions of one mark sorted by time."""
-    ordered, run = [], []
+    ordered: list[Shown] = []
+    run: list[tuple[StepBase, ScheduledTime]] = []  # occasions of one mark
     for pair in shown:
         occasion = pair[1]
         if run and (occasion is None or occasion.mark != run[0][1].mark):
-            ordered += sorted(run, key=lambda p: p[1].seconds)  # stable: ties keep protocol order
+            ordered += _by_time(run)  # stable: ties keep protocol order
             run = []
         if occasion is None:
             ordered.append(pair)
         else:
-            run.append(pair)
-    return ordered + sorted(run, key=lambda p: p[1].seconds)
+            run.append((pair[0], occasion))
+    return ordered + _by_time(run)
+
+
+def _by_time(run: list[tuple[StepBase, ScheduledTime]]) -> list[tuple[StepBase, ScheduledTime]]:
+    return sorted(run, key=lambda p: p[1].seconds)

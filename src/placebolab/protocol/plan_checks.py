@@ -4,23 +4,29 @@ asks for that the analysis code would refuse on design grounds (found at validat
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
+from placebolab.components import StepBase
+from placebolab.document.problems import DocPath, Report
 from placebolab.protocol.comparisons import check_post_hoc, resolve_contrast
 from placebolab.protocol.measures import resolve
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import AnalysisPlan, Mediation, Outcome, Protocol, SimpleEffect
 
 BUILT_IN_MARKS = ("start",)  # set by the session itself when it begins (session/engine.py)
 
 
-def check_plan(protocol, report) -> None:
+def check_plan(protocol: Protocol, report: Report) -> None:
     _marks_per_cell(protocol, report)
     _analysis_design(protocol, report)
 
 
-def _shown_to(step, cell_id: str) -> bool:
+def _shown_to(step: StepBase, cell_id: str) -> bool:
     return not step.cells or cell_id in step.cells
 
 
-def _marks_per_cell(protocol, report) -> None:
+def _marks_per_cell(protocol: Protocol, report: Report) -> None:
     """Every mark a scheduled step is timed from is set, in each cell that sees the step, by an earlier step
     that cell also sees. (A mark set by no earlier step at all is ``checks._timeline_references``' to report.)"""
     set_at = {step.mark: index for index, step in enumerate(protocol.timeline) if step.mark}
@@ -40,19 +46,19 @@ def _marks_per_cell(protocol, report) -> None:
                 report(
                     ("timeline", index, "at", at_index),
                     f"mark '{when.mark}' is never set in cell{'s' if len(lacking) > 1 else ''} {', '.join(lacking)}: "
-                    f"timeline[{setter}] ({marker.id}) sets it but is shown only to {', '.join(marker.cells)}, "
+                    f"timeline[{setter}] ({marker.id}) sets it but is shown only to {', '.join(marker.cells or [])}, "
                     f"while {step.id} is shown to {', '.join(step.cells) if step.cells else 'every cell'}; "
-                    f"show {marker.id} in those cells too, or give {step.id} `cells: [{', '.join(marker.cells)}]`",
+                    f"show {marker.id} in those cells too, or give {step.id} `cells: [{', '.join(marker.cells or [])}]`",
                 )
 
 
-def _analysis_design(protocol, report) -> None:
+def _analysis_design(protocol: Protocol, report: Report) -> None:
     """Each analysis of the plan is one the analysis code runs on this design (``analysis/*.py`` refuse the
     rest with "Not analysed" in the report). References that do not resolve are reported by ``checks.py``."""
     plan = protocol.analysis
     if plan is None:
         return
-    outcomes = [(("analysis", "primary"), plan.primary)]
+    outcomes: list[tuple[DocPath, Outcome]] = [(("analysis", "primary"), plan.primary)]
     outcomes += [(("analysis", "secondary", i), outcome) for i, outcome in enumerate(plan.secondary)]
     primary_ok, *_ = [_outcome(protocol, report, path, outcome) for path, outcome in outcomes]
     for index, check in enumerate(plan.manipulation_checks):
@@ -63,14 +69,14 @@ def _analysis_design(protocol, report) -> None:
             _simple_effect(protocol, report, ("analysis", "simple_effects", index), simple, plan.primary)
     for index, mediation in enumerate(plan.mediation):
         _mediation(protocol, report, ("analysis", "mediation", index), mediation)
-    _comparisons(protocol, report)
+    _comparisons(protocol, plan, report)
     if plan.adjust_for_strata:
         _strata_adjustment(protocol, report)
     if plan.time_course.random_slope and primary_ok:
         _random_slope(protocol, report, plan.primary)
 
 
-def _random_slope(protocol, report, primary) -> None:
+def _random_slope(protocol: Protocol, report: Report, primary: Outcome) -> None:
     """A random slope for time needs 3+ occasions: with 2, its variance and the residual's are one number."""
     measure = resolve(protocol, primary.outcome)
     occasions = len(measure.occasion_labels) if measure is not None else 0
@@ -81,9 +87,8 @@ def _random_slope(protocol, report, primary) -> None:
                "residual variance (lme4 refuses such a model too); remove random_slope or add occasions")  # fmt: skip
 
 
-def _comparisons(protocol, report) -> None:
+def _comparisons(protocol: Protocol, plan: AnalysisPlan, report: Report) -> None:
     """`contrasts:` name two levels of one factor or two cells/arms each; `post_hoc:` a factor of 3+ levels."""
-    plan = protocol.analysis
     for index, contrast in enumerate(plan.contrasts):
         for sub, message in resolve_contrast(protocol, contrast)[1]:
             report(("analysis", "contrasts", index, *sub), message)
@@ -92,7 +97,7 @@ def _comparisons(protocol, report) -> None:
             report(("analysis", "post_hoc", index, *sub), message)
 
 
-def _strata_adjustment(protocol, report) -> None:
+def _strata_adjustment(protocol: Protocol, report: Report) -> None:
     """``adjust_for_strata`` needs strata the export holds: fields of the allocation, not identifying."""
     path = ("analysis", "adjust_for_strata")
     strata = protocol.allocation.strata
@@ -107,7 +112,7 @@ def _strata_adjustment(protocol, report) -> None:
                          "cannot adjust for it; stratify by a field that is not identifying")  # fmt: skip
 
 
-def _outcome(protocol, report, path, outcome) -> bool:
+def _outcome(protocol: Protocol, report: Report, path: DocPath, outcome: Outcome) -> bool:
     between = outcome.between or list(protocol.factors)
     if not _distinct(report, [(*path, "between", i) for i in range(len(between))], between, "between"):
         return False
@@ -123,7 +128,7 @@ def _outcome(protocol, report, path, outcome) -> bool:
     return _evidence(protocol, report, path, outcome, between)
 
 
-def _evidence(protocol, report, path, outcome, between) -> bool:
+def _evidence(protocol: Protocol, report: Report, path: DocPath, outcome: Outcome, between: list[str]) -> bool:
     """An equivalence test or Bayes factor needs a continuous outcome and a two-level factor to compare; a raw
     bound must fit inside the outcome's scale."""
     asked = [key for key in ("equivalence", "bayes_factor") if getattr(outcome, key)]
@@ -147,19 +152,20 @@ def _evidence(protocol, report, path, outcome, between) -> bool:
         )
         return False
     bound = outcome.equivalence
-    if bound is not None and bound.units == "raw" and None not in (measure.min, measure.max):
-        if bound.bound >= measure.max - measure.min:
+    low, high = measure.min, measure.max
+    if bound is not None and bound.units == "raw" and low is not None and high is not None:
+        if bound.bound >= high - low:
             report(
                 (*path, "equivalence", "bound"),
                 f"a bound of {bound.bound:g} is as wide as the whole scale of '{outcome.outcome}' "
-                f"({measure.min:g}–{measure.max:g}); give the smallest difference that matters, in its units "
+                f"({low:g}–{high:g}); give the smallest difference that matters, in its units "
                 "(or `units: d` for Cohen's d)",
             )
             return False
     return True
 
 
-def _simple_effect(protocol, report, path, simple, primary) -> None:
+def _simple_effect(protocol: Protocol, report: Report, path: DocPath, simple: SimpleEffect, primary: Outcome) -> None:
     factors = [simple.effect, *simple.by]
     if simple.effect in simple.by:
         index = simple.by.index(simple.effect)
@@ -171,7 +177,7 @@ def _simple_effect(protocol, report, path, simple, primary) -> None:
     _covered(protocol, report, path, refs, factors, "the simple effects (of the primary outcome) compare")
 
 
-def _mediation(protocol, report, path, med) -> None:
+def _mediation(protocol: Protocol, report: Report, path: DocPath, med: Mediation) -> None:
     roles = [("x", med.x), *[(("covariates", i), c) for i, c in enumerate(med.covariates)]]
     roles += [("m", med.m), ("y", med.y), *([("moderator", med.moderator)] if med.moderator else [])]
     names = [name for _, name in roles]
@@ -206,7 +212,7 @@ def _two_levels(name: str, levels: list[str], role: str) -> str:
     )
 
 
-def _distinct(report, paths, names: list[str], what: str) -> bool:
+def _distinct(report: Report, paths: list[DocPath], names: list[str], what: str) -> bool:
     """Refuse a name given twice (the analysis refuses a model naming one column twice), where it is repeated."""
     for index, name in enumerate(names):
         if name in names[:index]:
@@ -215,13 +221,15 @@ def _distinct(report, paths, names: list[str], what: str) -> bool:
     return True
 
 
-def _covered(protocol, report, path, refs, factors, what: str, fix: str = "") -> bool:
+def _covered(
+    protocol: Protocol, report: Report, path: DocPath, refs: list[str], factors: list[str], what: str, fix: str = ""
+) -> bool:
     """Every combination of ``factors``' levels has participants with every measure of ``refs`` (the steps'
     ``cells:`` may leave some out); else the analysis would find an empty cell, or silently drop a level."""
-    steps = [resolve(protocol, ref) for ref in refs]
-    if any(step is None for step in steps) or any(f not in protocol.factors for f in factors):
+    found = [resolve(protocol, ref) for ref in refs]
+    if any(measure is None for measure in found) or any(f not in protocol.factors for f in factors):
         return True  # an unknown reference: checks.py reports it
-    steps = [measure.step for measure in steps]
+    steps = [measure.step for measure in found if measure is not None]
     cells = [c for c in protocol.cells if not c.arm and all(_shown_to(step, c.id) for step in steps)]
     seen = {tuple(c.levels[f] for f in factors) for c in cells}
     missing = [

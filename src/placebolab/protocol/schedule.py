@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
+from placebolab.components import ScheduledTime, StepBase
 from placebolab.document.problems import DocPath, Problem
-from placebolab.protocol.occurrences import plan
+from placebolab.protocol.occurrences import Occurrence, plan
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import Protocol
 
 Locate = Callable[[DocPath, str], Problem]
 
 
-def schedule_warnings(protocol, locate: Locate) -> list[Problem]:
+def schedule_warnings(protocol: Protocol, locate: Locate) -> list[Problem]:
     """Every schedule problem found in any cell, once, naming the cells when not all are affected."""
     found: dict[tuple[DocPath, str], list[str]] = {}
     for cell in protocol.cells:
@@ -32,11 +37,11 @@ def schedule_warnings(protocol, locate: Locate) -> list[Problem]:
     ]
 
 
-def _cell_warnings(protocol, cell_id: str) -> list[tuple[DocPath, str]]:
+def _cell_warnings(protocol: Protocol, cell_id: str) -> list[tuple[DocPath, str]]:
     warnings = []
     since: dict[str, float] = {"start": 0.0}  # mark → at least this many seconds have passed since it was set
     between: dict[tuple[str, str], float] = {}  # (earlier mark, later mark) → at least this far apart
-    previous = None  # the occurrence just before
+    previous: Occurrence | None = None  # the occurrence just before
     due_together: dict[tuple[str, float], str] = {}  # within a run of one mark: time → first key due then
     for occurrence in plan(protocol, cell_id):
         step, occasion = occurrence.step, occurrence.occasion
@@ -58,10 +63,13 @@ def _cell_warnings(protocol, cell_id: str) -> list[tuple[DocPath, str]]:
     return warnings
 
 
-def _occasion_warning(occurrence, elapsed: float, first: str, previous, protocol) -> str | None:
+def _occasion_warning(
+    occurrence: Occurrence, elapsed: float, first: str, previous: Occurrence | None, protocol: Protocol
+) -> str | None:
     """Why ``occurrence`` cannot keep its time, if it cannot: ``elapsed`` is the least time since its mark
     when its turn comes, ``first`` the first occasion of its run due at the same time."""
     occasion = occurrence.occasion
+    assert occasion is not None, "only scheduled occurrences are checked"
     before = previous.occasion if previous is not None else None
     if elapsed - occasion.seconds > 0.5:
         earliest = f"{occasion.mark}+{_duration(elapsed)}"
@@ -77,7 +85,7 @@ def _occasion_warning(occurrence, elapsed: float, first: str, previous, protocol
             "late by that time (not known in advance; the report flags occasions later than schedule_tolerance, "
             f"{protocol.schedule_tolerance}). Stagger the times if that matters"
         )
-    if before is not None and before.mark != occasion.mark and occasion.seconds < before.seconds:
+    if previous and before is not None and before.mark != occasion.mark and occasion.seconds < before.seconds:
         return (
             f"{occurrence.key} is asked after {previous.key}: occasions timed from different marks keep their "
             f"timeline order (the time between {before.mark} and {occasion.mark} is not known in advance), so it "
@@ -86,7 +94,7 @@ def _occasion_warning(occurrence, elapsed: float, first: str, previous, protocol
     return None
 
 
-def _wait_until(since: dict, between: dict, mark: str, seconds: float) -> None:
+def _wait_until(since: dict[str, float], between: dict[tuple[str, str], float], mark: str, seconds: float) -> None:
     """An occasion is shown no earlier than ``mark + seconds``: so much time has passed since ``mark``, and
     since every mark set before it, at least that plus the time between the two."""
     since[mark] = max(since[mark], seconds)
@@ -95,12 +103,12 @@ def _wait_until(since: dict, between: dict, mark: str, seconds: float) -> None:
             since[earlier] = max(since[earlier], gap + since[mark])
 
 
-def _elapse(since: dict, seconds: float) -> None:
+def _elapse(since: dict[str, float], seconds: float) -> None:
     for mark in since:
         since[mark] += seconds
 
 
-def _known_length(protocol, step, cell_id: str) -> float:
+def _known_length(protocol: Protocol, step: StepBase, cell_id: str) -> float:
     """The least time a step takes: a media file's length, a timed pause's duration, else nothing known."""
     if step.media_kind is not None:
         try:
@@ -110,7 +118,7 @@ def _known_length(protocol, step, cell_id: str) -> float:
     return step.fixed_seconds() or 0.0
 
 
-def _where(protocol, step, occasion) -> DocPath:
+def _where(protocol: Protocol, step: StepBase, occasion: ScheduledTime) -> DocPath:
     index = next(i for i, s in enumerate(protocol.timeline) if s is step)
     at = [o.label if o else None for o in step.occasions].index(occasion.label)
     return ("timeline", index, "at", at)

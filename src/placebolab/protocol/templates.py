@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import difflib
 import itertools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from placebolab.components import Template
+from placebolab.components import MediaStep, StepBase, Template
 from placebolab.components.templating import TemplateRefused, parse_template, render_template, template_line
+from placebolab.document.problems import Report
+
+if TYPE_CHECKING:
+    from jinja2 import nodes as jinja2_nodes
+
+    from placebolab.protocol.models import Cell, Protocol
 
 
 @dataclass(frozen=True)
@@ -31,7 +39,7 @@ class Finding:
     cells: tuple[str, ...] = ()  # the cells concerned, for the preview
 
 
-def check_templates(protocol, report, findings: bool = True) -> None:
+def check_templates(protocol: Protocol, report: Report, findings: bool = True) -> None:
     """Report every template that does not render, and (``findings``) every :class:`Finding`."""
     _render_in_every_cell(protocol, report)
     if findings:
@@ -39,7 +47,7 @@ def check_templates(protocol, report, findings: bool = True) -> None:
             report(("timeline", finding.index, finding.key), finding.message)
 
 
-def template_findings(protocol) -> list[Finding]:
+def template_findings(protocol: Protocol) -> list[Finding]:
     """Comparisons with values a variable cannot have, and factors whose manipulation does not reach a cell."""
     from jinja2 import TemplateSyntaxError
 
@@ -57,7 +65,7 @@ def template_findings(protocol) -> list[Finding]:
     return found
 
 
-def _parts(protocol, step) -> list[Template]:
+def _parts(protocol: Protocol, step: StepBase) -> list[Template]:
     return step.templates(protocol.files)
 
 
@@ -68,7 +76,7 @@ def _where(part: Template, line: int | None) -> str:
 # --- rendering in every cell ---------------------------------------------------------------------------
 
 
-def _render_in_every_cell(protocol, report) -> None:
+def _render_in_every_cell(protocol: Protocol, report: Report) -> None:
     """Render every script (and its speaker) in every cell it is shown to, with the example intake."""
     import jinja2
 
@@ -108,7 +116,7 @@ def _line(exc: BaseException, part: Template) -> str:
     return f", line {line}" if line and "\n" in part.text.strip() else ""
 
 
-def _cells_shown(protocol, step, factorial_only: bool = False):
+def _cells_shown(protocol: Protocol, step: StepBase, factorial_only: bool = False) -> list[Cell]:
     return [
         cell
         for cell in protocol.cells
@@ -116,7 +124,7 @@ def _cells_shown(protocol, step, factorial_only: bool = False):
     ]
 
 
-def _suggest(value, options) -> str:
+def _suggest(value: object, options: Iterable[Any]) -> str:
     """``"did you mean 'warm'? "``: a case-insensitive match first, then a close spelling."""
     options = [str(o) for o in options]
     same = [o for o in options if o.lower() == str(value).lower()]
@@ -127,7 +135,7 @@ def _suggest(value, options) -> str:
 # --- comparisons with values a variable cannot have ------------------------------------------------
 
 
-def _known_values(protocol, media: bool) -> dict[str, tuple[str, list[str]]]:
+def _known_values(protocol: Protocol, media: bool) -> dict[str, tuple[str, list[str]]]:
     """Variable → (what its values are called, the values it can have) in a template's context."""
     known = {} if media else {f.id: ("choices", f.choices) for f in protocol.intake if f.type == "choice" and f.choices}
     known |= {name: ("levels", factor.levels) for name, factor in protocol.factors.items()}
@@ -137,7 +145,9 @@ def _known_values(protocol, media: bool) -> dict[str, tuple[str, list[str]]]:
     return known
 
 
-def _impossible_comparisons(protocol, index: int, part: Template, tree) -> list[Finding]:
+def _impossible_comparisons(
+    protocol: Protocol, index: int, part: Template, tree: jinja2_nodes.Template
+) -> list[Finding]:
     known = _known_values(protocol, part.media)
     shadowed = _assigned_names(tree)
     found = []
@@ -160,7 +170,7 @@ def _impossible_comparisons(protocol, index: int, part: Template, tree) -> list[
 _EQUALITY_TESTS = {"eq", "equalto", "==", "ne", "!=", "sameas"}
 
 
-def _comparisons(tree):
+def _comparisons(tree: jinja2_nodes.Template) -> Iterator[tuple[int, str, Any]]:
     """(line, variable, literal) for each comparison of a variable with a constant, either way round:
     ``x == 'a'``, ``'a' != x``, ``x in ['a', 'b']`` (each element), ``x is eq 'a'``, in any ``if``, ``elif``
     or expression."""
@@ -187,7 +197,7 @@ def _comparisons(tree):
                 yield const.lineno, test.node.name, const.value
 
 
-def _assigned_names(tree) -> set[str]:
+def _assigned_names(tree: jinja2_nodes.Template) -> set[str]:
     """Names the template sets itself (``{% set %}``, loop variables, macro arguments): not the protocol's."""
     from jinja2 import nodes
 
@@ -197,7 +207,9 @@ def _assigned_names(tree) -> set[str]:
 # --- the manipulation reaches every cell -----------------------------------------------------------------
 
 
-def _unreached(protocol, index: int, step, part: Template, tree) -> list[Finding]:
+def _unreached(
+    protocol: Protocol, index: int, step: StepBase, part: Template, tree: jinja2_nodes.Template
+) -> list[Finding]:
     """Pairs of cells that differ only in a factor the template uses, yet render the same."""
     from jinja2 import meta
 
@@ -235,8 +247,9 @@ def _unreached(protocol, index: int, step, part: Template, tree) -> list[Finding
     return found
 
 
-def _render(protocol, step, part: Template, cell, intake) -> str:
+def _render(protocol: Protocol, step: StepBase, part: Template, cell: Cell, intake: Mapping[str, Any]) -> str:
     if part.media:
+        assert isinstance(step, MediaStep), "only a media step's file name is a media template"
         return step.media_path(protocol, cell)
     return render_template(part.text, protocol.template_context(cell, intake))
 
@@ -245,7 +258,7 @@ def _thing(part: Template) -> str:
     return "file name" if part.media else "text"
 
 
-def _with_intake(protocol, part: Template, tree) -> str:
+def _with_intake(protocol: Protocol, part: Template, tree: jinja2_nodes.Template) -> str:
     from jinja2 import meta
 
     fields = {f.id for f in protocol.intake}

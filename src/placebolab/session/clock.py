@@ -4,6 +4,15 @@ another process; a virtual clock lets simulated participants take no real time a
 from __future__ import annotations
 
 import time
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """What a session and its frontend need of a clock (``RealClock``, ``VirtualClock``)."""
+
+    def now(self) -> float: ...
+
+    def sleep_until(self, moment: float) -> None: ...
 
 
 class RealClock:

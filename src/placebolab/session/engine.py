@@ -7,12 +7,19 @@ crash is opening the session again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
 
 from placebolab.allocation import stratum_of
 from placebolab.components import MediaShown, StepBase
 from placebolab.errors import AlreadyEnrolled, SessionError
 from placebolab.protocol.occurrences import Occurrence, plan
+from placebolab.session.clock import Clock
 from placebolab.store import Answer, Participant, StepRecord
+
+if TYPE_CHECKING:
+    from placebolab.protocol.models import Protocol
+    from placebolab.study import Study
 
 
 @dataclass(frozen=True)
@@ -35,7 +42,7 @@ class Current:
 
 
 class Session:
-    def __init__(self, study, participant: Participant, frontend: str, clock):
+    def __init__(self, study: Study, participant: Participant, frontend: str, clock: Clock):
         self.study, self.participant, self.frontend, self.clock = study, participant, frontend, clock
         self.protocol = study.protocol
         self.cell = self.protocol.cell(participant.cell)
@@ -45,7 +52,7 @@ class Session:
         if participant.started_at is not None:
             self._marks["start"] = participant.started_at
 
-    def _begin(self):
+    def _begin(self) -> Self:
         """Record that a frontend took the session up (first start or resume)."""
         self._marks["start"] = self.study.store.start_session(self.participant.id, self.clock.now(), self.frontend)
         if self.current() is None and self.participant.status != "completed":
@@ -55,16 +62,28 @@ class Session:
     # --- opening -----------------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, study, participant_id: str, intake: dict, frontend: str, clock, *, simulated=False, pilot=False):
+    def start(
+        cls,
+        study: Study,
+        participant_id: str,
+        intake: dict[str, Any],
+        frontend: str,
+        clock: Clock,
+        *,
+        simulated: bool = False,
+        pilot: bool = False,
+    ) -> Self:
         """Enrol a new participant (allocation happens here, atomically) and open their session."""
         cls.ensure_new(study, participant_id)
         checked = check_intake(study.protocol, intake)
         stratum = stratum_of(study.protocol, checked)
         study.store.enrol(participant_id, stratum, checked, simulated=simulated, pilot=pilot, minimizer=study.minimizer)
-        return cls(study, study.store.participant(participant_id), frontend, clock)._begin()
+        participant = study.store.participant(participant_id)
+        assert participant is not None  # enrolled just above
+        return cls(study, participant, frontend, clock)._begin()
 
     @staticmethod
-    def ensure_new(study, participant_id: str) -> None:
+    def ensure_new(study: Study, participant_id: str) -> None:
         """Refuse an ID that is malformed or already enrolled, saying what to do instead."""
         check_participant_id(participant_id)
         existing = study.store.participant(participant_id)
@@ -72,7 +91,7 @@ class Session:
             raise AlreadyEnrolled(_existing_message(existing, study.folder))
 
     @classmethod
-    def resume(cls, study, participant_id: str, frontend: str, clock):
+    def resume(cls, study: Study, participant_id: str, frontend: str, clock: Clock) -> Self:
         participant = study.store.participant(participant_id)
         if participant is None:
             raise SessionError(
@@ -95,7 +114,14 @@ class Session:
         pages, speaker = self._render(occurrence.step)
         return Current(occurrence, self._not_before(occurrence), pages, speaker, self._media(occurrence.step))
 
-    def submit(self, key: str, values: dict, shown_at: float, answered_at: dict | None = None, detail=None) -> None:
+    def submit(
+        self,
+        key: str,
+        values: dict[str, Any],
+        shown_at: float,
+        answered_at: dict[str, float] | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         """Check and commit the answers to the current step; the session advances only once they are stored."""
         current = self._next_occurrence()
         if current is None:
@@ -150,7 +176,9 @@ class Session:
             )
         return self._marks[occasion.mark] + occasion.seconds
 
-    def _with_lateness(self, occurrence: Occurrence, shown_at: float, detail: dict | None) -> dict | None:
+    def _with_lateness(
+        self, occurrence: Occurrence, shown_at: float, detail: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
         """A scheduled occurrence's detail gains ``late_s``: seconds from its scheduled time to its onset
         (0 when on time; negative only if a frontend showed it before ``not_before``, which none does)."""
         due = self._not_before(occurrence)
@@ -158,13 +186,13 @@ class Session:
             return detail
         return {**(detail or {}), "late_s": round(shown_at - due, 3) + 0.0}  # + 0.0: no "-0.0"
 
-    def _media(self, step) -> MediaShown | None:
+    def _media(self, step: StepBase) -> MediaShown | None:
         if step.media_kind is None:
             return None
         info = self.protocol.media(step.id, self.cell.id)
         return MediaShown(self.study.media_file(info), info.kind, info.duration, info.size)
 
-    def _render(self, step) -> tuple[list[str], str | None]:
+    def _render(self, step: StepBase) -> tuple[list[str], str | None]:
         import jinja2
 
         from placebolab.components.templating import TemplateRefused
@@ -179,7 +207,7 @@ class Session:
             ) from None
 
 
-def check_intake(protocol, values: dict, complete: bool = True) -> dict:
+def check_intake(protocol: Protocol, values: dict[str, Any], complete: bool = True) -> dict[str, Any]:
     """The intake values as stored, each checked against its field; ``complete=False`` accepts a partial set
     (answers given up front, the rest still to be asked). Unknown fields and bad values raise SessionError."""
     fields = {field.id: field for field in protocol.intake}
@@ -206,7 +234,7 @@ def check_participant_id(value: str) -> str:
     return value
 
 
-def _existing_message(participant: Participant, folder) -> str:
+def _existing_message(participant: Participant, folder: Path) -> str:
     if participant.status == "completed":
         return f"participant {participant.id} has already completed the session; use a new participant ID"
     return (

@@ -229,6 +229,7 @@ class SimulatedParticipant:
         z = self._standard_draw(name, spec)
         self._z.setdefault(name, z)
         low, high = item.min, item.max
+        assert low is not None and high is not None, "a number item has a range"
         if spec.p is not None:  # a binary measure: the higher answer with probability p
             p = _cell_mean(spec.p, self.cell_id, 0.5)
             return high if p >= 1 or (p > 0 and z > NormalDist().inv_cdf(1 - p)) else low
@@ -282,7 +283,7 @@ class SimulatedParticipant:
         return int(round(value)) if field.type == "integer" else float(value)
 
 
-def _cell_mean(mean, cell_id: str, midpoint: float) -> float:
+def _cell_mean(mean: float | dict[str, float] | None, cell_id: str, midpoint: float) -> float:
     if mean is None:
         return midpoint
     if isinstance(mean, dict):

@@ -12,10 +12,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from placebolab.errors import AllocationError, StoreError
 from placebolab.store.records import Participant, Slot, StepRecord
+
+if TYPE_CHECKING:
+    from placebolab.allocation.minimization import Minimizer
+
+#: A row as a query returns it: a mapping by column name (sqlite3.Row, or psycopg's dict_row).
+Row = Mapping[str, Any]
 
 #: The tables ``Store.rows`` returns. ``allocation`` and ``sealed`` are concealed on PostgreSQL.
 TABLES = frozenset({"participants", "steps", "responses", "marks", "events", "allocation"})
@@ -43,7 +49,7 @@ class Store(ABC):
         """Where the store is, for messages (a path, or a URL without its password)."""
 
     @abstractmethod
-    def snapshot(self) -> AbstractContextManager:
+    def snapshot(self) -> AbstractContextManager[None]:
         """A context in which every read sees the same committed state (for audit and counts while stations run)."""
 
     @abstractmethod
@@ -52,7 +58,14 @@ class Store(ABC):
 
     @abstractmethod
     def enrol(
-        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+        self,
+        participant_id: str,
+        stratum: str,
+        intake: dict[str, Any],
+        *,
+        simulated: bool = False,
+        pilot: bool = False,
+        minimizer: Minimizer | None = None,
     ) -> str:
         """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``; return the cell."""
 
@@ -69,27 +82,29 @@ class Store(ABC):
         """Mark the session completed (PostgreSQL refuses it while a step of the cell is not recorded)."""
 
     @abstractmethod
-    def _rows(self, query: str, params: Sequence = ()) -> list:
+    def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         """The query's rows, each a mapping by column name."""
 
     @abstractmethod
-    def _insert(self, query: str, rows: Sequence[Sequence]) -> None: ...
+    def _insert(self, query: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
     @abstractmethod
-    def _log(self, kind: str, participant_id: str | None, detail: dict | None) -> None:
+    def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         """Append one entry to the hash chain, inside the caller's write transaction."""
 
     @abstractmethod
-    def _owner_write(self, what: str) -> AbstractContextManager:
+    def _owner_write(self, what: str) -> AbstractContextManager[None]:
         """One write transaction of the study's owner (``what``: for the message when a station tries)."""
 
-    def _concealed(self, what: str) -> AbstractContextManager:
+    def _concealed(self, what: str) -> AbstractContextManager[None]:
         """A read of what PostgreSQL conceals from stations (the list, the seed); nothing to hide on SQLite."""
         return nullcontext()
 
     # --- shared ------------------------------------------------------------------------------------
 
-    def _fill(self, meta: Mapping[str, str], sealed: Mapping[str, str], files: Mapping[str, bytes], slots) -> None:
+    def _fill(
+        self, meta: Mapping[str, str], sealed: Mapping[str, str], files: Mapping[str, bytes], slots: Sequence[Slot]
+    ) -> None:
         """A new study's rows and its first log entry (inside the backend's creating transaction)."""
         self._insert("INSERT INTO meta VALUES (?, ?)", list(meta.items()))
         self._insert("INSERT INTO sealed VALUES (?, ?)", list(sealed.items()))
@@ -138,7 +153,7 @@ class Store(ABC):
         rows = self._rows("SELECT mark, at FROM marks WHERE participant = ?", (participant_id,))
         return {r["mark"]: r["at"] for r in rows}
 
-    def rows(self, table: str) -> list:
+    def rows(self, table: str) -> list[Row]:
         """Every row of a table (one of ``TABLES``), for export and audit."""
         if table not in TABLES:
             raise StoreError(f"unknown table {table}")
@@ -157,7 +172,7 @@ class Store(ABC):
                 raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
             self._log(kind, participant_id, {"reason": reason, "by": by})
 
-    def log(self, kind: str, participant_id: str | None = None, detail: dict | None = None) -> None:
+    def log(self, kind: str, participant_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
         """An owner's log entry (e.g. unblinding); a session's entries are written with its steps."""
         with self._owner_write(kind):
             self._log(kind, participant_id, detail)
@@ -194,7 +209,7 @@ def bundle_hash(protocol_text: bytes, files: Mapping[str, bytes]) -> str:
     return digest.hexdigest()
 
 
-def init_detail(meta: Mapping[str, str], slots: int) -> dict:
+def init_detail(meta: Mapping[str, str], slots: int) -> dict[str, Any]:
     """The ``initialised`` log entry: the study's three hashes, sealed by the chain from its first entry."""
     return {"slots": slots, **{key: meta[key] for key in SEALED_AT_INIT if key in meta}}
 
@@ -250,5 +265,5 @@ def _slot_line(s: Slot) -> str:
     return line if s.u is None else f"{line}\t{s.u!r}\t{s.v!r}"
 
 
-def _num(value):
+def _num(value: float | None) -> float | None:
     return None if value is None else float(value)

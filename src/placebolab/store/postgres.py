@@ -14,13 +14,20 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from importlib import resources
+from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit, urlunsplit
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import TABLES, Store, record_digest
+from placebolab.store.base import TABLES, Row, Store, record_digest
 from placebolab.store.records import Slot, StepRecord
+
+if TYPE_CHECKING:
+    import psycopg
+
+    from placebolab.allocation.minimization import Minimizer
 
 #: SQLSTATEs raised by the functions in postgres.sql: allocation refused; input or state refused
 _ALREADY_ALLOCATED, _NO_SLOT = "PL001", "PL002"
@@ -53,10 +60,13 @@ def experimenter_role(url: str) -> str:
     return re.sub(r"[^a-z0-9_]", "_", database.lower()) + "_experimenter"
 
 
+@final  # a backend is complete: mypy names any abstract method of Store it lacks
 class PostgresStore(Store):
     _ORDER = dict.fromkeys(TABLES, "1") | {"events": "id", "allocation": "stratum, position"}
 
-    def __init__(self, connection, url: str):
+    _db: psycopg.Connection[Any]
+
+    def __init__(self, connection: psycopg.Connection[Any], url: str):
         self._db = connection
         self.url = url
 
@@ -93,7 +103,7 @@ class PostgresStore(Store):
         return store
 
     @contextmanager
-    def snapshot(self):
+    def snapshot(self) -> Iterator[None]:
         """One REPEATABLE READ transaction: every read sees the same committed state."""
         with self._db.transaction():
             self._db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -105,13 +115,20 @@ class PostgresStore(Store):
     # --- reading (the rest is shared: Store) -------------------------------------------------------
 
     def allocation_summary(self) -> dict[str, int]:
-        allocated, total = self._db.execute("SELECT * FROM allocation_summary()").fetchone()
+        allocated, total = _one(self._db.execute("SELECT * FROM allocation_summary()"))
         return {"allocated": allocated, "slots": total}
 
     # --- writing -----------------------------------------------------------------------------------
 
     def enrol(
-        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+        self,
+        participant_id: str,
+        stratum: str,
+        intake: dict[str, Any],
+        *,
+        simulated: bool = False,
+        pilot: bool = False,
+        minimizer: Minimizer | None = None,
     ) -> str:
         """Hand the next free slot of ``stratum`` to the participant through ``placebolab.allocate``.
 
@@ -122,16 +139,18 @@ class PostgresStore(Store):
 
         function = "allocate" if minimizer is None else "allocate_minimized"
         args = (participant_id, stratum, json.dumps(intake), bool(simulated), bool(pilot))
+        cell: str
         try:
             with self._station():
-                (cell,) = self._db.execute(f"SELECT {function}(%s, %s, %s, %s, %s)", args).fetchone()  # noqa: S608
+                (cell,) = _one(self._db.execute(f"SELECT {function}(%s, %s, %s, %s, %s)", args))  # noqa: S608
         except psycopg.errors.UniqueViolation:  # the same ID enrolled at once in another stratum
             raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID") from None
         return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
+        started: float
         with self._station():
-            (started,) = self._db.execute("SELECT start_session(%s, %s, %s)", (participant_id, at, frontend)).fetchone()
+            (started,) = _one(self._db.execute("SELECT start_session(%s, %s, %s)", (participant_id, at, frontend)))
         return started
 
     def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
@@ -172,22 +191,22 @@ class PostgresStore(Store):
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _rows(self, query: str, params=()) -> list[dict]:
+    def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         from psycopg.rows import dict_row
 
         with self._db.cursor(row_factory=dict_row) as cur:
-            return cur.execute(query.replace("?", "%s"), params).fetchall()
+            return list(cur.execute(query.replace("?", "%s"), params).fetchall())
 
-    def _insert(self, query: str, rows) -> None:
+    def _insert(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
         with self._db.cursor() as cur:
             cur.executemany(query.replace("?", "%s"), rows)
 
-    def _log(self, kind, participant_id, detail) -> None:
+    def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         text = json.dumps(detail) if detail is not None else None
         self._db.execute("SELECT append_event(%s, %s, %s)", (participant_id, kind, text))
 
     @contextmanager
-    def _station(self):
+    def _station(self) -> Iterator[None]:
         """One transaction calling a station function; its refusals become one clear error each."""
         import psycopg
 
@@ -212,7 +231,7 @@ class PostgresStore(Store):
             raise
 
     @contextmanager
-    def _owner_write(self, what: str):
+    def _owner_write(self, what: str) -> Iterator[None]:
         """Withdrawals, corrections and unblinding: the owner's login only (stations log through their functions)."""
         import psycopg
 
@@ -238,7 +257,7 @@ class PostgresStore(Store):
         )
 
     @contextmanager
-    def _concealed(self, what: str):
+    def _concealed(self, what: str) -> Iterator[None]:
         import psycopg
 
         try:
@@ -253,7 +272,7 @@ class PostgresStore(Store):
 
 
 @contextmanager
-def _refused_if_made_meanwhile(store: PostgresStore):
+def _refused_if_made_meanwhile(store: PostgresStore) -> Iterator[None]:
     """Two inits into one database at once: the second waits for the first, then is told it is taken."""
     import psycopg
 
@@ -267,7 +286,14 @@ def _refused_if_made_meanwhile(store: PostgresStore):
         ) from None
 
 
-def _connect(url: str):
+def _one(cursor: psycopg.Cursor[Any]) -> Any:
+    """The row of a query that always returns one (a count, a station function's result)."""
+    row = cursor.fetchone()
+    assert row is not None, "the query returned no row"
+    return row
+
+
+def _connect(url: str) -> psycopg.Connection[Any]:
     """Connect, in autocommit mode (each write opens its own transaction), to the study's schema."""
     import psycopg
 

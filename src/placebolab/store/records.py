@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,7 @@ class Participant:
     id: str
     cell: str
     stratum: str
-    intake: dict
+    intake: dict[str, Any]
     simulated: bool
     pilot: bool
     enrolled_at: str
@@ -33,7 +35,7 @@ class Participant:
     completed_at: str | None = None
 
     @classmethod
-    def from_row(cls, row) -> Participant:
+    def from_row(cls, row: Mapping[str, Any]) -> Participant:
         """From a ``participants`` row of either backend (a mapping by column name)."""
         return cls(
             id=row["id"],
@@ -69,4 +71,4 @@ class StepRecord:
     frontend: str
     answers: list[Answer] = field(default_factory=list)
     mark: str | None = None  # a mark this step sets, at completed_at
-    detail: dict | None = None
+    detail: dict[str, Any] | None = None

@@ -12,21 +12,29 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from contextlib import contextmanager, suppress
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, final
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import TABLES, Store, chain_hash, now_iso, participant_digest, record_digest
+from placebolab.store.base import TABLES, Row, Store, chain_hash, now_iso, participant_digest, record_digest
 from placebolab.store.records import Slot, StepRecord
+
+if TYPE_CHECKING:
+    from placebolab.allocation.minimization import Minimizer
 
 DB_NAME = "study.db"
 
 
+@final  # a backend is complete: mypy names any abstract method of Store it lacks
 class SQLiteStore(Store):
     _ORDER = dict.fromkeys(TABLES, "rowid") | {"events": "id"}
 
-    def __init__(self, connection: sqlite3.Connection, path: Path):
+    _db: _Connection
+
+    def __init__(self, connection: _Connection, path: Path):
         self._db = connection
         self.path = path
         self._intact = False  # quick_check passed on this connection
@@ -74,7 +82,7 @@ class SQLiteStore(Store):
     # --- reading -----------------------------------------------------------------------------------
 
     @contextmanager
-    def snapshot(self):
+    def snapshot(self) -> Iterator[None]:
         """One read transaction: in WAL mode it sees one committed state, whatever other stations write."""
         self._db.execute("BEGIN")
         try:
@@ -92,7 +100,14 @@ class SQLiteStore(Store):
     # --- writing -----------------------------------------------------------------------------------
 
     def enrol(
-        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+        self,
+        participant_id: str,
+        stratum: str,
+        intake: dict[str, Any],
+        *,
+        simulated: bool = False,
+        pilot: bool = False,
+        minimizer: Minimizer | None = None,
     ) -> str:
         """Hand the next free slot of ``stratum`` to the participant, atomically; return the cell.
 
@@ -111,6 +126,7 @@ class SQLiteStore(Store):
                     raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
                 where = f" for stratum {stratum}" if stratum else ""
                 raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
+            cell: str
             at, cell, decision, slot_stratum = now_iso(), slot["cell"], None, "" if minimizer else stratum
             if minimizer:
                 history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
@@ -193,16 +209,16 @@ class SQLiteStore(Store):
         )
         self._log("session_completed", participant_id, None)
 
-    def _rows(self, query: str, params=()) -> list[sqlite3.Row]:
+    def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._db.execute(query, params).fetchall()
 
-    def _insert(self, query: str, rows) -> None:
+    def _insert(self, query: str, rows: Sequence[Sequence[Any]]) -> None:
         self._db.executemany(query, rows)
 
-    def _owner_write(self, what: str):
+    def _owner_write(self, what: str) -> AbstractContextManager[None]:
         return self._write()  # one file, one owner: whoever may open it
 
-    def _log(self, kind, participant_id, detail) -> None:
+    def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
         last_id, prev = self.head()
         event_id = last_id + 1
@@ -223,7 +239,7 @@ class SQLiteStore(Store):
         self._intact = True
 
     @contextmanager
-    def _write(self):
+    def _write(self) -> Iterator[None]:
         """One write transaction, holding the lock from the start; on any failure nothing of it is stored."""
         self._ensure_intact()
         self._db.execute("BEGIN IMMEDIATE")
@@ -267,7 +283,7 @@ _FAILURES[sqlite3.SQLITE_LOCKED] = _FAILURES[sqlite3.SQLITE_BUSY]
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 
-def failure(exc: sqlite3.Error, path) -> StoreError | None:
+def failure(exc: sqlite3.Error, path: Path | str) -> StoreError | None:
     """The StoreError for a failure of the store's file or disk (see ``_FAILURES``); None for other errors."""
     code = getattr(exc, "sqlite_errorcode", -1) & 0xFF
     if code in _DAMAGED:
@@ -281,7 +297,7 @@ def failure(exc: sqlite3.Error, path) -> StoreError | None:
     )
 
 
-def _damaged(path, problem: str) -> StoreError:
+def _damaged(path: Path | str, problem: str) -> StoreError:
     return StoreError(
         f"the study store {path} is damaged ({problem}); nothing more was written to it: "
         "stop, keep a copy of it, restore study.db from your last backup and run `placebolab audit`"
@@ -289,7 +305,7 @@ def _damaged(path, problem: str) -> StoreError:
 
 
 @contextmanager
-def _failures(path):
+def _failures(path: Path | str) -> Iterator[None]:
     try:
         yield
     except sqlite3.Error as exc:
@@ -302,24 +318,24 @@ def _failures(path):
 class _Connection(sqlite3.Connection):
     """A connection whose file and disk failures are StoreErrors (``failure``), wherever they happen."""
 
-    def __init__(self, database, *args, **kwargs):
+    def __init__(self, database: Path | str, *args: Any, **kwargs: Any):
         super().__init__(database, *args, **kwargs)
         self.path = database  # for messages; _connect sets the study's path when ``database`` is a URI
 
-    def execute(self, *args):
+    def execute(self, *args: Any) -> sqlite3.Cursor:
         with _failures(self.path):
             return super().execute(*args)
 
-    def executemany(self, *args):
+    def executemany(self, *args: Any) -> sqlite3.Cursor:
         with _failures(self.path):
             return super().executemany(*args)
 
-    def executescript(self, *args):
+    def executescript(self, *args: Any) -> sqlite3.Cursor:
         with _failures(self.path):
             return super().executescript(*args)
 
 
-def _connect(path: Path, journal: str = "WAL") -> sqlite3.Connection:
+def _connect(path: Path, journal: str = "WAL") -> _Connection:
     with _failures(path):
         db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection)
     db.path = path

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from placebolab.errors import SessionInterrupted
 from placebolab.frontends.base import Response, refuse_unshowable
@@ -49,7 +50,7 @@ class PsychopyFrontend:
     def __init__(self, clock, options: WindowOptions | None = None):
         self.clock = clock
         self.options = options or WindowOptions()
-        self.win = None
+        self.win: Any = None  # a psychopy visual.Window while open
         self._writers: list[threading.Thread] = []
 
     @staticmethod

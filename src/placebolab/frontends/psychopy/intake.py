@@ -28,7 +28,7 @@ def ask_intake(fields, given: dict, participant: str) -> dict:
         )
     from psychopy import gui
 
-    values, problems = dict(given), []
+    values, problems = dict(given), list[str]()
     while True:
         dialog = gui.Dlg(title=f"placebolab · participant {participant}")
         for problem in problems:

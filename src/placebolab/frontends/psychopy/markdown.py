@@ -16,7 +16,8 @@ _LINK = re.compile(r"\[([^\]]+)\]\([^)]*\)")
 
 def plain_text(markdown: str) -> str:
     """A markdown page as text for the screen: paragraphs kept, soft line breaks joined."""
-    paragraphs, current = [], []
+    paragraphs: list[str] = []
+    current: list[str] = []
     for raw in markdown.splitlines():
         line = raw.rstrip()
         if not line.strip():
@@ -34,7 +35,7 @@ def plain_text(markdown: str) -> str:
             if heading:
                 paragraphs.append(heading[1])
             else:  # a list item starts its own line (a numbered one keeps its number); its next lines join it
-                current = [line.strip() if numbered else "• " + line[bullet.end() :]]
+                current = [line.strip() if numbered or not bullet else "• " + line[bullet.end() :]]
             continue
         current.append(line.strip())
     if current:

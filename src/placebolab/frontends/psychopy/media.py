@@ -49,6 +49,8 @@ def fitted_size(size: tuple[int, int] | None, max_width: float, max_height: floa
 class _MediaScreen:
     """The parts every media screen shares: the prompt (or title) above, a footer below, the timing."""
 
+    load_ms: float  # set by each kind's loading
+
     def __init__(self, kit: Kit, current):
         step, self.media = current.step, current.media
         self.header = []

@@ -135,7 +135,9 @@ class PauseScreen:
 
     def update(self, frame: Frame, onset: float) -> Outcome | None:
         if self.step.until == "duration":
-            return Outcome() if frame.now - onset >= self.step.seconds else None
+            seconds = self.step.seconds
+            assert seconds is not None, "a timed pause has its duration (validated)"
+            return Outcome() if frame.now - onset >= seconds else None
         if any(key == self.key for key, _ in frame.keys):
             return Outcome(detail={"experimenter_key": self.key})
         return None
@@ -149,8 +151,9 @@ class ScaleInput:
 
     def __init__(self, kit: Kit, item: Item, scale, prompt: str, prompt_y: float, slider_y: float, width: float):
         self.item, self.scale = item, scale
+        assert item.min is not None and item.max is not None, "a number item has a range"
         self.low, self.high = item.min, item.max
-        self.nudge = item.increment or (item.max - item.min) / 100  # VAS: 1% of the line per key press
+        self.nudge = item.increment or (self.high - self.low) / 100  # VAS: 1% of the line per key press
         likert = scale.type == "likert"
         whole = scale.type == "nrs" and self.high - self.low <= 10
         ticks = list(range(int(self.low), int(self.high) + 1)) if likert or whole else [self.low, self.high]
@@ -263,7 +266,7 @@ class Button:
         self.box = kit.visual.Rect(kit.win, width=w, height=h, pos=(0, layout.BUTTON_Y), lineColor=TEXT)
         self.label = kit.text(label, layout.BUTTON_Y, 0.028)
         self.mouse = kit.mouse
-        self.enabled = None
+        self.enabled: bool | None = None
 
     def draw(self, enabled: bool) -> None:
         if enabled != self.enabled:  # colours set only when they change (a conversion each time)
