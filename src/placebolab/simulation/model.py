@@ -186,9 +186,10 @@ def linear_parts(measure) -> list[tuple[str, float, float, float, float]]:
 class SimulatedParticipant:
     """One participant's answers: draws per measure, correlated with their own baseline where modelled."""
 
-    def __init__(self, model: EffectsModel, protocol, cell_id: str, rng: np.random.Generator):
+    def __init__(self, model: EffectsModel, protocol, cell_id: str, rng: np.random.Generator, known=None):
+        """``known``: ``measures(protocol)``, if the caller has it (a study simulates many participants)."""
         self.model, self.cell_id, self.rng = model, cell_id, rng
-        self._measures = measures(protocol)
+        self._measures = known if known is not None else measures(protocol)
         self._z: dict[str, float] = {}  # first standardised draw of each measure: what a later one correlates with
 
     def intake(self, protocol) -> dict:

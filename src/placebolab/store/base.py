@@ -52,9 +52,18 @@ class Store(ABC):
 
     @abstractmethod
     def enrol(
-        self, participant_id: str, stratum: str, intake: dict, *, simulated=False, pilot=False, minimizer=None
+        self,
+        participant_id: str,
+        stratum: str,
+        intake: dict,
+        *,
+        simulated=False,
+        pilot=False,
+        minimizer=None,
+        start: tuple[float, str] | None = None,
     ) -> str:
-        """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``; return the cell."""
+        """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``; return the cell.
+        ``start=(at, frontend)`` also starts the session (``start_session``) in the same transaction."""
 
     @abstractmethod
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
