@@ -6,7 +6,11 @@ ratios to a bare durable commit: single-row INSERT+COMMIT transactions of a resp
 ``sqlite3`` connection given every PRAGMA that decides what a commit costs, each read back from the
 study store's own connection (so the two cannot drift apart), in the same temp folder and process, as
 many as the study stored responses. The headline (issue 11, goal ≤ 1.5) is the time per committed
-response (rows of ``responses`` in the store afterwards) ÷ one bare commit. The baseline is interleaved
+response (rows of ``responses`` in the store afterwards) ÷ one bare commit. It depends on the disk: the
+slower its fsync, the more both sides only wait for it and the nearer the ratio comes to the store's
+transactions per response (11 / 14 for the flagship, each writing about twice the pages of a bare
+commit); on a fast disk (~0.2 ms per bare commit) the session's CPU work shows most. Read it with the
+bare commit's own time, printed beside it. The baseline is interleaved
 finely: after each simulated participant (``on_participant``) the bare commits of one participant's
 worth of responses run and are timed apart, so both sides see the same disk, which on a shared machine
 drifts by ×3 within a minute. One more run is profiled with cProfile to say where the time goes.
