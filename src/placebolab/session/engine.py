@@ -76,8 +76,10 @@ class Session:
                 start=(clock.now(), frontend),
             )
         except AlreadyEnrolled:  # refused atomically, nothing stored; say whether to resume or take another ID
-            cls.ensure_new(study, participant_id)
-            raise
+            existing = study.store.participant(participant_id)
+            if existing is None:
+                raise
+            raise AlreadyEnrolled(_existing_message(existing, study.folder)) from None
         return cls(study, study.store.participant(participant_id), frontend, clock, new=True)._complete_if_done()
 
     @staticmethod
