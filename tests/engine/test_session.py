@@ -7,6 +7,7 @@ import pytest
 from placebolab.errors import SessionError, StoreError
 from placebolab.session import Session, VirtualClock, plan
 from placebolab.study import Study
+from tests.conftest import FLAGSHIP
 
 INTAKE = {"sex": "female", "age": "31", "name": "Robin"}
 
@@ -138,6 +139,26 @@ def test_completed_and_interrupted_participants_are_refused_a_second_start(flags
         Session.start(flagship_study, "P002", INTAKE, "test", clock)
     with pytest.raises(SessionError, match="not enrolled"):
         Session.resume(flagship_study, "P404", "test", clock)
+
+
+def test_starting_is_one_commit_and_every_step_is_committed_before_the_next_is_shown(tmp_path):
+    """Durability, counted on SQLite: allocation and the session's start are one transaction; then each
+    submitted step is one durable commit, made before the session offers the next step."""
+    study = Study.init(FLAGSHIP, tmp_path / "study", seed=1)
+    commits = []
+    study.store._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    clock = VirtualClock()
+    session = Session.start(study, "P001", INTAKE, "test", clock)
+    assert len(commits) == 1
+    assert [e["kind"] for e in study.store.rows("events")] == ["initialised", "allocated", "session_started"]
+    while (current := session.current()) is not None:
+        if current.not_before:
+            clock.sleep_until(current.not_before)
+        before = len(commits)
+        session.submit(current.key, answer_for(current), clock.now())
+        assert len(commits) == before + 1 and current.key in study.store.completed_steps("P001")
+    assert study.store.participant("P001").status == "completed"
+    study.close()
 
 
 def test_intake_is_checked_before_allocation(flagship_study):

@@ -74,6 +74,17 @@ def test_a_participant_is_enrolled_and_runs(flagship_study, store):
     assert audit_study(flagship_study).problems == []
 
 
+def test_an_enrolment_may_start_the_session_in_the_same_transaction(flagship_study, store):
+    cell = store.enrol("P001", "sex=female", INTAKE, start=(1000.0, "test"))
+    person = store.participant("P001")
+    assert (person.cell, person.status, person.started_at) == (cell, "running", 1000.0)
+    assert [e["kind"] for e in store.rows("events")] == ["initialised", "allocated", "session_started"]
+    with pytest.raises(AlreadyEnrolled):
+        store.enrol("P001", "sex=female", INTAKE, start=(2000.0, "test"))
+    assert store.participant("P001").started_at == 1000.0 and store.head()[0] == 3
+    assert audit_study(flagship_study).problems == []
+
+
 def test_refusals_change_nothing(flagship_study, store):
     store.enrol("P001", "sex=female", INTAKE)
     store.start_session("P001", 1000.0, "test")

@@ -42,20 +42,24 @@ class Current:
 
 
 class Session:
-    def __init__(self, study: Study, participant: Participant, frontend: str, clock: Clock):
+    def __init__(self, study: Study, participant: Participant, frontend: str, clock: Clock, *, new: bool = False):
+        """``new``: enrolled a moment ago, so no step or mark is stored yet (nothing to read back)."""
         self.study, self.participant, self.frontend, self.clock = study, participant, frontend, clock
         self.protocol = study.protocol
         self.cell = self.protocol.cell(participant.cell)
         self.plan = plan(self.protocol, participant.cell)
-        self._done = study.store.completed_steps(participant.id)
-        self._marks = study.store.marks(participant.id)
+        self._done = set() if new else study.store.completed_steps(participant.id)
+        self._marks = {} if new else study.store.marks(participant.id)
         if participant.started_at is not None:
             self._marks["start"] = participant.started_at
 
     def _begin(self) -> Self:
-        """Record that a frontend took the session up (first start or resume)."""
+        """Record that a frontend took the session up again (resume)."""
         self._marks["start"] = self.study.store.start_session(self.participant.id, self.clock.now(), self.frontend)
-        if self.current() is None and self.participant.status != "completed":
+        return self._complete_if_done()
+
+    def _complete_if_done(self) -> Self:
+        if self._next_occurrence() is None and self.participant.status != "completed":
             self.study.store.complete(self.participant.id)  # crashed after the last step, before completing
         return self
 
@@ -73,14 +77,29 @@ class Session:
         simulated: bool = False,
         pilot: bool = False,
     ) -> Self:
-        """Enrol a new participant (allocation happens here, atomically) and open their session."""
-        cls.ensure_new(study, participant_id)
+        """Enrol a new participant and start their session, in one transaction (allocation happens here,
+        atomically): one durable commit, and never a participant enrolled but not started."""
+        check_participant_id(participant_id)
         checked = check_intake(study.protocol, intake)
         stratum = stratum_of(study.protocol, checked)
-        study.store.enrol(participant_id, stratum, checked, simulated=simulated, pilot=pilot, minimizer=study.minimizer)
+        try:
+            study.store.enrol(
+                participant_id,
+                stratum,
+                checked,
+                simulated=simulated,
+                pilot=pilot,
+                minimizer=study.minimizer,
+                start=(clock.now(), frontend),
+            )
+        except AlreadyEnrolled:  # refused atomically, nothing stored; say whether to resume or take another ID
+            existing = study.store.participant(participant_id)
+            if existing is None:
+                raise
+            raise AlreadyEnrolled(_existing_message(existing, study.folder)) from None
         participant = study.store.participant(participant_id)
         assert participant is not None  # enrolled just above
-        return cls(study, participant, frontend, clock)._begin()
+        return cls(study, participant, frontend, clock, new=True)._complete_if_done()
 
     @staticmethod
     def ensure_new(study: Study, participant_id: str) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from functools import lru_cache
 from pathlib import Path
 from statistics import NormalDist
 
@@ -51,6 +52,9 @@ class MeasureModel(Model):
     )
 
 
+_UNMODELLED = MeasureModel()  # a measure the effects file does not name: mid-scale, sd = range / 6
+
+
 class IntakeModel(Model):
     probabilities: dict[str, float] | None = None  # choice fields
     mean: float | None = None  # number fields
@@ -64,9 +68,16 @@ class EffectsModel(Model):
     rt_seconds: float = Field(4.0, gt=0, description="Median time to answer one rating.")
 
     def for_measure(self, name: str) -> MeasureModel | None:
-        if name in self.measures:
-            return self.measures[name]
-        return next((m for pattern, m in self.measures.items() if fnmatch.fnmatchcase(name, pattern)), None)
+        key = _key_for(name, tuple(self.measures))
+        return None if key is None else self.measures[key]
+
+
+@lru_cache(maxsize=4096)  # every simulated participant asks again for the same names
+def _key_for(name: str, keys: tuple[str, ...]) -> str | None:
+    """The key of ``measures`` that models ``name``: the name itself, else the first pattern matching it."""
+    if name in keys:
+        return name
+    return next((key for key in keys if fnmatch.fnmatchcase(name, key)), None)
 
 
 def load_effects(path: str | Path | None, protocol) -> EffectsModel:
@@ -216,16 +227,17 @@ def linear_parts(measure) -> list[tuple[str, float, float, float, float]]:
 class SimulatedParticipant:
     """One participant's answers: draws per measure, correlated with their own baseline where modelled."""
 
-    def __init__(self, model: EffectsModel, protocol, cell_id: str, rng: np.random.Generator):
+    def __init__(self, model: EffectsModel, protocol, cell_id: str, rng: np.random.Generator, known=None):
+        """``known``: ``measures(protocol)``, if the caller has it (a study simulates many participants)."""
         self.model, self.cell_id, self.rng = model, cell_id, rng
-        self._measures = measures(protocol)
+        self._measures = known if known is not None else measures(protocol)
         self._z: dict[str, float] = {}  # first standardised draw of each measure: what a later one correlates with
 
     def intake(self, protocol) -> dict:
         return {field.id: self._intake_value(field) for field in protocol.intake}
 
     def draw(self, name: str, item: Item) -> float:
-        spec = self.model.for_measure(name) or MeasureModel()
+        spec = self.model.for_measure(name) or _UNMODELLED
         z = self._standard_draw(name, spec)
         self._z.setdefault(name, z)
         low, high = item.min, item.max
@@ -234,7 +246,7 @@ class SimulatedParticipant:
             p = _cell_mean(spec.p, self.cell_id, 0.5)
             return high if p >= 1 or (p > 0 and z > NormalDist().inv_cdf(1 - p)) else low
         mean = _cell_mean(spec.mean, self.cell_id, (low + high) / 2)
-        value = min(max(mean + self._sd(name, low, high) * z, low), high)
+        value = min(max(mean + _sd(spec, low, high) * z, low), high)
         step = item.increment or 0.1  # a VAS is continuous; one decimal is finer than anyone can mark
         return round(low + round((value - low) / step) * step, 6)
 
@@ -252,12 +264,11 @@ class SimulatedParticipant:
             if name not in self._z:
                 self._z[name] = float(self.rng.standard_normal())
             return self._z[name]
-        parts = [(item, weight * self._sd(item, low, high)) for item, weight, _, low, high in linear_parts(measure)]
+        parts = [
+            (item, weight * _sd(self.model.for_measure(item) or _UNMODELLED, low, high))
+            for item, weight, _, low, high in linear_parts(measure)
+        ]
         return sum(c * self._latent(item) for item, c in parts) / math.sqrt(sum(c * c for _, c in parts))
-
-    def _sd(self, name: str, low: float, high: float) -> float:
-        spec = self.model.for_measure(name) or MeasureModel()
-        return spec.sd if spec.sd is not None else (high - low) / 6
 
     def intake_of(self, fields) -> dict:
         """Answers to these intake fields (``intake`` answers all of a protocol's)."""
@@ -281,6 +292,10 @@ class SimulatedParticipant:
             value = self.rng.uniform(low, high)
         value = min(max(value, low), high)
         return int(round(value)) if field.type == "integer" else float(value)
+
+
+def _sd(spec: MeasureModel, low: float, high: float) -> float:
+    return spec.sd if spec.sd is not None else (high - low) / 6
 
 
 def _cell_mean(mean: float | dict[str, float] | None, cell_id: str, midpoint: float) -> float:

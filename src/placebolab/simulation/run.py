@@ -10,6 +10,7 @@ import numpy as np
 from placebolab.errors import AlreadyEnrolled
 from placebolab.frontends.base import drive
 from placebolab.frontends.simulated import SimulatedFrontend
+from placebolab.protocol.measures import measures
 from placebolab.session import Session, VirtualClock
 from placebolab.simulation.model import EffectsModel, SimulatedParticipant
 
@@ -25,13 +26,14 @@ def simulate_study(
     IDs follow the highest SIM number in the study; several simulations may run into one study at once
     (each takes the next free ID when another took its own a moment before)."""
     last = _highest_simulated(study.store)
+    known = measures(study.protocol)  # once, not per participant
     ids = []
     for child in np.random.SeedSequence(seed).spawn(n):
         rng = np.random.default_rng(child)
         clock = VirtualClock()
-        intake = SimulatedParticipant(model, study.protocol, "", rng).intake(study.protocol)
+        intake = SimulatedParticipant(model, study.protocol, "", rng, known).intake(study.protocol)
         session, last = _enrol(study, intake, clock, last + 1)
-        answers = SimulatedParticipant(model, study.protocol, session.participant.cell, rng)
+        answers = SimulatedParticipant(model, study.protocol, session.participant.cell, rng, known)
         drive(session, SimulatedFrontend(answers, rng, clock))
         ids.append(session.participant.id)
         if on_participant:

@@ -66,8 +66,10 @@ class Store(ABC):
         simulated: bool = False,
         pilot: bool = False,
         minimizer: Minimizer | None = None,
+        start: tuple[float, str] | None = None,
     ) -> str:
-        """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``; return the cell."""
+        """Allocate: the next slot of ``stratum``, or a minimization decision with ``minimizer``; return the cell.
+        ``start=(at, frontend)`` also starts the session (``start_session``) in the same transaction."""
 
     @abstractmethod
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
@@ -220,21 +222,11 @@ SEALED_AT_INIT = ("protocol_sha256", "bundle_sha256", "list_sha256")
 
 def step_digest(participant_id: str, step: Mapping[str, Any], answers: Sequence[Mapping[str, Any]]) -> str:
     """A digest of one recorded step and its answers, logged with it so the audit sees any later edit."""
-    canonical = {
-        "participant": participant_id,
-        "step_key": step["step_key"],
-        "step": step["step"],
-        "occasion": step["occasion"],
-        "shown_at": float(step["shown_at"]),
-        "completed_at": float(step["completed_at"]),
-        "frontend": step["frontend"],
-        "detail": step["detail"],
-        "answers": sorted([a["item"], _num(a["value"]), _num(a["rt"]), float(a["responded_at"])] for a in answers),
-    }
-    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+    return _digest(participant_id, step, [(a["item"], a["value"], a["rt"], a["responded_at"]) for a in answers])
 
 
 def record_digest(participant_id: str, record: StepRecord) -> str:
+    """``step_digest`` of a record about to be stored: the same digest the audit computes from its rows."""
     step = {
         "step_key": record.step_key,
         "step": record.step,
@@ -244,8 +236,26 @@ def record_digest(participant_id: str, record: StepRecord) -> str:
         "frontend": record.frontend,
         "detail": json.dumps(record.detail) if record.detail else None,
     }
-    answers = [{"item": a.item, "value": a.value, "rt": a.rt, "responded_at": a.responded_at} for a in record.answers]
-    return step_digest(participant_id, step, answers)
+    return _digest(participant_id, step, [(a.item, a.value, a.rt, a.responded_at) for a in record.answers])
+
+
+def _digest(participant_id: str, step: Mapping[str, Any], answers: list[tuple[Any, ...]]) -> str:
+    canonical = {
+        "participant": participant_id,
+        "step_key": step["step_key"],
+        "step": step["step"],
+        "occasion": step["occasion"],
+        "shown_at": float(step["shown_at"]),
+        "completed_at": float(step["completed_at"]),
+        "frontend": step["frontend"],
+        "detail": step["detail"],
+        "answers": sorted([item, _num(value), _num(rt), float(at)] for item, value, rt, at in answers),
+    }
+    return hashlib.sha256(_CANONICAL.encode(canonical).encode()).hexdigest()
+
+
+#: ``json.dumps(…, sort_keys=True)``, without building an encoder for every step.
+_CANONICAL = json.JSONEncoder(sort_keys=True)
 
 
 def list_commitment(salt: str, slots: Sequence[Slot]) -> str:

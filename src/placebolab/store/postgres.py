@@ -129,8 +129,10 @@ class PostgresStore(Store):
         simulated: bool = False,
         pilot: bool = False,
         minimizer: Minimizer | None = None,
+        start: tuple[float, str] | None = None,
     ) -> str:
-        """Hand the next free slot of ``stratum`` to the participant through ``placebolab.allocate``.
+        """Hand the next free slot of ``stratum`` to the participant through ``placebolab.allocate``
+        (and, with ``start=(at, frontend)``, start the session in the same transaction).
 
         With a ``minimizer``, ``placebolab.allocate_minimized`` scores the cells on the server from
         everyone allocated so far (the rule frozen at init) and applies the slot's concealed random
@@ -143,6 +145,8 @@ class PostgresStore(Store):
         try:
             with self._station():
                 (cell,) = _one(self._db.execute(f"SELECT {function}(%s, %s, %s, %s, %s)", args))  # noqa: S608
+                if start is not None:
+                    self._db.execute("SELECT start_session(%s, %s, %s)", (participant_id, *start))
         except psycopg.errors.UniqueViolation:  # the same ID enrolled at once in another stratum
             raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID") from None
         return cell
