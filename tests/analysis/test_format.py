@@ -35,3 +35,18 @@ def test_numbers():
 def test_check_sentence_for_anova():
     row = {"test": "anova", "statistic": 5.0, "df1": 2.0, "df2": 9.0, "p_val": 0.04, "np2": 0.53}
     assert fmt.fmt_check(row) == "F(2, 9) = 5.00, p = .040, ηp² = .53"
+
+
+def test_a_factor_description_gets_an_article_only_when_it_has_none():
+    # found in user runs: "the the practitioner's interaction style", "the what the clinician says"
+    from placebolab.report.html import _factor_phrase
+
+    assert _factor_phrase("warmth", ["warm", "neutral"], "emotional component") == (
+        "warmth (warm vs neutral), the emotional component,"
+    )
+    assert _factor_phrase("style", ["a", "b"], "the practitioner's interaction style").endswith(
+        ", the practitioner's interaction style,"
+    )
+    assert _factor_phrase("talk", ["a", "b"], "what the clinician says") == "talk (a vs b), what the clinician says,"
+    assert _factor_phrase("talk", ["a", "b"], "Clinician's words").endswith(", Clinician's words,")
+    assert _factor_phrase("talk", ["a", "b"], None) == "talk (a vs b)"

@@ -174,3 +174,25 @@ def test_levels_of_one_factor_compare_its_marginal_means_and_an_arm_makes_it_cel
     assert factor == (factor[0], []) and factor[0].on == "dose"
     assert factor[0].pairs == [("high", "none"), ("low", "none")]
     assert cells[0].on == CELLS and cells[0].pairs == [("warm/high", "waitlist"), ("neutral/none", "waitlist")]
+
+
+def test_comparisons_of_means_are_refused_on_an_ordinal_or_yes_no_outcome(tmp_path):
+    # found in a user run: a contrast on a 7-point global improvement was listed in the methods as a comparison
+    # of means (of category codes) and shown nowhere
+    text = BASE.replace(
+        "  - {id: pain_post,",
+        "  - {id: improved, type: rating, role: symptom, prompt: Better?, scale: global-improvement-7}\n"
+        "  - {id: relief, type: rating, role: symptom, prompt: Relief?, scale: yes-no}\n  - {id: pain_post,",
+    ).replace(END, "  secondary: [{outcome: improved}, {outcome: relief}]\n")
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        text + "  contrasts:\n    - {compare: [low - none], outcome: improved}\n"
+        "  post_hoc:\n    - {effect: dose, padjust: tukey, outcome: relief}\n",
+        encoding="utf-8",
+    )
+    problems = problems_of(path)
+    written = path.read_text()
+    assert_reported(problems, path, line_of(written, "outcome: improved}\n  post_hoc"), "analysis.contrasts[0].outcome",
+                    ("'improved' is ordinal", "proportional-odds model", "odds ratios"))  # fmt: skip
+    assert_reported(problems, path, line_of(written, "outcome: relief}\n"), "analysis.post_hoc[0].outcome",
+                    ("'relief' is binary", "logistic regression"))  # fmt: skip

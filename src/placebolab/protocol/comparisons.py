@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from placebolab.document.problems import DocPath
-from placebolab.protocol.measures import resolve
+from placebolab.protocol.measures import measurement, resolve
 
 if TYPE_CHECKING:
     from placebolab.protocol.models import AnalysisPlan, Cell, Contrast, Outcome, PostHoc, Protocol
@@ -51,18 +51,25 @@ def plan_outcome(plan: AnalysisPlan, name: str | None) -> Outcome | None:
     return next((o for o in plan.secondary if o.outcome == name), None)
 
 
-def _outcome_problem(plan: AnalysisPlan, name: str | None) -> Problems:
-    if plan_outcome(plan, name) is not None:
-        return []
-    known = ", ".join([plan.primary.outcome, *[o.outcome for o in plan.secondary]])
-    return [(("outcome",), f"'{name}' is not an outcome of the plan; outcomes: {known} (default: the primary)")]
+def _outcome_problem(protocol: Protocol, plan: AnalysisPlan, name: str | None) -> Problems:
+    outcome = plan_outcome(plan, name)
+    if outcome is None:
+        known = ", ".join([plan.primary.outcome, *[o.outcome for o in plan.secondary]])
+        return [(("outcome",), f"'{name}' is not an outcome of the plan; outcomes: {known} (default: the primary)")]
+    kind = measurement(protocol, outcome.outcome)
+    if kind in ("binary", "ordinal"):  # comparisons of means would treat its category codes as numbers
+        model = "logistic regression" if kind == "binary" else "proportional-odds model"
+        return [(("outcome",) if name else (), f"'{outcome.outcome}' is {kind}, and these comparisons are of means; its {model} in the "
+                     "report already compares the levels as odds ratios. Compare a continuous outcome, or give the "
+                     "scale `measurement: continuous`")]  # fmt: skip
+    return []
 
 
 def resolve_contrast(protocol: Protocol, contrast: Contrast) -> tuple[Resolved | None, Problems]:
     """The entry's comparisons, or the problems (sub-path within the entry, message)."""
     plan = protocol.analysis
     assert plan is not None, "a contrast is an entry of the protocol's analysis plan"
-    problems = _outcome_problem(plan, contrast.outcome)
+    problems = _outcome_problem(protocol, plan, contrast.outcome)
     if problems:
         return None, problems
     outcome = plan_outcome(plan, contrast.outcome)
@@ -143,7 +150,7 @@ def check_post_hoc(protocol: Protocol, post_hoc: PostHoc) -> Problems:
     """What is wrong with one `post_hoc` entry (sub-path within the entry, message); [] when it can run."""
     plan = protocol.analysis
     assert plan is not None, "a post_hoc entry is an entry of the protocol's analysis plan"
-    problems = _outcome_problem(plan, post_hoc.outcome)
+    problems = _outcome_problem(protocol, plan, post_hoc.outcome)
     if problems:
         return problems
     outcome = plan_outcome(plan, post_hoc.outcome)

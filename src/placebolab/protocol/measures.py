@@ -14,7 +14,7 @@ from placebolab.components import Measure
 if TYPE_CHECKING:
     from placebolab.protocol.models import Protocol
 
-__all__ = ["Measure", "measures", "resolve"]
+__all__ = ["Measure", "measurement", "measures", "resolve"]
 
 
 def measures(protocol: Protocol) -> dict[str, Measure]:
@@ -28,3 +28,14 @@ def resolve(protocol: Protocol, reference: str) -> Measure | None:
     if measure is None or (occasion and occasion not in measure.occasion_labels):
         return None
     return measure
+
+
+def measurement(protocol: Protocol, reference: str) -> str | None:
+    """How an outcome on ``reference`` is analysed (continuous, ordinal or binary), or None if unknown.
+    The mean over several occasions is a number (export/tables.py); one occasion keeps its scale's."""
+    measure = resolve(protocol, reference)
+    if measure is None:
+        return None
+    if measure.measurement != "continuous" and ("@" in reference or len(measure.occasion_labels) <= 1):
+        return measure.measurement
+    return "continuous"

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from placebolab.components import StepBase
 from placebolab.document.problems import DocPath, Report
 from placebolab.protocol.comparisons import check_post_hoc, resolve_contrast
-from placebolab.protocol.measures import resolve
+from placebolab.protocol.measures import measurement, resolve
 
 if TYPE_CHECKING:
     from placebolab.protocol.models import AnalysisPlan, Mediation, Outcome, Protocol, SimpleEffect
@@ -135,11 +135,11 @@ def _evidence(protocol: Protocol, report: Report, path: DocPath, outcome: Outcom
     measure = resolve(protocol, outcome.outcome)
     if not asked or measure is None:
         return True
-    # the mean over several occasions is a number (export/tables.py); one occasion keeps its scale's measurement
-    if measure.measurement != "continuous" and ("@" in outcome.outcome or len(measure.occasion_labels) <= 1):
+    kind = measurement(protocol, outcome.outcome)
+    if kind != "continuous":
         report(
             (*path, asked[0]),
-            f"'{outcome.outcome}' is {measure.measurement} (its scale's `measurement`), and equivalence tests and "
+            f"'{outcome.outcome}' is {kind} (its scale's `measurement`), and equivalence tests and "
             "Bayes factors compare means of a continuous outcome; leave this out, or give the scale "
             "`measurement: continuous`",
         )

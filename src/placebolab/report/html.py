@@ -233,7 +233,31 @@ def _quoted(label: str, name: str) -> str:
 def _factor_phrase(factor: str, levels: list, description: str | None) -> str:
     """``warmth (warm vs neutral), the emotional component``."""
     phrase = f"{factor} ({' vs '.join(map(str, levels))})"
-    return f"{phrase}, the {description}," if description else phrase
+    if not description:
+        return phrase
+    first = description.split(maxsplit=1)[0].lower()
+    article = "" if first in _DETERMINERS or first.endswith("'s") else "the "  # not "the the …", "the what …"
+    return f"{phrase}, {article}{description},"
+
+
+# Words a factor's description may start with that take no "the" before them.
+_DETERMINERS = {
+    "the",
+    "a",
+    "an",
+    "this",
+    "that",
+    "its",
+    "their",
+    "his",
+    "her",
+    "our",
+    "what",
+    "how",
+    "whether",
+    "which",
+    "who",
+}
 
 
 def allocation_phrase(allocation) -> str:
