@@ -195,7 +195,8 @@ class ConsoleFrontend:
         self._discard_typed_ahead()
         try:
             answer = self._input("> ").strip().lower()
-        except (KeyboardInterrupt, EOFError):
+        except (KeyboardInterrupt, EOFError):  # asked to stop again, or no more input: yes (on a line of its own)
+            self.console.print()
             answer = "y"
         if answer in {"y", "yes"}:
             raise SessionInterrupted("the session was stopped; every answer so far is stored")
