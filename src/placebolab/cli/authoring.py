@@ -49,7 +49,13 @@ def schema(out):
 
 @click.command()
 @click.argument("name")
-@click.option("--from", "example", default="warmth-competence-itch", show_default=True, help="Example to start from.")
+@click.option(
+    "--from",
+    "example",
+    default="warmth-competence-itch",
+    show_default=True,
+    help="Example to start from: one shipped with placebolab, one in the project's protocols/, or a path.",
+)
 @click.option("--dir", "root", default=".", type=click.Path(file_okay=False), help="Project folder (holds protocols/).")
 def new(name, example, root):
     """Create protocols/NAME.yaml and stimuli/NAME/ from an example protocol, ready to edit."""
