@@ -114,3 +114,42 @@ def test_new_keeps_a_link_in_the_example_a_link_and_validate_refuses_it(tmp_path
     result = CliRunner().invoke(main, ["validate", str(root / "protocols" / "mine.yaml")])
     assert result.exit_code == 3
     assert "'welcome.md' is outside the stimuli folder '../stimuli/mine' (it is a link to" in result.stderr
+
+
+def _installed_package(tmp_path):
+    """An installed placebolab's layout, as setup.py builds the wheel: the example protocols and their stimuli
+    under site-packages/placebolab/examples/, and no repository anywhere above it."""
+    package = tmp_path / "site-packages" / "placebolab"
+    for folder in ("protocols", "stimuli"):
+        shutil.copytree(ROOT / folder, package / "examples" / folder)
+    return package
+
+
+def test_an_installed_placebolab_finds_its_examples_in_the_package_and_a_checkout_in_the_repository(tmp_path):
+    from placebolab.authoring.scaffold import example_folder
+
+    package = _installed_package(tmp_path)
+    assert example_folder(package) == package / "examples"
+    assert example_folder() == ROOT  # this checkout: src/placebolab, beside the top-level protocols/
+    assert example_folder(tmp_path / "elsewhere" / "src" / "placebolab") is None
+
+
+def test_new_from_a_shipped_example_works_outside_the_repository(tmp_path, monkeypatch):
+    """From an unrelated folder, with only the installed package's examples to copy from (the repository's
+    protocols/ out of reach): `new NAME --from EXAMPLE --dir ELSEWHERE` makes a project that validates."""
+    from placebolab.authoring import scaffold
+
+    monkeypatch.setattr(scaffold, "PACKAGE", _installed_package(tmp_path), raising=False)
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["new", "bowel", "--from", "ibs-three-arm", "--dir", "lab/project"])
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "lab" / "project"
+    protocol = load_protocol(project / "protocols" / "bowel.yaml")
+    assert protocol.protocol == "bowel" and protocol.stimuli == "../stimuli/bowel"
+    assert sorted(p.name for p in (project / "stimuli" / "bowel").iterdir()) == sorted(
+        p.name for p in (ROOT / "stimuli" / "ibs-three-arm").iterdir()
+    )
+    assert (project / "protocols" / "effects" / "bowel.yaml").is_file()
+
+    unknown = CliRunner().invoke(main, ["new", "x", "--from", "ibs-four-arm", "--dir", "lab/project"])
+    assert unknown.exit_code == 3 and "ibs-three-arm" in unknown.output and "warmth-competence-itch" in unknown.output

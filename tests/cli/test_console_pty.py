@@ -52,7 +52,7 @@ def test_a_console_session_stores_exactly_what_was_typed(study, terminal):
     term.answer(GO, "ok")
     term.answer(GO, "go")
 
-    term.expect("The next question (itch_post@t0+1s) comes at")  # the waiting screen of a timed rating
+    term.expect("The next question comes at")  # the waiting screen of a timed rating
     do_step(term, "itch_post@t0+1s")
     do_step(term, "itch_post@t0+2s")
     do_step(term, "debrief")

@@ -193,8 +193,9 @@ def test_stopping_during_the_intake_stores_nothing_and_says_so(populated):
     result = unchanged(
         populated, lambda: run_cli("run", populated, "--participant", "P003", cwd=populated.parent, input="male\n")
     )
-    line = assert_clean_error(result, 8, "P003", "nothing is stored")
-    assert "without --resume" in line
+    # a stop, not an error: said on stdout without "error:", exit code 8
+    assert result.code == 8 and result.stderr == "" and "error:" not in result.stdout
+    assert "before P003 was enrolled: nothing is stored" in result.stdout and "without --resume" in result.stdout
 
 
 # --- effects files (simulate) -----------------------------------------------------------------------

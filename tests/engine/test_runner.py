@@ -76,8 +76,10 @@ def test_a_stop_mid_session_says_how_to_resume_and_the_resume_continues_where_it
     assert steps_of(flagship_study, "P001") == first.shown == ["welcome", "itch_baseline", "clinician", "expectancy"]
 
     second = Recording(flagship_study)
-    run_participant(flagship_study, "P001", second, resume=True)
-    assert second.calls == [("open", False), ("close",)], "a resume asked the intake again"
+    run_participant(flagship_study, "P001", second, resume=True, tell=lambda line: second.calls.append(line))
+    total = len(plan(flagship_study.protocol, flagship_study.store.participant("P001").cell))
+    # the experimenter is told where it resumes before the window opens; the intake is not asked again
+    assert second.calls == [f"P001: resuming at step 5 of {total}, check", ("open", False), ("close",)]
     assert second.shown[0] == "check"
     keys = steps_of(flagship_study, "P001")
     assert keys == first.shown + second.shown and len(keys) == len(set(keys))

@@ -197,3 +197,13 @@ def test_late_s_of_a_step_recorded_without_it_is_computed_from_the_mark(interlea
     (shown,) = [r["shown_at"] for r in interleaved_study.store.rows("steps") if r["step_key"] == "pain@t0+2min"]
     assert steps.loc["pain@t0+2min", "late_s"] == pytest.approx(shown - (t0 + 120), abs=1e-3)
     assert steps.loc["pain@t0+2min", "late_s"] > 0
+
+
+def test_follow_ups_are_timed_in_days_and_weeks(tmp_path):
+    """A follow-up weeks after the treatment: `t0+1w`, `t0+21d` (and hours) are times after the mark."""
+    protocol = load_protocol(
+        write_protocol(tmp_path, pause("cream", mark="t0"), rating("itch", "[t0+21d, t0+1w, t0+36h]"))
+    )
+    occurrences = plan(protocol, "warm")
+    assert [o.key for o in occurrences] == ["cream", "itch@t0+36h", "itch@t0+1w", "itch@t0+21d"]
+    assert [o.occasion.seconds for o in occurrences[1:]] == [36 * 3600, 7 * 86400, 21 * 86400]

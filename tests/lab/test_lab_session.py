@@ -91,6 +91,7 @@ def test_sigkill_mid_session_then_resume_loses_and_duplicates_nothing(study, lab
 
     again = lab(study, "after", "--participant", "P001", "--resume")
     walk.check(again)  # the first screen of the resumed session is the check questionnaire
+    assert again.output().startswith("P001: resuming at step 5 of 9, check\n"), again.output()
     assert sorted(p.name for p in again.shots.glob("*.png"))[0] == "05-check.png"
     walk.cream(again)
     walk.after_cream(again)
@@ -107,7 +108,13 @@ def test_escape_asks_first_and_yes_stops_resumably(study, lab):
     run.screen(walk.screen_name("clinician"))
     run.key("Escape", "y")
     assert run.wait() == 8, run.output()
-    assert "--resume" in run.output()
+    # a normal, resumable stop (exit code 8), not an error
+    stopped = run.output().strip().splitlines()[-1]
+    assert stopped == (
+        f"The session was stopped; every answer so far is stored; continue with "
+        f"`placebolab run {study} --participant P001 --resume`."
+    )
+    assert "error:" not in run.output()
     assert stored_steps(study, "P001") == PLAN[:2]
 
 

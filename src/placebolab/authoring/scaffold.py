@@ -9,10 +9,12 @@ from pathlib import Path
 from placebolab.errors import ProtocolError, StoreError
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]*$")
+PACKAGE = Path(__file__).resolve().parents[1]  # src/placebolab in a checkout, site-packages/placebolab installed
 
 
 def new_protocol(name: str, example: str | Path, root: Path) -> list[Path]:
-    """Copy the example protocol (a name in ``root/protocols`` or a path) to ``root/protocols/NAME.yaml``,
+    """Copy the example protocol (a name in ``root/protocols``, a path, or the name of an example shipped with
+    placebolab) to ``root/protocols/NAME.yaml``,
     its stimuli folder to ``root/stimuli/NAME/`` and its effects file, if any, to
     ``root/protocols/effects/NAME.yaml``; the protocol's name and stimuli path are changed to NAME.
     Nothing is overwritten. Returns the paths made."""
@@ -42,18 +44,37 @@ def new_protocol(name: str, example: str | Path, root: Path) -> list[Path]:
     return made
 
 
+def example_folder(package: Path | None = None) -> Path | None:
+    """The folder holding the example protocols shipped with placebolab (its ``protocols/`` and ``stimuli/``):
+    inside an installed package, ``examples/`` (copied there at build, see setup.py); run from a source
+    checkout, the repository's top level. None if neither is there."""
+    package = package or PACKAGE
+    for folder in (package / "examples", package.parents[1]):
+        if (folder / "protocols").is_dir():
+            return folder
+    return None
+
+
 def examples(root: Path) -> list[str]:
-    return sorted(p.stem for p in (root / "protocols").glob("*.yaml"))
+    """The examples by name: the project's own protocols, then those shipped with placebolab."""
+    shipped = example_folder()
+    folders = [root / "protocols", *([shipped / "protocols"] if shipped else [])]
+    return sorted({p.stem for folder in folders for p in folder.glob("*.yaml")})
 
 
 def _example_path(example: str | Path, root: Path) -> Path:
-    by_name = root / "protocols" / f"{example}.yaml"
-    if by_name.is_file():
-        return by_name
+    shipped = example_folder()
+    for folder in (root, *([shipped] if shipped else [])):
+        by_name = folder / "protocols" / f"{example}.yaml"
+        if by_name.is_file():
+            return by_name
     if Path(example).is_file():
         return Path(example)
     known = ", ".join(examples(root)) or "none found"
-    raise ProtocolError(f"no example protocol '{example}' in {root / 'protocols'}; examples: {known}; or give a path")
+    raise ProtocolError(
+        f"no example protocol '{example}' in {root / 'protocols'} or among placebolab's examples ({known}); "
+        "or give a path"
+    )
 
 
 def _stimuli_folder(text: str, source: Path) -> Path | None:

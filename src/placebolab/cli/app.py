@@ -9,7 +9,7 @@ import sys
 import click
 
 from placebolab import __version__
-from placebolab.errors import PlaceboLabError
+from placebolab.errors import PlaceboLabError, SessionInterrupted
 
 EXIT_CODES = """\b
 Exit codes: 0 ok · 1 internal error · 2 usage · 3 invalid protocol or effects file ·
@@ -23,6 +23,10 @@ class _Group(click.Group):
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except SessionInterrupted as exc:  # the experimenter stopped on purpose: not an error, and resumable
+            message = str(exc)
+            click.echo(message[:1].upper() + message[1:].rstrip(".") + ".")
+            sys.exit(exc.exit_code)
         except PlaceboLabError as exc:
             lines = str(exc).splitlines() or [type(exc).__name__]
             prefix = "error" if len(lines) == 1 else f"{len(lines)} problems"

@@ -49,7 +49,13 @@ def schema(out):
 
 @click.command()
 @click.argument("name")
-@click.option("--from", "example", default="warmth-competence-itch", show_default=True, help="Example to start from.")
+@click.option(
+    "--from",
+    "example",
+    default="warmth-competence-itch",
+    show_default=True,
+    help="Example to start from: one shipped with placebolab, one in the project's protocols/, or a path.",
+)
 @click.option("--dir", "root", default=".", type=click.Path(file_okay=False), help="Project folder (holds protocols/).")
 def new(name, example, root):
     """Create protocols/NAME.yaml and stimuli/NAME/ from an example protocol, ready to edit."""
@@ -79,8 +85,28 @@ def instruments(instrument):
     click.echo(f"{found.title}\nsource:  {found.source}\nlicence: {found.licence}")
     if found.prompt:
         click.echo(f"prompt:  {found.prompt}")
+    if found.scale:
+        click.echo(f"scale:   {found.scale.describe()}")
+    click.echo("items:")
     for item in found.items:
         text = item.text or "(wording supplied by the protocol under `wording:`)"
-        click.echo(f"  {item.id:14} {text}{' (reverse-keyed)' if item.reverse else ''}")
+        click.echo(f"  {item.id:14} {text}{' (reverse-keyed: scored as min + max − answer)' if item.reverse else ''}")
+        if item.scale and item.scale != found.scale:
+            click.echo(f"  {'':14} scale: {item.scale.describe()}")
+    if found.scores:
+        click.echo("scores:")
     for name, rule in found.scores.items():
-        click.echo(f"  score {name}: {rule.method} of {', '.join(rule.items)}")
+        click.echo(f"  {name:14} {_score_rule(rule)}")
+
+
+def _score_rule(rule) -> str:
+    """``'mean of warm, caring, friendly (at least 2 answered)'``: how a score is computed, in words."""
+    text = f"{rule.method} of {', '.join(rule.items)}"
+    if rule.common_scale:
+        low, high = rule.common_scale
+        text += f", each first mapped linearly onto {low:g}–{high:g}"
+    if rule.min_items is not None and rule.min_items < len(rule.items):
+        text += f" (at least {rule.min_items} of {len(rule.items)} answered, else missing)"
+    else:
+        text += " (missing unless every item is answered)"
+    return text

@@ -25,9 +25,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Role = Literal["symptom", "expectancy", "manipulation_check", "covariate"]
 
-_AT = re.compile(r"^\s*(?P<mark>[A-Za-z][A-Za-z0-9_]*)\s*\+\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>s|sec|min|h)\s*$")
-_DURATION = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>s|sec|min|h)\s*$")
-_SECONDS = {"s": 1, "sec": 1, "min": 60, "h": 3600}
+_SECONDS = {"s": 1, "sec": 1, "min": 60, "h": 3600}  # a duration's units (a pause, a video)
+_SCHEDULE_SECONDS = {**_SECONDS, "d": 86_400, "w": 604_800}  # and days and weeks after a mark (follow-ups)
+_DURATION = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[A-Za-z]+)\s*$")
+_AT = re.compile(r"^\s*(?P<mark>[A-Za-z][A-Za-z0-9_]*)\s*\+(?P<duration>.*)$")
+
+
+def _units(table: dict[str, int]) -> str:
+    """``'s, sec, min, h, d or w'``: the units a message names as allowed."""
+    names = list(table)
+    return f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 class PlacedValueError(ValueError):
@@ -48,10 +55,15 @@ class Model(BaseModel):
 
 def parse_duration(text: str) -> float:
     """``'90s'``, ``'3min'``, ``'1.5h'`` → seconds."""
-    match = _DURATION.match(str(text))
-    if not match:
-        raise ValueError(f"'{text}' is not a duration; write a number and a unit, e.g. 30s, 3min or 1h")
-    return float(match["n"]) * _SECONDS[match["unit"]]
+    return _seconds(str(text), _SECONDS, f"'{text}' is not a duration; write a number and a unit", "30s, 3min or 1h")
+
+
+def _seconds(text: str, units: dict[str, int], problem: str, examples: str) -> float:
+    """A number and one of ``units`` → seconds; else a ValueError: ``problem``, the units allowed, ``examples``."""
+    match = _DURATION.match(text)
+    if not match or match["unit"] not in units:
+        raise ValueError(f"{problem} ({_units(units)}), e.g. {examples}")
+    return float(match["n"]) * units[match["unit"]]
 
 
 @dataclass(frozen=True)
@@ -64,11 +76,15 @@ class ScheduledTime:
 
     @classmethod
     def parse(cls, text: str) -> ScheduledTime:
+        """``'t0+3min'``, ``'t0+21d'``, ``'start+2w'``; a ValueError naming the units allowed."""
+        problem = f"'{text}' is not a scheduled time; write a mark, a plus and a number with its unit"
         match = _AT.match(str(text))
         if not match:
-            raise ValueError(f"'{text}' is not a scheduled time; write a mark, a plus and a duration, e.g. t0+3min")
-        seconds = float(match["n"]) * _SECONDS[match["unit"]]
-        return cls(match["mark"], seconds, f"{match['mark']}+{match['n']}{match['unit']}")
+            raise ValueError(f"{problem} ({_units(_SCHEDULE_SECONDS)}), e.g. t0+3min or t0+21d")
+        seconds = _seconds(match["duration"], _SCHEDULE_SECONDS, problem, "t0+3min or t0+21d")
+        amount = _DURATION.match(match["duration"])
+        assert amount is not None  # _seconds parsed it
+        return cls(match["mark"], seconds, f"{match['mark']}+{amount['n']}{amount['unit']}")
 
 
 @dataclass(frozen=True)
@@ -203,7 +219,9 @@ class StepBase(Model):
     title: str | None = Field(None, description="Short heading shown above the step.")
     role: Role | None = Field(None, description="What the analysis treats this step's data as.")
     at: list[str] | None = Field(
-        None, description="Scheduled occasions, e.g. [t0+3min, t0+9min]; the step runs once at each."
+        None,
+        description="Scheduled occasions after a mark, e.g. [t0+3min, t0+9min] or [t0+1w, t0+21d] (units s, sec, "
+        "min, h, d, w); the step runs once at each.",
     )
     mark: str | None = Field(
         None, pattern=r"^[A-Za-z][A-Za-z0-9_]*$", description="Name a time mark set when this step ends."

@@ -105,6 +105,20 @@ class Scale(Model):
         """The stored value of a "does not apply" answer, or None when the scale does not offer one."""
         return NOT_APPLICABLE_CODE if self.not_applicable is not None else None
 
+    def describe(self) -> str:
+        """The scale in one line, as a researcher reads it: ``'NRS 1–9, step 1: 1 = not at all … 9 = very much;
+        analysed as continuous'``."""
+        kind = {"nrs": "NRS", "vas": "VAS", "likert": f"{len(self.labels or [])}-point Likert"}[self.type]
+        grain = "continuous" if self.type == "vas" else f"step {self.step:g}"
+        text = f"{kind} {self.min:g}–{self.max:g}" + (f", {grain}" if self.type != "likert" else "")
+        if self.labels:
+            text += ": " + ", ".join(f"{value} = {label}" for value, label in enumerate(self.labels, start=1))
+        elif self.anchors:
+            text += f": {self.min:g} = {self.anchors[0]} … {self.max:g} = {self.anchors[1]}"
+        if self.not_applicable is not None:
+            text += f"; {NOT_APPLICABLE_CODE:g} = {self.not_applicable} (scored as missing)"
+        return f"{text}; analysed as {self.measurement}"
+
     def with_anchors(self, anchors: list[str] | None) -> Scale:
         return self if anchors is None else self.model_copy(update={"anchors": anchors})
 

@@ -95,6 +95,12 @@ def refuse_unshowable(protocol, screens: Screens) -> None:
         raise ProtocolError(problems)
 
 
+def coming_next(step: StepBase) -> str:
+    """What a waiting screen calls the step it waits for (at the start of a sentence): its title, else "The
+    next question"; never its key (``itch_post@t0+3min`` is bookkeeping, not for a participant's eyes)."""
+    return step.title or "The next question"
+
+
 def drive(session: Session, frontend: Frontend) -> None:
     """Run the session to its end (or until the frontend raises SessionInterrupted)."""
     while (current := session.current()) is not None:

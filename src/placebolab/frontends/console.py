@@ -28,7 +28,7 @@ from rich.markup import escape
 from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
 from placebolab.errors import SessionInterrupted
-from placebolab.frontends.base import Response, Unsupported, refuse_unshowable
+from placebolab.frontends.base import Response, Unsupported, coming_next, refuse_unshowable
 from placebolab.session import Current
 
 EXPERIMENTER_WORD = "go"
@@ -96,7 +96,7 @@ class ConsoleFrontend:
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
         self.console.print(
-            f"Please wait. The next question ({current.key}) comes at {due}. Nothing typed until then counts."
+            f"Please wait. {escape(coming_next(current.step))} comes at {due}. Nothing typed until then counts."
         )
         self._sleep_until(current.not_before)
         if self.console.is_terminal:  # erase what the terminal echoed of a line typed while waiting
@@ -195,7 +195,8 @@ class ConsoleFrontend:
         self._discard_typed_ahead()
         try:
             answer = self._input("> ").strip().lower()
-        except (KeyboardInterrupt, EOFError):
+        except (KeyboardInterrupt, EOFError):  # asked to stop again, or no more input: yes (on a line of its own)
+            self.console.print()
             answer = "y"
         if answer in {"y", "yes"}:
             raise SessionInterrupted("the session was stopped; every answer so far is stored")

@@ -7,6 +7,7 @@ the experimenter. ``placebolab run`` is this function behind command-line option
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from placebolab.errors import SessionError, SessionInterrupted
@@ -31,10 +32,18 @@ def make_frontend(name: str, clock, *, windowed: bool = False, screenshots: str 
 
 
 def run_participant(
-    study, participant: str, frontend: Frontend, *, resume: bool = False, intake: dict | None = None, pilot=False
+    study,
+    participant: str,
+    frontend: Frontend,
+    *,
+    resume: bool = False,
+    intake: dict | None = None,
+    pilot=False,
+    tell: Callable[[str], None] = print,
 ) -> Session:
     """Enrol ``participant`` (asking the intake fields not in ``intake``) or, with ``resume``, take up their
-    interrupted session at its first unanswered step; then show every step to its end.
+    interrupted session at its first unanswered step, telling the experimenter (``tell``) where, before
+    anything is shown; then show every step to its end.
 
     The frontend is closed however the session ends. A stop (the experimenter quits, Ctrl-C) raises
     SessionInterrupted saying how to continue; every answer given so far is stored."""
@@ -48,6 +57,7 @@ def run_participant(
         )
     else:
         session = Session.resume(study, participant, frontend.name, frontend.clock)
+        tell(resuming_at(session))
     try:
         frontend.open(pilot=session.participant.pilot)
         drive(session, frontend)
@@ -61,6 +71,14 @@ def run_participant(
     finally:
         frontend.close()
     return session
+
+
+def resuming_at(session: Session) -> str:
+    """Where a resumed session takes up, for the experimenter: "P001: resuming at step 6 of 14, expectancy"."""
+    at = session.position
+    if at is None:  # stopped after its last answer, before it was marked complete: nothing left to show
+        return f"{session.participant.id}: every step was answered already; nothing left to show"
+    return f"{session.participant.id}: resuming at step {at.index + 1} of {at.total}, {at.key}"
 
 
 def start_session(study, participant: str, frontend: Frontend, *, intake: dict | None = None, pilot=False) -> Session:

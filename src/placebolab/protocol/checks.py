@@ -44,9 +44,12 @@ def check_protocol(
     return problems
 
 
-def _suggest(value: object, options: Iterable[object]) -> str:
+MARK_CUTOFF = 0.5  # marks are short: 'to' for 't0' (or 'T0') is one character in two off, and still meant
+
+
+def _suggest(value: object, options: Iterable[object], cutoff: float = 0.6) -> str:
     """``"did you mean 'itch_post'? "`` when ``value`` looks like a misspelling of one of ``options``."""
-    guess = difflib.get_close_matches(str(value), [str(o) for o in options], n=1)
+    guess = difflib.get_close_matches(str(value), [str(o) for o in options], n=1, cutoff=cutoff)
     return f"did you mean '{guess[0]}'? " if guess else ""
 
 
@@ -189,7 +192,7 @@ def _timeline_references(protocol: Protocol, report: Report) -> None:
                     marks = ", ".join(["start", *set_by])
                     report(
                         path,
-                        f"mark '{when.mark}' is not set by an earlier step; {_suggest(when.mark, ['start', *set_by])}marks: {marks}; set it with `mark: {when.mark}` on a step before this one",
+                        f"mark '{when.mark}' is not set by an earlier step; {_suggest(when.mark, ['start', *set_by], MARK_CUTOFF)}marks: {marks}; set it with `mark: {when.mark}` on a step before this one",
                     )
         for cell_index, cell in enumerate(step.cells or []):
             if cell not in cell_ids:

@@ -126,6 +126,11 @@ class Session:
     def finished(self) -> bool:
         return self.current() is None
 
+    @property
+    def position(self) -> Occurrence | None:
+        """Where the session stands: its first occurrence without an answer (None once every one has one)."""
+        return self._next_occurrence()
+
     def current(self) -> Current | None:
         occurrence = self._next_occurrence()
         if occurrence is None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from placebolab.errors import SessionInterrupted
-from placebolab.frontends.base import Response, refuse_unshowable
+from placebolab.frontends.base import Response, coming_next, refuse_unshowable
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.media import AudioScreen, ImageScreen, VideoScreen
 from placebolab.frontends.psychopy.screens import (
@@ -119,9 +119,10 @@ class PsychopyFrontend:
     def wait(self, current) -> None:
         """A waiting screen with a countdown until the step is due; Escape still asks to quit."""
         due = current.not_before
+        upcoming = coming_next(current.step)
         message = self.kit.text("", 0.0)
         note = self.kit.text(
-            f"Please wait. The next question comes at {datetime.fromtimestamp(due):%H:%M:%S}.",
+            f"Please wait. {upcoming} comes at {datetime.fromtimestamp(due):%H:%M:%S}.",
             layout.FOOTER_Y,
             0.025,
             colour=DIM,
@@ -129,7 +130,7 @@ class PsychopyFrontend:
 
         def draw():
             left = max(0, round(due - self.clock.now()))
-            text = f"Please wait.\n\nThe next question appears in {left // 60}:{left % 60:02d}."
+            text = f"Please wait.\n\n{upcoming} appears in {left // 60}:{left % 60:02d}."
             if message.text != text:
                 message.text = text
             message.draw()
