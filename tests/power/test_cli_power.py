@@ -196,6 +196,8 @@ def test_a_binary_primary_outcome_is_refused_in_one_line(tmp_path):
     path.write_text(text.replace("    outcome: severity_post\n", "    outcome: relief\n", 1), encoding="utf-8")
     for asked in ("    equivalence: {bound: 10, units: raw}\n", "    bayes_factor: true\n"):  # continuous only
         path.write_text(path.read_text().replace(asked, ""), encoding="utf-8")
+    plan = path.read_text()  # comparisons of means too: validate refuses them on a binary outcome
+    path.write_text(plan[: plan.index("  contrasts:\n")], encoding="utf-8")
     effects = ROOT / "protocols" / "effects" / "ibs-three-arm.yaml"
     result = run_cli("power", path, "--effects", effects, "--sims", "10", cwd=tmp_path)
     assert result.code == 7
