@@ -360,7 +360,9 @@ class _Connection(sqlite3.Connection):
 
 def _connect(path: Path, journal: str = "WAL") -> _Connection:
     with _failures(path):
-        db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection)
+        # check_same_thread off: an async web server may run a request on another thread than the one that
+        # opened the study; its requests use the connection one at a time (no store call awaits anything)
+        db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection, check_same_thread=False)
     db.path = path
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA journal_mode = {journal}")
