@@ -150,7 +150,14 @@ def test_a_closed_tab_or_another_device_resumes_at_the_first_unanswered_step(onl
     other_device = TestClient(app, follow_redirects=False)
     resumed = checked(other_device.get(f"/s/{links[0]}"))
     assert step_key(resumed.text) == "expectancy"
-    assert online_study.store.completed_steps("web00001") == {"welcome", "itch_baseline", "portrait", "voice", "vignette", "clinician"}
+    assert online_study.store.completed_steps("web00001") == {
+        "welcome",
+        "itch_baseline",
+        "portrait",
+        "voice",
+        "vignette",
+        "clinician",
+    }
     run(other_device, links[0], clock)
     assert online_study.store.participant("web00001").status == "completed"
     again = checked(client.get(f"/s/{links[0]}"))  # a completed link shows the completion page again
@@ -220,7 +227,9 @@ def test_media_are_served_only_as_the_current_step(online_study, client, links, 
     response = client.get(film)
     assert response.headers["content-type"] == "video/mp4" and "content-disposition" not in response.headers
     cell = online_study.store.participant("web00001").cell
-    (frozen,) = [c for name, c in online_study.store.files().items() if name.endswith(f"vignette-{cell.replace('/', '-')}.mp4")]
+    (frozen,) = [
+        c for name, c in online_study.store.files().items() if name.endswith(f"vignette-{cell.replace('/', '-')}.mp4")
+    ]
     assert response.content == frozen
     early = client.post(page.step_form.action, data=page.step_form.fields)  # before the film could have ended
     assert early.status_code == 400 and "watch or listen to the end" in early.text
@@ -245,7 +254,9 @@ def test_an_experimenter_pause_is_refused_before_anyone_enrols(tmp_path):
     assert made.exit_code == 3
     validated = CliRunner().invoke(main, ["validate", str(FLAGSHIP), "--frontend", "web"])
     assert validated.exit_code == 3 and "warmth-competence-itch.yaml:" in validated.output
-    video = CliRunner().invoke(main, ["validate", str(ROOT / "protocols" / "video-vignette-anxiety.yaml"), "--frontend", "web"])
+    video = CliRunner().invoke(
+        main, ["validate", str(ROOT / "protocols" / "video-vignette-anxiety.yaml"), "--frontend", "web"]
+    )
     assert video.exit_code == 0 and "web can show every step" in video.output
     with Study.open(tmp_path / "flagship") as study:
         assert study.store.participants() == [] and study.link_participant("x" * 43) is None
@@ -261,7 +272,7 @@ def test_links_print_tokens_the_store_keeps_only_hashes_of(online_study, tmp_pat
     rows = [line.split(",") for line in lines[1:]]
     assert [r[0] for r in rows] == ["web00001", "web00002", "web00003"]
     database = (folder / "study.db").read_bytes()
-    for participant, token, url in rows:
+    for _participant, token, url in rows:
         assert len(token) == 43 and url == f"https://study.example.org/s/{token}"
         assert token.encode() not in database
         assert hashlib.sha256(token.encode()).hexdigest().encode() in database

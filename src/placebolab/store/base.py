@@ -191,7 +191,9 @@ class Store(ABC):
             made = self._rows("SELECT COUNT(*) AS n FROM links")[0]["n"]
             ids = [f"{prefix}{made + i:05d}" for i in range(1, len(token_hashes) + 1)]
             at = now_iso()
-            self._insert("INSERT INTO links VALUES (?, ?, ?)", [(h, p, at) for h, p in zip(token_hashes, ids)])
+            self._insert(
+                "INSERT INTO links VALUES (?, ?, ?)", [(h, p, at) for h, p in zip(token_hashes, ids, strict=True)]
+            )
         return ids
 
     def link_participant(self, token_sha256: str) -> str | None:

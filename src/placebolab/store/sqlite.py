@@ -227,7 +227,9 @@ class SQLiteStore(Store):
         return self._write()
 
     def _has_table(self, name: str) -> bool:
-        return bool(self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)))  # one file, one owner: whoever may open it
+        return bool(
+            self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        )  # one file, one owner: whoever may open it
 
     def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""

@@ -40,9 +40,7 @@ from placebolab.session import Current, RealClock, Session
 FRONTEND = "web"
 #: a personal link's token: secrets.token_urlsafe(32), 43 characters of the URL-safe base64 alphabet
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
-CSP = (
-    "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
-).encode()
+CSP = b"default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
 HEADERS = [
     (b"cache-control", b"no-store"),
     (b"referrer-policy", b"no-referrer"),
@@ -66,7 +64,7 @@ def create_app(study, *, secret: bytes | None = None, clock=None):
         Route("/static/style.css", web.stylesheet, methods=["GET"]),
     ]
     handlers = {404: web.not_found, 405: web.not_found, Exception: web.failed}
-    return SecurityHeaders(Starlette(routes=routes, exception_handlers=handlers))  # type: ignore[arg-type]
+    return SecurityHeaders(Starlette(routes=routes, exception_handlers=handlers))
 
 
 class SecurityHeaders:
@@ -190,7 +188,9 @@ class WebSessions:
 
     def _start_page(self, token: str, participant: str, given: dict, error: str | None = None, status: int = 200):
         context = {"fields": self.study.protocol.intake, "given": given, "error": error}
-        return self._render("start.html.j2", token=token, csrf=self._sign("start", participant), status=status, **context)
+        return self._render(
+            "start.html.j2", token=token, csrf=self._sign("start", participant), status=status, **context
+        )
 
     def _step_page(
         self,
@@ -243,7 +243,10 @@ class WebSessions:
 
     def _expired(self, token: str) -> Response:
         return self._message(
-            "This page has expired", "Nothing was saved from it. Please continue from the current page.", 403, f"/s/{token}"
+            "This page has expired",
+            "Nothing was saved from it. Please continue from the current page.",
+            403,
+            f"/s/{token}",
         )
 
     def _render(self, template: str, status: int = 200, **context: Any) -> Response:
