@@ -63,8 +63,8 @@ def question(prompt: str, item: Item, scale) -> Question:
     if anchors and not scale.labels:
         labels[0], labels[-1] = anchors
     options = [(f"{value:g}", label) for value, label in zip(values, labels, strict=True)]
-    if scale.not_applicable:
-        options.append((f"{scale.na_code:g}", scale.not_applicable))
+    if scale.not_applicable and item.na_code is not None:  # offered where the engine accepts it
+        options.append((f"{item.na_code:g}", scale.not_applicable))
     return Question(field_name(item), prompt, item, options, None)
 
 
