@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
@@ -14,6 +15,7 @@ from starlette.testclient import TestClient
 from placebolab.allocation.audit import audit_study
 from placebolab.cli import main
 from placebolab.errors import ProtocolError
+from placebolab.export import export_study
 from placebolab.frontends.web.app import create_app
 from placebolab.session import plan
 from placebolab.study import Study
@@ -94,6 +96,13 @@ def test_a_participant_answers_every_step_type_in_the_browser(online_study, clie
     late = [s for s in steps if s["step_key"].startswith("itch_post@")]
     assert len(late) == 3 and all('"late_s"' in s["detail"] for s in late)  # shown only once due
     assert audit_study(online_study).problems == []
+    long = pd.read_csv(export_study(online_study) / "long.csv")
+    mine = long[long["participant"] == "web00001"]
+    assert len(mine) == len(responses(online_study, "web00001"))
+    # what the browser entered: the second option everywhere (0-100 and 0-10: 1; the 1-7 check: 2)
+    assert set(mine.loc[mine["step"] != "check", "value"]) == {1.0} and set(
+        mine.loc[mine["step"] == "check", "value"]
+    ) == {2.0}
 
 
 def test_a_get_enrols_nobody_and_a_post_enrols_once(online_study, client, links):
@@ -278,3 +287,22 @@ def test_links_print_tokens_the_store_keeps_only_hashes_of(online_study, tmp_pat
         assert hashlib.sha256(token.encode()).hexdigest().encode() in database
     with Study.open(folder) as study:
         assert [study.link_participant(r[1]) for r in rows] == ["web00001", "web00002", "web00003"]
+
+
+def test_a_timed_pause_shows_no_button_until_its_time_and_cannot_be_cut_short(online_study, client, links, clock):
+    start(client, links[0])
+    run(client, links[0], clock, until="cream")  # returns at its page once the button shows; begin it afresh
+    clock.advance(60)
+    page = Page(client.get(f"/s/{links[0]}").text)
+    assert page.step_form is None and page.refresh[0] == 20  # no button: the page reloads when the pause ends
+    signed = dict(part.split("=") for part in page.refresh[1].split("?")[1].split("&"))
+    early = {"key": "cream", "onset": signed["onset"], "csrf": signed["sig"]}
+    clock.advance(10)
+    response = client.post(f"/s/{links[0]}/step", data=early)
+    assert response.status_code == 303 and "onset=" in response.headers["location"]
+    assert "cream" not in online_study.store.completed_steps("web00001")
+    clock.advance(10)
+    after = Page(client.get(page.refresh[1]).text)
+    assert after.step_form is not None and after.step_form.fields["onset"] == signed["onset"]
+    assert client.post(f"/s/{links[0]}/step", data=after.step_form.fields).status_code == 303
+    assert "cream" in online_study.store.completed_steps("web00001")

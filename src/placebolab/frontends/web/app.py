@@ -134,6 +134,8 @@ class WebSessions:
         screen = screen_for(current)
         shown_at = float(onset)
         if screen.minimum and now < shown_at + screen.minimum:
+            if screen.hold:  # its page showed no button yet (a replayed form): back to that page
+                return RedirectResponse(f"/s/{token}?" + urlencode({"onset": onset, "sig": form["csrf"]}), 303)
             message = "Please watch or listen to the end before you continue."
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         try:
