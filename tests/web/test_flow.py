@@ -21,7 +21,7 @@ from placebolab.session import plan
 from placebolab.study import Study
 from tests.conftest import FLAGSHIP, ROOT
 
-from .conftest import INTAKE, SECURITY_HEADERS, Page, answered, step_key
+from .conftest import INTAKE, SECURITY_HEADERS, Page, answered, online_protocol, step_key
 
 DONE = "You have completed the study"
 
@@ -306,3 +306,14 @@ def test_a_timed_pause_shows_no_button_until_its_time_and_cannot_be_cut_short(on
     assert after.step_form is not None and after.step_form.fields["onset"] == signed["onset"]
     assert client.post(f"/s/{links[0]}/step", data=after.step_form.fields).status_code == 303
     assert "cream" in online_study.store.completed_steps("web00001")
+
+
+def test_the_same_session_on_a_postgresql_store(tmp_path, pg_url, clock):
+    with Study.init(online_protocol(tmp_path), tmp_path / "study", seed=7, store_url=pg_url) as study:
+        ((token, participant),) = study.new_links(1)
+        client = TestClient(create_app(study, secret=b"p" * 32, clock=clock), follow_redirects=False)
+        start(client, token)
+        keys = run(client, token, clock)
+        assert study.store.participant(participant).status == "completed"
+        assert keys == [o.key for o in plan(study.protocol, study.store.participant(participant).cell)]
+        assert audit_study(study).problems == []
