@@ -186,6 +186,17 @@ class Study:
         checked.add(target)
         return target
 
+    def new_links(self, count: int) -> list[tuple[str, str]]:
+        """``count`` new single-use personal links for online sessions: (token, participant ID) each. A token
+        is 256 random bits; the store keeps only its SHA-256, so it is shown here once and never again."""
+        tokens = [secrets.token_urlsafe(32) for _ in range(count)]
+        ids = self.store.add_links([link_hash(token) for token in tokens])
+        return list(zip(tokens, ids, strict=True))
+
+    def link_participant(self, token: str) -> str | None:
+        """The participant ID a personal link's token stands for; None for a token no link has."""
+        return self.store.link_participant(link_hash(token))
+
     def close(self) -> None:
         self.store.close()
 
@@ -194,6 +205,11 @@ class Study:
 
     def __exit__(self, *_exc) -> None:
         self.close()
+
+
+def link_hash(token: str) -> str:
+    """What the store keeps of a personal link's token: its SHA-256 (hex)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _media_probes(meta: dict[str, str]) -> dict | None:

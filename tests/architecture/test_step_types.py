@@ -61,12 +61,21 @@ def test_every_frontend_has_one_screen_for_every_step_type(frontend):
         assert callable(entry) or (isinstance(entry, Unsupported) and entry.reason), (frontend, step_type)
 
 
-def test_only_the_terminal_refuses_and_only_media():
+def test_only_the_terminal_refuses_media_and_only_the_browser_an_experimenter_pause():
     refused = {
         frontend: sorted(t for t, entry in table.items() if isinstance(entry, Unsupported))
         for frontend, table in TABLES.items()
     }
-    assert refused == {"console": ["audio", "image", "video"], "psychopy": [], "simulated": [], "preview": []}
+    assert refused == {
+        "console": ["audio", "image", "video"],
+        "psychopy": [],
+        "simulated": [],
+        "web": ["pause"],
+        "preview": [],
+    }
+    timed = load_protocol(FLAGSHIP).timeline[5].model_copy(update={"until": "duration", "duration": "20s"})
+    assert TABLES["web"]["pause"].refuses(load_protocol(FLAGSHIP).timeline[5])
+    assert not TABLES["web"]["pause"].refuses(timed)
 
 
 def test_every_declared_detail_key_is_documented():

@@ -139,3 +139,14 @@ def test_image_sound_and_video_steps_take_their_media_time(tmp_path, backend):
         assert duration.size()[["portrait", "voice", "vignette"]].tolist() == [3, 3, 3]
     finally:
         study.close()
+
+
+def test_personal_links_keep_only_hashes_and_number_their_participants(flagship_study, store):
+    first = store.add_links(["a" * 64, "b" * 64])
+    assert first == ["web00001", "web00002"]
+    assert store.add_links(["c" * 64]) == ["web00003"]  # numbered on from the links made before
+    assert store.link_participant("b" * 64) == "web00002"
+    assert store.link_participant("d" * 64) is None
+    kinds = [e["kind"] for e in store.rows("events")]
+    assert kinds == ["initialised", "links_created", "links_created"]
+    assert audit_study(flagship_study).problems == []

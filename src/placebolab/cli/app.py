@@ -68,6 +68,14 @@ COMMANDS = {
         "placebolab.cli.sessions",
         "Run COUNT simulated participants through STUDY: the real engine and store, answers from a model.",
     ),
+    "links": (
+        "placebolab.cli.web",
+        "Print N new single-use personal links to STUDY's online sessions, as CSV (participant,token,url).",
+    ),
+    "serve": (
+        "placebolab.cli.web",
+        "Serve STUDY's online sessions: participants open their personal links (`placebolab links`) in a browser.",
+    ),
     "export": (
         "placebolab.cli.data",
         "Write STUDY's data as tidy tables: long.csv, wide.csv, steps.csv and the codebook.",

@@ -1,5 +1,5 @@
-"""Frontends show steps: console (a terminal), psychopy (a lab window) and simulated (no one). Only
-frontends/psychopy imports psychopy.
+"""Frontends show steps: console (a terminal), psychopy (a lab window), web (participants' browsers) and
+simulated (no one). Only frontends/psychopy imports psychopy; only frontends/web imports starlette.
 
 Each frontend module has one table ``SCREENS`` (step type → how it shows it, or ``base.Unsupported``);
 ``FRONTENDS`` names the module of each, so a command can check a protocol against a frontend's table
@@ -16,6 +16,7 @@ FRONTENDS = {
     "console": "placebolab.frontends.console",
     "psychopy": "placebolab.frontends.psychopy.frontend",
     "simulated": "placebolab.frontends.simulated",
+    "web": "placebolab.frontends.web.screens",
 }
 
 

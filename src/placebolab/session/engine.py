@@ -120,6 +120,13 @@ class Session:
             raise SessionError(f"participant {participant_id} has already completed the session; nothing to resume")
         return cls(study, participant, frontend, clock)._begin()
 
+    @classmethod
+    def open(cls, study: Study, participant_id: str, frontend: str, clock: Clock) -> Self | None:
+        """The enrolled participant's session as the store holds it, without logging that it was taken up
+        (a web page asks for it at every request); None when no such participant is enrolled."""
+        participant = study.store.participant(participant_id)
+        return None if participant is None else cls(study, participant, frontend, clock)
+
     # --- driving -----------------------------------------------------------------------------------
 
     @property

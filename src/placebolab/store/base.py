@@ -98,6 +98,10 @@ class Store(ABC):
     def _owner_write(self, what: str) -> AbstractContextManager[None]:
         """One write transaction of the study's owner (``what``: for the message when a station tries)."""
 
+    @abstractmethod
+    def _has_table(self, name: str) -> bool:
+        """Whether the store has table ``name`` (a study made by an older placebolab may lack a newer one)."""
+
     def _concealed(self, what: str) -> AbstractContextManager[None]:
         """A read of what PostgreSQL conceals from stations (the list, the seed); nothing to hide on SQLite."""
         return nullcontext()
@@ -173,6 +177,31 @@ class Store(ABC):
             if not self._rows("SELECT 1 FROM participants WHERE id = ?", (participant_id,)):
                 raise AllocationError(f"participant {participant_id} is not enrolled; nothing to correct")
             self._log(kind, participant_id, {"reason": reason, "by": by})
+
+    def add_links(self, token_hashes: Sequence[str], prefix: str = "web") -> list[str]:
+        """Keep the SHA-256 of new personal link tokens (never a token), each with a new participant ID
+        (``web00001``, numbered on from the links made before); log how many. Returns the IDs, in order."""
+        if not self._has_table("links"):
+            raise StoreError(
+                f"{self.describe()} was made by a placebolab without online sessions (no table links); "
+                "run the study's online part in a study made by this version"
+            )
+        with self._owner_write("personal links"):
+            self._log("links_created", None, {"count": len(token_hashes)})  # first: it holds the log's lock
+            made = self._rows("SELECT COUNT(*) AS n FROM links")[0]["n"]
+            ids = [f"{prefix}{made + i:05d}" for i in range(1, len(token_hashes) + 1)]
+            at = now_iso()
+            self._insert(
+                "INSERT INTO links VALUES (?, ?, ?)", [(h, p, at) for h, p in zip(token_hashes, ids, strict=True)]
+            )
+        return ids
+
+    def link_participant(self, token_sha256: str) -> str | None:
+        """The participant ID of the personal link whose token has this SHA-256; None for no such link."""
+        if not self._has_table("links"):
+            return None
+        rows = self._rows("SELECT participant FROM links WHERE token_sha256 = ?", (token_sha256,))
+        return str(rows[0]["participant"]) if rows else None
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
         """An owner's log entry (e.g. unblinding); a session's entries are written with its steps."""

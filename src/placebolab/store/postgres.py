@@ -205,6 +205,9 @@ class PostgresStore(Store):
         with self._db.cursor() as cur:
             cur.executemany(query.replace("?", "%s"), rows)
 
+    def _has_table(self, name: str) -> bool:
+        return bool(self._rows("SELECT to_regclass(?) IS NOT NULL AS found", (f"placebolab.{name}",))[0]["found"])
+
     def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         text = json.dumps(detail) if detail is not None else None
         self._db.execute("SELECT append_event(%s, %s, %s)", (participant_id, kind, text))

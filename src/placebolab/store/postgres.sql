@@ -77,6 +77,8 @@ CREATE TABLE events (
     hash        TEXT NOT NULL
 );
 CREATE TABLE sealed (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- Personal links of online sessions: only each token's SHA-256 (store/base.py, LINKS_TABLE).
+CREATE TABLE links (token_sha256 TEXT PRIMARY KEY, participant TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
 
 -- The same timestamp text as Python's now_iso(): 2026-11-25T20:00:00.123+00:00
 CREATE FUNCTION now_iso() RETURNS TEXT LANGUAGE sql VOLATILE AS $$
@@ -390,7 +392,7 @@ $$;
 
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA placebolab FROM PUBLIC;
 GRANT USAGE ON SCHEMA placebolab TO EXPERIMENTER;
-GRANT SELECT ON meta, files, participants, steps, responses, marks, events TO EXPERIMENTER;
+GRANT SELECT ON meta, files, participants, steps, responses, marks, events, links TO EXPERIMENTER;
 GRANT EXECUTE ON FUNCTION allocate(TEXT, TEXT, TEXT, BOOLEAN, BOOLEAN),
     allocate_minimized(TEXT, TEXT, TEXT, BOOLEAN, BOOLEAN),
     start_session(TEXT, DOUBLE PRECISION, TEXT), complete_session(TEXT),

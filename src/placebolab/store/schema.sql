@@ -81,3 +81,10 @@ CREATE TABLE IF NOT EXISTS sealed (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
+-- Personal links of online sessions (`placebolab links`): only the SHA-256 of each token is kept, so the
+-- store cannot hand a link out again; each link is one participant ID, enrolled on its first start.
+CREATE TABLE IF NOT EXISTS links (
+    token_sha256 TEXT PRIMARY KEY,
+    participant  TEXT NOT NULL UNIQUE,
+    created_at   TEXT NOT NULL
+);

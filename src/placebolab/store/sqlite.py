@@ -224,7 +224,12 @@ class SQLiteStore(Store):
         self._db.executemany(query, rows)
 
     def _owner_write(self, what: str) -> AbstractContextManager[None]:
-        return self._write()  # one file, one owner: whoever may open it
+        return self._write()
+
+    def _has_table(self, name: str) -> bool:
+        return bool(
+            self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        )  # one file, one owner: whoever may open it
 
     def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
@@ -357,7 +362,9 @@ class _Connection(sqlite3.Connection):
 
 def _connect(path: Path, journal: str = "WAL") -> _Connection:
     with _failures(path):
-        db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection)
+        # check_same_thread off: an async web server may run a request on another thread than the one that
+        # opened the study; its requests use the connection one at a time (no store call awaits anything)
+        db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection, check_same_thread=False)
     db.path = path
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA journal_mode = {journal}")

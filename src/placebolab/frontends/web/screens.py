@@ -1,0 +1,142 @@
+"""How a browser shows each step type: the web frontend's ``SCREENS`` table.
+
+Each entry turns the engine's ``Current`` into a :class:`Screen`: the template (templates/, shipped in the
+package) and what it shows. Everything from the protocol is escaped by the templates (autoescape); only
+markdown pages become HTML, rendered by markdown-it with raw HTML off, so a stimulus cannot inject markup.
+This module needs no web server (``placebolab validate --frontend web`` imports it without the web extra).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from markupsafe import Markup
+
+from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components.base import Item
+from placebolab.frontends.base import Unsupported
+from placebolab.session import Current
+
+NO_EXPERIMENTER = Unsupported(
+    "an online session has no experimenter to end the pause; give it a duration (until: duration, duration: 2min) "
+    "or run the study in the lab",
+    applies=lambda step: getattr(step, "until", None) == "experimenter",
+)
+
+
+@dataclass(frozen=True)
+class Screen:
+    """One step as a page: ``template`` with ``context``. ``hold``: seconds from onset before the Continue
+    button appears (the page reloads then: a timed pause, a timed picture); ``minimum``: seconds from onset
+    before an answer is accepted (a sound or film is heard or seen to its end)."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    hold: float | None = None
+    minimum: float | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as a form shows it: radio ``options`` (value, label), or a range for a VAS (``options`` None)."""
+
+    name: str  # the form field
+    prompt: str
+    item: Item
+    options: list[tuple[str, str]] | None
+    anchors: tuple[str, str] | None
+
+
+def field_name(item: Item) -> str:
+    return f"item-{item.id}"
+
+
+def question(prompt: str, item: Item, scale) -> Question:
+    anchors = tuple(scale.anchors) if scale.anchors else None
+    if scale.type == "vas":
+        return Question(field_name(item), prompt, item, None, cast(tuple[str, str] | None, anchors))
+    points = scale.points
+    values = [scale.min + k * scale.step for k in range(points)]
+    labels = list(scale.labels) if scale.labels else [""] * points
+    if anchors and not scale.labels:
+        labels[0], labels[-1] = anchors
+    options = [(f"{value:g}", label) for value, label in zip(values, labels, strict=True)]
+    if scale.not_applicable and item.na_code is not None:  # offered where the engine accepts it
+        options.append((f"{item.na_code:g}", scale.not_applicable))
+    return Question(field_name(item), prompt, item, options, None)
+
+
+def markdown(text: str) -> Markup:
+    from markdown_it import MarkdownIt
+
+    # commonmark with html off: raw HTML in a stimulus shows as text instead of becoming markup
+    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))  # noqa: S704 - escaped by markdown-it
+
+
+def _pages(current: Current) -> Screen:
+    return Screen("pages.html.j2", {"pages": [markdown(page) for page in current.pages], "speaker": current.speaker})
+
+
+def _rating(current: Current) -> Screen:
+    step = cast(RatingStep, current.step)  # SCREENS chose this screen by the step's type
+    return Screen("questions.html.j2", {"questions": [question(step.prompt, step.records()[0], step.effective_scale)]})
+
+
+def _questionnaire(current: Current) -> Screen:
+    step = cast(QuestionnaireStep, current.step)
+    questions = [
+        question(item.text, record, step.item_scale(item))
+        for item, record in zip(step.items, step.records(), strict=True)
+    ]
+    return Screen("questions.html.j2", {"prompt": step.prompt, "questions": questions})
+
+
+def _pause(current: Current) -> Screen:
+    step = cast(PauseStep, current.step)
+    return Screen("pause.html.j2", {"text": step.text}, hold=step.seconds, minimum=step.seconds)
+
+
+def _media(current: Current) -> Screen:
+    media = current.media
+    assert media is not None, "a media step's file is resolved by the engine"
+    context = {"kind": media.kind, "prompt": getattr(current.step, "prompt", None)}
+    if media.kind == "image":  # a timed picture shows for its duration, then the Continue button appears
+        return Screen("media.html.j2", context, hold=media.duration, minimum=media.duration)
+    # TODO(issue 13): play to the end with seeking disabled and play/pause/ended events (needs client script);
+    # until then an answer is refused before the sound or film could have been played through
+    return Screen("media.html.j2", context, minimum=media.duration)
+
+
+#: how a browser shows each step type: ``screen(current) → Screen``
+SCREENS: dict[str, Callable[[Current], Screen] | Unsupported] = {
+    "text": _pages,
+    "script": _pages,
+    "rating": _rating,
+    "questionnaire": _questionnaire,
+    "pause": NO_EXPERIMENTER,
+    "image": _media,
+    "audio": _media,
+    "video": _media,
+}
+
+#: the timed pause's screen, for the steps NO_EXPERIMENTER lets through
+PAUSE = _pause
+
+
+def screen_for(current: Current) -> Screen:
+    entry = SCREENS[current.step.type]
+    if isinstance(entry, Unsupported):
+        assert not entry.refuses(current.step), "refused before anyone was enrolled (refuse_unshowable)"
+        return PAUSE(current)
+    return entry(current)
+
+
+def answers(current: Current, form: Any) -> dict[str, Any]:
+    """The values the form holds for the step's items (a missing one is left out: the engine asks for it)."""
+    return {
+        item.id: form[field_name(item)]
+        for item in current.step.records()
+        if item.kind == "number" and form.get(field_name(item)) not in (None, "")
+    }

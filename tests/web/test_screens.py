@@ -1,0 +1,46 @@
+"""The web frontend's screens: how each scale becomes form controls, and markdown that cannot inject markup."""
+
+from __future__ import annotations
+
+from jinja2 import Environment, PackageLoader
+
+from placebolab.components import RatingStep
+from placebolab.components.base import Item
+from placebolab.components.scales import Scale
+from placebolab.frontends.web.screens import markdown, question
+
+
+def rating(scale) -> RatingStep:
+    return RatingStep(type="rating", id="itch", prompt="How itchy?", scale=scale, anchors=None)
+
+
+def test_an_nrs_is_one_radio_button_per_point_with_its_anchors_at_the_ends():
+    step = rating(Scale(type="nrs", min=0, max=10, anchors=["none", "worst"]))
+    q = question(step.prompt, step.records()[0], step.effective_scale)
+    assert [v for v, _ in q.options] == [str(n) for n in range(11)]
+    assert q.options[0] == ("0", "none") and q.options[-1] == ("10", "worst") and q.options[5] == ("5", "")
+
+
+def test_a_likert_item_shows_its_labels_and_a_does_not_apply_answer_where_the_engine_takes_one():
+    scale = Scale(type="likert", labels=["no", "some", "yes"], not_applicable="does not apply")
+    item = Item("care", "number", 1, 3, 1, "Was the doctor caring?", na_code=scale.na_code)
+    q = question(item.label, item, scale)
+    assert q.options == [("1", "no"), ("2", "some"), ("3", "yes"), ("0", "does not apply")]
+    assert all(item.check(value) is not None for value, _ in q.options)  # each one the engine accepts
+    without = question(item.label, Item("care", "number", 1, 3, 1), scale)
+    assert [v for v, _ in without.options] == ["1", "2", "3"]
+
+
+def test_a_vas_is_a_range_between_its_anchors():
+    step = rating("vas-0-100")
+    q = question(step.prompt, step.records()[0], Scale(type="vas", min=0, max=100, anchors=["none", "worst"]))
+    assert q.options is None and q.anchors == ("none", "worst")
+    templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
+    html = templates.get_template("questions.html.j2").render(questions=[q], token="t", key="itch", given={})
+    assert 'type="range" name="item-" aria-label="How itchy?" min="0" max="100" step="any"' in html
+
+
+def test_markdown_pages_cannot_inject_markup():
+    html = str(markdown("**Hello** <script>alert(1)</script> <img src=x onerror=alert(1)>"))
+    assert "<strong>Hello</strong>" in html
+    assert "<script" not in html and "<img" not in html and "&lt;script&gt;" in html
