@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Self
 from placebolab.allocation import stratum_of
 from placebolab.components import MediaShown, StepBase
 from placebolab.errors import AlreadyEnrolled, SessionError
-from placebolab.protocol.occurrences import Occurrence, plan
+from placebolab.protocol.occurrences import Occurrence
 from placebolab.session.clock import Clock
 from placebolab.store import Answer, Participant, StepRecord
 
@@ -47,7 +47,10 @@ class Session:
         self.study, self.participant, self.frontend, self.clock = study, participant, frontend, clock
         self.protocol = study.protocol
         self.cell = self.protocol.cell(participant.cell)
-        self.plan = plan(self.protocol, participant.cell)
+        self.plan = self.protocol.plans[participant.cell]
+        # what the participant's steps are rendered from: fixed for the session (frozen files, cell, intake)
+        self._files = self.protocol.files
+        self._context = self.protocol.template_context(self.cell, participant.intake)
         self._done = set() if new else study.store.completed_steps(participant.id)
         self._marks = {} if new else study.store.marks(participant.id)
         if participant.started_at is not None:
@@ -216,9 +219,8 @@ class Session:
 
         from placebolab.components.templating import TemplateRefused
 
-        context = self.protocol.template_context(self.cell, self.participant.intake)
         try:
-            return step.render(self.protocol.files, context), step.render_speaker(context)
+            return step.render(self._files, self._context), step.render_speaker(self._context)
         except (TemplateRefused, jinja2.TemplateError) as exc:  # a branch only this participant's intake takes
             raise SessionError(
                 f"step '{step.id}' cannot be shown to participant {self.participant.id}: its template fails ({exc}); "

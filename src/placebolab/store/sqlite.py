@@ -159,6 +159,7 @@ class SQLiteStore(Store):
     def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
         """Commit one completed step and its answers together: all of it is stored, or none.
         The session's last step marks it completed in the same transaction."""
+        detail = json.dumps(record.detail) if record.detail else None
         with self._write():
             try:
                 self._db.execute(
@@ -171,7 +172,7 @@ class SQLiteStore(Store):
                         record.shown_at,
                         record.completed_at,
                         record.frontend,
-                        json.dumps(record.detail) if record.detail else None,
+                        detail,
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -190,7 +191,7 @@ class SQLiteStore(Store):
             self._log(
                 "step_recorded",
                 participant_id,
-                {"step_key": record.step_key, "digest": record_digest(participant_id, record)},
+                {"step_key": record.step_key, "digest": record_digest(participant_id, record, detail)},
             )
             if completes_session:
                 self._complete(participant_id)
