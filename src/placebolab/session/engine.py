@@ -215,17 +215,23 @@ class Session:
         return MediaShown(self.study.media_file(info), info.kind, info.duration, info.size)
 
     def _render(self, step: StepBase) -> tuple[list[str], str | None]:
-        import jinja2
-
-        from placebolab.components.templating import TemplateRefused
-
         try:
             return step.render(self._files, self._context), step.render_speaker(self._context)
-        except (TemplateRefused, jinja2.TemplateError) as exc:  # a branch only this participant's intake takes
+        except _template_errors() as exc:  # a branch only this participant's intake takes
             raise SessionError(
                 f"step '{step.id}' cannot be shown to participant {self.participant.id}: its template fails ({exc}); "
                 "nothing was shown or stored for it; correct the protocol's template"
             ) from None
+
+
+def _template_errors() -> tuple[type[Exception], ...]:
+    """What a failing template raises. An ``except`` clause evaluates this only once something was raised, so
+    jinja2 is imported when needed (``placebolab --help`` stays quick), not for every step shown."""
+    import jinja2
+
+    from placebolab.components.templating import TemplateRefused
+
+    return (TemplateRefused, jinja2.TemplateError)
 
 
 def check_intake(protocol: Protocol, values: dict[str, Any], complete: bool = True) -> dict[str, Any]:
