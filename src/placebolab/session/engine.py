@@ -6,6 +6,7 @@ crash is opening the session again.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -51,7 +52,8 @@ class Session:
         # what the participant's steps are rendered from: fixed for the session (frozen files, cell, intake)
         self._files = self.protocol.files
         self._context = self.protocol.template_context(self.cell, participant.intake)
-        self._done = set() if new else study.store.completed_steps(participant.id)
+        done = set() if new else study.store.completed_steps(participant.id)
+        self._left = deque(o for o in self.plan if o.key not in done)  # in plan order; the first is current
         self._marks = {} if new else study.store.marks(participant.id)
         if participant.started_at is not None:
             self._marks["start"] = participant.started_at
@@ -175,16 +177,15 @@ class Session:
             current.step.mark,
             self._with_lateness(current, shown_at, detail),
         )
-        last = all(o.key in self._done or o.key == key for o in self.plan)
-        self.study.store.record_step(self.participant.id, record, completes_session=last)
-        self._done.add(key)
+        self.study.store.record_step(self.participant.id, record, completes_session=len(self._left) == 1)
+        self._left.popleft()  # only once stored: a failed commit leaves the step current
         if current.step.mark:
             self._marks[current.step.mark] = completed_at
 
     # --- internals ---------------------------------------------------------------------------------
 
     def _next_occurrence(self) -> Occurrence | None:
-        return next((o for o in self.plan if o.key not in self._done), None)
+        return self._left[0] if self._left else None
 
     def _not_before(self, occurrence: Occurrence) -> float | None:
         occasion = occurrence.occasion
