@@ -240,22 +240,22 @@ def record_digest(participant_id: str, record: StepRecord, detail: str | None) -
 def _digest(participant_id: str, step: tuple[Any, ...], detail: str | None, answers: list[tuple[Any, ...]]) -> str:
     """``step``: (step_key, step, occasion, shown_at, completed_at, frontend)."""
     step_key, step_id, occasion, shown_at, completed_at, frontend = step
-    canonical = {
-        "participant": participant_id,
-        "step_key": step_key,
-        "step": step_id,
-        "occasion": occasion,
-        "shown_at": float(shown_at),
-        "completed_at": float(completed_at),
-        "frontend": frontend,
-        "detail": detail,
+    canonical = {  # keys in sorted order, so that the text is json.dumps(canonical, sort_keys=True)'s
         "answers": sorted([item, _num(value), _num(rt), float(at)] for item, value, rt, at in answers),
+        "completed_at": float(completed_at),
+        "detail": detail,
+        "frontend": frontend,
+        "occasion": occasion,
+        "participant": participant_id,
+        "shown_at": float(shown_at),
+        "step": step_id,
+        "step_key": step_key,
     }
     return hashlib.sha256(_CANONICAL.encode(canonical).encode()).hexdigest()
 
 
-#: ``json.dumps(…, sort_keys=True)``, without building an encoder for every step.
-_CANONICAL = json.JSONEncoder(sort_keys=True)
+#: ``json.dumps`` of ``_digest``'s dict (its keys already sorted, no cycles to look for), built once, not per step.
+_CANONICAL = json.JSONEncoder(check_circular=False)
 
 
 def list_commitment(salt: str, slots: Sequence[Slot]) -> str:
