@@ -284,7 +284,8 @@ class StepBase(Model):
     @cached_property
     def recorded(self) -> tuple[Item, ...]:
         """``records()``, built once per step rather than at every answer: it depends only on the step's
-        fields, and a step is frozen (pydantic keeps a cached property out of fields, equality and dumps)."""
+        fields, and a step is frozen (pydantic keeps a cached property out of fields, equality and dumps).
+        ``model_copy(update=…)`` would carry it over stale: a changed step is validated anew, never copied so."""
         return tuple(self.records())
 
     def simulate(self, draw: Draw) -> dict[str, float | None]:

@@ -321,7 +321,8 @@ class Protocol(Model):
     @cached_property
     def plans(self) -> dict[str, tuple[Occurrence, ...]]:
         """Each cell's plan (``protocol.occurrences.plan``), computed once, not per participant: it depends
-        only on the fields, and a protocol is frozen (pydantic keeps a cached property out of its fields)."""
+        only on the fields, and a protocol is frozen (pydantic keeps a cached property out of its fields;
+        ``model_copy(update=…)`` would carry it over stale: a changed protocol is loaded anew, never copied so)."""
         return {cell.id: tuple(plan(self, cell.id)) for cell in self.cells}
 
     def cell(self, cell_id: str) -> Cell:
