@@ -365,3 +365,35 @@ def test_simulate_prints_the_chain_head(run_study):
     result = CliRunner().invoke(main, ["simulate", str(run_study.folder), "-n", "1", "--seed", "2"])
     head = run_study.store.head()
     assert result.exit_code == 0 and f"chain head: #{head[0]} {head[1]}" in result.output
+
+
+def test_a_step_digest_is_the_sha256_of_its_canonical_json():
+    """The format logged with every step (studies already run depend on it): SHA-256 of ``json.dumps`` with sorted
+    keys of the step's columns and its answers as sorted [item, value, rt, responded_at] lists, numbers as floats.
+    ``record_digest`` (written at the step) and ``step_digest`` (recomputed by the audit) must both give it."""
+    import hashlib
+    import json
+
+    from placebolab.store.base import record_digest, step_digest
+    from placebolab.store.records import Answer, StepRecord
+
+    answers = [Answer("warm", 7, 2.5, 1.8e9 + 10.125), Answer("competent", 6.5, None, 1.8e9 + 9.0)]
+    record = StepRecord("wc@t0+3min", "wc", "t0+3min", 1.8e9, 1.8e9 + 12.25, "simulated", answers, None, None)
+    detail = json.dumps({"late_s": 0.5, "onset": "flip", "note": "é"})
+    expected = {
+        "participant": "SIM0001",
+        "step_key": "wc@t0+3min",
+        "step": "wc",
+        "occasion": "t0+3min",
+        "shown_at": 1.8e9,
+        "completed_at": 1.8e9 + 12.25,
+        "frontend": "simulated",
+        "detail": detail,
+        "answers": [["competent", 6.5, None, 1.8e9 + 9.0], ["warm", 7.0, 2.5, 1.8e9 + 10.125]],
+    }
+    digest = hashlib.sha256(json.dumps(expected, sort_keys=True).encode()).hexdigest()
+    assert record_digest("SIM0001", record, detail) == digest
+    step = {"step_key": "wc@t0+3min", "step": "wc", "occasion": "t0+3min", "shown_at": int(1.8e9)}
+    step |= {"completed_at": 1.8e9 + 12.25, "frontend": "simulated", "detail": detail}
+    rows = [{"item": a.item, "value": a.value, "rt": a.rt, "responded_at": a.responded_at} for a in answers]
+    assert step_digest("SIM0001", step, rows) == digest

@@ -217,3 +217,21 @@ def test_a_media_file_name_is_rendered_sandboxed_too(tmp_path):
     assert problem.line == line_of(text, 'source: "vignette')
     assert "the file name does not render" in problem.message
     assert "the template tries to reach '__globals__'" in problem.message
+
+
+def test_a_running_session_explains_a_template_error_only_its_participant_reaches(tmp_path):
+    """jinja2's own errors (here an undefined attribute in a branch the example intake does not take) are
+    the same clean SessionError as a refused reach: nothing shown, nothing stored for the step."""
+    protocol = copy_flagship(tmp_path)
+    branch = '{% if name == "Mallory" %}{{ cell.no_such_attribute }}{% endif %}'
+    replace_once(tmp_path / "stimuli" / "warmth-competence-itch" / CLINICIAN, PLACE, f"{PLACE}\n{branch}")
+    study = Study.init(protocol, tmp_path / "study", seed=1)
+    clock = VirtualClock()
+    session = Session.start(study, "P001", {"sex": "female", "age": "30", "name": "Mallory"}, "test", clock)
+    for _ in ("welcome", "itch_baseline"):
+        current = session.current()
+        session.submit(current.key, {i.id: i.min for i in current.occurrence.items if i.kind != "ack"}, clock.now())
+    with pytest.raises(SessionError, match="step 'clinician' cannot be shown.*its template fails.*no_such_attribute"):
+        session.current()
+    assert "clinician" not in study.store.completed_steps("P001")
+    study.close()

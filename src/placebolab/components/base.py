@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -298,9 +299,16 @@ class StepBase(Model):
         """What the step records; a step that records nothing stores an acknowledgement."""
         return [Item("", "ack")]
 
+    @cached_property
+    def recorded(self) -> tuple[Item, ...]:
+        """``records()``, built once per step rather than at every answer: it depends only on the step's
+        fields, and a step is frozen (pydantic keeps a cached property out of fields, equality and dumps).
+        ``model_copy(update=…)`` would carry it over stale: a changed step is validated anew, never copied so."""
+        return tuple(self.records())
+
     def simulate(self, draw: Draw) -> dict[str, float | None]:
         """A simulated participant's answers, item id → value; ``draw(measure, item)`` gives one value."""
         return {
             item.id: None if item.kind == "ack" else draw(measure_name(self.id, item.id), item)
-            for item in self.records()
+            for item in self.recorded
         }

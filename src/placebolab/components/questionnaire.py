@@ -173,7 +173,7 @@ class QuestionnaireStep(StepBase):
     def simulate(self, draw: Draw) -> dict[str, float | None]:
         # Models speak of the scored direction ("higher expectancy"); a reverse-keyed answer is reflected.
         answers: dict[str, float | None] = {}
-        for item, record in zip(self.items, self.records(), strict=True):
+        for item, record in zip(self.items, self.recorded, strict=True):
             value = draw(measure_name(self.id, item.id), record)
             s = self.item_scale(item)
             answers[item.id] = s.min + s.max - value if item.reverse else value

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
@@ -13,6 +14,7 @@ from placebolab.components import MediaInfo, Step
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
 from placebolab.document.problems import DocPath, Problem
 from placebolab.instruments import Instrument, expand_step
+from placebolab.protocol.occurrences import Occurrence, plan
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 
@@ -315,6 +317,13 @@ class Protocol(Model):
             for combo in itertools.product(*(f.levels for f in self.factors.values()))
         ]
         return crossed + [Cell(name, dict(arm.levels), arm=True) for name, arm in self.arms.items()]
+
+    @cached_property
+    def plans(self) -> dict[str, tuple[Occurrence, ...]]:
+        """Each cell's plan (``protocol.occurrences.plan``), computed once, not per participant: it depends
+        only on the fields, and a protocol is frozen (pydantic keeps a cached property out of its fields;
+        ``model_copy(update=…)`` would carry it over stale: a changed protocol is loaded anew, never copied so)."""
+        return {cell.id: tuple(plan(self, cell.id)) for cell in self.cells}
 
     def cell(self, cell_id: str) -> Cell:
         for cell in self.cells:

@@ -24,8 +24,8 @@ class Occurrence:
     total: int
 
     @property
-    def items(self) -> list[Item]:
-        return self.step.records()
+    def items(self) -> tuple[Item, ...]:
+        return self.step.recorded
 
 
 def plan(protocol: Protocol, cell_id: str) -> list[Occurrence]:

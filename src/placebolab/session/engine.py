@@ -6,6 +6,7 @@ crash is opening the session again.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 from placebolab.allocation import stratum_of
 from placebolab.components import MediaShown, StepBase
 from placebolab.errors import AlreadyEnrolled, SessionError
-from placebolab.protocol.occurrences import Occurrence, plan
+from placebolab.protocol.occurrences import Occurrence
 from placebolab.session.clock import Clock
 from placebolab.store import Answer, Participant, StepRecord
 
@@ -47,8 +48,12 @@ class Session:
         self.study, self.participant, self.frontend, self.clock = study, participant, frontend, clock
         self.protocol = study.protocol
         self.cell = self.protocol.cell(participant.cell)
-        self.plan = plan(self.protocol, participant.cell)
-        self._done = set() if new else study.store.completed_steps(participant.id)
+        self.plan = self.protocol.plans[participant.cell]
+        # what the participant's steps are rendered from: fixed for the session (frozen files, cell, intake)
+        self._files = self.protocol.files
+        self._context = self.protocol.template_context(self.cell, participant.intake)
+        done = set() if new else study.store.completed_steps(participant.id)
+        self._left = deque(o for o in self.plan if o.key not in done)  # in plan order; the first is current
         self._marks = {} if new else study.store.marks(participant.id)
         if participant.started_at is not None:
             self._marks["start"] = participant.started_at
@@ -184,16 +189,15 @@ class Session:
             current.step.mark,
             self._with_lateness(current, shown_at, detail),
         )
-        last = all(o.key in self._done or o.key == key for o in self.plan)
-        self.study.store.record_step(self.participant.id, record, completes_session=last)
-        self._done.add(key)
+        self.study.store.record_step(self.participant.id, record, completes_session=len(self._left) == 1)
+        self._left.popleft()  # only once stored: a failed commit leaves the step current
         if current.step.mark:
             self._marks[current.step.mark] = completed_at
 
     # --- internals ---------------------------------------------------------------------------------
 
     def _next_occurrence(self) -> Occurrence | None:
-        return next((o for o in self.plan if o.key not in self._done), None)
+        return self._left[0] if self._left else None
 
     def _not_before(self, occurrence: Occurrence) -> float | None:
         occasion = occurrence.occasion
@@ -224,18 +228,23 @@ class Session:
         return MediaShown(self.study.media_file(info), info.kind, info.duration, info.size)
 
     def _render(self, step: StepBase) -> tuple[list[str], str | None]:
-        import jinja2
-
-        from placebolab.components.templating import TemplateRefused
-
-        context = self.protocol.template_context(self.cell, self.participant.intake)
         try:
-            return step.render(self.protocol.files, context), step.render_speaker(context)
-        except (TemplateRefused, jinja2.TemplateError) as exc:  # a branch only this participant's intake takes
+            return step.render(self._files, self._context), step.render_speaker(self._context)
+        except _template_errors() as exc:  # a branch only this participant's intake takes
             raise SessionError(
                 f"step '{step.id}' cannot be shown to participant {self.participant.id}: its template fails ({exc}); "
                 "nothing was shown or stored for it; correct the protocol's template"
             ) from None
+
+
+def _template_errors() -> tuple[type[Exception], ...]:
+    """What a failing template raises. An ``except`` clause evaluates this only once something was raised, so
+    jinja2 is imported when needed (``placebolab --help`` stays quick), not for every step shown."""
+    import jinja2
+
+    from placebolab.components.templating import TemplateRefused
+
+    return (TemplateRefused, jinja2.TemplateError)
 
 
 def check_intake(protocol: Protocol, values: dict[str, Any], complete: bool = True) -> dict[str, Any]:

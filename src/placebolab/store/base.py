@@ -251,40 +251,40 @@ SEALED_AT_INIT = ("protocol_sha256", "bundle_sha256", "list_sha256")
 
 def step_digest(participant_id: str, step: Mapping[str, Any], answers: Sequence[Mapping[str, Any]]) -> str:
     """A digest of one recorded step and its answers, logged with it so the audit sees any later edit."""
-    return _digest(participant_id, step, [(a["item"], a["value"], a["rt"], a["responded_at"]) for a in answers])
+    return _digest(
+        participant_id,
+        (step["step_key"], step["step"], step["occasion"], step["shown_at"], step["completed_at"], step["frontend"]),
+        step["detail"],
+        [(a["item"], a["value"], a["rt"], a["responded_at"]) for a in answers],
+    )
 
 
-def record_digest(participant_id: str, record: StepRecord) -> str:
-    """``step_digest`` of a record about to be stored: the same digest the audit computes from its rows."""
-    step = {
-        "step_key": record.step_key,
-        "step": record.step,
-        "occasion": record.occasion,
-        "shown_at": record.shown_at,
-        "completed_at": record.completed_at,
-        "frontend": record.frontend,
-        "detail": json.dumps(record.detail) if record.detail else None,
-    }
-    return _digest(participant_id, step, [(a.item, a.value, a.rt, a.responded_at) for a in record.answers])
+def record_digest(participant_id: str, record: StepRecord, detail: str | None) -> str:
+    """``step_digest`` of a record about to be stored (``detail``: its detail's JSON text, as stored): the same
+    digest the audit computes from its rows."""
+    step = (record.step_key, record.step, record.occasion, record.shown_at, record.completed_at, record.frontend)
+    return _digest(participant_id, step, detail, [(a.item, a.value, a.rt, a.responded_at) for a in record.answers])
 
 
-def _digest(participant_id: str, step: Mapping[str, Any], answers: list[tuple[Any, ...]]) -> str:
-    canonical = {
-        "participant": participant_id,
-        "step_key": step["step_key"],
-        "step": step["step"],
-        "occasion": step["occasion"],
-        "shown_at": float(step["shown_at"]),
-        "completed_at": float(step["completed_at"]),
-        "frontend": step["frontend"],
-        "detail": step["detail"],
+def _digest(participant_id: str, step: tuple[Any, ...], detail: str | None, answers: list[tuple[Any, ...]]) -> str:
+    """``step``: (step_key, step, occasion, shown_at, completed_at, frontend)."""
+    step_key, step_id, occasion, shown_at, completed_at, frontend = step
+    canonical = {  # keys in sorted order, so that the text is json.dumps(canonical, sort_keys=True)'s
         "answers": sorted([item, _num(value), _num(rt), float(at)] for item, value, rt, at in answers),
+        "completed_at": float(completed_at),
+        "detail": detail,
+        "frontend": frontend,
+        "occasion": occasion,
+        "participant": participant_id,
+        "shown_at": float(shown_at),
+        "step": step_id,
+        "step_key": step_key,
     }
     return hashlib.sha256(_CANONICAL.encode(canonical).encode()).hexdigest()
 
 
-#: ``json.dumps(…, sort_keys=True)``, without building an encoder for every step.
-_CANONICAL = json.JSONEncoder(sort_keys=True)
+#: ``json.dumps`` of ``_digest``'s dict (its keys already sorted, no cycles to look for), built once, not per step.
+_CANONICAL = json.JSONEncoder(check_circular=False)
 
 
 def list_commitment(salt: str, slots: Sequence[Slot]) -> str:

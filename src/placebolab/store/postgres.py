@@ -161,6 +161,7 @@ class PostgresStore(Store):
         import psycopg
 
         answers = record.answers
+        detail = json.dumps(record.detail) if record.detail else None
         try:
             with self._station():
                 self._db.execute(
@@ -174,13 +175,13 @@ class PostgresStore(Store):
                         record.shown_at,
                         record.completed_at,
                         record.frontend,
-                        json.dumps(record.detail) if record.detail else None,
+                        detail,
                         [a.item for a in answers],
                         [a.value for a in answers],
                         [a.rt for a in answers],
                         [a.responded_at for a in answers],
                         record.mark,
-                        record_digest(participant_id, record),
+                        record_digest(participant_id, record, detail),
                         completes_session,
                     ),
                 )

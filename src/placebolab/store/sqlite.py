@@ -38,6 +38,9 @@ class SQLiteStore(Store):
         self._db = connection
         self.path = path
         self._intact = False  # quick_check passed on this connection
+        # the chain head this write transaction logged last: while it holds the lock no one else appends, so
+        # a second entry in it (enrolled and started; last step and completed) need not read the head again
+        self._logged: tuple[int, str] | None = None
 
     # --- opening -----------------------------------------------------------------------------------
 
@@ -149,7 +152,7 @@ class SQLiteStore(Store):
             detail = {"stratum": slot_stratum, "position": slot["position"], "participant_sha256": sealed}
             self._log("allocated", participant_id, detail)
             if start is not None:
-                self._start(participant_id, *start)
+                self._start(participant_id, *start, enrolled_now=True)
         return cell
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
@@ -159,6 +162,7 @@ class SQLiteStore(Store):
     def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
         """Commit one completed step and its answers together: all of it is stored, or none.
         The session's last step marks it completed in the same transaction."""
+        detail = json.dumps(record.detail) if record.detail else None
         with self._write():
             try:
                 self._db.execute(
@@ -171,7 +175,7 @@ class SQLiteStore(Store):
                         record.shown_at,
                         record.completed_at,
                         record.frontend,
-                        json.dumps(record.detail) if record.detail else None,
+                        detail,
                     ),
                 )
             except sqlite3.IntegrityError:
@@ -190,7 +194,7 @@ class SQLiteStore(Store):
             self._log(
                 "step_recorded",
                 participant_id,
-                {"step_key": record.step_key, "digest": record_digest(participant_id, record)},
+                {"step_key": record.step_key, "digest": record_digest(participant_id, record, detail)},
             )
             if completes_session:
                 self._complete(participant_id)
@@ -201,14 +205,17 @@ class SQLiteStore(Store):
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _start(self, participant_id: str, at: float, frontend: str) -> float:
-        row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
-        resumed = row["started_at"] is not None
-        started = row["started_at"] if resumed else at
+    def _start(self, participant_id: str, at: float, frontend: str, *, enrolled_now: bool = False) -> float:
+        """``enrolled_now``: inserted by this transaction, so never started before (nothing to read back)."""
+        earlier = None
+        if not enrolled_now:
+            row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
+            earlier = row["started_at"]
+        started = at if earlier is None else earlier
         self._db.execute(
             "UPDATE participants SET started_at = ?, status = 'running' WHERE id = ?", (started, participant_id)
         )
-        self._log("session_resumed" if resumed else "session_started", participant_id, {"frontend": frontend})
+        self._log("session_started" if earlier is None else "session_resumed", participant_id, {"frontend": frontend})
         return started
 
     def _complete(self, participant_id: str) -> None:
@@ -233,13 +240,15 @@ class SQLiteStore(Store):
 
     def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
-        last_id, prev = self.head()
+        last_id, prev = self._logged or self.head()
         event_id = last_id + 1
         at, text = now_iso(), json.dumps(detail) if detail is not None else None
+        event_hash = chain_hash(prev, event_id, at, participant_id, kind, text)
         self._db.execute(
             "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, at, participant_id, kind, text, chain_hash(prev, event_id, at, participant_id, kind, text)),
+            (event_id, at, participant_id, kind, text, event_hash),
         )
+        self._logged = (event_id, event_hash)
 
     def _ensure_intact(self) -> None:
         """``PRAGMA quick_check`` once per opening, before the first write: never write into a damaged file."""
@@ -264,6 +273,8 @@ class SQLiteStore(Store):
                 with suppress(sqlite3.Error, StoreError):
                     self._db.execute("ROLLBACK")
             raise
+        finally:
+            self._logged = None  # the lock is released: another station may append now
 
 
 #: What a failure of the file or the disk under the store means, by SQLite's primary result code, and
