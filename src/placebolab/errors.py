@@ -21,6 +21,11 @@ code  meaning
 from typing import Any
 
 
+class InternalError(RuntimeError):
+    """Something validation guarantees did not hold: a bug in placebolab, never the user's mistake (exit 1).
+    Raised where ``assert`` would be, since ``python -O`` drops asserts."""
+
+
 class PlaceboLabError(Exception):
     """Base of every error a user can cause; its message is one sentence that says what to do."""
 

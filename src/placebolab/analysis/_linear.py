@@ -28,7 +28,7 @@ from placebolab.analysis._validate import (
     require_numeric,
     require_two_levels,
 )
-from placebolab.errors import AnalysisError
+from placebolab.errors import AnalysisError, InternalError
 
 
 @dataclass
@@ -188,7 +188,8 @@ def _type1_covariates_first(fit: LinearFit) -> pd.DataFrame:
         columns += list(range(slices[term].start, slices[term].stop))
         rss = float(np.linalg.lstsq(exog[:, columns], y, rcond=None)[1].sum()) if len(y) > len(columns) else 0.0
         if term != "Intercept":
-            assert rss_before is not None, "the intercept comes first"
+            if rss_before is None:
+                raise InternalError("the intercept comes first")
             ss, df = rss_before - rss, slices[term].stop - slices[term].start
             rows[term] = {
                 "sum_sq": ss,

@@ -15,7 +15,7 @@ import pandas as pd
 from placebolab.analysis._linear import anova_table, fit_linear, source_name
 from placebolab.analysis._validate import as_factor_list, levels_of, require_columns, require_frame, require_numeric
 from placebolab.analysis.lmm import MixedModelResult, fit_mixed_model
-from placebolab.errors import AnalysisError
+from placebolab.errors import AnalysisError, InternalError
 
 MIXED_COLUMNS = [
     "Source",
@@ -276,7 +276,8 @@ def _within_part(wide, y, factors, within, k, ss_type) -> tuple[list[dict], floa
             sums[name] = sums.get(name, 0.0) + ss
         resid_ss += ss_error
         residuals.append(resid)
-    assert df_resid is not None, "a time course has two occasions or more"
+    if df_resid is None:
+        raise InternalError("a time course has two occasions or more")
     eps, w, p_w = _sphericity(np.column_stack(residuals), df_resid)
     eps_hf = _huynh_feldt(eps, df_resid, k - 1)
     hf = min(1.0, eps_hf)  # car and afex show ε > 1 but correct with 1

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from placebolab.errors import InternalError
+
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 Role = Literal["symptom", "expectancy", "manipulation_check", "covariate"]
 
@@ -84,7 +86,8 @@ class ScheduledTime:
             raise ValueError(f"{problem} ({_units(_SCHEDULE_SECONDS)}), e.g. t0+3min or t0+21d")
         seconds = _seconds(match["duration"], _SCHEDULE_SECONDS, problem, "t0+3min or t0+21d")
         amount = _DURATION.match(match["duration"])
-        assert amount is not None  # _seconds parsed it
+        if amount is None:
+            raise InternalError("a scheduled time that parsed has its amount (_seconds)")
         return cls(match["mark"], seconds, f"{match['mark']}+{amount['n']}{amount['unit']}")
 
 
@@ -111,7 +114,8 @@ class Item:
         if self.na_code is not None and number == self.na_code:
             return number
         low, high = self.min, self.max
-        assert low is not None and high is not None, "a number item has a range"
+        if low is None or high is None:
+            raise InternalError("a number item has a range")
         if not (low <= number <= high):
             raise ValueError(f"{value} is outside {low:g}–{high:g}")
         if self.increment:

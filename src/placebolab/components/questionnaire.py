@@ -28,6 +28,7 @@ from placebolab.components.base import (
     measure_name,
 )
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
+from placebolab.errors import InternalError
 
 
 class QuestionItem(Model):
@@ -145,7 +146,8 @@ class QuestionnaireStep(StepBase):
 
     def item_scale(self, item: QuestionItem) -> Scale:
         scale = item.scale or self.scale
-        assert scale is not None, "a validated questionnaire gives every item a scale"
+        if scale is None:
+            raise InternalError("a validated questionnaire gives every item a scale")
         return scale
 
     def records(self) -> list[Item]:
@@ -159,7 +161,8 @@ class QuestionnaireStep(StepBase):
         found: list[Measure] = []
         for item in self.items:
             s = self.item_scale(item)
-            assert s.measurement is not None, "a validated scale has its measurement (Scale._measurement)"
+            if s.measurement is None:
+                raise InternalError("a validated scale has its measurement (Scale._measurement)")
             name, labels = measure_name(self.id, item.id), tuple(s.labels or ())
             found.append(
                 Measure(name, self, "item", item.id, s.min, s.max, item.text, s.na_code, s.measurement, labels)

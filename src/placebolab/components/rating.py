@@ -8,6 +8,7 @@ from pydantic import Field, field_validator
 
 from placebolab.components.base import PAGE_RT, SCALE_ANSWER, Datum, Item, Measure, StepBase, StepInfo
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
+from placebolab.errors import InternalError
 
 
 class RatingStep(StepBase):
@@ -48,7 +49,8 @@ class RatingStep(StepBase):
 
     def measures(self) -> list[Measure]:
         s = self.scale
-        assert s.measurement is not None, "a validated scale has its measurement (Scale._measurement)"
+        if s.measurement is None:
+            raise InternalError("a validated scale has its measurement (Scale._measurement)")
         labels = tuple(s.labels or ())
         return [
             Measure(self.id, self, "rating", "", s.min, s.max, self.prompt, measurement=s.measurement, labels=labels)

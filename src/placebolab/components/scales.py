@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, model_validator
 
 from placebolab.components.base import Model, PlacedValueError
+from placebolab.errors import InternalError
 
 ScaleType = Literal["nrs", "vas", "likert"]
 # How the analysis treats an answer (docs/tables.md, "measurement"): a mean of continuous answers, the
@@ -80,7 +81,8 @@ class Scale(Model):
         """How many answers the scale offers (None for a VAS, which is continuous)."""
         if self.type == "vas":
             return None
-        assert self.step is not None, "an NRS or Likert scale has its step (_fill_in)"
+        if self.step is None:
+            raise InternalError("an NRS or Likert scale has its step (_fill_in)")
         return int(round((self.max - self.min) / self.step)) + 1
 
     def _measurement(self) -> None:

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from placebolab.components.base import PAGE_RT, PlacedValueError, StepBase, StepInfo, Template
 from placebolab.components.templating import render_template
+from placebolab.errors import InternalError
 
 _PAGE_BREAK = re.compile(r"^\s*---\s*$", re.MULTILINE)
 
@@ -84,7 +85,8 @@ class ScriptStep(_Pages):
         if self.source and self.source not in files:
             return []  # its file was not read (the loader said why)
         body = files[self.source] if self.source else self.template
-        assert body is not None, "a script step has its template or its source (_one_body)"
+        if body is None:
+            raise InternalError("a script step has its template or its source (_one_body)")
         main = (
             Template("source", f"'{self.source}'", body) if self.source else Template("template", "the template", body)
         )

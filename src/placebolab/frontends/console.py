@@ -27,7 +27,7 @@ from rich.markup import escape
 
 from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
-from placebolab.errors import SessionInterrupted
+from placebolab.errors import InternalError, SessionInterrupted
 from placebolab.frontends.base import Response, Unsupported, coming_next, refuse_unshowable
 from placebolab.session import Current
 
@@ -92,7 +92,8 @@ class ConsoleFrontend:
                 self._confirm_quit()
 
     def _wait(self, current: Current) -> None:
-        assert current.not_before is not None, "drive waits only for a scheduled step"
+        if current.not_before is None:
+            raise InternalError("drive waits only for a scheduled step")
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
         self.console.print(
@@ -108,7 +109,8 @@ class ConsoleFrontend:
         if step.title:
             self.console.print(f"[bold]{escape(step.title)}[/bold]")
         screen = SCREENS[step.type]
-        assert not isinstance(screen, Unsupported), "refused before anyone was enrolled (refuse_unshowable)"
+        if isinstance(screen, Unsupported):
+            raise InternalError("refused before anyone was enrolled (refuse_unshowable)")
         return screen(self, current, self.clock.now())
 
     def _pages(self, current: Current, shown_at: float) -> Response:
@@ -159,7 +161,8 @@ class ConsoleFrontend:
         step = cast(PauseStep, current.step)  # SCREENS chose this screen by the step's type
         self.console.print(escape(step.text))
         if step.until == "duration":
-            assert step.seconds is not None, "a timed pause has its duration (validated)"
+            if step.seconds is None:
+                raise InternalError("a timed pause has its duration (validated)")
             self._sleep_until(shown_at + step.seconds)
         else:
             while (

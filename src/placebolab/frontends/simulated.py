@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from placebolab.components.media import IMAGE_VIEW_SECONDS
+from placebolab.errors import InternalError
 from placebolab.frontends.base import Response
 from placebolab.session import Current, VirtualClock
 
@@ -38,7 +39,8 @@ class SimulatedFrontend:
         """Nothing to close."""
 
     def wait(self, current: Current) -> None:
-        assert current.not_before is not None, "drive waits only for a scheduled step"
+        if current.not_before is None:
+            raise InternalError("drive waits only for a scheduled step")
         self.clock.sleep_until(current.not_before)
 
     def show(self, current: Current) -> Response:
@@ -63,7 +65,8 @@ class SimulatedFrontend:
         return seconds if seconds is not None else EXPERIMENTER_PAUSE_SECONDS
 
     def _watching(self, current: Current) -> float:  # as long as the recording
-        assert current.media is not None, "a media step comes with its file (Session._media)"
+        if current.media is None:
+            raise InternalError("a media step comes with its file (Session._media)")
         return current.media.duration if current.media.duration is not None else IMAGE_VIEW_SECONDS
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from placebolab.errors import PowerError
+from placebolab.errors import InternalError, PowerError
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ class Design:
             elif role is None:
                 part = np.full((1, k), 1.0 / k)
             else:
-                assert isinstance(role, int), "a role is 'contrast' or a level's index"
+                if not isinstance(role, int):
+                    raise InternalError("a role is 'contrast' or a level's index")
                 part = np.eye(k)[[role]]
             matrix = np.kron(matrix, part)
         return matrix

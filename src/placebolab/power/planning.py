@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from placebolab.errors import EffectsError, PowerError
+from placebolab.errors import EffectsError, InternalError, PowerError
 from placebolab.power.analytic import analytic_power, ancova_power, effect_lambda, f_test_power
 from placebolab.power.design import check_alpha, error_df, make_design
 from placebolab.power.simulate import simulate_power
@@ -238,7 +238,8 @@ def _power_at(model: OutcomeModel, n: int, analysis: str, effect: str, alpha: fl
     lam = effect_lambda(design, tested)
     if analysis == "ANOVA":
         return float(f_test_power(lam, tested.df, error_df(design, 0), alpha))
-    assert model.baseline_r is not None, "an ANCOVA has its baseline's correlation"
+    if model.baseline_r is None:
+        raise InternalError("an ANCOVA has its baseline's correlation")
     lam0 = lam / (1 - model.baseline_r**2)
     return ancova_power(lam0, tested.df, error_df(design, 1), len(design.means), design.n_total, alpha)
 

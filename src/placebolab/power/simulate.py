@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from placebolab.errors import InternalError
 from placebolab.power.design import Design, check_alpha, check_baseline_r, error_df, make_design
 
 SIMULATED_COLUMNS = ["analysis", "effect", "kind", "df1", "df2", "power", "mc_se", "n_sims"]
@@ -90,7 +91,8 @@ def _cell_sums(cells: list[CellDraws], r: float | None) -> dict[str, np.ndarray]
             columns["y"].append(e_sum)
             columns["yy"].append(e_sq)
             continue
-        assert r is not None, "baseline draws come with their correlation"
+        if r is None:
+            raise InternalError("baseline draws come with their correlation")
         s = math.sqrt(1 - r * r)
         x_sum = cell.baseline.sum(axis=1)
         x_sq = np.einsum("ij,ij->i", cell.baseline, cell.baseline)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from placebolab.document.problems import DocPath
+from placebolab.errors import InternalError
 from placebolab.protocol.measures import measurement, resolve
 
 if TYPE_CHECKING:
@@ -68,12 +69,14 @@ def _outcome_problem(protocol: Protocol, plan: AnalysisPlan, name: str | None) -
 def resolve_contrast(protocol: Protocol, contrast: Contrast) -> tuple[Resolved | None, Problems]:
     """The entry's comparisons, or the problems (sub-path within the entry, message)."""
     plan = protocol.analysis
-    assert plan is not None, "a contrast is an entry of the protocol's analysis plan"
+    if plan is None:
+        raise InternalError("a contrast is an entry of the protocol's analysis plan")
     problems = _outcome_problem(protocol, plan, contrast.outcome)
     if problems:
         return None, problems
     outcome = plan_outcome(plan, contrast.outcome)
-    assert outcome is not None, "_outcome_problem found it"
+    if outcome is None:
+        raise InternalError("_outcome_problem found it")
     between = outcome.between or list(protocol.factors)
     cells = {cell.id: cell for cell in protocol.cells}
     levels = {level: f for f in between for level in protocol.factors[f].levels}
@@ -149,12 +152,14 @@ def _unmeasured(protocol: Protocol, outcome: Outcome, pair: Sequence[str]) -> st
 def check_post_hoc(protocol: Protocol, post_hoc: PostHoc) -> Problems:
     """What is wrong with one `post_hoc` entry (sub-path within the entry, message); [] when it can run."""
     plan = protocol.analysis
-    assert plan is not None, "a post_hoc entry is an entry of the protocol's analysis plan"
+    if plan is None:
+        raise InternalError("a post_hoc entry is an entry of the protocol's analysis plan")
     problems = _outcome_problem(protocol, plan, post_hoc.outcome)
     if problems:
         return problems
     outcome = plan_outcome(plan, post_hoc.outcome)
-    assert outcome is not None, "_outcome_problem found it"
+    if outcome is None:
+        raise InternalError("_outcome_problem found it")
     between = outcome.between or list(protocol.factors)
     factors = [name.strip() for name in post_hoc.effect.replace("×", "*").split("*")]
     if factors == [CELLS]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from placebolab.components import ScheduledTime, StepBase
 from placebolab.document.problems import DocPath, Problem
+from placebolab.errors import InternalError
 from placebolab.protocol.occurrences import Occurrence, plan
 
 if TYPE_CHECKING:
@@ -69,7 +70,8 @@ def _occasion_warning(
     """Why ``occurrence`` cannot keep its time, if it cannot: ``elapsed`` is the least time since its mark
     when its turn comes, ``first`` the first occasion of its run due at the same time."""
     occasion = occurrence.occasion
-    assert occasion is not None, "only scheduled occurrences are checked"
+    if occasion is None:
+        raise InternalError("only scheduled occurrences are checked")
     before = previous.occasion if previous is not None else None
     if elapsed - occasion.seconds > 0.5:
         earliest = f"{occasion.mark}+{_duration(elapsed)}"

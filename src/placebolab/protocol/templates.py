@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from placebolab.components import MediaStep, StepBase, Template
 from placebolab.components.templating import TemplateRefused, parse_template, render_template, template_line
 from placebolab.document.problems import Report
+from placebolab.errors import InternalError
 
 if TYPE_CHECKING:
     from jinja2 import nodes as jinja2_nodes
@@ -249,7 +250,8 @@ def _unreached(
 
 def _render(protocol: Protocol, step: StepBase, part: Template, cell: Cell, intake: Mapping[str, Any]) -> str:
     if part.media:
-        assert isinstance(step, MediaStep), "only a media step's file name is a media template"
+        if not isinstance(step, MediaStep):
+            raise InternalError("only a media step's file name is a media template")
         return step.media_path(protocol, cell)
     return render_template(part.text, protocol.template_context(cell, intake))
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from placebolab.analysis.plan import OutcomeResult
 from placebolab.analysis.suite import MediationResult, TimeCourseResult
+from placebolab.errors import InternalError
 from placebolab.report import format as fmt
 
 
@@ -41,7 +42,8 @@ def _print_model_table(primary: OutcomeResult) -> None:
     from rich.table import Table
 
     result = primary.categorical
-    assert result is not None and result.model is not None, "called for a categorical outcome with its model"
+    if result is None or result.model is None:
+        raise InternalError("called for a categorical outcome with its model")
     name = "Logistic regression" if result.measurement == "binary" else "Proportional-odds model"
     adjusted = f", adjusted for {', '.join(primary.covariates)}" if primary.covariates else ""
     table = Table(title=f"{name} of {primary.name}{adjusted}: likelihood-ratio tests")
@@ -67,7 +69,8 @@ def print_primary(result: OutcomeResult) -> None:
     print(f"Primary outcome: {result.name} ({result.label}){adjusted}\n")
     print(_table(result.descriptives))
     print()
-    assert result.anova is not None, "primary_analysis raises when the ANOVA cannot be run"
+    if result.anova is None:
+        raise InternalError("primary_analysis raises when the ANOVA cannot be run")
     print(_table(result.anova))
     if result.covariates and result.emmeans is not None:
         print("\nAdjusted (estimated marginal) means:")

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from placebolab.allocation import stratum_of
 from placebolab.components import MediaShown, StepBase
-from placebolab.errors import AlreadyEnrolled, SessionError
+from placebolab.errors import AlreadyEnrolled, InternalError, SessionError
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session.clock import Clock
 from placebolab.store import Answer, Participant, StepRecord
@@ -103,7 +103,8 @@ class Session:
                 raise
             raise AlreadyEnrolled(_existing_message(existing, study.folder)) from None
         participant = study.store.participant(participant_id)
-        assert participant is not None  # enrolled just above
+        if participant is None:
+            raise InternalError("the participant enrolled just above is in the store")
         return cls(study, participant, frontend, clock, new=True)._complete_if_done()
 
     @staticmethod

@@ -36,7 +36,7 @@ from pydantic import Field
 from placebolab.components import Item, measure_name
 from placebolab.components.base import Model
 from placebolab.document.problems import Positions, Problem
-from placebolab.errors import EffectsError
+from placebolab.errors import EffectsError, InternalError
 from placebolab.protocol.measures import measures
 
 
@@ -241,7 +241,8 @@ class SimulatedParticipant:
         z = self._standard_draw(name, spec)
         self._z.setdefault(name, z)
         low, high = item.min, item.max
-        assert low is not None and high is not None, "a number item has a range"
+        if low is None or high is None:
+            raise InternalError("a number item has a range")
         if spec.p is not None:  # a binary measure: the higher answer with probability p
             p = _cell_mean(spec.p, self.cell_id, 0.5)
             return high if p >= 1 or (p > 0 and z > NormalDist().inv_cdf(1 - p)) else low

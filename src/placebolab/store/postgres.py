@@ -20,7 +20,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit, urlunsplit
 
-from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
+from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, StoreError
 from placebolab.store.base import TABLES, Row, Store, record_digest
 from placebolab.store.records import Slot, StepRecord
 
@@ -297,7 +297,8 @@ def _refused_if_made_meanwhile(store: PostgresStore) -> Iterator[None]:
 def _one(cursor: psycopg.Cursor[Any]) -> Any:
     """The row of a query that always returns one (a count, a station function's result)."""
     row = cursor.fetchone()
-    assert row is not None, "the query returned no row"
+    if row is None:
+        raise InternalError("the query returned no row")
     return row
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from placebolab.components import PauseStep, QuestionnaireStep
 from placebolab.components.base import Item
+from placebolab.errors import InternalError
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.markdown import plain_text
 
@@ -136,7 +137,8 @@ class PauseScreen:
     def update(self, frame: Frame, onset: float) -> Outcome | None:
         if self.step.until == "duration":
             seconds = self.step.seconds
-            assert seconds is not None, "a timed pause has its duration (validated)"
+            if seconds is None:
+                raise InternalError("a timed pause has its duration (validated)")
             return Outcome() if frame.now - onset >= seconds else None
         if any(key == self.key for key, _ in frame.keys):
             return Outcome(detail={"experimenter_key": self.key})
@@ -151,7 +153,8 @@ class ScaleInput:
 
     def __init__(self, kit: Kit, item: Item, scale, prompt: str, prompt_y: float, slider_y: float, width: float):
         self.item, self.scale = item, scale
-        assert item.min is not None and item.max is not None, "a number item has a range"
+        if item.min is None or item.max is None:
+            raise InternalError("a number item has a range")
         self.low, self.high = item.min, item.max
         self.nudge = item.increment or (self.high - self.low) / 100  # VAS: 1% of the line per key press
         likert = scale.type == "likert"

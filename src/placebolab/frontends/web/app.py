@@ -32,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from placebolab.errors import AllocationError, AlreadyEnrolled, SessionError, StoreError
+from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.screens import SCREENS, answers, screen_for
 from placebolab.session import Current, RealClock, Session
@@ -210,7 +210,8 @@ class WebSessions:
             return self._render("done.html.j2")
         participant, now = session.participant.id, self.clock.now()
         if _not_due(current, now):
-            assert current.not_before is not None
+            if current.not_before is None:
+                raise InternalError("a step that is not due yet is a scheduled one")
             left = current.not_before - now
             return self._render("wait.html.j2", waiting=_about(left), refresh={"seconds": math.ceil(min(left, 300))})
         onset = onset or self._onset(request, participant, current.key, now)
@@ -283,7 +284,8 @@ class WebSessions:
 
     def _media_name(self, participant: str, current: Current) -> str:
         """An opaque name for the step's file, different for every participant and step."""
-        assert current.media is not None
+        if current.media is None:
+            raise InternalError("a media step comes with its file (Session._media)")
         return self._sign("media", participant, current.key)[:32] + current.media.path.suffix.lower()
 
 

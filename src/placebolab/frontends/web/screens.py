@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
+from placebolab.errors import InternalError
 from placebolab.frontends.base import Unsupported
 from placebolab.session import Current
 
@@ -100,7 +101,8 @@ def _pause(current: Current) -> Screen:
 
 def _media(current: Current) -> Screen:
     media = current.media
-    assert media is not None, "a media step's file is resolved by the engine"
+    if media is None:
+        raise InternalError("a media step's file is resolved by the engine")
     context = {"kind": media.kind, "prompt": getattr(current.step, "prompt", None)}
     if media.kind == "image":  # a timed picture shows for its duration, then the Continue button appears
         return Screen("media.html.j2", context, hold=media.duration, minimum=media.duration)
@@ -128,7 +130,8 @@ PAUSE = _pause
 def screen_for(current: Current) -> Screen:
     entry = SCREENS[current.step.type]
     if isinstance(entry, Unsupported):
-        assert not entry.refuses(current.step), "refused before anyone was enrolled (refuse_unshowable)"
+        if entry.refuses(current.step):
+            raise InternalError("refused before anyone was enrolled (refuse_unshowable)")
         return PAUSE(current)
     return entry(current)
 
