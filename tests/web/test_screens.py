@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+
 from jinja2 import Environment, PackageLoader
 
 from placebolab.components import RatingStep
@@ -31,13 +33,55 @@ def test_a_likert_item_shows_its_labels_and_a_does_not_apply_answer_where_the_en
     assert [v for v, _ in without.options] == ["1", "2", "3"]
 
 
-def test_a_vas_is_a_range_between_its_anchors():
+def vas_page(given: dict) -> list[tuple[str, dict]]:
+    """The inputs of a VAS question's page: (tag, attributes) in order."""
     step = rating("vas-0-100")
     q = question(step.prompt, step.records()[0], Scale(type="vas", min=0, max=100, anchors=["none", "worst"]))
     assert q.options is None and q.anchors == ("none", "worst")
     templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
-    html = templates.get_template("questions.html.j2").render(questions=[q], token="t", key="itch", given={})
-    assert 'type="range" name="item-" aria-label="How itchy?" min="0" max="100" step="any"' in html
+    html = templates.get_template("questions.html.j2").render(questions=[q], token="t", key="itch", given=given)
+    found: list[tuple[str, dict]] = []
+
+    class Inputs(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("input", "div", "label", "span"):
+                found.append((tag, dict(attrs)))
+
+    Inputs().feed(html)
+    return found
+
+
+def test_a_vas_posts_nothing_until_answered_and_shows_no_default():
+    elements = vas_page({})
+    named = [a for tag, a in elements if tag == "input" and a.get("name") == "item-"]
+    # the one field posted: typed without JavaScript, set by the slider with it; empty until then
+    assert named == [
+        {
+            "id": "q1-value",
+            "type": "number",
+            "name": "item-",
+            "min": "0",
+            "max": "100",
+            "step": "any",
+            "inputmode": "decimal",
+            "required": None,
+            "data-vas-value": None,
+        }
+    ]
+    (slider,) = [a for tag, a in elements if a.get("type") == "range"]
+    assert "name" not in slider and "value" not in slider and "untouched" in slider["class"]  # posts nothing itself
+    assert slider["aria-labelledby"] == "q1" and slider["aria-describedby"] == "q1-low q1-high"
+    scale = next(a for tag, a in elements if a.get("class") == "vas-scale")
+    assert "hidden" in scale  # shown by the page script: without it, the slider's middle would be a default
+    anchors = [a["id"] for tag, a in elements if a.get("class") == "anchor"]
+    assert anchors == ["q1-low", "q1-high"]
+    (label,) = [a for tag, a in elements if tag == "label"]
+    assert label["for"] == "q1-value"
+
+
+def test_a_vas_asked_again_keeps_the_answer_given():
+    (named,) = [a for tag, a in vas_page({"item-": "37.5"}) if a.get("name") == "item-"]
+    assert named["value"] == "37.5"
 
 
 def test_markdown_pages_cannot_inject_markup():

@@ -173,9 +173,24 @@ EVERY_STEP_DETAIL = (
     Datum("frames", "int", "frames", "[psychopy] frames the step was on screen"),
     Datum("dropped_frames", "int", "frames", "[psychopy] refreshes missed (an interval of k periods counts k − 1)"),
     Datum("frame_interval_ms", "object", "ms", "[psychopy] median, max and all intervals between two flips"),
+    Datum("server_received_at", "float", "epoch s", "[web] when the server received the step's form"),
+    Datum("client_onset_ms", "float", "ms", "[web] the page's first frame after it was painted (performance.now())"),
+    Datum("client_rt_ms", "float", "ms", "[web] from that onset to Continue, by the browser's clock"),
+    Datum("client_hidden_count", "int", "count", "[web] times the page was hidden (tab switched away) after onset"),
+    Datum("client_hidden_ms", "float", "ms", "[web] how long it was hidden in all, between onset and Continue"),
+    Datum("client_window", "list[int]", "CSS px", "[web] the window's inner width and height at Continue"),
+    Datum("client_pixel_ratio", "float", "", "[web] devicePixelRatio: device pixels per CSS pixel"),
+    Datum("client_refresh_hz", "float", "Hz", "[web] the display's refresh, estimated from animation frames"),
+    Datum("client_user_agent", "str", "", "[web] the browser's user agent (at most 300 characters)"),
 )
 
 PAGE_RT = Datum("page_rt_s", "list[float]", "s", "[psychopy] from the onset to each page turn or Continue")
+#: ``detail`` keys of the steps answered on scales (rating, questionnaire)
+ANSWER_DETAIL = (
+    PAGE_RT,
+    Datum("changes", "object", "count", "[psychopy, web] item id → times the answer was set (1: answered once)"),
+    Datum("client_answer_ms", "object", "ms", "[web] item id → from the onset to the answer's last setting"),
+)
 
 
 @dataclass(frozen=True)

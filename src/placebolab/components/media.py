@@ -70,6 +70,20 @@ _MEDIA_DETAIL = (
 )
 
 
+#: ``detail`` keys of a sound or film played in a browser (see frontends/web/client.py)
+_PLAYBACK_DETAIL = (
+    Datum("media_ended", "bool", "", "[web] the player reached the end (the page script's `ended` event)"),
+    Datum(
+        "media_events",
+        "list",
+        "ms, s",
+        '[web] [event, ms from the onset, position s] for each play, pause, stall, seek_blocked, seek_back, '
+        "rate_blocked, ended and error",
+    ),
+    Datum("media_error", "str", "", "[web] why the browser could not play it (MediaError), else null"),
+)
+
+
 class MediaStep(StepBase):
     media_kind: ClassVar[Literal["image", "audio", "video"]]
     source: str = Field(
@@ -155,6 +169,7 @@ class AudioStep(MediaStep):
                 '[psychopy] the sound device\'s report: {"played": true, "device", "played_s", "start_delay_ms", '
                 '"xruns"}, or {"played": false, "reason"} when no device could be opened',
             ),
+            *_PLAYBACK_DETAIL,
         ),
     )
     type: Literal["audio"]
@@ -178,6 +193,7 @@ class VideoStep(MediaStep):
             Datum(
                 "soundtrack", "object", "", '[psychopy] null for a silent film, else its codec and "verified": false'
             ),
+            *_PLAYBACK_DETAIL,
         ),
     )
     type: Literal["video"]

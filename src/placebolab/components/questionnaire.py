@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from placebolab.components.base import (
+    ANSWER_DETAIL,
     ID_PATTERN,
-    PAGE_RT,
     SCALE_ANSWER,
     Datum,
     Draw,
@@ -101,7 +101,7 @@ class QuestionnaireStep(StepBase):
     info = StepInfo(
         "Several items answered on scales (inline or an instrument), with score rules.",
         answers=(Datum("item", "str", "", "the item's id"), *SCALE_ANSWER),
-        detail=(PAGE_RT, Datum("changes", "object", "count", "[psychopy] item id → times the answer was changed")),
+        detail=ANSWER_DETAIL,
     )
     type: Literal["questionnaire"]
     instrument: str | None = Field(

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from placebolab.components.base import PAGE_RT, SCALE_ANSWER, Datum, Item, Measure, StepBase, StepInfo
+from placebolab.components.base import ANSWER_DETAIL, SCALE_ANSWER, Datum, Item, Measure, StepBase, StepInfo
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 from placebolab.errors import InternalError
 
@@ -17,7 +17,7 @@ class RatingStep(StepBase):
     info = StepInfo(
         "One question answered on a scale (NRS, VAS or Likert).",
         answers=(Datum("item", "str", "", "empty: the step's one value"), *SCALE_ANSWER),
-        detail=(PAGE_RT, Datum("changes", "object", "count", "[psychopy] item id → times the answer was changed")),
+        detail=ANSWER_DETAIL,
     )
     type: Literal["rating"]
     prompt: str = Field(description="The question, e.g. 'How itchy is your arm right now?'")

@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
+from placebolab.frontends.web.client import read_report
 from placebolab.frontends.web.screens import SCREENS, answers, screen_for
 from placebolab.session import Current, RealClock, Session
 
@@ -41,6 +42,7 @@ FRONTEND = "web"
 #: a personal link's token: secrets.token_urlsafe(32), 43 characters of the URL-safe base64 alphabet
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 CSP = b"default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+TO_THE_END = "Please watch or listen to the end before you continue."
 HEADERS = [
     (b"cache-control", b"no-store"),
     (b"referrer-policy", b"no-referrer"),
@@ -62,6 +64,8 @@ def create_app(study, *, secret: bytes | None = None, clock=None):
         Route("/s/{token}/step", web.step, methods=["POST"]),
         Route("/s/{token}/media/{name}", web.media, methods=["GET"]),
         Route("/static/style.css", web.stylesheet, methods=["GET"]),
+        Route("/static/placebolab.js", web.script, methods=["GET"]),
+        Route("/favicon.ico", web.no_icon, methods=["GET"]),
     ]
     handlers = {404: web.not_found, 405: web.not_found, Exception: web.failed}
     return SecurityHeaders(Starlette(routes=routes, exception_handlers=handlers))
@@ -91,7 +95,9 @@ class WebSessions:
     def __init__(self, study, secret: bytes, clock):
         self.study, self.secret, self.clock = study, secret, clock
         self.templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
-        self.css = resources.files("placebolab.frontends.web").joinpath("templates/style.css").read_bytes()
+        files = resources.files("placebolab.frontends.web").joinpath("templates")
+        self.css = files.joinpath("style.css").read_bytes()
+        self.js = files.joinpath("placebolab.js").read_bytes()
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -121,6 +127,7 @@ class WebSessions:
         return self._back(token)
 
     async def step(self, request: Request) -> Response:
+        received = self.clock.now()
         token, participant = self._link(request)
         form = await request.form()
         key, onset = str(form.get("key", "")), str(form.get("onset", ""))
@@ -133,13 +140,16 @@ class WebSessions:
             return self._back(token)  # stale (back button, double submit): nothing is recorded twice
         screen = screen_for(current)
         shown_at = float(onset)
-        if screen.minimum and now < shown_at + screen.minimum:
+        report = read_report(form.get("client"), current, received)
+        unplayable = screen.plays and report.error is not None  # the browser said why: recorded, not waited for
+        if screen.minimum and now < shown_at + screen.minimum and not unplayable:
             if screen.hold:  # its page showed no button yet (a replayed form): back to that page
                 return RedirectResponse(f"/s/{token}?" + urlencode({"onset": onset, "sig": form["csrf"]}), 303)
-            message = "Please watch or listen to the end before you continue."
-            return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
+            return self._step_page(request, token, session, error=TO_THE_END, given=form, onset=onset, status=400)
+        if screen.plays and report.scripted and not (report.ended or unplayable):
+            return self._step_page(request, token, session, error=TO_THE_END, given=form, onset=onset, status=400)
         try:
-            session.submit(key, answers(current, form), shown_at)
+            session.submit(key, answers(current, form), shown_at, detail=report.detail)
         except SessionError:
             message = "Please answer every question before you continue."
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
@@ -161,6 +171,12 @@ class WebSessions:
 
     async def stylesheet(self, request: Request) -> Response:
         return Response(self.css, media_type="text/css")
+
+    async def script(self, request: Request) -> Response:
+        return Response(self.js, media_type="text/javascript")
+
+    async def no_icon(self, request: Request) -> Response:
+        return Response(status_code=204)  # browsers ask for one on every page; a 404 would fill their console
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self._message("Link not found", "This link is not valid. Please check that it was copied whole.", 404)
@@ -213,7 +229,8 @@ class WebSessions:
             if current.not_before is None:
                 raise InternalError("a step that is not due yet is a scheduled one")
             left = current.not_before - now
-            return self._render("wait.html.j2", waiting=_about(left), refresh={"seconds": math.ceil(min(left, 300))})
+            refresh = {"seconds": math.ceil(min(left, 300)), "left": math.ceil(left)}
+            return self._render("wait.html.j2", waiting=_about(left), refresh=refresh)
         onset = onset or self._onset(request, participant, current.key, now)
         csrf = self._sign("step", participant, current.key, onset)
         screen = screen_for(current)
@@ -230,7 +247,7 @@ class WebSessions:
         here = f"/s/{token}?" + urlencode({"onset": onset, "sig": csrf})
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
-            context |= {"waiting": _about(left), "refresh": {"seconds": math.ceil(left), "url": here}}
+            context |= {"waiting": _about(left), "refresh": {"seconds": math.ceil(left), "left": math.ceil(left), "url": here}}
         if "pages" in context:  # a text or script step: one page per request; the last one commits the step
             pages = context["pages"]
             index = min(_int(request.query_params.get("page")), len(pages) - 1)

@@ -31,12 +31,14 @@ NO_EXPERIMENTER = Unsupported(
 class Screen:
     """One step as a page: ``template`` with ``context``. ``hold``: seconds from onset before the Continue
     button appears (the page reloads then: a timed pause, a timed picture); ``minimum``: seconds from onset
-    before an answer is accepted (a sound or film is heard or seen to its end)."""
+    before an answer is accepted (a sound or film is heard or seen to its end); ``plays``: a sound or film
+    that the page script reports played to its end (with JavaScript on, Continue needs its ``ended``)."""
 
     template: str
     context: dict[str, Any] = field(default_factory=dict)
     hold: float | None = None
     minimum: float | None = None
+    plays: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,9 @@ def _media(current: Current) -> Screen:
     context = {"kind": media.kind, "prompt": getattr(current.step, "prompt", None)}
     if media.kind == "image":  # a timed picture shows for its duration, then the Continue button appears
         return Screen("media.html.j2", context, hold=media.duration, minimum=media.duration)
-    # TODO(issue 13): play to the end with seeking disabled and play/pause/ended events (needs client script);
-    # until then an answer is refused before the sound or film could have been played through
-    return Screen("media.html.j2", context, minimum=media.duration)
+    # played to its end: the page script unlocks Continue at the player's `ended` (seeking forward undone) and
+    # the server wants that report; without JavaScript, it refuses an answer before the recording's length
+    return Screen("media.html.j2", context, minimum=media.duration, plays=True)
 
 
 #: how a browser shows each step type: ``screen(current) → Screen``

@@ -1,0 +1,285 @@
+/* placebolab's page script, served by the study's own server (/static/placebolab.js; no other request, no
+   inline script: the Content-Security-Policy allows neither). Every page works without it; with it:
+
+   - timing: the onset is performance.now() in the first animation frame after the page was painted; the
+     time to Continue runs from it; how often and how long the page was hidden (tab switched away), the
+     window's size, devicePixelRatio, the display's refresh (median interval of the first 60 animation
+     frames) and the user agent are posted with the form as one JSON field, "client"
+     (frontends/web/client.py checks it: the server trusts nothing it says);
+   - questions: Continue stays disabled until every question is answered; a VAS shows its slider with no
+     handle until it is first touched, clicked or moved with a key (no default to anchor on); when each
+     answer was last set and how often are reported;
+   - a sound or film plays once to its end: a seek forward and a change of speed are undone, the player's
+     events are reported, and Continue is unlocked at its "ended" event (or if the browser cannot play it).
+
+   - a page that continues by itself reloads when due, with a countdown.
+
+   What it says to the participant comes from the page (data-say-* attributes), never from here. */
+(function () {
+  "use strict";
+
+  // --- a page that continues by itself (a scheduled step, a timed pause or picture): reloaded when due,
+  // counting down meanwhile (without JavaScript, a meta refresh in <noscript> reloads it) ---------------
+  var refresh = document.body.getAttribute("data-refresh");
+  if (refresh !== null) {
+    var shown = performance.now();
+    var url = document.body.getAttribute("data-refresh-url") || window.location.href;
+    window.setTimeout(function () { window.location.replace(url); }, Number(refresh) * 1000 + 100);
+    var countdown = document.querySelector("[data-countdown]");
+    if (countdown) {
+      var due = Number(countdown.getAttribute("data-countdown"));
+      window.setInterval(function () {
+        var seconds = Math.max(1, Math.ceil(due - (performance.now() - shown) / 1000));
+        var text = seconds < 90
+          ? countdown.getAttribute("data-say-seconds").replace("{n}", String(seconds))
+          : countdown.getAttribute("data-say-minutes").replace("{n}", String(Math.ceil(seconds / 60)));
+        if (countdown.textContent !== text) {
+          countdown.textContent = text;
+        }
+      }, 1000);
+    }
+  }
+
+  var form = document.querySelector("form[data-step]");
+  if (!form) {
+    return;
+  }
+  var button = form.querySelector("button[type=submit]");
+  var needed = form.querySelector("[data-needed]");
+  var player = document.querySelector("[data-media]");
+  var questions = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
+
+  var onset = null;
+  var frames = [];
+  var hiddenCount = 0;
+  var hiddenMs = 0;
+  var hiddenSince = null;
+  var answerMs = {};
+  var changes = {};
+  var media = player ? { ended: false, error: null, events: [], furthest: 0 } : null;
+  var sent = false;
+
+  function since() {
+    return onset === null ? 0 : performance.now() - onset;
+  }
+
+  function round(x, digits) {
+    var f = Math.pow(10, digits);
+    return Math.round(x * f) / f;
+  }
+
+  // --- onset and refresh: the frame after the first paint, then 60 more frames -------------------------
+  function sample(t) {
+    frames.push(t);
+    if (frames.length < 61) {
+      requestAnimationFrame(sample);
+    }
+  }
+  requestAnimationFrame(function () {
+    requestAnimationFrame(function (t) {
+      onset = performance.now();
+      sample(t);
+    });
+  });
+
+  function refreshHz() {
+    var intervals = [];
+    for (var i = 1; i < frames.length; i++) {
+      if (frames[i] > frames[i - 1]) {
+        intervals.push(frames[i] - frames[i - 1]);
+      }
+    }
+    if (intervals.length < 10) {
+      return null;
+    }
+    intervals.sort(function (a, b) { return a - b; });
+    return round(1000 / intervals[Math.floor(intervals.length / 2)], 1);
+  }
+
+  // --- visibility: the page hidden after its onset (another tab, a minimised window) -----------------
+  document.addEventListener("visibilitychange", function () {
+    if (onset === null) {
+      return;
+    }
+    if (document.visibilityState === "hidden" && hiddenSince === null) {
+      hiddenCount += 1;
+      hiddenSince = performance.now();
+    } else if (document.visibilityState === "visible" && hiddenSince !== null) {
+      hiddenMs += performance.now() - hiddenSince;
+      hiddenSince = null;
+    }
+  });
+
+  // --- questions --------------------------------------------------------------------------------------
+  function answered(question) {
+    if (question.querySelector("input[type=radio]:checked")) {
+      return true;
+    }
+    var typed = question.querySelector("[data-vas-value]");
+    return Boolean(typed && typed.value !== "");
+  }
+
+  function noteAnswer(name) {
+    answerMs[name] = round(since(), 1);
+    changes[name] = (changes[name] || 0) + 1;
+  }
+
+  questions.forEach(function (question) {
+    question.addEventListener("change", function (event) {
+      if (event.target.type === "radio") {
+        noteAnswer(event.target.name);
+        update();
+      }
+    });
+  });
+
+  Array.prototype.forEach.call(form.querySelectorAll("[data-vas]"), function (vas) {
+    var scale = vas.querySelector(".vas-scale");
+    var range = vas.querySelector("input[type=range]");
+    var typed = vas.querySelector("[data-vas-value]");
+    var touched = false;
+    function touch() {
+      if (!touched) {
+        touched = true;
+        range.classList.remove("untouched");
+        range.removeAttribute("aria-valuetext");
+      }
+    }
+    function take() {
+      if (touched && typed.value !== range.value) {
+        typed.value = range.value;
+        noteAnswer(typed.name);
+        update();
+      }
+    }
+    scale.hidden = false;
+    vas.querySelector(".vas-entry").hidden = true;
+    typed.required = false; // hidden from view: Continue waits for it instead
+    if (typed.value !== "") { // the server asked again (another answer was missing): the same value
+      range.value = typed.value;
+      touch();
+    } else {
+      range.setAttribute("aria-valuetext", range.getAttribute("data-say-untouched"));
+    }
+    range.addEventListener("pointerdown", touch);
+    range.addEventListener("keydown", function (event) {
+      var keys = ["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "PageUp", "PageDown", "Home", "End"];
+      if (keys.indexOf(event.key) >= 0) {
+        touch();
+      }
+    });
+    range.addEventListener("input", take);
+    range.addEventListener("change", take);
+    range.addEventListener("pointerup", function () {
+      touch();
+      take();
+    });
+  });
+
+  // --- a sound or film: played once to its end --------------------------------------------------------
+  function log(name, position) {
+    if (media.events.length < 500) {
+      media.events.push([name, round(since(), 1), round(position, 3)]);
+    }
+  }
+
+  if (player) {
+    player.addEventListener("play", function () { log("play", player.currentTime); });
+    player.addEventListener("pause", function () {
+      if (!player.ended) { // the pause the end brings is no pause of the participant's
+        log("pause", player.currentTime);
+      }
+    });
+    player.addEventListener("waiting", function () { log("stall", player.currentTime); });
+    player.addEventListener("timeupdate", function () {
+      if (!player.seeking && player.currentTime > media.furthest) {
+        media.furthest = player.currentTime;
+      }
+    });
+    player.addEventListener("seeking", function () {
+      if (player.currentTime > media.furthest + 0.5) {
+        log("seek_blocked", player.currentTime);
+        player.currentTime = media.furthest;
+      } else if (player.currentTime < media.furthest - 0.5) {
+        log("seek_back", player.currentTime);
+      }
+    });
+    player.addEventListener("ratechange", function () {
+      if (player.playbackRate !== 1) {
+        log("rate_blocked", player.currentTime);
+        player.playbackRate = 1;
+      }
+    });
+    player.addEventListener("ended", function () {
+      media.ended = true;
+      media.furthest = player.duration;
+      log("ended", player.currentTime);
+      update();
+    });
+    var failed = function () {
+      if (media.error === null) {
+        media.error = player.error ? player.error.code : 0;
+        log("error", player.currentTime || 0);
+        update();
+      }
+    };
+    player.addEventListener("error", failed);
+    if (player.error) { // it failed before this script ran (scripts run once the page is read)
+      failed();
+    }
+  }
+
+  // --- Continue ---------------------------------------------------------------------------------------
+  function update() {
+    var left = questions.filter(function (q) { return !answered(q); }).length;
+    var message = "";
+    if (left > 0) {
+      message = form.getAttribute("data-say-questions").replace("{left}", String(left));
+    } else if (media && media.error !== null) {
+      message = form.getAttribute("data-say-unplayable");
+    } else if (media && !media.ended) {
+      message = form.getAttribute("data-say-media");
+    }
+    var locked = left > 0 || (media !== null && !media.ended && media.error === null);
+    button.disabled = locked || sent;
+    if (needed.textContent !== message) {
+      needed.textContent = message;
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    update();
+    if (button.disabled) {
+      event.preventDefault();
+      return;
+    }
+    var now = performance.now();
+    var report = {
+      onset_ms: onset === null ? null : round(onset, 1),
+      rt_ms: onset === null ? null : round(now - onset, 1),
+      hidden_count: hiddenCount,
+      hidden_ms: round(hiddenMs + (hiddenSince === null ? 0 : now - hiddenSince), 1),
+      window: [window.innerWidth, window.innerHeight],
+      pixel_ratio: window.devicePixelRatio,
+      refresh_hz: refreshHz(),
+      user_agent: navigator.userAgent,
+      answer_ms: answerMs,
+      changes: changes
+    };
+    if (media) {
+      report.media = { ended: media.ended, error: media.error, events: media.events };
+    }
+    var field = form.querySelector("input[name=client]");
+    if (!field) {
+      field = document.createElement("input");
+      field.type = "hidden";
+      field.name = "client";
+      form.appendChild(field);
+    }
+    field.value = JSON.stringify(report);
+    sent = true;
+    window.setTimeout(function () { button.disabled = true; }, 0); // a second click sends nothing
+  });
+
+  update();
+})();

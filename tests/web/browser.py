@@ -1,0 +1,264 @@
+"""A participant in a real browser: Debian's chromium driven by Playwright (Python) against `placebolab serve`
+(uvicorn on a free loopback port, in a subprocess), answering each page by clicks and key presses and
+remembering every value entered; axe-core (from npm, tests/web/axe) checks each kind of page once.
+
+Skips, saying why, without chromium, Playwright or axe-core; with CI=true it fails instead (.ci/run installs
+chromium with apt and axe-core with `npm ci --prefix tests/web/axe`)."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.conftest import ROOT
+from tests.web.test_serve import free_port
+
+CHROMIUM = Path(os.environ.get("PLACEBOLAB_CHROMIUM", "/usr/bin/chromium"))
+AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]  # WCAG 2.2 AA, contrast included
+VIEWPORT = {"width": 1000, "height": 720}
+PIXEL_RATIO = 2
+DONE = "You have completed the study"
+
+
+def browser_problem() -> str | None:
+    if not CHROMIUM.exists():
+        return f"no chromium at {CHROMIUM} (apt-get install chromium; or set PLACEBOLAB_CHROMIUM)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright is not installed (pip install -e '.[test]')"
+    if not AXE.exists():
+        return f"axe-core is not installed: npm ci --prefix {AXE.parents[2].relative_to(ROOT)}"
+    return None
+
+
+def require_browser() -> None:
+    """Skip (saying why) without chromium, Playwright or axe-core; with CI=true, fail instead: CI must run them."""
+    problem = browser_problem()
+    if problem:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{problem} (CI=true: the browser tests must run; .ci/run installs what they need)")
+        pytest.skip(problem)
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """`placebolab serve FOLDER` on a free loopback port until the block ends (then Ctrl-C); its base URL."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    command = [sys.executable, "-c", "from placebolab.cli import main; main()", "serve", str(folder), "--port", str(port)]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx2.get(f"{base}/static/style.css", timeout=2)
+                break
+            except httpx2.TransportError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.1)
+        yield base
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=30)[0]
+    assert server.returncode == 0, output
+
+
+def handle_drawn(slider) -> bool:
+    """Whether the slider's handle is drawn: pixels of its colour (style.css: #1f4e8c) in a screenshot of it."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(slider.screenshot(animations="disabled"))).convert("RGB")
+    handle = [p for p in image.get_flattened_data() if abs(p[0] - 31) + abs(p[1] - 78) + abs(p[2] - 140) < 30]
+    return len(handle) > 20
+
+
+class Participant:
+    """One participant's tab. ``complete()`` answers every page until the completion page: each question by a
+    click on an option or by the keyboard (Space, arrow keys), a VAS by a click on its line and arrow keys, a
+    sound or film played by a click on its player. ``entered``: (step key, item id) → the value entered, as
+    the page's form holds it; ``audited``: kind of page → axe-core's violations there."""
+
+    def __init__(self, context, base: str, token: str, protocol, seed: int = 1):
+        self.page = context.new_page()
+        self.base, self.token, self.protocol = base, token, protocol
+        self.random = random.Random(seed)
+        self.entered: dict[tuple[str, str], float] = {}
+        self.audited: dict[str, list] = {}
+        self.problems: list[str] = []  # script errors, CSP refusals, requests leaving the server
+        self.skip_ahead = False  # try to skip ahead in a film
+        self.skipped: list[str] = []  # the steps where it tried
+        self.page.on("pageerror", lambda error: self.problems.append(f"script error: {error}"))
+        self.page.on("console", self._console)
+        self.page.on("request", self._request)
+
+    def _console(self, message) -> None:
+        if message.type == "error":
+            self.problems.append(f"console: {message.text} ({message.location.get('url')})")
+
+    def _request(self, request) -> None:
+        if not request.url.startswith(self.base + "/"):
+            self.problems.append(f"a request elsewhere: {request.url}")
+
+    # --- pages ---------------------------------------------------------------------------------------
+
+    def audit(self, kind: str) -> None:
+        """axe-core's WCAG 2.2 AA violations on this page (once per kind of page)."""
+        if kind in self.audited:
+            return
+        self.page.wait_for_function("() => typeof axe !== 'undefined'")
+        self.audited[kind] = self.page.evaluate(
+            """async tags => (await axe.run(document, {runOnly: {type: "tag", values: tags}})).violations.map(
+                v => ({rule: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(" ") + ": " + n.failureSummary)}))""",
+            AXE_TAGS,
+        )
+
+    def start(self, intake: dict[str, str]) -> None:
+        self.page.goto(f"{self.base}/s/{self.token}")
+        self.audit("start")
+        for name, value in intake.items():
+            field = self.page.locator(f"[name={name}]")
+            if field.first.get_attribute("type") == "radio":
+                self.page.locator(f"[name={name}][value={value}]").click()
+            else:
+                field.press_sequentially(value)
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name="Start").click()
+
+    @property
+    def key(self) -> str | None:
+        key = self.page.locator("form[data-step] input[name=key]")
+        return key.get_attribute("value") if key.count() else None
+
+    @property
+    def button(self):
+        return self.page.locator("form[data-step] button[type=submit]")
+
+    def complete(self, *, until: str | None = None, on_step=None) -> list[str]:
+        """Answer every page until the completion page (or until step ``until`` shows); the keys answered.
+        ``on_step(participant, key)`` runs on each step's page before it is answered."""
+        answered: list[str] = []
+        for _ in range(100):
+            page = self.page
+            if page.get_by_text(DONE).count():
+                self.audit("done")
+                return answered
+            key = self.key
+            if key is None:
+                turn = page.get_by_role("link", name="Next")
+                if turn.count():  # a text's next page
+                    self.audit("text page")
+                    with page.expect_navigation():
+                        turn.click()
+                else:  # a waiting page, or a timed pause or picture: it reloads itself
+                    self.audit("timed pause or picture" if page.locator(".wait").count() else "waiting page")
+                    with page.expect_navigation(timeout=30_000):
+                        pass
+                continue
+            if key == until:
+                return answered
+            if on_step is not None:
+                on_step(self, key)
+            self.answer(key)
+            answered.append(key)
+        raise AssertionError("the session did not end")
+
+    def answer(self, key: str) -> None:
+        step = self.protocol.step(key.split("@")[0])
+        page = self.page
+        questions = page.locator("[data-question]")
+        if questions.count():
+            self.audit(f"{step.type}: " + ("vas" if page.locator("[data-vas]").count() else "options"))
+            for index in range(questions.count()):
+                assert self.button.is_disabled(), f"{key}: Continue before every question is answered"
+                self.answer_question(key, questions.nth(index), index)
+        elif page.locator("[data-media]").count():
+            self.audit(step.type)
+            self.play(key)
+        else:
+            self.audit(step.type)
+        assert self.button.is_enabled(), key
+        with page.expect_navigation():
+            if self.random.random() < 0.5:
+                self.button.click()
+            else:
+                self.button.press("Enter")
+
+    def answer_question(self, key: str, question, index: int) -> None:
+        page = self.page
+        slider = question.locator("input[type=range]")
+        if slider.count():
+            self.answer_vas(key, question, slider)
+            return
+        radios = question.locator("input[type=radio]")
+        choice = self.random.randrange(min(radios.count(), 12))
+        if index % 2 == 0:  # a click on the option's label
+            question.locator("label").nth(choice).click()
+        else:  # the keyboard: Space checks the first option, each right arrow the next one
+            radios.first.focus()
+            page.keyboard.press("Space")
+            for _ in range(choice):
+                page.keyboard.press("ArrowRight")
+        chosen = question.locator("input[type=radio]:checked")
+        assert chosen.count() == 1 and chosen.get_attribute("value") == radios.nth(choice).get_attribute("value")
+        name = radios.first.get_attribute("name")
+        self.entered[(key, name.removeprefix("item-"))] = float(chosen.get_attribute("value"))
+
+    def answer_vas(self, key: str, question, slider) -> None:
+        """A click somewhere on the line (the handle appears there), then a few arrow keys."""
+        typed = question.locator("[data-vas-value]")
+        assert slider.is_visible() and not typed.is_visible(), "the slider replaces the typed answer"
+        assert typed.input_value() == "" and "untouched" in slider.get_attribute("class")
+        assert not handle_drawn(slider), "no handle before the first touch"
+        assert slider.get_attribute("aria-valuetext") == "not answered yet"
+        box = slider.bounding_box()
+        fraction = self.random.uniform(0.1, 0.9)
+        slider.click(position={"x": box["width"] * fraction, "y": box["height"] / 2})
+        assert "untouched" not in slider.get_attribute("class")
+        assert handle_drawn(slider)
+        clicked = float(typed.input_value())
+        low, high = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
+        assert abs((clicked - low) / (high - low) - fraction) < 0.05, (clicked, fraction)
+        for _ in range(3):
+            slider.press("ArrowRight")
+        value = float(typed.input_value())
+        assert value > clicked and value == float(slider.input_value())
+        name = typed.get_attribute("name")
+        self.entered[(key, name.removeprefix("item-"))] = value
+
+    def play(self, key: str) -> None:
+        """Start the player with a click; Continue stays disabled until it has played to its end."""
+        page, player = self.page, self.page.locator("[data-media]")
+        assert self.button.is_disabled(), f"{key}: Continue before the end"
+        box = player.bounding_box()
+        if player.evaluate("p => p.tagName") == "VIDEO":
+            player.click()  # a click on a film starts it
+        else:
+            player.click(position={"x": 24, "y": box["height"] / 2})  # the sound player's play button
+        page.wait_for_function("() => !document.querySelector('[data-media]').paused")
+        if self.skip_ahead and box["height"] > 100:  # a click far ahead on the film's timeline
+            player.hover()
+            player.click(position={"x": box["width"] * 0.85, "y": box["height"] - 22})
+            self.skipped.append(key)
+        page.wait_for_function("() => document.querySelector('[data-media]').ended", timeout=30_000)
+        page.wait_for_function("() => !document.querySelector('form[data-step] button').disabled")
+
+    def values(self) -> dict[tuple[str, str, str], float]:
+        """``entered`` as long.csv keys its rows: (step, occasion, item) → value."""
+        rows = {}
+        for (key, item), value in self.entered.items():
+            step, _, occasion = key.partition("@")
+            rows[(step, occasion, item)] = value
+        return rows

@@ -1,0 +1,259 @@
+"""Participants in a real browser (tests/web/browser.py: chromium, Playwright, `placebolab serve`, axe-core).
+
+A flagship-like online study (a VAS, NRS buttons, questionnaires, a script, a picture, a sound, a film, a
+timed pause and a scheduled rating) and the video vignette are completed by clicks and key presses; a reload
+mid-questionnaire resumes there; a film plays to its end, a skip ahead undone; long.csv holds exactly what
+the browser entered; the browser's timing is stored with every step and is plausible; axe-core finds no
+WCAG 2.2 AA violation on any kind of page; no page makes a request elsewhere or breaks the CSP; and with
+JavaScript off the pages still work and store no client measurement at all."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from placebolab.export import export_study
+from placebolab.study import Study
+from tests.protocol.bad import replace_once
+
+from .browser import AXE, CHROMIUM, PIXEL_RATIO, VIEWPORT, Participant, require_browser, serving
+from .conftest import INTAKE, online_protocol
+from .test_serve import VIDEO_VIGNETTE
+
+CLIENT_KEYS = {
+    "client_onset_ms",
+    "client_rt_ms",
+    "client_hidden_count",
+    "client_hidden_ms",
+    "client_window",
+    "client_pixel_ratio",
+    "client_refresh_hz",
+    "client_user_agent",
+}
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+def new_context(chromium, **options):
+    context = chromium.new_context(viewport=VIEWPORT, device_scale_factor=PIXEL_RATIO, **options)
+    context.add_init_script(path=str(AXE))  # evaluated by the browser itself, so the page's CSP allows it
+    return context
+
+
+def browser_protocol(tmp_path):
+    """The online flagship (tests/web/conftest.py) in seconds rather than minutes, its baseline itch on a VAS."""
+    protocol = online_protocol(tmp_path)
+    replace_once(
+        protocol,
+        "  - id: itch_baseline\n    type: rating\n    role: symptom\n"
+        "    prompt: How itchy is your forearm right now?\n    scale: nrs-0-100\n",
+        "  - id: itch_baseline\n    type: rating\n    role: symptom\n"
+        "    prompt: How itchy is your forearm right now?\n    scale: vas-0-100\n",
+    )
+    replace_once(protocol, "    duration: 20s\n", "    duration: 2s\n")  # the pause
+    replace_once(protocol, "duration: 5s}", "duration: 1s}")  # the picture
+    replace_once(protocol, "    at: [t0+3min, t0+9min, t0+15min]\n", "    at: [t0+2s]\n")
+    return protocol
+
+
+def tab_away(page, seconds: float) -> None:
+    """The page hidden for ``seconds``, as a tab switch does. Headless chromium never hides a page, so the
+    test stands in for the browser: it sets ``document.visibilityState`` and sends the same event."""
+    page.wait_for_timeout(150)  # the onset: two animation frames after the page was painted
+    page.evaluate(
+        """ms => new Promise(done => {
+            const set = state => {
+                Object.defineProperty(document, "visibilityState", {value: state, configurable: true});
+                document.dispatchEvent(new Event("visibilitychange"));
+            };
+            set("hidden");
+            setTimeout(() => { set("visible"); done(); }, ms);
+        })""",
+        seconds * 1000,
+    )
+
+
+def exported(study, participant: str) -> dict[tuple[str, str, str], float]:
+    """long.csv's rows of ``participant``: (step, occasion, item) → value."""
+    long = pd.read_csv(export_study(study) / "long.csv", dtype={"occasion": str, "item": str}, keep_default_na=False)
+    mine = long[long["participant"] == participant]
+    rows = {(r.step, r.occasion, r.item): float(r.value) for r in mine.itertuples()}
+    assert len(rows) == len(mine), "one row per step occurrence and item"
+    return rows
+
+
+def details(study, participant: str) -> dict[str, tuple[dict, float]]:
+    """Each step's detail and its server interval (s from the page first sent to its answer received)."""
+    found = {}
+    for row in study.store.rows("steps"):
+        if row["participant"] == participant:
+            found[row["step_key"]] = (json.loads(row["detail"]), row["completed_at"] - row["shown_at"])
+    return found
+
+
+def check_timing(study, participant: str, hidden: dict[str, float] | None = None) -> dict[str, dict]:
+    """Every step's browser timing is there and plausible; ``hidden``: step key → seconds it was tabbed away."""
+    hidden = hidden or {}
+    steps = details(study, participant)
+    for key, (detail, served) in steps.items():
+        step = study.protocol.step(key.split("@")[0])
+        assert CLIENT_KEYS <= set(detail), (key, detail)
+        assert detail["server_received_at"] > 1.7e9
+        assert 0 < detail["client_onset_ms"] < 15_000, (key, detail)
+        # the browser's interval lies within the server's: the page arrived after it was sent, Continue
+        # was pressed before the answer arrived (50 ms for the two clocks' reading)
+        assert 0 < detail["client_rt_ms"] <= served * 1000 + 50, (key, detail, served)
+        assert detail["client_window"] == [VIEWPORT["width"], VIEWPORT["height"]]
+        assert detail["client_pixel_ratio"] == PIXEL_RATIO
+        assert "Chrome/" in detail["client_user_agent"] and len(detail["client_user_agent"]) <= 300
+        if detail["client_rt_ms"] > 1500:  # 60 frames seen
+            assert 20 <= detail["client_refresh_hz"] <= 250, (key, detail)
+        if key in hidden:
+            assert detail["client_hidden_count"] == 1
+            assert hidden[key] * 1000 <= detail["client_hidden_ms"] < hidden[key] * 1000 + 1000
+        else:
+            assert detail["client_hidden_count"] == 0 and detail["client_hidden_ms"] == 0, (key, detail)
+        items = {item.id for item in step.records() if item.kind == "number"}
+        if items:
+            assert set(detail["client_answer_ms"]) == items and set(detail["changes"]) == items, (key, detail)
+            assert all(0 < ms <= detail["client_rt_ms"] for ms in detail["client_answer_ms"].values()), detail
+            assert all(count >= 1 for count in detail["changes"].values()), detail
+        if step.media_kind in ("audio", "video"):
+            assert detail["media_ended"] is True and detail["media_error"] is None, (key, detail)
+            names = [event[0] for event in detail["media_events"]]
+            assert names[0] == "play" and names[-1] == "ended", (key, names)
+            length = study.protocol.media(step.id, study.store.participant(participant).cell).duration
+            assert detail["media_events"][-1][2] == pytest.approx(length, abs=0.1)
+            assert served >= length
+        else:
+            assert not {"media_ended", "media_events", "media_error"} & set(detail), (key, detail)
+    return {key: detail for key, (detail, _served) in steps.items()}
+
+
+def check_pages(participant: Participant, kinds: set[str]) -> None:
+    assert kinds <= set(participant.audited), sorted(participant.audited)
+    violations = {kind: found for kind, found in participant.audited.items() if found}
+    assert violations == {}, json.dumps(violations, indent=1)
+    assert participant.problems == []
+
+
+def test_a_participant_completes_an_online_study_in_chromium(chromium, tmp_path):
+    with Study.init(browser_protocol(tmp_path), tmp_path / "study", seed=7) as study:
+        (token, person), (plain_token, plain) = study.new_links(2)
+        protocol = study.protocol
+    reloaded: list[str] = []
+
+    def on_step(participant: Participant, key: str) -> None:
+        page = participant.page
+        if key == "expectancy" and not reloaded:  # half answered, then the page reloaded
+            questions = page.locator("[data-question]")
+            for index in range(2):
+                participant.answer_question(key, questions.nth(index), index)
+            assert participant.button.is_disabled()
+            page.reload()
+            assert participant.key == "expectancy" and page.locator("input:checked").count() == 0
+            assert participant.button.is_disabled()
+            assert "(4 left)" in page.locator("[data-needed]").inner_text()
+            reloaded.append(key)
+        if key == "clinician":
+            tab_away(page, 0.4)
+
+    with serving(tmp_path / "study") as base:
+        context = new_context(chromium)
+        robin = Participant(context, base, token, protocol, seed=3)
+        robin.start(INTAKE)
+        keys = robin.complete(on_step=on_step)
+        context.close()
+
+        # with JavaScript off: the VAS is typed, every page still works, no client measurement is stored
+        context = new_context(chromium, java_script_enabled=False)
+        page = context.new_page()
+        page.goto(f"{base}/s/{plain_token}")
+        page.get_by_label("female").check()
+        page.get_by_label("Age in years").press_sequentially("52")
+        page.get_by_label("First name").press_sequentially("Sasha")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Start").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()  # the welcome text
+        assert page.locator(".vas-scale").is_hidden() and page.locator("input[type=range]").is_hidden()
+        typed = page.get_by_label("Your answer: a number from 0 (no itch at all) to 100 (worst itch imaginable)")
+        page.get_by_role("button", name="Continue").click()  # unanswered: the browser asks for it
+        assert page.locator("input[name=key]").get_attribute("value") == "itch_baseline"
+        typed.press_sequentially("42.5")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
+        context.close()
+
+    assert reloaded == ["expectancy"]
+    with Study.open(tmp_path / "study") as study:
+        assert study.store.participant(person).status == "completed"
+        assert exported(study, person) == pytest.approx(robin.values())
+        assert {step for step, _occasion, _item in robin.values()} == {
+            "itch_baseline",
+            "expectancy",
+            "check",
+            "itch_post",
+        }
+        timing = check_timing(study, person, hidden={"clinician": 0.4})
+        assert list(timing) == keys
+        assert exported(study, plain) == {("itch_baseline", "", ""): 42.5}
+        for key, (detail, _served) in details(study, plain).items():
+            assert set(detail) == {"server_received_at"}, (key, detail)  # nothing measured, nothing faked
+    check_pages(
+        robin,
+        {
+            "start",
+            "text",
+            "script",
+            "rating: vas",
+            "rating: options",
+            "questionnaire: options",
+            "image",
+            "audio",
+            "video",
+            "pause",
+            "timed pause or picture",
+            "waiting page",
+            "done",
+        },
+    )
+
+
+def test_the_video_vignette_plays_to_its_end_in_chromium(chromium, tmp_path):
+    with Study.init(VIDEO_VIGNETTE, tmp_path / "vv", seed=3) as study:
+        ((token, person),) = study.new_links(1)
+        protocol = study.protocol
+    with serving(tmp_path / "vv") as base:
+        context = new_context(chromium)
+        alex = Participant(context, base, token, protocol, seed=11)
+        alex.skip_ahead = True
+        alex.start({"sex": "male", "age": "41"})
+        alex.complete()
+        context.close()
+    assert alex.skipped == ["consultation"]
+    with Study.open(tmp_path / "vv") as study:
+        assert study.store.participant(person).status == "completed"
+        assert exported(study, person) == pytest.approx(alex.values())
+        film = check_timing(study, person)["consultation"]
+    events = film["media_events"]
+    names = [name for name, _ms, _position in events]
+    assert names.count("seek_blocked") == 1 and names[-1] == "ended", events
+    (blocked,) = [e for e in events if e[0] == "seek_blocked"]
+    assert blocked[2] > 2.0  # the position sought: near the end, undone
+    played = events[-1][1] - events[0][1]
+    assert played >= 2900, events  # all 3 s of it, from the first play to the end
+    check_pages(
+        alex, {"start", "text", "questionnaire: options", "video", "done"}
+    )
