@@ -58,7 +58,15 @@ def serving(folder: Path) -> Iterator[str]:
     """`placebolab serve FOLDER` on a free loopback port until the block ends (then Ctrl-C); its base URL."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    command = [sys.executable, "-c", "from placebolab.cli import main; main()", "serve", str(folder), "--port", str(port)]
+    command = [
+        sys.executable,
+        "-c",
+        "from placebolab.cli import main; main()",
+        "serve",
+        str(folder),
+        "--port",
+        str(port),
+    ]
     server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:

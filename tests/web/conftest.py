@@ -30,6 +30,16 @@ def online_protocol(tmp_path):
     return protocol
 
 
+def online_vas_protocol(tmp_path):
+    """The online protocol with its baseline itch rated on a VAS (0–100, continuous)."""
+    protocol = online_protocol(tmp_path)
+    rating = (
+        "  - id: itch_baseline\n    type: rating\n    role: symptom\n    prompt: How itchy is your forearm right now?\n"
+    )
+    replace_once(protocol, rating + "    scale: nrs-0-100\n", rating + "    scale: vas-0-100\n")
+    return protocol
+
+
 @pytest.fixture
 def online_study(tmp_path):
     study = Study.init(online_protocol(tmp_path), tmp_path / "study", seed=7)
@@ -62,7 +72,7 @@ class Form:
     action: str
     fields: dict[str, str] = field(default_factory=dict)  # hidden and text inputs
     radios: dict[str, list[str]] = field(default_factory=dict)  # name → its values, in order
-    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # a VAS's field → its min, max
 
 
 class Page(HTMLParser):
@@ -82,9 +92,11 @@ class Page(HTMLParser):
             self.forms.append(Form(a["action"]))
         elif tag == "input" and self.forms:
             form, name = self.forms[-1], a.get("name")
+            if name is None:  # the VAS slider, which only the page script reads
+                return
             if a.get("type") == "radio":
                 form.radios.setdefault(name, []).append(a["value"])
-            elif a.get("type") == "range":
+            elif "data-vas-value" in a:  # a VAS's answer: typed without the page script, set by its slider with it
                 form.ranges[name] = (float(a["min"]), float(a["max"]))
             else:
                 form.fields[name] = a.get("value", "")
@@ -102,7 +114,7 @@ class Page(HTMLParser):
 
 
 def answered(form: Form, pick: int = 1) -> dict[str, str]:
-    """The form filled in: every radio group's ``pick``-th option (from its first), every range at its middle."""
+    """The form filled in: every radio group's ``pick``-th option (from its first), every VAS at its middle."""
     data = dict(form.fields)
     for name, values in form.radios.items():
         data[name] = values[min(pick, len(values) - 1)]

@@ -19,7 +19,7 @@ from placebolab.study import Study
 from tests.protocol.bad import replace_once
 
 from .browser import AXE, CHROMIUM, PIXEL_RATIO, VIEWPORT, Participant, require_browser, serving
-from .conftest import INTAKE, online_protocol
+from .conftest import INTAKE, online_vas_protocol
 from .test_serve import VIDEO_VIGNETTE
 
 CLIENT_KEYS = {
@@ -53,14 +53,7 @@ def new_context(chromium, **options):
 
 def browser_protocol(tmp_path):
     """The online flagship (tests/web/conftest.py) in seconds rather than minutes, its baseline itch on a VAS."""
-    protocol = online_protocol(tmp_path)
-    replace_once(
-        protocol,
-        "  - id: itch_baseline\n    type: rating\n    role: symptom\n"
-        "    prompt: How itchy is your forearm right now?\n    scale: nrs-0-100\n",
-        "  - id: itch_baseline\n    type: rating\n    role: symptom\n"
-        "    prompt: How itchy is your forearm right now?\n    scale: vas-0-100\n",
-    )
+    protocol = online_vas_protocol(tmp_path)
     replace_once(protocol, "    duration: 20s\n", "    duration: 2s\n")  # the pause
     replace_once(protocol, "duration: 5s}", "duration: 1s}")  # the picture
     replace_once(protocol, "    at: [t0+3min, t0+9min, t0+15min]\n", "    at: [t0+2s]\n")
@@ -254,6 +247,4 @@ def test_the_video_vignette_plays_to_its_end_in_chromium(chromium, tmp_path):
     assert blocked[2] > 2.0  # the position sought: near the end, undone
     played = events[-1][1] - events[0][1]
     assert played >= 2900, events  # all 3 s of it, from the first play to the end
-    check_pages(
-        alex, {"start", "text", "questionnaire: options", "video", "done"}
-    )
+    check_pages(alex, {"start", "text", "questionnaire: options", "video", "done"})

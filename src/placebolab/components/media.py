@@ -77,7 +77,7 @@ _PLAYBACK_DETAIL = (
         "media_events",
         "list",
         "ms, s",
-        '[web] [event, ms from the onset, position s] for each play, pause, stall, seek_blocked, seek_back, '
+        "[web] [event, ms from the onset, position s] for each play, pause, stall, seek_blocked, seek_back, "
         "rate_blocked, ended and error",
     ),
     Datum("media_error", "str", "", "[web] why the browser could not play it (MediaError), else null"),

@@ -11,6 +11,12 @@ a reload, a closed tab or another device with the same link shows the first unan
 Every form carries a token the server signed (HMAC with the app's secret) over the participant, the step
 key and the onset (when the page was first shown): it is the CSRF check, and it keeps the onset honest.
 Media are served under names signed for the participant and step, never their file's (nor a cell's) name.
+
+Every page loads one script of the study's own (``templates/placebolab.js``; the CSP allows no other and no
+inline script): it posts the browser's timing with the step (``client.read_report`` checks it; stored in
+the step's ``detail`` with ``server_received_at``), holds Continue until every question is answered and a
+sound or film has played to its end, and shows a VAS without a default. Every page works without it: then
+only ``server_received_at`` is stored, and a sound or film is refused only before its length has passed.
 """
 
 from __future__ import annotations
@@ -247,7 +253,10 @@ class WebSessions:
         here = f"/s/{token}?" + urlencode({"onset": onset, "sig": csrf})
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
-            context |= {"waiting": _about(left), "refresh": {"seconds": math.ceil(left), "left": math.ceil(left), "url": here}}
+            context |= {
+                "waiting": _about(left),
+                "refresh": {"seconds": math.ceil(left), "left": math.ceil(left), "url": here},
+            }
         if "pages" in context:  # a text or script step: one page per request; the last one commits the step
             pages = context["pages"]
             index = min(_int(request.query_params.get("page")), len(pages) - 1)

@@ -70,11 +70,14 @@ def read_report(raw: Any, current: Current, received_at: float) -> Report:
         detail["changes"] = _by_item(report.get("changes"), items, lambda v: _integer(v, 0, 100_000))
     if current.media is None or current.media.kind == "image":
         return Report(detail, scripted=True)
-    media = report.get("media") if isinstance(report.get("media"), dict) else {}
+    sent = report.get("media")
+    media: dict[str, Any] = sent if isinstance(sent, dict) else {}
     ended = media.get("ended") is True
-    error = MEDIA_ERRORS.get(media["error"]) if type(media.get("error")) is int else None
+    code = media.get("error")
+    error = MEDIA_ERRORS.get(code) if type(code) is int else None  # not a bool, which is an int too
     longest = (current.media.duration or 0) + 5
-    events = media.get("events") if isinstance(media.get("events"), list) else []
+    listed = media.get("events")
+    events: list[Any] = listed if isinstance(listed, list) else []
     detail |= {
         "media_ended": ended if isinstance(media.get("ended"), bool) else None,
         "media_events": [e for e in (_event(entry, longest) for entry in events[:MAX_EVENTS]) if e is not None],
