@@ -10,6 +10,10 @@ DEMO_STUDY   := experiments/demo
 DEMO_PROTOCOL := protocols/warmth-competence-itch.yaml
 DEMO_EFFECTS := protocols/effects/warmth-competence-itch.yaml
 
+# axe-core (npm) for the browser tests' accessibility check; without npm those tests skip (fail with CI=true)
+AXE := tests/web/axe/node_modules/axe-core/axe.min.js
+NPM := $(shell command -v npm 2>/dev/null)
+
 .PHONY: install demo test lint bench clean
 
 install: $(STAMP)
@@ -33,11 +37,15 @@ lint: $(STAMP)
 	$(BIN)/lint-imports --no-cache  # the import layers of pyproject.toml [tool.importlinter]
 	$(BIN)/mypy  # types over src/, as pyproject.toml [tool.mypy] says
 
-test: lint
+test: lint $(if $(NPM),$(AXE))
 	$(BIN)/python -m pytest
+
+$(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
+	npm ci --prefix tests/web/axe --no-audit --no-fund --loglevel=error
+	touch $(AXE)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) $(DEMO_STUDY) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) $(DEMO_STUDY) .pytest_cache .ruff_cache .mypy_cache tests/web/axe/node_modules

@@ -104,6 +104,7 @@ class Participant:
         self.base, self.token, self.protocol = base, token, protocol
         self.random = random.Random(seed)
         self.entered: dict[tuple[str, str], float] = {}
+        self.settings: dict[tuple[str, str], int] = {}  # (step key, item id) → times the answer was set
         self.audited: dict[str, list] = {}
         self.problems: list[str] = []  # script errors, CSP refusals, requests leaving the server
         self.skip_ahead = False  # try to skip ahead in a film
@@ -217,12 +218,13 @@ class Participant:
         else:  # the keyboard: Space checks the first option, each right arrow the next one
             radios.first.focus()
             page.keyboard.press("Space")
-            for _ in range(choice):
+            for _ in range(choice):  # each checks the next option
                 page.keyboard.press("ArrowRight")
         chosen = question.locator("input[type=radio]:checked")
         assert chosen.count() == 1 and chosen.get_attribute("value") == radios.nth(choice).get_attribute("value")
-        name = radios.first.get_attribute("name")
-        self.entered[(key, name.removeprefix("item-"))] = float(chosen.get_attribute("value"))
+        item = radios.first.get_attribute("name").removeprefix("item-")
+        self.entered[(key, item)] = float(chosen.get_attribute("value"))
+        self.settings[(key, item)] = 1 if index % 2 == 0 else 1 + choice
 
     def answer_vas(self, key: str, question, slider) -> None:
         """A click somewhere on the line (the handle appears there), then a few arrow keys."""
@@ -243,8 +245,9 @@ class Participant:
             slider.press("ArrowRight")
         value = float(typed.input_value())
         assert value > clicked and value == float(slider.input_value())
-        name = typed.get_attribute("name")
-        self.entered[(key, name.removeprefix("item-"))] = value
+        item = typed.get_attribute("name").removeprefix("item-")
+        self.entered[(key, item)] = value
+        self.settings[(key, item)] = 4  # the click, and each key
 
     def play(self, key: str) -> None:
         """Start the player with a click; Continue stays disabled until it has played to its end."""

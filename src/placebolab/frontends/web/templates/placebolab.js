@@ -18,6 +18,13 @@
 (function () {
   "use strict";
 
+  // a page restored from the browser's back-forward cache shows what was current then: ask the server anew
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) {
+      window.location.reload();
+    }
+  });
+
   // --- a page that continues by itself (a scheduled step, a timed pause or picture): reloaded when due,
   // counting down meanwhile (without JavaScript, a meta refresh in <noscript> reloads it) ---------------
   var refresh = document.body.getAttribute("data-refresh");
@@ -145,11 +152,20 @@
         range.removeAttribute("aria-valuetext");
       }
     }
-    function take() {
+    var moved = false; // set since the last counted change (a drag sets it many times, counted once)
+    function follow() { // while it moves: the answer and its time follow the handle
       if (touched && typed.value !== range.value) {
         typed.value = range.value;
-        noteAnswer(typed.name);
+        answerMs[typed.name] = round(since(), 1);
+        moved = true;
         update();
+      }
+    }
+    function take() { // once it is let go (or a key moved it): one more setting of the answer
+      follow();
+      if (moved) {
+        changes[typed.name] = (changes[typed.name] || 0) + 1;
+        moved = false;
       }
     }
     scale.hidden = false;
@@ -168,7 +184,7 @@
         touch();
       }
     });
-    range.addEventListener("input", take);
+    range.addEventListener("input", follow);
     range.addEventListener("change", take);
     range.addEventListener("pointerup", function () {
       touch();
