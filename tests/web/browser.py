@@ -233,6 +233,8 @@ class Participant:
         assert typed.input_value() == "" and "untouched" in slider.get_attribute("class")
         assert not handle_drawn(slider), "no handle before the first touch"
         assert slider.get_attribute("aria-valuetext") == "not answered yet"
+        slider.focus()  # reaching it (Tab) is no answer
+        assert not handle_drawn(slider) and typed.input_value() == "" and self.button.is_disabled()
         box = slider.bounding_box()
         fraction = self.random.uniform(0.1, 0.9)
         slider.click(position={"x": box["width"] * fraction, "y": box["height"] / 2})
