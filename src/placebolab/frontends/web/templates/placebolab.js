@@ -213,7 +213,7 @@
       }
     });
     player.addEventListener("seeking", function () {
-      if (player.currentTime > media.furthest + 0.5) {
+      if (player.currentTime > media.furthest + 0.3) { // beyond what was played (timeupdate lags up to 250 ms)
         log("seek_blocked", player.currentTime);
         player.currentTime = media.furthest;
       } else if (player.currentTime < media.furthest - 0.5) {
