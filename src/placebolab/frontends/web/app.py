@@ -212,7 +212,9 @@ class WebSessions:
     def __init__(self, study, secret: bytes, clock, prolific: str | None, rate_limit: RateLimit):
         self.study, self.secret, self.clock = study, secret, clock
         self.prolific, self.rate_limit = prolific, rate_limit
-        self.templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
+        self.templates = Environment(  # auto_reload off: the shipped templates do not change while serving
+            loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
+        )
         self.css = resources.files("placebolab.frontends.web").joinpath("templates/style.css").read_bytes()
 
     # --- routes ------------------------------------------------------------------------------------
