@@ -198,6 +198,15 @@ class Study:
         """The participant ID a personal link's token stands for; None for a token no link has."""
         return self.store.link_participant(link_hash(token))
 
+    def claim_link(self, token: str, prefix: str) -> str:
+        """The participant ID of a general link's token (e.g. one derived from a Prolific ID), made now if
+        no link has it: one participant per token, however many ask at once (``Store.claim_link``)."""
+        return self.store.claim_link(link_hash(token), prefix)
+
+    def link_active(self, participant_id: str) -> bool:
+        """Whether a participant's link still works: not once their latest correction is a withdrawal."""
+        return self.store.latest_correction(participant_id) != "withdrawn"
+
     def close(self) -> None:
         self.store.close()
 

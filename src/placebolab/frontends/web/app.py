@@ -57,7 +57,6 @@ from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, S
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.screens import SCREENS, answers, screen_for
 from placebolab.session import Current, RealClock, Session
-from placebolab.study import link_hash
 
 FRONTEND = "web"
 #: a personal link's token: secrets.token_urlsafe(32), 43 characters of the URL-safe base64 alphabet
@@ -248,7 +247,7 @@ class WebSessions:
         participant = self.study.link_participant(token)
         if participant is not None:
             self._active(participant)
-            if self.study.store.participant(participant) is not None:
+            if Session.open(self.study, participant, FRONTEND, self.clock) is not None:
                 return self._back(token)  # a second visit: their session, never a second enrolment
         return self._start_page(token, participant or "", {}, prolific=ids)
 
@@ -269,7 +268,7 @@ class WebSessions:
         problems = self._intake_problems(given, exclude=ids)
         if problems:
             return self._start_page(token, "", given, problems, status=400, prolific=ids)
-        participant = self.study.store.claim_link(link_hash(token), PROLIFIC_PREFIX)  # one per Prolific ID
+        participant = self.study.claim_link(token, PROLIFIC_PREFIX)  # one per Prolific ID
         self._active(participant)
         return self._enrol(token, participant, form, ids)
 
@@ -514,7 +513,7 @@ class WebSessions:
 
     def _active(self, participant: str) -> None:
         """410 (a neutral "no longer active" page) once the participant's latest correction is a withdrawal."""
-        if self.study.store.latest_correction(participant) == "withdrawn":
+        if not self.study.link_active(participant):
             raise HTTPException(410)
 
     def _sign(self, *parts: str) -> str:
