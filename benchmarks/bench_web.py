@@ -9,7 +9,8 @@ answers are a bug, not a figure). Reported: a step's round trip (the POST that c
 next page) p50 and p99; committed steps per second over the whole run, as a ratio to a bare Starlette endpoint
 (benchmarks/_bare_web.py, the same workers and database) that commits the same rows (a step and its answers,
 one transaction) for the same N clients in the same run (goal: placebolab ≤ 2× slower); the resident memory
-of each worker process after the run.
+of each worker process after the run. A request whose kept-alive connection the server closed before
+answering is sent again, as a browser does (counted: "requests sent again").
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ def run(quick: bool = False) -> dict:
             figure(f"{name}: committed steps/s", round(ours["steps_per_s"], 1), "steps/s", f"{ours['steps']} steps in {ours['elapsed_s']:.1f} s, enrolment and text pages included"),
             figure(f"{name}: bare endpoint", round(bare["steps_per_s"], 1), "steps/s", "the same INSERTs and COMMIT per step, nothing else"),
             figure(f"{name}: bare ÷ placebolab", round(ratio, 2), "×", "time per committed step, relative to the bare endpoint", "≤ 2", ratio <= 2),
+            figure(f"{name}: requests sent again", ours["retried"], "", f"the server closed a kept-alive connection first (bare: {bare['retried']})"),
             figure(f"{name}: memory per worker", round(max(ours["rss_mib"]), 1), "MiB", f"RSS after the run: {', '.join(f'{m:.0f}' for m in ours['rss_mib'])}"),
         ]  # fmt: skip
         tables["per configuration"].append(
@@ -71,6 +73,8 @@ def run(quick: bool = False) -> dict:
                 "elapsed_s": round(ours["elapsed_s"], 2),
                 "requests_per_s": round(ours["requests"] / ours["elapsed_s"], 1),
                 "bare_elapsed_s": round(bare["elapsed_s"], 2),
+                "retried": ours["retried"],
+                "bare_retried": bare["retried"],
             }
         )
         samples[name] = {"round_trips_ms": [round(1000 * r, 2) for r in rts], "rss_mib": ours["rss_mib"]}
@@ -156,7 +160,7 @@ def _served(study: _Study, workers: int, participants: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(server, f"{base}/s/{study.tokens[0]}", workers)
-        started = time.perf_counter()
+        started, RETRIED[:] = time.perf_counter(), []
         results = asyncio.run(_participants(base, study.tokens))
         elapsed = time.perf_counter() - started
         rss = _worker_rss(server.pid, workers)
@@ -173,6 +177,7 @@ def _served(study: _Study, workers: int, participants: int) -> dict:
         "round_trips": [rt for _, rts, _ in results for rt in rts],
         "requests": sum(requests for _, _, requests in results),
         "rss_mib": rss,
+        "retried": len(RETRIED),
     }
 
 
@@ -184,16 +189,34 @@ async def _participants(base: str, tokens: list[str]) -> list[tuple[dict, list[f
         return await asyncio.gather(*(_participant(client, token, i % 5) for i, token in enumerate(tokens)))
 
 
+RETRIED: list[str] = []  # requests sent again after the server closed a kept-alive connection under them
+
+
+async def _send(client, method: str, url: str, **options):
+    """One request, sent again (at most twice) when the connection was closed before any response came, as a
+    browser does: safe for a step's POST too, since a repeated form names a step no longer current."""
+    import httpx2
+
+    for attempt in range(3):
+        try:
+            return await client.request(method, url, **options)
+        except (httpx2.RemoteProtocolError, httpx2.ConnectError):
+            if attempt == 2:
+                raise
+            RETRIED.append(f"{method} {url}")
+    raise AssertionError("unreachable")
+
+
 async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[float]], list[float], int]:
     """One virtual participant: enrol, then every step; returns (values sent by step key, round trips, requests)."""
     from tests.web.conftest import Page, answered
 
     link = f"/s/{token}"
-    (form,) = Page((await client.get(link)).text).forms
-    enrolled = await client.post(form.action, data={**form.fields, **INTAKE})
+    (form,) = Page((await _send(client, "GET", link)).text).forms
+    enrolled = await _send(client, "POST", form.action, data={**form.fields, **INTAKE})
     if enrolled.status_code != 303:
         raise RuntimeError(f"enrolment refused ({enrolled.status_code}): {enrolled.text[:300]}")
-    response, requests = await client.get(link), 3
+    response, requests = await _send(client, "GET", link), 3
     sent: dict[str, list[float]] = {}
     round_trips: list[float] = []
     for _ in range(100):
@@ -204,15 +227,15 @@ async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[fl
         page = Page(response.text)
         if page.step_form is None:  # a text's next page
             (url,) = page.hrefs
-            response, requests = await client.get(url), requests + 1
+            response, requests = await _send(client, "GET", url), requests + 1
             continue
         data = answered(page.step_form, pick)
         sent[data["key"]] = sorted(float(v) for k, v in data.items() if k.startswith("item-"))
         started = time.perf_counter()
-        posted = await client.post(page.step_form.action, data=data)
+        posted = await _send(client, "POST", page.step_form.action, data=data)
         if posted.status_code != 303:
             raise RuntimeError(f"{link}: step {data['key']} refused ({posted.status_code}): {posted.text[:300]}")
-        response = await client.get(posted.headers["location"])
+        response = await _send(client, "GET", posted.headers["location"])
         round_trips.append(time.perf_counter() - started)
         requests += 2
     raise RuntimeError(f"{link}: the session did not end")
@@ -267,7 +290,7 @@ def _bare(study: _Study, workers: int, participants: int, steps: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     try:
         _wait(server, f"{base}/", workers)
-        started = time.perf_counter()
+        started, RETRIED[:] = time.perf_counter(), []
         asyncio.run(_bare_clients(base, participants, steps))
         elapsed = time.perf_counter() - started
     finally:
@@ -278,7 +301,7 @@ def _bare(study: _Study, workers: int, participants: int, steps: int) -> dict:
         raise RuntimeError(
             f"the bare endpoint committed {committed} of {participants * steps} steps:\n{output[-2000:]}"
         )
-    return {"elapsed_s": elapsed, "steps_per_s": committed / elapsed}
+    return {"elapsed_s": elapsed, "steps_per_s": committed / elapsed, "retried": len(RETRIED)}
 
 
 async def _bare_clients(base: str, participants: int, steps: int) -> None:
@@ -290,7 +313,7 @@ async def _bare_clients(base: str, participants: int, steps: int) -> None:
         async def one(i: int) -> None:
             for step in range(steps):
                 data = {"key": f"s{step}", "item-a": "1", "item-b": "2", "item-c": str(i % 5)}
-                response = await client.post(f"/b/p{i}/step", data=data)
+                response = await _send(client, "POST", f"/b/p{i}/step", data=data)
                 response.raise_for_status()
 
         await asyncio.gather(*(one(i) for i in range(participants)))
