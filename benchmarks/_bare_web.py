@@ -50,10 +50,13 @@ def app():
 
         def commit(participant: str, key: str, detail: str, answers: list[tuple[str, float]]) -> None:
             with pg.transaction():
-                pg.execute("INSERT INTO bare_steps VALUES (%s, %s, %s, %s)", (participant, key, time.time(), detail))
+                pg.execute(
+                    "INSERT INTO bare_steps VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    (participant, key, time.time(), detail),
+                )
                 with pg.cursor() as cur:
                     cur.executemany(
-                        "INSERT INTO bare_responses VALUES (%s, %s, %s, %s)",
+                        "INSERT INTO bare_responses VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
                         [(participant, key, item, value) for item, value in answers],
                     )
     else:
@@ -63,9 +66,9 @@ def app():
 
         def commit(participant: str, key: str, detail: str, answers: list[tuple[str, float]]) -> None:
             db.execute("BEGIN IMMEDIATE")
-            db.execute("INSERT INTO bare_steps VALUES (?, ?, ?, ?)", (participant, key, time.time(), detail))
+            db.execute("INSERT OR IGNORE INTO bare_steps VALUES (?, ?, ?, ?)", (participant, key, time.time(), detail))
             db.executemany(
-                "INSERT INTO bare_responses VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO bare_responses VALUES (?, ?, ?, ?)",
                 [(participant, key, item, value) for item, value in answers],
             )
             db.execute("COMMIT")
