@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
 
+from placebolab.allocation.audit import audit_study
 from placebolab.cli import main
 from placebolab.errors import AlreadyEnrolled
 from placebolab.export import export_study
@@ -178,6 +179,7 @@ def test_one_participant_per_prolific_id_when_many_claim_at_once(tmp_path, backe
         assert study.store.claim_link(link_hash(prolific_token("a" * 24)), "pro") == "pro00002"
         created = [e for e in study.store.rows("events") if e["kind"] == "links_created"]
         assert len(created) == 2  # one log entry per link made, none for the claims that found it
+        assert audit_study(study).problems == []
 
 
 def test_enrolment_is_rate_limited_per_client_address(online_study, clock):
