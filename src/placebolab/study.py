@@ -136,13 +136,14 @@ class Study:
         return cls(folder, store, protocol, store.meta())
 
     @classmethod
-    def open(cls, folder: str | Path, writing: bool = False) -> Study:
+    def open(cls, folder: str | Path, writing: bool = False, any_thread: bool = False) -> Study:
         """Open a study folder; ``writing`` (to run or simulate participants): check now that its store
         is intact, before any question is asked (it is checked before the first write in any case).
+        ``any_thread``: the web server's opening, whose store (SQLite) may be used from another thread.
         Media files are not probed again: init's measurements are read from the store (a study made
         before they were kept is probed as then)."""
         folder = Path(folder)
-        store = open_store(folder, writing)
+        store = open_store(folder, writing, any_thread)
         try:
             return cls._from_store(folder, store)
         except BaseException:
@@ -197,6 +198,15 @@ class Study:
         """The participant ID a personal link's token stands for; None for a token no link has."""
         return self.store.link_participant(link_hash(token))
 
+    def claim_link(self, token: str, prefix: str) -> str:
+        """The participant ID of a general link's token (e.g. one derived from a Prolific ID), made now if
+        no link has it: one participant per token, however many ask at once (``Store.claim_link``)."""
+        return self.store.claim_link(link_hash(token), prefix)
+
+    def link_active(self, participant_id: str) -> bool:
+        """Whether a participant's link still works: not once their latest correction is a withdrawal."""
+        return self.store.latest_correction(participant_id) != "withdrawn"
+
     def close(self) -> None:
         self.store.close()
 
@@ -222,8 +232,9 @@ def _media_probes(meta: dict[str, str]) -> dict | None:
     return probes if isinstance(probes, dict) else None
 
 
-def open_store(folder: Path, writing: bool = False) -> Store:
-    """The store of a study folder: the server named in its study.toml, else its study.db."""
+def open_store(folder: Path, writing: bool = False, any_thread: bool = False) -> Store:
+    """The store of a study folder: the server named in its study.toml, else its study.db (``any_thread``:
+    ``SQLiteStore.open``'s)."""
     config = folder / CONFIG_NAME
     if config.is_file():
         from placebolab.store.postgres import PostgresStore
@@ -234,7 +245,7 @@ def open_store(folder: Path, writing: bool = False) -> Store:
             f"{folder} is not a study folder (no {DB_NAME} or {CONFIG_NAME}); "
             f"create one with `placebolab init PROTOCOL {folder}`"
         )
-    return SQLiteStore.open(folder / DB_NAME, writing)
+    return SQLiteStore.open(folder / DB_NAME, writing, any_thread)
 
 
 def _refuse_existing(folder: Path) -> None:

@@ -42,7 +42,8 @@ def online_vas_protocol(tmp_path):
 
 @pytest.fixture
 def online_study(tmp_path):
-    study = Study.init(online_protocol(tmp_path), tmp_path / "study", seed=7)
+    Study.init(online_protocol(tmp_path), tmp_path / "study", seed=7).close()
+    study = Study.open(tmp_path / "study", writing=True, any_thread=True)  # the web server's opening
     yield study
     study.close()
 

@@ -74,7 +74,8 @@ COMMANDS = {
     ),
     "serve": (
         "placebolab.cli.web",
-        "Serve STUDY's online sessions: participants open their personal links (`placebolab links`) in a browser.",
+        "Serve STUDY's online sessions: participants open their personal links (`placebolab links`) in a browser, "
+        "or, with --prolific, the study's general link on Prolific.",
     ),
     "export": (
         "placebolab.cli.data",

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
-import secrets
 import sys
 
 import click
 
-#: What `serve` hands its worker processes (each opens the study itself): the study folder, the form secret.
-ENV_STUDY, ENV_SECRET = "PLACEBOLAB_WEB_STUDY", "PLACEBOLAB_WEB_SECRET"
+#: What `serve` hands its worker processes (each opens the study itself): the study folder and its options.
+ENV_STUDY, ENV_OPTIONS = "PLACEBOLAB_WEB_STUDY", "PLACEBOLAB_WEB_OPTIONS"
 
 
 @click.command()
@@ -58,12 +58,44 @@ def links(study, count, base_url):
     show_default=True,
     help="Server processes; more than one needs the study on PostgreSQL.",
 )
-def serve(study, port, host, workers):
-    """Serve STUDY's online sessions: participants open their personal links (`placebolab links`) in a browser."""
+@click.option(
+    "--prolific",
+    "completion_code",
+    metavar="COMPLETION_CODE",
+    help="Open the general link for Prolific, URL/prolific?PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
+    "&SESSION_ID={{%SESSION_ID%}} (one participant per Prolific ID), and send each participant whose last answer "
+    "is stored to Prolific's completion URL with this code.",
+)
+@click.option(
+    "--enrol-limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="At most this many enrolments (start pages sent) per client address per --enrol-window, per worker; "
+    "0: no limit. Raise it when many participants share one address (a computer room).",
+)
+@click.option(
+    "--enrol-window",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="The window of --enrol-limit, in seconds.",
+)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    metavar="ADDRESSES",
+    help="The reverse proxies (comma-separated addresses, or *) whose X-Forwarded-For and X-Forwarded-Proto "
+    "headers are believed: the client address that --enrol-limit counts is then the participant's.",
+)
+def serve(study, port, host, workers, completion_code, enrol_limit, enrol_window, forwarded_allow_ips):
+    """Serve STUDY's online sessions: participants open their personal links (`placebolab links`) in a browser,
+    or, with --prolific, the study's general link on Prolific."""
     try:
         import uvicorn
 
-        from placebolab.frontends.web.app import create_app
+        from placebolab.frontends.web.app import COMPLETION_CODE
     except ImportError as exc:
         raise click.ClickException(
             f"serving online sessions needs the web extra ({exc.name} is missing): pip install 'placebolab[web]'"
@@ -71,27 +103,49 @@ def serve(study, port, host, workers):
     from placebolab.store import SQLiteStore
     from placebolab.study import Study
 
-    secret = secrets.token_bytes(32)  # signs the forms; shared by the workers of this server, new at each start
-    options = {"host": host, "port": port, "access_log": False, "server_header": False}  # the log would hold tokens
-    with Study.open(study, writing=True) as opened:
+    if completion_code is not None and not COMPLETION_CODE.match(completion_code):
+        raise click.BadParameter(
+            f"{completion_code!r} is not a completion code: Prolific's are letters and digits (e.g. C1A2B3C4)",
+            param_hint="--prolific",
+        )
+    settings = {"prolific": completion_code, "enrol_limit": enrol_limit, "enrol_window": enrol_window}
+    options = {  # no access log: it would hold the links' tokens
+        "host": host,
+        "port": port,
+        "access_log": False,
+        "server_header": False,
+        "proxy_headers": True,
+        "forwarded_allow_ips": forwarded_allow_ips,
+    }
+    with Study.open(study, writing=True, any_thread=True) as opened:
         if workers > 1 and isinstance(opened.store, SQLiteStore):
             raise click.UsageError(
                 f"--workers {workers}: {opened.folder} keeps its store in SQLite, which one process writes at a time, "
                 "so several workers would queue on its lock and a participant's answer could time out; serve it with "
                 "one worker, or init the study on PostgreSQL (--store postgresql://…) to run several"
             )
-        app = create_app(opened, secret=secret)  # refuses a protocol a browser cannot show, before anyone enrols
-        click.echo(f"Serving {opened.name} on http://{host}:{port}/s/TOKEN with {workers} worker(s); Ctrl-C stops.")
+        app = _app(opened, settings)  # refuses a protocol a browser cannot show, before anyone enrols
+        general = f" and http://{host}:{port}/prolific (Prolific)" if completion_code else ""
+        click.echo(
+            f"Serving {opened.name} on http://{host}:{port}/s/TOKEN{general} with {workers} worker(s); Ctrl-C stops."
+        )
         if workers == 1:
             uvicorn.run(app, **options)
             return
-    os.environ[ENV_STUDY], os.environ[ENV_SECRET] = str(study), secret.hex()
+    os.environ[ENV_STUDY], os.environ[ENV_OPTIONS] = str(study), json.dumps(settings)
     uvicorn.run("placebolab.cli.web:worker_app", factory=True, workers=workers, **options)
 
 
+def _app(study, settings: dict):
+    from placebolab.frontends.web.app import RateLimit, create_app
+
+    limit = RateLimit(settings["enrol_limit"], settings["enrol_window"])
+    return create_app(study, prolific=settings["prolific"], rate_limit=limit)  # its secret: study_secret
+
+
 def worker_app():
-    """The app of one worker process of `serve --workers N` (uvicorn imports and calls this)."""
-    from placebolab.frontends.web.app import create_app
+    """The app of one worker process of `serve --workers N` (uvicorn imports and calls this). Each worker opens
+    the study and reads the signing secret `serve` made in the study folder before starting them."""
     from placebolab.study import Study
 
-    return create_app(Study.open(os.environ[ENV_STUDY], writing=True), secret=bytes.fromhex(os.environ[ENV_SECRET]))
+    return _app(Study.open(os.environ[ENV_STUDY], writing=True, any_thread=True), json.loads(os.environ[ENV_OPTIONS]))

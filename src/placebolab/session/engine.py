@@ -81,17 +81,24 @@ class Session:
         *,
         simulated: bool = False,
         pilot: bool = False,
+        external: dict[str, str] | None = None,
     ) -> Self:
         """Enrol a new participant and start their session, in one transaction (allocation happens here,
-        atomically): one durable commit, and never a participant enrolled but not started."""
+        atomically): one durable commit, and never a participant enrolled but not started.
+
+        ``external``: values the frontend brings instead of asking them (a recruiting platform's IDs), stored
+        with the intake: checked by their intake field where the protocol declares one (and then exported
+        unless it is identifying); stored but never exported where it does not."""
         check_participant_id(participant_id)
-        checked = check_intake(study.protocol, intake)
+        declared = {field.id for field in study.protocol.intake}
+        brought = external or {}
+        checked = check_intake(study.protocol, intake | {k: v for k, v in brought.items() if k in declared})
         stratum = stratum_of(study.protocol, checked)
         try:
             study.store.enrol(
                 participant_id,
                 stratum,
-                checked,
+                checked | {k: v for k, v in brought.items() if k not in declared},
                 simulated=simulated,
                 pilot=pilot,
                 minimizer=study.minimizer,

@@ -84,6 +84,12 @@ class Store(ABC):
         """Mark the session completed (PostgreSQL refuses it while a step of the cell is not recorded)."""
 
     @abstractmethod
+    def claim_link(self, token_sha256: str, prefix: str) -> str:
+        """The participant ID of the link whose token has this SHA-256, made now (numbered on like
+        ``add_links``, and logged) if no link has it yet: one ID per token however many ask at once (a
+        general link's participant, e.g. one per Prolific ID). Stations may call it (PostgreSQL: a station function)."""
+
+    @abstractmethod
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         """The query's rows, each a mapping by column name."""
 
@@ -202,6 +208,16 @@ class Store(ABC):
             return None
         rows = self._rows("SELECT participant FROM links WHERE token_sha256 = ?", (token_sha256,))
         return str(rows[0]["participant"]) if rows else None
+
+    def latest_correction(self, participant_id: str) -> str | None:
+        """The log's kind of the participant's latest correction (``withdrawn``, ``excluded``,
+        ``allocated_in_error``), or None: what a web link checks at every request (index ``corrections``)."""
+        rows = self._rows(
+            "SELECT kind FROM events WHERE participant = ? AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') "
+            "ORDER BY id DESC LIMIT 1",
+            (participant_id,),
+        )
+        return str(rows[0]["kind"]) if rows else None
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
         """An owner's log entry (e.g. unblinding); a session's entries are written with its steps."""

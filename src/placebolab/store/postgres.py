@@ -194,6 +194,12 @@ class PostgresStore(Store):
         with self._station():
             self._db.execute("SELECT complete_session(%s)", (participant_id,))
 
+    def claim_link(self, token_sha256: str, prefix: str) -> str:
+        participant: str
+        with self._station():
+            (participant,) = _one(self._db.execute("SELECT claim_link(%s, %s)", (token_sha256, prefix)))
+        return participant
+
     # --- internals ---------------------------------------------------------------------------------
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:

@@ -76,6 +76,8 @@ CREATE TABLE events (
     detail      TEXT,
     hash        TEXT NOT NULL
 );
+-- Corrections by participant: a web link checks at every request whether its participant withdrew.
+CREATE INDEX corrections ON events (participant, id) WHERE kind IN ('withdrawn', 'excluded', 'allocated_in_error');
 CREATE TABLE sealed (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- Personal links of online sessions: only each token's SHA-256 (store/base.py, LINKS_TABLE).
 CREATE TABLE links (token_sha256 TEXT PRIMARY KEY, participant TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
@@ -384,6 +386,31 @@ BEGIN
     END IF;
 END $$;
 
+-- The participant of a general link's token (by its SHA-256), made now if no link has it (store/base.py,
+-- claim_link): under the log's lock, taken first as `placebolab links` (add_links) takes it, so two claims
+-- of one token (two workers, a double click) give one participant, and the IDs stay dense.
+CREATE FUNCTION claim_link(p_token_sha256 TEXT, p_prefix TEXT) RETURNS TEXT
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = placebolab, pg_temp SET lock_timeout = '5s' AS $$
+DECLARE
+    found_ TEXT;
+    made BIGINT;
+BEGIN
+    IF p_token_sha256 !~ '^[0-9a-f]{64}$' OR p_prefix !~ '^[a-z]{1,8}$' THEN
+        RAISE EXCEPTION 'a link is claimed by a SHA-256 in hex and a prefix of letters: %, %',
+            left(p_token_sha256, 80), left(p_prefix, 20) USING ERRCODE = 'PL003';
+    END IF;
+    LOCK TABLE events IN EXCLUSIVE MODE;
+    SELECT participant INTO found_ FROM links WHERE token_sha256 = p_token_sha256;
+    IF FOUND THEN
+        RETURN found_;
+    END IF;
+    PERFORM append_event(NULL, 'links_created', '{"count": 1}');
+    SELECT COUNT(*) INTO made FROM links;
+    found_ := p_prefix || CASE WHEN made + 1 < 100000 THEN lpad((made + 1)::text, 5, '0') ELSE (made + 1)::text END;
+    INSERT INTO links VALUES (p_token_sha256, found_, now_iso());
+    RETURN found_;
+END $$;
+
 -- Slots used and left: counts only.
 CREATE FUNCTION allocation_summary(OUT allocated BIGINT, OUT slots BIGINT)
 LANGUAGE sql SECURITY DEFINER SET search_path = placebolab, pg_temp AS $$
@@ -398,4 +425,4 @@ GRANT EXECUTE ON FUNCTION allocate(TEXT, TEXT, TEXT, BOOLEAN, BOOLEAN),
     start_session(TEXT, DOUBLE PRECISION, TEXT), complete_session(TEXT),
     record_step(TEXT, TEXT, TEXT, TEXT, DOUBLE PRECISION, DOUBLE PRECISION, TEXT, TEXT, TEXT[],
         DOUBLE PRECISION[], DOUBLE PRECISION[], DOUBLE PRECISION[], TEXT, TEXT, BOOLEAN),
-    allocation_summary() TO EXPERIMENTER;
+    allocation_summary(), claim_link(TEXT, TEXT) TO EXPERIMENTER;

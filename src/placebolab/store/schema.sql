@@ -76,6 +76,10 @@ CREATE TABLE IF NOT EXISTS events (
     detail      TEXT,                    -- JSON, hashed as stored
     hash        TEXT NOT NULL
 );
+-- Corrections (withdrawn, excluded, allocated in error) by participant: a web link checks at every request
+-- whether its participant withdrew (Store.latest_correction).
+CREATE INDEX IF NOT EXISTS corrections ON events (participant, id)
+    WHERE kind IN ('withdrawn', 'excluded', 'allocated_in_error');
 -- The seed of the list and the salt of its commitment (concealed from experimenters on PostgreSQL).
 CREATE TABLE IF NOT EXISTS sealed (
     key   TEXT PRIMARY KEY,

@@ -62,12 +62,15 @@ class SQLiteStore(Store):
         db.close()
 
     @classmethod
-    def open(cls, path: Path, writing: bool = False) -> SQLiteStore:
-        """Open a study store; ``writing``: check now that it is intact (else at the first write)."""
+    def open(cls, path: Path, writing: bool = False, any_thread: bool = False) -> SQLiteStore:
+        """Open a study store; ``writing``: check now that it is intact (else at the first write).
+        ``any_thread``: the connection may be used from another thread than this one (the web server's:
+        an ASGI test client or server may run requests on another thread than the one that opened the
+        study; it uses the connection one request at a time, as no store call awaits anything)."""
         path = Path(path)
         if not path.is_file():
             raise StoreError(f"{path} not found; is this a study folder made by `placebolab init`?")
-        store = cls(_connect(path), path)
+        store = cls(_connect(path, any_thread=any_thread), path)
         tables = {name for (name,) in store._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         if "meta" not in tables:
             store.close()
@@ -202,6 +205,19 @@ class SQLiteStore(Store):
     def complete(self, participant_id: str) -> None:
         with self._write():
             self._complete(participant_id)
+
+    def claim_link(self, token_sha256: str, prefix: str) -> str:
+        if not self._has_table("links"):
+            return self.add_links([token_sha256], prefix)[0]  # refused: a study made before online sessions
+        with self._write():  # BEGIN IMMEDIATE: a second claim of the same token waits, then finds the first's
+            row = self._db.execute("SELECT participant FROM links WHERE token_sha256 = ?", (token_sha256,)).fetchone()
+            if row is not None:
+                return str(row["participant"])
+            self._log("links_created", None, {"count": 1})
+            (made,) = self._db.execute("SELECT COUNT(*) FROM links").fetchone()
+            participant = f"{prefix}{made + 1:05d}"
+            self._db.execute("INSERT INTO links VALUES (?, ?, ?)", (token_sha256, participant, now_iso()))
+        return participant
 
     # --- internals ---------------------------------------------------------------------------------
 
@@ -371,11 +387,12 @@ class _Connection(sqlite3.Connection):
             return super().executescript(*args)
 
 
-def _connect(path: Path, journal: str = "WAL") -> _Connection:
+def _connect(path: Path, journal: str = "WAL", any_thread: bool = False) -> _Connection:
+    """``any_thread``: sqlite3's same-thread check off (only the web server asks: ``SQLiteStore.open``)."""
     with _failures(path):
-        # check_same_thread off: an async web server may run a request on another thread than the one that
-        # opened the study; its requests use the connection one at a time (no store call awaits anything)
-        db = sqlite3.connect(path, isolation_level=None, timeout=30, factory=_Connection, check_same_thread=False)
+        db = sqlite3.connect(
+            path, isolation_level=None, timeout=30, factory=_Connection, check_same_thread=not any_thread
+        )
     db.path = path
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA journal_mode = {journal}")

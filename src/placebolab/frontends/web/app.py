@@ -17,17 +17,39 @@ inline script): it posts the browser's timing with the step (``client.read_repor
 the step's ``detail`` with ``server_received_at``), holds Continue until every question is answered and a
 sound or film has played to its end, and shows a VAS without a default. Every page works without it: then
 only ``server_received_at`` is stored, and a sound or film is refused only before its length has passed.
+
+The secret is kept in the study folder (``web-secret``, mode 0600: ``study_secret``), so a page signed
+before a restart of the server is still accepted after it.
+
+With ``prolific=COMPLETION_CODE``, ``GET /prolific?PROLIFIC_PID=…&STUDY_ID=…&SESSION_ID=…`` is the study's
+general link on Prolific: one participant per Prolific ID (``Store.claim_link``: a second visit, a second
+tab or a double click finds the same one), enrolled only by the POST of its start page, their IDs stored
+with the intake (exported only where the protocol declares them as intake fields that are not identifying).
+Their pages are those of a personal link whose token is derived from their Prolific ID (``prolific_token``);
+once their last answer is committed, that page sends them to Prolific's completion URL with the code.
+
+Enrolment POSTs are rate-limited per client address (``RateLimit``); a withdrawn participant's link
+shows only that it is no longer active.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import math
 import mimetypes
+import os
 import re
 import secrets
+import stat
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,14 +78,69 @@ HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
 ]
+#: Where a Prolific participant is sent once their last answer is committed (``?cc=`` the completion code).
+PROLIFIC_COMPLETE = "https://app.prolific.com/submissions/complete"
+#: Prolific's IDs (a participant's, a study's, a submission's): 24 lowercase hex digits.
+PROLIFIC_ID = re.compile(r"^[0-9a-f]{24}$")
+#: The URL parameters of Prolific's general link → the intake names they are stored under.
+PROLIFIC_PARAMETERS = {
+    "PROLIFIC_PID": "prolific_pid",
+    "STUDY_ID": "prolific_study_id",
+    "SESSION_ID": "prolific_session_id",
+}
+#: The participant IDs of Prolific participants: pro00001, … (personal links' are web00001, …).
+PROLIFIC_PREFIX = "pro"
+#: A completion code as Prolific makes them (letters and digits); it is put into a URL.
+COMPLETION_CODE = re.compile(r"^[A-Za-z0-9]{1,64}$")
+#: The file in the study folder that keeps the forms' signing secret (``study_secret``).
+SECRET_NAME = "web-secret"  # noqa: S105 - a file name
 
 
-def create_app(study, *, secret: bytes | None = None, clock=None):
+@dataclass
+class RateLimit:
+    """At most ``count`` enrolment attempts (POSTs of a start page) per client address within ``seconds``
+    (a sliding window, in this process: with several workers, each keeps its own); ``count`` 0: no limit."""
+
+    count: int = 20
+    seconds: float = 60.0
+    now: Callable[[], float] = time.monotonic
+    _seen: dict[str, deque[float]] = dataclass_field(default_factory=dict, repr=False)
+
+    def allows(self, address: str) -> float:
+        """0 when an attempt from ``address`` is allowed now (and counted), else the seconds until it will be."""
+        if self.count <= 0:
+            return 0.0
+        now = self.now()
+        if len(self._seen) > 10_000:  # forget addresses whose window has passed, so memory stays bounded
+            self._seen = {a: q for a, q in self._seen.items() if q and q[-1] > now - self.seconds}
+        attempts = self._seen.setdefault(address, deque())
+        while attempts and attempts[0] <= now - self.seconds:
+            attempts.popleft()
+        if len(attempts) >= self.count:
+            return max(attempts[0] + self.seconds - now, 0.001)
+        attempts.append(now)
+        return 0.0
+
+
+def create_app(
+    study,
+    *,
+    secret: bytes | None = None,
+    clock=None,
+    prolific: str | None = None,
+    rate_limit: RateLimit | None = None,
+):
     """The ASGI app serving ``study``'s online sessions. Refuses (ProtocolError), before anyone can enrol, a
     protocol with a step a browser cannot show. ``secret`` signs the forms (every worker of one server must
-    share it; default: new random bytes); ``clock``: a RealClock unless a test moves time itself."""
+    share it; default: ``study_secret``, kept in the study folder); ``clock``: a RealClock unless a test moves
+    time itself; ``prolific``: the completion code, which opens the general link ``/prolific``;
+    ``rate_limit``: of enrolments per client address (default ``RateLimit()``)."""
     refuse_unshowable(study.protocol, SCREENS)
-    web = WebSessions(study, secret or secrets.token_bytes(32), clock or RealClock())
+    if prolific is not None and not COMPLETION_CODE.match(prolific):
+        raise ValueError(f"{prolific!r} is not a Prolific completion code (letters and digits, e.g. C1A2B3C4)")
+    web = WebSessions(
+        study, secret or study_secret(study.folder), clock or RealClock(), prolific, rate_limit or RateLimit()
+    )
     routes = [
         Route("/s/{token}", web.page, methods=["GET"]),
         Route("/s/{token}/start", web.start, methods=["POST"]),
@@ -73,34 +150,81 @@ def create_app(study, *, secret: bytes | None = None, clock=None):
         Route("/static/placebolab.js", web.script, methods=["GET"]),
         Route("/favicon.ico", web.no_icon, methods=["GET"]),
     ]
-    handlers = {404: web.not_found, 405: web.not_found, Exception: web.failed}
-    return SecurityHeaders(Starlette(routes=routes, exception_handlers=handlers))
+    if prolific is not None:
+        routes += [
+            Route("/prolific", web.prolific_page, methods=["GET"]),
+            Route("/prolific/start", web.prolific_start, methods=["POST"]),
+        ]
+    handlers = {404: web.not_found, 405: web.not_found, 410: web.inactive, Exception: web.failed}
+    csp = CSP.replace(b"form-action 'self'", b"form-action 'self' https://app.prolific.com") if prolific else CSP
+    return SecurityHeaders(Starlette(routes=routes, exception_handlers=handlers), csp)
+
+
+def study_secret(folder: Path) -> bytes:
+    """The secret that signs the study's forms, kept in ``folder/web-secret`` (hex, mode 0600): made at the
+    first ``serve``, read by every later one and by each worker, so a restart breaks no open page. Two
+    servers starting at once end up with the same one (the file is linked into place, never overwritten)."""
+    path = Path(folder) / SECRET_NAME
+    if not path.exists():
+        made = path.with_name(f".{SECRET_NAME}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(made, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(secrets.token_hex(32) + "\n")
+                out.flush()
+                os.fsync(out.fileno())
+            try:
+                os.link(made, path)
+            except FileExistsError:  # another server made it meanwhile: theirs is the one
+                pass
+        finally:
+            made.unlink()
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)  # copied with looser permissions: only this login may read it
+    text = path.read_text().strip()
+    if not re.fullmatch(r"[0-9a-f]{64}", text):
+        raise StoreError(
+            f"{path} does not hold the web server's secret (64 hex digits); delete it and start `placebolab serve` "
+            "again (pages open in participants' browsers then ask them to continue from their link)"
+        )
+    return bytes.fromhex(text)
+
+
+def prolific_token(pid: str) -> str:
+    """The link token of a Prolific participant: derived from their Prolific ID (43 URL-safe characters, like a
+    personal link's), so every visit with that ID finds the same link, whichever worker or secret serves it."""
+    digest = hashlib.sha256(f"prolific\n{pid}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class SecurityHeaders:
     """Adds ``HEADERS`` to every response, error pages included (it wraps the whole app)."""
 
-    def __init__(self, app):
+    def __init__(self, app, csp: bytes = CSP):
         self.app = app
+        self.headers = [(n, csp if n == b"content-security-policy" else v) for n, v in HEADERS]
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        names = {name for name, _ in HEADERS}
+        names = {name for name, _ in self.headers}
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
                 kept = [(n, v) for n, v in message.get("headers", []) if n.lower() not in names]
-                message = {**message, "headers": kept + HEADERS}
+                message = {**message, "headers": kept + self.headers}
             await send(message)
 
         await self.app(scope, receive, with_headers)
 
 
 class WebSessions:
-    def __init__(self, study, secret: bytes, clock):
+    def __init__(self, study, secret: bytes, clock, prolific: str | None, rate_limit: RateLimit):
         self.study, self.secret, self.clock = study, secret, clock
-        self.templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
+        self.prolific, self.rate_limit = prolific, rate_limit
+        self.templates = Environment(  # auto_reload off: the shipped templates do not change while serving
+            loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
+        )
         files = resources.files("placebolab.frontends.web").joinpath("templates")
         self.css = files.joinpath("style.css").read_bytes()
         self.js = files.joinpath("placebolab.js").read_bytes()
@@ -112,25 +236,109 @@ class WebSessions:
         session = Session.open(self.study, participant, FRONTEND, self.clock)
         if session is None:
             return self._start_page(token, participant, {})
+        if self.prolific and participant.startswith(PROLIFIC_PREFIX) and session.current() is None:
+            # read from the store: every answer is committed; Prolific marks the submission complete
+            return RedirectResponse(f"{PROLIFIC_COMPLETE}?" + urlencode({"cc": self.prolific}), 303)
         return self._step_page(request, token, session)
 
     async def start(self, request: Request) -> Response:
         token, participant = self._link(request)
+        limited = self._limited(request)
+        if limited is not None:
+            return limited
         form = await request.form()
         if not self._signed(form.get("csrf"), "start", participant):
             return self._expired(token)
+        return self._enrol(token, participant, form, {})
+
+    async def prolific_page(self, request: Request) -> Response:
+        """Prolific's general link: the start page (a GET enrols nobody), or the session of this Prolific ID."""
+        ids = self._prolific_ids(request.query_params)
+        if ids is None:
+            return self._bad_prolific_link()
+        token = prolific_token(ids["prolific_pid"])
+        participant = self.study.link_participant(token)
+        if participant is not None:
+            self._active(participant)
+            if Session.open(self.study, participant, FRONTEND, self.clock) is not None:
+                return self._back(token)  # a second visit: their session, never a second enrolment
+        return self._start_page(token, participant or "", {}, prolific=ids)
+
+    async def prolific_start(self, request: Request) -> Response:
+        limited = self._limited(request)
+        if limited is not None:
+            return limited
+        form = await request.form()
+        ids = self._prolific_ids(form)
+        if ids is None:
+            return self._bad_prolific_link()
+        if not self._signed(form.get("csrf"), "prolific", *ids.values()):
+            return self._expired(
+                "/prolific?" + urlencode({k: ids[v] for k, v in PROLIFIC_PARAMETERS.items() if v in ids})
+            )
+        token = prolific_token(ids["prolific_pid"])
+        given = self._given(form, exclude=ids)
+        problems = self._intake_problems(given, exclude=ids)
+        if problems:
+            return self._start_page(token, "", given, problems, status=400, prolific=ids)
+        participant = self.study.claim_link(token, PROLIFIC_PREFIX)  # one per Prolific ID
+        self._active(participant)
+        return self._enrol(token, participant, form, ids)
+
+    def _enrol(self, token: str, participant: str, form: Any, external: dict[str, str]) -> Response:
+        """Enrol and allocate (the start page's POST), unless the participant is already enrolled."""
         if Session.open(self.study, participant, FRONTEND, self.clock) is None:
-            given = {f.id: str(form[f.id]).strip() for f in self.study.protocol.intake if form.get(f.id)}
-            problems = self._intake_problems(given)
+            given = self._given(form, exclude=external)
+            problems = self._intake_problems(given, exclude=external)
             if problems:
-                return self._start_page(token, participant, given, problems, status=400)
+                return self._start_page(token, participant, given, problems, status=400, prolific=external or None)
             try:
-                Session.start(self.study, participant, given, FRONTEND, self.clock)
-            except AlreadyEnrolled:  # a double click: the first POST enrolled them
+                Session.start(self.study, participant, given, FRONTEND, self.clock, external=external)
+            except AlreadyEnrolled:  # a double click, a second tab: the first POST enrolled them
                 pass
             except AllocationError:
                 return self._message("The study is full", "Thank you for your interest: no more places are open.", 503)
         return self._back(token)
+
+    def _given(self, form: Any, exclude: dict[str, str]) -> dict[str, str]:
+        return {
+            f.id: str(form[f.id]).strip() for f in self.study.protocol.intake if f.id not in exclude and form.get(f.id)
+        }
+
+    def _prolific_ids(self, values: Any) -> dict[str, str] | None:
+        """Prolific's IDs from the general link's parameters (or its start page's form), by intake name; None
+        when the participant's ID is missing or malformed, or another ID is malformed."""
+        ids = {}
+        for parameter, name in PROLIFIC_PARAMETERS.items():
+            value = str(values.get(parameter) or "").strip().lower()
+            if value:
+                if not PROLIFIC_ID.match(value):
+                    return None
+                ids[name] = value
+        return ids if "prolific_pid" in ids else None
+
+    def _bad_prolific_link(self) -> Response:
+        return self._message(
+            "This study link is incomplete",
+            "The link did not carry a valid Prolific ID, so the study cannot start from it. Please go back to "
+            "Prolific and open the study from there again; if this keeps happening, message the researchers "
+            "through Prolific.",
+            400,
+        )
+
+    def _limited(self, request: Request) -> Response | None:
+        """A 429 page when the client's address has used up its enrolment attempts (``RateLimit``), else None."""
+        wait = self.rate_limit.allows(request.client.host if request.client else "")
+        if not wait:
+            return None
+        response = self._message(
+            "Too many attempts",
+            f"Too many people started the study from your connection in a short time. Please wait "
+            f"{_about(wait)} and then open your link again; nothing you entered was lost.",
+            429,
+        )
+        response.headers["retry-after"] = str(math.ceil(wait))
+        return response
 
     async def step(self, request: Request) -> Response:
         received = self.clock.now()
@@ -184,6 +392,9 @@ class WebSessions:
     async def no_icon(self, request: Request) -> Response:
         return Response(status_code=204)  # browsers ask for one on every page; a 404 would fill their console
 
+    async def inactive(self, request: Request, exc: Exception) -> Response:
+        return self._message("This link is no longer active", "Thank you for your interest in this study.", 410)
+
     async def not_found(self, request: Request, exc: Exception) -> Response:
         return self._message("Link not found", "This link is not valid. Please check that it was copied whole.", 404)
 
@@ -194,10 +405,13 @@ class WebSessions:
             500,
         )
 
-    def _intake_problems(self, given: dict[str, str]) -> str | None:
-        """What is wrong with the start page's answers, by each field's label; None when all are right."""
+    def _intake_problems(self, given: dict[str, str], exclude: dict[str, str]) -> str | None:
+        """What is wrong with the start page's answers, by each field's label; None when all are right
+        (``exclude``: fields not asked, e.g. Prolific's IDs, which the engine checks)."""
         problems = []
         for field in self.study.protocol.intake:
+            if field.id in exclude:
+                continue
             name = field.label or field.id
             if field.id not in given:
                 problems.append(f"{name}: an answer is needed")
@@ -210,10 +424,37 @@ class WebSessions:
 
     # --- pages -------------------------------------------------------------------------------------
 
-    def _start_page(self, token: str, participant: str, given: dict, error: str | None = None, status: int = 200):
-        context = {"fields": self.study.protocol.intake, "given": given, "error": error}
+    def _start_page(
+        self,
+        token: str,
+        participant: str,
+        given: dict,
+        error: str | None = None,
+        status: int = 200,
+        prolific: dict[str, str] | None = None,
+    ):
+        """The start page; with ``prolific`` (the general link's IDs), its form goes to ``/prolific/start``
+        and carries them, signed, and does not ask the intake fields they fill."""
+        fields = [f for f in self.study.protocol.intake if not prolific or f.id not in prolific]
+        context = {"fields": fields, "given": given, "error": error}
+        if prolific:
+            names = {name: parameter for parameter, name in PROLIFIC_PARAMETERS.items()}
+            hidden = {names[name]: value for name, value in prolific.items()}
+            return self._render(
+                "start.html.j2",
+                action="/prolific/start",
+                hidden=hidden,
+                csrf=self._sign("prolific", *prolific.values()),
+                status=status,
+                **context,
+            )
         return self._render(
-            "start.html.j2", token=token, csrf=self._sign("start", participant), status=status, **context
+            "start.html.j2",
+            action=f"/s/{token}/start",
+            hidden={},
+            csrf=self._sign("start", participant),
+            status=status,
+            **context,
         )
 
     def _step_page(
@@ -271,11 +512,12 @@ class WebSessions:
         return self._render("message.html.j2", heading=heading, message=message, again=again, status=status)
 
     def _expired(self, token: str) -> Response:
+        """``token``: the link's (or a path of this site to go back to)."""
         return self._message(
             "This page has expired",
             "Nothing was saved from it. Please continue from the current page.",
             403,
-            f"/s/{token}",
+            token if token.startswith("/") else f"/s/{token}",
         )
 
     def _render(self, template: str, status: int = 200, **context: Any) -> Response:
@@ -287,12 +529,19 @@ class WebSessions:
     # --- links, signatures -------------------------------------------------------------------------
 
     def _link(self, request: Request) -> tuple[str, str]:
-        """The link's token and its participant ID; 404 for anything else (nothing says why)."""
+        """The link's token and its participant ID; 404 for anything else (nothing says why), 410 for a
+        participant who withdrew."""
         token = request.path_params["token"]
         participant = self.study.link_participant(token) if TOKEN.match(token) else None
         if participant is None:
             raise HTTPException(404)
+        self._active(participant)
         return token, participant
+
+    def _active(self, participant: str) -> None:
+        """410 (a neutral "no longer active" page) once the participant's latest correction is a withdrawal."""
+        if not self.study.link_active(participant):
+            raise HTTPException(410)
 
     def _sign(self, *parts: str) -> str:
         return hmac.new(self.secret, "\n".join(parts).encode(), hashlib.sha256).hexdigest()

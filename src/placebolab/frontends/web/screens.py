@@ -8,6 +8,7 @@ This module needs no web server (``placebolab validate --frontend web`` imports 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -71,11 +72,19 @@ def question(prompt: str, item: Item, scale) -> Question:
     return Question(field_name(item), prompt, item, options, None)
 
 
+@functools.lru_cache(maxsize=1024)
 def markdown(text: str) -> Markup:
+    """A page's HTML, kept for the texts shown most (every participant of a cell reads the same pages, and the
+    POST of a page renders them again; building the parser and rendering was a quarter of a request's time)."""
+    return Markup(_markdown_parser().render(text))  # noqa: S704 - escaped by markdown-it
+
+
+@functools.cache
+def _markdown_parser():
     from markdown_it import MarkdownIt
 
     # commonmark with html off: raw HTML in a stimulus shows as text instead of becoming markup
-    return Markup(MarkdownIt("commonmark", {"html": False}).render(text))  # noqa: S704 - escaped by markdown-it
+    return MarkdownIt("commonmark", {"html": False})
 
 
 def _pages(current: Current) -> Screen:

@@ -1,0 +1,424 @@
+"""Online sessions under load: N virtual participants (httpx, async, loopback only) complete the online example
+(protocols/text-vignette-online.yaml) at once against a real `placebolab serve`, with 1 worker on SQLite and
+4 workers on PostgreSQL (127.0.0.1:5432, or ``PLACEBOLAB_TEST_PG``; skipped with the reason when unreachable).
+
+Each participant opens their personal link, enrols on its start page, then reads and answers every step as a
+browser does (GET the page, POST the form, follow the 303). Afterwards the store is read: every participant
+completed, every step stored once, every answer exactly as sent (else the benchmark fails: lost or duplicated
+answers are a bug, not a figure). Reported: a step's round trip (the POST that commits it and the GET of the
+next page) p50 and p99; committed steps per second over the whole run, as a ratio to a bare Starlette endpoint
+(benchmarks/_bare_web.py, the same workers and database) that commits the same rows (a step and its answers,
+one transaction) for the same N clients in the same run (goal: placebolab ≤ 2× slower); the resident memory
+of each worker process after the run. A request whose kept-alive connection the server closed before
+answering is sent again, as a browser does (counted: "requests sent again").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+from _util import REPO, figure
+
+PG_SERVER = os.environ.get("PLACEBOLAB_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+PROTOCOL = REPO / "protocols" / "text-vignette-online.yaml"
+CONFIGS = (("sqlite", 1), ("postgresql", 4))
+INTAKE = {"sex": "female", "age": "30"}
+DONE = "You have completed the study"
+sys.path.insert(0, str(REPO))  # tests.web.conftest: the reader of served pages the flow tests use
+
+
+def run(quick: bool = False) -> dict:
+    participants = 20 if quick else 200
+    figures, tables, samples, skipped = [], {"per configuration": []}, {}, {}
+    for backend, workers in CONFIGS:
+        try:
+            with _Study(backend, participants) as study:
+                bare = _bare(study, workers, participants, steps=len(_plan_keys(study.folder)))
+                ours = _served(study, workers, participants)
+        except _Unavailable as exc:
+            skipped[backend] = str(exc)
+            continue
+        name = f"{backend}, {workers} worker{'s' if workers > 1 else ''}"
+        rts = sorted(ours["round_trips"])
+        p50, p99 = statistics.median(rts), rts[min(len(rts) - 1, int(0.99 * len(rts)))]
+        ratio = bare["steps_per_s"] / ours["steps_per_s"]
+        figures += [
+            figure(f"{name}: lost or duplicated answers", ours["lost"] + ours["duplicated"], "", "read back from the store", "0", ours["lost"] + ours["duplicated"] == 0),
+            figure(f"{name}: step round trip p50", round(1000 * p50, 1), "ms", f"POST (commit) + GET of the next page, {participants} participants at once"),
+            figure(f"{name}: step round trip p99", round(1000 * p99, 1), "ms", f"{len(rts)} steps"),
+            figure(f"{name}: committed steps/s", round(ours["steps_per_s"], 1), "steps/s", f"{ours['steps']} steps in {ours['elapsed_s']:.1f} s, enrolment and text pages included"),
+            figure(f"{name}: bare endpoint", round(bare["steps_per_s"], 1), "steps/s", "the same INSERTs and COMMIT per step, nothing else"),
+            figure(f"{name}: bare ÷ placebolab", round(ratio, 2), "×", "time per committed step, relative to the bare endpoint", "≤ 2", ratio <= 2),
+            figure(f"{name}: requests sent again", ours["retried"], "", f"the server closed a kept-alive connection first (bare: {bare['retried']})"),
+            figure(f"{name}: memory per worker", round(max(ours["rss_mib"]), 1), "MiB", f"RSS after the run: {', '.join(f'{m:.0f}' for m in ours['rss_mib'])}"),
+        ]  # fmt: skip
+        tables["per configuration"].append(
+            {
+                "configuration": name,
+                "participants": participants,
+                "steps": ours["steps"],
+                "answers": ours["answers"],
+                "requests": ours["requests"],
+                "elapsed_s": round(ours["elapsed_s"], 2),
+                "requests_per_s": round(ours["requests"] / ours["elapsed_s"], 1),
+                "bare_elapsed_s": round(bare["elapsed_s"], 2),
+                "retried": ours["retried"],
+                "bare_retried": bare["retried"],
+            }
+        )
+        samples[name] = {"round_trips_ms": [round(1000 * r, 2) for r in rts], "rss_mib": ours["rss_mib"]}
+    for backend, why in skipped.items():
+        figures.append(figure(f"{backend}: skipped", None, "", why))
+    return {
+        "title": f"{participants} online participants at once through `placebolab serve`, vs a bare Starlette endpoint",
+        "figures": figures,
+        "tables": tables,
+        "params": {
+            "participants": participants,
+            "protocol": PROTOCOL.name,
+            "configurations": ", ".join(f"{b} × {w} worker(s)" for b, w in CONFIGS),
+            "client": "httpx2.AsyncClient on 127.0.0.1",
+        },
+        "samples": samples,
+    }
+
+
+class _Unavailable(Exception):
+    pass
+
+
+class _Study:
+    """The online example, initialised afresh (on PostgreSQL in its own database), with a link per participant."""
+
+    def __init__(self, backend: str, participants: int):
+        self.backend, self.participants, self.url = backend, participants, None
+
+    def __enter__(self):
+        from placebolab.study import Study
+
+        self.tmp = tempfile.TemporaryDirectory(prefix="placebolab-bench-web-")
+        self.root = Path(self.tmp.name)
+        if self.backend == "postgresql":
+            self.url = self._database()
+        self.folder = self.root / "study"
+        with Study.init(PROTOCOL, self.folder, seed=1, store_url=self.url) as study:
+            self.tokens = [token for token, _ in study.new_links(self.participants)]
+        return self
+
+    def _database(self) -> str:
+        try:
+            import psycopg
+
+            self.name = f"plbbench_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=3) as admin:
+                admin.execute(f'CREATE DATABASE "{self.name}"')
+        except Exception as exc:  # no server: report, do not fail the other configuration
+            self.tmp.cleanup()
+            raise _Unavailable(f"no PostgreSQL at {PG_SERVER}: {' '.join(str(exc).split())[:120]}") from None
+        return PG_SERVER.rsplit("/", 1)[0] + "/" + self.name
+
+    def __exit__(self, *_):
+        self.tmp.cleanup()
+        if self.url is not None:
+            import psycopg
+
+            with psycopg.connect(PG_SERVER, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                admin.execute(f'DROP ROLE IF EXISTS "{self.name}_experimenter"')
+
+
+def _plan_keys(folder: Path) -> list[str]:
+    from placebolab.session import plan
+    from placebolab.study import Study
+
+    with Study.open(folder) as study:
+        return [o.key for o in plan(study.protocol, study.protocol.cells[0].id)]
+
+
+# --- placebolab serve ----------------------------------------------------------------------------------
+
+
+def _served(study: _Study, workers: int, participants: int) -> dict:
+    port = _free_port()
+    command = [sys.executable, "-c", "from placebolab.cli import main; main()", "serve", str(study.folder)]
+    options = ["--port", str(port), "--workers", str(workers), "--enrol-limit", "0"]
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    server = subprocess.Popen(
+        [*command, *options], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(server, f"{base}/s/{study.tokens[0]}", workers)
+        started, RETRIED[:] = time.perf_counter(), []
+        results = asyncio.run(_participants(base, study.tokens))
+        elapsed = time.perf_counter() - started
+        rss = _worker_rss(server.pid, workers)
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=120)[0]
+    if server.returncode != 0:
+        raise RuntimeError(f"serve exited with {server.returncode}:\n{output[-3000:]}")
+    checked = _check(study.folder, study.tokens, [sent for sent, _, _ in results])
+    return {
+        **checked,
+        "elapsed_s": elapsed,
+        "steps_per_s": checked["steps"] / elapsed,
+        "round_trips": [rt for _, rts, _ in results for rt in rts],
+        "requests": sum(requests for _, _, requests in results),
+        "rss_mib": rss,
+        "retried": len(RETRIED),
+    }
+
+
+async def _participants(base: str, tokens: list[str]) -> list[tuple[dict, list[float], int]]:
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
+    async with httpx2.AsyncClient(base_url=base, timeout=300, limits=limits, follow_redirects=False) as client:
+        return await asyncio.gather(*(_participant(client, token, i % 5) for i, token in enumerate(tokens)))
+
+
+RETRIED: list[str] = []  # requests sent again after the server closed a kept-alive connection under them
+
+
+async def _send(client, method: str, url: str, **options):
+    """One request, sent again (at most twice) when the connection was closed or reset before its response came
+    (the server closes a connection idle for 5 s while this one client process is busy parsing pages for the
+    others), as a browser does: safe for a step's POST too, since a repeated form names a step no longer
+    current (and the bare endpoint ignores a row it already has)."""
+    import httpx2
+
+    for attempt in range(3):
+        try:
+            return await client.request(method, url, **options)
+        except (httpx2.RemoteProtocolError, httpx2.ConnectError, httpx2.ReadError, httpx2.WriteError):
+            if attempt == 2:
+                raise
+            RETRIED.append(f"{method} {url}")
+    raise AssertionError("unreachable")
+
+
+async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[float]], list[float], int]:
+    """One virtual participant: enrol, then every step; returns (values sent by step key, round trips, requests)."""
+    from tests.web.conftest import Page
+
+    link = f"/s/{token}"
+    (form,) = Page((await _send(client, "GET", link)).text).forms
+    enrolled = await _send(client, "POST", form.action, data={**form.fields, **INTAKE})
+    if enrolled.status_code != 303:
+        raise RuntimeError(f"enrolment refused ({enrolled.status_code}): {enrolled.text[:300]}")
+    response, requests = await _send(client, "GET", link), 3
+    sent: dict[str, list[float]] = {}
+    round_trips: list[float] = []
+    for _ in range(100):
+        if response.status_code != 200:
+            raise RuntimeError(f"{link}: {response.status_code}: {response.text[:300]}")
+        if DONE in response.text:
+            return sent, round_trips, requests
+        action, data, next_page = _read(response.text, pick)
+        if action is None:  # a text's next page
+            response, requests = await _send(client, "GET", next_page), requests + 1
+            continue
+        sent[data["key"]] = sorted(float(v) for k, v in data.items() if k.startswith("item-"))
+        started = time.perf_counter()
+        posted = await _send(client, "POST", action, data=data)
+        if posted.status_code != 303:
+            raise RuntimeError(f"{link}: step {data['key']} refused ({posted.status_code}): {posted.text[:300]}")
+        response = await _send(client, "GET", posted.headers["location"])
+        round_trips.append(time.perf_counter() - started)
+        requests += 2
+    raise RuntimeError(f"{link}: the session did not end")
+
+
+_STEP_FORM = re.compile(r'<form method="post" action="([^"]+/step)"')
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+_RADIO = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"')
+_NEXT = re.compile(r'<a class="button" href="([^"]+)"')
+
+
+def _read(html: str, pick: int) -> tuple[str | None, dict[str, str], str | None]:
+    """(the step form's action, its data filled in as tests.web.conftest.answered fills it, the next page's
+    link) by a few regular expressions: this one client process reads every participant's pages, and an
+    HTML parser took a large share of the two CPUs the server runs on. Anything else on the page (a slider,
+    a field it does not know) falls back to that parser."""
+    from tests.web.conftest import Page, answered
+
+    form = _STEP_FORM.search(html)
+    if form is None:
+        found = _NEXT.search(html)
+        if found is not None:
+            return None, {}, found[1].replace("&amp;", "&")
+    elif 'type="range"' not in html and html.count("<input") == len(_HIDDEN.findall(html)) + len(_RADIO.findall(html)):
+        data = dict(_HIDDEN.findall(html))
+        groups: dict[str, list[str]] = {}
+        for name, value in _RADIO.findall(html):
+            groups.setdefault(name, []).append(value)
+        data |= {name: values[min(pick, len(values) - 1)] for name, values in groups.items()}
+        return form[1], data, None
+    page = Page(html)
+    if page.step_form is None:
+        (url,) = page.hrefs
+        return None, {}, url
+    return page.step_form.action, answered(page.step_form, pick), None
+
+
+def _check(folder: Path, tokens: list[str], sent: list[dict[str, list[float]]]) -> dict:
+    """Read the store back: every participant completed, each step once, each answer as sent. Raises otherwise."""
+    from placebolab.session import plan
+    from placebolab.study import Study
+
+    with Study.open(folder) as study:
+        steps, answers = study.store.rows("steps"), study.store.rows("responses")
+        stored: dict[tuple[str, str], list[float]] = {}
+        for a in answers:
+            stored.setdefault((a["participant"], a["step_key"]), []).append(a["value"])
+        duplicated = sum(n - 1 for n in Counter((a["participant"], a["step_key"], a["item"]) for a in answers).values())
+        duplicated += sum(n - 1 for n in Counter((s["participant"], s["step_key"]) for s in steps).values())
+        lost, problems = 0, []
+        for token, mine in zip(tokens, sent, strict=True):
+            participant = study.link_participant(token)
+            person = study.store.participant(participant)
+            if person is None or person.status != "completed":
+                problems.append(f"{participant} did not complete")
+                continue
+            keys = {s["step_key"] for s in steps if s["participant"] == participant}
+            expected = {o.key for o in plan(study.protocol, person.cell)}
+            lost += len(expected - keys)
+            for key, values in mine.items():
+                got = sorted(stored.get((participant, key), []))
+                if got != values:
+                    lost += max(len(values) - len(got), 0) or 1
+                    problems.append(f"{participant} {key}: sent {values}, stored {got}")
+    if lost or duplicated or problems:
+        raise RuntimeError(f"lost {lost}, duplicated {duplicated}: " + "; ".join(problems[:10]))
+    return {"steps": len(steps), "answers": len(answers), "lost": lost, "duplicated": duplicated}
+
+
+# --- the bare endpoint -----------------------------------------------------------------------------------
+
+
+def _bare(study: _Study, workers: int, participants: int, steps: int) -> dict:
+    """N clients each commit ``steps`` steps (3 answers each) through _bare_web, at once; steps per second."""
+    import _bare_web
+
+    database = study.url or str(study.root / "bare.db")
+    _bare_web.prepare(database)
+    port = _free_port()
+    env = {**os.environ, "BARE_DB": database, "PYTHONPATH": str(Path(__file__).parent)}
+    command = [sys.executable, "-m", "uvicorn", "_bare_web:app", "--factory", "--port", str(port)]
+    command += ["--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(server, f"{base}/", workers)
+        started, RETRIED[:] = time.perf_counter(), []
+        asyncio.run(_bare_clients(base, participants, steps))
+        elapsed = time.perf_counter() - started
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=120)[0]
+    committed = _bare_count(database)
+    if committed != participants * steps:
+        raise RuntimeError(
+            f"the bare endpoint committed {committed} of {participants * steps} steps:\n{output[-2000:]}"
+        )
+    return {"elapsed_s": elapsed, "steps_per_s": committed / elapsed, "retried": len(RETRIED)}
+
+
+async def _bare_clients(base: str, participants: int, steps: int) -> None:
+    import httpx2
+
+    limits = httpx2.Limits(max_connections=participants, max_keepalive_connections=participants)
+    async with httpx2.AsyncClient(base_url=base, timeout=300, limits=limits) as client:
+
+        async def one(i: int) -> None:
+            for step in range(steps):
+                data = {"key": f"s{step}", "item-a": "1", "item-b": "2", "item-c": str(i % 5)}
+                response = await _send(client, "POST", f"/b/p{i}/step", data=data)
+                response.raise_for_status()
+
+        await asyncio.gather(*(one(i) for i in range(participants)))
+
+
+def _bare_count(database: str) -> int:
+    if database.startswith("postgresql"):
+        import psycopg
+
+        with psycopg.connect(database) as db:
+            return db.execute("SELECT COUNT(*) FROM bare_steps").fetchone()[0]
+    import sqlite3
+
+    db = sqlite3.connect(database)
+    try:
+        return db.execute("SELECT COUNT(*) FROM bare_steps").fetchone()[0]
+    finally:
+        db.close()
+
+
+# --- processes -------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(server: subprocess.Popen, url: str, workers: int) -> None:
+    """Until the server answers (and, with several workers, until each has had time to start)."""
+    import httpx2
+
+    for _ in range(600):
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited ({server.returncode}):\n{server.stdout.read()[-3000:]}")
+        try:
+            httpx2.get(url, timeout=2)
+            break
+        except httpx2.TransportError:
+            time.sleep(0.1)
+    else:
+        raise RuntimeError(f"{url} did not answer within 60 s")
+    if workers > 1:
+        deadline = time.monotonic() + 60
+        while len(_children(server.pid)) < workers and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(2)  # each worker opens the study once it has started
+
+
+def _children(pid: int) -> list[int]:
+    """The worker processes uvicorn spawned under ``pid`` (not multiprocessing's resource tracker)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"resource_tracker" not in command:
+            found.append(int(entry.name))
+    return found
+
+
+def _worker_rss(pid: int, workers: int) -> list[float]:
+    """Each worker's resident memory in MiB (the server process itself when it is the one worker)."""
+    pids = [pid] if workers == 1 else _children(pid)
+    sizes = []
+    for worker in pids:
+        for line in Path(f"/proc/{worker}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                sizes.append(int(line.split()[1]) / 1024)
+    return sizes
