@@ -23,6 +23,19 @@ ITEMS_PER_PAGE = 4
 SLIDER_HEIGHT = 0.03
 BUTTON_Y = -0.41
 BUTTON_SIZE = (0.22, 0.06)
+CONSENT_TEXT_Y = 0.16  # the centre of the consent text
+CONSENT_TEXT_HEIGHT = 0.024
+CONSENT_FIRST_STATEMENT_Y = -0.13
+CONSENT_STATEMENT_SPACING = 0.06
+CONSENT_BOX_X = -0.55  # a statement's checkbox; its text begins just right of it
+CONSENT_BOX_SIZE = 0.035
+CONSENT_BUTTON_X = 0.2  # agree left of the centre at −x, decline right at +x
+CONSENT_BUTTON_SIZE = (0.36, 0.06)
+
+
+def consent_statement_y(position: int) -> float:
+    """The y of the ``position``-th statement (from 0) of a consent screen."""
+    return CONSENT_FIRST_STATEMENT_Y - position * CONSENT_STATEMENT_SPACING
 
 
 def question_slider_y(position: int) -> float:

@@ -34,7 +34,7 @@ from starlette.routing import Route
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
-from placebolab.frontends.web.screens import SCREENS, answers, screen_for
+from placebolab.frontends.web.screens import HONEYPOT, SCREENS, WORDS, answers, detail, problem, screen_for
 from placebolab.session import Current, RealClock, Session
 
 FRONTEND = "web"
@@ -91,6 +91,7 @@ class WebSessions:
     def __init__(self, study, secret: bytes, clock):
         self.study, self.secret, self.clock = study, secret, clock
         self.templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
+        self.templates.globals.update(words=WORDS, honeypot=HONEYPOT)
         self.css = resources.files("placebolab.frontends.web").joinpath("templates/style.css").read_bytes()
 
     # --- routes ------------------------------------------------------------------------------------
@@ -138,8 +139,11 @@ class WebSessions:
                 return RedirectResponse(f"/s/{token}?" + urlencode({"onset": onset, "sig": form["csrf"]}), 303)
             message = "Please watch or listen to the end before you continue."
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
+        refused = problem(current, form)
+        if refused:
+            return self._step_page(request, token, session, error=refused, given=form, onset=onset, status=400)
         try:
-            session.submit(key, answers(current, form), shown_at)
+            session.submit(key, answers(current, form), shown_at, detail=detail(current, form) or None)
         except SessionError:
             message = "Please answer every question before you continue."
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
@@ -206,6 +210,8 @@ class WebSessions:
         status: int = 200,
     ) -> Response:
         current = session.current()
+        if current is None and session.declined_at is not None:
+            return self._message(WORDS["declined_heading"], WORDS["declined"], 200)
         if current is None:
             return self._render("done.html.j2")
         participant, now = session.participant.id, self.clock.now()

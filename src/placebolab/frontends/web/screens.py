@@ -14,11 +14,27 @@ from typing import Any, cast
 
 from markupsafe import Markup
 
-from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
+from placebolab.components.consent import AGREED, DECLINED
 from placebolab.errors import InternalError
 from placebolab.frontends.base import Unsupported
 from placebolab.session import Current
+
+#: the participant-facing words of the consent page and the data-quality fields, in one place
+WORDS = {
+    "agree": "I agree to take part",
+    "decline": "I do not agree",
+    "statements": "Please confirm each statement to agree",
+    "tick_every_statement": "To agree, please tick every statement; or choose “I do not agree”.",
+    "choose": "Please choose whether you agree to take part.",
+    "declined_heading": "Thank you",
+    "declined": "You chose not to take part, and nothing more will be asked. You may close this page.",
+    "honeypot": "Leave this field empty",
+}
+
+#: the honeypot's form field: hidden from people (style.css .hp), a name bots like to fill
+HONEYPOT = "website"
 
 NO_EXPERIMENTER = Unsupported(
     "an online session has no experimenter to end the pause; give it a duration (until: duration, duration: 2min) "
@@ -94,6 +110,29 @@ def _questionnaire(current: Current) -> Screen:
     return Screen("questions.html.j2", {"prompt": step.prompt, "questions": questions})
 
 
+@dataclass(frozen=True)
+class Statement:
+    name: str  # the checkbox's form field
+    id: str
+    text: str
+
+
+def statement_field(statement_id: str) -> str:
+    return f"statement-{statement_id}"
+
+
+def _consent(current: Current) -> Screen:
+    step = cast(ConsentStep, current.step)
+    statements = [Statement(statement_field(s.id), s.id, s.text) for s in step.statements]
+    context = {
+        "text": markdown(current.pages[0]),
+        "statements": statements,
+        "agree": step.agree or WORDS["agree"],
+        "decline": step.decline or WORDS["decline"],
+    }
+    return Screen("consent.html.j2", context)
+
+
 def _pause(current: Current) -> Screen:
     step = cast(PauseStep, current.step)
     return Screen("pause.html.j2", {"text": step.text}, hold=step.seconds, minimum=step.seconds)
@@ -121,6 +160,7 @@ SCREENS: dict[str, Callable[[Current], Screen] | Unsupported] = {
     "image": _media,
     "audio": _media,
     "video": _media,
+    "consent": _consent,
 }
 
 #: the timed pause's screen, for the steps NO_EXPERIMENTER lets through
@@ -136,8 +176,34 @@ def screen_for(current: Current) -> Screen:
     return entry(current)
 
 
+def problem(current: Current, form: Any) -> str | None:
+    """What the participant must do before the form can be taken (a consent: tick every statement to agree)."""
+    if not isinstance(current.step, ConsentStep):
+        return None
+    choice = form.get("consent")
+    if choice == "decline":
+        return None
+    if choice != "agree":
+        return WORDS["choose"]
+    if any(not form.get(statement_field(s.id)) for s in current.step.statements):
+        return WORDS["tick_every_statement"]
+    return None
+
+
+def detail(current: Current, form: Any) -> dict[str, Any]:
+    """What the form tells beside the answers: the statements ticked (consent), the honeypot when filled."""
+    found: dict[str, Any] = {}
+    if isinstance(current.step, ConsentStep):
+        found["consent_checked"] = [s.id for s in current.step.statements if form.get(statement_field(s.id))]
+    if str(form.get(HONEYPOT) or "").strip():
+        found["honeypot"] = True
+    return found
+
+
 def answers(current: Current, form: Any) -> dict[str, Any]:
     """The values the form holds for the step's items (a missing one is left out: the engine asks for it)."""
+    if isinstance(current.step, ConsentStep):  # ``problem`` has checked the form
+        return {"": AGREED if form.get("consent") == "agree" else DECLINED}
     return {
         item.id: form[field_name(item)]
         for item in current.step.records()
