@@ -167,7 +167,7 @@ def test_attention_checks_the_honeypot_and_answers_too_fast_are_flagged_in_the_e
 def test_the_honeypot_is_hidden_from_people_and_out_of_the_tab_order(study, client, links, clock):
     enrol(client, links[0])
     page, _ = current_form(client, links[0])
-    assert f'<div class="hp" aria-hidden="true">' in page.text
+    assert '<div class="hp" aria-hidden="true">' in page.text
     assert f'name="{HONEYPOT}" value="" tabindex="-1" autocomplete="off"' in page.text
     css = client.get("/static/style.css").text
     assert ".hp { position: absolute; left: -10000px" in css

@@ -48,7 +48,9 @@ class Checkbox:
 
     def __init__(self, kit: Kit, number: int, text: str, y: float):
         size, x = layout.CONSENT_BOX_SIZE, layout.CONSENT_BOX_X
-        self.box = kit.visual.Rect(kit.win, width=size, height=size, pos=(x, y), lineColor=TEXT, lineWidth=2)
+        self.box = kit.visual.Rect(
+            kit.win, width=size, height=size, pos=(x, y), lineColor=TEXT, fillColor=None, lineWidth=2
+        )
         self.tick = kit.visual.Rect(kit.win, width=size * 0.6, height=size * 0.6, pos=(x, y), fillColor=FOCUS)
         width = kit.wrap - 0.1
         self.text = kit.text(f"{number}. {text}", y, 0.024, x=x + 0.04 + width / 2, wrap=width, align="left")

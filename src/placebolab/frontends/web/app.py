@@ -34,7 +34,15 @@ from starlette.routing import Route
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
-from placebolab.frontends.web.screens import HONEYPOT, SCREENS, WORDS, answers, detail, problem, screen_for
+from placebolab.frontends.web.screens import (
+    HONEYPOT,
+    SCREENS,
+    WORDS,
+    form_detail,
+    form_problem,
+    form_values,
+    screen_for,
+)
 from placebolab.session import Current, RealClock, Session
 
 FRONTEND = "web"
@@ -139,11 +147,11 @@ class WebSessions:
                 return RedirectResponse(f"/s/{token}?" + urlencode({"onset": onset, "sig": form["csrf"]}), 303)
             message = "Please watch or listen to the end before you continue."
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
-        refused = problem(current, form)
+        refused = form_problem(screen, form)
         if refused:
             return self._step_page(request, token, session, error=refused, given=form, onset=onset, status=400)
         try:
-            session.submit(key, answers(current, form), shown_at, detail=detail(current, form) or None)
+            session.submit(key, form_values(screen, current, form), shown_at, detail=form_detail(screen, form) or None)
         except SessionError:
             message = "Please answer every question before you continue."
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)

@@ -53,6 +53,11 @@ class Screen:
     context: dict[str, Any] = field(default_factory=dict)
     hold: float | None = None
     minimum: float | None = None
+    #: a screen whose form is not one field per item (consent): what is missing from the form (None: nothing),
+    #: the values it gives, and what it adds to the step's detail; None: the generic reading (``answers``)
+    problem: Callable[[Any], str | None] | None = None
+    values: Callable[[Any], dict[str, Any]] | None = None
+    detail: Callable[[Any], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def statement_field(statement_id: str) -> str:
 
 
 def _consent(current: Current) -> Screen:
-    step = cast(ConsentStep, current.step)
+    step = cast(ConsentStep, current.step)  # SCREENS chose this screen by the step's type
     statements = [Statement(statement_field(s.id), s.id, s.text) for s in step.statements]
     context = {
         "text": markdown(current.pages[0]),
@@ -130,7 +135,24 @@ def _consent(current: Current) -> Screen:
         "agree": step.agree or WORDS["agree"],
         "decline": step.decline or WORDS["decline"],
     }
-    return Screen("consent.html.j2", context)
+
+    def problem(form: Any) -> str | None:
+        choice = form.get("consent")
+        if choice == "decline":
+            return None
+        if choice != "agree":
+            return WORDS["choose"]
+        if any(not form.get(s.name) for s in statements):
+            return WORDS["tick_every_statement"]
+        return None
+
+    def values(form: Any) -> dict[str, Any]:  # ``problem`` has checked the form
+        return {"": AGREED if form.get("consent") == "agree" else DECLINED}
+
+    def detail(form: Any) -> dict[str, Any]:
+        return {"consent_checked": [s.id for s in statements if form.get(s.name)]}
+
+    return Screen("consent.html.j2", context, problem=problem, values=values, detail=detail)
 
 
 def _pause(current: Current) -> Screen:
@@ -176,34 +198,26 @@ def screen_for(current: Current) -> Screen:
     return entry(current)
 
 
-def problem(current: Current, form: Any) -> str | None:
+def form_problem(screen: Screen, form: Any) -> str | None:
     """What the participant must do before the form can be taken (a consent: tick every statement to agree)."""
-    if not isinstance(current.step, ConsentStep):
-        return None
-    choice = form.get("consent")
-    if choice == "decline":
-        return None
-    if choice != "agree":
-        return WORDS["choose"]
-    if any(not form.get(statement_field(s.id)) for s in current.step.statements):
-        return WORDS["tick_every_statement"]
-    return None
+    return screen.problem(form) if screen.problem else None
 
 
-def detail(current: Current, form: Any) -> dict[str, Any]:
-    """What the form tells beside the answers: the statements ticked (consent), the honeypot when filled."""
-    found: dict[str, Any] = {}
-    if isinstance(current.step, ConsentStep):
-        found["consent_checked"] = [s.id for s in current.step.statements if form.get(statement_field(s.id))]
+def form_detail(screen: Screen, form: Any) -> dict[str, Any]:
+    """What the form tells beside the answers: the screen's own (statements ticked), the honeypot when filled."""
+    found = screen.detail(form) if screen.detail else {}
     if str(form.get(HONEYPOT) or "").strip():
         found["honeypot"] = True
     return found
 
 
+def form_values(screen: Screen, current: Current, form: Any) -> dict[str, Any]:
+    """The answers the form gives: the screen's own reading, else one field per item (``answers``)."""
+    return screen.values(form) if screen.values else answers(current, form)
+
+
 def answers(current: Current, form: Any) -> dict[str, Any]:
     """The values the form holds for the step's items (a missing one is left out: the engine asks for it)."""
-    if isinstance(current.step, ConsentStep):  # ``problem`` has checked the form
-        return {"": AGREED if form.get("consent") == "agree" else DECLINED}
     return {
         item.id: form[field_name(item)]
         for item in current.step.records()
