@@ -8,7 +8,7 @@ import json
 
 from placebolab.frontends.psychopy import layout
 from placebolab.study import Study
-from tests.consent.protocols import consent_sha256, write_consent_protocol
+from tests.consent.protocols import PROTOCOL, consent_sha256, write_consent_protocol
 
 from ..cli.conftest import SEED, export, run_cli
 from .conftest import SCREEN, assert_detail_declared
@@ -18,7 +18,7 @@ DECLINE = layout.to_pixels(layout.CONSENT_BUTTON_X, layout.BUTTON_Y, SCREEN)
 
 
 def box(position: int) -> tuple[int, int]:
-    return layout.to_pixels(layout.CONSENT_BOX_X, layout.consent_statement_y(position), SCREEN)
+    return layout.to_pixels(layout.CONSENT_BOX_X, layout.consent_statement_y(position, 2), SCREEN)
 
 
 def init(tmp_path):
@@ -98,3 +98,32 @@ def test_declining_by_its_key(tmp_path, lab):
     assert run.wait() == 0, run.output()
     _, consent = stored(study, "P003")
     assert consent == {"": 0.0}
+
+
+def test_a_long_text_and_many_statements_fit_and_each_box_is_where_it_is_drawn(tmp_path, lab):
+    """Eight paragraphs shrink to fit above six statements set closer together; each box takes its click."""
+
+    paragraph = "You may stop at any time without giving a reason, and nothing you answered is lost. " * 3
+    text = "\n\n".join(f"**Part {n}.** {paragraph}" for n in range(1, 9))
+    statements = "".join(f"      - {{id: s{n}, text: Statement number {n} is true.}}\n" for n in range(6))
+    edited = PROTOCOL.replace(
+        "    source: consent.md\n", "    text: |\n" + "".join(f"      {line}\n" for line in text.splitlines())
+    ).replace(
+        "      - {id: read, text: I have read the information above.}\n"
+        "      - {id: data, text: I agree that my answers are stored without my name.}\n",
+        statements,
+    )
+    study_dir = tmp_path / "study"
+    result = run_cli(
+        "init", write_consent_protocol(tmp_path / "protocol", edited), study_dir, "--seed", SEED, cwd=tmp_path
+    )
+    assert result.code == 0, result.stderr
+    run = lab(study_dir, "long", "--participant", "P004")
+    run.screen("01-consent")
+    for n in range(6):
+        run.click(layout.to_pixels(layout.CONSENT_BOX_X, layout.consent_statement_y(n, 6), SCREEN))
+    run.click(AGREE)
+    run.screen("02-itch")
+    steps, consent = stored(study_dir, "P004")
+    assert consent == {"": 1.0}
+    assert json.loads(steps[0]["detail"])["consent_checked"] == [f"s{n}" for n in range(6)]

@@ -46,15 +46,16 @@ class ConsentButton:
 class Checkbox:
     """One statement: a box, a tick drawn inside it once ticked, and the statement's text."""
 
-    def __init__(self, kit: Kit, number: int, text: str, y: float):
+    def __init__(self, kit: Kit, number: int, text: str, y: float, spacing: float):
         size, x = layout.CONSENT_BOX_SIZE, layout.CONSENT_BOX_X
         self.box = kit.visual.Rect(
             kit.win, width=size, height=size, pos=(x, y), lineColor=TEXT, fillColor=None, lineWidth=2
         )
         self.tick = kit.visual.Rect(kit.win, width=size * 0.6, height=size * 0.6, pos=(x, y), fillColor=FOCUS)
         width = kit.wrap - 0.1
-        self.text = kit.text(f"{number}. {text}", y, 0.024, x=x + 0.04 + width / 2, wrap=width, align="left")
-        self.area = kit.visual.Rect(kit.win, width=width + 0.06, height=layout.CONSENT_STATEMENT_SPACING * 0.9,
+        height = min(0.024, spacing * 0.6)
+        self.text = kit.text(f"{number}. {text}", y, height, x=x + 0.04 + width / 2, wrap=width, align="left")
+        self.area = kit.visual.Rect(kit.win, width=width + 0.06, height=spacing * 0.9,
                                     pos=(x - size / 2 + (width + 0.06) / 2, y))  # fmt: skip
         self.ticked = False
 
@@ -68,16 +69,32 @@ class Checkbox:
         return frame.clicked and self.area.contains(frame.mouse_pos)
 
 
+def fitted_text(kit: Kit, text: str):
+    """The consent text between ``CONSENT_TEXT_TOP`` and ``CONSENT_TEXT_BOTTOM``, its letters made smaller
+    (down to ``CONSENT_TEXT_MIN_HEIGHT``) until it fits. A text longer still is drawn at that size and runs
+    over: the lab window holds about 25 lines of consent; put a longer information sheet on paper, or in a
+    text step before the consent step (docs/tables.md, "Consent")."""
+    top, bottom = layout.CONSENT_TEXT_TOP, layout.CONSENT_TEXT_BOTTOM
+    height = layout.CONSENT_TEXT_HEIGHT
+    while True:
+        stim = kit.text(text, (top + bottom) / 2, height, align="left")
+        tall = stim.boundingBox[1] / kit.win.size[1]  # pixels → height units
+        if tall <= top - bottom or height <= layout.CONSENT_TEXT_MIN_HEIGHT:
+            return stim
+        height = max(layout.CONSENT_TEXT_MIN_HEIGHT, height * (top - bottom) / tall * 0.98)
+
+
 class ConsentScreen:
     def __init__(self, kit: Kit, current):
         step: ConsentStep = current.step
         self.statements = step.statements
         self.stims = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
-        self.stims.append(
-            kit.text(plain_text(current.pages[0]), layout.CONSENT_TEXT_Y, layout.CONSENT_TEXT_HEIGHT, align="left")
-        )
+        self.stims.append(fitted_text(kit, plain_text(current.pages[0])))
+        count = len(step.statements)
+        spacing = layout.consent_statement_spacing(count)
         self.boxes = [
-            Checkbox(kit, n + 1, s.text, layout.consent_statement_y(n)) for n, s in enumerate(step.statements)
+            Checkbox(kit, n + 1, s.text, layout.consent_statement_y(n, count), spacing)
+            for n, s in enumerate(step.statements)
         ]
         self.agree = ConsentButton(kit, step.agree or WORDS["agree"], -layout.CONSENT_BUTTON_X)
         self.decline = ConsentButton(kit, step.decline or WORDS["decline"], layout.CONSENT_BUTTON_X)
