@@ -109,3 +109,14 @@ def test_simulated_participants_agree_and_attend(study):
     wide = pd.read_csv(export_study(study) / "wide.csv")
     assert set(wide["status"]) == {"completed"} and set(wide["attention_failed"]) == {0}
     assert consort_counts(study)["declined_consent"] == 0
+
+
+def test_a_decline_is_stored_and_read_back_alike_on_each_backend(tmp_path, backend):
+    protocol = write_consent_protocol(tmp_path / "protocol")
+    with Study.init(protocol, tmp_path / "study", seed=5, store_url=backend) as opened:
+        clock = VirtualClock(1_800_000_000.0)
+        Session.start(opened, "P1", {}, "web", clock).submit("consent", {"": 0}, clock.now())
+        assert opened.store.step_values("P1", "consent") == {"": 0.0}
+        assert Session.open(opened, "P1", "web", clock).declined_at == "consent"
+        assert consort_counts(opened)["declined_consent"] == 1
+        assert audit_study(opened).problems == []
