@@ -119,7 +119,8 @@ def test_declining_ends_the_session_records_it_and_uses_no_later_step(study, cli
     assert wide.set_index("participant").loc["web00001", "status"] == "declined"
     status = CliRunner().invoke(main, ["status", str(study.folder)], terminal_width=200)
     assert status.exit_code == 0, status.output
-    (line,) = [line for line in status.output.splitlines() if "declined consent" in line]
+    assert "1 enrolled (0 simulated, 0 pilot, 1 declined consent)" in status.output
+    (line,) = [line for line in status.output.splitlines() if "│ declined consent" in line]
     assert [c for c in line if c.isdigit()] == (["1", "0"] if person.cell == "warm" else ["0", "1"])
 
 

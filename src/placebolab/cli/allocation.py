@@ -181,7 +181,9 @@ def status(study):
         counts = consort_counts(opened)
         summary = opened.store.allocation_summary()
     click.echo(
-        f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot); "
+        f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot"
+        + (f", {counts['declined_consent']} declined consent" if counts.get("declined_consent") else "")
+        + "); "
         f"{summary['allocated']} of {summary['slots']} slots of the list used"
     )
     # allocated = withdrawn + excluded + allocated in error + declined consent + incomplete + pilot + analysed
