@@ -46,8 +46,10 @@ def test_every_step_type_declares_what_it_records(name):
         assert datum.name and datum.type and datum.meaning, datum
     names = [d.name for d in (*cls.info.detail, *EVERY_STEP_DETAIL)]
     assert len(names) == len(set(names)), f"{name} declares a detail key twice"
-    # a step that yields measures records answers (rows of long.csv), and says what they hold
-    assert ("value" in {d.name for d in cls.info.answers}) == (cls.measures is not StepBase.measures)
+    # a step that yields measures, or records values (consent), records answers (rows of long.csv) and says
+    # what they hold
+    records_values = cls.measures is not StepBase.measures or cls.records is not StepBase.records
+    assert ("value" in {d.name for d in cls.info.answers}) == records_values
 
 
 @pytest.mark.parametrize("frontend", list(TABLES))

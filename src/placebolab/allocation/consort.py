@@ -35,6 +35,18 @@ def dispositions(study) -> dict[str, tuple[str, str]]:
     }
 
 
+def declined(study) -> set[str]:
+    """The participants whose session ended at a step they declined (a consent step answered "I do not agree")."""
+    enders = {step.id: step for step in study.protocol.timeline if step.may_decline}
+    if not enders:
+        return set()
+    values: dict[tuple[str, str], dict[str, float | None]] = {}
+    for r in study.store.rows("responses"):
+        if r["step_key"] in enders:  # a consent step has no occasions: its key is its id
+            values.setdefault((r["participant"], r["step_key"]), {})[r["item"]] = r["value"]
+    return {participant for (participant, key), got in values.items() if enders[key].declines(got)}
+
+
 def consort_counts(study, include_simulated: bool = True) -> dict:
     """The CONSORT flow as a dict (written to ``consort.json`` by export; documented in docs/tables.md).
 
@@ -42,16 +54,23 @@ def consort_counts(study, include_simulated: bool = True) -> dict:
     step (the clinician interaction), or, without one, who started their session. Each cell's
     ``allocated`` splits without overlap into ``analysed`` (completed, no correction, not a pilot
     session: whom ``placebolab analyze`` analyses by default), ``pilot``, ``incomplete``,
-    ``withdrawn``, ``excluded`` and ``allocated_in_error``.
+    ``declined_consent`` (their session ended at a consent step they declined: allocated, as enrolment
+    allocates, and never analysed), ``withdrawn``, ``excluded`` and ``allocated_in_error``.
     """
     protocol = study.protocol
     corrections = _latest_corrections(study.store.rows("events"))
     participants = [p for p in study.store.participants() if include_simulated or not p.simulated]
     intervention = next((s.id for s in protocol.timeline if s.type == "script"), None)
+    refused = declined(study)
     cells = {}
     for cell in protocol.cells:
         members = [p for p in participants if p.cell == cell.id]
-        received = [p for p in members if _received(study.store, p, intervention)]
+        # without a script step, starting the session counts as receiving it: not for those who declined consent
+        received = [
+            p
+            for p in members
+            if _received(study.store, p, intervention) and (intervention is not None or p.id not in refused)
+        ]
         reasons: dict[str, Counter[str]] = {kind: Counter() for kind in CORRECTIONS.values()}
         for p in members:
             if p.id in corrections:
@@ -59,12 +78,14 @@ def consort_counts(study, include_simulated: bool = True) -> dict:
                 reasons[kind][reason] += 1
         included = [p for p in members if p.id not in corrections]
         completed = [p for p in included if p.status == "completed"]
+        declining = [p for p in included if p.id in refused and p.status != "completed"]
         cells[cell.id] = {
             "allocated": len(members),
             "received": len(received),
             "not_received": len(members) - len(received),
             "completed": len(completed),
-            "incomplete": len(included) - len(completed),
+            "declined_consent": len(declining),
+            "incomplete": len(included) - len(completed) - len(declining),
             "pilot": sum(p.pilot for p in completed),
             **{kind: sum(r.values()) for kind, r in reasons.items()},
             "reasons": {kind: dict(r) for kind, r in reasons.items() if r},
@@ -74,6 +95,7 @@ def consort_counts(study, include_simulated: bool = True) -> dict:
         "enrolled": len(participants),
         "simulated": sum(p.simulated for p in participants),
         "pilot": sum(p.pilot for p in participants),
+        "declined_consent": sum(p.id in refused for p in participants),
         "intervention_step": intervention,
         "cells": cells,
     }

@@ -300,6 +300,7 @@ def analysed_sample(study: ExportedStudy, include_pilot: bool = False) -> tuple[
     if "status" not in wide.columns:
         raise AnalysisError("Column 'status' is not in wide.csv; it is needed to keep completed participants only.")
     completed, pilot, in_arm, included = _masks(study)
+    declined = (wide["status"] == "declined").fillna(False).astype(bool)  # ended at a consent step
     kept = (completed if include_pilot else completed & ~pilot) & included
     data = wide.loc[kept & ~in_arm].copy()
     n_simulated = int(data["simulated"].sum()) if "simulated" in data else 0
@@ -308,7 +309,8 @@ def analysed_sample(study: ExportedStudy, include_pilot: bool = False) -> tuple[
         **{key: study.codebook.get(key) for key in _HEADER_KEYS},
         "n_rows": len(wide),
         "n_completed": int(completed.sum()),
-        "n_incomplete": int((~completed & included).sum()),
+        "n_incomplete": int((~completed & ~declined & included).sum()),
+        "n_declined_consent": int((declined & included).sum()),
         "n_pilot": int((completed & pilot & included).sum()),
         "pilot_included": include_pilot,
         "n_in_arms": int((kept & in_arm).sum()),
@@ -399,13 +401,18 @@ def cell_counts(study: ExportedStudy, include_pilot: bool = False) -> pd.DataFra
     """Analysed, incomplete, pilot and corrected participants per cell, in the codebook's cell order.
 
     ``n`` (analysed) equals ``analysed`` in ``consort.json`` for the same export (without
-    ``include_pilot``); ``n_corrected`` counts the withdrawn, excluded and allocated in error.
+    ``include_pilot``); ``n_corrected`` counts the withdrawn, excluded and allocated in error;
+    ``n_declined`` those whose session ended at a consent step they declined (not in ``n_incomplete``).
+    ``n_attention_failed`` and ``n_too_fast`` count analysed participants with at least one attention check
+    answered other than instructed, or one step answered too fast (wide.csv's flags): counted, not excluded.
     """
     wide, factors = study.wide, list(study.factors)
     if "cell" not in wide.columns:
         raise AnalysisError("Column 'cell' is not in wide.csv; it is needed to count participants per cell.")
     completed, pilot, _, included = _masks(study)
     counted = (completed if include_pilot else completed & ~pilot) & included
+    declined = (wide["status"] == "declined").fillna(False).astype(bool)
+    failed, fast = (_positive(wide, column) for column in ("attention_failed", "too_fast_steps"))
     cells = [c for c in study.codebook.get("cells") or [] if isinstance(c, dict)]
     listed = [c.get("id") for c in cells]
     unlisted = [{"id": cell} for cell in pd.unique(wide["cell"].dropna()) if cell not in listed]
@@ -418,11 +425,22 @@ def cell_counts(study: ExportedStudy, include_pilot: bool = False) -> pd.DataFra
             **{factor: levels.get(factor) for factor in factors},
             "arm": bool(cell.get("arm")),
             "n": int((in_cell & counted).sum()),
-            "n_incomplete": int((in_cell & ~completed & included).sum()),
+            "n_incomplete": int((in_cell & ~completed & ~declined & included).sum()),
             "n_pilot": int((in_cell & completed & pilot & included).sum()),
             "n_corrected": int((in_cell & ~included).sum()),
+            "n_declined": int((in_cell & declined & included).sum()),
+            "n_attention_failed": int((in_cell & counted & failed).sum()),
+            "n_too_fast": int((in_cell & counted & fast).sum()),
         })  # fmt: skip
-    return pd.DataFrame(rows, columns=["cell", *factors, "arm", "n", "n_incomplete", "n_pilot", "n_corrected"])
+    columns = ["cell", *factors, "arm", "n", "n_incomplete", "n_pilot", "n_corrected", "n_declined"]
+    return pd.DataFrame(rows, columns=[*columns, "n_attention_failed", "n_too_fast"])
+
+
+def _positive(wide: pd.DataFrame, column: str) -> pd.Series:
+    """Rows whose count ``column`` is above 0 (an export without the column: none)."""
+    if column not in wide.columns:
+        return pd.Series(False, index=wide.index)
+    return (pd.to_numeric(wide[column], errors="coerce") > 0).fillna(False).astype(bool)
 
 
 def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[OutcomeResult]:

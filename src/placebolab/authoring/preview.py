@@ -13,7 +13,8 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components.consent import text_sha256
 from placebolab.protocol.models import Cell, Protocol
 
 _TOKENS = re.compile(r"<[^>]*>|[^\s<]+|\s+")
@@ -134,7 +135,23 @@ def _pages_html(protocol: Protocol, step, cell: Cell, intake: dict) -> str:
 
 
 def _rating_html(protocol: Protocol, step: RatingStep, cell: Cell, intake: dict) -> str:
-    return f"<p>{_escape(step.prompt)}</p>\n{_scale_html(step.effective_scale)}"
+    check = _attention_note(step.attention_check)
+    return f"<p>{_escape(step.prompt)}</p>\n{_scale_html(step.effective_scale)}{check}"
+
+
+def _attention_note(check) -> str:
+    return f'\n<p class="note">attention check: expects {check.expect:g}</p>' if check else ""
+
+
+def _consent_html(protocol: Protocol, step: ConsentStep, cell: Cell, intake: dict) -> str:
+    body = step.body(protocol.files)
+    statements = "".join(f"<li>☐ {_escape(s.text)}</li>" for s in step.statements)
+    choices = f"agree: {step.agree or 'the frontend’s I agree'} · decline: {step.decline or 'I do not agree'}"
+    return (
+        _markdown(body.strip())
+        + (f"<ul>{statements}</ul>" if statements else "")
+        + f'\n<p class="note">{_escape(choices)}; declining ends the session; text sha256 {text_sha256(body)[:12]}</p>'
+    )
 
 
 def _pause_html(protocol: Protocol, step: PauseStep, cell: Cell, intake: dict) -> str:
@@ -168,7 +185,8 @@ def _questionnaire_html(protocol: Protocol, step: QuestionnaireStep, cell: Cell,
     for item in step.items:
         own = f" — {_scale_text(item.scale)}" if item.scale else ""
         reverse = " (reverse-keyed)" if item.reverse else ""
-        items.append(f"<li>{_escape(item.text)}{_escape(own + reverse)}</li>")
+        check = f" (attention check: expects {item.attention_check.expect:g})" if item.attention_check else ""
+        items.append(f"<li>{_escape(item.text)}{_escape(own + reverse + check)}</li>")
     parts.append("<ol>" + "".join(items) + "</ol>")
     if step.scale:
         parts.append(_scale_html(step.scale))
@@ -215,4 +233,5 @@ SCREENS = {
     "image": _media_html,
     "audio": _media_html,
     "video": _media_html,
+    "consent": _consent_html,
 }

@@ -181,10 +181,13 @@ def status(study):
         counts = consort_counts(opened)
         summary = opened.store.allocation_summary()
     click.echo(
-        f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot); "
+        f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot"
+        + (f", {counts['declined_consent']} declined consent" if counts.get("declined_consent") else "")
+        + "); "
         f"{summary['allocated']} of {summary['slots']} slots of the list used"
     )
-    # allocated = withdrawn + excluded + allocated in error + incomplete + pilot + analysed (docs/tables.md);
+    # allocated = withdrawn + excluded + allocated in error + declined consent + incomplete + pilot + analysed
+    # (docs/tables.md);
     # analysed is whom `placebolab analyze` analyses: completed, no correction, not a pilot session.
     console = Console()
     for table in _consort_tables(counts["cells"], console.width):
@@ -201,6 +204,7 @@ CONSORT_ROWS: tuple[str, ...] = (
     "withdrawn",
     "excluded",
     "allocated_in_error",
+    "declined_consent",
     "incomplete",
     "completed",
 )

@@ -47,7 +47,10 @@ def run(study, participant, frontend, resume, intake, pilot, windowed, screensho
         )
     with Study.open(study, writing=True) as opened:
         ui = make_frontend(frontend, RealClock(), windowed=windowed, screenshots=screenshots)
-        run_participant(opened, participant, ui, resume=resume, intake=given, pilot=pilot, tell=click.echo)
+        session = run_participant(opened, participant, ui, resume=resume, intake=given, pilot=pilot, tell=click.echo)
+    if session.declined_at is not None:
+        click.echo(f"{participant} declined consent (step {session.declined_at}); the session ended there, recorded.")
+        return
     # not the cell: the participant may be looking at this terminal (`placebolab status` shows the experimenter)
     click.echo(f"Session of {participant} complete; every answer is stored.")
 

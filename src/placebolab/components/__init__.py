@@ -17,6 +17,7 @@ from placebolab.components.base import (
     measure_name,
     parse_duration,
 )
+from placebolab.components.consent import ConsentStep
 from placebolab.components.media import AudioStep, ImageStep, MediaInfo, MediaShown, MediaStep, VideoStep
 from placebolab.components.pause import PauseStep
 from placebolab.components.questionnaire import QuestionnaireStep
@@ -34,6 +35,7 @@ DECLARED: tuple[type[StepBase], ...] = (
     ImageStep,
     AudioStep,
     VideoStep,
+    ConsentStep,
 )
 
 
@@ -54,6 +56,7 @@ else:
 
 __all__ = [
     "AudioStep",
+    "ConsentStep",
     "DECLARED",
     "Datum",
     "ImageStep",

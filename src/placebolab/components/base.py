@@ -102,6 +102,7 @@ class Item:
     increment: float | None = None  # the scale's resolution: answers lie on min + k × increment (None: any value)
     label: str = ""
     na_code: float | None = None  # the stored value of a "does not apply" answer, when the scale offers one
+    attention_expect: float | None = None  # an attention check's instructed answer (None: not a check)
 
     def check(self, value: Any) -> float | None:
         """The value as stored, or ValueError with a sentence a participant's experimenter can act on."""
@@ -182,6 +183,7 @@ EVERY_STEP_DETAIL = (
     Datum("client_pixel_ratio", "float", "", "[web] devicePixelRatio: device pixels per CSS pixel"),
     Datum("client_refresh_hz", "float", "Hz", "[web] the display's refresh, estimated from animation frames"),
     Datum("client_user_agent", "str", "", "[web] the browser's user agent (at most 300 characters)"),
+    Datum("honeypot", "bool", "", "[web] true: the page's hidden honeypot field was filled (a bot?); else absent"),
 )
 
 PAGE_RT = Datum("page_rt_s", "list[float]", "s", "[psychopy] from the onset to each page turn or Continue")
@@ -228,6 +230,32 @@ class Template:
     what: str  # how a message names it: "'clinician.md.j2'", "the speaker" …
     text: str
     media: bool = False  # a file name (rendered from the cell alone), not text shown
+
+
+class AttentionCheck(Model):
+    """An instructed-response item ("for this question, choose 2"): answers other than ``expect`` are
+    flagged in the export (``attention_passed``), never excluded; the item is no measure and in no score."""
+
+    expect: float = Field(description="The answer the item instructs, a value on its scale, e.g. 2.")
+
+
+def check_attention(check: AttentionCheck | None, scale: Any, *where: str | int) -> None:
+    """A PlacedValueError unless an attention check's expected answer is a value its ``scale`` offers."""
+    if check is None:
+        return
+    low, high, step = scale.min, scale.max, scale.step
+    on_scale = low <= check.expect <= high and (
+        not step or abs((check.expect - low) / step - round((check.expect - low) / step)) < 1e-9
+    )
+    if not on_scale:
+        raise PlacedValueError(
+            f"attention_check expects {check.expect:g}, which the scale ({low:g}–{high:g}"
+            + (f" in steps of {step:g}" if step else "")
+            + ") does not offer; give an answer on the scale",
+            *where,
+            "attention_check",
+            "expect",
+        )
 
 
 class StepBase(Model):
@@ -278,6 +306,8 @@ class StepBase(Model):
 
     #: what the step records (its answers' long.csv columns, its detail keys); every step type sets its own
     info: ClassVar[StepInfo]
+    #: whether an answer to this step type may decline to go on (consent): see ``declines``
+    may_decline: ClassVar[bool] = False
     #: "image", "audio" or "video" for a step that shows a stimulus file of that kind (components.media)
     media_kind: ClassVar[Literal["image", "audio", "video"] | None] = None
 
@@ -313,6 +343,16 @@ class StepBase(Model):
     def measures(self) -> list[Measure]:
         """The measures the step yields (none for a step that records only an acknowledgement)."""
         return []
+
+    def declines(self, values: dict[str, Any]) -> bool:
+        """Whether these answers (as stored, item id → value) decline to go on: the session ends with this
+        step (a consent declined). Only a type with ``may_decline`` ever returns True."""
+        return False
+
+    def stored_detail(self, files: dict[str, str]) -> dict[str, Any]:
+        """``detail`` keys the engine stores with every answer to this step, whichever frontend showed it
+        (a consent text's SHA-256); ``files``: the protocol's frozen stimulus files."""
+        return {}
 
     def records(self) -> list[Item]:
         """What the step records; a step that records nothing stores an acknowledgement."""

@@ -17,6 +17,7 @@ from placebolab.components.base import (
     ANSWER_DETAIL,
     ID_PATTERN,
     SCALE_ANSWER,
+    AttentionCheck,
     Datum,
     Draw,
     Item,
@@ -25,6 +26,7 @@ from placebolab.components.base import (
     PlacedValueError,
     StepBase,
     StepInfo,
+    check_attention,
     measure_name,
 )
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
@@ -36,6 +38,11 @@ class QuestionItem(Model):
     text: str
     reverse: bool = Field(False, description="Reverse-keyed: scored as min + max − answer.")
     scale: Scale | None = Field(None, description="This item's own scale (default: the questionnaire's).")
+    attention_check: AttentionCheck | None = Field(
+        None,
+        description="An instructed-response item, e.g. {expect: 2} for 'please choose 2 here': flagged in the "
+        "export when answered otherwise (attention_passed), never excluded; no measure and in no score.",
+    )
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
@@ -80,8 +87,18 @@ def check_items_and_scores(items: list[QuestionItem], scores: dict[str, Score], 
             raise PlacedValueError(
                 f"item '{item.id}' has no scale; give the questionnaire a `scale` or the item one", "items", index
             )
+    checks = {item.id for item in items if item.attention_check is not None}
     for name, score in scores.items():
         for index, item_id in enumerate(score.items):
+            if item_id in checks:
+                raise PlacedValueError(
+                    f"score '{name}' names item '{item_id}', an attention check; a check is no measure and in no "
+                    "score: remove it from the score",
+                    "scores",
+                    name,
+                    "items",
+                    index,
+                )
             if item_id not in ids:
                 raise PlacedValueError(
                     f"score '{name}' names item '{item_id}', which this questionnaire does not have; "
@@ -144,6 +161,12 @@ class QuestionnaireStep(StepBase):
         check_items_and_scores(self.items, self.scores, self.scale)
         return self
 
+    @model_validator(mode="after")
+    def _checks_on_scale(self) -> QuestionnaireStep:
+        for index, item in enumerate(self.items):
+            check_attention(item.attention_check, self.item_scale(item), "items", index)
+        return self
+
     def item_scale(self, item: QuestionItem) -> Scale:
         scale = item.scale or self.scale
         if scale is None:
@@ -152,7 +175,16 @@ class QuestionnaireStep(StepBase):
 
     def records(self) -> list[Item]:
         return [
-            Item(item.id, "number", s.min, s.max, s.step, item.text, s.na_code)
+            Item(
+                item.id,
+                "number",
+                s.min,
+                s.max,
+                s.step,
+                item.text,
+                s.na_code,
+                item.attention_check.expect if item.attention_check else None,
+            )
             for item in self.items
             for s in [self.item_scale(item)]
         ]
@@ -160,6 +192,8 @@ class QuestionnaireStep(StepBase):
     def measures(self) -> list[Measure]:
         found: list[Measure] = []
         for item in self.items:
+            if item.attention_check is not None:  # a check of attention, not data: no measure
+                continue
             s = self.item_scale(item)
             if s.measurement is None:
                 raise InternalError("a validated scale has its measurement (Scale._measurement)")
@@ -177,6 +211,9 @@ class QuestionnaireStep(StepBase):
         # Models speak of the scored direction ("higher expectancy"); a reverse-keyed answer is reflected.
         answers: dict[str, float | None] = {}
         for item, record in zip(self.items, self.recorded, strict=True):
+            if item.attention_check is not None:  # a simulated participant attends
+                answers[item.id] = item.attention_check.expect
+                continue
             value = draw(measure_name(self.id, item.id), record)
             s = self.item_scale(item)
             answers[item.id] = s.min + s.max - value if item.reverse else value

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from placebolab.components.base import ANSWER_DETAIL, SCALE_ANSWER, Datum, Item, Measure, StepBase, StepInfo
+from placebolab.components.base import (
+    ANSWER_DETAIL,
+    SCALE_ANSWER,
+    AttentionCheck,
+    Datum,
+    Draw,
+    Item,
+    Measure,
+    StepBase,
+    StepInfo,
+    check_attention,
+)
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 from placebolab.errors import InternalError
 
@@ -26,6 +37,11 @@ class RatingStep(StepBase):
         "or a scale."
     )
     anchors: list[str] | None = Field(None, description="Override the scale's end labels.")
+    attention_check: AttentionCheck | None = Field(
+        None,
+        description="An instructed-response question, e.g. {expect: 2} for 'please choose 2 here': flagged in the "
+        "export when answered otherwise (attention_passed), never excluded; the step then yields no measure.",
+    )
 
     @field_validator("scale", mode="before", json_schema_input_type=ScaleOrPreset)
     @classmethod
@@ -39,15 +55,23 @@ class RatingStep(StepBase):
             raise ValueError("anchors label the two ends of the scale: give exactly two, e.g. [no itch, worst itch]")
         return anchors
 
+    @model_validator(mode="after")
+    def _check_on_scale(self) -> RatingStep:
+        check_attention(self.attention_check, self.scale)
+        return self
+
     @property
     def effective_scale(self) -> Scale:
         return self.scale.with_anchors(self.anchors)
 
     def records(self) -> list[Item]:
         s = self.scale
-        return [Item("", "number", s.min, s.max, s.step, self.prompt)]
+        expect = self.attention_check.expect if self.attention_check else None
+        return [Item("", "number", s.min, s.max, s.step, self.prompt, attention_expect=expect)]
 
     def measures(self) -> list[Measure]:
+        if self.attention_check is not None:  # a check of attention, not data: no measure
+            return []
         s = self.scale
         if s.measurement is None:
             raise InternalError("a validated scale has its measurement (Scale._measurement)")
@@ -55,3 +79,8 @@ class RatingStep(StepBase):
         return [
             Measure(self.id, self, "rating", "", s.min, s.max, self.prompt, measurement=s.measurement, labels=labels)
         ]
+
+    def simulate(self, draw: Draw) -> dict[str, float | None]:
+        if self.attention_check is not None:  # a simulated participant attends
+            return {"": self.attention_check.expect}
+        return super().simulate(draw)

@@ -32,11 +32,12 @@ DISPOSITION_COLUMNS = ("disposition", "disposition_reason")
 
 def participants_frame(study) -> pd.DataFrame:
     """One row per participant: cell, factor levels, flags, status, disposition (and its reason), intake."""
-    from placebolab.allocation.consort import INCLUDED, dispositions
+    from placebolab.allocation.consort import INCLUDED, declined, dispositions
 
     protocol = study.protocol
     exported_intake = [f.id for f in protocol.intake if not f.identifying]
     corrected = dispositions(study)
+    refused = declined(study)
     rows = []
     for p in study.store.participants():
         cell = protocol.cell(p.cell)
@@ -50,7 +51,7 @@ def participants_frame(study) -> pd.DataFrame:
                 **{factor: None if cell.arm else cell.levels.get(factor) for factor in protocol.factors},
                 "simulated": p.simulated,
                 "pilot": p.pilot,
-                "status": "completed" if p.status == "completed" else "incomplete",
+                "status": "completed" if p.status == "completed" else ("declined" if p.id in refused else "incomplete"),
                 "disposition": disposition,
                 "disposition_reason": reason,
                 **{field: p.intake.get(field) for field in exported_intake},
@@ -71,9 +72,13 @@ def long_table(study) -> pd.DataFrame:
     starts = {p.id: p.started_at for p in study.store.participants()}
     mark_names = sorted({m for per in marks.values() for m in per})
     roles = {step.id: step.role for step in protocol.timeline}
+    expects = attention_expected(protocol)
+    n_items, minimum = scale_items(protocol), protocol.data_quality.min_seconds_per_item
+    fast = {key: too_fast(step, n_items, minimum) for key, step in steps.items()}
     rows = []
     for r in study.store.rows("responses"):
         step = steps[(r["participant"], r["step_key"])]
+        expect = expects.get((step["step"], r["item"]))
         person = people.loc[r["participant"]]
         own_marks = marks.get(r["participant"], {})
         rows.append(
@@ -86,6 +91,9 @@ def long_table(study) -> pd.DataFrame:
                 "item": r["item"],
                 "value": r["value"],
                 "role": roles.get(step["step"]),
+                "attention_expect": expect,
+                "attention_passed": None if expect is None or r["value"] is None else r["value"] == expect,
+                "too_fast": fast[(r["participant"], r["step_key"])],
                 "shown_at": _iso(step["shown_at"]),
                 "responded_at": _iso(r["responded_at"]),
                 "rt": r["rt"],
@@ -109,6 +117,7 @@ def steps_table(study) -> pd.DataFrame:
     for r in study.store.rows("marks"):
         marks.setdefault(r["participant"], {})[r["mark"]] = r["at"]
     starts = {p.id: p.started_at for p in study.store.participants()}
+    n_items, minimum = scale_items(study.protocol), study.protocol.data_quality.min_seconds_per_item
     rows = [
         {
             "participant": r["participant"],
@@ -119,11 +128,81 @@ def steps_table(study) -> pd.DataFrame:
             "duration": r["completed_at"] - r["shown_at"],
             "late_s": late_seconds(r, marks.get(r["participant"], {}), starts.get(r["participant"])),
             "frontend": r["frontend"],
+            "too_fast": too_fast(r, n_items, minimum),
+            "honeypot": honeypot(r),
             "detail": r["detail"],
         }
         for r in study.store.rows("steps")
     ]
     return pd.DataFrame(rows)
+
+
+def attention_expected(protocol) -> dict[tuple[str, str], float]:
+    """(step id, item id) → the instructed answer, for every attention-check item of the protocol."""
+    return {
+        (step.id, item.id): item.attention_expect
+        for step in protocol.timeline
+        for item in step.recorded
+        if item.attention_expect is not None
+    }
+
+
+def too_fast(step, n_items: dict[str, int], minimum: float) -> bool | None:
+    """Whether a recorded step (a ``steps`` row) was answered in less than ``minimum`` seconds (the protocol's
+    ``data_quality.min_seconds_per_item``) × its items on a scale (``n_items``: step id → count), from onset to
+    completion (online: the server's onset to its receipt of the form). None for a step without such items."""
+    count = n_items.get(step["step"], 0)
+    if not count:
+        return None
+    return bool(step["completed_at"] - step["shown_at"] < minimum * count)
+
+
+def scale_items(protocol) -> dict[str, int]:
+    """Step id → how many items on a scale it records."""
+    return {s.id: sum(1 for item in s.recorded if item.kind == "number") for s in protocol.timeline}
+
+
+def honeypot(step) -> bool | None:
+    """Whether the web page's hidden honeypot field was filled (a bot); None for a step no web page took."""
+    if step["frontend"] != "web":
+        return None
+    detail = json.loads(step["detail"]) if step["detail"] else {}
+    return bool(detail.get("honeypot", False))
+
+
+def quality_frame(study) -> pd.DataFrame:
+    """Per participant (in participants_frame's order): attention checks failed, steps answered too fast and
+    whether any web page's honeypot was filled. Flags for the analyst; nobody is excluded by them."""
+    protocol = study.protocol
+    expects = attention_expected(protocol)
+    steps = study.store.rows("steps")
+    step_ids = {(r["participant"], r["step_key"]): r["step"] for r in steps}
+    failed: dict[str, int] = {}
+    for r in study.store.rows("responses"):
+        expect = expects.get((step_ids[(r["participant"], r["step_key"])], r["item"]))
+        if expect is not None and r["value"] != expect:
+            failed[r["participant"]] = failed.get(r["participant"], 0) + 1
+    fast: dict[str, int] = {}
+    potted: dict[str, bool] = {}
+    n_items, minimum = scale_items(protocol), protocol.data_quality.min_seconds_per_item
+    for r in steps:
+        fast[r["participant"]] = fast.get(r["participant"], 0) + bool(too_fast(r, n_items, minimum))
+        trapped = honeypot(r)
+        if trapped is not None:
+            potted[r["participant"]] = potted.get(r["participant"], False) or trapped
+    ids = [p.id for p in study.store.participants()]
+    return pd.DataFrame(
+        {
+            "attention_failed": [failed.get(i, 0) for i in ids],
+            "too_fast_steps": [fast.get(i, 0) for i in ids],
+            "honeypot": [potted.get(i) for i in ids],
+        },
+        columns=QUALITY_COLUMNS,
+    )
+
+
+#: wide.csv's data-quality columns (docs/tables.md): counted and flagged, never used to exclude anyone
+QUALITY_COLUMNS = ("attention_failed", "too_fast_steps", "honeypot")
 
 
 def late_seconds(step, marks: dict[str, float], started_at: float | None) -> float | None:
@@ -153,7 +232,7 @@ def wide_table(study) -> pd.DataFrame:
         got = answers.get(participant, {})
         rows.append({name: compute(got) for name, compute in columns.items()})
     measured = pd.DataFrame(rows, columns=list(columns), dtype=float)  # typed even when a column is all empty
-    return pd.concat([participants_frame(study), measured], axis=1)
+    return pd.concat([participants_frame(study), quality_frame(study), measured], axis=1)
 
 
 def _measure_columns(protocol) -> dict:
@@ -232,7 +311,18 @@ def _column_entry(protocol, found, column: str) -> dict:
         "cell": ("cell", "Allocated cell (factor levels joined by /)", "string"),
         "simulated": ("flag", "Simulated participant (not real data)", "bool"),
         "pilot": ("flag", "Pilot session (not for the main analysis)", "bool"),
-        "status": ("flag", "completed or incomplete", "string"),
+        "status": (
+            "flag",
+            "completed, incomplete, or declined (declined consent: the session ended at the consent step)",
+            "string",
+        ),
+        "attention_failed": ("quality", "Attention-check items answered other than instructed (count)", "int"),
+        "too_fast_steps": (
+            "quality",
+            "Steps answered faster than data_quality.min_seconds_per_item per item (count)",
+            "int",
+        ),
+        "honeypot": ("flag", "A web page's hidden honeypot field was filled (a bot?); empty: not online", "bool"),
         "disposition": (
             "disposition",
             "included, or the latest correction recorded in the log (placebolab withdraw / correct --as): "

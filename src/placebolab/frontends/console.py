@@ -25,13 +25,23 @@ except ImportError:  # Windows
 
 from rich.markup import escape
 
-from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
+from placebolab.components.consent import AGREED, DECLINED
 from placebolab.errors import InternalError, SessionInterrupted
 from placebolab.frontends.base import Response, Unsupported, coming_next, refuse_unshowable
 from placebolab.session import Current
 
 EXPERIMENTER_WORD = "go"
+#: the participant-facing words of the consent step, in one place
+WORDS = {
+    "statement": "Tick this statement? Type y (yes) or n (no): ",
+    "choose": "Type a to agree ({agree}) or d to decline ({decline}): ",
+    "agree": "I agree to take part",
+    "decline": "I do not agree",
+    "tick_every_statement": "To agree, please confirm every statement (y); or decline (d).",
+    "declined": "You chose not to take part. Nothing more will be asked. Thank you.",
+}
 NO_MEDIA = Unsupported("a terminal cannot show images, sound or video: run it with --frontend psychopy")
 
 
@@ -157,6 +167,34 @@ class ConsoleFrontend:
                     f"[red]{escape(str(exc))}. Please type a number from {item.min:g} to {item.max:g}.[/red]"
                 )
 
+    def _consent(self, current: Current, shown_at: float) -> Response:
+        from rich.markdown import Markdown
+
+        step = cast(ConsentStep, current.step)  # SCREENS chose this screen by the step's type
+        self.console.print(Markdown(current.pages[0]))
+        agree, decline = step.agree or WORDS["agree"], step.decline or WORDS["decline"]
+        while True:
+            checked = []
+            for statement in step.statements:
+                self.console.print(f"\n[bold]{escape(statement.text)}[/bold]")
+                if self._ask_choice(WORDS["statement"], {"y", "n"}) == "y":
+                    checked.append(statement.id)
+            self.console.print()
+            choice = self._ask_choice(WORDS["choose"].format(agree=agree, decline=decline), {"a", "d"})
+            at = self.clock.now()
+            if choice == "d":
+                self.console.print(f"\n{escape(WORDS['declined'])}")
+                return Response({"": DECLINED}, shown_at, {"": at}, {"consent_checked": checked})
+            if len(checked) == len(step.statements):
+                return Response({"": AGREED}, shown_at, {"": at}, {"consent_checked": checked})
+            self.console.print(f"[red]{escape(WORDS['tick_every_statement'])}[/red]")
+
+    def _ask_choice(self, prompt: str, allowed: set[str]) -> str:
+        """One of ``allowed`` (lower case letters), asked again until typed."""
+        while (answer := self._ask(prompt).strip().lower()) not in allowed:
+            pass
+        return answer
+
     def _pause(self, current: Current, shown_at: float) -> Response:
         step = cast(PauseStep, current.step)  # SCREENS chose this screen by the step's type
         self.console.print(escape(step.text))
@@ -215,6 +253,7 @@ SCREENS: dict[str, Callable[[ConsoleFrontend, Current, float], Response] | Unsup
     "image": NO_MEDIA,
     "audio": NO_MEDIA,
     "video": NO_MEDIA,
+    "consent": ConsoleFrontend._consent,
 }
 
 

@@ -81,4 +81,5 @@ SCREENS = {
     "image": SimulatedFrontend._watching,
     "audio": SimulatedFrontend._watching,
     "video": SimulatedFrontend._watching,
+    "consent": SimulatedFrontend._reading,  # reads the consent text, then agrees (ConsentStep.simulate)
 }

@@ -19,6 +19,17 @@ from placebolab.protocol.occurrences import Occurrence, plan
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
 
 
+class DataQuality(Model):
+    """Flags the export adds for judging data quality (docs/tables.md); they flag, they never exclude anyone."""
+
+    min_seconds_per_item: float = Field(
+        1.0,
+        ge=0,
+        description="A step with answers is flagged too_fast when answered in less than this many seconds per "
+        "item, onset to answer (online: the server's onset to its receipt of the form); 0: never flagged.",
+    )
+
+
 class Factor(Model):
     levels: list[str] = Field(description="The factor's levels, e.g. [warm, neutral].")
     description: str | None = None
@@ -243,6 +254,9 @@ class Protocol(Model):
         "60s",
         description="How late a scheduled occasion (`at:`) may be shown before the report flags it, e.g. 30s "
         "or 2min (default 60s). Every occasion's lateness is recorded as late_s; see docs/schedule.md.",
+    )
+    data_quality: DataQuality = Field(
+        default_factory=DataQuality, description="Data-quality flags in the export (too_fast); none excludes anyone."
     )
     analysis: AnalysisPlan | None = None
 

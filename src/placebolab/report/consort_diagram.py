@@ -65,6 +65,8 @@ def _allocation_lines(cell: str, c: dict) -> list[str]:
 
 def _follow_up_lines(cell: str, c: dict) -> list[str]:
     lines = ["Follow-up", f"withdrawn: {c['withdrawn']}", *_reason_lines(c, "withdrawn")]
+    if c.get("declined_consent"):  # their session ended at the consent step
+        lines.append(f"declined consent: {c['declined_consent']}")
     if "incomplete" in c:  # consort.json from before incomplete sessions were counted has no such key
         lines.append(f"did not complete the session: {c['incomplete']}")
     return lines
@@ -76,6 +78,7 @@ def _analysis_lines(cell: str, c: dict) -> list[str]:
         "withdrawn": c["withdrawn"],
         "excluded": c["excluded"],
         "allocated in error": c.get("allocated_in_error", 0),
+        "declined consent": c.get("declined_consent", 0),
         "incomplete": c.get("incomplete", 0),
         "pilot": c.get("pilot", 0),
     }

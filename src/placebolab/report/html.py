@@ -161,6 +161,8 @@ def _design_sentence(study, factors: dict, design: str) -> str:
 
 def _sample_sentence(header: dict) -> str:
     excluded = f"{header['n_incomplete']} incomplete sessions excluded"
+    if header.get("n_declined_consent"):
+        excluded += f"; {header['n_declined_consent']} declined consent"
     if header["n_pilot"]:
         verb = "included" if header["pilot_included"] else "excluded"
         excluded += f"; {header['n_pilot']} completed pilot sessions {verb}"
@@ -294,6 +296,9 @@ def _cell_rows(counts: pd.DataFrame, factors: list[str]) -> list[dict]:
             "n_incomplete": int(row["n_incomplete"]),
             "n_pilot": int(row["n_pilot"]),
             "n_corrected": int(row.get("n_corrected", 0)),
+            "n_declined": int(row.get("n_declined", 0)),
+            "n_attention_failed": int(row.get("n_attention_failed", 0)),
+            "n_too_fast": int(row.get("n_too_fast", 0)),
         }
         for _, row in counts.iterrows()
     ]

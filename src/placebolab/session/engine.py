@@ -15,7 +15,7 @@ from placebolab.allocation import stratum_of
 from placebolab.components import MediaShown, StepBase
 from placebolab.errors import AlreadyEnrolled, InternalError, SessionError
 from placebolab.protocol.occurrences import Occurrence
-from placebolab.session.clock import Clock
+from placebolab.session.clock import Clock, RealClock
 from placebolab.store import Answer, Participant, StepRecord
 
 if TYPE_CHECKING:
@@ -54,6 +54,14 @@ class Session:
         self._context = self.protocol.template_context(self.cell, participant.intake)
         done = set() if new else study.store.completed_steps(participant.id)
         self._left = deque(o for o in self.plan if o.key not in done)  # in plan order; the first is current
+        #: the step whose answer ended the session early (a consent declined); None while it runs on
+        self.declined_at: str | None = None
+        for occurrence in self.plan:
+            if occurrence.key in done and occurrence.step.may_decline:
+                values = study.store.step_values(participant.id, occurrence.key)
+                if occurrence.step.declines(values):
+                    self._end(occurrence.key)
+                    break
         self._marks = {} if new else study.store.marks(participant.id)
         if participant.started_at is not None:
             self._marks["start"] = participant.started_at
@@ -63,8 +71,13 @@ class Session:
         self._marks["start"] = self.study.store.start_session(self.participant.id, self.clock.now(), self.frontend)
         return self._complete_if_done()
 
+    def _end(self, key: str) -> None:
+        """The session ends at ``key`` (declined there): nothing after it is shown, and it never completes."""
+        self.declined_at = key
+        self._left.clear()
+
     def _complete_if_done(self) -> Self:
-        if self._next_occurrence() is None and self.participant.status != "completed":
+        if self.declined_at is None and self._next_occurrence() is None and self.participant.status != "completed":
             self.study.store.complete(self.participant.id)  # crashed after the last step, before completing
         return self
 
@@ -120,6 +133,10 @@ class Session:
         check_participant_id(participant_id)
         existing = study.store.participant(participant_id)
         if existing is not None:
+            if Session(study, existing, "", RealClock()).declined_at is not None:
+                raise AlreadyEnrolled(
+                    f"participant {participant_id} declined consent and their session ended; use a new participant ID"
+                )
             raise AlreadyEnrolled(_existing_message(existing, study.folder))
 
     @classmethod
@@ -131,7 +148,13 @@ class Session:
             )
         if participant.status == "completed":
             raise SessionError(f"participant {participant_id} has already completed the session; nothing to resume")
-        return cls(study, participant, frontend, clock)._begin()
+        session = cls(study, participant, frontend, clock)
+        if session.declined_at is not None:
+            raise SessionError(
+                f"participant {participant_id} declined consent (step {session.declined_at}); their session ended "
+                "there and has nothing to resume"
+            )
+        return session._begin()
 
     @classmethod
     def open(cls, study: Study, participant_id: str, frontend: str, clock: Clock) -> Self | None:
@@ -186,6 +209,9 @@ class Session:
             at = (answered_at or {}).get(item.id, completed_at)
             answers.append(Answer(item.id, value, at - shown_at, at))
         occasion = current.occasion
+        stored = current.step.stored_detail(self._files)
+        if stored:
+            detail = {**(detail or {}), **stored}
         record = StepRecord(
             key,
             current.step.id,
@@ -197,8 +223,13 @@ class Session:
             current.step.mark,
             self._with_lateness(current, shown_at, detail),
         )
-        self.study.store.record_step(self.participant.id, record, completes_session=len(self._left) == 1)
+        declined = current.step.may_decline and current.step.declines({a.item: a.value for a in answers})
+        self.study.store.record_step(
+            self.participant.id, record, completes_session=len(self._left) == 1 and not declined
+        )
         self._left.popleft()  # only once stored: a failed commit leaves the step current
+        if declined:
+            self._end(key)
         if current.step.mark:
             self._marks[current.step.mark] = completed_at
 

@@ -161,6 +161,13 @@ class Store(ABC):
             r["step_key"] for r in self._rows("SELECT step_key FROM steps WHERE participant = ?", (participant_id,))
         }
 
+    def step_values(self, participant_id: str, step_key: str) -> dict[str, float | None]:
+        """The answers stored for one step occurrence of a participant: item id → value."""
+        rows = self._rows(
+            "SELECT item, value FROM responses WHERE participant = ? AND step_key = ?", (participant_id, step_key)
+        )
+        return {r["item"]: r["value"] for r in rows}
+
     def marks(self, participant_id: str) -> dict[str, float]:
         rows = self._rows("SELECT mark, at FROM marks WHERE participant = ?", (participant_id,))
         return {r["mark"]: r["at"] for r in rows}

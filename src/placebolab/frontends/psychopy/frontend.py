@@ -12,6 +12,7 @@ from typing import Any
 from placebolab.errors import SessionInterrupted
 from placebolab.frontends.base import Response, coming_next, refuse_unshowable
 from placebolab.frontends.psychopy import layout
+from placebolab.frontends.psychopy.consent import ConsentScreen
 from placebolab.frontends.psychopy.media import AudioScreen, ImageScreen, VideoScreen
 from placebolab.frontends.psychopy.screens import (
     DIM,
@@ -242,6 +243,7 @@ SCREENS = {
     "image": ImageScreen,
     "audio": AudioScreen,
     "video": VideoScreen,
+    "consent": ConsentScreen,
 }
 
 

@@ -23,6 +23,28 @@ ITEMS_PER_PAGE = 4
 SLIDER_HEIGHT = 0.03
 BUTTON_Y = -0.41
 BUTTON_SIZE = (0.22, 0.06)
+CONSENT_TEXT_TOP = 0.36  # the consent text lies between here and CONSENT_TEXT_BOTTOM, its letters shrunk
+CONSENT_TEXT_BOTTOM = -0.08  # (down to CONSENT_TEXT_MIN_HEIGHT) until it fits
+CONSENT_TEXT_HEIGHT = 0.024
+CONSENT_TEXT_MIN_HEIGHT = 0.015
+CONSENT_FIRST_STATEMENT_Y = -0.13
+CONSENT_STATEMENT_SPACING = 0.06
+CONSENT_LAST_STATEMENT_Y = -0.33  # statements closer together when there are many: none below this
+CONSENT_BOX_X = -0.55  # a statement's checkbox; its text begins just right of it
+CONSENT_BOX_SIZE = 0.035
+CONSENT_BUTTON_X = 0.2  # agree left of the centre at −x, decline right at +x
+CONSENT_BUTTON_SIZE = (0.36, 0.06)
+
+
+def consent_statement_spacing(count: int) -> float:
+    """How far apart ``count`` statements of a consent screen are: closer when many, none below the last line."""
+    room = CONSENT_FIRST_STATEMENT_Y - CONSENT_LAST_STATEMENT_Y
+    return min(CONSENT_STATEMENT_SPACING, room / (count - 1)) if count > 1 else CONSENT_STATEMENT_SPACING
+
+
+def consent_statement_y(position: int, count: int) -> float:
+    """The y of the ``position``-th of ``count`` statements (from 0) of a consent screen."""
+    return CONSENT_FIRST_STATEMENT_Y - position * consent_statement_spacing(count)
 
 
 def question_slider_y(position: int) -> float:

@@ -63,7 +63,15 @@ from starlette.routing import Route
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.client import read_report
-from placebolab.frontends.web.screens import SCREENS, answers, screen_for
+from placebolab.frontends.web.screens import (
+    HONEYPOT,
+    SCREENS,
+    WORDS,
+    form_detail,
+    form_problem,
+    form_values,
+    screen_for,
+)
 from placebolab.session import Current, RealClock, Session
 
 FRONTEND = "web"
@@ -225,6 +233,7 @@ class WebSessions:
         self.templates = Environment(  # auto_reload off: the shipped templates do not change while serving
             loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
         )
+        self.templates.globals.update(words=WORDS, honeypot=HONEYPOT)
         files = resources.files("placebolab.frontends.web").joinpath("templates")
         self.css = files.joinpath("style.css").read_bytes()
         self.js = files.joinpath("placebolab.js").read_bytes()
@@ -362,8 +371,12 @@ class WebSessions:
             return self._step_page(request, token, session, error=TO_THE_END, given=form, onset=onset, status=400)
         if screen.plays and report.scripted and not (report.ended or unplayable):
             return self._step_page(request, token, session, error=TO_THE_END, given=form, onset=onset, status=400)
+        refused = form_problem(screen, form)
+        if refused:
+            return self._step_page(request, token, session, error=refused, given=form, onset=onset, status=400)
         try:
-            session.submit(key, answers(current, form), shown_at, detail=report.detail)
+            detail = {**report.detail, **form_detail(screen, form)}
+            session.submit(key, form_values(screen, current, form), shown_at, detail=detail)
         except SessionError:
             message = "Please answer every question before you continue."
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
@@ -469,6 +482,8 @@ class WebSessions:
         status: int = 200,
     ) -> Response:
         current = session.current()
+        if current is None and session.declined_at is not None:
+            return self._message(WORDS["declined_heading"], WORDS["declined"], 200)
         if current is None:
             return self._render("done.html.j2")
         participant, now = session.participant.id, self.clock.now()

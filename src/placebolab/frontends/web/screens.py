@@ -15,11 +15,27 @@ from typing import Any, cast
 
 from markupsafe import Markup
 
-from placebolab.components import PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
+from placebolab.components.consent import AGREED, DECLINED
 from placebolab.errors import InternalError
 from placebolab.frontends.base import Unsupported
 from placebolab.session import Current
+
+#: the participant-facing words of the consent page and the data-quality fields, in one place
+WORDS = {
+    "agree": "I agree to take part",
+    "decline": "I do not agree",
+    "statements": "Please confirm each statement to agree",
+    "tick_every_statement": "To agree, please tick every statement; or choose “I do not agree”.",
+    "choose": "Please choose whether you agree to take part.",
+    "declined_heading": "Thank you",
+    "declined": "You chose not to take part, and nothing more will be asked. You may close this page.",
+    "honeypot": "Leave this field empty",
+}
+
+#: the honeypot's form field: hidden from people (style.css .hp), a name bots like to fill
+HONEYPOT = "website"
 
 NO_EXPERIMENTER = Unsupported(
     "an online session has no experimenter to end the pause; give it a duration (until: duration, duration: 2min) "
@@ -40,6 +56,11 @@ class Screen:
     hold: float | None = None
     minimum: float | None = None
     plays: bool = False
+    #: a screen whose form is not one field per item (consent): what is missing from the form (None: nothing),
+    #: the values it gives, and what it adds to the step's detail; None: the generic reading (``answers``)
+    problem: Callable[[Any], str | None] | None = None
+    values: Callable[[Any], dict[str, Any]] | None = None
+    detail: Callable[[Any], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,46 @@ def _questionnaire(current: Current) -> Screen:
     return Screen("questions.html.j2", {"prompt": step.prompt, "questions": questions})
 
 
+@dataclass(frozen=True)
+class Statement:
+    name: str  # the checkbox's form field
+    id: str
+    text: str
+
+
+def statement_field(statement_id: str) -> str:
+    return f"statement-{statement_id}"
+
+
+def _consent(current: Current) -> Screen:
+    step = cast(ConsentStep, current.step)  # SCREENS chose this screen by the step's type
+    statements = [Statement(statement_field(s.id), s.id, s.text) for s in step.statements]
+    context = {
+        "text": markdown(current.pages[0]),
+        "statements": statements,
+        "agree": step.agree or WORDS["agree"],
+        "decline": step.decline or WORDS["decline"],
+    }
+
+    def problem(form: Any) -> str | None:
+        choice = form.get("consent")
+        if choice == "decline":
+            return None
+        if choice != "agree":
+            return WORDS["choose"]
+        if any(not form.get(s.name) for s in statements):
+            return WORDS["tick_every_statement"]
+        return None
+
+    def values(form: Any) -> dict[str, Any]:  # ``problem`` has checked the form
+        return {"": AGREED if form.get("consent") == "agree" else DECLINED}
+
+    def detail(form: Any) -> dict[str, Any]:
+        return {"consent_checked": [s.id for s in statements if form.get(s.name)]}
+
+    return Screen("consent.html.j2", context, problem=problem, values=values, detail=detail)
+
+
 def _pause(current: Current) -> Screen:
     step = cast(PauseStep, current.step)
     return Screen("pause.html.j2", {"text": step.text}, hold=step.seconds, minimum=step.seconds)
@@ -132,6 +193,7 @@ SCREENS: dict[str, Callable[[Current], Screen] | Unsupported] = {
     "image": _media,
     "audio": _media,
     "video": _media,
+    "consent": _consent,
 }
 
 #: the timed pause's screen, for the steps NO_EXPERIMENTER lets through
@@ -145,6 +207,24 @@ def screen_for(current: Current) -> Screen:
             raise InternalError("refused before anyone was enrolled (refuse_unshowable)")
         return PAUSE(current)
     return entry(current)
+
+
+def form_problem(screen: Screen, form: Any) -> str | None:
+    """What the participant must do before the form can be taken (a consent: tick every statement to agree)."""
+    return screen.problem(form) if screen.problem else None
+
+
+def form_detail(screen: Screen, form: Any) -> dict[str, Any]:
+    """What the form tells beside the answers: the screen's own (statements ticked), the honeypot when filled."""
+    found = screen.detail(form) if screen.detail else {}
+    if str(form.get(HONEYPOT) or "").strip():
+        found["honeypot"] = True
+    return found
+
+
+def form_values(screen: Screen, current: Current, form: Any) -> dict[str, Any]:
+    """The answers the form gives: the screen's own reading, else one field per item (``answers``)."""
+    return screen.values(form) if screen.values else answers(current, form)
 
 
 def answers(current: Current, form: Any) -> dict[str, Any]:

@@ -1,0 +1,137 @@
+"""The consent screen of the lab window: the consent text, a checkbox per statement, and two buttons.
+
+A statement is ticked (and unticked) by clicking its box or its text, or by pressing its number (1, 2 …).
+"I agree" (key A) is greyed out until every statement is ticked; "I do not agree" (key D) is always open.
+Declining records 0 and ends the session (the engine's part); agreeing records 1.
+"""
+
+from __future__ import annotations
+
+from placebolab.components import ConsentStep
+from placebolab.components.consent import AGREED, DECLINED
+from placebolab.frontends.psychopy import layout
+from placebolab.frontends.psychopy.markdown import plain_text
+from placebolab.frontends.psychopy.screens import DIM, FOCUS, NUMBER_KEYS, TEXT, Frame, Kit, Outcome
+
+#: the participant-facing words of the consent screen, in one place
+WORDS = {
+    "agree": "I agree to take part",
+    "decline": "I do not agree",
+    "hint": "Tick each statement (click it, or press its number); then click a button, or press A to agree "
+    "or D to decline.",
+    "hint_no_statements": "Click a button, or press A to agree or D to decline.",
+}
+AGREE_KEY, DECLINE_KEY = "a", "d"
+
+
+class ConsentButton:
+    def __init__(self, kit: Kit, label: str, x: float):
+        w, h = layout.CONSENT_BUTTON_SIZE
+        self.box = kit.visual.Rect(kit.win, width=w, height=h, pos=(x, layout.BUTTON_Y), lineColor=TEXT)
+        self.label = kit.text(label, layout.BUTTON_Y, 0.026, x=x, wrap=w * 0.95)
+        self.enabled: bool | None = None
+
+    def draw(self, enabled: bool) -> None:
+        if enabled != self.enabled:
+            self.enabled = enabled
+            self.box.fillColor = "#3a6ea5" if enabled else "#555555"
+            self.label.color = TEXT if enabled else DIM
+        self.box.draw()
+        self.label.draw()
+
+    def clicked(self, frame: Frame) -> bool:
+        return frame.clicked and self.box.contains(frame.mouse_pos)
+
+
+class Checkbox:
+    """One statement: a box, a tick drawn inside it once ticked, and the statement's text."""
+
+    def __init__(self, kit: Kit, number: int, text: str, y: float, spacing: float):
+        size, x = layout.CONSENT_BOX_SIZE, layout.CONSENT_BOX_X
+        self.box = kit.visual.Rect(
+            kit.win, width=size, height=size, pos=(x, y), lineColor=TEXT, fillColor=None, lineWidth=2
+        )
+        self.tick = kit.visual.Rect(kit.win, width=size * 0.6, height=size * 0.6, pos=(x, y), fillColor=FOCUS)
+        width = kit.wrap - 0.1
+        height = min(0.024, spacing * 0.6)
+        self.text = kit.text(f"{number}. {text}", y, height, x=x + 0.04 + width / 2, wrap=width, align="left")
+        self.area = kit.visual.Rect(kit.win, width=width + 0.06, height=spacing * 0.9,
+                                    pos=(x - size / 2 + (width + 0.06) / 2, y))  # fmt: skip
+        self.ticked = False
+
+    def draw(self) -> None:
+        self.box.draw()
+        if self.ticked:
+            self.tick.draw()
+        self.text.draw()
+
+    def clicked(self, frame: Frame) -> bool:
+        return frame.clicked and self.area.contains(frame.mouse_pos)
+
+
+def fitted_text(kit: Kit, text: str):
+    """The consent text between ``CONSENT_TEXT_TOP`` and ``CONSENT_TEXT_BOTTOM``, its letters made smaller
+    (down to ``CONSENT_TEXT_MIN_HEIGHT``) until it fits. A text longer still is drawn at that size and runs
+    over: the lab window holds about 25 lines of consent; put a longer information sheet on paper, or in a
+    text step before the consent step (docs/tables.md, "Consent")."""
+    top, bottom = layout.CONSENT_TEXT_TOP, layout.CONSENT_TEXT_BOTTOM
+    height = layout.CONSENT_TEXT_HEIGHT
+    while True:
+        stim = kit.text(text, (top + bottom) / 2, height, align="left")
+        tall = stim.boundingBox[1] / kit.win.size[1]  # pixels → height units
+        if tall <= top - bottom or height <= layout.CONSENT_TEXT_MIN_HEIGHT:
+            return stim
+        height = max(layout.CONSENT_TEXT_MIN_HEIGHT, height * (top - bottom) / tall * 0.98)
+
+
+class ConsentScreen:
+    def __init__(self, kit: Kit, current):
+        step: ConsentStep = current.step
+        self.statements = step.statements
+        self.stims = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
+        self.stims.append(fitted_text(kit, plain_text(current.pages[0])))
+        count = len(step.statements)
+        spacing = layout.consent_statement_spacing(count)
+        self.boxes = [
+            Checkbox(kit, n + 1, s.text, layout.consent_statement_y(n, count), spacing)
+            for n, s in enumerate(step.statements)
+        ]
+        self.agree = ConsentButton(kit, step.agree or WORDS["agree"], -layout.CONSENT_BUTTON_X)
+        self.decline = ConsentButton(kit, step.decline or WORDS["decline"], layout.CONSENT_BUTTON_X)
+        hint = WORDS["hint"] if self.boxes else WORDS["hint_no_statements"]
+        self.hint = kit.text(hint, layout.BUTTON_Y - 0.06, 0.02, colour=DIM)
+
+    def _all_ticked(self) -> bool:
+        return all(box.ticked for box in self.boxes)
+
+    def draw(self) -> None:
+        for stim in self.stims:
+            stim.draw()
+        for box in self.boxes:
+            box.draw()
+        self.agree.draw(self._all_ticked())
+        self.decline.draw(True)
+        self.hint.draw()
+
+    def update(self, frame: Frame, onset: float) -> Outcome | None:
+        for box in self.boxes:
+            if box.clicked(frame):
+                box.ticked = not box.ticked
+        if self.decline.clicked(frame):
+            return self._outcome(DECLINED, frame.now)
+        if self.agree.clicked(frame) and self._all_ticked():
+            return self._outcome(AGREED, frame.now)
+        for key, at in frame.keys:
+            number = NUMBER_KEYS.get(key, "")
+            if number.isdigit() and 1 <= int(number) <= len(self.boxes):
+                box = self.boxes[int(number) - 1]
+                box.ticked = not box.ticked
+            elif key == DECLINE_KEY:
+                return self._outcome(DECLINED, at)
+            elif key == AGREE_KEY and self._all_ticked():
+                return self._outcome(AGREED, at)
+        return None
+
+    def _outcome(self, value: float, at: float) -> Outcome:
+        checked = [s.id for s, box in zip(self.statements, self.boxes, strict=True) if box.ticked]
+        return Outcome(values={"": value}, answered_at={"": at}, detail={"consent_checked": checked})
