@@ -89,7 +89,9 @@ def handle_drawn(slider) -> bool:
     from PIL import Image
 
     image = Image.open(io.BytesIO(slider.screenshot(animations="disabled"))).convert("RGB")
-    handle = [p for p in image.get_flattened_data() if abs(p[0] - 31) + abs(p[1] - 78) + abs(p[2] - 140) < 30]
+    data = image.tobytes()  # RGB triples (tobytes: in every Pillow release, unlike getdata/get_flattened_data)
+    pixels = (data[i : i + 3] for i in range(0, len(data), 3))
+    handle = [p for p in pixels if abs(p[0] - 31) + abs(p[1] - 78) + abs(p[2] - 140) < 30]
     return len(handle) > 20
 
 

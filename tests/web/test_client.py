@@ -254,7 +254,8 @@ def test_pages_load_only_the_studys_own_script(online_study, client, links, cloc
 
 
 def test_a_vas_without_the_script_is_typed_and_required(tmp_path, clock):
-    with Study.init(online_vas_protocol(tmp_path), tmp_path / "study", seed=7) as study:
+    Study.init(online_vas_protocol(tmp_path), tmp_path / "study", seed=7).close()
+    with Study.open(tmp_path / "study", writing=True, any_thread=True) as study:  # as the web server opens it
         client = TestClient(create_app(study, secret=b"s" * 32, clock=clock), follow_redirects=False)
         ((token, person),) = study.new_links(1)
         start(client, token)

@@ -26,7 +26,8 @@ from .conftest import Page, step_key
 
 @pytest.fixture
 def study(tmp_path):
-    opened = Study.init(write_consent_protocol(tmp_path / "protocol"), tmp_path / "study", seed=11)
+    Study.init(write_consent_protocol(tmp_path / "protocol"), tmp_path / "study", seed=11).close()
+    opened = Study.open(tmp_path / "study", writing=True, any_thread=True)  # as the web server opens it
     yield opened
     opened.close()
 
@@ -86,6 +87,7 @@ def test_the_consent_page_needs_every_statement_ticked_to_agree_and_stores_the_t
     assert post(client, form, consent="agree").status_code == 303
     (row,) = [r for r in study.store.rows("steps") if r["participant"] == "web00001"]
     detail = json.loads(row["detail"])
+    assert detail.pop("server_received_at") == 1800000040.0
     assert detail == {"consent_checked": ["read", "data"], "consent_sha256": consent_sha256()}
     assert study.store.step_values("web00001", "consent") == {"": 1.0}
     assert step_key(client.get(f"/s/{links[0]}").text) == "itch"
@@ -105,7 +107,9 @@ def test_declining_ends_the_session_records_it_and_uses_no_later_step(study, cli
     assert study.store.step_values("web00001", "consent") == {"": 0.0}
     assert study.store.completed_steps("web00001") == {"consent"}
     (row,) = [r for r in study.store.rows("steps") if r["participant"] == "web00001"]
-    assert json.loads(row["detail"]) == {"consent_checked": [], "consent_sha256": consent_sha256()}
+    detail = json.loads(row["detail"])
+    assert detail.pop("server_received_at") == 1800000020.0
+    assert detail == {"consent_checked": [], "consent_sha256": consent_sha256()}
     person = study.store.participant("web00001")
     assert person.status != "completed"
     assert audit_study(study).problems == []
@@ -149,7 +153,8 @@ def test_attention_checks_the_honeypot_and_answers_too_fast_are_flagged_in_the_e
     assert pd.isna(steps.loc["bye", "too_fast"])  # a page has no items to be fast on
     assert steps.loc["itch", "honeypot"] == True  # noqa: E712
     assert steps.loc["expectancy", "honeypot"] == False  # noqa: E712
-    assert json.loads(steps.loc["itch", "detail"]) == {"honeypot": True}
+    detail = json.loads(steps.loc["itch", "detail"])
+    assert detail["honeypot"] is True and set(detail) == {"honeypot", "server_received_at"}
     long = pd.read_csv(out / "long.csv")
     check = long.set_index(["step", "item"], drop=False)
     assert check.loc[("expectancy", "attend"), "attention_expect"] == 2

@@ -13,6 +13,7 @@ import httpx2
 from click.testing import CliRunner
 
 from placebolab.cli import main
+from placebolab.frontends.web.screens import HONEYPOT
 from placebolab.study import Study
 from tests.conftest import ROOT
 
@@ -112,7 +113,7 @@ def take_part(base, path, pick, *, double_submit=True):
                 (url,) = page.hrefs  # a text's next page
                 continue
             data = answered(page.step_form, pick)
-            sent[data["key"]] = sorted(float(v) for k, v in data.items() if k not in ("key", "onset", "csrf"))
+            sent[data["key"]] = sorted(float(v) for k, v in data.items() if k not in ("key", "onset", "csrf", HONEYPOT))
             for _ in range(2 if double_submit else 1):
                 posted = client.post(page.step_form.action, data=data)
                 assert posted.status_code == 303, posted.text
