@@ -32,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from placebolab.components.catalogue import Catalogue, catalogue
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.screens import SCREENS, answers, screen_for
@@ -92,6 +93,8 @@ class WebSessions:
         self.study, self.secret, self.clock = study, secret, clock
         self.templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
         self.css = resources.files("placebolab.frontends.web").joinpath("templates/style.css").read_bytes()
+        self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
+        self.templates.globals["t"] = self.say  # templates: {{ t("continue") }}, <html lang="{{ t.language }}">
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -117,7 +120,7 @@ class WebSessions:
             except AlreadyEnrolled:  # a double click: the first POST enrolled them
                 pass
             except AllocationError:
-                return self._message("The study is full", "Thank you for your interest: no more places are open.", 503)
+                return self._message(self.say("web.full_heading"), self.say("web.full_text"), 503)
         return self._back(token)
 
     async def step(self, request: Request) -> Response:
@@ -136,12 +139,12 @@ class WebSessions:
         if screen.minimum and now < shown_at + screen.minimum:
             if screen.hold:  # its page showed no button yet (a replayed form): back to that page
                 return RedirectResponse(f"/s/{token}?" + urlencode({"onset": onset, "sig": form["csrf"]}), 303)
-            message = "Please watch or listen to the end before you continue."
+            message = self.say("web.watch_to_end")
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         try:
             session.submit(key, answers(current, form), shown_at)
         except SessionError:
-            message = "Please answer every question before you continue."
+            message = self.say("web.answer_every_question")
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         except StoreError as exc:
             if "already recorded" not in str(exc):  # another worker committed it a moment ago: nothing changed
@@ -163,14 +166,10 @@ class WebSessions:
         return Response(self.css, media_type="text/css")
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
-        return self._message("Link not found", "This link is not valid. Please check that it was copied whole.", 404)
+        return self._message(self.say("web.not_found_heading"), self.say("web.not_found_text"), 404)
 
     async def failed(self, request: Request, exc: Exception) -> Response:
-        return self._message(
-            "Something went wrong",
-            "The study could not continue just now; every answer you gave is saved. Please try again in a while.",
-            500,
-        )
+        return self._message(self.say("web.failed_heading"), self.say("web.failed_text"), 500)
 
     def _intake_problems(self, given: dict[str, str]) -> str | None:
         """What is wrong with the start page's answers, by each field's label; None when all are right."""
@@ -178,12 +177,12 @@ class WebSessions:
         for field in self.study.protocol.intake:
             name = field.label or field.id
             if field.id not in given:
-                problems.append(f"{name}: an answer is needed")
+                problems.append(f"{name}: {self.say('intake.needed')}")
                 continue
             try:
                 field.check(given[field.id])
             except ValueError as exc:
-                problems.append(f"{name}: {exc}")
+                problems.append(f"{name}: {self.say.problem(exc)}")
         return "; ".join(problems) or None
 
     # --- pages -------------------------------------------------------------------------------------
@@ -213,7 +212,8 @@ class WebSessions:
             if current.not_before is None:
                 raise InternalError("a step that is not due yet is a scheduled one")
             left = current.not_before - now
-            return self._render("wait.html.j2", waiting=_about(left), refresh={"seconds": math.ceil(min(left, 300))})
+            waiting = _about(left, self.say)
+            return self._render("wait.html.j2", waiting=waiting, refresh={"seconds": math.ceil(min(left, 300))})
         onset = onset or self._onset(request, participant, current.key, now)
         csrf = self._sign("step", participant, current.key, onset)
         screen = screen_for(current)
@@ -230,7 +230,7 @@ class WebSessions:
         here = f"/s/{token}?" + urlencode({"onset": onset, "sig": csrf})
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
-            context |= {"waiting": _about(left), "refresh": {"seconds": math.ceil(left), "url": here}}
+            context |= {"waiting": _about(left, self.say), "refresh": {"seconds": math.ceil(left), "url": here}}
         if "pages" in context:  # a text or script step: one page per request; the last one commits the step
             pages = context["pages"]
             index = min(_int(request.query_params.get("page")), len(pages) - 1)
@@ -245,12 +245,7 @@ class WebSessions:
         return self._render("message.html.j2", heading=heading, message=message, again=again, status=status)
 
     def _expired(self, token: str) -> Response:
-        return self._message(
-            "This page has expired",
-            "Nothing was saved from it. Please continue from the current page.",
-            403,
-            f"/s/{token}",
-        )
+        return self._message(self.say("web.expired_heading"), self.say("web.expired_text"), 403, f"/s/{token}")
 
     def _render(self, template: str, status: int = 200, **context: Any) -> Response:
         return HTMLResponse(self.templates.get_template(template).render(**context), status_code=status)
@@ -293,10 +288,10 @@ def _not_due(current: Current, now: float) -> bool:
     return current.not_before is not None and current.not_before > now
 
 
-def _about(seconds: float) -> str:
+def _about(seconds: float, say: Catalogue) -> str:
     if seconds < 90:
-        return f"{max(1, math.ceil(seconds))} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return say("web.seconds", n=max(1, math.ceil(seconds)))
+    return say("web.minutes", n=math.ceil(seconds / 60))
 
 
 def _int(text: str | None) -> int:
