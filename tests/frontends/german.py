@@ -46,14 +46,15 @@ REST = """\
       - {{id: linderung, text: Wie sehr erwarten Sie eine Linderung?}}
       - {{id: vertrauen, text: Wie sehr vertrauen Sie der Behandlung?}}
   - {{id: creme, type: pause, title: Die Creme, text: Die Creme wird jetzt aufgetragen., {pause}, mark: t0}}
-  - {{id: nachher, type: rating, role: symptom, prompt: Wie stark juckt Ihr Unterarm jetzt?, scale: nrs-0-10, at: [t0+2min]}}
+  - {{id: nachher, type: rating, role: symptom, prompt: Wie stark juckt Ihr Unterarm jetzt?, scale: nrs-0-10, at: [{at}]}}
   - {{id: abschluss, type: text, text: Das war alles. Herzlichen Dank!}}
 """
 
 
-def german_protocol(folder: Path, *, media: bool) -> Path:
+def german_protocol(folder: Path, *, media: bool, at: str = "t0+2min") -> Path:
     """``folder/deutsch.yaml``: with an image, a sound and a film and a timed pause (``media``: for the
-    browser), or without media and with a pause the experimenter ends (for the terminal and the lab)."""
+    browser), or without media and with a pause the experimenter ends (for the terminal and the lab); the
+    last rating ``at`` a time after the pause."""
     folder.mkdir(parents=True, exist_ok=True)
     if media:
         for level, colour in (("warm", (220, 120, 60)), ("neutral", (120, 120, 120))):
@@ -62,7 +63,7 @@ def german_protocol(folder: Path, *, media: bool) -> Path:
         make_wav(folder / "stimme.wav", seconds=1.5)
     pause = "duration: 20s" if media else "until: experimenter"
     path = folder / "deutsch.yaml"
-    path.write_text(HEAD + (MEDIA if media else "") + REST.format(pause=pause), encoding="utf-8")
+    path.write_text(HEAD + (MEDIA if media else "") + REST.format(pause=pause, at=at), encoding="utf-8")
     return path
 
 

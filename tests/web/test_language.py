@@ -29,7 +29,9 @@ class Visible(HTMLParser):
         self.feed(html)
 
     def handle_starttag(self, tag, attrs):
-        self.parts += [value for name, value in attrs if name in ("aria-label", "alt", "title", "placeholder") and value]
+        self.parts += [
+            value for name, value in attrs if name in ("aria-label", "alt", "title", "placeholder") and value
+        ]
 
     def handle_data(self, data):
         self.parts.append(data)

@@ -37,7 +37,9 @@ def test_a_vas_is_a_range_between_its_anchors():
     q = question(step.prompt, step.records()[0], Scale(type="vas", min=0, max=100, anchors=["none", "worst"]))
     assert q.options is None and q.anchors == ("none", "worst")
     templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
-    html = templates.get_template("questions.html.j2").render(questions=[q], token="t", key="itch", given={}, t=catalogue())
+    html = templates.get_template("questions.html.j2").render(
+        questions=[q], token="t", key="itch", given={}, t=catalogue()
+    )
     assert 'type="range" name="item-" aria-label="How itchy?" min="0" max="100" step="any"' in html
 
 

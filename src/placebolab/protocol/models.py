@@ -11,8 +11,8 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from placebolab.components import MediaInfo, Step
-from placebolab.components.catalogue import DEFAULT_LANGUAGE, Language, WordedError, Words
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
+from placebolab.components.catalogue import DEFAULT_LANGUAGE, Language, WordedError, Words
 from placebolab.document.problems import DocPath, Problem
 from placebolab.instruments import Instrument, expand_step
 from placebolab.protocol.occurrences import Occurrence, plan
@@ -97,7 +97,9 @@ class IntakeField(Model):
         try:
             value = int(text) if self.type == "integer" else float(text)
         except ValueError:
-            raise WordedError("intake.not_whole_number" if self.type == "integer" else "answer.not_a_number", value=text) from None
+            raise WordedError(
+                "intake.not_whole_number" if self.type == "integer" else "answer.not_a_number", value=text
+            ) from None
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
             raise WordedError("intake.outside", value=text, range=_range_words(self.min, self.max))
         return value

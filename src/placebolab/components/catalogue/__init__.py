@@ -63,7 +63,9 @@ class Catalogue:
         try:
             return text.format(**resolved)
         except (KeyError, IndexError, ValueError) as exc:
-            raise InternalError(f"text '{key}' ({self.language}) cannot be filled in from {sorted(values)}: {exc}")
+            raise InternalError(
+                f"text '{key}' ({self.language}) cannot be filled in from {sorted(values)}: {exc}"
+            ) from exc
 
     def words(self, words: Words) -> str:
         return self(words.key, **words.values)
