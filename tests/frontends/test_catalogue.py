@@ -4,6 +4,7 @@ chooses one, and a wrong one is refused with its line and the languages there ar
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -138,3 +139,62 @@ def test_a_language_without_a_catalogue_is_refused_with_its_line_and_the_languag
 def test_the_json_schema_offers_the_languages():
     language = protocol_schema()["properties"]["language"]
     assert language["enum"] == list(LANGUAGES) and language["default"] == "en"
+
+
+# --- no participant-facing text outside the catalogue ------------------------------------------------
+
+FRONTENDS = SRC / "frontends"
+#: what the experimenter reads (stays English): the lab's intake dialog
+EXPERIMENTER_ONLY = {FRONTENDS / "psychopy" / "intake.py"}
+MARKUP = re.compile(r"\[/?[a-z ]+\]")  # rich's [bold] … [/bold]
+WORD = re.compile(r"[A-Za-zÀ-ÿ]{2,}")
+#: calls whose string arguments a participant reads: a screen's text, the terminal's output and prompts, a
+#: button, the web app's message pages
+SAYING = {"text", "print", "_ask", "Button", "_message"}
+
+
+def literal_words(node) -> list[str]:
+    """The words in the literal parts of a string argument (a plain or an f-string), markup left out."""
+    parts = [node] if isinstance(node, ast.Constant) else getattr(node, "values", [])
+    text = " ".join(p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str))
+    return WORD.findall(MARKUP.sub("", text))
+
+
+def test_no_frontend_draws_prints_or_asks_a_text_of_its_own():
+    """What a screen draws (kit.text), the terminal prints or asks (print, _ask), a button and the web app's
+    message pages say is looked up in the catalogue; a literal with words in such a call is a string a
+    German participant would read in English."""
+    found = []
+    for path in sorted(set(FRONTENDS.rglob("*.py")) - EXPERIMENTER_ONLY):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            if name in SAYING:
+                words = [word for arg in node.args for word in literal_words(arg)]
+                if words:
+                    found.append(f"{path.relative_to(SRC)}:{node.lineno}: {' '.join(words)}")
+    assert found == []
+
+
+class TemplateText:
+    """The text a web template writes itself: between its tags and in labelling attributes, once every
+    jinja expression, statement and comment is taken out."""
+
+    ATTRIBUTE = re.compile(r"""\b(?:aria-label|alt|title|placeholder|value)="([^"]*)\"""")
+
+    def __init__(self, source: str):
+        bare = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", " ", source, flags=re.S)
+        self.attributes = [a for a in self.ATTRIBUTE.findall(bare) if WORD.search(a)]
+        self.text = WORD.findall(re.sub(r"<[^>]*>", " ", bare))
+
+
+def test_no_web_template_holds_a_text_of_its_own():
+    for path in sorted((FRONTENDS / "web" / "templates").glob("*.j2")):
+        written = TemplateText(path.read_text(encoding="utf-8"))
+        assert (written.text, written.attributes) == ([], []), path.name
+
+
+def test_the_template_check_finds_a_literal():
+    written = TemplateText('<h1>{{ t("web.welcome") }}</h1>\n<p aria-label="Progress">Please wait</p>{# a note #}')
+    assert written.text == ["Please", "wait"] and written.attributes == ["Progress"]
