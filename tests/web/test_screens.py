@@ -8,6 +8,7 @@ from jinja2 import Environment, PackageLoader
 
 from placebolab.components import RatingStep
 from placebolab.components.base import Item
+from placebolab.components.catalogue import catalogue
 from placebolab.components.scales import Scale
 from placebolab.frontends.web.screens import markdown, question
 
@@ -39,7 +40,9 @@ def vas_page(given: dict) -> list[tuple[str, dict]]:
     q = question(step.prompt, step.records()[0], Scale(type="vas", min=0, max=100, anchors=["none", "worst"]))
     assert q.options is None and q.anchors == ("none", "worst")
     templates = Environment(loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True)
-    html = templates.get_template("questions.html.j2").render(questions=[q], token="t", key="itch", given=given)
+    html = templates.get_template("questions.html.j2").render(
+        questions=[q], token="t", key="itch", given=given, t=catalogue()
+    )
     found: list[tuple[str, dict]] = []
 
     class Inputs(HTMLParser):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from placebolab.components.catalogue import WordedError
 from placebolab.errors import InternalError
 
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_\-]*$"
@@ -105,24 +106,24 @@ class Item:
     attention_expect: float | None = None  # an attention check's instructed answer (None: not a check)
 
     def check(self, value: Any) -> float | None:
-        """The value as stored, or ValueError with a sentence a participant's experimenter can act on."""
+        """The value as stored, or a WordedError (a ValueError) with a sentence a participant can act on."""
         if self.kind == "ack":
             return None
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"'{value}' is not a number") from None
+            raise WordedError("answer.not_a_number", value=value) from None
         if self.na_code is not None and number == self.na_code:
             return number
         low, high = self.min, self.max
         if low is None or high is None:
             raise InternalError("a number item has a range")
         if not (low <= number <= high):
-            raise ValueError(f"{value} is outside {low:g}–{high:g}")
+            raise WordedError("answer.outside", value=value, low=low, high=high)
         if self.increment:
             steps = (number - low) / self.increment
             if abs(steps - round(steps)) > 1e-9:
-                raise ValueError(f"{value} is not on the scale (steps of {self.increment:g} from {low:g})")
+                raise WordedError("answer.off_scale", value=value, step=self.increment, low=low)
         return number
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from typing import Protocol as Interface
 
 from placebolab.components import StepBase
+from placebolab.components.catalogue import Catalogue, catalogue
 from placebolab.document.problems import Problem
 from placebolab.errors import ProtocolError
 from placebolab.session import Current, Session
@@ -46,6 +47,10 @@ class Frontend(Interface):
 
     def refuse_unshowable(self, protocol) -> None:
         """Refuse, before anyone is enrolled, a protocol with a step this frontend cannot show."""
+
+    def use_language(self, language: str) -> None:
+        """Say everything the frontend adds to the protocol's texts (buttons, waiting and quit screens, errors)
+        in the protocol's ``language:``, from the catalogue (``components.catalogue``)."""
 
     def ask_intake(self, fields, given: dict, participant: str) -> dict:
         """Ask the intake fields not ``given`` (before enrolment); return them with ``given``.
@@ -95,10 +100,11 @@ def refuse_unshowable(protocol, screens: Screens) -> None:
         raise ProtocolError(problems)
 
 
-def coming_next(step: StepBase) -> str:
+def coming_next(step: StepBase, say: Catalogue | None = None) -> str:
     """What a waiting screen calls the step it waits for (at the start of a sentence): its title, else "The
-    next question"; never its key (``itch_post@t0+3min`` is bookkeeping, not for a participant's eyes)."""
-    return step.title or "The next question"
+    next question" (in ``say``'s language); never its key (``itch_post@t0+3min`` is bookkeeping, not for a
+    participant's eyes)."""
+    return step.title or (say or catalogue())("next_question")
 
 
 def drive(session: Session, frontend: Frontend) -> None:

@@ -27,6 +27,7 @@ from rich.markup import escape
 
 from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
+from placebolab.components.catalogue import DEFAULT_LANGUAGE, catalogue
 from placebolab.components.consent import AGREED, DECLINED
 from placebolab.errors import InternalError, SessionInterrupted
 from placebolab.frontends.base import Response, Unsupported, coming_next, refuse_unshowable
@@ -48,12 +49,17 @@ NO_MEDIA = Unsupported("a terminal cannot show images, sound or video: run it wi
 class ConsoleFrontend:
     name = "console"
 
-    def __init__(self, clock, console=None, input_fn=None):
+    def __init__(self, clock, console=None, input_fn=None, language: str = DEFAULT_LANGUAGE):
         from rich.console import Console
 
         self.clock = clock
         self.console = console or Console(highlight=False)
         self._input = input_fn or interruptible_input
+        self.use_language(language)
+
+    def use_language(self, language: str) -> None:
+        """Say what the terminal adds to the protocol's texts in ``language`` (components.catalogue)."""
+        self.say = catalogue(language)
 
     @staticmethod
     def refuse_unshowable(protocol) -> None:
@@ -75,7 +81,7 @@ class ConsoleFrontend:
                     values[field.id] = field.check(raw)
                     break
                 except ValueError as exc:
-                    self.console.print(f"[red]{escape(str(exc))}[/red]")
+                    self.console.print(f"[red]{escape(self.say.problem(exc))}[/red]")
         return values
 
     def open(self, *, pilot: bool = False) -> None:
@@ -107,7 +113,9 @@ class ConsoleFrontend:
         due = datetime.fromtimestamp(current.not_before).strftime("%H:%M:%S")
         self.console.rule()
         self.console.print(
-            f"Please wait. {escape(coming_next(current.step))} comes at {due}. Nothing typed until then counts."
+            escape(self.say("wait.comes_at", next=coming_next(current.step, self.say), time=due))
+            + " "
+            + escape(self.say("console.typed_later"))
         )
         self._sleep_until(current.not_before)
         if self.console.is_terminal:  # erase what the terminal echoed of a line typed while waiting
@@ -130,7 +138,7 @@ class ConsoleFrontend:
             self.console.print(f"[bold]{escape(current.speaker)}[/bold]")
         for page in current.pages:
             self.console.print(Markdown(page))
-            self._ask("\n[Enter] to continue ")
+            self._ask(f"\n{self.say('console.enter_to_continue')} ")
         return Response({}, shown_at)
 
     def _rating_step(self, current: Current, shown_at: float) -> Response:
@@ -159,13 +167,12 @@ class ConsoleFrontend:
         if scale.not_applicable:
             self.console.print(f"  {item.na_code:g} = {escape(scale.not_applicable)}")
         while True:
-            raw = self._ask(f"Your answer ({item.min:g}–{item.max:g}): ")
+            raw = self._ask(f"{self.say('console.your_answer', low=item.min, high=item.max)} ")
             try:
                 return item.check(raw.strip()), self.clock.now()
             except ValueError as exc:
-                self.console.print(
-                    f"[red]{escape(str(exc))}. Please type a number from {item.min:g} to {item.max:g}.[/red]"
-                )
+                problem = self.say("console.type_a_number", problem=self.say.problem(exc), low=item.min, high=item.max)
+                self.console.print(f"[red]{escape(problem)}[/red]")
 
     def _consent(self, current: Current, shown_at: float) -> Response:
         from rich.markdown import Markdown
@@ -204,7 +211,7 @@ class ConsoleFrontend:
             self._sleep_until(shown_at + step.seconds)
         else:
             while (
-                self._ask(f"\n[Experimenter: type '{EXPERIMENTER_WORD}' and Enter to continue] ").strip()
+                self._ask(f"\n{self.say('console.experimenter_go', word=EXPERIMENTER_WORD)} ").strip()
                 != EXPERIMENTER_WORD
             ):
                 pass
@@ -221,7 +228,7 @@ class ConsoleFrontend:
 
     def _discard_typed_ahead(self) -> None:
         if discard_typed_ahead(sys.stdin):
-            self.console.print("[dim](what was typed before this question appeared is ignored)[/dim]")
+            self.console.print(f"[dim]{escape(self.say('console.typed_ahead'))}[/dim]")
 
     def _sleep_until(self, moment: float) -> None:
         """Wait; Ctrl-C while waiting asks the experimenter whether to quit, as it does at a prompt."""
@@ -232,14 +239,14 @@ class ConsoleFrontend:
                 self._confirm_quit()
 
     def _confirm_quit(self) -> None:
-        self.console.print("\n[yellow]Quit the session? Every answer so far is saved. \\[y/N][/yellow]")
+        self.console.print(f"\n[yellow]{escape(self.say('console.quit'))}[/yellow]")
         self._discard_typed_ahead()
         try:
             answer = self._input("> ").strip().lower()
         except (KeyboardInterrupt, EOFError):  # asked to stop again, or no more input: yes (on a line of its own)
             self.console.print()
             answer = "y"
-        if answer in {"y", "yes"}:
+        if answer in {"y", "yes", *self.say("console.yes").split(", ")}:
             raise SessionInterrupted("the session was stopped; every answer so far is stored")
 
 

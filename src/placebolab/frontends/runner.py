@@ -43,11 +43,12 @@ def run_participant(
 ) -> Session:
     """Enrol ``participant`` (asking the intake fields not in ``intake``) or, with ``resume``, take up their
     interrupted session at its first unanswered step, telling the experimenter (``tell``) where, before
-    anything is shown; then show every step to its end.
+    anything is shown; then show every step to its end, the frontend speaking the protocol's ``language:``.
 
     The frontend is closed however the session ends. A stop (the experimenter quits, Ctrl-C) raises
     SessionInterrupted saying how to continue; every answer given so far is stored."""
     frontend.refuse_unshowable(study.protocol)
+    frontend.use_language(study.protocol.language)
     if not resume:
         session = start_session(study, participant, frontend, intake=intake, pilot=pilot)
     elif intake or pilot:

@@ -28,6 +28,9 @@ class SimulatedFrontend:
     def refuse_unshowable(protocol) -> None:
         """Nothing to refuse: a simulated participant answers every step type."""
 
+    def use_language(self, language: str) -> None:
+        """Nothing to say: a simulated participant reads no screen."""
+
     def ask_intake(self, fields, given: dict, participant: str) -> dict:
         """The model answers the fields not ``given``."""
         return {**self.participant.intake_of(field for field in fields if field.id not in given), **given}

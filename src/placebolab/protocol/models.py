@@ -12,6 +12,7 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from placebolab.components import MediaInfo, Step
 from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
+from placebolab.components.catalogue import DEFAULT_LANGUAGE, Language, WordedError, Words
 from placebolab.document.problems import DocPath, Problem
 from placebolab.instruments import Instrument, expand_step
 from placebolab.protocol.occurrences import Occurrence, plan
@@ -92,23 +93,26 @@ class IntakeField(Model):
     example: str | None = Field(None, description="Value used when previewing and validating templates.")
 
     def check(self, raw: object) -> str | int | float:
-        """The value as stored, or ValueError with a sentence saying what would be right."""
+        """The value as stored, or a WordedError (a ValueError) with a sentence saying what would be right, in
+        the catalogue's words (a participant may read it: the online start page)."""
         text = str(raw).strip()
         if self.type == "choice":
             choices = self.choices or []  # validation refuses a choice field without choices (checks.py)
             if text not in choices:
-                raise ValueError(f"'{text}' is not one of {', '.join(choices)}")
+                raise WordedError("intake.not_one_of", value=text, choices=", ".join(choices))
             return text
         if self.type == "text":
             if not text:
-                raise ValueError("an answer is needed")
+                raise WordedError("intake.needed")
             return text
         try:
             value = int(text) if self.type == "integer" else float(text)
         except ValueError:
-            raise ValueError(f"'{text}' is not {'a whole number' if self.type == 'integer' else 'a number'}") from None
+            raise WordedError(
+                "intake.not_whole_number" if self.type == "integer" else "answer.not_a_number", value=text
+            ) from None
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise ValueError(f"{text} is outside {_range_text(self.min, self.max)}")
+            raise WordedError("intake.outside", value=text, range=_range_words(self.min, self.max))
         return value
 
     def example_value(self) -> str | int | float:
@@ -121,10 +125,10 @@ class IntakeField(Model):
         return self.check(self.min if self.min is not None else 0)
 
 
-def _range_text(low: float | None, high: float | None) -> str:
+def _range_words(low: float | None, high: float | None) -> Words:
     if low is not None and high is not None:
-        return f"{low:g}–{high:g}"
-    return f"the allowed range (at least {low:g})" if low is not None else f"the allowed range (at most {high:g})"
+        return Words("range.between", {"low": low, "high": high})
+    return Words("range.at_least", {"low": low}) if low is not None else Words("range.at_most", {"high": high})
 
 
 class Equivalence(Model):
@@ -238,6 +242,12 @@ class Protocol(Model):
         None,
         description="Folder of the stimulus files, relative to this file (default: its folder): this folder, one "
         "in it or one beside it (e.g. ../stimuli/NAME). Nothing outside it is read.",
+    )
+    language: Language = Field(
+        DEFAULT_LANGUAGE,
+        description="The language of what every frontend adds around the protocol's own texts (buttons, 'please "
+        "wait', waiting and error messages): en (default) or de. The protocol's texts, scale labels and "
+        "instruments are shown as written.",
     )
     variables: dict[str, str] = Field(default_factory=dict, description="Constants for templates.")
     factors: dict[str, Factor] = Field(min_length=1)

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from placebolab.components.catalogue import DEFAULT_LANGUAGE, catalogue
 from placebolab.errors import SessionInterrupted
 from placebolab.frontends.base import Response, coming_next, refuse_unshowable
 from placebolab.frontends.psychopy import layout
@@ -53,6 +54,11 @@ class PsychopyFrontend:
         self.options = options or WindowOptions()
         self.win: Any = None  # a psychopy visual.Window while open
         self._writers: list[threading.Thread] = []
+        self.use_language(DEFAULT_LANGUAGE)
+
+    def use_language(self, language: str) -> None:
+        """Say what the window adds to the protocol's texts in ``language`` (components.catalogue); before ``open``."""
+        self.say = catalogue(language)
 
     @staticmethod
     def refuse_unshowable(protocol) -> None:
@@ -81,11 +87,11 @@ class PsychopyFrontend:
             checkTiming=False,  # measured below, and judged (an unlocked rate is not a refresh rate)
         )
         self.mouse = event.Mouse(win=self.win, visible=True)
-        self.kit = Kit(self.win, visual, self.mouse)
+        self.kit = Kit(self.win, visual, self.mouse, self.say)
         self.frame_period, self.period_source = self._refresh_period()
         self._banner = None
         if self.options.pilot:
-            self._banner = self.kit.text("PILOT — data flagged as pilot", 0.47, 0.022, colour="#ff6060", bold=True)
+            self._banner = self.kit.text(self.say("lab.pilot"), 0.47, 0.022, colour="#ff6060", bold=True)
         if self.options.screenshots:
             Path(self.options.screenshots).mkdir(parents=True, exist_ok=True)
 
@@ -120,10 +126,10 @@ class PsychopyFrontend:
     def wait(self, current) -> None:
         """A waiting screen with a countdown until the step is due; Escape still asks to quit."""
         due = current.not_before
-        upcoming = coming_next(current.step)
+        upcoming = coming_next(current.step, self.say)
         message = self.kit.text("", 0.0)
         note = self.kit.text(
-            f"Please wait. {upcoming} comes at {datetime.fromtimestamp(due):%H:%M:%S}.",
+            self.say("wait.comes_at", next=upcoming, time=f"{datetime.fromtimestamp(due):%H:%M:%S}"),
             layout.FOOTER_Y,
             0.025,
             colour=DIM,
@@ -131,7 +137,7 @@ class PsychopyFrontend:
 
         def draw():
             left = max(0, round(due - self.clock.now()))
-            text = f"Please wait.\n\n{upcoming} appears in {left // 60}:{left % 60:02d}."
+            text = self.say("lab.countdown", next=upcoming, left=f"{left // 60}:{left % 60:02d}")
             if message.text != text:
                 message.text = text
             message.draw()
@@ -192,19 +198,16 @@ class PsychopyFrontend:
         self.mouse.clickReset()
 
     def _confirm_quit(self) -> None:
-        """Escape: ask before quitting. Y quits (every answer so far is stored); N or Escape goes back."""
-        question = self.kit.text(
-            "Quit the session?\n\nEvery answer so far is saved; the session can be resumed.\n\n"
-            "Y = quit        N = go back",
-            0.0,
-            colour=TEXT,
-        )
+        """Escape: ask before quitting. Y (or the language's own yes key) quits (every answer so far is stored);
+        N or Escape goes back."""
+        question = self.kit.text(self.say("lab.quit"), 0.0, colour=TEXT)
+        yes = {"y", self.say("lab.quit_key")}
         self._event.clearEvents()
         while True:
             question.draw()
             self.win.flip()
             keys = self._event.getKeys()
-            if "y" in keys:
+            if yes & set(keys):
                 raise SessionInterrupted("the session was stopped; every answer so far is stored")
             if "n" in keys or QUIT_KEY in keys:
                 self._event.clearEvents()

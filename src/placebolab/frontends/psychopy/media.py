@@ -30,7 +30,7 @@ from __future__ import annotations
 import time
 
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.screens import CONTINUE_KEYS, DIM, Kit, Outcome
+from placebolab.frontends.psychopy.screens import CONTINUE_KEYS, DIM, Kit, Outcome, key_label
 
 MEDIA_Y = 0.0  # centre of the picture or film
 MEDIA_MAX_HEIGHT = 0.66  # of the screen's height; the prompt sits above, the footer below
@@ -88,7 +88,8 @@ class ImageScreen(_MediaScreen):
         self.load_ms = round((time.perf_counter() - started) * 1000, 1)
         self.seconds = self.media.duration
         if self.seconds is None:
-            self.footer = kit.text("Press SPACE to continue", layout.FOOTER_Y, 0.025, colour=DIM)
+            footer = kit.say("lab.press_to_continue", key=key_label("space", kit.say))
+            self.footer = kit.text(footer, layout.FOOTER_Y, 0.025, colour=DIM)
 
     def draw_media(self) -> None:
         self.image.draw()
@@ -122,7 +123,7 @@ class VideoScreen(_MediaScreen):
         )
         self.soundtrack = soundtrack_of(self.media.path)
         self.load_ms = round((time.perf_counter() - started) * 1000, 1)
-        self.footer = kit.text("The study continues when the video ends.", layout.FOOTER_Y, 0.025, colour=DIM)
+        self.footer = kit.text(kit.say("lab.video_ends"), layout.FOOTER_Y, 0.025, colour=DIM)
         self.shown: list[float] = []  # presentation time stamps of the distinct frames drawn
         self.first_frame_flip: int | None = None
 
@@ -167,7 +168,7 @@ class AudioScreen(_MediaScreen):
         started = time.perf_counter()
         self.sound, self.problem = load_sound(self.media.path)
         self.load_ms = round((time.perf_counter() - started) * 1000, 1)
-        listening = "Please listen." if self.sound is not None else "(The sound cannot be played on this computer.)"
+        listening = kit.say("lab.listen" if self.sound is not None else "lab.no_sound")
         self.message = kit.text(listening, MEDIA_Y + 0.05, 0.04)
         self.left = kit.text("", MEDIA_Y - 0.05, 0.03, colour=DIM)
         self.onset: float | None = None

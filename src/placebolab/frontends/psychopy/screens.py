@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from placebolab.components import PauseStep, QuestionnaireStep
 from placebolab.components.base import Item
+from placebolab.components.catalogue import Catalogue, catalogue
 from placebolab.errors import InternalError
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.markdown import plain_text
@@ -39,15 +40,19 @@ class Outcome:
     detail: dict = field(default_factory=dict)
 
 
-def key_label(key: str) -> str:
-    return {"space": "SPACE", "return": "ENTER"}.get(key, key.upper())
+def key_label(key: str, say: Catalogue | None = None) -> str:
+    if key in ("space", "return"):
+        return (say or catalogue())(f"key.{key}")
+    return key.upper()
 
 
 class Kit:
-    """The window and the stimulus classes a screen builds with."""
+    """The window and the stimulus classes a screen builds with; ``say``: the catalogue of the protocol's
+    language, for every text a screen adds (components.catalogue)."""
 
-    def __init__(self, win, visual, mouse):
+    def __init__(self, win, visual, mouse, say: Catalogue | None = None):
         self.win, self.visual, self.mouse = win, visual, mouse
+        self.say = say or catalogue()
 
     @property
     def wrap(self) -> float:
@@ -84,7 +89,8 @@ class PagesScreen:
         self.pages = [kit.text(plain_text(page), 0.02, align="left") for page in current.pages]
         self.footers = [
             kit.text(
-                f"Press {key_label(self.key)} to continue   ·   page {n} of {len(self.pages)}",
+                f"{kit.say('lab.press_to_continue', key=key_label(self.key, kit.say))}   ·   "
+                f"{kit.say('page_of', page=n, pages=len(self.pages))}",
                 layout.FOOTER_Y,
                 0.025,
                 colour=DIM,
@@ -122,11 +128,7 @@ class PauseScreen:
         self.step = step
         self.stims = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
         self.stims.append(kit.text(step.text, 0.05))
-        note = (
-            "The experimenter will continue."
-            if step.until == "experimenter"
-            else "Please wait; the study continues by itself."
-        )
+        note = kit.say("lab.pause_experimenter" if step.until == "experimenter" else "lab.pause_timed")
         self.stims.append(kit.text(note, layout.FOOTER_Y, 0.025, colour=DIM))
         self.key = step.experimenter_key.lower()
 
@@ -264,10 +266,10 @@ class ScaleInput:
 class Button:
     """The Continue button: greyed out until every question on the screen is answered."""
 
-    def __init__(self, kit: Kit, label="Continue"):
+    def __init__(self, kit: Kit, label: str | None = None):
         w, h = layout.BUTTON_SIZE
         self.box = kit.visual.Rect(kit.win, width=w, height=h, pos=(0, layout.BUTTON_Y), lineColor=TEXT)
-        self.label = kit.text(label, layout.BUTTON_Y, 0.028)
+        self.label = kit.text(label or kit.say("continue"), layout.BUTTON_Y, 0.028)
         self.mouse = kit.mouse
         self.enabled: bool | None = None
 
@@ -292,9 +294,9 @@ class QuestionsScreen:
         self.pages = pages = self._pages(kit, step)
         self.intro = [self._intro(kit, step)]
         self.button = Button(kit)
-        hint = "Click on the scale, use ← →, or type the number; then Continue or ENTER."
+        hint = kit.say("lab.scale_hint")
         if any(len(page) > 1 for page in pages):
-            hint = "↑ ↓ choose a question. " + hint
+            hint = kit.say("lab.choose_question") + " " + hint
         self.hint = kit.text(hint, layout.BUTTON_Y - 0.06, 0.02, colour=DIM)
         self.page, self.focus = 0, 0
         self.page_rt: list[float] = []

@@ -54,12 +54,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from placebolab.components.catalogue import Catalogue, catalogue
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.client import read_report
@@ -78,7 +80,6 @@ FRONTEND = "web"
 #: a personal link's token: secrets.token_urlsafe(32), 43 characters of the URL-safe base64 alphabet
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 CSP = b"default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
-TO_THE_END = "Please watch or listen to the end before you continue."
 HEADERS = [
     (b"cache-control", b"no-store"),
     (b"referrer-policy", b"no-referrer"),
@@ -233,10 +234,12 @@ class WebSessions:
         self.templates = Environment(  # auto_reload off: the shipped templates do not change while serving
             loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
         )
-        self.templates.globals.update(words=WORDS, honeypot=HONEYPOT)
         files = resources.files("placebolab.frontends.web").joinpath("templates")
         self.css = files.joinpath("style.css").read_bytes()
         self.js = files.joinpath("placebolab.js").read_bytes()
+        self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
+        # templates: {{ t("continue") }}, <html lang="{{ t.language }}">; t_html: a text with markup put in
+        self.templates.globals.update(t=self.say, t_html=html_words(self.say), words=WORDS, honeypot=HONEYPOT)
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -306,7 +309,7 @@ class WebSessions:
             except AlreadyEnrolled:  # a double click, a second tab: the first POST enrolled them
                 pass
             except AllocationError:
-                return self._message("The study is full", "Thank you for your interest: no more places are open.", 503)
+                return self._message(self.say("web.full_heading"), self.say("web.full_text"), 503)
         return self._back(token)
 
     def _given(self, form: Any, exclude: dict[str, str]) -> dict[str, str]:
@@ -368,9 +371,11 @@ class WebSessions:
         if screen.minimum and now < shown_at + screen.minimum and not unplayable:
             if screen.hold:  # its page showed no button yet (a replayed form): back to that page
                 return RedirectResponse(f"/s/{token}?" + urlencode({"onset": onset, "sig": form["csrf"]}), 303)
-            return self._step_page(request, token, session, error=TO_THE_END, given=form, onset=onset, status=400)
+            message = self.say("web.watch_to_end")
+            return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         if screen.plays and report.scripted and not (report.ended or unplayable):
-            return self._step_page(request, token, session, error=TO_THE_END, given=form, onset=onset, status=400)
+            message = self.say("web.watch_to_end")
+            return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         refused = form_problem(screen, form)
         if refused:
             return self._step_page(request, token, session, error=refused, given=form, onset=onset, status=400)
@@ -378,7 +383,7 @@ class WebSessions:
             detail = {**report.detail, **form_detail(screen, form)}
             session.submit(key, form_values(screen, current, form), shown_at, detail=detail)
         except SessionError:
-            message = "Please answer every question before you continue."
+            message = self.say("web.answer_every_question")
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         except StoreError as exc:
             if "already recorded" not in str(exc):  # another worker committed it a moment ago: nothing changed
@@ -406,17 +411,13 @@ class WebSessions:
         return Response(status_code=204)  # browsers ask for one on every page; a 404 would fill their console
 
     async def inactive(self, request: Request, exc: Exception) -> Response:
-        return self._message("This link is no longer active", "Thank you for your interest in this study.", 410)
+        return self._message(self.say("web.inactive_heading"), self.say("web.inactive_text"), 410)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
-        return self._message("Link not found", "This link is not valid. Please check that it was copied whole.", 404)
+        return self._message(self.say("web.not_found_heading"), self.say("web.not_found_text"), 404)
 
     async def failed(self, request: Request, exc: Exception) -> Response:
-        return self._message(
-            "Something went wrong",
-            "The study could not continue just now; every answer you gave is saved. Please try again in a while.",
-            500,
-        )
+        return self._message(self.say("web.failed_heading"), self.say("web.failed_text"), 500)
 
     def _intake_problems(self, given: dict[str, str], exclude: dict[str, str]) -> str | None:
         """What is wrong with the start page's answers, by each field's label; None when all are right
@@ -427,12 +428,12 @@ class WebSessions:
                 continue
             name = field.label or field.id
             if field.id not in given:
-                problems.append(f"{name}: an answer is needed")
+                problems.append(f"{name}: {self.say('intake.needed')}")
                 continue
             try:
                 field.check(given[field.id])
             except ValueError as exc:
-                problems.append(f"{name}: {exc}")
+                problems.append(f"{name}: {self.say.problem(exc)}")
         return "; ".join(problems) or None
 
     # --- pages -------------------------------------------------------------------------------------
@@ -492,7 +493,7 @@ class WebSessions:
                 raise InternalError("a step that is not due yet is a scheduled one")
             left = current.not_before - now
             refresh = {"seconds": math.ceil(min(left, 300)), "left": math.ceil(left)}
-            return self._render("wait.html.j2", waiting=_about(left), refresh=refresh)
+            return self._render("wait.html.j2", waiting=_about(left, self.say), refresh=refresh)
         onset = onset or self._onset(request, participant, current.key, now)
         csrf = self._sign("step", participant, current.key, onset)
         screen = screen_for(current)
@@ -510,7 +511,7 @@ class WebSessions:
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
             context |= {
-                "waiting": _about(left),
+                "waiting": _about(left, self.say),
                 "refresh": {"seconds": math.ceil(left), "left": math.ceil(left), "url": here},
             }
         if "pages" in context:  # a text or script step: one page per request; the last one commits the step
@@ -528,12 +529,8 @@ class WebSessions:
 
     def _expired(self, token: str) -> Response:
         """``token``: the link's (or a path of this site to go back to)."""
-        return self._message(
-            "This page has expired",
-            "Nothing was saved from it. Please continue from the current page.",
-            403,
-            token if token.startswith("/") else f"/s/{token}",
-        )
+        back = token if token.startswith("/") else f"/s/{token}"
+        return self._message(self.say("web.expired_heading"), self.say("web.expired_text"), 403, back)
 
     def _render(self, template: str, status: int = 200, **context: Any) -> Response:
         return HTMLResponse(self.templates.get_template(template).render(**context), status_code=status)
@@ -583,10 +580,10 @@ def _not_due(current: Current, now: float) -> bool:
     return current.not_before is not None and current.not_before > now
 
 
-def _about(seconds: float) -> str:
+def _about(seconds: float, say: Catalogue) -> str:
     if seconds < 90:
-        return f"{max(1, math.ceil(seconds))} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return say("web.seconds", n=max(1, math.ceil(seconds)))
+    return say("web.minutes", n=math.ceil(seconds / 60))
 
 
 def _int(text: str | None) -> int:
@@ -598,3 +595,17 @@ def _float(text: str) -> float:
         return float(text)
     except ValueError:
         return math.inf
+
+
+def html_words(say: Catalogue) -> Callable[..., Markup]:
+    """``t_html(key, name=markup)`` for the templates: the catalogue's text escaped, with each value (markup
+    the template made, e.g. a countdown's ``<span>``) put in where its placeholder stands."""
+
+    def t_html(key: str, /, **markup: Any) -> Markup:
+        marks = {name: f"\x00{name}\x00" for name in markup}
+        text = str(escape(say(key, **marks)))
+        for name, value in markup.items():
+            text = text.replace(marks[name], str(value))
+        return Markup(text)  # noqa: S704 - escaped above; the values are markup the templates made
+
+    return t_html

@@ -1,0 +1,119 @@
+"""A protocol with `language: de` online: every page the browser gets (start, intake errors, each step type,
+the refusals, waiting, completion, a bad link, an expired form) says its own words in German, from the
+catalogue, with <html lang="de">, and not one English text of the catalogue is left on any of them."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from starlette.testclient import TestClient
+
+from placebolab.frontends.web.app import create_app
+from placebolab.study import Study
+from tests.frontends.german import GERMAN, english_fragments, german_protocol
+
+from .conftest import Page, answered
+
+INTAKE = {"geschlecht": "weiblich", "alter": "34"}
+
+DONE = GERMAN["web.done_text"]
+
+
+class Visible(HTMLParser):
+    """What a participant reads (or a screen reader says) of a page: its text and its labelling attributes."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.parts: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.parts += [
+            value for name, value in attrs if name in ("aria-label", "alt", "title", "placeholder") and value
+        ]
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.parts).split())
+
+
+@pytest.fixture
+def german(tmp_path):
+    study = Study.init(german_protocol(tmp_path / "protocol", media=True), tmp_path / "study", seed=7)
+    yield study
+    study.close()
+
+
+def test_every_page_of_a_german_study_is_german(german, clock):
+    client = TestClient(create_app(german, secret=b"s" * 32, clock=clock), follow_redirects=False)
+    token = next(token for token, _ in german.new_links(1))
+    pages: dict[str, str] = {}  # what was checked → its html
+
+    def got(name, response, status=200):
+        assert response.status_code == status, (name, response.text)
+        pages[name] = response.text
+        return response.text
+
+    start = got("start", client.get(f"/s/{token}"))
+    assert GERMAN["web.welcome"] in start and GERMAN["web.start"] in start
+    (form,) = Page(start).forms
+    wrong = got("intake error", client.post(form.action, data={**form.fields, **INTAKE, "alter": "12"}), 400)
+    assert "Alter in Jahren: 12 liegt außerhalb von 18–99" in wrong  # the protocol's label, the catalogue's words
+    missing = got("intake missing", client.post(form.action, data={**form.fields, "alter": "40"}), 400)
+    assert "Geschlecht: bitte geben Sie eine Antwort an" in missing
+    expired = got("expired", client.post(form.action, data={**INTAKE, "csrf": "0" * 64}), 403)
+    assert GERMAN["web.expired_heading"] in expired and GERMAN["web.back_to_study"] in expired
+    assert client.post(form.action, data={**form.fields, **INTAKE}).status_code == 303
+    assert GERMAN["web.not_found_text"] in got("not found", client.get("/s/" + "x" * 43), 404)
+
+    url, refused = f"/s/{token}", set()
+    for n in range(200):
+        html = got(f"page {n}", client.get(url))
+        if DONE in html:
+            break
+        page = Page(html)
+        form = page.step_form
+        if form is None:  # a waiting page, a timed pause or picture, or a text's next page
+            if page.refresh:
+                clock.advance(page.refresh[0])
+                url = page.refresh[1] or f"/s/{token}"
+            else:
+                (url,) = page.hrefs
+            continue
+        if (form.radios or form.ranges) and "unanswered" not in refused:
+            refused.add("unanswered")
+            text = got("unanswered", client.post(form.action, data=form.fields), 400)
+            assert GERMAN["web.answer_every_question"] in text
+        if any(tag in html for tag in ("<audio", "<video")) and "too early" not in refused:
+            refused.add("too early")
+            text = got("too early", client.post(form.action, data=answered(form)), 400)
+            assert GERMAN["web.watch_to_end"] in text
+        clock.advance(30)
+        posted = client.post(form.action, data=answered(form))
+        assert posted.status_code == 303, posted.text
+        url = posted.headers["location"]
+    else:
+        raise AssertionError("the session did not end")
+    assert refused == {"unanswered", "too early"}
+    seen = "\n".join(pages.values())
+    for key in ("continue", "next_page", "web.wait_heading", "web.wait_on_page", "web.done_heading"):
+        assert GERMAN[key].partition("{")[0] in seen, key  # every kind of page was met
+    assert "Bitte warten Sie etwa 20 Sekunden" in seen  # the timed pause, its time in German
+    assert "Der nächste Teil der Studie beginnt in etwa 2 Minuten" in seen  # the scheduled rating
+
+    fragments = english_fragments()
+    assert {"Continue", "Please wait", "Thank you", "Please answer every question before you continue"} <= fragments
+    for name, html in pages.items():
+        assert '<html lang="de">' in html, name
+        left = sorted(f for f in fragments if f in Visible(html).text)
+        assert left == [], f"English left on the {name} page: {left}"
+
+
+def test_an_english_study_says_the_same_as_before(online_study, client, links):
+    start = client.get(f"/s/{links[0]}").text
+    assert '<html lang="en">' in start and "<h1>Welcome</h1>" in start and ">Start</button>" in start
+    assert "Willkommen" not in start
