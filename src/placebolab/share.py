@@ -74,7 +74,10 @@ _TABLE_COLUMNS: dict[str, tuple[str, str | None]] = {
     "t_session": ("Time from the start of the session to the answer", _SECONDS),
     "duration": ("Time from showing the step to completing it", _SECONDS),
     "frontend": ("Where the step was shown: console, psychopy, web or simulated", None),
-    "detail": ("JSON from the frontend: timing details of the step (keys explained in placebolab's docs/tables.md)", None),
+    "detail": (
+        "JSON from the frontend: timing details of the step (keys explained in placebolab's docs/tables.md)",
+        None,
+    ),
     "protocol_sha256": ("SHA-256 of the frozen protocol file the study ran on (materials/)", None),
     "package_version": ("The placebolab version that initialised the study", None),
 }
@@ -236,7 +239,9 @@ def _write_materials(folder: Path, study, files: dict[str, bytes]) -> None:
             target = PurePosixPath("other", *path.parts)
         parts = [p for p in target.parts if p not in ("", ".", "..")]
         if len(parts) < 2 or any("/" in p or "\\" in p for p in parts):
-            raise StoreError(f"{study.folder}: the frozen file name {key!r} is not a relative path; the store is damaged")
+            raise StoreError(
+                f"{study.folder}: the frozen file name {key!r} is not a relative path; the store is damaged"
+            )
         destination = folder.joinpath(*parts)
         destination.parent.mkdir(parents=True, exist_ok=True)
         destination.write_bytes(content)
@@ -372,7 +377,8 @@ def _property(column: str, entry: dict | None, where: list[str]) -> dict:
             value["maxValue"] = entry["max"]
         if entry.get("value_labels"):
             value["valueReference"] = [
-                {"@type": "PropertyValue", "value": code, "name": label} for code, label in entry["value_labels"].items()
+                {"@type": "PropertyValue", "value": code, "name": label}
+                for code, label in entry["value_labels"].items()
             ]
         elif entry.get("levels"):
             value["valueReference"] = [{"@type": "PropertyValue", "value": level} for level in entry["levels"]]
@@ -440,7 +446,9 @@ def _readme(study, tables, names, blinded, license_text, audit) -> str:
         else ""
     )
     simulated = int(tables.wide["simulated"].sum()) if len(tables.wide) else 0
-    warning = f"\n**{simulated} participants are simulated** (column `simulated`): not real data.\n" if simulated else ""
+    warning = (
+        f"\n**{simulated} participants are simulated** (column `simulated`): not real data.\n" if simulated else ""
+    )
     return f"""# {protocol.title}{" (blinded)" if blinded else ""}
 
 A [Psych-DS](https://psych-ds.github.io/) dataset (schema model {PSYCHDS_VERSION}) written by `placebolab share`

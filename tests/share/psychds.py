@@ -216,7 +216,9 @@ def _check_metadata(root: Path, columns: dict[str, list[str]], found: Findings) 
         names = variable_names(metadata)
         for variable in metadata.get("variableMeasured") or []:
             if isinstance(variable, dict) and "@type" not in variable:
-                found.add(_error("ObjectTypeMissing")["level"], _error("ObjectTypeMissing")["code"], where, str(variable))
+                found.add(
+                    _error("ObjectTypeMissing")["level"], _error("ObjectTypeMissing")["code"], where, str(variable)
+                )
         if rule["containsAllColumns"]:
             missing = [column for column in header if column not in names]
             if missing:

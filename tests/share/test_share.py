@@ -56,7 +56,10 @@ def simulate_with_names(study: Study, n: int, seed: int) -> None:
         intake = SimulatedParticipant(model, protocol, "", rng, known).intake(protocol)
         intake |= {field.id: secret(number) for field in protocol.intake if field.identifying}
         session = Session.start(study, f"SIM{number:04d}", intake, "simulated", clock, simulated=True)
-        drive(session, SimulatedFrontend(SimulatedParticipant(model, protocol, session.participant.cell, rng, known), rng, clock))
+        drive(
+            session,
+            SimulatedFrontend(SimulatedParticipant(model, protocol, session.participant.cell, rng, known), rng, clock),
+        )
 
 
 @pytest.fixture(scope="module", params=PROTOCOLS, ids=lambda p: p.stem)
@@ -138,7 +141,9 @@ def test_description_carries_what_the_study_knows_and_todo_for_the_rest(shared):
         if entry.get("min") is not None:
             assert variables[entry["name"]]["minValue"] == entry["min"]
     blind = json.loads((blinded / "dataset_description.json").read_text(encoding="utf-8"))
-    assert blind["license"] == "https://creativecommons.org/publicdomain/zero/1.0/" and "BLINDED" in blind["description"]
+    assert (
+        blind["license"] == "https://creativecommons.org/publicdomain/zero/1.0/" and "BLINDED" in blind["description"]
+    )
 
 
 # --- privacy and blinding ---------------------------------------------------------------------------------
@@ -212,7 +217,9 @@ def test_materials_are_the_frozen_protocol_and_files(shared):
 def test_analysis_holds_scripts_report_and_the_audit_chain_head(shared):
     study, _, plain, blinded = shared
     scripts = sorted(p.name for p in (ROOT / "analysis").glob("*.py"))
-    assert scripts and all((plain / "analysis" / s).read_bytes() == (ROOT / "analysis" / s).read_bytes() for s in scripts)
+    assert scripts and all(
+        (plain / "analysis" / s).read_bytes() == (ROOT / "analysis" / s).read_bytes() for s in scripts
+    )
     report = (plain / "analysis" / "report.html").read_text(encoding="utf-8")
     assert study.protocol.title in html.unescape(report) and len(report) > 10_000
     audit = json.loads((plain / "analysis" / "audit.json").read_text(encoding="utf-8"))
@@ -258,7 +265,9 @@ def test_the_checker_finds_each_kind_of_violation(shared, tmp_path):
         return change
 
     assert "MISSING_DATASET_DESCRIPTION" in broken(lambda r: (r / "dataset_description.json").unlink())
-    assert "FILENAME_KEYWORD_FORMATTING_ERROR" in broken(lambda r: (r / "data" / wide).rename(r / "data" / "wide_data.csv"))
+    assert "FILENAME_KEYWORD_FORMATTING_ERROR" in broken(
+        lambda r: (r / "data" / wide).rename(r / "data" / "wide_data.csv")
+    )
     assert "CSV_COLUMN_MISSING_FROM_METADATA" in broken(
         edit_description(lambda d: d.update(variableMeasured=d["variableMeasured"][1:]))
     )
