@@ -9,6 +9,7 @@ import hashlib
 import html
 import io
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -129,6 +130,8 @@ def test_description_carries_what_the_study_knows_and_todo_for_the_rest(shared):
     assert all(a.startswith("TODO") for a in description["author"])  # never invented
     assert study.protocol_sha256 in description["description"]
     assert f"{n} participants enrolled" in description["description"] and "SIMULATED" in description["description"]
+    header = run_analyses(export_study(study)).header  # the numbers are the report's
+    assert f"{header['n_rows']} participants enrolled, {header['n_completed']} completed" in description["description"]
     variables = {v["name"]: v for v in description["variableMeasured"]}
     assert variables["rt"]["unitText"] == "seconds"
     for factor, levels in study.protocol.factors.items():
@@ -144,6 +147,15 @@ def test_description_carries_what_the_study_knows_and_todo_for_the_rest(shared):
     assert (
         blind["license"] == "https://creativecommons.org/publicdomain/zero/1.0/" and "BLINDED" in blind["description"]
     )
+
+
+def test_the_texts_hold_no_placeholder_but_todo(shared):
+    _, _, plain, blinded = shared
+    for dataset in (plain, blinded):
+        for path in [*dataset.glob("*.md"), dataset / "analysis" / "README.md", dataset / "dataset_description.json"]:
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"\{[a-z_]+\}|\bNone\b|\bnan\b|XXX|FIXME", text), path
+        assert "TODO" in (dataset / "README.md").read_text(encoding="utf-8")  # the authors: explicit, not invented
 
 
 # --- privacy and blinding ---------------------------------------------------------------------------------
