@@ -473,5 +473,5 @@ Authors: TODO (placebolab does not know them). Licence: {license_text}.
 
 Text cells of the CSV files that begin with `=`, `+`, `-` or `@` have a `'` in front (spreadsheet-safe; remove
 one leading `'` to get the value recorded). Times are ISO-8601 UTC; durations in seconds. Intake fields marked
-identifying in the protocol (names) are in no file.
+identifying in the protocol are in no file.
 """
