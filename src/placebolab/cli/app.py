@@ -85,6 +85,10 @@ COMMANDS = {
         "placebolab.cli.data",
         "Export the study folder STUDY (or read its export: --from-export), run the planned analyses and write STUDY/report.html.",
     ),
+    "share": (
+        "placebolab.cli.data",
+        "Write STUDY as a Psych-DS dataset: data, codebook metadata, materials, analysis, report and audit.",
+    ),
     "audit": (
         "placebolab.cli.allocation",
         "Prove STUDY's allocations match the list sealed at init and its hash-chained log is intact.",

@@ -120,3 +120,30 @@ def _early_unblinded_note(opened) -> str | None:
     if note:
         click.echo(f"Warning: {note}.", err=True)
     return note
+
+
+@click.command()
+@click.argument("study", type=click.Path(file_okay=False))
+@click.option("--out", required=True, type=click.Path(), help="A new (or empty) folder for the dataset.")
+@click.option(
+    "--blinded", is_flag=True, help="Factor levels and cells as neutral codes, the key withheld (as export --blinded)."
+)
+@click.option(
+    "--license",
+    "license_",
+    default="CC-BY-4.0",
+    show_default=True,
+    help="The dataset's licence: an SPDX id (CC-BY-4.0, CC0-1.0, …, written as its URL) or a URL.",
+)
+def share(study, out, blinded, license_):
+    """Write STUDY as a Psych-DS dataset: data, codebook metadata, materials, analysis, report and audit.
+
+    Exit codes: 4 the study folder is missing or damaged, or --out exists and is not empty; 7 nobody
+    completed the study (no report); 9 the audit finds a break (nothing is shared).
+    """
+    from placebolab.share import share_study
+    from placebolab.study import Study
+
+    with Study.open(study) as opened:
+        folder = share_study(opened, out, blinded=blinded, license=license_)
+    click.echo(f"Dataset: {folder}/ (dataset_description.json, data/, materials/, analysis/, README.md)")
