@@ -88,7 +88,11 @@ def analyze(study, ss_type, include_pilot, blinded, from_export, out, show, prer
     print_anova_table(results.primary)
     if registration is not None:
         same = registration.get("protocol_sha256") == results.study.codebook.get("protocol_sha256")
-        click.echo("Ran on the preregistered protocol." if same else "Not the preregistered protocol: see the report's deviations.")
+        click.echo(
+            "Ran on the preregistered protocol."
+            if same
+            else "Not the preregistered protocol: see the report's deviations."
+        )
     click.echo(f"Report: {report}")
 
 

@@ -63,7 +63,12 @@ CONSORT_2025 = [
     ("12a", "Methods", "Eligibility criteria", "Eligibility criteria for participants"),
     ("12b", "Methods", "Eligibility criteria", "Eligibility of sites and of those delivering the interventions"),
     ("13", "Methods", "Intervention and comparator", "Details sufficient to allow replication"),
-    ("14", "Methods", "Outcomes", "Prespecified primary and secondary outcomes: measure, metric, aggregation, time point"),
+    (
+        "14",
+        "Methods",
+        "Outcomes",
+        "Prespecified primary and secondary outcomes: measure, metric, aggregation, time point",
+    ),
     ("15", "Methods", "Harms", "How harms were defined and assessed"),
     ("16a", "Methods", "Sample size", "How the sample size was determined"),
     ("16b", "Methods", "Sample size", "Interim analyses and stopping guidelines"),
@@ -84,7 +89,12 @@ CONSORT_2025 = [
     ("24a", "Results", "Intervention and comparator delivery", "As actually administered"),
     ("24b", "Results", "Intervention and comparator delivery", "Concomitant care received"),
     ("25", "Results", "Baseline data", "Baseline characteristics for each group"),
-    ("26", "Results", "Numbers analysed, outcomes and estimation", "Per group: n analysed, result, effect size with its precision"),
+    (
+        "26",
+        "Results",
+        "Numbers analysed, outcomes and estimation",
+        "Per group: n analysed, result, effect size with its precision",
+    ),
     ("27", "Results", "Harms", "All harms or unintended events in each group"),
     ("28", "Results", "Ancillary analyses", "Any other analyses, prespecified or post hoc"),
     ("29", "Discussion", "Interpretation", "Interpretation consistent with results, benefits and harms"),
@@ -121,7 +131,9 @@ def _consort_known(study, results) -> dict[str, str]:
     design = design_words(facts)
     intake = intake_table(facts)
     accepted = (
-        "; ".join(f"{row[1]}: {row[3]}" for row in intake.rows if row[4] == "no") if isinstance(intake, Table) else intake
+        "; ".join(f"{row[1]}: {row[3]}" for row in intake.rows if row[4] == "no")
+        if isinstance(intake, Table)
+        else intake
     )
     flow = results.consort or {"cells": {}}
     known = {
@@ -148,17 +160,23 @@ def _consort_known(study, results) -> dict[str, str]:
         "22a": "; ".join(
             f"{cell}: {c['allocated']} allocated, {c['received']} received the intervention, {c['analysed']} analysed"
             for cell, c in flow["cells"].items()
-        ) + f" (enrolled {flow.get('enrolled', 0)}).",
+        )
+        + f" (enrolled {flow.get('enrolled', 0)}).",
         "22b": _losses(flow),
         "25": "The report (report.html) gives the baseline table per cell: intake fields and baseline measures.",
         "26": "See the tables below: per cell n, mean and 95% CI of each outcome, and each effect's partial η² with its CI."
-        if _outcome_tables(results) else "",
+        if _outcome_tables(results)
+        else "",
     }
     if results.comparisons or results.mediation:
-        known["21d"] = "Prespecified in the protocol's analysis plan: " + ", ".join(
-            [c.title.lower() + f" of {c.outcome}" for c in results.comparisons]
-            + [f"mediation {m.spec.get('x')} → {m.spec.get('m')} → {m.spec.get('y')}" for m in results.mediation]
-        ) + "."
+        known["21d"] = (
+            "Prespecified in the protocol's analysis plan: "
+            + ", ".join(
+                [c.title.lower() + f" of {c.outcome}" for c in results.comparisons]
+                + [f"mediation {m.spec.get('x')} → {m.spec.get('m')} → {m.spec.get('y')}" for m in results.mediation]
+            )
+            + "."
+        )
     return {k: v for k, v in known.items() if v}
 
 
@@ -174,8 +192,14 @@ def _blinding_words(study) -> str:
 def _losses(flow: dict) -> str:
     parts = []
     for cell, c in flow["cells"].items():
-        lost = [f"{c[k]} {k.replace('_', ' ')}" for k in ("incomplete", "withdrawn", "excluded", "allocated_in_error") if c.get(k)]
-        reasons = "; ".join(f"{reason or 'no reason recorded'}: {n}" for r in c.get("reasons", {}).values() for reason, n in r.items())
+        lost = [
+            f"{c[k]} {k.replace('_', ' ')}"
+            for k in ("incomplete", "withdrawn", "excluded", "allocated_in_error")
+            if c.get(k)
+        ]
+        reasons = "; ".join(
+            f"{reason or 'no reason recorded'}: {n}" for r in c.get("reasons", {}).values() for reason, n in r.items()
+        )
         parts.append(f"{cell}: {', '.join(lost) or 'none'}" + (f" ({reasons})" if reasons else ""))
     return "; ".join(parts) + "."
 
@@ -265,20 +289,27 @@ def _cell_column(protocol, cell, intake: dict, flow: dict | None) -> dict[str, s
             materials.append(f"{step.type} {step.id}: {step.media_path(protocol, cell)}")
     levels = [f"{f} = {level}" + (f" ({protocol.factors[f].description})" if protocol.factors[f].description else "")
               for f, level in cell.levels.items()] if not cell.arm else []  # fmt: skip
-    name = cell.id + (f": {protocol.arms[cell.id].description}" if cell.arm and protocol.arms[cell.id].description else "")
+    name = cell.id + (
+        f": {protocol.arms[cell.id].description}" if cell.arm and protocol.arms[cell.id].description else ""
+    )
     if levels:
         name += " — relational manipulation: " + "; ".join(levels)
-    scheduled = [f"{s.id} at {', '.join(o.label for o in s.occasions if o is not None)}" for s in steps if any(s.occasions)]
+    scheduled = [
+        f"{s.id} at {', '.join(o.label for o in s.occasions if o is not None)}" for s in steps if any(s.occasions)
+    ]
     column = {
         "1": name,
         "3": "; ".join(materials) if materials else "no script or media: " + todo("describe the placebo's materials."),
         "4": "\n\n".join(said) if said else todo("describe what the clinician says and does (no script in this cell)."),
         "5": "; ".join(speakers) if speakers else todo("name who delivers it."),
         "6": "; ".join(f"{s.id}: {s.type}" for s in delivered) + ". " + todo("in person, on screen or online?")
-        if delivered else "",
+        if delivered
+        else "",
         "8": f"{len(steps)} steps in one session" + (f"; scheduled: {'; '.join(scheduled)}" if scheduled else "") + ".",
         "9": "The same script for every participant of the cell (templated only by intake answers and the cell's levels).",
     }
     if flow:
-        column["12"] = f"{flow['received']} of {flow['allocated']} allocated received the intervention (completed its first script step)."
+        column["12"] = (
+            f"{flow['received']} of {flow['allocated']} allocated received the intervention (completed its first script step)."
+        )
     return {k: v for k, v in column.items() if v}

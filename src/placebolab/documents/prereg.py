@@ -19,10 +19,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import placebolab
 from placebolab.documents.render import Bullets, Document, Table, todo
 from placebolab.documents.schedule import spirit_schedule
+from placebolab.errors import InternalError
 
 FORMATS = ("osf", "aspredicted")
 POWER_TARGET = 0.8
@@ -32,7 +34,7 @@ POWER_TARGET = 0.8
 class Facts:
     """What the generators know of one protocol: it, its codebook, its SHA-256, the power analysis."""
 
-    protocol: object
+    protocol: Any  # placebolab.protocol.Protocol
     codebook: dict
     sha256: str
     path: str
@@ -139,7 +141,9 @@ def hypotheses_table(facts: Facts) -> Table | str:
         )
     rows = []
     for hypothesis in plan.hypotheses:
-        decision, _ = resolve_hypothesis(facts.protocol, hypothesis)  # validated when the protocol loaded
+        decision, _ = resolve_hypothesis(facts.protocol, hypothesis)
+        if decision is None:
+            raise InternalError("a protocol is validated when loaded, its hypotheses with it (plan_checks.py)")
         rows.append([hypothesis.id, hypothesis.text, decision.outcome, _test_words(facts, decision)])
     return Table(["Id", "Hypothesis", "Outcome", "Deciding test"], rows)
 
@@ -154,9 +158,17 @@ def _test_words(facts: Facts, decision) -> str:
             if (c.outcome or plan.primary.outcome) == decision.outcome
             and any(decision.term == t.replace("−", "-").strip() or decision.pair == _pair(t) for t in c.compare)
         )  # fmt: skip
-        adjust = "unadjusted" if entry.padjust == "none" else f"{entry.padjust.title()}-adjusted over its entry's {len(entry.compare)} comparisons"
+        adjust = (
+            "unadjusted"
+            if entry.padjust == "none"
+            else f"{entry.padjust.title()}-adjusted over its entry's {len(entry.compare)} comparisons"
+        )
         return f"the planned comparison {decision.pair[0]} − {decision.pair[1]} of the {model} ({adjust})"
-    what = "main effect of " + decision.factors[0] if decision.kind == "main effect" else "interaction " + " × ".join(decision.factors)
+    what = (
+        "main effect of " + decision.factors[0]
+        if decision.kind == "main effect"
+        else "interaction " + " × ".join(decision.factors)
+    )
     return f"the {what} in the {model}"
 
 
@@ -197,7 +209,10 @@ def design_words(facts: Facts) -> list[str]:
         f"A randomised between-subjects experiment with one factor, {factors} ({len(cells)} cells).",
     ]  # fmt: skip
     if arms:
-        listed = "; ".join(f"{a.id}" + (f" ({protocol.arms[a.id].description})" if protocol.arms[a.id].description else "") for a in arms)
+        listed = "; ".join(
+            f"{a.id}" + (f" ({protocol.arms[a.id].description})" if protocol.arms[a.id].description else "")
+            for a in arms
+        )
         lines.append(f"Arms outside the factorial: {listed}.")
     lines.append(f"Allocation: {allocation_phrase(facts.codebook.get('allocation'))}.")
     ratio = ", ".join(f"{c.id} {protocol.allocation.ratio_of(c.id)}" for c in protocol.cells)
@@ -279,7 +294,11 @@ def power_blocks(facts: Facts) -> list:
         return [todo("justify the sample size: run `placebolab prereg PROTOCOL --effects FILE` with the effects file "
                      "`placebolab power` and `placebolab simulate` take, and the power analysis is written here.")]  # fmt: skip
     means = ", ".join(f"{cell} {mean:g}" for cell, mean in power["cell_means"].items())
-    r = f", correlating r = {power['baseline_r']:.3f} with {power['baseline']}" if power["baseline_r"] is not None else ""
+    r = (
+        f", correlating r = {power['baseline_r']:.3f} with {power['baseline']}"
+        if power["baseline_r"] is not None
+        else ""
+    )
     n = sorted(set(power["n_per_cell"].values()))
     n_words = str(n[0]) if len(n) == 1 else ", ".join(f"{c} {v}" for c, v in power["n_per_cell"].items())
     blocks = [
@@ -289,9 +308,16 @@ def power_blocks(facts: Facts) -> list:
         f"sd {power['sd']:.4g}{r}.",
         Table(
             ["Effect", "df", "Cohen's f", "Power", f"n per cell for power {power['target']:g}"],
-            [[row["effect"].replace(" * ", " × "), f"{row['df1']}, {row['df2']}", f"{row['f']:.3f}",
-              fmt_power(row["power"]), "— (null under the model)" if row["needed"] is None else str(row["needed"])]
-             for row in power["rows"]],
+            [
+                [
+                    row["effect"].replace(" * ", " × "),
+                    f"{row['df1']}, {row['df2']}",
+                    f"{row['f']:.3f}",
+                    fmt_power(row["power"]),
+                    "— (no effect under the model)" if row["needed"] is None else str(row["needed"]),
+                ]
+                for row in power["rows"]
+            ],
             "Power at the planned sample size",
         ),  # fmt: skip
     ]
@@ -326,7 +352,9 @@ def _osf(doc: Document, facts: Facts) -> None:
     doc.section("Study information")
     doc.section("Title", 3).add(protocol.title)
     doc.section("Authors", 3).add(todo("list the authors and their affiliations."))
-    doc.section("Description", 3).add(protocol.description.strip() if protocol.description else todo("describe the study."))
+    doc.section("Description", 3).add(
+        protocol.description.strip() if protocol.description else todo("describe the study.")
+    )
     doc.section("Hypotheses", 3).add(hypotheses_table(facts))
     doc.section("Design plan")
     doc.section("Study type", 3).add("Experiment: participants are randomly assigned to conditions.")
@@ -337,16 +365,25 @@ def _osf(doc: Document, facts: Facts) -> None:
     doc.section("Study design", 3).add(*design_words(facts)[:2], cells_table(facts))
     doc.section("Randomization", 3).add(*design_words(facts)[2:])
     doc.section("Sampling plan")
-    doc.section("Existing data", 3).add(todo("state whether any data have been collected (e.g. “Registration prior to creation of data”)."))
+    doc.section("Existing data", 3).add(
+        todo("state whether any data have been collected (e.g. “Registration prior to creation of data”).")
+    )
     doc.section("Data collection procedures", 3).add(
         intake_table(facts), spirit_schedule(protocol), todo("describe recruitment, setting and payment.")
     )
     doc.section("Sample size", 3).add(f"Planned N = {protocol.allocation.target_n} participants, allocated as above.")
     doc.section("Sample size rationale", 3).add(*power_blocks(facts))
-    doc.section("Stopping rule", 3).add(todo("state when data collection stops (e.g. when the planned N have completed)."))
+    doc.section("Stopping rule", 3).add(
+        todo("state when data collection stops (e.g. when the planned N have completed).")
+    )
     doc.section("Variables")
-    factors = [f"{name}: {', '.join(f.levels)}" + (f" — {f.description}" if f.description else "") for name, f in protocol.factors.items()]
-    factors += [f"arm {name}" + (f" — {arm.description}" if arm.description else "") for name, arm in protocol.arms.items()]
+    factors = [
+        f"{name}: {', '.join(f.levels)}" + (f" — {f.description}" if f.description else "")
+        for name, f in protocol.factors.items()
+    ]
+    factors += [
+        f"arm {name}" + (f" — {arm.description}" if arm.description else "") for name, arm in protocol.arms.items()
+    ]
     doc.section("Manipulated variables", 3).add(Bullets(factors))
     doc.section("Measured variables", 3).add(measures_table(facts))
     doc.section("Indices", 3).add(_indices(facts))
@@ -387,9 +424,9 @@ def _aspredicted(doc: Document, facts: Facts) -> None:
     doc.section("5) Specify exactly which analyses you will conduct to examine the main question/hypothesis.").add(
         planned_methods(facts)
     )
-    doc.section("6) Describe exactly how outliers will be defined and handled, and your precise rule(s) for excluding observations.").add(
-        Bullets(exclusion_words(facts))
-    )
+    doc.section(
+        "6) Describe exactly how outliers will be defined and handled, and your precise rule(s) for excluding observations."
+    ).add(Bullets(exclusion_words(facts)))
     doc.section("7) How many observations will be collected or what will determine sample size?").add(
         f"Planned N = {protocol.allocation.target_n} participants.", *power_blocks(facts)
     )

@@ -121,7 +121,7 @@ def _html_block(block: Block) -> str:
         caption = f"<caption>{_html(block.caption)}</caption>" if block.caption else ""
         head = "".join(f"<th>{_html(h)}</th>" for h in block.headers)
         body = "\n".join(
-            "<tr>" + "".join(f'<td{" class=mark" if c == "X" else ""}>{_html(c)}</td>' for c in row) + "</tr>"
+            "<tr>" + "".join(f"<td{' class=mark' if c == 'X' else ''}>{_html(c)}</td>" for c in row) + "</tr>"
             for row in block.rows
         )
         return f"<table>{caption}<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody></table>"

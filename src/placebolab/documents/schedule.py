@@ -43,7 +43,9 @@ def spirit_schedule(protocol) -> Table:
                 continue
             who = ", ".join(step.cells) if step.cells else "all cells"
             marks = ["X" if column in when[step.id] else "" for column in columns]
-            rows.append([f"{step.id} ({step.type}{', ' + step.role if getattr(step, 'role', None) else ''})", who, *marks])
+            rows.append(
+                [f"{step.id} ({step.type}{', ' + step.role if getattr(step, 'role', None) else ''})", who, *marks]
+            )
     return Table(
         ["", "Shown to", *columns],
         rows,

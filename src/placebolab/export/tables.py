@@ -199,7 +199,9 @@ def planned_columns(protocol) -> list[str]:
     return [*fixed, *exported_intake, *_measure_columns(protocol)]
 
 
-def protocol_codebook(protocol, columns: list[str], study_name, sha256: str, package_version: str = __version__) -> dict:
+def protocol_codebook(
+    protocol, columns: list[str], study_name, sha256: str, package_version: str = __version__
+) -> dict:
     """The codebook of a study of ``protocol`` whose wide.csv has ``columns``: what :func:`codebook` writes, and
     what ``placebolab prereg`` describes before there is a study (``planned_columns``, no study name)."""
     found = measures(protocol)

@@ -43,7 +43,10 @@ def resolve_hypothesis(protocol: Protocol, hypothesis: Hypothesis) -> tuple[Deci
     if outcome is None:
         known = ", ".join([plan.primary.outcome, *[o.outcome for o in plan.secondary]])
         return None, [
-            (("outcome",), f"'{hypothesis.outcome}' is not an outcome of the plan; outcomes: {known} (default: the primary)")
+            (
+                ("outcome",),
+                f"'{hypothesis.outcome}' is not an outcome of the plan; outcomes: {known} (default: the primary)",
+            )
         ]
     between = outcome.between or list(protocol.factors)
     text = hypothesis.test.replace("×", "*").strip()
@@ -103,7 +106,11 @@ def check_hypotheses(protocol: Protocol) -> Problems:
     seen: set[str] = set()
     for index, hypothesis in enumerate(plan.hypotheses):
         if hypothesis.id in seen:
-            problems.append((("hypotheses", index, "id"), f"'{hypothesis.id}' is used twice; give each hypothesis its own id"))
+            problems.append(
+                (("hypotheses", index, "id"), f"'{hypothesis.id}' is used twice; give each hypothesis its own id")
+            )
         seen.add(hypothesis.id)
-        problems += [(("hypotheses", index, *sub), message) for sub, message in resolve_hypothesis(protocol, hypothesis)[1]]
+        problems += [
+            (("hypotheses", index, *sub), message) for sub, message in resolve_hypothesis(protocol, hypothesis)[1]
+        ]
     return problems
