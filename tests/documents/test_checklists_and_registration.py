@@ -65,6 +65,10 @@ def test_every_protocol_gives_readable_prefilled_checklists_whose_numbers_are_th
             line = f"| {levels} | {int(row['n'])} | {fmt.fmt_num(row['mean'])} | {fmt.fmt_num(row['sd'])} | " \
                    f"{fmt.fmt_ci(row['ci_low'], row['ci_high'])} |"  # fmt: skip
             assert line.replace("_", "\\_").replace("[", "\\[").replace("]", "\\]") in consort, line
+        for _, row in outcome.effect_sizes.iterrows():  # and each effect's partial eta squared with its CI
+            line = f"| {row['Source'].replace(' * ', ' × ')} | {fmt.fmt_unit(row['np2'], 3)} | " \
+                   f"{fmt.fmt_ci(row['np2_ci_low'], row['np2_ci_high'], 3)} |"  # fmt: skip
+            assert line.replace("_", "\\_").replace("[", "\\[").replace("]", "\\]") in consort, line
     tidier = texts["tidier-placebo.md"]
     for number, item in TIDIER_PLACEBO:
         assert f"| {number}. {item} |" in tidier
@@ -135,3 +139,34 @@ def test_a_file_without_a_registration_record_is_refused_in_one_line(tmp_path):
     assert result.exit_code == 7 and "holds no placebolab preregistration record" in result.output
     result = CliRunner().invoke(main, ["analyze", str(tmp_path), "--prereg", "abc"])
     assert result.exit_code == 7 and "not a SHA-256" in result.output
+
+
+def test_a_prereg_of_the_study_folder_carries_the_sealed_lists_commitment_and_changed_stimuli_are_a_deviation(
+    tmp_path,
+):
+    import shutil
+
+    (tmp_path / "protocols").mkdir()
+    shutil.copytree(ROOT / "stimuli" / "warmth-competence-itch", tmp_path / "stimuli" / "warmth-competence-itch")
+    source = tmp_path / "protocols" / "x.yaml"
+    shutil.copyfile(ROOT / "protocols" / "warmth-competence-itch.yaml", source)
+    effects = ROOT / "protocols" / "effects" / "warmth-competence-itch.yaml"
+    registered = _simulated(source, tmp_path / "registered", per_cell=1, effects=effects)
+    commitment = registered.meta["list_sha256"]
+    registered.close()
+    prereg = tmp_path / "prereg.html"
+    result = CliRunner().invoke(main, ["prereg", str(tmp_path / "registered"), "--out", str(prereg)])
+    assert result.exit_code == 0, result.output
+    text = prereg.read_text()
+    assert f"its SHA-256 commitment is {commitment}" in text and "add the allocation list" not in text
+    from_file = protocol_facts(source)
+    assert from_file.bundle_sha256 and from_file.bundle_sha256 in text  # the same bundle as init sealed
+    # the same protocol text, one script edited: the manipulation is not the registered one
+    script = tmp_path / "stimuli" / "warmth-competence-itch" / "clinician.md.j2"
+    script.write_text(script.read_text().replace("twelve years", "two years"))
+    edited = _simulated(source, tmp_path / "edited", per_cell=3, effects=effects)
+    edited.close()
+    result = CliRunner().invoke(main, ["analyze", str(tmp_path / "edited"), "--prereg", str(prereg)])
+    assert result.exit_code == 0 and "Not the preregistered protocol" in result.output
+    report = (tmp_path / "edited" / "report.html").read_text()
+    assert "its stimulus files are not" in report and "the stimulus files differ from those registered" in report

@@ -24,19 +24,25 @@ def _effects(path):
     return ROOT / "protocols" / "effects" / path.name
 
 
+def test_the_readability_check_finds_an_empty_section():
+    with pytest.raises(AssertionError, match="section 'Empty' is empty"):
+        _readable("<h1>T</h1><p>x</p><h2>Empty</h2>\n<h2>Next</h2><p>y</p>", html=True)
+    with pytest.raises(AssertionError, match="Empty"):
+        _readable("# T\n\nx\n\n## Empty\n\n## Next\n\ny\n", html=False)
+    with pytest.raises(AssertionError, match="None"):
+        _readable("# T\n\nthe n is None\n", html=False)
+
+
 def _readable(text: str, html: bool) -> None:
     """No placeholder text (the record at the end is JSON and may say null), and no empty section."""
     body = text.split("<!-- placebolab-preregistration")[0]
     assert not PLACEHOLDERS.search(body), PLACEHOLDERS.search(body).group(0)
     if html:
-        sections = re.split(r"<h[1-3]>", body)[1:]
-        empty = [s.split("</h")[0] for s in sections if not re.search(r"</h[1-3]>\s*\S", s.split("\n", 1)[0] + s)]
-        assert not empty
-        bodies = [re.sub(r"^.*?</h[1-3]>", "", s, flags=re.S).strip() for s in sections]
-        titles = [s.split("</h")[0] for s in sections]
-        # a section with its own text, or a heading directly followed by its subsections (level 2 → 3)
-        for title, content, following in zip(titles, bodies, [*sections[1:], ""], strict=True):
-            assert content or following, f"section '{title}' is empty"
+        parts = re.split(r"<h([1-3])>(.*?)</h\1>", body)[1:]  # level, title, content, level, title, …
+        headings = list(zip(parts[0::3], parts[1::3], parts[2::3], strict=True))
+        for (level, title, content), following in zip(headings, [*headings[1:], ("0", "", "")], strict=True):
+            deeper = int(following[0]) > int(level)
+            assert re.sub(r"<[^>]+>|\s", "", content) or deeper, f"section '{title}' is empty"
     else:
         blocks = re.split(r"\n(?=#{1,3} )", body)
         for block, following in zip(blocks, [*blocks[1:], ""], strict=True):
@@ -107,7 +113,7 @@ def test_a_protocol_without_hypotheses_asks_for_them(tmp_path):
     shutil.copytree(ROOT / "stimuli" / "warmth-competence-itch", tmp_path / "stimuli" / "warmth-competence-itch")
     path.write_text(source[:start] + source[end:])
     text = to_markdown(preregistration(protocol_facts(path)))
-    assert "**TODO:** state the hypotheses: add \\`hypotheses:\\`" in text
+    assert "**TODO:** state the hypotheses: add `hypotheses:`" in text
 
 
 def test_the_command_writes_markdown_or_html_and_refuses_another_suffix(tmp_path):

@@ -87,7 +87,9 @@ def analyze(study, ss_type, include_pilot, blinded, from_export, out, show, prer
     )
     print_anova_table(results.primary)
     if registration is not None:
-        same = registration.get("protocol_sha256") == results.study.codebook.get("protocol_sha256")
+        from placebolab.report.registration import registration_view
+
+        same = registration_view(registration, results.study.codebook)["same"]
         click.echo(
             "Ran on the preregistered protocol."
             if same

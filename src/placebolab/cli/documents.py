@@ -12,7 +12,7 @@ def _document_path(_ctx, _param, value: str) -> str:
 
 
 @click.command()
-@click.argument("protocol", type=click.Path(dir_okay=False))
+@click.argument("protocol", type=click.Path())
 @click.option("--out", required=True, type=click.Path(dir_okay=False), callback=_document_path,
               help="The preregistration to write: prereg.md (Markdown) or prereg.html.")  # fmt: skip
 @click.option("--format", "form", type=click.Choice(["osf", "aspredicted"]), default="osf", show_default=True,
@@ -24,7 +24,8 @@ def _document_path(_ctx, _param, value: str) -> str:
 def prereg(protocol, out, form, effects, alpha, target):
     """Write a preregistration of PROTOCOL, generated from it: hypotheses, design, sampling plan, variables, analysis plan.
 
-    What the protocol cannot know is marked TODO. The document states the protocol's SHA-256; give it to
+    PROTOCOL is a protocol file, or the study folder `placebolab init` made from it (then the sealed
+    allocation list's commitment is written in too). What the protocol cannot know is marked TODO. The document states the protocol's SHA-256; give it to
     `placebolab analyze STUDY --prereg FILE` and the report says whether the study ran on exactly this
     protocol and lists every deviation.
     """

@@ -123,12 +123,13 @@ def consort_checklist(study, results) -> Document:
 
 
 def _consort_known(study, results) -> dict[str, str]:
-    from placebolab.documents.prereg import Facts, design_words, intake_table
+    from placebolab.documents.prereg import Facts, allocation_words, design_words, intake_table
     from placebolab.report.html import allocation_phrase, methods_paragraph
 
     protocol = study.protocol
-    facts = Facts(protocol, results.study.codebook, study.protocol_sha256, protocol.protocol, None)
-    design = design_words(facts)
+    facts = Facts(protocol, results.study.codebook, study.protocol_sha256, protocol.protocol, None,
+                  list_sha256=study.meta.get("list_sha256"))  # fmt: skip
+    design, allocation = design_words(facts), allocation_words(facts)
     intake = intake_table(facts)
     accepted = (
         "; ".join(f"{row[1]}: {row[3]}" for row in intake.rows if row[4] == "no")
@@ -140,7 +141,7 @@ def _consort_known(study, results) -> dict[str, str]:
         "1a": f"“{protocol.title}” is a randomised experiment: {design[0]}",
         "3": f"The protocol file (SHA-256 {study.protocol_sha256}) and its analysis plan are frozen in the study; "
         "`placebolab prereg` writes the preregistration. " + todo("say where they can be accessed."),
-        "9": " ".join(design[:2]) + " " + design[3],
+        "9": " ".join(design) + " " + allocation[1],
         "12a": f"Intake before allocation accepts: {accepted}. " + todo("state the other eligibility criteria."),
         "14": _outcomes_words(results),
         "16a": f"Planned N = {protocol.allocation.target_n}. "

@@ -40,18 +40,27 @@ class Facts:
     path: str
     power: dict | None  # of :func:`power_facts`, None without an effects file
     power_problem: str | None = None  # why `power` cannot compute it for this protocol
+    bundle_sha256: str | None = None  # the protocol with every stimulus file, as `init` seals it
+    list_sha256: str | None = None  # the sealed allocation list's commitment, once a study folder exists
 
 
-def protocol_facts(protocol_path, effects=None, alpha: float = 0.05, target: float = POWER_TARGET) -> Facts:
-    """Load and validate the protocol (ProtocolError when invalid), its codebook, and the power analysis."""
-    from placebolab.document.yaml_source import read_limited
+def protocol_facts(source, effects=None, alpha: float = 0.05, target: float = POWER_TARGET) -> Facts:
+    """The protocol file ``source`` (validated: ProtocolError when invalid), or the study folder made from it
+    (its frozen protocol, with the list commitment), its codebook, and the power analysis."""
     from placebolab.export.tables import planned_columns, protocol_codebook
-    from placebolab.protocol import load_protocol
 
-    protocol = load_protocol(protocol_path)
-    sha = hashlib.sha256(read_limited(Path(protocol_path))).hexdigest()
-    codebook = protocol_codebook(protocol, planned_columns(protocol), None, sha)
-    facts = Facts(protocol, codebook, sha, str(protocol_path), None)
+    if Path(source).is_dir():
+        from placebolab.study import Study
+
+        with Study.open(source) as study:
+            protocol, meta = study.protocol, dict(study.meta)
+        sha, bundle, commitment = meta["protocol_sha256"], meta.get("bundle_sha256"), meta.get("list_sha256")
+        name = meta.get("protocol_file") or str(source)
+    else:
+        protocol, sha, bundle = _read_protocol(Path(source))
+        commitment, name = None, str(source)
+    codebook = protocol_codebook(protocol, planned_columns(protocol), None, sha) | {"bundle_sha256": bundle}
+    facts = Facts(protocol, codebook, sha, name, None, bundle_sha256=bundle, list_sha256=commitment)
     if effects is not None:
         from placebolab.errors import PowerError
 
@@ -60,6 +69,28 @@ def protocol_facts(protocol_path, effects=None, alpha: float = 0.05, target: flo
         except PowerError as err:  # the design is one `power` does not compute: say why, never invent
             facts.power_problem = str(err)
     return facts
+
+
+def _read_protocol(path: Path):
+    """The protocol, the SHA-256 of its file and its bundle hash, read as ``placebolab init`` reads them."""
+    from placebolab.document.yaml_source import read_limited
+    from placebolab.errors import ProtocolError
+    from placebolab.instruments import with_bank
+    from placebolab.protocol import parse_protocol
+    from placebolab.store.base import bundle_hash
+
+    if not path.is_file():
+        raise ProtocolError(f"{path}: no such file; give the path of a protocol .yaml file (or a study folder)")
+    read: dict[str, bytes] = {}
+    source = with_bank(lambda relative: (path.parent / relative).read_bytes())
+
+    def read_file(relative: str) -> bytes:
+        read[relative] = source(relative)
+        return read[relative]
+
+    text = read_limited(path)
+    protocol = parse_protocol(text, str(path), read_file, folder=path.parent)
+    return protocol, hashlib.sha256(text).hexdigest(), bundle_hash(text, read)
 
 
 def planned_n(protocol) -> dict[str, float]:
@@ -142,7 +173,7 @@ def hypotheses_table(facts: Facts) -> Table | str:
     rows = []
     for hypothesis in plan.hypotheses:
         decision, _ = resolve_hypothesis(facts.protocol, hypothesis)
-        if decision is None:
+        if decision is None:  # pragma: no cover
             raise InternalError("a protocol is validated when loaded, its hypotheses with it (plan_checks.py)")
         rows.append([hypothesis.id, hypothesis.text, decision.outcome, _test_words(facts, decision)])
     return Table(["Id", "Hypothesis", "Outcome", "Deciding test"], rows)
@@ -193,7 +224,6 @@ def _model_words(facts: Facts, outcome) -> str:
 
 
 def design_words(facts: Facts) -> list[str]:
-    from placebolab.report.html import allocation_phrase
 
     protocol = facts.protocol
     factors = "; ".join(
@@ -214,13 +244,28 @@ def design_words(facts: Facts) -> list[str]:
             for a in arms
         )
         lines.append(f"Arms outside the factorial: {listed}.")
-    lines.append(f"Allocation: {allocation_phrase(facts.codebook.get('allocation'))}.")
+    return lines
+
+
+def allocation_words(facts: Facts) -> list[str]:
+    """The allocation scheme, its ratio and the sealed list's commitment (a TODO before init)."""
+    from placebolab.report.html import allocation_phrase
+
+    protocol = facts.protocol
+    lines = [f"Allocation: {allocation_phrase(facts.codebook.get('allocation'))}."]
     ratio = ", ".join(f"{c.id} {protocol.allocation.ratio_of(c.id)}" for c in protocol.cells)
     lines.append(f"Allocation ratio: {ratio}.")
-    lines.append(
-        "The allocation list is generated and sealed when the study folder is made (`placebolab init`), which "
-        "prints its SHA-256 commitment; `placebolab audit` proves every allocation came from it."
-    )
+    if facts.list_sha256:
+        lines.append(
+            "The allocation list was generated and sealed when the study folder was made (`placebolab init`); "
+            f"its SHA-256 commitment is {facts.list_sha256} (docs/allocation.md), and `placebolab audit` proves "
+            "every allocation came from it."
+        )
+    else:
+        lines.append(todo(
+            "add the allocation list's SHA-256 commitment: `placebolab init` seals the list and prints it, or run "
+            "`placebolab prereg STUDY_FOLDER` after init and it is written here."
+        ))  # fmt: skip
     return lines
 
 
@@ -337,7 +382,12 @@ def preregistration(facts: Facts, form: str = "osf") -> Document:
     doc = Document(title)
     doc.intro = [
         f"Protocol {protocol.protocol}, version {protocol.version} ({Path(facts.path).name}); "
-        f"SHA-256 of the protocol file: {facts.sha256}.",
+        f"SHA-256 of the protocol file: {facts.sha256}"
+        + (
+            f"; of the protocol with its stimulus files (bundle): {facts.bundle_sha256}."
+            if facts.bundle_sha256
+            else "."
+        ),
         f"Generated by placebolab {placebolab.__version__} from the protocol file; the report of the finished "
         "study (`placebolab analyze STUDY --prereg THIS_FILE`) states whether the study ran on exactly this "
         "protocol and lists every deviation.",
@@ -362,8 +412,8 @@ def _osf(doc: Document, facts: Facts) -> None:
         todo("state who is blind to the condition (participants, experimenters, outcome assessors, analysts). "
              "The analyst can work blind: `placebolab analyze --blinded` names the levels by neutral codes."),
     )  # fmt: skip
-    doc.section("Study design", 3).add(*design_words(facts)[:2], cells_table(facts))
-    doc.section("Randomization", 3).add(*design_words(facts)[2:])
+    doc.section("Study design", 3).add(*design_words(facts), cells_table(facts))
+    doc.section("Randomization", 3).add(*allocation_words(facts))
     doc.section("Sampling plan")
     doc.section("Existing data", 3).add(
         todo("state whether any data have been collected (e.g. “Registration prior to creation of data”).")
@@ -419,7 +469,7 @@ def _aspredicted(doc: Document, facts: Facts) -> None:
         measures_table(facts)
     )
     doc.section("4) How many and which conditions will participants be assigned to?").add(
-        *design_words(facts), cells_table(facts)
+        *design_words(facts), *allocation_words(facts), cells_table(facts)
     )
     doc.section("5) Specify exactly which analyses you will conduct to examine the main question/hypothesis.").add(
         planned_methods(facts)

@@ -61,7 +61,7 @@ def todo(text: str) -> str:
 
 # --- Markdown -------------------------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]])")
+_MD_SPECIAL = re.compile(r"([\\*_\[\]])")  # backticks stay: `placebolab analyze` reads as code
 
 
 def _md(text: str, cell: bool = False) -> str:

@@ -189,7 +189,8 @@ def _mean(values):
 
 def codebook(study, wide: pd.DataFrame) -> dict:
     version = study.meta.get("package_version", __version__)
-    return protocol_codebook(study.protocol, list(wide.columns), study.name, study.protocol_sha256, version)
+    book = protocol_codebook(study.protocol, list(wide.columns), study.name, study.protocol_sha256, version)
+    return book | {"bundle_sha256": study.meta.get("bundle_sha256")}
 
 
 def planned_columns(protocol) -> list[str]:

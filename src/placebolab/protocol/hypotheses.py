@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from placebolab.protocol.comparisons import Problems, plan_outcome, resolve_contrast, split_comparison
+from placebolab.protocol.measures import resolve
 
 if TYPE_CHECKING:
     from placebolab.protocol.models import AnalysisPlan, Hypothesis, Protocol
@@ -49,6 +50,8 @@ def resolve_hypothesis(protocol: Protocol, hypothesis: Hypothesis) -> tuple[Deci
             )
         ]
     between = outcome.between or list(protocol.factors)
+    if any(f not in protocol.factors for f in between) or resolve(protocol, outcome.outcome) is None:
+        return None, []  # an unknown factor or measure of the outcome: checks.py reports it, once
     text = hypothesis.test.replace("×", "*").strip()
     if "*" in text:
         factors = tuple(part.strip() for part in text.split("*"))

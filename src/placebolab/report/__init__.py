@@ -42,7 +42,8 @@ def write_report(results: AnalysisResult, out_path, registration: dict | None = 
     from placebolab.files import write_text_atomic
     from placebolab.report import html
 
-    return write_text_atomic(out_path, html.render_report(results, registration))  # a crash never leaves half a report
+    text = html.render_report(results) if registration is None else html.render_report(results, registration)
+    return write_text_atomic(out_path, text)  # a crash never leaves half a report
 
 
 __all__ = ["build_report", "write_report"]

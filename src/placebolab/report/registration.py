@@ -39,6 +39,7 @@ def record(codebook: dict) -> dict:
         "protocol": codebook.get("protocol"),
         "protocol_version": codebook.get("protocol_version"),
         "protocol_sha256": codebook.get("protocol_sha256"),
+        "bundle_sha256": codebook.get("bundle_sha256"),
         "factors": codebook.get("factors"),
         "cells": [c.get("id") for c in codebook.get("cells") or []],
         "allocation": codebook.get("allocation"),
@@ -86,6 +87,14 @@ def registration_view(registered: dict, codebook: dict) -> dict:
     ran, was = codebook.get("protocol_sha256"), registered.get("protocol_sha256")
     view = {"source": registered.get("source"), "registered_sha256": was, "study_sha256": ran, "same": ran == was}
     view["deviations"], view["exploratory"] = ([], []) if view["same"] else _deviations(registered, codebook)
+    bundles = registered.get("bundle_sha256"), codebook.get("bundle_sha256")
+    view["stimuli_differ"] = view["same"] and None not in bundles and bundles[0] != bundles[1]
+    if view["stimuli_differ"]:  # the same protocol text, other stimulus files: the manipulation itself changed
+        view["same"] = False
+        view["deviations"] = [
+            f"the stimulus files differ from those registered (bundle SHA-256 registered {bundles[0]}, run "
+            f"{bundles[1]}): the scripts or media the cells saw are not the registered ones"
+        ]
     if not view["same"] and "analysis" not in registered:
         view["deviations"] = [
             "only the SHA-256 was given, so the deviations cannot be listed; give the preregistration file "
