@@ -11,10 +11,11 @@ from click.testing import CliRunner
 from placebolab.analysis.plan import run_analyses
 from placebolab.cli.app import main
 from placebolab.documents.checklists import CONSORT_2025, TIDIER_PLACEBO, write_checklists
-from placebolab.documents.prereg import preregistration, protocol_facts
+from placebolab.documents.prereg import planned_methods, preregistration, protocol_facts
 from placebolab.documents.render import write
 from placebolab.export import export_study
 from placebolab.report import format as fmt
+from placebolab.report.html import _sample_sentence, methods_paragraph
 from placebolab.simulation.model import load_effects
 from placebolab.simulation.run import simulate_study
 from placebolab.study import Study
@@ -22,6 +23,11 @@ from tests.conftest import ROOT
 
 PROTOCOLS = sorted((ROOT / "protocols").glob("*.yaml"))
 PLACEHOLDERS = re.compile(r"\bNone\b|\bnan\b|\bNaN\b|\bnull\b|\{\{|\}\}|\{%")
+
+
+def _without_families(text: str) -> str:
+    """The methods text less what only data give: the size of each family of comparisons."""
+    return re.sub(r"adjusted on its own.*?\. Hedges' g", "adjusted on its own. Hedges' g", text, flags=re.S)
 
 
 def _simulated(path, folder, per_cell=12, effects=None):
@@ -69,6 +75,11 @@ def test_every_protocol_gives_readable_prefilled_checklists_whose_numbers_are_th
             line = f"| {row['Source'].replace(' * ', ' × ')} | {fmt.fmt_unit(row['np2'], 3)} | " \
                    f"{fmt.fmt_ci(row['np2_ci_low'], row['np2_ci_high'], 3)} |"  # fmt: skip
             assert line.replace("_", "\\_").replace("[", "\\[").replace("]", "\\]") in consort, line
+    # the preregistration's analysis plan is the report's methods paragraph, from the same generator
+    planned = planned_methods(protocol_facts(path))
+    ran = methods_paragraph(results, sample=False)
+    assert _without_families(planned) == _without_families(ran)
+    assert methods_paragraph(results).replace(_sample_sentence(results.header) + " ", "") == ran
     tidier = texts["tidier-placebo.md"]
     for number, item in TIDIER_PLACEBO:
         assert f"| {number}. {item} |" in tidier
@@ -79,10 +90,10 @@ def test_every_protocol_gives_readable_prefilled_checklists_whose_numbers_are_th
 
 def test_the_tidier_table_sets_the_cells_scripts_side_by_side(tmp_path):
     study = _simulated(ROOT / "protocols" / "warmth-competence-itch.yaml", tmp_path / "study", per_cell=2)
-    try:
-        write_checklists(study, run_analyses(export_study(study)), tmp_path / "out")
-    finally:
-        study.close()
+    study.close()
+    result = CliRunner().invoke(main, ["checklist", str(tmp_path / "study"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Written: ") == 6
     row = next(line for line in (tmp_path / "out" / "tidier-placebo.md").read_text().splitlines()
                if line.startswith("| 4. "))  # fmt: skip
     warm_high, warm_low, neutral_high, neutral_low = row.split(" | ")[1:5]
@@ -170,3 +181,23 @@ def test_a_prereg_of_the_study_folder_carries_the_sealed_lists_commitment_and_ch
     assert result.exit_code == 0 and "Not the preregistered protocol" in result.output
     report = (tmp_path / "edited" / "report.html").read_text()
     assert "its stimulus files are not" in report and "the stimulus files differ from those registered" in report
+
+
+def test_a_blinded_export_hides_the_levels_the_hypotheses_name(tmp_path):
+    import json
+
+    study = _simulated(ROOT / "protocols" / "ibs-three-arm.yaml", tmp_path / "study", per_cell=1)
+    try:
+        key = json.loads(study.store.sealed()["blinding_key"])
+        folder = export_study(study, blinded=True)
+    finally:
+        study.close()
+    hypotheses = json.loads((folder / "codebook.json").read_text())["analysis"]["hypotheses"]
+    cells = key["cells"]
+    assert [h["test"] for h in hypotheses] == [
+        f"{cells['limited']} - {cells['waitlist']}",
+        f"{cells['augmented']} - {cells['limited']}",
+    ]
+    text = (folder / "codebook.json").read_text()
+    assert "waitlist" not in text.split('"hypotheses"')[1].split("]")[0]
+    assert all(h["text"].startswith("(blinded") for h in hypotheses)

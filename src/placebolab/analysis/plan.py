@@ -209,7 +209,21 @@ def planned_analyses(codebook: dict) -> AnalysisResult:
     occasions = suite.occasion_columns(study, plan["primary"]["outcome"])
     if len(occasions) >= 2:
         between = list(plan["primary"].get("between") or study.factors)
-        course = TimeCourseResult(plan["primary"]["outcome"], [o for o, _ in occasions], between)
+        from placebolab.analysis.lmm import MixedModelResult
+
+        options = plan.get("time_course") or {}
+        model = MixedModelResult(
+            pd.DataFrame(),
+            pd.DataFrame(),
+            float("nan"),
+            pd.DataFrame(),
+            str(options.get("ddf", "satterthwaite")),
+            bool(options.get("random_slope")),
+            0,
+            0,
+            float("nan"),
+        )  # fmt: skip  (the model as the plan specifies it, not fitted)
+        course = TimeCourseResult(plan["primary"]["outcome"], [o for o, _ in occasions], between, mixed_model=model)
     counts = pd.DataFrame(columns=["cell", *study.factors, "arm", "n", "n_incomplete", "n_pilot", "n_corrected"])
     return AnalysisResult(
         study=study,

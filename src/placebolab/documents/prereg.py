@@ -27,6 +27,11 @@ from placebolab.documents.schedule import spirit_schedule
 from placebolab.errors import InternalError
 
 FORMATS = ("osf", "aspredicted")
+METHODS_LEAD = (
+    "The report of the finished study describes its analyses in the paragraph below, generated from this plan by "
+    "the code that writes the report (which adds what depends on the data: the sample analysed and the size of "
+    "each family of comparisons):"
+)
 POWER_TARGET = 0.8
 
 
@@ -438,7 +443,7 @@ def _osf(doc: Document, facts: Facts) -> None:
     doc.section("Measured variables", 3).add(measures_table(facts))
     doc.section("Indices", 3).add(_indices(facts))
     doc.section("Analysis plan")
-    doc.section("Statistical models", 3).add(planned_methods(facts))
+    doc.section("Statistical models", 3).add(METHODS_LEAD, planned_methods(facts))
     doc.section("Transformations", 3).add(_transformations(facts))
     doc.section("Inference criteria", 3).add(
         "The report gives two-sided p values with 95% confidence intervals for every effect.",
@@ -472,7 +477,7 @@ def _aspredicted(doc: Document, facts: Facts) -> None:
         *design_words(facts), *allocation_words(facts), cells_table(facts)
     )
     doc.section("5) Specify exactly which analyses you will conduct to examine the main question/hypothesis.").add(
-        planned_methods(facts)
+        METHODS_LEAD, planned_methods(facts)
     )
     doc.section(
         "6) Describe exactly how outliers will be defined and handled, and your precise rule(s) for excluding observations."
@@ -496,11 +501,22 @@ def _indices(facts: Facts) -> str | Table:
 
 
 def _transformations(facts: Facts) -> str:
+    from placebolab.analysis.categorical import measurement_of
+
     plan = facts.protocol.analysis
-    parts = ["Reverse-keyed items are reflected before scoring (see Scoring above)."]
-    if plan is not None and plan.primary.baseline:
+    columns = facts.codebook["columns"]
+    parts = []
+    if any("reverse-keyed" in (c.get("derived") or "") for c in columns):
+        parts.append("Reverse-keyed items are reflected before scoring (see Scoring above).")
+    if any("mapped linearly" in (c.get("derived") or "") for c in columns):
+        parts.append("Items of a score on different scales are first mapped linearly onto a common scale.")
+    if (
+        plan is not None
+        and plan.primary.baseline
+        and measurement_of(facts.codebook, plan.primary.outcome)[0] == "continuous"
+    ):
         parts.append(
             f"The change from baseline {plan.primary.outcome} − {plan.primary.baseline} is analysed besides the "
             "primary (baseline-adjusted) analysis."
         )
-    return " ".join(parts)
+    return " ".join(parts) or "None: every measure and score is analysed as recorded."
