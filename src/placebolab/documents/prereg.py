@@ -199,7 +199,8 @@ def _test_words(facts: Facts, decision) -> str:
             if entry.padjust == "none"
             else f"{entry.padjust.title()}-adjusted over its entry's {len(entry.compare)} comparisons"
         )
-        return f"the planned comparison {decision.pair[0]} − {decision.pair[1]} of the {model} ({adjust})"
+        model = model.rsplit(" (", 1)[0]  # the comparison's own test: a t test of the model's (adjusted) means
+        return f"the planned comparison {decision.pair[0]} − {decision.pair[1]} of the {model} (t test, {adjust})"
     what = (
         "main effect of " + decision.factors[0]
         if decision.kind == "main effect"

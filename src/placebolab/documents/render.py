@@ -65,7 +65,11 @@ _MD_SPECIAL = re.compile(r"([\\*_\[\]])")  # backticks stay: `placebolab analyze
 
 
 def _md(text: str, cell: bool = False) -> str:
-    escaped = _MD_SPECIAL.sub(r"\\\1", text).replace("<", "&lt;").replace(">", "&gt;")
+    pieces = re.split(r"(`[^`<>]+`)", text)  # code spans (odd pieces) are shown as written
+    escaped = "".join(
+        piece if i % 2 else _MD_SPECIAL.sub(r"\\\1", piece).replace("<", "&lt;").replace(">", "&gt;")
+        for i, piece in enumerate(pieces)
+    )
     if escaped.startswith(TODO):
         escaped = f"**{TODO}**{escaped[len(TODO) :]}"
     if cell:
@@ -110,7 +114,7 @@ td.mark { text-align: center; }
 
 
 def _html(text: str) -> str:
-    escaped = html.escape(text).replace("\n", "<br>")
+    escaped = re.sub(r"`([^`<]+)`", r"<code>\1</code>", html.escape(text)).replace("\n", "<br>")
     if text.startswith(TODO):
         escaped = f'<mark class="todo">{TODO}</mark>' + escaped[len(TODO) :]
     return escaped
