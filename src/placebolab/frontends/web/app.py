@@ -346,7 +346,7 @@ class WebSessions:
         response = self._message(
             "Too many attempts",
             f"Too many people started the study from your connection in a short time. Please wait "
-            f"{_about(wait)} and then open your link again; nothing you entered was lost.",
+            f"{_about(wait, self.say)} and then open your link again; nothing you entered was lost.",
             429,
         )
         response.headers["retry-after"] = str(math.ceil(wait))
