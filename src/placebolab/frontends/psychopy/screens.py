@@ -16,6 +16,11 @@ from placebolab.frontends.psychopy.markdown import plain_text
 TEXT = "white"
 DIM = "#a0a0a0"
 FOCUS = "#ffd75e"
+FONT = "Noto Sans"  # TextBox2's default, shipped with PsychoPy (regular, bold, italic)
+PROMPT_HEIGHT = 0.03  # a question on a questionnaire page
+COMPACT_LABEL_HEIGHT = 0.018  # smaller labels than this: the questionnaire takes three questions to a page
+PROMPT_LIFT = 0.032
+INTRO_MIN_HEIGHT = 0.022  # the bottom of a question's text is this far above its scale's line
 CONTINUE_KEYS = {"return", "space", "num_enter"}
 NUMBER_KEYS = {str(d): str(d) for d in range(10)} | {f"num_{d}": str(d) for d in range(10)}
 NUMBER_KEYS |= {"period": ".", "num_decimal": "."}
@@ -65,6 +70,48 @@ class Kit:
             wrapWidth=wrap or self.wrap,
             alignText=align,
             anchorHoriz="center",
+        )
+
+    # Scales and formatted pages are drawn with TextBox2 (its own Noto Sans, bundled with PsychoPy): its
+    # glyphs' advances are known before drawing, so text is laid out by measured width (layout.fit_labels).
+
+    @property
+    def half_width(self) -> float:
+        return self.win.size[0] / self.win.size[1] / 2
+
+    def _font(self, height: float, bold: bool = False):
+        from psychopy.visual.textbox2 import allFonts
+
+        return allFonts.getFont(FONT, size=height * self.win.size[1], bold=bold)
+
+    def measure(self, text: str, height: float, bold: bool = False) -> float:
+        """The width of ``text`` on one line at letter height ``height`` (height units), as TextBox2 lays it."""
+        font = self._font(height, bold)
+        return sum(font[char].advance[0] for char in text) / self.win.size[1]
+
+    def line_height(self, height: float) -> float:
+        """The distance between two lines of TextBox2 text at letter height ``height``."""
+        return self._font(height).height / self.win.size[1]
+
+    def box(self, lines, x, y, height, colour=TEXT, anchor="top-center", bold=False, italic=False, width=None):
+        """TextBox2 text of explicit lines (``lines`` joined by newlines): it wraps nothing itself, so no
+        word is ever broken; ``anchor`` names the point at (x, y), e.g. 'top-center', 'bottom-left'."""
+        text = lines if isinstance(lines, str) else "\n".join(lines)
+        return self.visual.TextBox2(
+            self.win,
+            text=text,
+            font=FONT,
+            pos=(x, y),
+            letterHeight=height,
+            size=(width or 2 * self.half_width, None),
+            color=colour,
+            bold=bold,
+            italic=italic,
+            anchor=anchor,
+            alignment=anchor,
+            padding=0,
+            editable=False,
+            clickable=False,
         )
 
 
@@ -151,36 +198,49 @@ class PauseScreen:
 class ScaleInput:
     """One question answered on a ``visual.Slider``: by mouse, by ← / →, or by typing the number."""
 
-    def __init__(self, kit: Kit, item: Item, scale, prompt: str, prompt_y: float, slider_y: float, width: float):
+    def __init__(
+        self,
+        kit: Kit,
+        item: Item,
+        scale,
+        prompt: str,
+        prompt_y: float,
+        slider_y: float,
+        width: float,
+        *,
+        room: float = 0.2,
+        prompt_lines: list[str] | None = None,
+    ):
+        """``room``: how tall the labels below the scale may be; ``prompt_lines``: the question laid out
+        in lines (a questionnaire's), whose bottom sits PROMPT_LIFT above the scale (``prompt_y`` unused)."""
         self.item, self.scale = item, scale
         if item.min is None or item.max is None:
             raise InternalError("a number item has a range")
         self.low, self.high = item.min, item.max
         self.nudge = item.increment or (self.high - self.low) / 100  # VAS: 1% of the line per key press
         likert = scale.type == "likert"
-        whole = scale.type == "nrs" and self.high - self.low <= 10
-        ticks = list(range(int(self.low), int(self.high) + 1)) if likert or whole else [self.low, self.high]
-        labels = scale.labels if likert else [f"{t:g}" for t in ticks] if scale.type == "nrs" else None
+        ticks = scale_ticks(scale, self.low, self.high)
         self.slider = kit.visual.Slider(
             kit.win,
             ticks=ticks,
-            labels=labels,
+            labels=None,  # drawn below (self.labels), laid out by measured width
             granularity=item.increment or 0,
             style="rating",
             size=(width, layout.SLIDER_HEIGHT),
             pos=(0, slider_y),
-            labelHeight=0.022 if likert else 0.025,
-            labelWrapWidth=width / len(ticks) * 0.95 if likert else None,
             color=TEXT,
             fillColor=FOCUS,
             borderColor=TEXT,
         )
-        self.prompt = kit.text(prompt, prompt_y, 0.034)
-        self.anchors = []
-        if scale.anchors and not likert:
-            below = slider_y - 0.065
-            for x, text in zip((-width / 2, width / 2), scale.anchors, strict=True):
-                self.anchors.append(kit.text(text, below, 0.022, x=x, colour=DIM, wrap=0.3))
+        if prompt_lines is None:
+            self.prompt = kit.text(prompt, prompt_y, 0.034)
+        else:
+            self.prompt = kit.box(prompt_lines, 0.0, slider_y + PROMPT_LIFT, PROMPT_HEIGHT, anchor="bottom-center")
+        self.labels = []
+        top = slider_y - layout.LABEL_TOP_DROP
+        for fitted, colour in scale_labels(kit, scale, ticks, self.low, self.high, width, room):
+            self.labels += label_stims(kit, fitted, top, colour)
+            top -= fitted.block_height(kit.line_height) + layout.ROW_GAP
         self.readout = None if scale.type == "vas" or likert else kit.text("", slider_y, 0.04, x=width / 2 + 0.09)
         self.focused = False
         self.value: float | None = None
@@ -194,7 +254,7 @@ class ScaleInput:
             self.prompt.color = FOCUS if focused else TEXT
         self.prompt.draw()
         self.slider.draw()
-        for stim in self.anchors:
+        for stim in self.labels:
             stim.draw()
         if self.readout is not None:
             shown = self.typed or ("" if self.value is None else f"{self.value:g}")
@@ -259,6 +319,41 @@ class ScaleInput:
         self.changes += 1
         if not from_mouse:
             self.slider.rating = value  # moves the marker to the value typed or nudged
+
+
+def scale_ticks(scale, low: float, high: float) -> list:
+    """The marked points of a scale: every point of a Likert scale or a short NRS, else its two ends."""
+    whole = scale.type == "nrs" and high - low <= 10
+    return list(range(int(low), int(high) + 1)) if scale.type == "likert" or whole else [low, high]
+
+
+def scale_labels(kit: Kit, scale, ticks, low, high, width, room) -> list[tuple[layout.LabelLayout, str]]:
+    """The rows of text below a scale, each laid out by measured width: a Likert scale's labels or an NRS's
+    numbers, then the anchors of its two ends (an NRS's or a VAS's), with their colours."""
+    likert = scale.type == "likert"
+    labels = scale.labels if likert else [f"{t:g}" for t in ticks] if scale.type == "nrs" else None
+    rows = []
+    if labels:
+        xs = [layout.value_x(t, low, high, width) for t in ticks]
+        rows.append((layout.fit_labels(labels, xs, kit.measure, kit.line_height, room=room, edge=kit.half_width), TEXT))
+    if scale.anchors and not likert:
+        left = room - (rows[0][0].block_height(kit.line_height) + layout.ROW_GAP if rows else 0)
+        ends = [-width / 2, width / 2]
+        anchors = layout.fit_labels(scale.anchors, ends, kit.measure, kit.line_height, room=left, edge=kit.half_width)
+        rows.append((anchors, DIM))
+    return rows
+
+
+def labels_height(kit: Kit, rows: list[tuple[layout.LabelLayout, str]]) -> float:
+    return sum(fitted.block_height(kit.line_height) for fitted, _ in rows) + layout.ROW_GAP * (len(rows) - 1)
+
+
+def label_stims(kit: Kit, fitted: layout.LabelLayout, top: float, colour) -> list:
+    """The stimuli of a scale's labels laid out by ``layout.fit_labels``, the first row's top at ``top``."""
+    rows = [top]
+    if len(fitted.rows) > 1:
+        rows.append(top - fitted.rows[0] * kit.line_height(fitted.height) - layout.ROW_GAP)
+    return [kit.box(label.lines, label.x, rows[label.row], fitted.height, colour) for label in fitted.labels]
 
 
 class Button:
@@ -374,26 +469,64 @@ class QuestionnaireScreen(QuestionsScreen):
 
     @staticmethod
     def _pages(kit: Kit, step: QuestionnaireStep) -> list[list[ScaleInput]]:
+        """Four questions to a page when each question fits on one line and its labels fit below it at
+        COMPACT_LABEL_HEIGHT or larger; else three to a page, further apart (room for two lines and more)."""
         records = step.records()
+        width = layout.QUESTION_SLIDER_WIDTH
+        measure = lambda text: kit.measure(text, PROMPT_HEIGHT)  # noqa: E731
+        prompts = [layout.wrap_words(item.text, kit.wrap, measure) or [item.text] for item in step.items]
+        scales = [step.item_scale(item) for item in step.items]
+
+        def room(spacing: float, prompt_lines: int) -> float:
+            below = PROMPT_LIFT + prompt_lines * kit.line_height(PROMPT_HEIGHT) + layout.LABEL_TOP_DROP
+            return spacing - below - layout.ROW_GAP
+
+        compact = room(layout.QUESTION_SPACING, 1)
+
+        def fits_compact(scale, record) -> bool:
+            ticks = scale_ticks(scale, record.min, record.max)
+            rows = scale_labels(kit, scale, ticks, record.min, record.max, width, compact)
+            return all(f.fits and f.height >= COMPACT_LABEL_HEIGHT - 1e-9 for f, _ in rows) and (
+                labels_height(kit, rows) <= compact
+            )
+
+        roomy = any(len(lines) > 1 for lines in prompts) or not all(
+            fits_compact(scale, record) for scale, record in zip(scales, records, strict=True)
+        )
+        per_page = layout.ROOMY_ITEMS_PER_PAGE if roomy else layout.ITEMS_PER_PAGE
+        spacing = layout.ROOMY_QUESTION_SPACING if roomy else layout.QUESTION_SPACING
+        space = room(spacing, max(len(lines) for lines in prompts))
+        questions = list(zip(step.items, records, prompts, scales, strict=True))
         pages = []
-        for first in range(0, len(step.items), layout.ITEMS_PER_PAGE):
-            chunk = list(zip(step.items, records, strict=True))[first : first + layout.ITEMS_PER_PAGE]
+        for first in range(0, len(questions), per_page):
             pages.append(
                 [
                     ScaleInput(
                         kit,
                         record,
-                        step.item_scale(item),
+                        scale,
                         item.text,
-                        layout.question_slider_y(n) + layout.QUESTION_SLIDER_DROP,
-                        layout.question_slider_y(n),
-                        layout.QUESTION_SLIDER_WIDTH,
+                        0.0,
+                        layout.question_slider_y(n, roomy),
+                        width,
+                        room=space,
+                        prompt_lines=lines,
                     )
-                    for n, (item, record) in enumerate(chunk)
+                    for n, (item, record, lines, scale) in enumerate(questions[first : first + per_page])
                 ]
             )
         return pages
 
     @staticmethod
     def _intro(kit: Kit, step: QuestionnaireStep):
-        return kit.text(step.prompt, layout.TITLE_Y - 0.06, 0.03, colour=DIM) if step.prompt else None
+        """The questionnaire's prompt, below the title: at most two lines (smaller letters if need be)."""
+        if not step.prompt:
+            return None
+        top = layout.TITLE_Y - 0.035 if step.title else layout.TITLE_Y + 0.02
+        height = 0.03
+        while True:
+            lines = layout.wrap_words(step.prompt, kit.wrap, lambda text, h=height: kit.measure(text, h))
+            if (lines is not None and len(lines) <= 2) or height <= INTRO_MIN_HEIGHT:
+                break
+            height = max(INTRO_MIN_HEIGHT, height * 0.92)
+        return kit.box(lines or [step.prompt], 0.0, top, height, colour=DIM)
