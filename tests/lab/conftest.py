@@ -19,6 +19,7 @@ import pytest
 from ..cli.conftest import SEED, cli_env, export, placebolab_command, run_cli, write_short_protocol
 
 SCREEN = (1280, 800)
+WIDE_SCREEN = (1920, 1080)
 STEP_TIMEOUT = 30  # seconds for a step's screen to appear; a hung window fails instead of hanging CI
 
 
@@ -31,9 +32,8 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def display() -> str:
-    """A fresh Xvfb display (its number chosen by Xvfb itself, so it never collides), for the session."""
+def xvfb(size: tuple[int, int]):
+    """A fresh Xvfb display of ``size`` (its number chosen by Xvfb itself, so it never collides)."""
     reason = _missing()
     if reason:
         if os.environ.get("CI") == "true":
@@ -41,7 +41,7 @@ def display() -> str:
         pytest.skip(reason)
     read, write = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
         pass_fds=(write,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -55,6 +55,18 @@ def display() -> str:
     yield f":{number}"
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def display() -> str:
+    """A virtual display of SCREEN's size, for the session."""
+    yield from xvfb(SCREEN)
+
+
+@pytest.fixture(scope="session")
+def wide_display() -> str:
+    """A virtual display of WIDE_SCREEN's size: windows of both test resolutions fit on it."""
+    yield from xvfb(WIDE_SCREEN)
 
 
 class Lab:

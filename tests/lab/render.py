@@ -119,3 +119,44 @@ def overlaps(a: Drawn, b: Drawn, tolerance: float = 1.0) -> bool:
     al, ar, ab, at = a.box
     bl, br, bb, bt = b.box
     return al < br - tolerance and bl < ar - tolerance and ab < bt - tolerance and bb < at - tolerance
+
+
+def layout_report(protocol_path, size: tuple[int, int], shots=None) -> list[dict]:
+    """Open a window of ``size`` (on $DISPLAY), build the screen of every step of the protocol and draw
+    each of its pages: every text drawn, with its box and the words broken across lines. ``shots``: a
+    folder to save each page as PNG in (to look at)."""
+    from psychopy import event, logging, visual
+
+    from placebolab.frontends.psychopy.frontend import BACKGROUND, screen_for
+    from placebolab.frontends.psychopy.screens import Kit
+
+    logging.console.setLevel(logging.ERROR)
+    win = visual.Window(
+        size=size, fullscr=False, winType="pyglet", units="height", color=BACKGROUND, checkTiming=False
+    )
+    kit = Kit(win, visual, event.Mouse(win=win))
+    report = []
+    try:
+        for current in currents(protocol_path):
+            screen = screen_for(kit, current)
+            for page in range(len(screen.pages)):
+                screen.page = page
+                screen.draw()
+                if shots is not None:
+                    win.getMovieFrame(buffer="back")
+                    win.movieFrames.pop().save(f"{shots}/{current.key}-page{page + 1}.png")
+                    win.movieFrames.clear()
+                win.flip()
+                texts = [d.__dict__ for d in texts_of(screen)]
+                report.append({"step": current.key, "page": page + 1, "texts": texts})
+    finally:
+        win.close()
+    return report
+
+
+if __name__ == "__main__":  # python -m tests.lab.render PROTOCOL WIDTHxHEIGHT [SHOTS]: the report as JSON
+    import json
+    import sys
+
+    width, height = (int(v) for v in sys.argv[2].split("x"))
+    print(json.dumps(layout_report(sys.argv[1], (width, height), *sys.argv[3:])))

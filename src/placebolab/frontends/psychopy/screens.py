@@ -17,6 +17,8 @@ TEXT = "white"
 DIM = "#a0a0a0"
 FOCUS = "#ffd75e"
 FONT = "Noto Sans"  # TextBox2's default, shipped with PsychoPy (regular, bold, italic)
+MEASURE_PX = 64  # text is measured at this size and scaled: glyph advances are proportional to the size
+MEASURE_MARGIN = 1.03  # ... within the rounding of a small size's advances to whole pixels
 PROMPT_HEIGHT = 0.03  # a question on a questionnaire page
 COMPACT_LABEL_HEIGHT = 0.018  # smaller labels than this: the questionnaire takes three questions to a page
 PROMPT_LIFT = 0.032
@@ -53,6 +55,7 @@ class Kit:
 
     def __init__(self, win, visual, mouse):
         self.win, self.visual, self.mouse = win, visual, mouse
+        self._widths: dict[tuple[str, bool], float] = {}  # measured at MEASURE_PX, per letter height
 
     @property
     def wrap(self) -> float:
@@ -79,19 +82,24 @@ class Kit:
     def half_width(self) -> float:
         return self.win.size[0] / self.win.size[1] / 2
 
-    def _font(self, height: float, bold: bool = False):
+    def _font(self, bold: bool = False):
+        """Noto Sans at MEASURE_PX: widths at other sizes are scaled from it (one set of glyphs rendered)."""
         from psychopy.visual.textbox2 import allFonts
 
-        return allFonts.getFont(FONT, size=height * self.win.size[1], bold=bold)
+        return allFonts.getFont(FONT, size=MEASURE_PX, bold=bold)
 
     def measure(self, text: str, height: float, bold: bool = False) -> float:
-        """The width of ``text`` on one line at letter height ``height`` (height units), as TextBox2 lays it."""
-        font = self._font(height, bold)
-        return sum(font[char].advance[0] for char in text) / self.win.size[1]
+        """The width of ``text`` on one line at letter height ``height`` (height units), as TextBox2 lays it
+        out (the sum of its glyphs' advances), with MEASURE_MARGIN for the rounding of small sizes."""
+        key = (text, bold)
+        if key not in self._widths:
+            font = self._font(bold)
+            self._widths[key] = sum(font[char].advance[0] for char in text) / MEASURE_PX
+        return self._widths[key] * height * MEASURE_MARGIN
 
     def line_height(self, height: float) -> float:
         """The distance between two lines of TextBox2 text at letter height ``height``."""
-        return self._font(height).height / self.win.size[1]
+        return self._font().height / MEASURE_PX * height
 
     def box(self, lines, x, y, height, colour=TEXT, anchor="top-center", bold=False, italic=False, width=None):
         """TextBox2 text of explicit lines (``lines`` joined by newlines): it wraps nothing itself, so no
