@@ -5,6 +5,7 @@ they fail: CI installs all three (.ci/run, make install)."""
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import json
 import os
@@ -91,10 +92,15 @@ class Lab:
     # --- waiting for the window --------------------------------------------------------------------
 
     def screen(self, name: str, timeout: float = STEP_TIMEOUT) -> Path:
-        """Wait until the screen ``name`` (e.g. '02-itch_baseline') has been shown; its screenshot."""
+        """Wait until the screen ``name`` (e.g. '02-itch_baseline') has been shown; its screenshot (of
+        its first page, '03-clinician-page1of3', for a step of several pages)."""
         path = self.shots / f"{name.replace('+', 'plus')}.png"
         deadline = time.monotonic() + timeout
         while not path.exists():
+            first_pages = list(self.shots.glob(f"{glob.escape(path.stem)}-page1of*.png"))
+            if first_pages:
+                path = first_pages[0]
+                break
             if self.process.poll() is not None:
                 pytest.fail(f"placebolab exited ({self.process.returncode}) before {name}:\n{self.output()}")
             if time.monotonic() > deadline:

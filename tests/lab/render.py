@@ -46,7 +46,9 @@ def scales_protocol() -> str:
         wording = ""
         if instrument == "care":
             wording = "\n    wording: {" + ", ".join(f'{k}: "{v}"' for k, v in CARE_WORDING.items()) + "}"
-        steps.append(f"  - id: bank_{instrument.replace('-', '_')}\n    type: questionnaire\n    instrument: {instrument}{wording}")
+        steps.append(
+            f"  - id: bank_{instrument.replace('-', '_')}\n    type: questionnaire\n    instrument: {instrument}{wording}"
+        )
     return (
         "protocol: lab-scale-layout\nversion: 1.0.0\ntitle: Every scale\n"
         "factors:\n  framing: {levels: [plain, warm]}\nallocation: {scheme: complete, target_n: 10}\n"
@@ -87,7 +89,7 @@ def drawn(stim, what: str) -> Drawn | None:
         for i in range(1, len(text)):
             if lines[i] != lines[i - 1] and text[i - 1] not in " \n-" and text[i] != " ":
                 start = text.rfind(" ", 0, i) + 1
-                end = min((p for p in (text.find(" ", i), text.find("\n", i), len(text)) if p >= 0))
+                end = min(p for p in (text.find(" ", i), text.find("\n", i), len(text)) if p >= 0)
                 broken.append(text[start:end])
         if stim._renderChars:  # a hyphen TextBox2 added where it broke a word
             broken.append(f"{text!r}: {len(stim._renderChars)} hyphen(s) added")
@@ -131,9 +133,7 @@ def layout_report(protocol_path, size: tuple[int, int], shots=None) -> list[dict
     from placebolab.frontends.psychopy.screens import Kit
 
     logging.console.setLevel(logging.ERROR)
-    win = visual.Window(
-        size=size, fullscr=False, winType="pyglet", units="height", color=BACKGROUND, checkTiming=False
-    )
+    win = visual.Window(size=size, fullscr=False, winType="pyglet", units="height", color=BACKGROUND, checkTiming=False)
     kit = Kit(win, visual, event.Mouse(win=win))
     report = []
     try:

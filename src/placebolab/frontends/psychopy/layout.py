@@ -60,7 +60,7 @@ def to_pixels(x: float, y: float, size: tuple[int, int]) -> tuple[int, int]:
 LABEL_HEIGHT = 0.022  # letter height of a scale's labels, shrunk (to LABEL_MIN_HEIGHT) where they do not fit
 LABEL_MIN_HEIGHT = 0.016
 LABEL_GAP = 0.014  # at least this much space between two labels side by side
-LABEL_TOP_DROP = 0.028  # the first row of labels starts this far below the scale's line (under its marker)
+LABEL_TOP_DROP = 0.024  # the first row of labels starts this far below the scale's line (under its marker)
 ROW_GAP = 0.008  # between a row of labels and the row below it (staggered labels, anchors)
 SCREEN_MARGIN = 0.03  # no label comes closer than this to the left or right edge of the screen
 
@@ -84,6 +84,15 @@ class LabelLayout:
     def block_height(self, line_height: Callable[[float], float]) -> float:
         """How tall the labels are, from the top of the first row to the bottom of the last."""
         return sum(self.rows) * line_height(self.height) + ROW_GAP * (len(self.rows) - 1)
+
+
+def label_heights(largest: float = LABEL_HEIGHT) -> list[float]:
+    """The letter heights labels are tried in, largest first, down to LABEL_MIN_HEIGHT."""
+    heights = []
+    while largest > LABEL_MIN_HEIGHT + 1e-9:
+        heights.append(largest)
+        largest = max(LABEL_MIN_HEIGHT, largest * 0.92)
+    return [*heights, LABEL_MIN_HEIGHT]
 
 
 def wrap_words(text: str, width: float, measure: Callable[[str], float]) -> list[str] | None:
@@ -128,12 +137,7 @@ def fit_labels(
     letter height (``height`` down to LABEL_MIN_HEIGHT) where none overlaps its neighbours and the
     labels stay within ``room`` (height units below the first row); if none fits in one row, every
     other label goes to a second row below (staggered), which doubles the room of each."""
-    heights = []
-    h = height
-    while h > LABEL_MIN_HEIGHT + 1e-9:
-        heights.append(h)
-        h = max(LABEL_MIN_HEIGHT, h * 0.92)
-    heights.append(LABEL_MIN_HEIGHT)
+    heights = label_heights(height)
     one_row = [0] * len(xs)
     staggered = [i % 2 for i in range(len(xs))]
     fallback = None

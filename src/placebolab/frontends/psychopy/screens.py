@@ -21,8 +21,8 @@ MEASURE_PX = 64  # text is measured at this size and scaled: glyph advances are 
 MEASURE_MARGIN = 1.03  # ... within the rounding of a small size's advances to whole pixels
 PROMPT_HEIGHT = 0.03  # a question on a questionnaire page
 COMPACT_LABEL_HEIGHT = 0.018  # smaller labels than this: the questionnaire takes three questions to a page
-PROMPT_LIFT = 0.032
-INTRO_MIN_HEIGHT = 0.022  # the bottom of a question's text is this far above its scale's line
+PROMPT_LIFT = 0.028  # the bottom of a question's text is this far above its scale's line
+INTRO_MIN_HEIGHT = 0.022  # a questionnaire's prompt (above its questions) shrinks to this to fit two lines
 CONTINUE_KEYS = {"return", "space", "num_enter"}
 NUMBER_KEYS = {str(d): str(d) for d in range(10)} | {f"num_{d}": str(d) for d in range(10)}
 NUMBER_KEYS |= {"period": ".", "num_decimal": "."}
@@ -148,6 +148,11 @@ class PagesScreen:
         ]
         self.page = 0
         self.turned: list[float] = []
+
+    @property
+    def page_label(self) -> str | None:
+        """Which page is shown ('page2of3'; None for a single page): names the screenshot of each page."""
+        return f"page{self.page + 1}of{len(self.pages)}" if len(self.pages) > 1 else None
 
     def draw(self) -> None:
         for stim in self.header:
@@ -337,18 +342,27 @@ def scale_ticks(scale, low: float, high: float) -> list:
 
 def scale_labels(kit: Kit, scale, ticks, low, high, width, room) -> list[tuple[layout.LabelLayout, str]]:
     """The rows of text below a scale, each laid out by measured width: a Likert scale's labels or an NRS's
-    numbers, then the anchors of its two ends (an NRS's or a VAS's), with their colours."""
+    numbers, then the anchors of its two ends (an NRS's or a VAS's), with their colours; both rows in
+    the same letter height, the largest at which both fit in ``room``."""
     likert = scale.type == "likert"
     labels = scale.labels if likert else [f"{t:g}" for t in ticks] if scale.type == "nrs" else None
-    rows = []
-    if labels:
-        xs = [layout.value_x(t, low, high, width) for t in ticks]
-        rows.append((layout.fit_labels(labels, xs, kit.measure, kit.line_height, room=room, edge=kit.half_width), TEXT))
-    if scale.anchors and not likert:
-        left = room - (rows[0][0].block_height(kit.line_height) + layout.ROW_GAP if rows else 0)
-        ends = [-width / 2, width / 2]
-        anchors = layout.fit_labels(scale.anchors, ends, kit.measure, kit.line_height, room=left, edge=kit.half_width)
-        rows.append((anchors, DIM))
+    for cap in layout.label_heights():
+        rows = []
+        if labels:
+            xs = [layout.value_x(t, low, high, width) for t in ticks]
+            fitted = layout.fit_labels(
+                labels, xs, kit.measure, kit.line_height, room=room, edge=kit.half_width, height=cap
+            )
+            rows.append((fitted, TEXT))
+        if scale.anchors and not likert:
+            left = room - (rows[0][0].block_height(kit.line_height) + layout.ROW_GAP if rows else 0)
+            ends = [-width / 2, width / 2]
+            anchors = layout.fit_labels(
+                scale.anchors, ends, kit.measure, kit.line_height, room=left, edge=kit.half_width, height=cap
+            )
+            rows.append((anchors, DIM))
+        if all(fitted.height >= cap - 1e-9 for fitted, _ in rows):
+            break  # both at this height; else the numbers shrink too, which gives the anchors more room
     return rows
 
 
@@ -398,7 +412,11 @@ class QuestionsScreen:
         hint = "Click on the scale, use ← →, or type the number; then Continue or ENTER."
         if any(len(page) > 1 for page in pages):
             hint = "↑ ↓ choose a question. " + hint
-        self.hint = kit.text(hint, layout.BUTTON_Y - 0.06, 0.02, colour=DIM)
+        if len(pages) > 1:  # a questionnaire spread over pages says where the participant is
+            hints = [f"{hint}   ·   page {n} of {len(pages)}" for n in range(1, len(pages) + 1)]
+        else:
+            hints = [hint]
+        self.hints = [kit.text(text, layout.BUTTON_Y - 0.06, 0.02, colour=DIM) for text in hints]
         self.page, self.focus = 0, 0
         self.page_rt: list[float] = []
 
@@ -426,6 +444,15 @@ class QuestionsScreen:
     @property
     def inputs(self) -> list[ScaleInput]:
         return self.pages[self.page]
+
+    @property
+    def hint(self):
+        return self.hints[self.page]
+
+    @property
+    def page_label(self) -> str | None:
+        """Which page is shown ('page2of3'; None for a single page): names the screenshot of each page."""
+        return f"page{self.page + 1}of{len(self.pages)}" if len(self.pages) > 1 else None
 
     def _complete(self) -> bool:
         return all(q.value is not None for q in self.inputs)
