@@ -4,6 +4,7 @@ where it was drawn, for the layout tests. Needs a display (the ``display`` fixtu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -154,9 +155,48 @@ def layout_report(protocol_path, size: tuple[int, int], shots=None) -> list[dict
     return report
 
 
+def page_report(markdown: str, size: tuple[int, int], shot=None) -> list[dict]:
+    """A text step's page drawn from ``markdown``: each TextBox2 of the page with its text, font file,
+    letter height and left edge (pixels from the window's centre). ``shot``: save the page as PNG there."""
+    from types import SimpleNamespace
+
+    from psychopy import event, logging, visual
+
+    from placebolab.frontends.psychopy.frontend import BACKGROUND
+    from placebolab.frontends.psychopy.screens import Kit, PagesScreen
+
+    logging.console.setLevel(logging.ERROR)
+    win = visual.Window(size=size, fullscr=False, winType="pyglet", units="height", color=BACKGROUND, checkTiming=False)
+    try:
+        kit = Kit(win, visual, event.Mouse(win=win))
+        step = SimpleNamespace(title=None, continue_key="space")
+        screen = PagesScreen(kit, SimpleNamespace(step=step, speaker=None, pages=[markdown]))
+        screen.draw()
+        if shot is not None:
+            win.getMovieFrame(buffer="back")
+            win.movieFrames.pop().save(shot)
+        win.flip()
+        return [
+            {
+                "text": stim._text,
+                "font": Path(stim.glFont.filename).name,
+                "height": float(stim.letterHeight),
+                "left": float(np.asarray(stim.verticesPix)[:, 0].min()),
+                "right": float(np.asarray(stim.verticesPix)[:, 0].max()),
+                "top": float(stim.pos[1]) * size[1],  # the line's top (every run of a line shares it)
+            }
+            for stim in screen.pages[0]
+        ]
+    finally:
+        win.close()
+
+
 if __name__ == "__main__":  # python -m tests.lab.render PROTOCOL WIDTHxHEIGHT [SHOTS]: the report as JSON
     import json
     import sys
 
     width, height = (int(v) for v in sys.argv[2].split("x"))
-    print(json.dumps(layout_report(sys.argv[1], (width, height), *sys.argv[3:])))
+    if sys.argv[1] == "-":  # a markdown page from standard input
+        print(json.dumps(page_report(sys.stdin.read(), (width, height), *sys.argv[3:])))
+    else:
+        print(json.dumps(layout_report(sys.argv[1], (width, height), *sys.argv[3:])))

@@ -54,3 +54,27 @@ def test_numbered_items_keep_their_numbers_and_lines():
     assert plain_text("What happens:\n\n1. You rate.\n2. You talk\n   to a clinician.") == (
         "What happens:\n\n1. You rate.\n\n2. You talk to a clinician."
     )
+
+
+def test_markdown_blocks_keep_headings_emphasis_and_list_markers():
+    from placebolab.frontends.psychopy.markdown import Block, blocks
+    from placebolab.frontends.psychopy.screens import runs, styled_words
+
+    page = "# Welcome\n\nIt takes **30 minutes**.\nBe _calm_ and __ready__.\n\n## Steps\n\n1. rate\n- talk to [us](http://x)"
+    assert blocks(page) == [
+        Block("heading", "Welcome", level=1),
+        Block("paragraph", "It takes **30 minutes**. Be *calm* and **ready**."),
+        Block("heading", "Steps", level=2),
+        Block("item", "rate", marker="1."),
+        Block("item", "talk to us", marker="•"),
+    ]
+    words = styled_words("It takes **30 minutes**. Be ***very*** calm")
+    assert words[3] == [("minutes", True, False), (".", False, False)]  # the full stop stays with its word
+    assert words[5] == [("very", True, True)]
+    assert runs(words) == [
+        ("It takes ", False, False),
+        ("30 minutes", True, False),
+        (". Be ", False, False),
+        ("very ", True, True),  # a space goes with the run before it
+        ("calm", False, False),
+    ]

@@ -7,6 +7,7 @@ scale is on the screen and click there with a real mouse event.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -96,17 +97,28 @@ def label_heights(largest: float = LABEL_HEIGHT) -> list[float]:
 
 
 def wrap_words(text: str, width: float, measure: Callable[[str], float]) -> list[str] | None:
-    """``text`` broken into lines no wider than ``width``, only between words (never inside one); None
-    if a word alone is wider."""
+    """``text`` broken into lines no wider than ``width``, only between words (never inside one), as few
+    lines as fit and as even as can be ('neither agree / nor disagree', not 'neither agree nor /
+    disagree'); None if a word alone is wider."""
+    words = text.split()
     lines: list[str] = []
-    for word in text.split():
+    for word in words:
         if measure(word) > width:
             return None
         if lines and measure(f"{lines[-1]} {word}") <= width:
             lines[-1] = f"{lines[-1]} {word}"
         else:
             lines.append(word)
-    return lines or [""]
+    if len(lines) < 2 or len(words) > 12:  # a label's few words: every way to break them is tried
+        return lines or [""]
+    best, widest = lines, max(measure(line) for line in lines)
+    for breaks in itertools.combinations(range(1, len(words)), len(lines) - 1):
+        edges = (0, *breaks, len(words))
+        candidate = [" ".join(words[a:b]) for a, b in itertools.pairwise(edges)]
+        width_of = max(measure(line) for line in candidate)
+        if width_of < widest - 1e-9:
+            best, widest = candidate, width_of
+    return best
 
 
 def _slots(xs: Sequence[float], rows: Sequence[int], edge: float) -> list[float]:

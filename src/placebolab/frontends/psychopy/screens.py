@@ -5,13 +5,14 @@ the step is done and what was answered. Times are PsychoPy monotonic seconds (``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from placebolab.components import PauseStep, QuestionnaireStep
 from placebolab.components.base import Item
 from placebolab.errors import InternalError
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.markdown import plain_text
+from placebolab.frontends.psychopy.markdown import Block, blocks
 
 TEXT = "white"
 DIM = "#a0a0a0"
@@ -97,6 +98,15 @@ class Kit:
             self._widths[key] = sum(font[char].advance[0] for char in text) / MEASURE_PX
         return self._widths[key] * height * MEASURE_MARGIN
 
+    def advance(self, text: str, height: float, bold: bool = False, italic: bool = False) -> float:
+        """The exact width of ``text`` at letter height ``height`` in Noto Sans of that style (height units):
+        where the next run of text on the line starts."""
+        from psychopy.visual.textbox2 import allFonts
+
+        pixels = self.win.size[1]
+        font = allFonts.getFont(FONT, size=height * pixels, bold=bold, italic=italic)
+        return sum(font[char].advance[0] for char in text) / pixels
+
     def line_height(self, height: float) -> float:
         """The distance between two lines of TextBox2 text at letter height ``height``."""
         return self._font().height / MEASURE_PX * height
@@ -118,6 +128,7 @@ class Kit:
             anchor=anchor,
             alignment=anchor,
             padding=0,
+            formattingSyntax="none",  # no markup: asterisks in a label or a run are text
             editable=False,
             clickable=False,
         )
@@ -136,10 +147,14 @@ class PagesScreen:
         self.header = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
         if current.speaker:
             self.header.append(kit.text(current.speaker, top, 0.035, colour=FOCUS, bold=True))
-        self.pages = [kit.text(plain_text(page), 0.02, align="left") for page in current.pages]
+        area_top = layout.TITLE_Y + 0.03 - 0.065 * len(self.header)  # below the title and the speaker
+        bottom = layout.FOOTER_Y + 0.05
+        centred = not self.header  # a page under a title or a speaker starts right below them
+        self.pages = [page_stims(kit, page, area_top, bottom, centred) for page in current.pages]
+        pages = len(self.pages)
         self.footers = [
             kit.text(
-                f"Press {key_label(self.key)} to continue   ·   page {n} of {len(self.pages)}",
+                f"Press {key_label(self.key)} to continue" + (f"   ·   page {n} of {pages}" if pages > 1 else ""),
                 layout.FOOTER_Y,
                 0.025,
                 colour=DIM,
@@ -157,7 +172,8 @@ class PagesScreen:
     def draw(self) -> None:
         for stim in self.header:
             stim.draw()
-        self.pages[self.page].draw()
+        for stim in self.pages[self.page]:
+            stim.draw()
         self.footers[self.page].draw()
 
     def update(self, frame: Frame, onset: float) -> Outcome | None:
@@ -169,6 +185,120 @@ class PagesScreen:
                     return Outcome(detail={"page_rt_s": self.turned})
                 return None
         return None
+
+
+HEADING_HEIGHTS = {1: 0.048, 2: 0.04}  # a heading's letter height by level (deeper levels: 0.036)
+BLOCK_GAP = 0.55  # space between two blocks of a page, in body lines
+ITEM_INDENT = 0.045  # a list item's text starts this far right of its bullet or number
+
+
+def page_stims(kit: Kit, markdown: str, top: float, bottom: float, centred: bool = True) -> list:
+    """A markdown page as TextBox2 blocks, left-aligned in a column ``kit.wrap`` wide, centred between
+    ``top`` and ``bottom`` (or from ``top`` down when taller, or not ``centred``): headings larger and bold, bold and italics
+    as such (TextBox2's markup), list items with their bullet or number. A page too tall for the space is
+    drawn smaller (down to 70 %) rather than running off the screen."""
+    page = blocks(markdown)
+    scale = 1.0
+    while True:
+        placed, height = _stack(kit, page, scale)
+        if height <= top - bottom or scale <= 0.7:
+            break
+        scale *= 0.92
+    start = min(top, (top + bottom) / 2 + height / 2) if centred else top
+    for stim, y in placed:
+        stim.pos = (stim.pos[0], start - y)
+    return [stim for stim, _ in placed]
+
+
+def _stack(kit: Kit, page: list[Block], scale: float) -> tuple[list, float]:
+    """The blocks laid out from y = 0 down: (stimulus, its top's distance below 0) pairs, and the height.
+    Each line is broken between words by measured width and drawn as runs of one style each (a TextBox2
+    has one font: bold and italic words are runs in the bold or italic face of Noto Sans)."""
+    left = -kit.wrap / 2
+    body = layout.TEXT_HEIGHT * scale
+    gap = BLOCK_GAP * kit.line_height(body)
+    placed: list = []
+    y = 0.0
+    for n, block in enumerate(page):
+        if n:
+            y += gap * (1.6 if block.kind == "heading" else 1.0)  # a heading stands apart from what precedes it
+        heading = block.kind == "heading"
+        height = HEADING_HEIGHTS.get(block.level, 0.036) * scale if heading else body
+        x, width = left, kit.wrap
+        if block.kind == "item":
+            placed.append((kit.box(block.marker, left + 0.01, 0.0, height, anchor="top-left", width=0.1), y))
+            x, width = left + 0.01 + ITEM_INDENT, kit.wrap - 0.01 - ITEM_INDENT
+        words = [[(text, bold or heading, italic) for text, bold, italic in word] for word in styled_words(block.text)]
+        for line in break_lines(kit, words, height, width):
+            at = x
+            for text, bold, italic in runs(line):
+                stim = kit.box(text, at, 0.0, height, anchor="top-left", bold=bold, italic=italic, width=width)
+                placed.append((stim, y))
+                at += kit.advance(text, height, bold, italic)
+            y += kit.line_height(height)
+    return placed, y
+
+
+_STYLED = re.compile(r"\*\*\*(.+?)\*\*\*|\*\*(.+?)\*\*|\*(.+?)\*")
+
+
+Piece = tuple[str, bool, bool]  # text, bold, italic
+
+
+def styled_words(text: str) -> list[list[Piece]]:
+    """The words of a markdown paragraph, each as pieces of one style (``**30 minutes**.`` is the words
+    [('30', bold)] and [('minutes', bold), ('.', plain)]: the full stop stays with its word)."""
+    pieces: list[Piece] = []
+    at = 0
+    for match in _STYLED.finditer(text):
+        pieces.append((text[at : match.start()], False, False))
+        both, bold, italic = match.groups()
+        pieces.append(
+            (both or bold or italic, both is not None or bold is not None, both is not None or italic is not None)
+        )
+        at = match.end()
+    pieces.append((text[at:], False, False))
+    words: list[list[Piece]] = [[]]
+    for piece, bold, italic in pieces:
+        for part in re.split(r"(\s+)", piece):
+            if not part:
+                continue
+            if part.isspace():
+                words.append([])
+            else:
+                words[-1].append((part, bold, italic))
+    return [word for word in words if word]
+
+
+def break_lines(kit: Kit, words: list[list[Piece]], height: float, width: float) -> list[list[list[Piece]]]:
+    """Words into lines no wider than ``width``, broken only between words (a word wider than a line
+    stands alone on its line)."""
+    lines: list[list[list[Piece]]] = [[]]
+    used = 0.0
+    for word in words:
+        size = sum(kit.advance(text, height, bold, italic) for text, bold, italic in word)
+        space = kit.advance(" ", height) if lines[-1] else 0.0
+        if lines[-1] and used + space + size > width:
+            lines.append([])
+            used, space = 0.0, 0.0
+        lines[-1].append(word)
+        used += space + size
+    return lines
+
+
+def runs(line: list[list[Piece]]) -> list[Piece]:
+    """A line's words joined into runs of one style each (a space goes with the run before it)."""
+    joined: list[Piece] = []
+    for n, word in enumerate(line):
+        if n:
+            text, bold, italic = joined[-1]
+            joined[-1] = (text + " ", bold, italic)
+        for text, bold, italic in word:
+            if joined and joined[-1][1:] == (bold, italic):
+                joined[-1] = (joined[-1][0] + text, bold, italic)
+            else:
+                joined.append((text, bold, italic))
+    return joined
 
 
 # --- pauses ------------------------------------------------------------------------------------------
