@@ -10,7 +10,7 @@ DEMO_STUDY   := experiments/demo
 DEMO_PROTOCOL := protocols/warmth-competence-itch.yaml
 DEMO_EFFECTS := protocols/effects/warmth-competence-itch.yaml
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench screens clean
 
 install: $(STAMP)
 
@@ -38,6 +38,10 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Screenshots of every step type in the lab window at 1280x800 and 1920x1080 (docs/screens/; needs Xvfb, xdotool)
+screens: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python docs/screens/make_screens.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_STUDY) .pytest_cache .ruff_cache .mypy_cache

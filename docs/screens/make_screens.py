@@ -135,7 +135,7 @@ class Session:
 
     def __init__(self, display: str, study: Path, shots: Path):
         self.display, self.shots = display, shots
-        self.env = dict(os.environ) | {"DISPLAY": display}
+        self.env = dict(os.environ) | {"DISPLAY": display} | null_sound_device(study.parent)
         self.env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), self.env.get("PATH", "")])
         command = [shutil.which("placebolab", path=self.env["PATH"]) or "placebolab", "run", str(study)]
         self.process = subprocess.Popen(
@@ -202,6 +202,19 @@ def walk(session: Session) -> None:
     session.keys("space")
     if session.process.wait(timeout=STEP_TIMEOUT) != 0:
         raise SystemExit(session.process.stdout.read().decode() if session.process.stdout else "failed")
+
+
+def null_sound_device(folder: Path) -> dict[str, str]:
+    """A virtual display has no sound card: ALSA's default device replaced by its null device (which
+    takes the samples and discards them), so the audio step is shown as it is in a lab, playing."""
+    alsa = Path("/usr/share/alsa/alsa.conf")
+    if not alsa.exists():
+        return {}
+    conf = folder / "asound-null.conf"
+    conf.write_text(
+        f'<{alsa}>\npcm.!default {{ type plug; slave {{ pcm "null"; channels 2; rate 48000; format S16_LE }} }}\n'
+    )
+    return {"ALSA_CONFIG_PATH": str(conf)}
 
 
 def xvfb(size: tuple[int, int]) -> tuple[subprocess.Popen, str]:

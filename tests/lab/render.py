@@ -155,9 +155,10 @@ def layout_report(protocol_path, size: tuple[int, int], shots=None) -> list[dict
     return report
 
 
-def page_report(markdown: str, size: tuple[int, int], shot=None) -> list[dict]:
-    """A text step's page drawn from ``markdown``: each TextBox2 of the page with its text, font file,
-    letter height and left edge (pixels from the window's centre). ``shot``: save the page as PNG there."""
+def page_report(markdown: str, size: tuple[int, int], shot=None, speaker: str | None = None) -> list[dict]:
+    """A script step's page drawn from ``markdown`` (under ``speaker``'s name): each TextBox2 of the
+    page with its text, font file, letter height, left and right edges and its line's top (pixels from
+    the window's centre), then the speaker's name as drawn. ``shot``: save the page as PNG there."""
     from types import SimpleNamespace
 
     from psychopy import event, logging, visual
@@ -170,7 +171,7 @@ def page_report(markdown: str, size: tuple[int, int], shot=None) -> list[dict]:
     try:
         kit = Kit(win, visual, event.Mouse(win=win))
         step = SimpleNamespace(title=None, continue_key="space")
-        screen = PagesScreen(kit, SimpleNamespace(step=step, speaker=None, pages=[markdown]))
+        screen = PagesScreen(kit, SimpleNamespace(step=step, speaker=speaker, pages=[markdown]))
         screen.draw()
         if shot is not None:
             win.getMovieFrame(buffer="back")
@@ -186,7 +187,7 @@ def page_report(markdown: str, size: tuple[int, int], shot=None) -> list[dict]:
                 "top": float(stim.pos[1]) * size[1],  # the line's top (every run of a line shares it)
             }
             for stim in screen.pages[0]
-        ]
+        ] + [{"text": d.text, "box": d.box} for d in (drawn(stim, "header") for stim in screen.header) if d]
     finally:
         win.close()
 
@@ -197,6 +198,6 @@ if __name__ == "__main__":  # python -m tests.lab.render PROTOCOL WIDTHxHEIGHT [
 
     width, height = (int(v) for v in sys.argv[2].split("x"))
     if sys.argv[1] == "-":  # a markdown page from standard input
-        print(json.dumps(page_report(sys.stdin.read(), (width, height), *sys.argv[3:])))
+        print(json.dumps(page_report(sys.stdin.read(), (width, height), *sys.argv[3:], speaker="Dr. Morgan Lee")))
     else:
         print(json.dumps(layout_report(sys.argv[1], (width, height), *sys.argv[3:])))

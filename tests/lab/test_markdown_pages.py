@@ -1,6 +1,6 @@
 """Markdown in text and script pages, drawn in the lab window (Xvfb): a heading larger and in Noto Sans
 Bold, **bold** words in the bold face and *italic* ones in the italic face, list items with their numbers
-and bullets, every word in its order, and no run of text drawn over another."""
+and bullets, every word in its order, no run of text drawn over another, nor over the speaker's name above the page."""
 
 from __future__ import annotations
 
@@ -42,7 +42,10 @@ def page(display, tmp_path) -> list[dict]:
 
 
 def test_headings_bold_italics_and_lists_are_drawn_as_such(display, tmp_path):
-    runs = page(display, tmp_path)
+    *runs, speaker = page(display, tmp_path)
+    assert speaker["text"] == "Dr. Morgan Lee"
+    below = speaker["box"][2]  # the bottom of the speaker's name: the page starts below it
+    assert all(run["top"] < below for run in runs), "the page's text runs into the speaker's name"
     font = {run["text"].strip(): run["font"] for run in runs}
     height = {run["text"].strip(): run["height"] for run in runs}
     assert font["Welcome"] == "NotoSans-Bold.ttf" and font["What will happen"] == "NotoSans-Bold.ttf"

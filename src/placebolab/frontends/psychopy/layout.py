@@ -7,6 +7,7 @@ scale is on the screen and click there with a real mouse event.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -159,7 +160,8 @@ def fit_labels(
         widths = _slots(xs, rows, edge)
         for h in heights:
             wrapped = [
-                wrap_words(text, width, lambda t, h=h: measure(t, h)) for text, width in zip(texts, widths, strict=True)
+                wrap_words(text, width, functools.partial(_at_height, measure, h))
+                for text, width in zip(texts, widths, strict=True)
             ]
             if any(lines is None for lines in wrapped):
                 continue
@@ -175,6 +177,10 @@ def fit_labels(
     # even the smallest letters, staggered, cannot hold a word: one word per line, flagged as not fitting
     words = tuple(PlacedLabel(tuple(t.split()) or ("",), x, r) for t, x, r in zip(texts, xs, staggered, strict=True))
     return LabelLayout(LABEL_MIN_HEIGHT, words, _row_lines(words), False)
+
+
+def _at_height(measure: Callable[[str, float], float], height: float, text: str) -> float:
+    return measure(text, height)
 
 
 def _row_lines(placed: Sequence[PlacedLabel]) -> tuple[int, ...]:

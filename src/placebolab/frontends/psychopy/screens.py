@@ -5,6 +5,7 @@ the step is done and what was answered. Times are PsychoPy monotonic seconds (``
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -54,7 +55,7 @@ def key_label(key: str) -> str:
 class Kit:
     """The window and the stimulus classes a screen builds with."""
 
-    def __init__(self, win, visual, mouse):
+    def __init__(self, win, visual, mouse) -> None:
         self.win, self.visual, self.mouse = win, visual, mouse
         self._widths: dict[tuple[str, bool], float] = {}  # measured at MEASURE_PX, per letter height
 
@@ -147,7 +148,8 @@ class PagesScreen:
         self.header = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
         if current.speaker:
             self.header.append(kit.text(current.speaker, top, 0.035, colour=FOCUS, bold=True))
-        area_top = layout.TITLE_Y + 0.03 - 0.065 * len(self.header)  # below the title and the speaker
+        lowest = min((stim.pos[1] for stim in self.header), default=None)  # the title's or the speaker's
+        area_top = layout.TITLE_Y + 0.03 if lowest is None else lowest - 0.05
         bottom = layout.FOOTER_Y + 0.05
         centred = not self.header  # a page under a title or a speaker starts right below them
         self.pages = [page_stims(kit, page, area_top, bottom, centred) for page in current.pages]
@@ -464,6 +466,10 @@ class ScaleInput:
             self.slider.rating = value  # moves the marker to the value typed or nudged
 
 
+def _measure_at(kit: Kit, height: float, text: str) -> float:
+    return kit.measure(text, height)
+
+
 def scale_ticks(scale, low: float, high: float) -> list:
     """The marked points of a scale: every point of a Likert scale or a short NRS, else its two ends."""
     whole = scale.type == "nrs" and high - low <= 10
@@ -690,7 +696,7 @@ class QuestionnaireScreen(QuestionsScreen):
         top = layout.TITLE_Y - 0.035 if step.title else layout.TITLE_Y + 0.02
         height = 0.03
         while True:
-            lines = layout.wrap_words(step.prompt, kit.wrap, lambda text, h=height: kit.measure(text, h))
+            lines = layout.wrap_words(step.prompt, kit.wrap, functools.partial(_measure_at, kit, height))
             if (lines is not None and len(lines) <= 2) or height <= INTRO_MIN_HEIGHT:
                 break
             height = max(INTRO_MIN_HEIGHT, height * 0.92)
