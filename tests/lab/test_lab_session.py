@@ -81,7 +81,7 @@ def assert_every_kind_of_screen_drawn(shots):
     kinds = {
         "text": "01-welcome",
         "rating": "02-itch_baseline",
-        "script": "03-clinician",
+        "script": "03-clinician-page1of3",
         "questionnaire": "04-expectancy",
         "pause": "06-cream",
         "waiting": "07-itch_post@t0plus1s-waiting",
@@ -108,7 +108,7 @@ def test_sigkill_mid_session_then_resume_loses_and_duplicates_nothing(study, lab
     again = lab(study, "after", "--participant", "P001", "--resume")
     walk.check(again)  # the first screen of the resumed session is the check questionnaire
     assert again.output().startswith("P001: resuming at step 5 of 9, check\n"), again.output()
-    assert sorted(p.name for p in again.shots.glob("*.png"))[0] == "05-check.png"
+    assert sorted(p.name for p in again.shots.glob("*.png"))[0] == "05-check-page1of2.png"
     walk.cream(again)
     walk.after_cream(again)
     assert again.wait() == 0, again.output()
