@@ -1,10 +1,9 @@
-"""The pure parts of the PsychoPy frontend (no window needed): frame timing and markdown as screen text."""
+"""The pure parts of the PsychoPy frontend (no window needed): frame timing and markdown as screen blocks."""
 
 from __future__ import annotations
 
 import pytest
 
-from placebolab.frontends.psychopy.markdown import plain_text
 from placebolab.frontends.psychopy.timing import FrameLog
 
 PERIOD = 1 / 60
@@ -43,17 +42,14 @@ def test_the_stored_detail_has_every_interval_and_the_onset_is_the_first_flip():
     assert detail["refresh_hz"] == 60.0 and detail["onset"] == "flip" and detail["page_rt_s"] == [1.5]
 
 
-def test_markdown_becomes_plain_screen_text_with_the_same_words():
-    page = "# Welcome\n\nThank you for taking **part**.\nIt takes *about* 30 minutes.\n\n- one\n- two [link](http://x)"
-    assert plain_text(page) == (
-        "Welcome\n\nThank you for taking part. It takes about 30 minutes.\n\n• one\n\n• two link"
-    )
+def test_numbered_items_keep_their_numbers_and_their_next_lines():
+    from placebolab.frontends.psychopy.markdown import Block, blocks
 
-
-def test_numbered_items_keep_their_numbers_and_lines():
-    assert plain_text("What happens:\n\n1. You rate.\n2. You talk\n   to a clinician.") == (
-        "What happens:\n\n1. You rate.\n\n2. You talk to a clinician."
-    )
+    assert blocks("What happens:\n\n1. You rate.\n2. You talk\n   to a clinician.") == [
+        Block("paragraph", "What happens:"),
+        Block("item", "You rate.", marker="1."),
+        Block("item", "You talk to a clinician.", marker="2."),
+    ]
 
 
 def test_markdown_blocks_keep_headings_emphasis_and_list_markers():
