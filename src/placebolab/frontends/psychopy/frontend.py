@@ -41,7 +41,7 @@ class WindowOptions:
     size: tuple[int, int] = (1280, 800)  # of a --windowed window; a full-screen window takes the screen's
     screen: int = 0
     pilot: bool = False  # a banner marks every screen as a pilot session
-    screenshots: Path | None = None  # save the first frame of every step (and waiting screen) as PNG
+    screenshots: Path | None = None  # save the first frame of every step, page and waiting screen as PNG
 
 
 class PsychopyFrontend:
@@ -147,7 +147,9 @@ class PsychopyFrontend:
 
     def show(self, current) -> Response:
         screen = screen_for(self.kit, current)  # every stimulus built before the onset frame
-        log, outcome, epoch_onset = self._loop(screen.draw, screen.update, self._shot_name(current))
+        pages = getattr(type(screen), "page_label", None) is not None
+        label = (lambda: screen.page_label) if pages else None
+        log, outcome, epoch_onset = self._loop(screen.draw, screen.update, self._shot_name(current), label)
         return Response(
             outcome.values,
             epoch_onset,
@@ -157,24 +159,31 @@ class PsychopyFrontend:
 
     # --- the frame loop ----------------------------------------------------------------------------
 
-    def _loop(self, draw, update, screenshot: Path | None):
-        """Draw and flip until ``update`` returns an outcome; returns (frame log, outcome, epoch onset)."""
+    def _loop(self, draw, update, screenshot: Path | None, page_label=None):
+        """Draw and flip until ``update`` returns an outcome; returns (frame log, outcome, epoch onset).
+        ``page_label()``: which page a screen of several pages shows (a screenshot is saved of each)."""
         from psychopy import core
 
         log = FrameLog(self.frame_period, self.period_source)
         onset_epoch: list[float] = []
         self.win.callOnFlip(lambda: onset_epoch.append(time.time()))  # the onset, stamped on the flip
+        shot_of: str | None = None  # the page whose screenshot was taken
         while True:
             draw()
             if self._banner is not None:
                 self._banner.draw()
-            if screenshot is not None and not log.flips:
-                self.win.getMovieFrame(buffer="back")  # the onset frame, read before it is shown
+            shot = None
+            if screenshot is not None:
+                page = page_label() if page_label is not None else None
+                if not log.flips or page != shot_of:  # the onset frame, and the first frame of every page
+                    shot_of = page
+                    shot = screenshot if page is None else screenshot.with_name(f"{screenshot.stem}-{page}.png")
+                    self.win.getMovieFrame(buffer="back")  # read before it is shown
             log.add(self.win.flip())
             if len(log.flips) == 1:
                 self._discard_input()
-                if screenshot is not None:
-                    self._save_screenshot(screenshot)
+            if shot is not None:
+                self._save_screenshot(shot)
             keys = self._event.getKeys(timeStamped=True)
             if any(key == QUIT_KEY for key, _ in keys):
                 self._confirm_quit()
@@ -216,6 +225,8 @@ class PsychopyFrontend:
     # --- screenshots -------------------------------------------------------------------------------
 
     def _shot_name(self, current, suffix: str = "") -> Path | None:
+        """NN-KEY.png: the step's place in the plan and its key (a step of several pages adds
+        -pageKofN, a waiting screen -waiting)."""
         if not self.options.screenshots:
             return None
         name = f"{current.occurrence.index + 1:02d}-{current.key}{'-' + suffix if suffix else ''}.png"
