@@ -42,7 +42,9 @@ def test_a_stopped_questionnaire_resumes_at_its_first_unanswered_item_and_commit
     session, clock = to_expectancy(study, "P001")
     current, onset = session.current(), clock.now()
     times = {}
-    for item, value in zip(("relief", "logical", "confident", "doubt"), (RELIEF, LOGICAL, CONFIDENT, DOUBT)):
+    for item, value in zip(
+        ("relief", "logical", "confident", "doubt"), (RELIEF, LOGICAL, CONFIDENT, DOUBT), strict=True
+    ):
         clock.advance(2)
         times[item] = clock.now()
         current.drafts.save({item: value}, onset, {item: clock.now()})
