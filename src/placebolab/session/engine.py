@@ -177,6 +177,12 @@ class Session:
         """Where the session stands: its first occurrence without an answer (None once every one has one)."""
         return self._next_occurrence()
 
+    @property
+    def kept(self) -> dict[str, Answer]:
+        """Answers to the session's position kept from before a stop (item id → answer), as it was opened."""
+        at = self._next_occurrence()
+        return {} if at is None else {d.answer.item: d.answer for d in self._stored_drafts.get(at.key, [])}
+
     def current(self) -> Current | None:
         occurrence = self._next_occurrence()
         if occurrence is None:
