@@ -84,9 +84,13 @@ def check(lab: Lab) -> None:
     values = {item: answer("check", item=item) for page in QUESTIONS["check"] for item in page}
     check_page_one(lab, values)
     lab.click(BUTTON)
-    lab.type(str(values["confident"]))  # page 2: typed, then ↓ and typed
+    check_page_two(lab)
+
+
+def check_page_two(lab: Lab) -> None:
+    lab.type(str(answer("check", item="confident")))  # page 2: typed, then ↓ and typed
     lab.key("Down")
-    lab.type(str(values["skilled"]))
+    lab.type(str(answer("check", item="skilled")))
     lab.key("Return")
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from placebolab.errors import SessionInterrupted
-from placebolab.frontends.base import Response, coming_next, refuse_unshowable
+from placebolab.frontends.base import Response, coming_next, refuse_unshowable, saved_note
 from placebolab.frontends.psychopy import layout
+from placebolab.frontends.psychopy.drafts import DraftWriter
 from placebolab.frontends.psychopy.media import AudioScreen, ImageScreen, VideoScreen
 from placebolab.frontends.psychopy.screens import (
     DIM,
@@ -52,6 +53,8 @@ class PsychopyFrontend:
         self.options = options or WindowOptions()
         self.win: Any = None  # a psychopy visual.Window while open
         self._writers: list[threading.Thread] = []
+        self._on_screen: Any = None  # the step shown (Current), for what the quit question says is saved
+        self._drafts: DraftWriter | None = None  # keeps the answers of the step shown as they are given
 
     @staticmethod
     def refuse_unshowable(protocol) -> None:
@@ -136,11 +139,20 @@ class PsychopyFrontend:
             message.draw()
             note.draw()
 
+        self._on_screen = None
         self._loop(draw, lambda frame, _onset: self.clock.now() >= due or None, self._shot_name(current, "waiting"))
 
     def show(self, current) -> Response:
         screen = screen_for(self.kit, current)  # every stimulus built before the onset frame
-        log, outcome, epoch_onset = self._loop(screen.draw, screen.update, self._shot_name(current))
+        self._on_screen = current
+        given = getattr(screen, "given", None)  # a screen with answers says which are given so far
+        keep = None if current.drafts is None or given is None else given
+        try:
+            log, outcome, epoch_onset = self._loop(screen.draw, screen.update, self._shot_name(current), keep)
+        finally:
+            if self._drafts is not None:  # every answer written before the step is submitted (or stops)
+                writer, self._drafts = self._drafts, None
+                writer.close()
         return Response(
             outcome.values,
             epoch_onset,
@@ -150,8 +162,10 @@ class PsychopyFrontend:
 
     # --- the frame loop ----------------------------------------------------------------------------
 
-    def _loop(self, draw, update, screenshot: Path | None):
-        """Draw and flip until ``update`` returns an outcome; returns (frame log, outcome, epoch onset)."""
+    def _loop(self, draw, update, screenshot: Path | None, keep=None):
+        """Draw and flip until ``update`` returns an outcome; returns (frame log, outcome, epoch onset).
+        ``keep``: returns the answers given so far (item → (value, monotonic time)), each frame, to keep them
+        (``Current.drafts``, written by a ``DraftWriter`` off the frame loop)."""
         from psychopy import core
 
         log = FrameLog(self.frame_period, self.period_source)
@@ -170,6 +184,9 @@ class PsychopyFrontend:
                     self._save_screenshot(screenshot)
             keys = self._event.getKeys(timeStamped=True)
             if any(key == QUIT_KEY for key, _ in keys):
+                if keep is not None:  # a marker dropped on a scale this very frame is an answer given: kept too
+                    update(Frame(core.getTime(), [], False, tuple(self.mouse.getPos())), log.onset)
+                    self._keep(keep(), log.onset, onset_epoch[0])
                 self._confirm_quit()
                 keys = []
             # A press since the last frame is seen even when it was released within the frame (a quick tap):
@@ -182,6 +199,15 @@ class PsychopyFrontend:
             outcome = update(frame, log.onset)
             if outcome is not None:
                 return log, outcome, onset_epoch[0]
+            if keep is not None:
+                self._keep(keep(), log.onset, onset_epoch[0])
+
+    def _keep(self, given: dict, onset: float, epoch_onset: float) -> None:
+        """Hand the answers given so far to the step's draft writer (times turned from the monotonic clock into
+        epoch seconds, from the onset flip); it writes those new or changed."""
+        if self._drafts is None:
+            self._drafts = DraftWriter(self._on_screen.drafts, epoch_onset)
+        self._drafts.offer({item: (value, epoch_onset + (at - onset)) for item, (value, at) in given.items()})
 
     def _discard_input(self) -> None:
         """At the onset flip: keys and clicks made before it (typed ahead during a waiting screen or the step
@@ -191,9 +217,10 @@ class PsychopyFrontend:
         self.mouse.clickReset()
 
     def _confirm_quit(self) -> None:
-        """Escape: ask before quitting. Y quits (every answer so far is stored); N or Escape goes back."""
+        """Escape: ask before quitting. Y quits (every answer so far is stored, those of the step on screen
+        too: ``show`` waits for their writes); N or Escape goes back."""
         question = self.kit.text(
-            "Quit the session?\n\nEvery answer so far is saved; the session can be resumed.\n\n"
+            f"Quit the session?\n\n{saved_note(self._on_screen)[:-1]}; the session can be resumed.\n\n"
             "Y = quit        N = go back",
             0.0,
             colour=TEXT,
