@@ -202,9 +202,11 @@ class PsychopyFrontend:
             if keep is not None:
                 self._keep(keep(), log.onset, onset_epoch[0])
 
-    def _keep(self, given: dict, onset: float, epoch_onset: float) -> None:
+    def _keep(self, given: dict, onset: float | None, epoch_onset: float) -> None:
         """Hand the answers given so far to the step's draft writer (times turned from the monotonic clock into
         epoch seconds, from the onset flip); it writes those new or changed."""
+        if onset is None or not given:  # (there is an onset: keep is called after the first flip)
+            return
         if self._drafts is None:
             self._drafts = DraftWriter(self._on_screen.drafts, epoch_onset)
         self._drafts.offer({item: (value, epoch_onset + (at - onset)) for item, (value, at) in given.items()})
