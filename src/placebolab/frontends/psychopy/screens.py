@@ -305,7 +305,7 @@ class QuestionsScreen:
         self.hint = kit.text(hint, layout.BUTTON_Y - 0.06, 0.02, colour=DIM)
         self.page, self.focus = 0, 0
         self.page_rt: list[float] = []
-        self._resume(current.kept)
+        self._resume(getattr(current, "kept", {}))  # a screen built from a bare step (a preview, a test): none
 
     def _resume(self, kept: dict) -> None:
         """Answers given before a stop are shown as given; the step goes on at its first unanswered question."""
