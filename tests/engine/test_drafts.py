@@ -116,3 +116,20 @@ def test_steps_without_answers_have_no_drafts(flagship_study):
     clock = VirtualClock()
     session = Session.start(flagship_study, "P001", INTAKE, "test", clock)
     assert session.current().key == "welcome" and session.current().drafts is None and session.current().kept == {}
+
+
+def test_a_session_opened_anew_merges_the_kept_answers_without_being_asked_for_the_step_first(flagship_study):
+    """As a web request does: open the session as stored and submit; the kept answers complete the step."""
+    session, clock = to_expectancy(flagship_study)
+    session.current().drafts.save({"relief": 3, "logical": 4}, clock.now())
+    clock.advance(30)
+    opened = Session.open(flagship_study, "P001", "test", clock)
+    assert opened.kept == {k: a for k, a in session.current().kept.items()}
+    opened.submit("expectancy", {"confident": 5, "doubt": 6}, clock.now())
+    assert {i: v for i, (v, _, _) in responses(flagship_study, "P001").items()} == {
+        "relief": 3,
+        "logical": 4,
+        "confident": 5,
+        "doubt": 6,
+    }
+    assert flagship_study.store.drafts("P001") == {}

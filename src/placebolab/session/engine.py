@@ -51,8 +51,8 @@ class Current:
 
 class Drafts:
     """The answers kept so far for one step occurrence: a frontend saves each answer as it is given (``save``:
-    at the console after each item, in the lab window at each page turn and before a quit), so that a stop
-    loses none, and a resumed step starts at its first unanswered item. The step's commit holds them."""
+    the console after each item, the lab window as each marker is set), so that a stop loses none, and a
+    resumed step starts at its first unanswered item. The step's commit holds them (``Session.submit``)."""
 
     def __init__(self, session: Session, key: str, drafts: list[Draft]):
         self._session, self.key = session, key
@@ -206,7 +206,7 @@ class Session:
         if key != current.key:
             raise SessionError(f"'{key}' is not the current step (that is '{current.key}')")
         completed_at = self.clock.now()
-        drafts = self._drafts if self._drafts is not None and self._drafts.key == key else None
+        drafts = self._drafts_of(current)
         answers, onsets, kept = [], {shown_at}, []
         for item in current.items:
             if item.kind == "ack":
