@@ -124,7 +124,7 @@ def test_a_session_opened_anew_merges_the_kept_answers_without_being_asked_for_t
     session.current().drafts.save({"relief": 3, "logical": 4}, clock.now())
     clock.advance(30)
     opened = Session.open(flagship_study, "P001", "test", clock)
-    assert opened.kept == {k: a for k, a in session.current().kept.items()}
+    assert opened.kept == session.current().kept
     opened.submit("expectancy", {"confident": 5, "doubt": 6}, clock.now())
     assert {i: v for i, (v, _, _) in responses(flagship_study, "P001").items()} == {
         "relief": 3,
