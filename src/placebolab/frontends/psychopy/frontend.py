@@ -184,10 +184,14 @@ class PsychopyFrontend:
                     self._save_screenshot(screenshot)
             keys = self._event.getKeys(timeStamped=True)
             if any(key == QUIT_KEY for key, _ in keys):
-                if keep is not None:  # a marker dropped on a scale this very frame is an answer given: kept too
-                    update(Frame(core.getTime(), [], False, tuple(self.mouse.getPos())), log.onset)
+                done = None
+                if keep is not None:  # answers given up to the Escape (within this very frame) are kept too
+                    typed = keys[: [key for key, _ in keys].index(QUIT_KEY)]
+                    done = update(Frame(core.getTime(), typed, False, tuple(self.mouse.getPos())), log.onset)
                     self._keep(keep(), log.onset, onset_epoch[0])
                 self._confirm_quit()
+                if done is not None:  # not quit, and the step was completed just before the Escape
+                    return log, done, onset_epoch[0]
                 keys = []
             # A press since the last frame is seen even when it was released within the frame (a quick tap):
             # PsychoPy stamps every press, while the button state alone would miss it.
