@@ -12,6 +12,7 @@ from PIL import Image
 
 from ..cli.conftest import export, stored_steps
 from ..cli.flagship_session import ANSWERS, PLAN, SCORES
+from ..cli.test_resume import kept_answers
 from . import walk
 from .conftest import assert_detail_declared
 
@@ -99,16 +100,19 @@ def test_sigkill_mid_session_then_resume_loses_and_duplicates_nothing(study, lab
     walk.rating_by_click(run, "itch_baseline", walk.answer("itch_baseline"))
     walk.pages(run, "clinician", 3)
     walk.expectancy(run)
-    # on the check page, three answers given but not confirmed — then the process is killed
-    walk.check_page_one(run, {"warm": 2, "caring": 2, "friendly": 2, "competent": 2})
+    # on the check questionnaire's first page, four answers given but not confirmed — then the process is killed
+    page_one = {item: walk.answer("check", item=item) for item in walk.QUESTIONS["check"][0]}
+    walk.check_page_one(run, page_one)
     run.kill()
     assert run.process.returncode == -9
     assert stored_steps(study, "P001") == PLAN[:4]
+    assert kept_answers(study) == page_one, "each answer is kept as it is given"
 
     again = lab(study, "after", "--participant", "P001", "--resume")
-    walk.check(again)  # the first screen of the resumed session is the check questionnaire
-    assert again.output().startswith("P001: resuming at step 5 of 9, check\n"), again.output()
-    assert sorted(p.name for p in again.shots.glob("*.png"))[0] == "05-check-page1of2.png"
+    again.screen(walk.screen_name("check") + "-page2of2")  # resumed at its first unanswered question, on page 2
+    walk.check_page_two(again)
+    assert again.output().startswith("P001: resuming at step 5 of 9, check (4 answers"), again.output()
+    assert sorted(p.name for p in again.shots.glob("*.png"))[0] == "05-check-page2of2.png"
     walk.cream(again)
     walk.after_cream(again)
     assert again.wait() == 0, again.output()

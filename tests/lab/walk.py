@@ -87,9 +87,13 @@ def check(lab: Lab) -> None:
     check_page_one(lab, values)
     lab.click(BUTTON)
     lab.screen(screen_name("check") + "-page2of2")  # the second page is saved as it is shown
-    lab.type(str(values["confident"]))  # page 2: typed, then ↓ and typed
+    check_page_two(lab)
+
+
+def check_page_two(lab: Lab) -> None:
+    lab.type(str(answer("check", item="confident")))  # page 2: typed, then ↓ and typed
     lab.key("Down")
-    lab.type(str(values["skilled"]))
+    lab.type(str(answer("check", item="skilled")))
     lab.key("Return")
 
 

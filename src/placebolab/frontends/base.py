@@ -107,6 +107,15 @@ def coming_next(step: StepBase, say: Catalogue | None = None) -> str:
     return step.title or (say or catalogue())("next_question")
 
 
+def saved_note(current: Current | None) -> str:
+    """The catalogue's key of what a quit prompt says is saved (``current``: the step on screen, if any). Each answer is kept as it is
+    given (``Current.drafts``), so every one is; only a store that keeps no drafts (a PostgreSQL study made
+    before them, run by a station before its owner opened it) loses the answers given on the step on screen."""
+    if current is not None and current.drafts is None and any(i.kind != "ack" for i in current.occurrence.items):
+        return "saved.earlier_steps"
+    return "saved.all"
+
+
 def drive(session: Session, frontend: Frontend) -> None:
     """Run the session to its end (or until the frontend raises SessionInterrupted)."""
     while (current := session.current()) is not None:

@@ -394,6 +394,7 @@ class ScaleInput:
         self.answered_at: float | None = None
         self.changes = 0
         self.typed = ""
+        self.kept = False  # the answer given before a stop, shown as given (until changed)
 
     def draw(self, focused: bool) -> None:
         if focused != self.focused:  # a colour change costs PsychoPy a conversion: only when it changes
@@ -458,9 +459,15 @@ class ScaleInput:
             return False
         return True
 
+    def keep(self, value: float) -> None:
+        """Show the answer given before a stop (the session resumed): the marker at it, as if just set."""
+        self.value, self.kept = value, True
+        self.slider.rating = value
+
     def _set(self, value: float, at: float, *, from_mouse=False, typed=False) -> None:
         if not typed:
             self.typed = ""
+        self.kept = False
         self.value = value
         self.answered_at = at
         self.changes += 1
@@ -557,6 +564,29 @@ class QuestionsScreen:
         self.hints = [kit.text(text, layout.BUTTON_Y - 0.06, 0.02, colour=DIM) for text in hints]
         self.page, self.focus = 0, 0
         self.page_rt: list[float] = []
+        self._resume(getattr(current, "kept", {}))  # a screen built from a bare step (a preview, a test): none
+
+    def _resume(self, kept: dict) -> None:
+        """Answers given before a stop are shown as given; the step goes on at its first unanswered question."""
+        if not kept:
+            return
+        for question in (q for page in self.pages for q in page if q.item.id in kept):
+            question.keep(kept[question.item.id].value)
+        unanswered = [(n, page) for n, page in enumerate(self.pages) if any(q.value is None for q in page)]
+        if unanswered:
+            self.page, page = unanswered[0]
+            self.focus = next(i for i, q in enumerate(page) if q.value is None)
+        else:
+            self.page = len(self.pages) - 1
+
+    def given(self) -> dict[str, tuple[float, float]]:
+        """The answers given in this showing so far: item id → (value, when, in monotonic seconds)."""
+        return {
+            q.item.id: (q.value, q.answered_at)
+            for page in self.pages
+            for q in page
+            if q.value is not None and q.answered_at is not None and not q.kept
+        }
 
     @staticmethod
     def _pages(kit: Kit, step) -> list[list[ScaleInput]]:
@@ -630,9 +660,10 @@ class QuestionsScreen:
 
     def _outcome(self) -> Outcome:
         questions = [q for page in self.pages for q in page]
+        given = [q for q in questions if not q.kept]  # a kept answer is the engine's already (Current.drafts)
         return Outcome(
-            values={q.item.id: q.value for q in questions},
-            answered_at={q.item.id: q.answered_at for q in questions},
+            values={q.item.id: q.value for q in given},
+            answered_at={q.item.id: q.answered_at for q in given},
             detail={"page_rt_s": self.page_rt, "changes": {q.item.id: q.changes for q in questions}},
         )
 
