@@ -58,11 +58,11 @@ def test_german_is_german():
 
 
 def keys_used_in_code() -> set[str]:
-    """Every key the code looks up by a literal: say("…"), t("…") in templates, WordedError("…"), Words("…"),
+    """Every key the code looks up by a literal: say("…"), t("…") and t_html("…") in templates, WordedError("…"), Words("…"),
     (say or catalogue())("…"), a family by an f-string (f"key.{key}") and the literals of a conditional
     lookup (say("a" if … else "b"))."""
     used: set[str] = set()
-    call = re.compile(r"""(?:\b(?:say|t|WordedError|Words)|\))\(\s*(f?)["']([\w.{}]+)["']""")
+    call = re.compile(r"""(?:\b(?:say|t|t_html|WordedError|Words)|\))\(\s*(f?)["']([\w.{}]+)["']""")
     conditional = re.compile(r"""["']([a-z]+\.[a-z_.]+)["'] if .*? else ["']([a-z]+\.[a-z_.]+)["']""")
     for path in [*SRC.rglob("*.py"), *SRC.rglob("*.j2")]:
         text = path.read_text(encoding="utf-8")

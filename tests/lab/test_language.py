@@ -93,7 +93,7 @@ def test_every_text_the_window_adds_is_german(display, tmp_path):
         GERMAN["lab.scale_hint"],
         f"{GERMAN['lab.choose_question']} {GERMAN['lab.scale_hint']}",  # the questionnaire's page of two
         GERMAN["lab.pause_experimenter"],
-        GERMAN["lab.quit"],
+        GERMAN["lab.quit"].format(saved=GERMAN["saved.all"]),
     ]
     for text in expected:
         assert text in texts, text

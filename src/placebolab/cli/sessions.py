@@ -46,7 +46,8 @@ def run(study, participant, frontend, resume, intake, pilot, windowed, screensho
         raise click.UsageError(
             "--intake and --pilot are for a new participant; --resume keeps what was given at enrolment"
         )
-    with Study.open(study, writing=True) as opened:
+    # the lab window keeps each answer from a background thread (psychopy/drafts.py), so frames never wait for disk
+    with Study.open(study, writing=True, any_thread=frontend == "psychopy") as opened:
         ui = make_frontend(frontend, RealClock(), windowed=windowed, screenshots=screenshots)
         session = run_participant(opened, participant, ui, resume=resume, intake=given, pilot=pilot, tell=click.echo)
     if session.declined_at is not None:

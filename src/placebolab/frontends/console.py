@@ -159,7 +159,9 @@ class ConsoleFrontend:
             if item.id in kept:
                 given = kept[item.id].value
                 shown = "-" if given is None else f"{given:g}"
-                self.console.print(f"\n[bold]{escape(item.text)}[/bold]\n  [dim]answered: {shown}[/dim]")
+                self.console.print(
+                    f"\n[bold]{escape(item.text)}[/bold]\n  [dim]{escape(self.say('console.answered', value=shown))}[/dim]"
+                )
                 continue
             values[item.id], times[item.id] = self._rating(item.text, record, step.item_scale(item))
             if current.drafts is not None:  # kept now: a stop at the next question loses none of these
@@ -250,7 +252,7 @@ class ConsoleFrontend:
                 self._confirm_quit()
 
     def _confirm_quit(self) -> None:
-        quit = self.say("console.quit", saved=self.say(saved_note(self._on_screen)))
+        quit = self.say("console.quit", saved=saved_note(self._on_screen))
         self.console.print(f"\n[yellow]{escape(quit)}[/yellow]")
         self._discard_typed_ahead()
         try:

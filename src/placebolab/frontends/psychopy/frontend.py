@@ -241,7 +241,7 @@ class PsychopyFrontend:
     def _confirm_quit(self) -> None:
         """Escape: ask before quitting. Y (or the language's own yes key) quits (every answer so far is stored,
         those of the step on screen too: ``show`` waits for their writes); N or Escape goes back."""
-        question = self.kit.text(self.say("lab.quit", saved=self.say(saved_note(self._on_screen))), 0.0, colour=TEXT)
+        question = self.kit.text(self.say("lab.quit", saved=saved_note(self._on_screen)), 0.0, colour=TEXT)
         yes = {"y", self.say("lab.quit_key")}
         self._event.clearEvents()
         while True:
