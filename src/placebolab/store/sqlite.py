@@ -48,8 +48,8 @@ class SQLiteStore(Store):
         self._db = connection
         self.path = path
         self._intact = False  # quick_check passed on this connection
-        # the chain head this write transaction logged last: while it holds the lock no one else appends, so
-        # a second entry in it (enrolled and started; last step and completed) need not read the head again
+        # the chain head this store appended last (``_append``): kept after its transaction commits; a
+        # transaction rolled back forgets it (what it appended is gone)
         self._logged: tuple[int, str] | None = None
         self._transaction = _Transaction(self)  # ``_write``: one object, entered once per transaction
 
@@ -255,20 +255,35 @@ class SQLiteStore(Store):
         self._append(kind, participant_id, json.dumps(detail) if detail is not None else None)
 
     def _append(self, kind: str, participant_id: str | None, text: str | None) -> None:
-        """``_log`` with the detail's JSON text written already (``json.dumps(detail)``, as it is hashed)."""
-        if self._logged is None:  # the chain head, as ``head`` reads it
-            row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
-            last_id, prev = (row[0], row[1]) if row is not None else (0, GENESIS)
-        else:
-            last_id, prev = self._logged
-        event_id = last_id + 1
+        """``_log`` with the detail's JSON text written already (``json.dumps(detail)``, as it is hashed).
+
+        The entry chains to the head: the last entry this store appended, kept from its last transaction
+        while no other station appended since, else the head as ``head`` reads it. Another station's entry
+        would hold the next number (``events.id``, the primary key, counts without gaps), so that insert
+        fails and the head is read again, in the same transaction: no extra query per step."""
+        known = self._logged
+        last_id, prev = known if known is not None else self._head()
         at = now_iso()
-        event_hash = chain_hash(prev, event_id, at, participant_id, kind, text)
-        self._db.execute(
-            "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, at, participant_id, kind, text, event_hash),
-        )
+        while True:
+            event_id = last_id + 1
+            event_hash = chain_hash(prev, event_id, at, participant_id, kind, text)
+            try:
+                self._db.execute(
+                    "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
+                    (event_id, at, participant_id, kind, text, event_hash),
+                )
+            except sqlite3.IntegrityError:
+                if known is None:  # chained to the head just read: not a stale one
+                    raise
+                known = None
+                last_id, prev = self._head()  # another station appended since this one's last transaction
+                continue
+            break
         self._logged = (event_id, event_hash)
+
+    def _head(self) -> tuple[int, str]:
+        row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row is not None else (0, GENESIS)
 
     def _ensure_intact(self) -> None:
         """``PRAGMA quick_check`` once per opening, before the first write: never write into a damaged file."""
@@ -301,20 +316,17 @@ class _Transaction:
         store._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        store = self._store
-        try:
-            if exc_type is None:
-                store._db.execute("COMMIT")  # if it fails, the except below rolls back and it is raised
-                return
-        except BaseException:
-            self._roll_back()
-            raise
+        if exc_type is None:
+            try:
+                self._store._db.execute("COMMIT")
+            except BaseException:
+                self._roll_back()
+                raise
         else:
             self._roll_back()  # and the body's exception propagates (__exit__ returns None)
-        finally:
-            store._logged = None  # the lock is released: another station may append now
 
     def _roll_back(self) -> None:
+        self._store._logged = None  # what the transaction appended is not stored: the head is read again
         db = self._store._db
         if db.in_transaction:  # SQLite itself rolls back after some failures (a full disk)
             with suppress(sqlite3.Error, StoreError):
