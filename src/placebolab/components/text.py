@@ -4,6 +4,7 @@ a jinja2 template rendered per cell with the cell's levels, the protocol's varia
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
@@ -17,7 +18,12 @@ _PAGE_BREAK = re.compile(r"^\s*---\s*$", re.MULTILINE)
 
 def split_pages(markdown: str) -> list[str]:
     """Pages are separated by a line holding only ``---``."""
-    return [page.strip() for page in _PAGE_BREAK.split(markdown) if page.strip()]
+    return list(_pages(markdown))
+
+
+@lru_cache(maxsize=256)  # a text step shows the same markdown to every participant: split it once
+def _pages(markdown: str) -> tuple[str, ...]:
+    return tuple(page.strip() for page in _PAGE_BREAK.split(markdown) if page.strip())
 
 
 class _Pages(StepBase):

@@ -24,9 +24,10 @@ Example::
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import math
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from statistics import NormalDist
 
@@ -68,8 +69,24 @@ class EffectsModel(Model):
     rt_seconds: float = Field(4.0, gt=0, description="Median time to answer one rating.")
 
     def for_measure(self, name: str) -> MeasureModel | None:
-        key = _key_for(name, tuple(self.measures))
+        keys = self.measure_keys
+        if name not in keys:
+            keys[name] = _key_for(name, tuple(self.measures))
+        key = keys[name]
         return None if key is None else self.measures[key]
+
+    @cached_property
+    def measure_keys(self) -> dict[str, str | None]:
+        """Measure name → the key of ``measures`` modelling it (``for_measure``), filled as names are asked: every
+        simulated participant asks again for the same few. (A cached property is no field: pydantic keeps it
+        out of validation, equality and dumps.)"""
+        return {}
+
+    @cached_property
+    def choice_cdfs(self) -> dict[tuple[str, tuple[str, ...]], list[float] | None]:
+        """(intake field, its choices) → the cumulative probabilities ``Generator.choice`` draws from (see
+        ``_choose``); None where the probabilities are not valid ones (``choice`` itself then says why)."""
+        return {}
 
 
 @lru_cache(maxsize=4096)  # every simulated participant asks again for the same names
@@ -278,11 +295,9 @@ class SimulatedParticipant:
     def _intake_value(self, field):
         spec = self.model.intake.get(field.id)
         if field.type == "choice":
-            p = None
             if spec and spec.probabilities:
-                weights = np.array([spec.probabilities.get(c, 0.0) for c in field.choices])
-                p = weights / weights.sum()
-            return str(self.rng.choice(field.choices, p=p))
+                return self._choose(field, spec.probabilities)
+            return str(self.rng.choice(field.choices))
         if field.type == "text":
             return field.example or "Alex"
         low = field.min if field.min is not None else 0
@@ -293,6 +308,41 @@ class SimulatedParticipant:
             value = self.rng.uniform(low, high)
         value = min(max(value, low), high)
         return int(round(value)) if field.type == "integer" else float(value)
+
+    def _choose(self, field, probabilities: dict[str, float]) -> str:
+        """``str(rng.choice(field.choices, p=weights / weights.sum()))``, drawing the same number from the same
+        stream: numpy's ``Generator.choice`` with ``p`` takes one ``random()`` and returns the first choice whose
+        normalised cumulative probability exceeds it (``cdf.searchsorted(u, side="right")``). The cumulative
+        probabilities are computed once per field, as numpy computes them; numpy's checks of them and its
+        array building were most of a participant's intake. tests/engine/test_simulated_intake.py compares."""
+        choices = tuple(field.choices)
+        cdfs = self.model.choice_cdfs
+        key = (field.id, choices)
+        if key not in cdfs:
+            cdfs[key] = _choice_cdf(choices, probabilities)
+        cdf = cdfs[key]
+        if cdf is None:  # not valid probabilities: numpy raises its own error, as before
+            weights = np.array([probabilities.get(c, 0.0) for c in choices])
+            return str(self.rng.choice(choices, p=weights / weights.sum()))
+        return choices[bisect.bisect_right(cdf, self.rng.random())]
+
+
+def _choice_cdf(choices: tuple[str, ...], probabilities: dict[str, float]) -> list[float] | None:
+    """The cumulative distribution ``Generator.choice(a, p)`` searches (``p.cumsum()``, then divided by its last
+    value), for ``p = weights / weights.sum()``; None when numpy would refuse ``p`` (NaN, negative, or a sum
+    further from 1 than its tolerance), or a choice is not text (numpy would turn it into one)."""
+    if not all(type(c) is str for c in choices):
+        return None
+    weights = np.array([probabilities.get(c, 0.0) for c in choices])
+    with np.errstate(all="ignore"):
+        p = weights / weights.sum()
+    if p.ndim != 1 or len(p) == 0 or np.isnan(p).any() or (p < 0).any():
+        return None
+    if abs(math.fsum(p.tolist()) - 1.0) > np.sqrt(np.finfo(np.float64).eps):
+        return None
+    cdf = p.cumsum()
+    cdf /= cdf[-1]
+    return [float(x) for x in cdf]
 
 
 def _sd(spec: MeasureModel, low: float, high: float) -> float:

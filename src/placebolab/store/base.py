@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's own (C) string writer
 from typing import TYPE_CHECKING, Any
 
 from placebolab.errors import AllocationError, StoreError
@@ -324,22 +325,76 @@ def record_digest(participant_id: str, record: StepRecord, detail: str | None) -
 def _digest(participant_id: str, step: tuple[Any, ...], detail: str | None, answers: list[tuple[Any, ...]]) -> str:
     """``step``: (step_key, step, occasion, shown_at, completed_at, frontend)."""
     step_key, step_id, occasion, shown_at, completed_at, frontend = step
-    canonical = {  # keys in sorted order, so that the text is json.dumps(canonical, sort_keys=True)'s
-        "answers": sorted([item, _num(value), _num(rt), float(at)] for item, value, rt, at in answers),
-        "completed_at": float(completed_at),
-        "detail": detail,
-        "frontend": frontend,
-        "occasion": occasion,
-        "participant": participant_id,
-        "shown_at": float(shown_at),
-        "step": step_id,
-        "step_key": step_key,
-    }
-    return hashlib.sha256(_CANONICAL.encode(canonical).encode()).hexdigest()
+    return hashlib.sha256(
+        _canonical_text(
+            participant_id,
+            sorted([item, _num(value), _num(rt), float(at)] for item, value, rt, at in answers),
+            float(completed_at),
+            detail,
+            frontend,
+            occasion,
+            float(shown_at),
+            step_id,
+            step_key,
+        ).encode()
+    ).hexdigest()
 
 
-#: ``json.dumps`` of ``_digest``'s dict (its keys already sorted, no cycles to look for), built once, not per step.
-_CANONICAL = json.JSONEncoder(check_circular=False)
+def _canonical_text(
+    participant_id: str,
+    answers: list[list[Any]],
+    completed_at: float,
+    detail: str | None,
+    frontend: str,
+    occasion: str | None,
+    shown_at: float,
+    step_id: str,
+    step_key: str,
+) -> str:
+    """What a step's digest hashes: exactly ``json.dumps`` of the dict ``{"answers": answers, "completed_at": …,
+    "detail", "frontend", "occasion", "participant", "shown_at", "step", "step_key"}`` (keys sorted, default
+    separators, ASCII), written out directly. Formatting a float is most of the cost and a step repeats its
+    times (each answer's ``at`` is usually ``completed_at``, its ``rt`` the same difference), so each distinct
+    value is formatted once. tests/store/test_digest.py checks it against ``json.dumps``."""
+    texts: dict[float, str] = {}
+
+    def number(value: float | None) -> str:
+        if value is None:
+            return "null"
+        text = texts.get(value)
+        if text is None:
+            text = _json_float(value)
+            if value:  # 0.0 == -0.0 (one key) but they are written differently
+                texts[value] = text
+        return text
+
+    listed = ", ".join(
+        f"[{_json_string(item)}, {number(value)}, {number(rt)}, {number(at)}]" for item, value, rt, at in answers
+    )
+    return (
+        f'{{"answers": [{listed}], "completed_at": {number(completed_at)}, "detail": {_json_nullable(detail)}, '
+        f'"frontend": {_json_string(frontend)}, "occasion": {_json_nullable(occasion)}, '
+        f'"participant": {_json_string(participant_id)}, "shown_at": {number(shown_at)}, '
+        f'"step": {_json_string(step_id)}, "step_key": {_json_string(step_key)}}}'
+    )
+
+
+def _json_float(value: float) -> str:
+    """A float as ``json.dumps`` writes it (its encoder's rule: repr, or NaN / Infinity / -Infinity)."""
+    if value != value:
+        return "NaN"
+    if value == _INFINITY:
+        return "Infinity"
+    if value == -_INFINITY:
+        return "-Infinity"
+    return float.__repr__(value)
+
+
+def _json_nullable(text: str | None) -> str:
+    return "null" if text is None else _json_string(text)
+
+
+_INFINITY = float("inf")
 
 
 def list_commitment(salt: str, slots: Sequence[Slot]) -> str:

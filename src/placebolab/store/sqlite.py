@@ -15,11 +15,21 @@ import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
 from importlib import resources
+from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's own (C) string writer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, final
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
-from placebolab.store.base import TABLES, Row, Store, chain_hash, now_iso, participant_digest, record_digest
+from placebolab.store.base import (
+    GENESIS,
+    TABLES,
+    Row,
+    Store,
+    chain_hash,
+    now_iso,
+    participant_digest,
+    record_digest,
+)
 from placebolab.store.records import Answer, Slot, StepRecord
 
 if TYPE_CHECKING:
@@ -38,9 +48,10 @@ class SQLiteStore(Store):
         self._db = connection
         self.path = path
         self._intact = False  # quick_check passed on this connection
-        # the chain head this write transaction logged last: while it holds the lock no one else appends, so
-        # a second entry in it (enrolled and started; last step and completed) need not read the head again
+        # the chain head this store appended last (``_append``): kept after its transaction commits; a
+        # transaction rolled back forgets it (what it appended is gone)
         self._logged: tuple[int, str] | None = None
+        self._transaction = _Transaction(self)  # ``_write``: one object, entered once per transaction
 
     # --- opening -----------------------------------------------------------------------------------
 
@@ -194,10 +205,11 @@ class SQLiteStore(Store):
                 self._db.execute(
                     "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
                 )
-            self._log(
+            digest = record_digest(participant_id, record, detail)
+            self._append(  # the entry's detail as json.dumps({"step_key": …, "digest": …}) writes it
                 "step_recorded",
                 participant_id,
-                {"step_key": record.step_key, "digest": record_digest(participant_id, record, detail)},
+                f'{{"step_key": {_json_string(record.step_key)}, "digest": "{digest}"}}',
             )
             if completes_session:
                 self._complete(participant_id)
@@ -292,15 +304,38 @@ class SQLiteStore(Store):
 
     def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
-        last_id, prev = self._logged or self.head()
-        event_id = last_id + 1
-        at, text = now_iso(), json.dumps(detail) if detail is not None else None
-        event_hash = chain_hash(prev, event_id, at, participant_id, kind, text)
-        self._db.execute(
-            "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
-            (event_id, at, participant_id, kind, text, event_hash),
-        )
+        self._append(kind, participant_id, json.dumps(detail) if detail is not None else None)
+
+    def _append(self, kind: str, participant_id: str | None, text: str | None) -> None:
+        """``_log`` with the detail's JSON text written already (``json.dumps(detail)``, as it is hashed).
+
+        The entry chains to the head: the last entry this store appended, kept from its last transaction
+        while no other station appended since, else the head as ``head`` reads it. Another station's entry
+        would hold the next number (``events.id``, the primary key, counts without gaps), so that insert
+        fails and the head is read again, in the same transaction: no extra query per step."""
+        known = self._logged
+        last_id, prev = known if known is not None else self._head()
+        at = now_iso()
+        while True:
+            event_id = last_id + 1
+            event_hash = chain_hash(prev, event_id, at, participant_id, kind, text)
+            try:
+                self._db.execute(
+                    "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
+                    (event_id, at, participant_id, kind, text, event_hash),
+                )
+            except sqlite3.IntegrityError:
+                if known is None:  # chained to the head just read: not a stale one
+                    raise
+                known = None
+                last_id, prev = self._head()  # another station appended since this one's last transaction
+                continue
+            break
         self._logged = (event_id, event_hash)
+
+    def _head(self) -> tuple[int, str]:
+        row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row is not None else (0, GENESIS)
 
     def _ensure_intact(self) -> None:
         """``PRAGMA quick_check`` once per opening, before the first write: never write into a damaged file."""
@@ -312,21 +347,42 @@ class SQLiteStore(Store):
             raise _damaged(self.path, problem)
         self._intact = True
 
-    @contextmanager
-    def _write(self) -> Iterator[None]:
+    def _write(self) -> _Transaction:
         """One write transaction, holding the lock from the start; on any failure nothing of it is stored."""
-        self._ensure_intact()
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:  # SQLite itself rolls back after some failures (a full disk)
-                with suppress(sqlite3.Error, StoreError):
-                    self._db.execute("ROLLBACK")
-            raise
-        finally:
-            self._logged = None  # the lock is released: another station may append now
+        return self._transaction
+
+
+class _Transaction:
+    """``SQLiteStore._write``'s context: BEGIN IMMEDIATE on entry; COMMIT on a clean exit, else ROLLBACK (what
+    failed is raised: nothing of the transaction is stored). A class rather than a generator-based context
+    manager: every step of every session passes here."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: SQLiteStore):
+        self._store = store
+
+    def __enter__(self) -> None:
+        store = self._store
+        store._ensure_intact()
+        store._db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc_type is None:
+            try:
+                self._store._db.execute("COMMIT")
+            except BaseException:
+                self._roll_back()
+                raise
+        else:
+            self._roll_back()  # and the body's exception propagates (__exit__ returns None)
+
+    def _roll_back(self) -> None:
+        self._store._logged = None  # what the transaction appended is not stored: the head is read again
+        db = self._store._db
+        if db.in_transaction:  # SQLite itself rolls back after some failures (a full disk)
+            with suppress(sqlite3.Error, StoreError):
+                db.execute("ROLLBACK")
 
 
 #: What a failure of the file or the disk under the store means, by SQLite's primary result code, and
