@@ -1,5 +1,5 @@
 """A German protocol (`language: de`) in the PsychoPy window on Xvfb: every text the window adds to the
-protocol's — the pilot banner, page footers with their key, the scale hint and the Continue button, the
+protocol's — the pilot banner, the consent screen's buttons and hint, page footers with their key, the scale hint and the Continue button, the
 experimenter pause's note, the waiting screen and its countdown, the quit question — is German, with no
 English text of the catalogue left; and the quit question is answered with J (for "ja") on a real keyboard."""
 
@@ -51,6 +51,8 @@ while (current := session.current()) is not None:
     texts += [stim.text for stim in made]
     made.clear()
     values = {{item.id: item.min for item in current.step.records() if item.kind == "number"}}
+    if current.step.type == "consent":  # agreed (its least value declines, ending the session)
+        values = {{"": 1.0}}
     session.submit(current.key, values, clock.now())
 frontend._event.getKeys = lambda *args, **kwargs: ["j"]
 try:
@@ -66,7 +68,7 @@ print(json.dumps({{"texts": texts, "stopped": stopped}}))
 
 
 def german_study(tmp_path):
-    protocol = german_protocol(tmp_path / "protocol", media=False, at="t0+4s")
+    protocol = german_protocol(tmp_path / "protocol", media=False, at="t0+4s", consent=True)
     study = tmp_path / "study"
     result = run_cli("init", protocol, study, "--seed", SEED, cwd=tmp_path)
     assert result.code == 0, result.stderr
@@ -87,6 +89,9 @@ def test_every_text_the_window_adds_is_german(display, tmp_path):
     assert shown["stopped"], "J (ja) answers the quit question"
     expected = [
         GERMAN["lab.pilot"],
+        GERMAN["consent.agree"],  # the consent screen's buttons and its hint
+        GERMAN["consent.decline"],
+        GERMAN["lab.consent_hint"],
         "Weiter mit LEERTASTE   ·   Seite 1 von 2",
         "Weiter mit LEERTASTE   ·   Seite 2 von 2",
         GERMAN["continue"],
