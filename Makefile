@@ -14,7 +14,7 @@ DEMO_EFFECTS := protocols/effects/warmth-competence-itch.yaml
 AXE := tests/web/axe/node_modules/axe-core/axe.min.js
 NPM := $(shell command -v npm 2>/dev/null)
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench screens clean
 
 install: $(STAMP)
 
@@ -46,6 +46,10 @@ $(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Screenshots of every step type in the lab window at 1280x800 and 1920x1080 (docs/screens/; needs Xvfb, xdotool)
+screens: $(STAMP)
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/python docs/screens/make_screens.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_STUDY) .pytest_cache .ruff_cache .mypy_cache tests/web/axe/node_modules

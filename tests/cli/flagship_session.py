@@ -99,8 +99,11 @@ def answers_of(key: str) -> dict[str, int]:
     return {item: value for (s, o, item), value in ANSWERS.items() if s == step and o == occasion}
 
 
-def do_step(term: Terminal, key: str, values: dict[str, int] | None = None, *, timeout: float = 15) -> None:
-    """Walk through the step occurrence ``key``: its rule, then page through, rate, or type 'go'."""
+def do_step(
+    term: Terminal, key: str, values: dict[str, int] | None = None, *, timeout: float = 15, kept: tuple[str, ...] = ()
+) -> None:
+    """Walk through the step occurrence ``key``: its rule, then page through, rate, or type 'go'. ``kept``:
+    questionnaire items answered before a stop, shown as answered (with their value) and not asked again."""
     term.expect(step_rule(PLAN.index(key) + 1), timeout)
     step = key.partition("@")[0]
     values = answers_of(key) if values is None else values
@@ -112,6 +115,9 @@ def do_step(term: Terminal, key: str, values: dict[str, int] | None = None, *, t
     elif step in ITEMS:
         for item, text in ITEMS[step]:
             term.expect(text)
+            if item in kept:
+                term.expect(f"answered: {values[item]}")
+                continue
             term.answer(answer_prompt(key), str(values[item]))
     else:
         term.expect(ITCH)

@@ -138,3 +138,17 @@ def test_help_does_not_import_the_heavy_modules(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "", f"--help imports {done.stdout.strip()}"
+
+
+def test_init_says_which_command_runs_the_study_next(tmp_path):
+    """The next command after init: the lab window for media, the terminal otherwise; online too when no
+    step needs an experimenter (the flagship's cream pause does)."""
+    from pathlib import Path
+
+    examples = Path(__file__).parents[2] / "protocols"
+    online = CliRunner().invoke(main, ["init", str(examples / "text-vignette-online.yaml"), str(tmp_path / "tv")])
+    assert online.exit_code == 0, online.output
+    assert "--frontend console" in online.output and f"placebolab serve {tmp_path / 'tv'}" in online.output
+    lab = CliRunner().invoke(main, ["init", str(examples / "warmth-competence-itch.yaml"), str(tmp_path / "wc")])
+    assert lab.exit_code == 0, lab.output
+    assert "--frontend console" in lab.output and "placebolab serve" not in lab.output

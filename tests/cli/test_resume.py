@@ -1,9 +1,12 @@
-"""Nothing acknowledged is lost: a session stopped with Ctrl-C, or killed outright, resumes with
-`run --resume` at its first unanswered step, and the finished export has every step exactly once."""
+"""Nothing given is lost: a session stopped with Ctrl-C, or killed outright, resumes with `run --resume` at
+its first unanswered step (inside a questionnaire, at its first unanswered item: each answer is kept as it is
+given), and the finished export has every step and answer exactly once, as an uninterrupted session has them."""
 
 from __future__ import annotations
 
+import json
 import re
+import sqlite3
 
 import pytest
 
@@ -40,11 +43,23 @@ def assert_complete_and_exact(study, participant="P001"):
         assert float(person[column]) == expected, column
 
 
-def resume_and_check_first_step(terminal, study, key: str):
-    """Resume P001 in a new terminal; the first step shown must be ``key`` (no intake asked again)."""
+def kept_answers(study, participant="P001") -> dict[str, float]:
+    """The answers kept of the participant's unfinished step (drafts), by item."""
+    db = sqlite3.connect(f"file:{study / 'study.db'}?mode=ro", uri=True)
+    try:
+        return dict(db.execute("SELECT item, value FROM drafts WHERE participant = ?", (participant,)).fetchall())
+    finally:
+        db.close()
+
+
+def resume_and_check_first_step(terminal, study, key: str, kept: int = 0):
+    """Resume P001 in a new terminal; the first step shown must be ``key`` (no intake asked again), and the
+    experimenter is told how many of its answers were kept from before the stop."""
     term = terminal("run", study, "--participant", "P001", "--resume", cwd=study.parent)
     first = term.expect(ANY_RULE)
     shown_before = term.text[: first.start()]
+    told = f"resuming at step {PLAN.index(key) + 1} of {len(PLAN)}, {key}"
+    assert told + (f" ({kept} answers given before the stop kept)" if kept else "\n") in shown_before.replace("\r", "")
     assert int(first.group(1)) == PLAN.index(key) + 1, f"resumed at step {first.group(1)}, expected {key}"
     assert "Sex (" not in shown_before and "Age in years" not in shown_before, "the intake was asked again"
     term.pos = 0  # walk the step from its start with the usual helper
@@ -57,13 +72,13 @@ def test_ctrl_c_stops_with_exit_8_and_resume_continues_at_the_first_unanswered_s
     for key in ["welcome", "itch_baseline", "clinician"]:
         do_step(term, key)
 
-    # two expectancy items answered (with other values than the final ones), then Ctrl-C on the third
+    # two expectancy items answered, then Ctrl-C on the third
     term.expect(step_rule(4))
     (relief, relief_text), (logical, logical_text), (_, confident_text), _ = ITEMS["expectancy"]
     term.expect(relief_text)
-    term.answer(answer_prompt("expectancy"), "1")
+    term.answer(answer_prompt("expectancy"), str(ANSWERS["expectancy", "", relief]))
     term.expect(logical_text)
-    term.answer(answer_prompt("expectancy"), "1")
+    term.answer(answer_prompt("expectancy"), str(ANSWERS["expectancy", "", logical]))
     term.expect(confident_text)
     term.expect(answer_prompt("expectancy"))
 
@@ -77,19 +92,28 @@ def test_ctrl_c_stops_with_exit_8_and_resume_continues_at_the_first_unanswered_s
     assert "Traceback" not in message and "internal error" not in message
     assert f"placebolab run {study} --participant P001 --resume" in message
 
-    # stored: the three steps completed; nothing of the questionnaire left half-way
+    # stored: the three steps completed, and the two answers of the questionnaire kept (not yet as data)
     assert stored_steps(study, "P001") == ["welcome", "itch_baseline", "clinician"]
+    assert kept_answers(study) == {
+        relief: ANSWERS["expectancy", "", relief],
+        logical: ANSWERS["expectancy", "", logical],
+    }
 
-    term = resume_and_check_first_step(terminal, study, "expectancy")
+    term = resume_and_check_first_step(terminal, study, "expectancy", kept=2)
     term.expect(step_rule(4))
     head = term.expect(answer_prompt("expectancy"))
-    assert relief_text in term.text[: head.start()], "the questionnaire did not restart at its first item"
+    asked = term.text[: head.start()]
+    assert relief_text in asked and "answered: 8" in asked and confident_text in asked, "not resumed at item 3"
     term.pos = 0
-    for key in PLAN[PLAN.index("expectancy") :]:
+    do_step(term, "expectancy", kept=(relief, logical))
+    for key in PLAN[PLAN.index("expectancy") + 1 :]:
         do_step(term, key)
     finish(term)
 
     assert_complete_and_exact(study)
+    (row,) = [r for r in export(study)["steps"] if r["step"] == "expectancy"]
+    assert json.loads(row["detail"])["resumed"]["kept"] == [relief, logical]
+    assert kept_answers(study) == {}, "the step's commit superseded its drafts"
 
 
 @pytest.mark.parametrize("where", ["mid-questionnaire", "waiting-for-a-timed-rating"])
@@ -107,21 +131,23 @@ def test_a_killed_session_resumes_without_losing_or_repeating_a_step(study, term
             term.answer(answer_prompt("check"), str(ANSWERS["check", "", item]))
         term.expect(ITEMS["check"][2][1])
         term.expect(answer_prompt("check"))
-        resume_at = "check"
+        resume_at, kept = "check", ("warm", "caring")
     else:
         acknowledged = PLAN[: PLAN.index("itch_post@t0+1s") + 1]
         for key in acknowledged:
             do_step(term, key)
         # the waiting screen of the next rating (or, on a slow machine, the rating itself) is up
         term.expect(re.compile(r"The next question comes at|(?<![\d/])8/9(?![\d/])"))
-        resume_at = "itch_post@t0+2s"
+        resume_at, kept = "itch_post@t0+2s", ()
 
     term.kill()  # SIGKILL: no handler runs, nothing is flushed or closed
     assert term.process.returncode == -9
     assert stored_steps(study, "P001") == acknowledged, "an acknowledged answer was lost, or more was stored"
+    assert kept_answers(study) == {item: ANSWERS["check", "", item] for item in kept}, "a given answer was lost"
 
-    term = resume_and_check_first_step(terminal, study, resume_at)
-    for key in PLAN[PLAN.index(resume_at) :]:
+    term = resume_and_check_first_step(terminal, study, resume_at, kept=len(kept))
+    do_step(term, resume_at, kept=kept)
+    for key in PLAN[PLAN.index(resume_at) + 1 :]:
         do_step(term, key)
     finish(term)
 

@@ -5,6 +5,7 @@ they fail: CI installs all three (.ci/run, make install)."""
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import json
 import os
@@ -19,6 +20,7 @@ import pytest
 from ..cli.conftest import SEED, cli_env, export, placebolab_command, run_cli, write_short_protocol
 
 SCREEN = (1280, 800)
+WIDE_SCREEN = (1920, 1080)
 STEP_TIMEOUT = 30  # seconds for a step's screen to appear; a hung window fails instead of hanging CI
 
 
@@ -31,9 +33,8 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
-def display() -> str:
-    """A fresh Xvfb display (its number chosen by Xvfb itself, so it never collides), for the session."""
+def xvfb(size: tuple[int, int]):
+    """A fresh Xvfb display of ``size`` (its number chosen by Xvfb itself, so it never collides)."""
     reason = _missing()
     if reason:
         if os.environ.get("CI") == "true":
@@ -41,7 +42,7 @@ def display() -> str:
         pytest.skip(reason)
     read, write = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24", "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{size[0]}x{size[1]}x24", "-nolisten", "tcp"],
         pass_fds=(write,),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -55,6 +56,18 @@ def display() -> str:
     yield f":{number}"
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def display() -> str:
+    """A virtual display of SCREEN's size, for the session."""
+    yield from xvfb(SCREEN)
+
+
+@pytest.fixture(scope="session")
+def wide_display() -> str:
+    """A virtual display of WIDE_SCREEN's size: windows of both test resolutions fit on it."""
+    yield from xvfb(WIDE_SCREEN)
 
 
 class Lab:
@@ -79,10 +92,15 @@ class Lab:
     # --- waiting for the window --------------------------------------------------------------------
 
     def screen(self, name: str, timeout: float = STEP_TIMEOUT) -> Path:
-        """Wait until the screen ``name`` (e.g. '02-itch_baseline') has been shown; its screenshot."""
+        """Wait until the screen ``name`` (e.g. '02-itch_baseline') has been shown; its screenshot (of
+        its first page, '03-clinician-page1of3', for a step of several pages)."""
         path = self.shots / f"{name.replace('+', 'plus')}.png"
         deadline = time.monotonic() + timeout
         while not path.exists():
+            first_pages = list(self.shots.glob(f"{glob.escape(path.stem)}-page1of*.png"))
+            if first_pages:
+                path = first_pages[0]
+                break
             if self.process.poll() is not None:
                 pytest.fail(f"placebolab exited ({self.process.returncode}) before {name}:\n{self.output()}")
             if time.monotonic() > deadline:

@@ -4,6 +4,7 @@ losing or duplicating an answer, and Escape asks before quitting."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 from ..cli.conftest import export, stored_steps
 from ..cli.flagship_session import ANSWERS, PLAN, SCORES
+from ..cli.test_resume import kept_answers
 from . import walk
 from .conftest import assert_detail_declared
 
@@ -57,7 +59,22 @@ def test_a_whole_session_stores_exactly_what_was_typed_and_clicked(study, lab, t
     rts = [float(r["rt"]) for r in tables["long"]]
     assert all(rt > 0 for rt in rts), "response times are measured from the onset flip"
     assert_every_kind_of_screen_drawn(run.shots)
+    assert_every_page_saved(run.shots)
     assert_detail_declared(study)
+
+
+def assert_every_page_saved(shots):
+    """--screenshots saves every page of a step, named by step and page; a questionnaire spread over pages
+    says which page it is (the hint line of page 2 differs from page 1's, in its page number)."""
+    names = sorted(path.stem for path in shots.glob("*.png"))
+    assert [n for n in names if n.startswith("03-clinician")] == [f"03-clinician-page{k}of3" for k in (1, 2, 3)]
+    assert [n for n in names if n.startswith("05-check")] == ["05-check-page1of2", "05-check-page2of2"]
+    assert "01-welcome" in names and "04-expectancy" in names  # a single page keeps its plain name
+    first, second = (np.asarray(Image.open(shots / f"05-check-page{k}of2.png").convert("L")) for k in (1, 2))
+    hint = slice(770, 790)  # the hint line ("… · page 1 of 2") at the foot of the screen
+    assert (first[hint] != second[hint]).any(), "the page number on the questionnaire's hint line"
+    pages = [np.asarray(Image.open(shots / f"03-clinician-page{k}of3.png").convert("L")) for k in (1, 2, 3)]
+    assert all((a != b).any() for a, b in itertools.pairwise(pages)), "each page's screenshot shows that page"
 
 
 def assert_every_kind_of_screen_drawn(shots):
@@ -65,7 +82,7 @@ def assert_every_kind_of_screen_drawn(shots):
     kinds = {
         "text": "01-welcome",
         "rating": "02-itch_baseline",
-        "script": "03-clinician",
+        "script": "03-clinician-page1of3",
         "questionnaire": "04-expectancy",
         "pause": "06-cream",
         "waiting": "07-itch_post@t0plus1s-waiting",
@@ -83,16 +100,19 @@ def test_sigkill_mid_session_then_resume_loses_and_duplicates_nothing(study, lab
     walk.rating_by_click(run, "itch_baseline", walk.answer("itch_baseline"))
     walk.pages(run, "clinician", 3)
     walk.expectancy(run)
-    # on the check page, three answers given but not confirmed — then the process is killed
-    walk.check_page_one(run, {"warm": 2, "caring": 2, "friendly": 2, "competent": 2})
+    # on the check questionnaire's first page, four answers given but not confirmed — then the process is killed
+    page_one = {item: walk.answer("check", item=item) for item in walk.QUESTIONS["check"][0]}
+    walk.check_page_one(run, page_one)
     run.kill()
     assert run.process.returncode == -9
     assert stored_steps(study, "P001") == PLAN[:4]
+    assert kept_answers(study) == page_one, "each answer is kept as it is given"
 
     again = lab(study, "after", "--participant", "P001", "--resume")
-    walk.check(again)  # the first screen of the resumed session is the check questionnaire
-    assert again.output().startswith("P001: resuming at step 5 of 9, check\n"), again.output()
-    assert sorted(p.name for p in again.shots.glob("*.png"))[0] == "05-check.png"
+    again.screen(walk.screen_name("check") + "-page2of2")  # resumed at its first unanswered question, on page 2
+    walk.check_page_two(again)
+    assert again.output().startswith("P001: resuming at step 5 of 9, check (4 answers"), again.output()
+    assert sorted(p.name for p in again.shots.glob("*.png"))[0] == "05-check-page2of2.png"
     walk.cream(again)
     walk.after_cream(again)
     assert again.wait() == 0, again.output()

@@ -167,10 +167,10 @@ def test_without_a_sound_device_the_sound_step_is_shown_and_says_it_was_not_hear
     assert steps["film"]["soundtrack"] == {"codec": "aac", "player": "SDL2 (ffpyplayer)", "verified": False}
 
 
-VIGNETTE_ANSWERS = {  # typed, question by question, page by page (four questions a page)
+VIGNETTE_ANSWERS = {  # typed, question by question, page by page (four short questions a page, three long ones)
     "anxiety_pre": [[6, 7, 5, 3], [2, 6]],
     "anxiety_post": [[4, 3, 4, 6], [7, 2]],
-    "expectancy": [[7, 6, 8, 60], [5, 70]],
+    "expectancy": [[7, 6, 8], [60, 5, 70]],
     "check": [[6, 6, 7, 5], [4, 5]],
 }
 VIGNETTE_ITEMS = {
@@ -187,8 +187,10 @@ def screen_of(step: str) -> str:
 
 
 def answer_pages(run, step: str) -> None:
-    run.screen(screen_of(step))
-    for page in VIGNETTE_ANSWERS[step]:
+    """Each page answered once it is on screen (its screenshot saved), as a participant would."""
+    pages = VIGNETTE_ANSWERS[step]
+    for number, page in enumerate(pages, start=1):
+        run.screen(screen_of(step) + (f"-page{number}of{len(pages)}" if len(pages) > 1 else ""))
         for position, value in enumerate(page):
             if position:
                 run.key("Down")
@@ -205,8 +207,9 @@ def test_the_video_vignette_example_runs_end_to_end(tmp_path, lab):
     assert result.code == 0, result.stderr
     run = lab(study, "shots", "--participant", "V01", "--intake", "sex=female", "--intake", "age=29")
 
-    run.screen(screen_of("welcome"))
-    run.key("space", "space")  # two pages
+    for page in (1, 2):
+        run.screen(screen_of("welcome") + f"-page{page}of2")
+        run.key("space")
     answer_pages(run, "anxiety_pre")
     film = pixels(run.screen(screen_of("consultation")))  # plays to its end, then the study goes on
     answer_pages(run, "anxiety_post")

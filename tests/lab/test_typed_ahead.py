@@ -80,11 +80,20 @@ class Mouse:
         return (0.0, 0.0)
 
 
+class StandInKit(Kit):
+    """Text measured without fonts: half a letter height per character, lines 1.4 letter heights apart."""
+
+    def measure(self, text, height, bold=False):
+        return len(text) * height / 2
+
+    def line_height(self, height):
+        return 1.4 * height
+
+
 def rating_screen(tmp_path, window):
     step = load_protocol(write_protocol(tmp_path, rating("pain"))).timeline[0]
-    return QuestionsScreen(
-        Kit(window, SimpleNamespace(TextStim=Stim, Slider=Stim, Rect=Stim), Mouse()), SimpleNamespace(step=step)
-    )
+    visual = SimpleNamespace(TextStim=Stim, TextBox2=Stim, Slider=Stim, Rect=Stim)
+    return QuestionsScreen(StandInKit(window, visual, Mouse()), SimpleNamespace(step=step))
 
 
 def test_keys_pressed_before_the_onset_flip_are_not_answers(tmp_path):

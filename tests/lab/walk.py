@@ -35,8 +35,10 @@ def scale_pixel(step: str, value: float, position: int | None) -> tuple[int, int
 
 
 def pages(lab: Lab, key: str, count: int) -> None:
-    lab.screen(screen_name(key))
-    lab.key(*["space"] * count)
+    """Turn each page once it is on screen (a step of several pages saves a screenshot of each)."""
+    for page in range(1, count + 1):
+        lab.screen(screen_name(key) + (f"-page{page}of{count}" if count > 1 else ""))
+        lab.key("space")
 
 
 def rating_by_click(lab: Lab, key: str, value: int) -> None:
@@ -84,9 +86,14 @@ def check(lab: Lab) -> None:
     values = {item: answer("check", item=item) for page in QUESTIONS["check"] for item in page}
     check_page_one(lab, values)
     lab.click(BUTTON)
-    lab.type(str(values["confident"]))  # page 2: typed, then ↓ and typed
+    lab.screen(screen_name("check") + "-page2of2")  # the second page is saved as it is shown
+    check_page_two(lab)
+
+
+def check_page_two(lab: Lab) -> None:
+    lab.type(str(answer("check", item="confident")))  # page 2: typed, then ↓ and typed
     lab.key("Down")
-    lab.type(str(values["skilled"]))
+    lab.type(str(answer("check", item="skilled")))
     lab.key("Return")
 
 

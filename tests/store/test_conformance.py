@@ -150,3 +150,55 @@ def test_personal_links_keep_only_hashes_and_number_their_participants(flagship_
     kinds = [e["kind"] for e in store.rows("events")]
     assert kinds == ["initialised", "links_created", "links_created"]
     assert audit_study(flagship_study).problems == []
+
+
+def expectancy_drafts(at: float) -> list[Answer]:
+    return [Answer("relief", 7.0, 1.5, at + 1.5), Answer("logical", 6.0, 3.0, at + 3.0)]
+
+
+def test_drafts_are_kept_replaced_and_discarded_once_their_step_is_recorded(flagship_study, store):
+    store.enrol("P001", "sex=female", INTAKE, start=(1000.0, "test"))
+    head = store.head()
+    assert store.drafts("P001") == {}
+    store.save_drafts("P001", "expectancy", 1010.0, expectancy_drafts(1010.0))
+    store.save_drafts("P001", "expectancy", 1020.0, [Answer("logical", 5.0, 2.0, 1022.0)])  # changed: replaced
+    store.save_drafts("P001", "expectancy", 1020.0, [])  # nothing to keep: nothing written
+    (drafts,) = store.drafts("P001").values()
+    assert [(d.step_key, d.answer, d.shown_at) for d in drafts] == [
+        ("expectancy", Answer("relief", 7.0, 1.5, 1011.5), 1010.0),
+        ("expectancy", Answer("logical", 5.0, 2.0, 1022.0), 1020.0),
+    ]
+    assert store.head() == head, "drafts are not data: the log seals the step's commit, not its drafts"
+    store.discard_drafts("P001", "expectancy")  # not recorded yet: its drafts stay
+    assert len(store.drafts("P001")["expectancy"]) == 2
+    assert store.rows("responses") == []
+
+    answers = [Answer("relief", 7.0, 1.5, 1011.5), Answer("logical", 5.0, 2.0, 1022.0)]
+    answers += [Answer("confident", 6.0, 4.0, 1024.0), Answer("doubt", 2.0, 5.0, 1025.0)]
+    store.record_step("P001", StepRecord("expectancy", "expectancy", None, 1010.0, 1026.0, "test", answers))
+    assert store.drafts("P001") == {}, "a recorded step's drafts are superseded by its commit"
+    with pytest.raises(StoreError, match="already recorded"):
+        store.save_drafts("P001", "expectancy", 1030.0, [Answer("relief", 1.0, 1.0, 1031.0)])
+    store.discard_drafts("P001", "expectancy")
+    assert sorted(r["item"] for r in store.rows("responses")) == ["confident", "doubt", "logical", "relief"]
+    assert audit_study(flagship_study).problems == []
+
+
+def test_drafts_are_refused_for_a_participant_not_running(flagship_study, store):
+    with pytest.raises(StoreError, match="not enrolled"):
+        store.save_drafts("P404", "expectancy", 1010.0, expectancy_drafts(1010.0))
+    store.enrol("P001", "sex=female", INTAKE)  # allocated, not started
+    with pytest.raises(StoreError, match="not running"):
+        store.save_drafts("P001", "expectancy", 1010.0, expectancy_drafts(1010.0))
+    assert store.drafts("P001") == {} and store.drafts("P404") == {}
+
+
+def test_drafts_never_reach_the_export(flagship_study, store):
+    simulate_study(flagship_study, 2, EffectsModel(), seed=3)
+    store.enrol("P900", "sex=female", INTAKE, start=(1000.0, "test"))
+    store.save_drafts("P900", "expectancy", 1010.0, expectancy_drafts(1010.0))
+    out = export_study(flagship_study)
+    long = pd.read_csv(out / "long.csv")
+    assert "P900" not in set(long.participant) and len(long) > 0
+    assert "P900" not in set(pd.read_csv(out / "steps.csv").participant)
+    assert audit_study(flagship_study).problems == []

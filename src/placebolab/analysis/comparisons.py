@@ -59,13 +59,26 @@ def run_comparisons(plan: dict, outcomes, data: pd.DataFrame, with_arms: pd.Data
     return tuple(results)
 
 
-def _run(entry: dict, kind: str, outcomes, plan: dict, compute) -> ComparisonResult:
+def planned_comparisons(plan: dict, outcomes) -> tuple[ComparisonResult, ...]:
+    """Every `contrasts:` then `post_hoc:` entry of the plan as it will be run, none run (no table, no family)."""
+    entries = [("contrasts", e) for e in plan.get("contrasts") or []]
+    entries += [("post hoc", e) for e in plan.get("post_hoc") or []]
+    return tuple(_entry(entry, kind, outcomes, plan)[0] for kind, entry in entries)
+
+
+def _entry(entry: dict, kind: str, outcomes, plan: dict):
+    """The entry's result before it is run, and its outcome's result (None when the plan has no such outcome)."""
     name = entry.get("outcome") or plan["primary"]["outcome"]
     effect = entry.get("on") if kind == "contrasts" else str(entry.get("effect", "")).replace("×", "*")
     effect = " * ".join(part.strip() for part in str(effect).split("*"))
     padjust = str(entry.get("padjust") or "holm")
     outcome = next((o for o in outcomes if o.name == name and o.role != "change from baseline"), None)
-    result = ComparisonResult(kind, name, effect, padjust, list(outcome.covariates) if outcome else [])
+    return ComparisonResult(kind, name, effect, padjust, list(outcome.covariates) if outcome else []), outcome
+
+
+def _run(entry: dict, kind: str, outcomes, plan: dict, compute) -> ComparisonResult:
+    result, outcome = _entry(entry, kind, outcomes, plan)
+    name = result.outcome
     try:
         if outcome is None:
             raise AnalysisError(f"'{name}' is not an outcome of the plan.")

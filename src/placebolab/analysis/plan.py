@@ -191,6 +191,61 @@ def run_analyses(
     )
 
 
+def planned_analyses(codebook: dict) -> AnalysisResult:
+    """The analyses the codebook's plan will run, none run: every outcome, check, comparison and mediation
+    as :func:`run_analyses` sets it up, without data (empty tables, no sample).
+
+    For texts written before there are data, a preregistration's analysis plan above all: they describe
+    the analyses with the very code that describes them in the report (``report.html.methods_paragraph``).
+    """
+    from placebolab.analysis.comparisons import planned_comparisons
+
+    columns = [c["name"] for c in codebook.get("columns") or [] if isinstance(c, dict) and c.get("name")]
+    study = ExportedStudy(Path("."), pd.DataFrame(columns=columns), codebook)
+    plan = analysis_plan(study)
+    empty = study.wide.copy()
+    outcomes = tuple(outcome_specs(study, plan, empty))
+    course = None
+    occasions = suite.occasion_columns(study, plan["primary"]["outcome"])
+    if len(occasions) >= 2:
+        between = list(plan["primary"].get("between") or study.factors)
+        from placebolab.analysis.lmm import MixedModelResult
+
+        options = plan.get("time_course") or {}
+        model = MixedModelResult(
+            pd.DataFrame(),
+            pd.DataFrame(),
+            float("nan"),
+            pd.DataFrame(),
+            str(options.get("ddf", "satterthwaite")),
+            bool(options.get("random_slope")),
+            0,
+            0,
+            float("nan"),
+        )  # fmt: skip  (the model as the plan specifies it, not fitted)
+        course = TimeCourseResult(plan["primary"]["outcome"], [o for o, _ in occasions], between, mixed_model=model)
+    counts = pd.DataFrame(columns=["cell", *study.factors, "arm", "n", "n_incomplete", "n_pilot", "n_corrected"])
+    return AnalysisResult(
+        study=study,
+        header={**{key: codebook.get(key) for key in _HEADER_KEYS}, "n_analysed": 0},
+        cell_counts=counts,
+        outcomes=outcomes,
+        manipulation_checks=pd.DataFrame() if plan.get("manipulation_checks") else None,
+        manipulation_checks_error=None,
+        manipulation_by_cell=None,
+        simple_effects=pd.DataFrame() if plan.get("simple_effects") else None,
+        simple_effects_error=None,
+        time_course=course,
+        mediation=tuple(MediationResult(dict(spec)) for spec in plan.get("mediation") or []),
+        ss_type=plan.get("ss_type", DEFAULT_SS_TYPE),
+        data=empty,
+        consort=None,
+        late_occasions=None,
+        comparisons=planned_comparisons(plan, outcomes),
+        strata_adjusted=tuple(strata_covariates(study, plan)),
+    )
+
+
 def strata_covariates(study: ExportedStudy, plan: dict) -> list[str]:
     """The allocation's strata when the plan asks the primary analysis to adjust for them (else [])."""
     if not plan.get("adjust_for_strata"):

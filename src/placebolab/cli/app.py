@@ -114,6 +114,15 @@ COMMANDS = {
         "placebolab.cli.power",
         "Power of every effect of PROTOCOL's primary analysis, by simulation and analytically, over n.",
     ),
+    "prereg": (
+        "placebolab.cli.documents",
+        "Write a preregistration of PROTOCOL, generated from it: hypotheses, design, sampling plan, variables, "
+        "analysis plan.",
+    ),
+    "checklist": (
+        "placebolab.cli.documents",
+        "Write STUDY's reporting checklists, pre-filled: CONSORT 2025, TIDieR-Placebo and the SPIRIT schedule.",
+    ),
     "preview": (
         "placebolab.cli.authoring",
         "Write one HTML page showing every cell's stimuli side by side, step by step, differences highlighted.",

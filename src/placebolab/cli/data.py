@@ -55,7 +55,12 @@ SHOWN = ("primary", "manipulation-checks", "time-course", "mediation")
     type=click.Choice(SHOWN),
     help="Print one analysis as tables instead of writing the report (the scripts in analysis/ use this).",
 )
-def analyze(study, ss_type, include_pilot, blinded, from_export, out, show):
+@click.option(
+    "--prereg",
+    help="The preregistration `placebolab prereg` wrote (or the protocol SHA-256 it states): the report says "
+    "whether the study ran on exactly that protocol and lists every deviation.",
+)
+def analyze(study, ss_type, include_pilot, blinded, from_export, out, show, prereg):
     """Export the study folder STUDY (or read its export: --from-export), run the planned analyses and write
     STUDY/report.html."""
     from pathlib import Path
@@ -65,15 +70,31 @@ def analyze(study, ss_type, include_pilot, blinded, from_export, out, show):
     from placebolab.report.text import print_anova_table
 
     ss = int(ss_type) if ss_type else None
+    registration = None
+    if prereg:
+        from placebolab.report.registration import read_registration
+
+        registration = read_registration(prereg)  # a wrong file is said before any work
     home, folder, note = _export_to_analyse(Path(study), blinded, from_export)
     if show:
         _show(show, folder, ss, include_pilot)
         return
     results = run_analyses(folder, ss_type=ss, include_pilot=include_pilot, blinding_note=note)
     report = write_report(
-        results.require_analysed(study), out or home / ("report-blinded.html" if blinded else "report.html")
+        results.require_analysed(study),
+        out or home / ("report-blinded.html" if blinded else "report.html"),
+        registration,
     )
     print_anova_table(results.primary)
+    if registration is not None:
+        from placebolab.report.registration import registration_view
+
+        same = registration_view(registration, results.study.codebook)["same"]
+        click.echo(
+            "Ran on the preregistered protocol."
+            if same
+            else "Not the preregistered protocol: see the report's deviations."
+        )
     click.echo(f"Report: {report}")
 
 

@@ -78,3 +78,7 @@ def init(protocol, study, seed, store_url):
 
     frontend = "psychopy" if unshowable(made.protocol, screens("console")) else "console"  # a terminal shows no media
     click.echo(f"Next: placebolab run {made.folder} --participant P001 --frontend {frontend}")
+    if not unshowable(made.protocol, screens("web")):  # no experimenter needed: it can run online too
+        click.echo(
+            f"  or online: placebolab links {made.folder} -n 100 > links.csv, then placebolab serve {made.folder}"
+        )

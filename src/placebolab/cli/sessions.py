@@ -30,7 +30,8 @@ import click
 @click.option(
     "--screenshots",
     type=click.Path(file_okay=False),
-    help="psychopy: save the first frame of every step as a PNG in this folder (to document the protocol).",
+    help="psychopy: save the first frame of every step, page and waiting screen as a PNG in this folder "
+    "(to document the protocol).",
 )
 def run(study, participant, frontend, resume, intake, pilot, windowed, screenshots):
     """Run PARTICIPANT through the protocol of STUDY."""

@@ -169,6 +169,13 @@ SCALE_ANSWER = (
 #: ``detail`` keys of every step: the engine's lateness and the lab window's frame log (frontend in brackets)
 EVERY_STEP_DETAIL = (
     Datum("late_s", "float", "s", "[engine] a scheduled occasion: its onset minus its scheduled time"),
+    Datum(
+        "resumed",
+        "object",
+        "",
+        "[engine] a step shown again after a stop: the onsets of its showings (shown_at: epoch s) and the items "
+        "kept from before (kept); each rt runs from its own showing's onset",
+    ),
     Datum("onset", "str", "", '[psychopy] "flip": shown_at is the flip that first showed the step'),
     Datum("refresh_hz", "float", "Hz", "[psychopy] the refresh frames are judged against"),
     Datum("refresh_source", "str", "", "[psychopy] measured, or assumed (no vsync)"),

@@ -137,6 +137,11 @@ def _blind_comparisons(plan: dict, key: dict) -> None:
         codes = key["cells"] if entry.get("on") == "cell" else key["factors"].get(entry.get("on"), {})
         entry["pairs"] = [[codes.get(a, a), codes.get(b, b)] for a, b in entry.get("pairs") or []]
         entry["compare"] = [f"{a} - {b}" for a, b in entry["pairs"]]
+    for entry in plan.get("hypotheses") or []:  # their words name the levels ("a warm clinician …")
+        entry["text"] = "(blinded: the hypotheses name the levels)"
+        names = {**key["cells"], **{lv: c for codes in key["factors"].values() for lv, c in codes.items()}}
+        test = str(entry.get("test", ""))
+        entry["test"] = " - ".join(names.get(part.strip(), part.strip()) for part in test.split(" - "))
     for entry in plan.get("post_hoc") or []:
         if entry.get("control") is not None:
             effect = str(entry.get("effect", "")).strip()

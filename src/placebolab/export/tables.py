@@ -267,7 +267,23 @@ def _mean(values):
 
 
 def codebook(study, wide: pd.DataFrame) -> dict:
-    protocol = study.protocol
+    version = study.meta.get("package_version", __version__)
+    book = protocol_codebook(study.protocol, list(wide.columns), study.name, study.protocol_sha256, version)
+    return book | {"bundle_sha256": study.meta.get("bundle_sha256")}
+
+
+def planned_columns(protocol) -> list[str]:
+    """The columns wide.csv of a study of ``protocol`` will have (as :func:`wide_table` writes them)."""
+    exported_intake = [f.id for f in protocol.intake if not f.identifying]
+    fixed = ["participant", "cell", *protocol.factors, "simulated", "pilot", "status", *DISPOSITION_COLUMNS]
+    return [*fixed, *exported_intake, *_measure_columns(protocol)]
+
+
+def protocol_codebook(
+    protocol, columns: list[str], study_name, sha256: str, package_version: str = __version__
+) -> dict:
+    """The codebook of a study of ``protocol`` whose wide.csv has ``columns``: what :func:`codebook` writes, and
+    what ``placebolab prereg`` describes before there is a study (``planned_columns``, no study name)."""
     found = measures(protocol)
     plan_dump = protocol.analysis.model_dump() if protocol.analysis else None
     if plan_dump:
@@ -275,12 +291,12 @@ def codebook(study, wide: pd.DataFrame) -> dict:
             outcome["between"] = outcome["between"] or list(protocol.factors)
         _resolve_contrasts(protocol, plan_dump)
     return {
-        "study": study.name,
+        "study": study_name,
         "protocol": protocol.protocol,
         "protocol_version": protocol.version,
         "protocol_title": protocol.title,
-        "protocol_sha256": study.protocol_sha256,
-        "package_version": study.meta.get("package_version", __version__),
+        "protocol_sha256": sha256,
+        "package_version": package_version,
         "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "factors": {name: f.levels for name, f in protocol.factors.items()},
         "factor_descriptions": {name: f.description for name, f in protocol.factors.items()},
@@ -288,7 +304,7 @@ def codebook(study, wide: pd.DataFrame) -> dict:
         "allocation": protocol.allocation.model_dump(exclude={"seed"}),
         "analysis": plan_dump,
         "schedule_tolerance_s": protocol.tolerance_seconds,
-        "columns": [_column_entry(protocol, found, name) for name in wide.columns],
+        "columns": [_column_entry(protocol, found, name) for name in columns],
     }
 
 

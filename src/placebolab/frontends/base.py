@@ -19,7 +19,7 @@ from typing import Any
 from typing import Protocol as Interface
 
 from placebolab.components import StepBase
-from placebolab.components.catalogue import Catalogue, catalogue
+from placebolab.components.catalogue import Catalogue, Words, catalogue
 from placebolab.document.problems import Problem
 from placebolab.errors import ProtocolError
 from placebolab.session import Current, Session
@@ -105,6 +105,15 @@ def coming_next(step: StepBase, say: Catalogue | None = None) -> str:
     next question" (in ``say``'s language); never its key (``itch_post@t0+3min`` is bookkeeping, not for a
     participant's eyes)."""
     return step.title or (say or catalogue())("next_question")
+
+
+def saved_note(current: Current | None) -> Words:
+    """What a quit prompt says is saved, in no language yet (``current``: the step on screen, if any). Each answer is kept as it is
+    given (``Current.drafts``), so every one is; only a store that keeps no drafts (a PostgreSQL study made
+    before them, run by a station before its owner opened it) loses the answers given on the step on screen."""
+    if current is not None and current.drafts is None and any(i.kind != "ack" for i in current.occurrence.items):
+        return Words("saved.earlier_steps")
+    return Words("saved.all")
 
 
 def drive(session: Session, frontend: Frontend) -> None:

@@ -30,7 +30,7 @@ from placebolab.components.base import Item
 from placebolab.components.catalogue import DEFAULT_LANGUAGE, catalogue
 from placebolab.components.consent import AGREED, DECLINED
 from placebolab.errors import InternalError, SessionInterrupted
-from placebolab.frontends.base import Response, Unsupported, coming_next, refuse_unshowable
+from placebolab.frontends.base import Response, Unsupported, coming_next, refuse_unshowable, saved_note
 from placebolab.session import Current
 
 EXPERIMENTER_WORD = "go"
@@ -46,6 +46,7 @@ class ConsoleFrontend:
         self.clock = clock
         self.console = console or Console(highlight=False)
         self._input = input_fn or interruptible_input
+        self._on_screen: Current | None = None  # the step being shown, for what the quit prompt says is saved
         self.use_language(language)
 
     def use_language(self, language: str) -> None:
@@ -84,14 +85,16 @@ class ConsoleFrontend:
     # --- steps -------------------------------------------------------------------------------------
 
     def wait(self, current: Current) -> None:
+        self._on_screen = None
         self._asking_on_interrupt(self._wait, current)
 
     def show(self, current: Current) -> Response:
+        self._on_screen = current
         return self._asking_on_interrupt(self._show, current)
 
     def _asking_on_interrupt(self, action, current: Current):
-        """Ctrl-C may land anywhere, not only at a prompt: ask whether to quit, and if not, begin the step
-        again (nothing of it is stored until it is submitted, so showing it anew loses nothing)."""
+        """Ctrl-C may land anywhere, not only at a prompt: ask whether to quit, and if not, show the step again
+        (each answer is kept as it is given, so it goes on at its first unanswered question)."""
         while True:
             try:
                 return action(current)
@@ -142,8 +145,17 @@ class ConsoleFrontend:
         if step.prompt:
             self.console.print(escape(step.prompt))
         values, times = {}, {}
+        kept = current.kept  # given before a stop: shown as given, not asked again
         for item, record in zip(step.items, step.records(), strict=True):
+            if item.id in kept:
+                given = kept[item.id].value
+                shown = "-" if given is None else f"{given:g}"
+                answered = escape(self.say("console.answered", value=shown))
+                self.console.print(f"\n[bold]{escape(item.text)}[/bold]\n  [dim]{answered}[/dim]")
+                continue
             values[item.id], times[item.id] = self._rating(item.text, record, step.item_scale(item))
+            if current.drafts is not None:  # kept now: a stop at the next question loses none of these
+                current.drafts.save({item.id: values[item.id]}, shown_at, {item.id: times[item.id]})
         return Response(values, shown_at, times)
 
     def _rating(self, prompt: str, item: Item, scale) -> tuple[float | None, float]:
@@ -232,7 +244,8 @@ class ConsoleFrontend:
                 self._confirm_quit()
 
     def _confirm_quit(self) -> None:
-        self.console.print(f"\n[yellow]{escape(self.say('console.quit'))}[/yellow]")
+        quit = self.say("console.quit", saved=saved_note(self._on_screen))
+        self.console.print(f"\n[yellow]{escape(quit)}[/yellow]")
         self._discard_typed_ahead()
         try:
             answer = self._input("> ").strip().lower()

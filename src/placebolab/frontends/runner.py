@@ -79,7 +79,9 @@ def resuming_at(session: Session) -> str:
     at = session.position
     if at is None:  # stopped after its last answer, before it was marked complete: nothing left to show
         return f"{session.participant.id}: every step was answered already; nothing left to show"
-    return f"{session.participant.id}: resuming at step {at.index + 1} of {at.total}, {at.key}"
+    kept = len(session.kept)
+    given = f" ({kept} answer{'s' if kept > 1 else ''} given before the stop kept)" if kept else ""
+    return f"{session.participant.id}: resuming at step {at.index + 1} of {at.total}, {at.key}{given}"
 
 
 def start_session(study, participant: str, frontend: Frontend, *, intake: dict | None = None, pilot=False) -> Session:

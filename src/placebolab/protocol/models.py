@@ -207,6 +207,18 @@ class TimeCoursePlan(Model):
     )
 
 
+class Hypothesis(Model):
+    """A preregistered hypothesis and the one test of the plan that decides it (protocol/hypotheses.py)."""
+
+    id: str = Field(pattern=ID_PATTERN, description="A short name, e.g. H1.")
+    text: str = Field(min_length=1, description="The hypothesis in words, as the preregistration states it.")
+    test: str = Field(
+        description="The test that decides it: a factor of the outcome's model (its main effect), 'a * b' (the "
+        "interaction), or a comparison 'a - b' listed under `contrasts:` for the outcome."
+    )
+    outcome: str | None = Field(None, description="The plan's primary outcome (default) or a secondary one.")
+
+
 class AnalysisPlan(Model):
     primary: Outcome
     secondary: list[Outcome] = Field(default_factory=list)
@@ -215,6 +227,9 @@ class AnalysisPlan(Model):
     mediation: list[Mediation] = Field(default_factory=list)
     contrasts: list[Contrast] = Field(default_factory=list)
     post_hoc: list[PostHoc] = Field(default_factory=list)
+    hypotheses: list[Hypothesis] = Field(
+        default_factory=list, description="The hypotheses `placebolab prereg` registers, each with its deciding test."
+    )
     ss_type: Literal[1, 2, 3] = 3
     time_course: TimeCoursePlan = Field(default_factory=TimeCoursePlan)
     adjust_for_strata: bool = Field(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from placebolab.components import StepBase
 from placebolab.document.problems import DocPath, Report
 from placebolab.protocol.comparisons import check_post_hoc, resolve_contrast
+from placebolab.protocol.hypotheses import check_hypotheses
 from placebolab.protocol.measures import measurement, resolve
 
 if TYPE_CHECKING:
@@ -70,6 +71,8 @@ def _analysis_design(protocol: Protocol, report: Report) -> None:
     for index, mediation in enumerate(plan.mediation):
         _mediation(protocol, report, ("analysis", "mediation", index), mediation)
     _comparisons(protocol, plan, report)
+    for sub, message in check_hypotheses(protocol):
+        report(("analysis", *sub), message)
     if plan.adjust_for_strata:
         _strata_adjustment(protocol, report)
     if plan.time_course.random_slope and primary_ok:

@@ -35,12 +35,15 @@ def build_report(export_dir, out_path=None, ss_type: int | None = None, include_
     return write_report(results, out_path or Path(export_dir).resolve().parent / "report.html")
 
 
-def write_report(results: AnalysisResult, out_path) -> Path:
-    """Render ``results`` into one self-contained HTML file at ``out_path``."""
+def write_report(results: AnalysisResult, out_path, registration: dict | None = None) -> Path:
+    """Render ``results`` into one self-contained HTML file at ``out_path``; with ``registration`` (of
+    :func:`placebolab.report.registration.read_registration`) it says whether the study ran on the
+    preregistered protocol and lists the deviations."""
     from placebolab.files import write_text_atomic
     from placebolab.report import html
 
-    return write_text_atomic(out_path, html.render_report(results))  # a crash never leaves half a report
+    text = html.render_report(results) if registration is None else html.render_report(results, registration)
+    return write_text_atomic(out_path, text)  # a crash never leaves half a report
 
 
 __all__ = ["build_report", "write_report"]

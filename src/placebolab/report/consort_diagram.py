@@ -57,7 +57,8 @@ def consort_view(flow: dict | None) -> dict | None:
 
 def _allocation_lines(cell: str, c: dict) -> list[str]:
     return [
-        f"Allocated to {cell} (n = {c['allocated']})",
+        f"Allocated (n = {c['allocated']})",  # the cell's name below, wrapped: a long one would overrun the box
+        *_wrapped(f"to {cell}"),
         f"received the intervention: {c['received']}",
         f"did not receive it: {c['not_received']}",
     ]
@@ -98,6 +99,17 @@ def _reason_lines(c: dict, kind: str, indent: str = "  ") -> list[str]:
 def _short(text: str, limit: int = 24) -> str:
     """A reason short enough for its box; the full text is in consort.json and `placebolab status`."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _wrapped(text: str, limit: int = 30) -> list[str]:
+    """``text`` in lines of at most ``limit`` characters, broken after a space or a cell name's "/"."""
+    lines, line = [], ""
+    for piece in text.replace("/", "/\0").replace(" ", " \0").split("\0"):
+        if line and len(line + piece.rstrip()) > limit:
+            lines.append(line.rstrip())
+            line = ""
+        line += piece
+    return [*lines, line.rstrip()]
 
 
 def _box(x: float, y: float, lines: list[str]) -> dict:

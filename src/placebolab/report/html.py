@@ -26,7 +26,7 @@ SS_TYPE_WORDS = {
 }
 
 
-def render_report(results: AnalysisResult) -> str:
+def render_report(results: AnalysisResult, registration: dict | None = None) -> str:
     """The report as one HTML string (inline CSS, figures as data URIs)."""
     import jinja2
 
@@ -37,7 +37,12 @@ def render_report(results: AnalysisResult) -> str:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("report.html.j2").render(**report_context(results))
+    context = report_context(results)
+    if registration is not None:  # report/registration.py: the study against its preregistration
+        from placebolab.report.registration import registration_view
+
+        context["registration"] = registration_view(registration, results.study.codebook)
+    return env.get_template("report.html.j2").render(**context)
 
 
 def report_context(results: AnalysisResult) -> dict:
@@ -73,6 +78,7 @@ def report_context(results: AnalysisResult) -> dict:
         "corrections": correction_phrase(results.header),
         "blinding_note": results.blinding_note,
         "baseline": baseline_view(results.baseline, results.baseline_error, results.cell_counts),
+        "registration": None,
     }
 
 
@@ -87,15 +93,20 @@ def _schedule_view(found: dict | None) -> dict | None:
     return view
 
 
-def methods_paragraph(results: AnalysisResult) -> str:
-    """A short methods paragraph generated from the codebook and the sample."""
+def methods_paragraph(results: AnalysisResult, sample: bool = True) -> str:
+    """A short methods paragraph generated from the codebook and the sample.
+
+    ``sample=False`` leaves out the sentence on who was enrolled and analysed: the paragraph then says
+    only what the plan does, and ``placebolab prereg`` registers it with ``analysis.plan.planned_analyses``
+    standing in for the results (docs/preregistration.md), the text the report will print.
+    """
     study, primary = results.study, results.primary
     factors = {f: study.factors.get(f, []) for f in primary.between}
     sizes = [str(len(levels)) for levels in factors.values()]
     design = " × ".join(sizes) if len(sizes) > 1 else f"one-way ({sizes[0]}-group)"  # not "a 2 … design"
     sentences = [
         _design_sentence(study, factors, design),
-        _sample_sentence(results.header),
+        *([_sample_sentence(results.header)] if sample else []),
         _analysis_sentence(results, design),
     ]
     if results.manipulation_checks is not None:

@@ -16,7 +16,7 @@ from placebolab.components import MediaShown, StepBase
 from placebolab.errors import AlreadyEnrolled, InternalError, SessionError
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session.clock import Clock, RealClock
-from placebolab.store import Answer, Participant, StepRecord
+from placebolab.store import Answer, Draft, Participant, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.protocol.models import Protocol
@@ -32,14 +32,44 @@ class Current:
     pages: list[str]  # rendered markdown pages of a text or script step, else []
     speaker: str | None
     media: MediaShown | None = None  # an image, audio or video step's file (see components.media)
+    drafts: Drafts | None = None  # a step with answers: keeps each as it is given (None: the store cannot)
 
     @property
     def step(self) -> StepBase:
         return self.occurrence.step
 
     @property
+    def kept(self) -> dict[str, Answer]:
+        """Answers to this step kept so far (given before an interruption, or earlier in this showing): item
+        id → answer. A frontend resumes the step at its first item not here, showing these as given."""
+        return self.drafts.kept if self.drafts is not None else {}
+
+    @property
     def key(self) -> str:
         return self.occurrence.key
+
+
+class Drafts:
+    """The answers kept so far for one step occurrence: a frontend saves each answer as it is given (``save``:
+    the console after each item, the lab window as each marker is set), so that a stop loses none, and a
+    resumed step starts at its first unanswered item. The step's commit holds them (``Session.submit``)."""
+
+    def __init__(self, session: Session, key: str, drafts: list[Draft]):
+        self._session, self.key = session, key
+        self._drafts = {d.answer.item: d for d in drafts}
+
+    @property
+    def kept(self) -> dict[str, Answer]:
+        return {item: draft.answer for item, draft in self._drafts.items()}
+
+    def save(self, values: dict[str, Any], shown_at: float, answered_at: dict[str, float] | None = None) -> None:
+        """Check and keep ``values`` (item id → answer) given in the showing whose onset is ``shown_at``
+        (``answered_at``: item id → when each was given; default now), before the step is submitted."""
+        for draft in self._session._save_drafts(self.key, values, shown_at, answered_at):
+            self._drafts[draft.answer.item] = draft
+
+    def draft(self, item: str) -> Draft | None:
+        return self._drafts.get(item)
 
 
 class Session:
@@ -63,6 +93,9 @@ class Session:
                     self._end(occurrence.key)
                     break
         self._marks = {} if new else study.store.marks(participant.id)
+        # answers kept of steps not yet recorded (a stop mid-questionnaire), read once: later ones are saved here
+        self._stored_drafts = {} if new else study.store.drafts(participant.id)
+        self._drafts: Drafts | None = None  # the current step's
         if participant.started_at is not None:
             self._marks["start"] = participant.started_at
 
@@ -174,12 +207,19 @@ class Session:
         """Where the session stands: its first occurrence without an answer (None once every one has one)."""
         return self._next_occurrence()
 
+    @property
+    def kept(self) -> dict[str, Answer]:
+        """Answers to the session's position kept from before a stop (item id → answer), as it was opened."""
+        at = self._next_occurrence()
+        return {} if at is None else {d.answer.item: d.answer for d in self._stored_drafts.get(at.key, [])}
+
     def current(self) -> Current | None:
         occurrence = self._next_occurrence()
         if occurrence is None:
             return None
         pages, speaker = self._render(occurrence.step)
-        return Current(occurrence, self._not_before(occurrence), pages, speaker, self._media(occurrence.step))
+        media = self._media(occurrence.step)
+        return Current(occurrence, self._not_before(occurrence), pages, speaker, media, self._drafts_of(occurrence))
 
     def submit(
         self,
@@ -196,18 +236,28 @@ class Session:
         if key != current.key:
             raise SessionError(f"'{key}' is not the current step (that is '{current.key}')")
         completed_at = self.clock.now()
-        answers = []
+        drafts = self._drafts_of(current)
+        answers, onsets, kept = [], {shown_at}, []
         for item in current.items:
             if item.kind == "ack":
                 continue
             if item.id not in values or values[item.id] is None:
-                raise SessionError(f"step {key}: an answer to '{item.id or key}' is needed")
+                draft = drafts.draft(item.id) if drafts is not None else None
+                if draft is None:
+                    raise SessionError(f"step {key}: an answer to '{item.id or key}' is needed")
+                answers.append(draft.answer)  # given and kept before: as it was given, with its own rt
+                if draft.shown_at != shown_at:  # in an earlier showing, before a stop
+                    onsets.add(draft.shown_at)
+                    kept.append(item.id)
+                continue
             try:
                 value = item.check(values[item.id])
             except ValueError as exc:
                 raise SessionError(f"step {key}: {exc}") from None
             at = (answered_at or {}).get(item.id, completed_at)
             answers.append(Answer(item.id, value, at - shown_at, at))
+        if len(onsets) > 1:  # shown again after a stop: the step's onset is its first showing's
+            detail = {**(detail or {}), "resumed": {"shown_at": sorted(onsets), "kept": kept}}
         occasion = current.occasion
         stored = current.step.stored_detail(self._files)
         if stored:
@@ -216,12 +266,12 @@ class Session:
             key,
             current.step.id,
             occasion.label if occasion else None,
-            shown_at,
+            min(onsets),
             completed_at,
             self.frontend,
             answers,
             current.step.mark,
-            self._with_lateness(current, shown_at, detail),
+            self._with_lateness(current, min(onsets), detail),
         )
         declined = current.step.may_decline and current.step.declines({a.item: a.value for a in answers})
         self.study.store.record_step(
@@ -232,11 +282,47 @@ class Session:
             self._end(key)
         if current.step.mark:
             self._marks[current.step.mark] = completed_at
+        if drafts is not None and drafts.kept:  # the commit holds them now
+            self._drafts = None
+            self._stored_drafts.pop(key, None)
+            self.study.store.discard_drafts(self.participant.id, key)
+
+    def _save_drafts(
+        self, key: str, values: dict[str, Any], shown_at: float, answered_at: dict[str, float] | None
+    ) -> list[Draft]:
+        """``Drafts.save``: check the answers to the current step given so far, and keep them in the store."""
+        current = self._next_occurrence()
+        if current is None or key != current.key:
+            raise SessionError(f"'{key}' is not the current step; its answers were not kept")
+        items = {item.id: item for item in current.items if item.kind != "ack"}
+        now, drafts = self.clock.now(), []
+        for item_id, raw in values.items():
+            if item_id not in items:
+                raise SessionError(f"step {key} has no item '{item_id}'")
+            if raw is None:
+                continue
+            try:
+                value = items[item_id].check(raw)
+            except ValueError as exc:
+                raise SessionError(f"step {key}: {exc}") from None
+            at = (answered_at or {}).get(item_id, now)
+            drafts.append(Draft(key, Answer(item_id, value, at - shown_at, at), shown_at))
+        self.study.store.save_drafts(self.participant.id, key, shown_at, [d.answer for d in drafts])
+        return drafts
 
     # --- internals ---------------------------------------------------------------------------------
 
     def _next_occurrence(self) -> Occurrence | None:
         return self._left[0] if self._left else None
+
+    def _drafts_of(self, occurrence: Occurrence) -> Drafts | None:
+        """The current step's drafts (the same object while it stays current): None for a step without answers,
+        or where the store keeps no drafts."""
+        if not self.study.store.keeps_drafts or all(item.kind == "ack" for item in occurrence.items):
+            return None
+        if self._drafts is None or self._drafts.key != occurrence.key:
+            self._drafts = Drafts(self, occurrence.key, self._stored_drafts.get(occurrence.key, []))
+        return self._drafts
 
     def _not_before(self, occurrence: Occurrence) -> float | None:
         occasion = occurrence.occasion

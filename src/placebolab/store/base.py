@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from placebolab.errors import AllocationError, StoreError
-from placebolab.store.records import Participant, Slot, StepRecord
+from placebolab.store.records import Answer, Draft, Participant, Slot, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.allocation.minimization import Minimizer
@@ -88,6 +88,22 @@ class Store(ABC):
         """The participant ID of the link whose token has this SHA-256, made now (numbered on like
         ``add_links``, and logged) if no link has it yet: one ID per token however many ask at once (a
         general link's participant, e.g. one per Prolific ID). Stations may call it (PostgreSQL: a station function)."""
+
+    @abstractmethod
+    def save_drafts(self, participant_id: str, step_key: str, shown_at: float, answers: Sequence[Answer]) -> None:
+        """Keep answers given on a step not yet recorded (``shown_at``: the onset of the showing they were given
+        in), replacing an earlier draft of the same item. Refused (StoreError) once the step is recorded or while
+        the session is not running. Drafts are not data: no export reads them and no log entry seals them; the
+        step's commit, which the log seals, holds them (see ``drafts``)."""
+
+    @abstractmethod
+    def discard_drafts(self, participant_id: str, step_key: str) -> None:
+        """Remove the drafts of a step once it is recorded (its commit holds them now); a step not yet
+        recorded keeps its drafts."""
+
+    #: Whether this store can keep drafts (a PostgreSQL study made before drafts, opened by a station that
+    #: may not add the table, cannot; its owner's next opening adds it).
+    keeps_drafts = True
 
     @abstractmethod
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -167,6 +183,22 @@ class Store(ABC):
             "SELECT item, value FROM responses WHERE participant = ? AND step_key = ?", (participant_id, step_key)
         )
         return {r["item"]: r["value"] for r in rows}
+
+    def drafts(self, participant_id: str) -> dict[str, list[Draft]]:
+        """The participant's drafts by step key (answers given on steps not recorded yet), in item order of
+        saving; {} for a store made before drafts existed."""
+        if not self._has_table("drafts"):
+            return {}
+        rows = self._rows(
+            "SELECT step_key, item, value, rt, responded_at, shown_at FROM drafts WHERE participant = ? "
+            "AND step_key NOT IN (SELECT step_key FROM steps WHERE participant = ?) ORDER BY responded_at, item",
+            (participant_id, participant_id),
+        )
+        found: dict[str, list[Draft]] = {}
+        for r in rows:
+            answer = Answer(r["item"], r["value"], r["rt"], r["responded_at"])
+            found.setdefault(r["step_key"], []).append(Draft(r["step_key"], answer, r["shown_at"]))
+        return found
 
     def marks(self, participant_id: str) -> dict[str, float]:
         rows = self._rows("SELECT mark, at FROM marks WHERE participant = ?", (participant_id,))

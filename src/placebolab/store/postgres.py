@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, StoreError
 from placebolab.store.base import TABLES, Row, Store, record_digest
-from placebolab.store.records import Slot, StepRecord
+from placebolab.store.records import Answer, Slot, StepRecord
 
 if TYPE_CHECKING:
     import psycopg
@@ -91,6 +91,7 @@ class PostgresStore(Store):
                 db.execute(f'CREATE ROLE "{role}" NOLOGIN')
             script = resources.files("placebolab.store").joinpath("postgres.sql").read_text()
             db.execute(script.replace("EXPERIMENTER", f'"{role}"'))
+            db.execute(_drafts_script(role))
             store._fill(meta, sealed, files, slots)
         return store
 
@@ -100,7 +101,22 @@ class PostgresStore(Store):
         if not store._db.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'placebolab'").fetchone():
             store.close()
             raise StoreError(f"{safe_url(url)} holds no placebolab study; create one with `placebolab init --store`")
+        store._add_drafts()
         return store
+
+    def _add_drafts(self) -> None:
+        """A study made before drafts existed: the owner's opening adds their table and station functions
+        (``postgres_drafts.sql``, in one transaction). A station may not; its store then keeps no drafts
+        (``keeps_drafts``), and the frontends say which answers a stop would lose, until the owner opens it."""
+        import psycopg
+
+        if self._has_table("drafts"):
+            return
+        try:
+            with self._db.transaction():
+                self._db.execute(_drafts_script(experimenter_role(self.url)))
+        except psycopg.errors.InsufficientPrivilege:
+            self.keeps_drafts = False
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -200,6 +216,34 @@ class PostgresStore(Store):
             (participant,) = _one(self._db.execute("SELECT claim_link(%s, %s)", (token_sha256, prefix)))
         return participant
 
+    def save_drafts(self, participant_id: str, step_key: str, shown_at: float, answers: Sequence[Answer]) -> None:
+        if not answers:
+            return
+        if not self.keeps_drafts:
+            raise StoreError(
+                f"{safe_url(self.url)} was made before drafts existed and this login may not add them; "
+                "the study's owner adds them by opening the study once (e.g. `placebolab status`)"
+            )
+        with self._station():
+            self._db.execute(
+                "SELECT save_drafts(%s, %s, %s, %s::text[], %s::float8[], %s::float8[], %s::float8[])",
+                (
+                    participant_id,
+                    step_key,
+                    shown_at,
+                    [a.item for a in answers],
+                    [a.value for a in answers],
+                    [a.rt for a in answers],
+                    [a.responded_at for a in answers],
+                ),
+            )
+
+    def discard_drafts(self, participant_id: str, step_key: str) -> None:
+        if not self.keeps_drafts:
+            return
+        with self._station():
+            self._db.execute("SELECT discard_drafts(%s, %s)", (participant_id, step_key))
+
     # --- internals ---------------------------------------------------------------------------------
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -298,6 +342,12 @@ def _refused_if_made_meanwhile(store: PostgresStore) -> Iterator[None]:
             f"{safe_url(store.url)} already holds a placebolab study (made while this init ran); "
             "initialise the new study in another database"
         ) from None
+
+
+def _drafts_script(role: str) -> str:
+    """``postgres_drafts.sql`` for the study's experimenter role."""
+    script = resources.files("placebolab.store").joinpath("postgres_drafts.sql").read_text()
+    return script.replace("EXPERIMENTER", f'"{role}"')
 
 
 def _one(cursor: psycopg.Cursor[Any]) -> Any:

@@ -60,6 +60,16 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class Draft:
+    """An answer given on a step that is not yet completed (a questionnaire stopped mid-page), kept until the
+    step commits: ``shown_at`` is the onset of the showing it was given in (its ``rt`` runs from it)."""
+
+    step_key: str
+    answer: Answer
+    shown_at: float
+
+
+@dataclass(frozen=True)
 class StepRecord:
     """A completed step occurrence with its answers, committed in one transaction."""
 

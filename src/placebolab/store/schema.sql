@@ -92,3 +92,17 @@ CREATE TABLE IF NOT EXISTS links (
     participant  TEXT NOT NULL UNIQUE,
     created_at   TEXT NOT NULL
 );
+-- Answers given on a step not yet recorded (a questionnaire stopped mid-page), kept so that a resumed
+-- session loses none: the step's commit holds them and removes them. Not data: no export reads them.
+-- A study made before drafts gets this table at its first draft (CREATE … IF NOT EXISTS).
+CREATE TABLE IF NOT EXISTS drafts (
+    participant  TEXT NOT NULL REFERENCES participants(id),
+    step_key     TEXT NOT NULL,
+    item         TEXT NOT NULL DEFAULT '',
+    value        REAL,
+    rt           REAL,                   -- seconds from the onset of the showing it was given in
+    responded_at REAL NOT NULL,
+    shown_at     REAL NOT NULL,          -- that showing's onset (epoch seconds)
+    saved_at     TEXT NOT NULL,
+    PRIMARY KEY (participant, step_key, item)
+);

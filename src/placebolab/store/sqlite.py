@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, final
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
 from placebolab.store.base import TABLES, Row, Store, chain_hash, now_iso, participant_digest, record_digest
-from placebolab.store.records import Slot, StepRecord
+from placebolab.store.records import Answer, Slot, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.allocation.minimization import Minimizer
@@ -219,6 +219,35 @@ class SQLiteStore(Store):
             self._db.execute("INSERT INTO links VALUES (?, ?, ?)", (token_sha256, participant, now_iso()))
         return participant
 
+    def save_drafts(self, participant_id: str, step_key: str, shown_at: float, answers: Sequence[Answer]) -> None:
+        if not answers:
+            return
+        self._ensure_drafts_table()
+        with self._write():
+            row = self._db.execute("SELECT status FROM participants WHERE id = ?", (participant_id,)).fetchone()
+            if row is None or row["status"] != "running":
+                state = "not enrolled" if row is None else f"{row['status']}, not running"
+                raise StoreError(f"participant {participant_id} is {state}: no answer of step {step_key} kept")
+            if self._db.execute(
+                "SELECT 1 FROM steps WHERE participant = ? AND step_key = ?", (participant_id, step_key)
+            ).fetchone():
+                raise StoreError(f"step {step_key} of {participant_id} is already recorded; nothing was changed")
+            at = now_iso()
+            self._db.executemany(
+                "INSERT OR REPLACE INTO drafts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(participant_id, step_key, a.item, a.value, a.rt, a.responded_at, shown_at, at) for a in answers],
+            )
+
+    def discard_drafts(self, participant_id: str, step_key: str) -> None:
+        if not self._has_table("drafts"):
+            return
+        with self._write():
+            self._db.execute(
+                "DELETE FROM drafts WHERE participant = ? AND step_key = ? AND EXISTS "
+                "(SELECT 1 FROM steps WHERE participant = ? AND step_key = ?)",
+                (participant_id, step_key, participant_id, step_key),
+            )
+
     # --- internals ---------------------------------------------------------------------------------
 
     def _start(self, participant_id: str, at: float, frontend: str, *, enrolled_now: bool = False) -> float:
@@ -239,6 +268,13 @@ class SQLiteStore(Store):
             "UPDATE participants SET status = 'completed', completed_at = ? WHERE id = ?", (now_iso(), participant_id)
         )
         self._log("session_completed", participant_id, None)
+
+    def _ensure_drafts_table(self) -> None:
+        """A study made before drafts existed gets its table now (the schema's ``CREATE … IF NOT EXISTS``
+        adds only what is missing), outside any transaction (``executescript`` commits first)."""
+        if not self._has_table("drafts"):
+            self._ensure_intact()
+            self._db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._db.execute(query, params).fetchall()

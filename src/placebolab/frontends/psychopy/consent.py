@@ -10,8 +10,7 @@ from __future__ import annotations
 from placebolab.components import ConsentStep
 from placebolab.components.consent import AGREED, DECLINED
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.markdown import plain_text
-from placebolab.frontends.psychopy.screens import DIM, FOCUS, NUMBER_KEYS, TEXT, Frame, Kit, Outcome
+from placebolab.frontends.psychopy.screens import DIM, FOCUS, NUMBER_KEYS, TEXT, Frame, Kit, Outcome, page_stims
 
 AGREE_KEY, DECLINE_KEY = "a", "d"
 
@@ -61,28 +60,16 @@ class Checkbox:
         return frame.clicked and self.area.contains(frame.mouse_pos)
 
 
-def fitted_text(kit: Kit, text: str):
-    """The consent text between ``CONSENT_TEXT_TOP`` and ``CONSENT_TEXT_BOTTOM``, its letters made smaller
-    (down to ``CONSENT_TEXT_MIN_HEIGHT``) until it fits. A text longer still is drawn at that size and runs
-    over: the lab window holds about 25 lines of consent; put a longer information sheet on paper, or in a
-    text step before the consent step (docs/tables.md, "Consent")."""
-    top, bottom = layout.CONSENT_TEXT_TOP, layout.CONSENT_TEXT_BOTTOM
-    height = layout.CONSENT_TEXT_HEIGHT
-    while True:
-        stim = kit.text(text, (top + bottom) / 2, height, align="left")
-        tall = stim.boundingBox[1] / kit.win.size[1]  # pixels → height units
-        if tall <= top - bottom or height <= layout.CONSENT_TEXT_MIN_HEIGHT:
-            return stim
-        height = max(layout.CONSENT_TEXT_MIN_HEIGHT, height * (top - bottom) / tall * 0.98)
-
-
 class ConsentScreen:
     def __init__(self, kit: Kit, current):
         step: ConsentStep = current.step
         say = kit.say  # the protocol's language
         self.statements = step.statements
         self.stims = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
-        self.stims.append(fitted_text(kit, plain_text(current.pages[0])))
+        # the text as markdown (headings, bold, lists), made smaller (to 70 %) when long: the lab window holds
+        # about 25 lines of consent; a longer information sheet belongs on paper or in a text step before it
+        top, bottom = layout.CONSENT_TEXT_TOP, layout.CONSENT_TEXT_BOTTOM
+        self.stims += page_stims(kit, current.pages[0], top, bottom)
         count = len(step.statements)
         spacing = layout.consent_statement_spacing(count)
         self.boxes = [

@@ -11,9 +11,10 @@ from typing import Any
 
 from placebolab.components.catalogue import DEFAULT_LANGUAGE, catalogue
 from placebolab.errors import SessionInterrupted
-from placebolab.frontends.base import Response, coming_next, refuse_unshowable
+from placebolab.frontends.base import Response, coming_next, refuse_unshowable, saved_note
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.consent import ConsentScreen
+from placebolab.frontends.psychopy.drafts import DraftWriter
 from placebolab.frontends.psychopy.media import AudioScreen, ImageScreen, VideoScreen
 from placebolab.frontends.psychopy.screens import (
     DIM,
@@ -41,7 +42,7 @@ class WindowOptions:
     size: tuple[int, int] = (1280, 800)  # of a --windowed window; a full-screen window takes the screen's
     screen: int = 0
     pilot: bool = False  # a banner marks every screen as a pilot session
-    screenshots: Path | None = None  # save the first frame of every step (and waiting screen) as PNG
+    screenshots: Path | None = None  # save the first frame of every step, page and waiting screen as PNG
 
 
 class PsychopyFrontend:
@@ -54,6 +55,8 @@ class PsychopyFrontend:
         self.options = options or WindowOptions()
         self.win: Any = None  # a psychopy visual.Window while open
         self._writers: list[threading.Thread] = []
+        self._on_screen: Any = None  # the step shown (Current), for what the quit question says is saved
+        self._drafts: DraftWriter | None = None  # keeps the answers of the step shown as they are given
         self.use_language(DEFAULT_LANGUAGE)
 
     def use_language(self, language: str) -> None:
@@ -143,11 +146,22 @@ class PsychopyFrontend:
             message.draw()
             note.draw()
 
+        self._on_screen = None
         self._loop(draw, lambda frame, _onset: self.clock.now() >= due or None, self._shot_name(current, "waiting"))
 
     def show(self, current) -> Response:
         screen = screen_for(self.kit, current)  # every stimulus built before the onset frame
-        log, outcome, epoch_onset = self._loop(screen.draw, screen.update, self._shot_name(current))
+        pages = getattr(type(screen), "page_label", None) is not None
+        label = (lambda: screen.page_label) if pages else None
+        self._on_screen = current
+        given = getattr(screen, "given", None)  # a screen with answers says which are given so far
+        keep = None if current.drafts is None or given is None else given
+        try:
+            log, outcome, epoch_onset = self._loop(screen.draw, screen.update, self._shot_name(current), label, keep)
+        finally:
+            if self._drafts is not None:  # every answer written before the step is submitted (or stops)
+                writer, self._drafts = self._drafts, None
+                writer.close()
         return Response(
             outcome.values,
             epoch_onset,
@@ -157,27 +171,43 @@ class PsychopyFrontend:
 
     # --- the frame loop ----------------------------------------------------------------------------
 
-    def _loop(self, draw, update, screenshot: Path | None):
-        """Draw and flip until ``update`` returns an outcome; returns (frame log, outcome, epoch onset)."""
+    def _loop(self, draw, update, screenshot: Path | None, page_label=None, keep=None):
+        """Draw and flip until ``update`` returns an outcome; returns (frame log, outcome, epoch onset).
+        ``page_label()``: which page a screen of several pages shows (a screenshot is saved of each).
+        ``keep``: returns the answers given so far (item → (value, monotonic time)), each frame, to keep them
+        (``Current.drafts``, written by a ``DraftWriter`` off the frame loop)."""
         from psychopy import core
 
         log = FrameLog(self.frame_period, self.period_source)
         onset_epoch: list[float] = []
         self.win.callOnFlip(lambda: onset_epoch.append(time.time()))  # the onset, stamped on the flip
+        shot_of: str | None = None  # the page whose screenshot was taken
         while True:
             draw()
             if self._banner is not None:
                 self._banner.draw()
-            if screenshot is not None and not log.flips:
-                self.win.getMovieFrame(buffer="back")  # the onset frame, read before it is shown
+            shot = None
+            if screenshot is not None:
+                page = page_label() if page_label is not None else None
+                if not log.flips or page != shot_of:  # the onset frame, and the first frame of every page
+                    shot_of = page
+                    shot = screenshot if page is None else screenshot.with_name(f"{screenshot.stem}-{page}.png")
+                    self.win.getMovieFrame(buffer="back")  # read before it is shown
             log.add(self.win.flip())
             if len(log.flips) == 1:
                 self._discard_input()
-                if screenshot is not None:
-                    self._save_screenshot(screenshot)
+            if shot is not None:
+                self._save_screenshot(shot)
             keys = self._event.getKeys(timeStamped=True)
             if any(key == QUIT_KEY for key, _ in keys):
+                done = None
+                if keep is not None:  # answers given up to the Escape (within this very frame) are kept too
+                    typed = keys[: [key for key, _ in keys].index(QUIT_KEY)]
+                    done = update(Frame(core.getTime(), typed, False, tuple(self.mouse.getPos())), log.onset)
+                    self._keep(keep(), log.onset, onset_epoch[0])
                 self._confirm_quit()
+                if done is not None:  # not quit, and the step was completed just before the Escape
+                    return log, done, onset_epoch[0]
                 keys = []
             # A press since the last frame is seen even when it was released within the frame (a quick tap):
             # PsychoPy stamps every press, while the button state alone would miss it.
@@ -189,6 +219,17 @@ class PsychopyFrontend:
             outcome = update(frame, log.onset)
             if outcome is not None:
                 return log, outcome, onset_epoch[0]
+            if keep is not None:
+                self._keep(keep(), log.onset, onset_epoch[0])
+
+    def _keep(self, given: dict, onset: float | None, epoch_onset: float) -> None:
+        """Hand the answers given so far to the step's draft writer (times turned from the monotonic clock into
+        epoch seconds, from the onset flip); it writes those new or changed."""
+        if onset is None or not given:  # (there is an onset: keep is called after the first flip)
+            return
+        if self._drafts is None:
+            self._drafts = DraftWriter(self._on_screen.drafts, epoch_onset)
+        self._drafts.offer({item: (value, epoch_onset + (at - onset)) for item, (value, at) in given.items()})
 
     def _discard_input(self) -> None:
         """At the onset flip: keys and clicks made before it (typed ahead during a waiting screen or the step
@@ -198,9 +239,9 @@ class PsychopyFrontend:
         self.mouse.clickReset()
 
     def _confirm_quit(self) -> None:
-        """Escape: ask before quitting. Y (or the language's own yes key) quits (every answer so far is stored);
-        N or Escape goes back."""
-        question = self.kit.text(self.say("lab.quit"), 0.0, colour=TEXT)
+        """Escape: ask before quitting. Y (or the language's own yes key) quits (every answer so far is stored,
+        those of the step on screen too: ``show`` waits for their writes); N or Escape goes back."""
+        question = self.kit.text(self.say("lab.quit", saved=saved_note(self._on_screen)), 0.0, colour=TEXT)
         yes = {"y", self.say("lab.quit_key")}
         self._event.clearEvents()
         while True:
@@ -216,6 +257,8 @@ class PsychopyFrontend:
     # --- screenshots -------------------------------------------------------------------------------
 
     def _shot_name(self, current, suffix: str = "") -> Path | None:
+        """NN-KEY.png: the step's place in the plan and its key (a step of several pages adds
+        -pageKofN, a waiting screen -waiting)."""
         if not self.options.screenshots:
             return None
         name = f"{current.occurrence.index + 1:02d}-{current.key}{'-' + suffix if suffix else ''}.png"

@@ -5,6 +5,8 @@ the step is done and what was answered. Times are PsychoPy monotonic seconds (``
 
 from __future__ import annotations
 
+import functools
+import re
 from dataclasses import dataclass, field
 
 from placebolab.components import PauseStep, QuestionnaireStep
@@ -12,11 +14,18 @@ from placebolab.components.base import Item
 from placebolab.components.catalogue import Catalogue, catalogue
 from placebolab.errors import InternalError
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.markdown import plain_text
+from placebolab.frontends.psychopy.markdown import Block, blocks
 
 TEXT = "white"
 DIM = "#a0a0a0"
 FOCUS = "#ffd75e"
+FONT = "Noto Sans"  # TextBox2's default, shipped with PsychoPy (regular, bold, italic)
+MEASURE_PX = 64  # text is measured at this size and scaled: glyph advances are proportional to the size
+MEASURE_MARGIN = 1.03  # ... within the rounding of a small size's advances to whole pixels
+PROMPT_HEIGHT = 0.03  # a question on a questionnaire page
+COMPACT_LABEL_HEIGHT = 0.018  # smaller labels than this: the questionnaire takes three questions to a page
+PROMPT_LIFT = 0.028  # the bottom of a question's text is this far above its scale's line
+INTRO_MIN_HEIGHT = 0.022  # a questionnaire's prompt (above its questions) shrinks to this to fit two lines
 CONTINUE_KEYS = {"return", "space", "num_enter"}
 NUMBER_KEYS = {str(d): str(d) for d in range(10)} | {f"num_{d}": str(d) for d in range(10)}
 NUMBER_KEYS |= {"period": ".", "num_decimal": "."}
@@ -50,9 +59,10 @@ class Kit:
     """The window and the stimulus classes a screen builds with; ``say``: the catalogue of the protocol's
     language, for every text a screen adds (components.catalogue)."""
 
-    def __init__(self, win, visual, mouse, say: Catalogue | None = None):
+    def __init__(self, win, visual, mouse, say: Catalogue | None = None) -> None:
         self.win, self.visual, self.mouse = win, visual, mouse
         self.say = say or catalogue()
+        self._widths: dict[tuple[str, bool], float] = {}  # measured at MEASURE_PX, per letter height
 
     @property
     def wrap(self) -> float:
@@ -72,6 +82,63 @@ class Kit:
             anchorHoriz="center",
         )
 
+    # Scales and formatted pages are drawn with TextBox2 (its own Noto Sans, bundled with PsychoPy): its
+    # glyphs' advances are known before drawing, so text is laid out by measured width (layout.fit_labels).
+
+    @property
+    def half_width(self) -> float:
+        return self.win.size[0] / self.win.size[1] / 2
+
+    def _font(self, bold: bool = False):
+        """Noto Sans at MEASURE_PX: widths at other sizes are scaled from it (one set of glyphs rendered)."""
+        from psychopy.visual.textbox2 import allFonts
+
+        return allFonts.getFont(FONT, size=MEASURE_PX, bold=bold)
+
+    def measure(self, text: str, height: float, bold: bool = False) -> float:
+        """The width of ``text`` on one line at letter height ``height`` (height units), as TextBox2 lays it
+        out (the sum of its glyphs' advances), with MEASURE_MARGIN for the rounding of small sizes."""
+        key = (text, bold)
+        if key not in self._widths:
+            font = self._font(bold)
+            self._widths[key] = sum(font[char].advance[0] for char in text) / MEASURE_PX
+        return self._widths[key] * height * MEASURE_MARGIN
+
+    def advance(self, text: str, height: float, bold: bool = False, italic: bool = False) -> float:
+        """The exact width of ``text`` at letter height ``height`` in Noto Sans of that style (height units):
+        where the next run of text on the line starts."""
+        from psychopy.visual.textbox2 import allFonts
+
+        pixels = self.win.size[1]
+        font = allFonts.getFont(FONT, size=height * pixels, bold=bold, italic=italic)
+        return sum(font[char].advance[0] for char in text) / pixels
+
+    def line_height(self, height: float) -> float:
+        """The distance between two lines of TextBox2 text at letter height ``height``."""
+        return self._font().height / MEASURE_PX * height
+
+    def box(self, lines, x, y, height, colour=TEXT, anchor="top-center", bold=False, italic=False, width=None):
+        """TextBox2 text of explicit lines (``lines`` joined by newlines): it wraps nothing itself, so no
+        word is ever broken; ``anchor`` names the point at (x, y), e.g. 'top-center', 'bottom-left'."""
+        text = lines if isinstance(lines, str) else "\n".join(lines)
+        return self.visual.TextBox2(
+            self.win,
+            text=text,
+            font=FONT,
+            pos=(x, y),
+            letterHeight=height,
+            size=(width or 2 * self.half_width, None),
+            color=colour,
+            bold=bold,
+            italic=italic,
+            anchor=anchor,
+            alignment=anchor,
+            padding=0,
+            formattingSyntax="none",  # no markup: asterisks in a label or a run are text
+            editable=False,
+            clickable=False,
+        )
+
 
 # --- pages of text -----------------------------------------------------------------------------------
 
@@ -86,11 +153,16 @@ class PagesScreen:
         self.header = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
         if current.speaker:
             self.header.append(kit.text(current.speaker, top, 0.035, colour=FOCUS, bold=True))
-        self.pages = [kit.text(plain_text(page), 0.02, align="left") for page in current.pages]
+        lowest = min((stim.pos[1] for stim in self.header), default=None)  # the title's or the speaker's
+        area_top = layout.TITLE_Y + 0.03 if lowest is None else lowest - 0.05
+        bottom = layout.FOOTER_Y + 0.05
+        centred = not self.header  # a page under a title or a speaker starts right below them
+        self.pages = [page_stims(kit, page, area_top, bottom, centred) for page in current.pages]
+        pages = len(self.pages)
         self.footers = [
             kit.text(
-                f"{kit.say('lab.press_to_continue', key=key_label(self.key, kit.say))}   ·   "
-                f"{kit.say('page_of', page=n, pages=len(self.pages))}",
+                kit.say("lab.press_to_continue", key=key_label(self.key, kit.say))
+                + (f"   ·   {kit.say('page_of', page=n, pages=pages)}" if pages > 1 else ""),
                 layout.FOOTER_Y,
                 0.025,
                 colour=DIM,
@@ -100,10 +172,16 @@ class PagesScreen:
         self.page = 0
         self.turned: list[float] = []
 
+    @property
+    def page_label(self) -> str | None:
+        """Which page is shown ('page2of3'; None for a single page): names the screenshot of each page."""
+        return f"page{self.page + 1}of{len(self.pages)}" if len(self.pages) > 1 else None
+
     def draw(self) -> None:
         for stim in self.header:
             stim.draw()
-        self.pages[self.page].draw()
+        for stim in self.pages[self.page]:
+            stim.draw()
         self.footers[self.page].draw()
 
     def update(self, frame: Frame, onset: float) -> Outcome | None:
@@ -115,6 +193,120 @@ class PagesScreen:
                     return Outcome(detail={"page_rt_s": self.turned})
                 return None
         return None
+
+
+HEADING_HEIGHTS = {1: 0.048, 2: 0.04}  # a heading's letter height by level (deeper levels: 0.036)
+BLOCK_GAP = 0.55  # space between two blocks of a page, in body lines
+ITEM_INDENT = 0.045  # a list item's text starts this far right of its bullet or number
+
+
+def page_stims(kit: Kit, markdown: str, top: float, bottom: float, centred: bool = True) -> list:
+    """A markdown page as TextBox2 blocks, left-aligned in a column ``kit.wrap`` wide, centred between
+    ``top`` and ``bottom`` (or from ``top`` down when taller, or not ``centred``): headings larger and bold, bold and italics
+    as such (TextBox2's markup), list items with their bullet or number. A page too tall for the space is
+    drawn smaller (down to 70 %) rather than running off the screen."""
+    page = blocks(markdown)
+    scale = 1.0
+    while True:
+        placed, height = _stack(kit, page, scale)
+        if height <= top - bottom or scale <= 0.7:
+            break
+        scale *= 0.92
+    start = min(top, (top + bottom) / 2 + height / 2) if centred else top
+    for stim, y in placed:
+        stim.pos = (stim.pos[0], start - y)
+    return [stim for stim, _ in placed]
+
+
+def _stack(kit: Kit, page: list[Block], scale: float) -> tuple[list, float]:
+    """The blocks laid out from y = 0 down: (stimulus, its top's distance below 0) pairs, and the height.
+    Each line is broken between words by measured width and drawn as runs of one style each (a TextBox2
+    has one font: bold and italic words are runs in the bold or italic face of Noto Sans)."""
+    left = -kit.wrap / 2
+    body = layout.TEXT_HEIGHT * scale
+    gap = BLOCK_GAP * kit.line_height(body)
+    placed: list = []
+    y = 0.0
+    for n, block in enumerate(page):
+        if n:
+            y += gap * (1.6 if block.kind == "heading" else 1.0)  # a heading stands apart from what precedes it
+        heading = block.kind == "heading"
+        height = HEADING_HEIGHTS.get(block.level, 0.036) * scale if heading else body
+        x, width = left, kit.wrap
+        if block.kind == "item":
+            placed.append((kit.box(block.marker, left + 0.01, 0.0, height, anchor="top-left", width=0.1), y))
+            x, width = left + 0.01 + ITEM_INDENT, kit.wrap - 0.01 - ITEM_INDENT
+        words = [[(text, bold or heading, italic) for text, bold, italic in word] for word in styled_words(block.text)]
+        for line in break_lines(kit, words, height, width):
+            at = x
+            for text, bold, italic in runs(line):
+                stim = kit.box(text, at, 0.0, height, anchor="top-left", bold=bold, italic=italic, width=width)
+                placed.append((stim, y))
+                at += kit.advance(text, height, bold, italic)
+            y += kit.line_height(height)
+    return placed, y
+
+
+_STYLED = re.compile(r"\*\*\*(.+?)\*\*\*|\*\*(.+?)\*\*|\*(.+?)\*")
+
+
+Piece = tuple[str, bool, bool]  # text, bold, italic
+
+
+def styled_words(text: str) -> list[list[Piece]]:
+    """The words of a markdown paragraph, each as pieces of one style (``**30 minutes**.`` is the words
+    [('30', bold)] and [('minutes', bold), ('.', plain)]: the full stop stays with its word)."""
+    pieces: list[Piece] = []
+    at = 0
+    for match in _STYLED.finditer(text):
+        pieces.append((text[at : match.start()], False, False))
+        both, bold, italic = match.groups()
+        pieces.append(
+            (both or bold or italic, both is not None or bold is not None, both is not None or italic is not None)
+        )
+        at = match.end()
+    pieces.append((text[at:], False, False))
+    words: list[list[Piece]] = [[]]
+    for piece, bold, italic in pieces:
+        for part in re.split(r"(\s+)", piece):
+            if not part:
+                continue
+            if part.isspace():
+                words.append([])
+            else:
+                words[-1].append((part, bold, italic))
+    return [word for word in words if word]
+
+
+def break_lines(kit: Kit, words: list[list[Piece]], height: float, width: float) -> list[list[list[Piece]]]:
+    """Words into lines no wider than ``width``, broken only between words (a word wider than a line
+    stands alone on its line)."""
+    lines: list[list[list[Piece]]] = [[]]
+    used = 0.0
+    for word in words:
+        size = sum(kit.advance(text, height, bold, italic) for text, bold, italic in word)
+        space = kit.advance(" ", height) if lines[-1] else 0.0
+        if lines[-1] and used + space + size > width:
+            lines.append([])
+            used, space = 0.0, 0.0
+        lines[-1].append(word)
+        used += space + size
+    return lines
+
+
+def runs(line: list[list[Piece]]) -> list[Piece]:
+    """A line's words joined into runs of one style each (a space goes with the run before it)."""
+    joined: list[Piece] = []
+    for n, word in enumerate(line):
+        if n:
+            text, bold, italic = joined[-1]
+            joined[-1] = (text + " ", bold, italic)
+        for text, bold, italic in word:
+            if joined and joined[-1][1:] == (bold, italic):
+                joined[-1] = (joined[-1][0] + text, bold, italic)
+            else:
+                joined.append((text, bold, italic))
+    return joined
 
 
 # --- pauses ------------------------------------------------------------------------------------------
@@ -153,42 +345,56 @@ class PauseScreen:
 class ScaleInput:
     """One question answered on a ``visual.Slider``: by mouse, by ← / →, or by typing the number."""
 
-    def __init__(self, kit: Kit, item: Item, scale, prompt: str, prompt_y: float, slider_y: float, width: float):
+    def __init__(
+        self,
+        kit: Kit,
+        item: Item,
+        scale,
+        prompt: str,
+        prompt_y: float,
+        slider_y: float,
+        width: float,
+        *,
+        room: float = 0.2,
+        prompt_lines: list[str] | None = None,
+    ):
+        """``room``: how tall the labels below the scale may be; ``prompt_lines``: the question laid out
+        in lines (a questionnaire's), whose bottom sits PROMPT_LIFT above the scale (``prompt_y`` unused)."""
         self.item, self.scale = item, scale
         if item.min is None or item.max is None:
             raise InternalError("a number item has a range")
         self.low, self.high = item.min, item.max
         self.nudge = item.increment or (self.high - self.low) / 100  # VAS: 1% of the line per key press
         likert = scale.type == "likert"
-        whole = scale.type == "nrs" and self.high - self.low <= 10
-        ticks = list(range(int(self.low), int(self.high) + 1)) if likert or whole else [self.low, self.high]
-        labels = scale.labels if likert else [f"{t:g}" for t in ticks] if scale.type == "nrs" else None
+        ticks = scale_ticks(scale, self.low, self.high)
         self.slider = kit.visual.Slider(
             kit.win,
             ticks=ticks,
-            labels=labels,
+            labels=None,  # drawn below (self.labels), laid out by measured width
             granularity=item.increment or 0,
             style="rating",
             size=(width, layout.SLIDER_HEIGHT),
             pos=(0, slider_y),
-            labelHeight=0.022 if likert else 0.025,
-            labelWrapWidth=width / len(ticks) * 0.95 if likert else None,
             color=TEXT,
             fillColor=FOCUS,
             borderColor=TEXT,
         )
-        self.prompt = kit.text(prompt, prompt_y, 0.034)
-        self.anchors = []
-        if scale.anchors and not likert:
-            below = slider_y - 0.065
-            for x, text in zip((-width / 2, width / 2), scale.anchors, strict=True):
-                self.anchors.append(kit.text(text, below, 0.022, x=x, colour=DIM, wrap=0.3))
+        if prompt_lines is None:
+            self.prompt = kit.text(prompt, prompt_y, 0.034)
+        else:
+            self.prompt = kit.box(prompt_lines, 0.0, slider_y + PROMPT_LIFT, PROMPT_HEIGHT, anchor="bottom-center")
+        self.labels = []
+        top = slider_y - layout.LABEL_TOP_DROP
+        for fitted, colour in scale_labels(kit, scale, ticks, self.low, self.high, width, room):
+            self.labels += label_stims(kit, fitted, top, colour)
+            top -= fitted.block_height(kit.line_height) + layout.ROW_GAP
         self.readout = None if scale.type == "vas" or likert else kit.text("", slider_y, 0.04, x=width / 2 + 0.09)
         self.focused = False
         self.value: float | None = None
         self.answered_at: float | None = None
         self.changes = 0
         self.typed = ""
+        self.kept = False  # the answer given before a stop, shown as given (until changed)
 
     def draw(self, focused: bool) -> None:
         if focused != self.focused:  # a colour change costs PsychoPy a conversion: only when it changes
@@ -196,7 +402,7 @@ class ScaleInput:
             self.prompt.color = FOCUS if focused else TEXT
         self.prompt.draw()
         self.slider.draw()
-        for stim in self.anchors:
+        for stim in self.labels:
             stim.draw()
         if self.readout is not None:
             shown = self.typed or ("" if self.value is None else f"{self.value:g}")
@@ -253,14 +459,68 @@ class ScaleInput:
             return False
         return True
 
+    def keep(self, value: float) -> None:
+        """Show the answer given before a stop (the session resumed): the marker at it, as if just set."""
+        self.value, self.kept = value, True
+        self.slider.rating = value
+
     def _set(self, value: float, at: float, *, from_mouse=False, typed=False) -> None:
         if not typed:
             self.typed = ""
+        self.kept = False
         self.value = value
         self.answered_at = at
         self.changes += 1
         if not from_mouse:
             self.slider.rating = value  # moves the marker to the value typed or nudged
+
+
+def _measure_at(kit: Kit, height: float, text: str) -> float:
+    return kit.measure(text, height)
+
+
+def scale_ticks(scale, low: float, high: float) -> list:
+    """The marked points of a scale: every point of a Likert scale or a short NRS, else its two ends."""
+    whole = scale.type == "nrs" and high - low <= 10
+    return list(range(int(low), int(high) + 1)) if scale.type == "likert" or whole else [low, high]
+
+
+def scale_labels(kit: Kit, scale, ticks, low, high, width, room) -> list[tuple[layout.LabelLayout, str]]:
+    """The rows of text below a scale, each laid out by measured width: a Likert scale's labels or an NRS's
+    numbers, then the anchors of its two ends (an NRS's or a VAS's), with their colours; both rows in
+    the same letter height, the largest at which both fit in ``room``."""
+    likert = scale.type == "likert"
+    labels = scale.labels if likert else [f"{t:g}" for t in ticks] if scale.type == "nrs" else None
+    for cap in layout.label_heights():
+        rows = []
+        if labels:
+            xs = [layout.value_x(t, low, high, width) for t in ticks]
+            fitted = layout.fit_labels(
+                labels, xs, kit.measure, kit.line_height, room=room, edge=kit.half_width, height=cap
+            )
+            rows.append((fitted, TEXT))
+        if scale.anchors and not likert:
+            left = room - (rows[0][0].block_height(kit.line_height) + layout.ROW_GAP if rows else 0)
+            ends = [-width / 2, width / 2]
+            anchors = layout.fit_labels(
+                scale.anchors, ends, kit.measure, kit.line_height, room=left, edge=kit.half_width, height=cap
+            )
+            rows.append((anchors, DIM))
+        if all(fitted.height >= cap - 1e-9 for fitted, _ in rows):
+            break  # both at this height; else the numbers shrink too, which gives the anchors more room
+    return rows
+
+
+def labels_height(kit: Kit, rows: list[tuple[layout.LabelLayout, str]]) -> float:
+    return sum(fitted.block_height(kit.line_height) for fitted, _ in rows) + layout.ROW_GAP * (len(rows) - 1)
+
+
+def label_stims(kit: Kit, fitted: layout.LabelLayout, top: float, colour) -> list:
+    """The stimuli of a scale's labels laid out by ``layout.fit_labels``, the first row's top at ``top``."""
+    rows = [top]
+    if len(fitted.rows) > 1:
+        rows.append(top - fitted.rows[0] * kit.line_height(fitted.height) - layout.ROW_GAP)
+    return [kit.box(label.lines, label.x, rows[label.row], fitted.height, colour) for label in fitted.labels]
 
 
 class Button:
@@ -297,9 +557,36 @@ class QuestionsScreen:
         hint = kit.say("lab.scale_hint")
         if any(len(page) > 1 for page in pages):
             hint = kit.say("lab.choose_question") + " " + hint
-        self.hint = kit.text(hint, layout.BUTTON_Y - 0.06, 0.02, colour=DIM)
+        if len(pages) > 1:  # a questionnaire spread over pages says where the participant is
+            hints = [f"{hint}   ·   {kit.say('page_of', page=n, pages=len(pages))}" for n in range(1, len(pages) + 1)]
+        else:
+            hints = [hint]
+        self.hints = [kit.text(text, layout.BUTTON_Y - 0.06, 0.02, colour=DIM) for text in hints]
         self.page, self.focus = 0, 0
         self.page_rt: list[float] = []
+        self._resume(getattr(current, "kept", {}))  # a screen built from a bare step (a preview, a test): none
+
+    def _resume(self, kept: dict) -> None:
+        """Answers given before a stop are shown as given; the step goes on at its first unanswered question."""
+        if not kept:
+            return
+        for question in (q for page in self.pages for q in page if q.item.id in kept):
+            question.keep(kept[question.item.id].value)
+        unanswered = [(n, page) for n, page in enumerate(self.pages) if any(q.value is None for q in page)]
+        if unanswered:
+            self.page, page = unanswered[0]
+            self.focus = next(i for i, q in enumerate(page) if q.value is None)
+        else:
+            self.page = len(self.pages) - 1
+
+    def given(self) -> dict[str, tuple[float, float]]:
+        """The answers given in this showing so far: item id → (value, when, in monotonic seconds)."""
+        return {
+            q.item.id: (q.value, q.answered_at)
+            for page in self.pages
+            for q in page
+            if q.value is not None and q.answered_at is not None and not q.kept
+        }
 
     @staticmethod
     def _pages(kit: Kit, step) -> list[list[ScaleInput]]:
@@ -325,6 +612,15 @@ class QuestionsScreen:
     @property
     def inputs(self) -> list[ScaleInput]:
         return self.pages[self.page]
+
+    @property
+    def hint(self):
+        return self.hints[self.page]
+
+    @property
+    def page_label(self) -> str | None:
+        """Which page is shown ('page2of3'; None for a single page): names the screenshot of each page."""
+        return f"page{self.page + 1}of{len(self.pages)}" if len(self.pages) > 1 else None
 
     def _complete(self) -> bool:
         return all(q.value is not None for q in self.inputs)
@@ -364,9 +660,10 @@ class QuestionsScreen:
 
     def _outcome(self) -> Outcome:
         questions = [q for page in self.pages for q in page]
+        given = [q for q in questions if not q.kept]  # a kept answer is the engine's already (Current.drafts)
         return Outcome(
-            values={q.item.id: q.value for q in questions},
-            answered_at={q.item.id: q.answered_at for q in questions},
+            values={q.item.id: q.value for q in given},
+            answered_at={q.item.id: q.answered_at for q in given},
             detail={"page_rt_s": self.page_rt, "changes": {q.item.id: q.changes for q in questions}},
         )
 
@@ -376,26 +673,64 @@ class QuestionnaireScreen(QuestionsScreen):
 
     @staticmethod
     def _pages(kit: Kit, step: QuestionnaireStep) -> list[list[ScaleInput]]:
+        """Four questions to a page when each question fits on one line and its labels fit below it at
+        COMPACT_LABEL_HEIGHT or larger; else three to a page, further apart (room for two lines and more)."""
         records = step.records()
+        width = layout.QUESTION_SLIDER_WIDTH
+        measure = lambda text: kit.measure(text, PROMPT_HEIGHT)  # noqa: E731
+        prompts = [layout.wrap_words(item.text, kit.wrap, measure) or [item.text] for item in step.items]
+        scales = [step.item_scale(item) for item in step.items]
+
+        def room(spacing: float, prompt_lines: int) -> float:
+            below = PROMPT_LIFT + prompt_lines * kit.line_height(PROMPT_HEIGHT) + layout.LABEL_TOP_DROP
+            return spacing - below - layout.ROW_GAP
+
+        compact = room(layout.QUESTION_SPACING, 1)
+
+        def fits_compact(scale, record) -> bool:
+            ticks = scale_ticks(scale, record.min, record.max)
+            rows = scale_labels(kit, scale, ticks, record.min, record.max, width, compact)
+            return all(f.fits and f.height >= COMPACT_LABEL_HEIGHT - 1e-9 for f, _ in rows) and (
+                labels_height(kit, rows) <= compact
+            )
+
+        roomy = any(len(lines) > 1 for lines in prompts) or not all(
+            fits_compact(scale, record) for scale, record in zip(scales, records, strict=True)
+        )
+        per_page = layout.ROOMY_ITEMS_PER_PAGE if roomy else layout.ITEMS_PER_PAGE
+        spacing = layout.ROOMY_QUESTION_SPACING if roomy else layout.QUESTION_SPACING
+        space = room(spacing, max(len(lines) for lines in prompts))
+        questions = list(zip(step.items, records, prompts, scales, strict=True))
         pages = []
-        for first in range(0, len(step.items), layout.ITEMS_PER_PAGE):
-            chunk = list(zip(step.items, records, strict=True))[first : first + layout.ITEMS_PER_PAGE]
+        for first in range(0, len(questions), per_page):
             pages.append(
                 [
                     ScaleInput(
                         kit,
                         record,
-                        step.item_scale(item),
+                        scale,
                         item.text,
-                        layout.question_slider_y(n) + layout.QUESTION_SLIDER_DROP,
-                        layout.question_slider_y(n),
-                        layout.QUESTION_SLIDER_WIDTH,
+                        0.0,
+                        layout.question_slider_y(n, roomy),
+                        width,
+                        room=space,
+                        prompt_lines=lines,
                     )
-                    for n, (item, record) in enumerate(chunk)
+                    for n, (item, record, lines, scale) in enumerate(questions[first : first + per_page])
                 ]
             )
         return pages
 
     @staticmethod
     def _intro(kit: Kit, step: QuestionnaireStep):
-        return kit.text(step.prompt, layout.TITLE_Y - 0.06, 0.03, colour=DIM) if step.prompt else None
+        """The questionnaire's prompt, below the title: at most two lines (smaller letters if need be)."""
+        if not step.prompt:
+            return None
+        top = layout.TITLE_Y - 0.035 if step.title else layout.TITLE_Y + 0.02
+        height = 0.03
+        while True:
+            lines = layout.wrap_words(step.prompt, kit.wrap, functools.partial(_measure_at, kit, height))
+            if (lines is not None and len(lines) <= 2) or height <= INTRO_MIN_HEIGHT:
+                break
+            height = max(INTRO_MIN_HEIGHT, height * 0.92)
+        return kit.box(lines or [step.prompt], 0.0, top, height, colour=DIM)
