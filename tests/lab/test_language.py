@@ -67,8 +67,8 @@ print(json.dumps({{"texts": texts, "stopped": stopped}}))
 """
 
 
-def german_study(tmp_path):
-    protocol = german_protocol(tmp_path / "protocol", media=False, at="t0+4s", consent=True)
+def german_study(tmp_path, consent=False):
+    protocol = german_protocol(tmp_path / "protocol", media=False, at="t0+4s", consent=consent)
     study = tmp_path / "study"
     result = run_cli("init", protocol, study, "--seed", SEED, cwd=tmp_path)
     assert result.code == 0, result.stderr
@@ -77,7 +77,7 @@ def german_study(tmp_path):
 
 def test_every_text_the_window_adds_is_german(display, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-c", INSPECT.format(study=str(german_study(tmp_path)))],
+        [sys.executable, "-c", INSPECT.format(study=str(german_study(tmp_path, consent=True)))],
         env=cli_env() | {"DISPLAY": display},
         capture_output=True,
         text=True,
@@ -98,7 +98,7 @@ def test_every_text_the_window_adds_is_german(display, tmp_path):
         GERMAN["lab.scale_hint"],
         f"{GERMAN['lab.choose_question']} {GERMAN['lab.scale_hint']}",  # the questionnaire's page of two
         GERMAN["lab.pause_experimenter"],
-        GERMAN["lab.quit"],
+        GERMAN["lab.quit"].format(saved=GERMAN["saved.all"]),  # asked with no step on screen
     ]
     for text in expected:
         assert text in texts, text
