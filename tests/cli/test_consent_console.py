@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 
-from placebolab.frontends.console import WORDS
+from placebolab.components.catalogue import catalogue
 from tests.consent.protocols import consent_sha256, write_consent_protocol
 
 from .conftest import SEED, export, run_cli
 
-STATEMENT = WORDS["statement"]
-CHOOSE = WORDS["choose"].format(agree=WORDS["agree"], decline=WORDS["decline"])
+SAY = catalogue("en")
+STATEMENT = SAY("console.consent_statement") + " "
+CHOOSE = SAY("console.consent_choose", agree=SAY("consent.agree"), decline=SAY("consent.decline")) + " "
 
 
 def init(tmp_path):
@@ -33,7 +34,7 @@ def test_agreeing_needs_every_statement_then_the_session_runs_on(tmp_path, termi
     term.expect("I agree that my answers are stored without my name.")
     term.answer(STATEMENT, "n")
     term.answer(CHOOSE, "a")  # one statement unconfirmed: agreeing is refused, the statements asked again
-    term.expect(WORDS["tick_every_statement"])
+    term.expect(SAY("console.consent_tick_every"))
     term.answer(STATEMENT, "y")
     term.answer(STATEMENT, "y")
     term.answer(CHOOSE, "a")
@@ -65,7 +66,7 @@ def test_declining_ends_the_session_and_it_cannot_be_resumed(tmp_path, terminal)
     term.answer(STATEMENT, "y")
     term.answer(STATEMENT, "n")
     term.answer(CHOOSE, "d")
-    term.expect(WORDS["declined"])
+    term.expect(SAY("console.declined"))
     term.expect("P002 declined consent (step consent); the session ended there, recorded.")
     assert term.wait() == 0, term.text[-2000:]
     assert "Your answer" not in term.text  # nothing after the consent was asked

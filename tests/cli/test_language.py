@@ -1,5 +1,6 @@
 """A German protocol (`language: de`) run in a real pseudo-terminal: everything the terminal adds to the
-protocol's texts is German — the intake's and the ratings' error messages, page turns, answer prompts, the
+protocol's texts is German — the intake's and the ratings' error messages, the consent step's questions (its
+statements confirmed with 'j') and refusal, page turns, answer prompts, the
 experimenter's word, the waiting screen, the note on keys typed early, the quit question and its answer 'j' —
 and no English text of the catalogue appears before the experimenter's own closing line."""
 
@@ -19,7 +20,7 @@ def test_a_german_console_session_speaks_german(tmp_path, terminal):
     study = tmp_path / "study"
     result = run_cli(
         "init",
-        german_protocol(tmp_path / "protocol", media=False, at=f"t0+{WAIT}s"),
+        german_protocol(tmp_path / "protocol", media=False, at=f"t0+{WAIT}s", consent=True),
         study,
         "--seed",
         SEED,
@@ -37,6 +38,17 @@ def test_a_german_console_session_speaks_german(tmp_path, terminal):
     term.answer("Alter in Jahren: ", "zwanzig")
     term.expect("„zwanzig“ ist keine ganze Zahl")
     term.answer("Alter in Jahren: ", "34")
+
+    statement = "Diese Aussage bestätigen? Tippen Sie j (ja) oder n (nein): "
+    choose = "Tippen Sie a, um zuzustimmen (Ich stimme der Teilnahme zu), oder d, um abzulehnen (Ich stimme nicht zu): "
+    term.expect("Sie bewerten einen Juckreiz.")
+    term.answer(statement, "j")
+    term.answer(statement, "nein")
+    term.answer(choose, "a")  # one statement not confirmed: refused, asked again
+    term.expect("Um zuzustimmen, bestätigen Sie bitte jede Aussage (j); oder lehnen Sie ab (d).")
+    term.answer(statement, "ja")
+    term.answer(statement, "j")
+    term.answer(choose, "a")
 
     for _page in range(2):
         term.answer("Weiter mit [Enter] ", "")
@@ -66,6 +78,7 @@ def test_a_german_console_session_speaks_german(tmp_path, terminal):
     assert english_left(participant_saw) == []
     long = export(study)["long"]
     assert {(r["step"], r["item"]): float(r["value"]) for r in long} == {
+        ("einwilligung", ""): 1,
         ("vorher", ""): 40,
         ("erwartung", "linderung"): 2,
         ("erwartung", "vertrauen"): 3,

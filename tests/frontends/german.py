@@ -51,10 +51,22 @@ REST = """\
 """
 
 
-def german_protocol(folder: Path, *, media: bool, at: str = "t0+2min") -> Path:
+CONSENT = """\
+  - id: einwilligung
+    type: consent
+    title: Einwilligung
+    text: "Sie bewerten einen Juckreiz. Sie können jederzeit aufhören."
+    statements:
+      - {id: gelesen, text: Ich habe die Informationen oben gelesen.}
+      - {id: daten, text: "Ich bin einverstanden, dass meine Antworten ohne meinen Namen gespeichert werden."}
+"""
+
+
+def german_protocol(folder: Path, *, media: bool, at: str = "t0+2min", consent: bool = False) -> Path:
     """``folder/deutsch.yaml``: with an image, a sound and a film and a timed pause (``media``: for the
     browser), or without media and with a pause the experimenter ends (for the terminal and the lab); the
-    last rating ``at`` a time after the pause."""
+    last rating ``at`` a time after the pause; ``consent``: a consent step first, with the catalogue's
+    buttons."""
     folder.mkdir(parents=True, exist_ok=True)
     if media:
         for level, colour in (("warm", (220, 120, 60)), ("neutral", (120, 120, 120))):
@@ -63,7 +75,10 @@ def german_protocol(folder: Path, *, media: bool, at: str = "t0+2min") -> Path:
         make_wav(folder / "stimme.wav", seconds=1.5)
     pause = "duration: 20s" if media else "until: experimenter"
     path = folder / "deutsch.yaml"
-    path.write_text(HEAD + (MEDIA if media else "") + REST.format(pause=pause, at=at), encoding="utf-8")
+    text = HEAD + (MEDIA if media else "") + REST.format(pause=pause, at=at)
+    if consent:
+        text = text.replace("timeline:\n", "timeline:\n" + CONSENT, 1)
+    path.write_text(text, encoding="utf-8")
     return path
 
 

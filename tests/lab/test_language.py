@@ -1,5 +1,5 @@
 """A German protocol (`language: de`) in the PsychoPy window on Xvfb: every text the window adds to the
-protocol's — the pilot banner, page footers with their key, the scale hint and the Continue button, the
+protocol's — the pilot banner, the consent screen's buttons and hint, page footers with their key, the scale hint and the Continue button, the
 experimenter pause's note, the waiting screen and its countdown, the quit question — is German, with no
 English text of the catalogue left; and the quit question is answered with J (for "ja") on a real keyboard."""
 
@@ -51,6 +51,8 @@ while (current := session.current()) is not None:
     texts += [stim.text for stim in made]
     made.clear()
     values = {{item.id: item.min for item in current.step.records() if item.kind == "number"}}
+    if current.step.type == "consent":  # agreed (its least value declines, ending the session)
+        values = {{"": 1.0}}
     session.submit(current.key, values, clock.now())
 frontend._event.getKeys = lambda *args, **kwargs: ["j"]
 try:
@@ -65,8 +67,8 @@ print(json.dumps({{"texts": texts, "stopped": stopped}}))
 """
 
 
-def german_study(tmp_path):
-    protocol = german_protocol(tmp_path / "protocol", media=False, at="t0+4s")
+def german_study(tmp_path, consent=False):
+    protocol = german_protocol(tmp_path / "protocol", media=False, at="t0+4s", consent=consent)
     study = tmp_path / "study"
     result = run_cli("init", protocol, study, "--seed", SEED, cwd=tmp_path)
     assert result.code == 0, result.stderr
@@ -75,7 +77,7 @@ def german_study(tmp_path):
 
 def test_every_text_the_window_adds_is_german(display, tmp_path):
     done = subprocess.run(
-        [sys.executable, "-c", INSPECT.format(study=str(german_study(tmp_path)))],
+        [sys.executable, "-c", INSPECT.format(study=str(german_study(tmp_path, consent=True)))],
         env=cli_env() | {"DISPLAY": display},
         capture_output=True,
         text=True,
@@ -87,13 +89,16 @@ def test_every_text_the_window_adds_is_german(display, tmp_path):
     assert shown["stopped"], "J (ja) answers the quit question"
     expected = [
         GERMAN["lab.pilot"],
+        GERMAN["consent.agree"],  # the consent screen's buttons and its hint
+        GERMAN["consent.decline"],
+        GERMAN["lab.consent_hint"],
         "Weiter mit LEERTASTE   ·   Seite 1 von 2",
         "Weiter mit LEERTASTE   ·   Seite 2 von 2",
         GERMAN["continue"],
         GERMAN["lab.scale_hint"],
         f"{GERMAN['lab.choose_question']} {GERMAN['lab.scale_hint']}",  # the questionnaire's page of two
         GERMAN["lab.pause_experimenter"],
-        GERMAN["lab.quit"].format(saved=GERMAN["saved.all"]),
+        GERMAN["lab.quit"].format(saved=GERMAN["saved.all"]),  # asked with no step on screen
     ]
     for text in expected:
         assert text in texts, text

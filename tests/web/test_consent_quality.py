@@ -14,14 +14,17 @@ from starlette.testclient import TestClient
 from placebolab.allocation.audit import audit_study
 from placebolab.allocation.consort import consort_counts
 from placebolab.cli import main
+from placebolab.components.catalogue import catalogue
 from placebolab.export import export_study
 from placebolab.frontends.web.app import create_app
-from placebolab.frontends.web.screens import HONEYPOT, WORDS
+from placebolab.frontends.web.screens import HONEYPOT
 from placebolab.session import VirtualClock
 from placebolab.study import Study
 from tests.consent.protocols import consent_sha256, write_consent_protocol
 
 from .conftest import Page, step_key
+
+SAY = catalogue("en")
 
 
 @pytest.fixture
@@ -76,11 +79,13 @@ def test_the_consent_page_needs_every_statement_ticked_to_agree_and_stores_the_t
     assert set(form.fields) >= {"statement-read", "statement-data", HONEYPOT}
 
     unticked = client.post(form.action, data={**statements_unticked(form), "consent": "agree"})
-    assert unticked.status_code == 400 and WORDS["tick_every_statement"].split(",")[0] in unticked.text
+    assert (
+        unticked.status_code == 400 and SAY("web.consent_tick_every", decline=SAY("consent.decline")) in unticked.text
+    )
     one = client.post(form.action, data={**statements_unticked(form), "statement-read": "1", "consent": "agree"})
     assert one.status_code == 400 and 'name="statement-read" value="1" required checked' in one.text
     no_choice = client.post(form.action, data=form.fields)  # Enter in a field submits no button
-    assert no_choice.status_code == 400 and WORDS["choose"] in no_choice.text
+    assert no_choice.status_code == 400 and SAY("web.consent_choose") in no_choice.text
     assert study.store.completed_steps("web00001") == set()
 
     clock.advance(40)
@@ -101,7 +106,7 @@ def test_declining_ends_the_session_records_it_and_uses_no_later_step(study, cli
     assert declined.status_code == 303
     for _ in range(2):  # the link shows the thank-you page again, and never a later step
         page = client.get(f"/s/{links[0]}")
-        assert page.status_code == 200 and WORDS["declined"] in page.text and 'name="key"' not in page.text
+        assert page.status_code == 200 and SAY("web.declined_text") in page.text and 'name="key"' not in page.text
     again = client.post(form.action, data={**form.fields, "consent": "agree"})  # the back button: nothing
     assert again.status_code == 303
     assert study.store.step_values("web00001", "consent") == {"": 0.0}

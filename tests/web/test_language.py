@@ -5,11 +5,12 @@ catalogue, with <html lang="de">, and not one English text of the catalogue is l
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 from starlette.testclient import TestClient
 
-from placebolab.frontends.web.app import create_app
+from placebolab.frontends.web.app import RateLimit, create_app
 from placebolab.study import Study
 from tests.frontends.german import GERMAN, english_fragments, german_protocol
 
@@ -43,7 +44,8 @@ class Visible(HTMLParser):
 
 @pytest.fixture
 def german(tmp_path):
-    study = Study.init(german_protocol(tmp_path / "protocol", media=True), tmp_path / "study", seed=7)
+    Study.init(german_protocol(tmp_path / "protocol", media=True), tmp_path / "study", seed=7).close()
+    study = Study.open(tmp_path / "study", writing=True, any_thread=True)  # the web server's opening
     yield study
     study.close()
 
@@ -102,11 +104,65 @@ def test_every_page_of_a_german_study_is_german(german, clock):
     seen = "\n".join(pages.values())
     for key in ("continue", "next_page", "web.wait_heading", "web.wait_on_page", "web.done_heading"):
         assert GERMAN[key].partition("{")[0] in seen, key  # every kind of page was met
-    assert "Bitte warten Sie etwa 20 Sekunden" in seen  # the timed pause, its time in German
-    assert "Der nächste Teil der Studie beginnt in etwa 2 Minuten" in seen  # the scheduled rating
+    read = "\n".join(Visible(html).text for html in pages.values())  # the countdown is a <span> of its own
+    assert "Bitte warten Sie etwa 20 Sekunden" in read  # the timed pause, its time in German
+    assert "Der nächste Teil der Studie beginnt in etwa 2 Minuten" in read  # the scheduled rating
 
     fragments = english_fragments()
     assert {"Continue", "Please wait", "Thank you", "Please answer every question before you continue"} <= fragments
+    for name, html in pages.items():
+        assert '<html lang="de">' in html, name
+        left = sorted(f for f in fragments if f in Visible(html).text)
+        assert left == [], f"English left on the {name} page: {left}"
+
+
+def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp_path, clock):
+    """Prolific's start page and its bad link, the consent page (the catalogue's buttons, its refusals, the
+    page after declining), and the page of too many attempts: German, no English left."""
+    Study.init(german_protocol(tmp_path / "protocol", media=True, consent=True), tmp_path / "study", seed=7).close()
+    study = Study.open(tmp_path / "study", writing=True, any_thread=True)
+    app = create_app(
+        study, secret=b"s" * 32, clock=clock, prolific="C1A2B3C4", rate_limit=RateLimit(1, 60, now=clock.now)
+    )
+    client = TestClient(app, follow_redirects=False)
+    pages: dict[str, str] = {}
+
+    def got(name, response, status=200):
+        assert response.status_code == status, (name, response.text)
+        pages[name] = response.text
+        return response.text
+
+    token = next(token for token, _ in study.new_links(1))
+    (form,) = Page(got("start", client.get(f"/s/{token}"))).forms
+    enrolled = client.post(form.action, data={**form.fields, **INTAKE})
+    assert enrolled.status_code == 303, enrolled.text
+    url = enrolled.headers["location"]
+
+    general = "/prolific?" + urlencode({"PROLIFIC_PID": "5f0a1b2c3d4e5f6a7b8c9d0e", "STUDY_ID": "6" * 24})
+    bad = got("bad Prolific link", client.get("/prolific?PROLIFIC_PID=nope"), 400)
+    assert GERMAN["web.bad_link_heading"] in bad and GERMAN["web.bad_link_text"] in bad
+    (form,) = Page(got("Prolific start", client.get(general))).forms
+    assert form.action == "/prolific/start" and GERMAN["web.welcome"] in pages["Prolific start"]
+    # the one enrolment attempt this client may make a minute is used up
+    limited = got("too many attempts", client.post(form.action, data={**form.fields, **INTAKE}), 429)
+    assert GERMAN["web.limited_heading"] in limited and "Bitte warten Sie 60 Sekunden" in limited
+
+    consent = got("consent", client.get(url))
+    for key in ("consent.agree", "consent.decline", "web.consent_statements", "web.honeypot"):
+        assert GERMAN[key] in consent, key
+    step = Page(consent).forms[0]
+    unticked_fields = {k: v for k, v in step.fields.items() if not k.startswith("statement-")}
+    choose = got("consent unchosen", client.post(step.action, data=unticked_fields), 400)
+    assert GERMAN["web.consent_choose"] in choose
+    unticked = got("consent unticked", client.post(step.action, data={**unticked_fields, "consent": "agree"}), 400)
+    assert "Um zuzustimmen, kreuzen Sie bitte jede Aussage an; oder wählen Sie „Ich stimme nicht zu“." in unticked
+    assert client.post(step.action, data={**step.fields, "consent": "decline"}).status_code == 303
+    declined = got("declined", client.get(url))
+    assert GERMAN["web.declined_heading"] in declined and GERMAN["web.declined_text"] in declined
+    study.close()
+
+    fragments = english_fragments()
+    assert {"I agree to take part", "Too many attempts", "This study link is incomplete"} <= fragments
     for name, html in pages.items():
         assert '<html lang="de">' in html, name
         left = sorted(f for f in fragments if f in Visible(html).text)

@@ -68,8 +68,12 @@ class ConsentStep(StepBase):
     statements: list[Statement] = Field(
         default_factory=list, description="Statements the participant must tick to agree, each a checkbox."
     )
-    agree: str | None = Field(None, description="The agree button's label (default: the frontend's 'I agree').")
-    decline: str | None = Field(None, description="The decline button's label (default: 'I do not agree').")
+    agree: str | None = Field(
+        None, description="The agree button's label (default: 'I agree to take part', in the protocol's language)."
+    )
+    decline: str | None = Field(
+        None, description="The decline button's label (default: 'I do not agree', in the protocol's language)."
+    )
 
     #: a consent step's answer may end the session (see :meth:`declines`)
     may_decline: ClassVar[bool] = True

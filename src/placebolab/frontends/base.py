@@ -108,7 +108,7 @@ def coming_next(step: StepBase, say: Catalogue | None = None) -> str:
 
 
 def saved_note(current: Current | None) -> Words:
-    """What a quit prompt says is saved, in the catalogue's words (``current``: the step on screen, if any). Each answer is kept as it is
+    """What a quit prompt says is saved, in no language yet (``current``: the step on screen, if any). Each answer is kept as it is
     given (``Current.drafts``), so every one is; only a store that keeps no drafts (a PostgreSQL study made
     before them, run by a station before its owner opened it) loses the answers given on the step on screen."""
     if current is not None and current.drafts is None and any(i.kind != "ack" for i in current.occurrence.items):

@@ -34,15 +34,6 @@ from placebolab.frontends.base import Response, Unsupported, coming_next, refuse
 from placebolab.session import Current
 
 EXPERIMENTER_WORD = "go"
-#: the participant-facing words of the consent step, in one place
-WORDS = {
-    "statement": "Tick this statement? Type y (yes) or n (no): ",
-    "choose": "Type a to agree ({agree}) or d to decline ({decline}): ",
-    "agree": "I agree to take part",
-    "decline": "I do not agree",
-    "tick_every_statement": "To agree, please confirm every statement (y); or decline (d).",
-    "declined": "You chose not to take part. Nothing more will be asked. Thank you.",
-}
 NO_MEDIA = Unsupported("a terminal cannot show images, sound or video: run it with --frontend psychopy")
 
 
@@ -159,9 +150,8 @@ class ConsoleFrontend:
             if item.id in kept:
                 given = kept[item.id].value
                 shown = "-" if given is None else f"{given:g}"
-                self.console.print(
-                    f"\n[bold]{escape(item.text)}[/bold]\n  [dim]{escape(self.say('console.answered', value=shown))}[/dim]"
-                )
+                answered = escape(self.say("console.answered", value=shown))
+                self.console.print(f"\n[bold]{escape(item.text)}[/bold]\n  [dim]{answered}[/dim]")
                 continue
             values[item.id], times[item.id] = self._rating(item.text, record, step.item_scale(item))
             if current.drafts is not None:  # kept now: a stop at the next question loses none of these
@@ -192,22 +182,24 @@ class ConsoleFrontend:
 
         step = cast(ConsentStep, current.step)  # SCREENS chose this screen by the step's type
         self.console.print(Markdown(current.pages[0]))
-        agree, decline = step.agree or WORDS["agree"], step.decline or WORDS["decline"]
+        agree, decline = step.agree or self.say("consent.agree"), step.decline or self.say("consent.decline")
+        yes, no = typed_as(self.say("console.yes"), "y", "yes"), typed_as(self.say("console.no"), "n", "no")
         while True:
             checked = []
             for statement in step.statements:
                 self.console.print(f"\n[bold]{escape(statement.text)}[/bold]")
-                if self._ask_choice(WORDS["statement"], {"y", "n"}) == "y":
+                if self._ask_choice(f"{self.say('console.consent_statement')} ", yes | no) in yes:
                     checked.append(statement.id)
             self.console.print()
-            choice = self._ask_choice(WORDS["choose"].format(agree=agree, decline=decline), {"a", "d"})
+            choose = self.say("console.consent_choose", agree=agree, decline=decline)
+            choice = self._ask_choice(f"{choose} ", {"a", "d"})
             at = self.clock.now()
             if choice == "d":
-                self.console.print(f"\n{escape(WORDS['declined'])}")
+                self.console.print(f"\n{escape(self.say('console.declined'))}")
                 return Response({"": DECLINED}, shown_at, {"": at}, {"consent_checked": checked})
             if len(checked) == len(step.statements):
                 return Response({"": AGREED}, shown_at, {"": at}, {"consent_checked": checked})
-            self.console.print(f"[red]{escape(WORDS['tick_every_statement'])}[/red]")
+            self.console.print(f"[red]{escape(self.say('console.consent_tick_every'))}[/red]")
 
     def _ask_choice(self, prompt: str, allowed: set[str]) -> str:
         """One of ``allowed`` (lower case letters), asked again until typed."""
@@ -260,8 +252,13 @@ class ConsoleFrontend:
         except (KeyboardInterrupt, EOFError):  # asked to stop again, or no more input: yes (on a line of its own)
             self.console.print()
             answer = "y"
-        if answer in {"y", "yes", *self.say("console.yes").split(", ")}:
+        if answer in typed_as(self.say("console.yes"), "y", "yes"):
             raise SessionInterrupted("the session was stopped; every answer so far is stored")
+
+
+def typed_as(said: str, *english: str) -> set[str]:
+    """What may be typed for an answer: its English words and the catalogue's (``"j, ja"``)."""
+    return {*english, *said.split(", ")}
 
 
 #: how a terminal shows each step type: ``screen(frontend, current, shown_at) → Response``

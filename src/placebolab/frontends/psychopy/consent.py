@@ -12,14 +12,6 @@ from placebolab.components.consent import AGREED, DECLINED
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.screens import DIM, FOCUS, NUMBER_KEYS, TEXT, Frame, Kit, Outcome, page_stims
 
-#: the participant-facing words of the consent screen, in one place
-WORDS = {
-    "agree": "I agree to take part",
-    "decline": "I do not agree",
-    "hint": "Tick each statement (click it, or press its number); then click a button, or press A to agree "
-    "or D to decline.",
-    "hint_no_statements": "Click a button, or press A to agree or D to decline.",
-}
 AGREE_KEY, DECLINE_KEY = "a", "d"
 
 
@@ -71,6 +63,7 @@ class Checkbox:
 class ConsentScreen:
     def __init__(self, kit: Kit, current):
         step: ConsentStep = current.step
+        say = kit.say  # the protocol's language
         self.statements = step.statements
         self.stims = [kit.text(step.title, layout.TITLE_Y, 0.04, bold=True)] if step.title else []
         # the text as markdown (headings, bold, lists), made smaller (to 70 %) when long: the lab window holds
@@ -83,9 +76,9 @@ class ConsentScreen:
             Checkbox(kit, n + 1, s.text, layout.consent_statement_y(n, count), spacing)
             for n, s in enumerate(step.statements)
         ]
-        self.agree = ConsentButton(kit, step.agree or WORDS["agree"], -layout.CONSENT_BUTTON_X)
-        self.decline = ConsentButton(kit, step.decline or WORDS["decline"], layout.CONSENT_BUTTON_X)
-        hint = WORDS["hint"] if self.boxes else WORDS["hint_no_statements"]
+        self.agree = ConsentButton(kit, step.agree or say("consent.agree"), -layout.CONSENT_BUTTON_X)
+        self.decline = ConsentButton(kit, step.decline or say("consent.decline"), layout.CONSENT_BUTTON_X)
+        hint = say("lab.consent_hint") if self.boxes else say("lab.consent_hint_no_statements")
         self.hint = kit.text(hint, layout.BUTTON_Y - 0.06, 0.02, colour=DIM)
 
     def _all_ticked(self) -> bool:

@@ -68,7 +68,6 @@ from placebolab.frontends.web.client import read_report
 from placebolab.frontends.web.screens import (
     HONEYPOT,
     SCREENS,
-    WORDS,
     form_detail,
     form_problem,
     form_values,
@@ -239,7 +238,7 @@ class WebSessions:
         self.js = files.joinpath("placebolab.js").read_bytes()
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
         # templates: {{ t("continue") }}, <html lang="{{ t.language }}">; t_html: a text with markup put in
-        self.templates.globals.update(t=self.say, t_html=html_words(self.say), words=WORDS, honeypot=HONEYPOT)
+        self.templates.globals.update(t=self.say, t_html=html_words(self.say), honeypot=HONEYPOT)
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -330,25 +329,15 @@ class WebSessions:
         return ids if "prolific_pid" in ids else None
 
     def _bad_prolific_link(self) -> Response:
-        return self._message(
-            "This study link is incomplete",
-            "The link did not carry a valid Prolific ID, so the study cannot start from it. Please go back to "
-            "Prolific and open the study from there again; if this keeps happening, message the researchers "
-            "through Prolific.",
-            400,
-        )
+        return self._message(self.say("web.bad_link_heading"), self.say("web.bad_link_text"), 400)
 
     def _limited(self, request: Request) -> Response | None:
         """A 429 page when the client's address has used up its enrolment attempts (``RateLimit``), else None."""
         wait = self.rate_limit.allows(request.client.host if request.client else "")
         if not wait:
             return None
-        response = self._message(
-            "Too many attempts",
-            f"Too many people started the study from your connection in a short time. Please wait "
-            f"{_about(wait, self.say)} and then open your link again; nothing you entered was lost.",
-            429,
-        )
+        waiting = _about(wait, self.say)
+        response = self._message(self.say("web.limited_heading"), self.say("web.limited_text", waiting=waiting), 429)
         response.headers["retry-after"] = str(math.ceil(wait))
         return response
 
@@ -378,7 +367,8 @@ class WebSessions:
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         refused = form_problem(screen, form)
         if refused:
-            return self._step_page(request, token, session, error=refused, given=form, onset=onset, status=400)
+            message = self.say.words(refused)
+            return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         try:
             detail = {**report.detail, **form_detail(screen, form)}
             session.submit(key, form_values(screen, current, form), shown_at, detail=detail)
@@ -484,7 +474,7 @@ class WebSessions:
     ) -> Response:
         current = session.current()
         if current is None and session.declined_at is not None:
-            return self._message(WORDS["declined_heading"], WORDS["declined"], 200)
+            return self._message(self.say("web.declined_heading"), self.say("web.declined_text"), 200)
         if current is None:
             return self._render("done.html.j2")
         participant, now = session.participant.id, self.clock.now()

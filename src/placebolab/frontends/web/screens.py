@@ -17,22 +17,11 @@ from markupsafe import Markup
 
 from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
+from placebolab.components.catalogue import Words
 from placebolab.components.consent import AGREED, DECLINED
 from placebolab.errors import InternalError
 from placebolab.frontends.base import Unsupported
 from placebolab.session import Current
-
-#: the participant-facing words of the consent page and the data-quality fields, in one place
-WORDS = {
-    "agree": "I agree to take part",
-    "decline": "I do not agree",
-    "statements": "Please confirm each statement to agree",
-    "tick_every_statement": "To agree, please tick every statement; or choose “I do not agree”.",
-    "choose": "Please choose whether you agree to take part.",
-    "declined_heading": "Thank you",
-    "declined": "You chose not to take part, and nothing more will be asked. You may close this page.",
-    "honeypot": "Leave this field empty",
-}
 
 #: the honeypot's form field: hidden from people (style.css .hp), a name bots like to fill
 HONEYPOT = "website"
@@ -58,7 +47,7 @@ class Screen:
     plays: bool = False
     #: a screen whose form is not one field per item (consent): what is missing from the form (None: nothing),
     #: the values it gives, and what it adds to the step's detail; None: the generic reading (``answers``)
-    problem: Callable[[Any], str | None] | None = None
+    problem: Callable[[Any], Words | None] | None = None
     values: Callable[[Any], dict[str, Any]] | None = None
     detail: Callable[[Any], dict[str, Any]] | None = None
 
@@ -143,18 +132,18 @@ def _consent(current: Current) -> Screen:
     context = {
         "text": markdown(current.pages[0]),
         "statements": statements,
-        "agree": step.agree or WORDS["agree"],
-        "decline": step.decline or WORDS["decline"],
+        "agree": step.agree,  # None: the catalogue's (the template's t("consent.agree"))
+        "decline": step.decline,
     }
 
-    def problem(form: Any) -> str | None:
+    def problem(form: Any) -> Words | None:
         choice = form.get("consent")
         if choice == "decline":
             return None
         if choice != "agree":
-            return WORDS["choose"]
+            return Words("web.consent_choose")
         if any(not form.get(s.name) for s in statements):
-            return WORDS["tick_every_statement"]
+            return Words("web.consent_tick_every", {"decline": step.decline or Words("consent.decline")})
         return None
 
     def values(form: Any) -> dict[str, Any]:  # ``problem`` has checked the form
@@ -209,8 +198,9 @@ def screen_for(current: Current) -> Screen:
     return entry(current)
 
 
-def form_problem(screen: Screen, form: Any) -> str | None:
-    """What the participant must do before the form can be taken (a consent: tick every statement to agree)."""
+def form_problem(screen: Screen, form: Any) -> Words | None:
+    """What the participant must do before the form can be taken (a consent: tick every statement to agree),
+    in no language yet (the app says it in the protocol's)."""
     return screen.problem(form) if screen.problem else None
 
 
