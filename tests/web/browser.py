@@ -195,6 +195,13 @@ class Participant:
             for index in range(questions.count()):
                 assert self.button.is_disabled(), f"{key}: Continue before every question is answered"
                 self.answer_question(key, questions.nth(index), index)
+        elif step.type == "consent":  # every statement ticked (by its label), then agree
+            self.audit("consent")
+            for label in page.locator("fieldset label").all():
+                label.click()
+            with page.expect_navigation():
+                page.locator("button[value=agree]").click()
+            return
         elif page.locator("[data-media]").count():
             self.audit(step.type)
             self.play(key)

@@ -74,6 +74,7 @@ class Form:
     fields: dict[str, str] = field(default_factory=dict)  # hidden and text inputs
     radios: dict[str, list[str]] = field(default_factory=dict)  # name → its values, in order
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)  # a VAS's field → its min, max
+    buttons: dict[str, list[str]] = field(default_factory=dict)  # a named submit button's name → its values
 
 
 class Page(HTMLParser):
@@ -101,6 +102,8 @@ class Page(HTMLParser):
                 form.ranges[name] = (float(a["min"]), float(a["max"]))
             else:
                 form.fields[name] = a.get("value", "")
+        elif tag == "button" and self.forms and a.get("name"):  # a consent's agree / decline
+            self.forms[-1].buttons.setdefault(a["name"], []).append(a["value"])
         elif tag == "meta" and a.get("http-equiv") == "refresh":
             seconds, _, url = a["content"].partition(";")
             self.refresh = (float(seconds), url.strip().removeprefix("url=") or None)
@@ -115,8 +118,11 @@ class Page(HTMLParser):
 
 
 def answered(form: Form, pick: int = 1) -> dict[str, str]:
-    """The form filled in: every radio group's ``pick``-th option (from its first), every VAS at its middle."""
+    """The form filled in: every radio group's ``pick``-th option (from its first), every VAS at its middle,
+    every checkbox ticked and, of named buttons (a consent's), the first (agree) pressed."""
     data = dict(form.fields)
+    for name, values in form.buttons.items():
+        data[name] = values[0]
     for name, values in form.radios.items():
         data[name] = values[min(pick, len(values) - 1)]
     for name, (low, high) in form.ranges.items():

@@ -182,3 +182,22 @@ def test_the_honeypot_is_hidden_from_people_and_out_of_the_tab_order(study, clie
     assert f'name="{HONEYPOT}" value="" tabindex="-1" autocomplete="off"' in page.text
     css = client.get("/static/style.css").text
     assert ".hp { position: absolute; left: -10000px" in css
+
+
+def test_a_prolific_participant_who_declines_is_not_sent_to_the_completion_url(study, clock):
+    """Declining is no completion: no redirect to Prolific's completion code (which would credit them), and the
+    thank-you page asks them to return the submission on Prolific."""
+    code, pid = "C0DE1234", "5f" * 12
+    prolific = TestClient(create_app(study, secret=b"k" * 32, clock=clock, prolific=code), follow_redirects=False)
+    general = "/prolific?PROLIFIC_PID=" + pid + "&STUDY_ID=" + "a" * 24 + "&SESSION_ID=" + "b" * 24
+    (start,) = Page(prolific.get(general).text).forms
+    enrolled = prolific.post(start.action, data=start.fields)
+    assert enrolled.status_code == 303
+    link = enrolled.headers["location"]
+    _, form = current_form(prolific, link.removeprefix("/s/"))
+    clock.advance(20)
+    assert prolific.post(form.action, data={**statements_unticked(form), "consent": "decline"}).status_code == 303
+    for url in (link, general):  # the link itself, and Prolific's general link opened again
+        page = prolific.get(url, follow_redirects=True)
+        assert page.status_code == 200 and "app.prolific.com" not in str(page.url) and code not in page.text
+        assert SAY("web.declined_text") in page.text and SAY("web.declined_prolific") in page.text

@@ -13,7 +13,6 @@ import httpx2
 from click.testing import CliRunner
 
 from placebolab.cli import main
-from placebolab.frontends.web.screens import HONEYPOT
 from placebolab.study import Study
 from tests.conftest import ROOT
 
@@ -97,8 +96,9 @@ def take_part(base, path, pick, *, double_submit=True):
             path = page.headers["location"]
             page = client.get(path)
         assert page.status_code == 200, (page.status_code, page.text)
-        link, (form,) = path, Page(page.text).forms
-        if form.action.endswith("/start"):  # not enrolled yet (another tab may enrol them meanwhile)
+        link, forms = path, Page(page.text).forms  # none: enrolled by another tab, on a text's first page
+        if forms and forms[0].action.endswith("/start"):  # not enrolled yet (another tab may enrol them meanwhile)
+            (form,) = forms
             enrolled = client.post(form.action, data={**form.fields, **INTAKE, "age": str(20 + pick)})
             assert enrolled.status_code == 303, enrolled.text
             link = enrolled.headers["location"]
@@ -113,7 +113,8 @@ def take_part(base, path, pick, *, double_submit=True):
                 (url,) = page.hrefs  # a text's next page
                 continue
             data = answered(page.step_form, pick)
-            sent[data["key"]] = sorted(float(v) for k, v in data.items() if k not in ("key", "onset", "csrf", HONEYPOT))
+            values = [float(v) for k, v in data.items() if k.startswith("item-")]
+            sent[data["key"]] = [1.0] if data.get("consent") == "agree" else sorted(values)  # a consent: agreed
             for _ in range(2 if double_submit else 1):
                 posted = client.post(page.step_form.action, data=data)
                 assert posted.status_code == 303, posted.text

@@ -247,7 +247,8 @@ class WebSessions:
         session = Session.open(self.study, participant, FRONTEND, self.clock)
         if session is None:
             return self._start_page(token, participant, {})
-        if self.prolific and participant.startswith(PROLIFIC_PREFIX) and session.current() is None:
+        finished = session.current() is None and session.declined_at is None  # declining is no completion
+        if self.prolific and participant.startswith(PROLIFIC_PREFIX) and finished:
             # read from the store: every answer is committed; Prolific marks the submission complete
             return RedirectResponse(f"{PROLIFIC_COMPLETE}?" + urlencode({"cc": self.prolific}), 303)
         return self._step_page(request, token, session)
@@ -474,7 +475,10 @@ class WebSessions:
     ) -> Response:
         current = session.current()
         if current is None and session.declined_at is not None:
-            return self._message(self.say("web.declined_heading"), self.say("web.declined_text"), 200)
+            text = self.say("web.declined_text")
+            if session.participant.id.startswith(PROLIFIC_PREFIX):  # not sent to the completion URL: no payment claim
+                text += " " + self.say("web.declined_prolific")
+            return self._message(self.say("web.declined_heading"), text, 200)
         if current is None:
             return self._render("done.html.j2")
         participant, now = session.participant.id, self.clock.now()
