@@ -97,7 +97,8 @@ class Lab:
         path = self.shots / f"{name.replace('+', 'plus')}.png"
         deadline = time.monotonic() + timeout
         while not path.exists():
-            first_pages = list(self.shots.glob(f"{glob.escape(path.stem)}-page1of*.png"))
+            pages = self.shots.glob(f"{glob.escape(path.stem)}-page1of*.png")
+            first_pages = [p for p in pages if not p.name.endswith(".partial.png")]  # one being written: not yet
             if first_pages:
                 path = first_pages[0]
                 break
