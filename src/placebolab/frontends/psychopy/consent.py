@@ -10,28 +10,10 @@ from __future__ import annotations
 from placebolab.components import ConsentStep
 from placebolab.components.consent import AGREED, DECLINED
 from placebolab.frontends.psychopy import layout
-from placebolab.frontends.psychopy.screens import DIM, FOCUS, NUMBER_KEYS, TEXT, Frame, Kit, Outcome, page_stims
+from placebolab.frontends.psychopy.screens import DIM, FOCUS, NUMBER_KEYS, TEXT, Button, Frame, Kit, Outcome, page_stims
 
 AGREE_KEY, DECLINE_KEY = "a", "d"
-
-
-class ConsentButton:
-    def __init__(self, kit: Kit, label: str, x: float):
-        w, h = layout.CONSENT_BUTTON_SIZE
-        self.box = kit.visual.Rect(kit.win, width=w, height=h, pos=(x, layout.BUTTON_Y), lineColor=TEXT)
-        self.label = kit.text(label, layout.BUTTON_Y, 0.026, x=x, wrap=w * 0.95)
-        self.enabled: bool | None = None
-
-    def draw(self, enabled: bool) -> None:
-        if enabled != self.enabled:
-            self.enabled = enabled
-            self.box.fillColor = "#3a6ea5" if enabled else "#555555"
-            self.label.color = TEXT if enabled else DIM
-        self.box.draw()
-        self.label.draw()
-
-    def clicked(self, frame: Frame) -> bool:
-        return frame.clicked and self.box.contains(frame.mouse_pos)
+CONSENT_BUTTON = (layout.CONSENT_BUTTON_SIZE, 0.026)  # wider than Continue, its letters a little smaller
 
 
 class Checkbox:
@@ -76,8 +58,8 @@ class ConsentScreen:
             Checkbox(kit, n + 1, s.text, layout.consent_statement_y(n, count), spacing)
             for n, s in enumerate(step.statements)
         ]
-        self.agree = ConsentButton(kit, step.agree or say("consent.agree"), -layout.CONSENT_BUTTON_X)
-        self.decline = ConsentButton(kit, step.decline or say("consent.decline"), layout.CONSENT_BUTTON_X)
+        self.agree = Button(kit, step.agree or say("consent.agree"), -layout.CONSENT_BUTTON_X, *CONSENT_BUTTON)
+        self.decline = Button(kit, step.decline or say("consent.decline"), layout.CONSENT_BUTTON_X, *CONSENT_BUTTON)
         hint = say("lab.consent_hint") if self.boxes else say("lab.consent_hint_no_statements")
         self.hint = kit.text(hint, layout.BUTTON_Y - 0.06, 0.02, colour=DIM)
 

@@ -524,12 +524,13 @@ def label_stims(kit: Kit, fitted: layout.LabelLayout, top: float, colour) -> lis
 
 
 class Button:
-    """The Continue button: greyed out until every question on the screen is answered."""
+    """A button on the bottom line (Continue by default: greyed out until every question on the screen is
+    answered; a consent's agree and decline, side by side at ``x``)."""
 
-    def __init__(self, kit: Kit, label: str | None = None):
-        w, h = layout.BUTTON_SIZE
-        self.box = kit.visual.Rect(kit.win, width=w, height=h, pos=(0, layout.BUTTON_Y), lineColor=TEXT)
-        self.label = kit.text(label or kit.say("continue"), layout.BUTTON_Y, 0.028)
+    def __init__(self, kit: Kit, label: str | None = None, x: float = 0.0, size=layout.BUTTON_SIZE, letter=0.028):
+        w, h = size
+        self.box = kit.visual.Rect(kit.win, width=w, height=h, pos=(x, layout.BUTTON_Y), lineColor=TEXT)
+        self.label = kit.text(label or kit.say("continue"), layout.BUTTON_Y, letter, x=x, wrap=w * 0.95)
         self.mouse = kit.mouse
         self.enabled: bool | None = None
 
