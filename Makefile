@@ -38,7 +38,7 @@ lint: $(STAMP)
 	$(BIN)/mypy  # types over src/, as pyproject.toml [tool.mypy] says
 
 test: lint $(if $(NPM),$(AXE))
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile  # one process per core (pytest-xdist), a test file to each
 
 $(AXE): tests/web/axe/package.json tests/web/axe/package-lock.json
 	npm ci --prefix tests/web/axe --no-audit --no-fund --loglevel=error
