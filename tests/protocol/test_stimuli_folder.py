@@ -226,3 +226,13 @@ def test_links_in_a_circle_are_a_problem_not_a_crash(tmp_path):
     (stimuli.parent / "circle").symlink_to(stimuli.parent / "circle")
     replace_once(protocol, "stimuli: ../stimuli/warmth-competence-itch", "stimuli: ../stimuli/circle")
     assert_reported(problems_of(protocol), protocol, line_of(protocol.read_text(), "stimuli:"), "stimuli", ("circle",))
+
+
+def test_an_integer_intake_without_an_example_is_previewed_with_its_minimum():
+    """A protocol's integer min is read as a float (18.0); its example, typed as a participant would, is 18
+    (before: '18.0' is not a whole number, an internal error in `preview` for any such field)."""
+    from placebolab.protocol.models import IntakeField
+
+    field = IntakeField(id="age", type="integer", label="Age", min=18, max=99)
+    assert field.example_value() == 18 and isinstance(field.example_value(), int)
+    assert IntakeField(id="dose", type="number", min=0.5).example_value() == 0.5

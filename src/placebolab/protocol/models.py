@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -122,7 +123,9 @@ class IntakeField(Model):
             return self.choices[0]  # type: ignore[index]
         if self.type == "text":
             return "Alex"
-        return self.check(self.min if self.min is not None else 0)
+        low = self.min if self.min is not None else 0
+        # the lowest value allowed, typed as a participant would (an integer field's min is read as a float: 18.0)
+        return self.check(str(math.ceil(low)) if self.type == "integer" else str(low))
 
 
 def _range_words(low: float | None, high: float | None) -> Words:
