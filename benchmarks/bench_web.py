@@ -231,7 +231,8 @@ async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[fl
         if action is None:  # a text's next page
             response, requests = await _send(client, "GET", next_page), requests + 1
             continue
-        sent[data["key"]] = sorted(float(v) for k, v in data.items() if k.startswith("item-"))
+        answers = sorted(float(v) for k, v in data.items() if k.startswith("item-"))
+        sent[data["key"]] = [1.0] if data.get("consent") == "agree" else answers  # a consent agreed to stores 1
         started = time.perf_counter()
         posted = await _send(client, "POST", action, data=data)
         if posted.status_code != 303:

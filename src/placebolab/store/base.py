@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -78,7 +79,8 @@ class Store(ABC):
 
     @abstractmethod
     def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
-        """Commit one completed step and its answers together (the session's last one also completes it)."""
+        """Commit one completed step and its answers together (the session's last one also completes it);
+        durable before it returns unless ``waits_for_disk`` says the step need not be."""
 
     @abstractmethod
     def complete(self, participant_id: str) -> None:
@@ -266,7 +268,27 @@ class Store(ABC):
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """Now in UTC as ISO 8601 to the millisecond, as ``datetime.now(UTC).isoformat(timespec="milliseconds")``
+    writes it; the date and time of the second are formatted once per second (every log entry asks)."""
+    global _second
+    second, milliseconds = divmod(int(time.time() * 1000), 1000)
+    known = _second  # one tuple, replaced whole: a thread never pairs one second's text with another's
+    if known[0] != second:
+        known = _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+    return f"{known[1]}.{milliseconds:03d}+00:00"
+
+
+_second: tuple[int, str] = (-1, "")  # now_iso's last second and its text
+
+
+def waits_for_disk(record: StepRecord, completes_session: bool) -> bool:
+    """Whether a step's commit waits until it is on the disk (fsync) before the session moves on. A step that
+    records no answer and no mark and does not end the session (a text or script page, a picture, a video
+    watched) does not: it is stored and seen by every station at once, and the next commit that waits (the
+    next answer) puts it on the disk with itself, so only a power cut or a crash of the machine in between
+    loses it, and the resumed session then shows that page again. Every answer, mark, enrolment and
+    completion waits: a participant never moves on from an answer that a power cut could take back."""
+    return bool(record.answers) or record.mark is not None or completes_session
 
 
 def chain_hash(prev: str, event_id: int, at: str, participant: str | None, kind: str, detail: str | None) -> str:

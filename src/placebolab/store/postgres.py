@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit, urlunsplit
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, StoreError
-from placebolab.store.base import TABLES, Row, Store, record_digest
+from placebolab.store.base import TABLES, Row, Store, record_digest, waits_for_disk
 from placebolab.store.records import Answer, Slot, StepRecord
 
 if TYPE_CHECKING:
@@ -181,9 +181,13 @@ class PostgresStore(Store):
         try:
             with self._station():
                 self._db.execute(
-                    "SELECT record_step(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s::float8[], %s::float8[], "
+                    # a page without answers: synchronous_commit off for this transaction only (waits_for_disk)
+                    "SELECT set_config('synchronous_commit', "
+                    "CASE WHEN %s THEN current_setting('synchronous_commit') ELSE 'off' END, true), "
+                    "record_step(%s, %s, %s, %s, %s, %s, %s, %s, %s::text[], %s::float8[], %s::float8[], "
                     "%s::float8[], %s, %s, %s)",
                     (
+                        waits_for_disk(record, completes_session),
                         participant_id,
                         record.step_key,
                         record.step,

@@ -1,6 +1,7 @@
 """The study store on SQLite (WAL): one file per study, every write one short transaction.
 
-Durability: ``synchronous=FULL`` — a response acknowledged to the participant survives a power cut.
+Durability: ``synchronous=FULL`` — a response acknowledged to the participant survives a power cut (a page
+without answers commits without waiting for the disk: ``waits_for_disk``).
 Concurrency: writes take the lock up front (``BEGIN IMMEDIATE``) so two stations allocating at once
 serialise instead of failing half-way.
 Faults: a full disk, a read-only file, a damaged file or a lock held too long is one StoreError that
@@ -29,6 +30,7 @@ from placebolab.store.base import (
     now_iso,
     participant_digest,
     record_digest,
+    waits_for_disk,
 )
 from placebolab.store.records import Answer, Slot, StepRecord
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
     from placebolab.allocation.minimization import Minimizer
 
 DB_NAME = "study.db"
+SYNCHRONOUS = "FULL"  # every commit waits for the disk, but those of ``_Transaction(wait_for_disk=False)``
 
 
 @final  # a backend is complete: mypy names any abstract method of Store it lacks
@@ -52,6 +55,7 @@ class SQLiteStore(Store):
         # transaction rolled back forgets it (what it appended is gone)
         self._logged: tuple[int, str] | None = None
         self._transaction = _Transaction(self)  # ``_write``: one object, entered once per transaction
+        self._no_wait = _Transaction(self, wait_for_disk=False)
 
     # --- opening -----------------------------------------------------------------------------------
 
@@ -177,7 +181,7 @@ class SQLiteStore(Store):
         """Commit one completed step and its answers together: all of it is stored, or none.
         The session's last step marks it completed in the same transaction."""
         detail = json.dumps(record.detail) if record.detail else None
-        with self._write():
+        with self._write() if waits_for_disk(record, completes_session) else self._no_wait:
             try:
                 self._db.execute(
                     "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -355,27 +359,36 @@ class SQLiteStore(Store):
 class _Transaction:
     """``SQLiteStore._write``'s context: BEGIN IMMEDIATE on entry; COMMIT on a clean exit, else ROLLBACK (what
     failed is raised: nothing of the transaction is stored). A class rather than a generator-based context
-    manager: every step of every session passes here."""
+    manager: every step of every session passes here.
 
-    __slots__ = ("_store",)
+    ``wait_for_disk=False``: the COMMIT returns without an fsync (``synchronous=NORMAL`` for this transaction
+    only; in WAL mode the file stays consistent, and the next FULL commit syncs this one's pages with its own)."""
 
-    def __init__(self, store: SQLiteStore):
-        self._store = store
+    __slots__ = ("_store", "_wait")
+
+    def __init__(self, store: SQLiteStore, wait_for_disk: bool = True):
+        self._store, self._wait = store, wait_for_disk
 
     def __enter__(self) -> None:
         store = self._store
         store._ensure_intact()
+        if not self._wait:
+            store._db.execute("PRAGMA synchronous = NORMAL")
         store._db.execute("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
-        if exc_type is None:
-            try:
-                self._store._db.execute("COMMIT")
-            except BaseException:
-                self._roll_back()
-                raise
-        else:
-            self._roll_back()  # and the body's exception propagates (__exit__ returns None)
+        try:
+            if exc_type is None:
+                try:
+                    self._store._db.execute("COMMIT")
+                except BaseException:
+                    self._roll_back()
+                    raise
+            else:
+                self._roll_back()  # and the body's exception propagates (__exit__ returns None)
+        finally:
+            if not self._wait:
+                self._store._db.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
 
     def _roll_back(self) -> None:
         self._store._logged = None  # what the transaction appended is not stored: the head is read again
@@ -488,6 +501,6 @@ def _connect(path: Path, journal: str = "WAL", any_thread: bool = False) -> _Con
     db.path = path
     db.row_factory = sqlite3.Row
     db.execute(f"PRAGMA journal_mode = {journal}")
-    db.execute("PRAGMA synchronous = FULL")
+    db.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
     db.execute("PRAGMA foreign_keys = ON")
     return db
