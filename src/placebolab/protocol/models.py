@@ -351,14 +351,15 @@ class Protocol(Model):
         """The checked media file (``MediaInfo``) a media step shows to a cell."""
         return self._media[(step_id, cell_id)]
 
-    @property
-    def cells(self) -> list[Cell]:
+    @cached_property
+    def cells(self) -> tuple[Cell, ...]:
+        """The factors' crossed levels, then the arms; made once (every session asks for its cell)."""
         names = list(self.factors)
         crossed = [
             Cell("/".join(combo), dict(zip(names, combo, strict=True)))
             for combo in itertools.product(*(f.levels for f in self.factors.values()))
         ]
-        return crossed + [Cell(name, dict(arm.levels), arm=True) for name, arm in self.arms.items()]
+        return (*crossed, *(Cell(name, dict(arm.levels), arm=True) for name, arm in self.arms.items()))
 
     @cached_property
     def plans(self) -> dict[str, tuple[Occurrence, ...]]:

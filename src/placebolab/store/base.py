@@ -43,6 +43,7 @@ class Store(ABC):
     _db: Any
     #: How ``rows`` orders each table: SQLite in the order written (rowid); PostgreSQL has no such order.
     _ORDER: Mapping[str, str]
+    _tables_seen: set[str]  # tables this store has seen exist (``_has_table``); each backend starts it empty
 
     # --- what each backend does its own way --------------------------------------------------------
 
@@ -123,9 +124,19 @@ class Store(ABC):
     def _owner_write(self, what: str) -> AbstractContextManager[None]:
         """One write transaction of the study's owner (``what``: for the message when a station tries)."""
 
-    @abstractmethod
     def _has_table(self, name: str) -> bool:
-        """Whether the store has table ``name`` (a study made by an older placebolab may lack a newer one)."""
+        """Whether the store has table ``name`` (a study made by an older placebolab may lack a newer one).
+        No table is ever dropped, so one seen is not asked for again (a web page asks at every request)."""
+        if name in self._tables_seen:
+            return True
+        if self._table_exists(name):
+            self._tables_seen.add(name)
+            return True
+        return False
+
+    @abstractmethod
+    def _table_exists(self, name: str) -> bool:
+        """``_has_table``'s question, asked of the database."""
 
     def _concealed(self, what: str) -> AbstractContextManager[None]:
         """A read of what PostgreSQL conceals from stations (the list, the seed); nothing to hide on SQLite."""

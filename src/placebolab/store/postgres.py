@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib import resources
 from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit, urlunsplit
@@ -69,6 +69,7 @@ class PostgresStore(Store):
     def __init__(self, connection: psycopg.Connection[Any], url: str):
         self._db = connection
         self.url = url
+        self._tables_seen = set()
 
     # --- opening -----------------------------------------------------------------------------------
 
@@ -159,7 +160,7 @@ class PostgresStore(Store):
         args = (participant_id, stratum, json.dumps(intake), bool(simulated), bool(pilot))
         cell: str
         try:
-            with self._station():
+            with self._station(statements=2):
                 (cell,) = _one(self._db.execute(f"SELECT {function}(%s, %s, %s, %s, %s)", args))  # noqa: S608
                 if start is not None:
                     self._db.execute("SELECT start_session(%s, %s, %s)", (participant_id, *start))
@@ -260,7 +261,7 @@ class PostgresStore(Store):
         with self._db.cursor() as cur:
             cur.executemany(query.replace("?", "%s"), rows)
 
-    def _has_table(self, name: str) -> bool:
+    def _table_exists(self, name: str) -> bool:
         return bool(self._rows("SELECT to_regclass(?) IS NOT NULL AS found", (f"placebolab.{name}",))[0]["found"])
 
     def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
@@ -268,12 +269,13 @@ class PostgresStore(Store):
         self._db.execute("SELECT append_event(%s, %s, %s)", (participant_id, kind, text))
 
     @contextmanager
-    def _station(self) -> Iterator[None]:
-        """One transaction calling a station function; its refusals become one clear error each."""
+    def _station(self, statements: int = 1) -> Iterator[None]:
+        """One transaction calling a station function; its refusals become one clear error each. A single
+        statement is a transaction of its own (the connection autocommits): no BEGIN and COMMIT round trips."""
         import psycopg
 
         try:
-            with self._db.transaction():
+            with self._db.transaction() if statements > 1 else nullcontext():
                 yield
         except psycopg.errors.UniqueViolation:
             raise

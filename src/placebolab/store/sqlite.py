@@ -50,6 +50,7 @@ class SQLiteStore(Store):
     def __init__(self, connection: _Connection, path: Path):
         self._db = connection
         self.path = path
+        self._tables_seen = set()
         self._intact = False  # quick_check passed on this connection
         # the chain head this store appended last (``_append``): kept after its transaction commits; a
         # transaction rolled back forgets it (what it appended is gone)
@@ -301,7 +302,7 @@ class SQLiteStore(Store):
     def _owner_write(self, what: str) -> AbstractContextManager[None]:
         return self._write()
 
-    def _has_table(self, name: str) -> bool:
+    def _table_exists(self, name: str) -> bool:
         return bool(
             self._rows("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
         )  # one file, one owner: whoever may open it
