@@ -167,9 +167,11 @@ def unblind(study, reason, by):
 @click.command()
 @click.argument("study", type=click.Path(file_okay=False))
 def status(study):
-    """Print STUDY's CONSORT counts: enrolled, declined consent before enrolment (online), allocated per cell,
-    received the intervention, withdrawn, excluded and allocated in error with reasons, completed, analysed,
-    and slots of the list left.
+    """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, withdrawn,
+    excluded and allocated in error with reasons, completed, analysed, and slots of the list left.
+
+    Those who declined a consent asked before enrolment (online) are counted on the first line: never
+    allocated, they are in no cell.
 
     "analysed" is what `placebolab analyze` analyses after `placebolab export`: completed sessions
     with no correction, pilot sessions left out."""

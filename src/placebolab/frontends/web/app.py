@@ -317,7 +317,8 @@ class WebSessions:
         return self._consent_answered(request, form, token, participant, ids, received)
 
     async def prolific_page(self, request: Request) -> Response:
-        """Prolific's general link: the start page (a GET enrols nobody), or the session of this Prolific ID."""
+        """Prolific's general link: the start page, or the consent page when the protocol begins with one (a GET
+        enrols nobody), the session of this Prolific ID, or the thank-you page of one who declined."""
         ids = self._prolific_ids(request.query_params)
         if ids is None:
             return self._bad_prolific_link()
@@ -411,7 +412,8 @@ class WebSessions:
         back = _prolific_path(ids) if ids else f"/s/{token}"
         key, onset = str(form.get("key", "")), str(form.get("onset", ""))
         first = self.first_consent
-        if first is None or not self._signed(form.get("csrf"), "consent", token, key, onset, *ids.values()):
+        signed = self._signed(form.get("csrf"), "consent", token, key, onset, *ids.values())
+        if first is None or key != first.key or not signed:
             return self._expired(back)
         if participant is not None and (
             Session.open(self.study, participant, FRONTEND, self.clock) is not None
@@ -426,9 +428,7 @@ class WebSessions:
             return self._consent_page(token, ids, error=error, given=form, onset=onset, status=400)
         shown_at, now = _float(onset), self.clock.now()
         if current.step.declines(form_values(screen, current, form)):
-            return self._declined_first(request, token, participant, current, shown_at, now) or RedirectResponse(
-                back, 303
-            )
+            return self._declined_first(request, token, participant, current, (shown_at, now), back)
         detail = {**read_report(form.get("client"), current, received).detail, **form_detail(screen, form)}
         agreement = {"key": key, "shown_at": shown_at, "answered_at": round(now, 3), "detail": detail}
         agreed = self._sign_agreement(token, agreement)
@@ -442,9 +442,16 @@ class WebSessions:
         return self._enrol(token, participant or "", form, {}, agreement)
 
     def _declined_first(
-        self, request: Request, token: str, participant: str | None, current: Current, shown_at: float, now: float
-    ) -> Response | None:
-        """Log a consent declined before enrolment; None once logged (the link then shows the thank-you page)."""
+        self,
+        request: Request,
+        token: str,
+        participant: str | None,
+        current: Current,
+        times: tuple[float, float],
+        back: str,
+    ) -> Response:
+        """Log a consent declined before enrolment (``times``: shown, answered), then back to the link, which
+        shows the thank-you page from then on."""
         limited = self._limited(request)  # it writes (and on Prolific's general link, makes a participant ID)
         if limited is not None:
             return limited
@@ -454,14 +461,14 @@ class WebSessions:
         detail = {
             "step": current.key,
             **current.step.stored_detail(self.study.protocol.files),  # consent_sha256
-            "shown_at": shown_at,
-            "answered_at": round(now, 3),
+            "shown_at": times[0],
+            "answered_at": round(times[1], 3),
         }
         try:
             self.study.decline_consent(participant, detail)
         except AlreadyEnrolled:  # enrolled a moment ago in another tab: their consent step asks again
             pass
-        return None
+        return RedirectResponse(back, 303)
 
     def _given(self, form: Any, exclude: dict[str, str]) -> dict[str, str]:
         return {
