@@ -2,8 +2,8 @@
 (protocols/text-vignette-online.yaml) at once against a real `placebolab serve`, with 1 worker on SQLite and
 4 workers on PostgreSQL (127.0.0.1:5432, or ``PLACEBOLAB_TEST_PG``; skipped with the reason when unreachable).
 
-Each participant opens their personal link, enrols on its start page, then reads and answers every step as a
-browser does (GET the page, POST the form, follow the 303). Afterwards the store is read: every participant
+Each participant opens their personal link, agrees to the consent asked first and enrols on the start page, then
+reads and answers every step as a browser does (GET the page, POST the form, follow the 303). Afterwards the store is read: every participant
 completed, every step stored once, every answer exactly as sent (else the benchmark fails: lost or duplicated
 answers are a bug, not a figure). Reported: a step's round trip (the POST that commits it and the GET of the
 next page) p50 and p99; committed steps per second over the whole run, as a ratio to a bare Starlette endpoint
@@ -212,15 +212,20 @@ async def _send(client, method: str, url: str, **options):
 
 async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[float]], list[float], int]:
     """One virtual participant: enrol, then every step; returns (values sent by step key, round trips, requests)."""
-    from tests.web.conftest import Page
+    from tests.web.conftest import Page, answered
 
     link = f"/s/{token}"
     (form,) = Page((await _send(client, "GET", link)).text).forms
+    sent: dict[str, list[float]] = {}
+    requests = 0
+    if form.action.endswith("/consent"):  # the protocol's consent first, before enrolment: agreed
+        agreed = await _send(client, "POST", form.action, data=answered(form))
+        (form,) = Page(agreed.text).forms
+        sent["consent"], requests = [1.0], 1  # recorded at enrolment
     enrolled = await _send(client, "POST", form.action, data={**form.fields, **INTAKE})
     if enrolled.status_code != 303:
         raise RuntimeError(f"enrolment refused ({enrolled.status_code}): {enrolled.text[:300]}")
-    response, requests = await _send(client, "GET", link), 3
-    sent: dict[str, list[float]] = {}
+    response, requests = await _send(client, "GET", link), requests + 3
     round_trips: list[float] = []
     for _ in range(100):
         if response.status_code != 200:

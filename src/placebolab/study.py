@@ -15,6 +15,7 @@ import uuid
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -206,6 +207,19 @@ class Study:
     def link_active(self, participant_id: str) -> bool:
         """Whether a participant's link still works: not once their latest correction is a withdrawal."""
         return self.store.latest_correction(participant_id) != "withdrawn"
+
+    def decline_consent(self, participant_id: str, detail: dict[str, Any]) -> None:
+        """Log a link's participant declining consent before enrolment (``Store.decline_consent``)."""
+        self.store.decline_consent(participant_id, detail)
+
+    def consent_declined(self, participant_id: str) -> bool:
+        """Whether a link's participant declined consent before enrolment: their link shows the thank-you page."""
+        return self.store.consent_declined(participant_id)
+
+    @property
+    def logs_declines(self) -> bool:
+        """Whether a consent declined before enrolment can be logged (``Store.logs_declines``)."""
+        return self.store.logs_declines
 
     def close(self) -> None:
         self.store.close()

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from placebolab.allocation.audit import audit_study
 from placebolab.allocation.consort import consort_counts
 from placebolab.analysis.plan import consort_flow
+from placebolab.errors import AlreadyEnrolled, StoreError
 from placebolab.export import export_study
 from placebolab.report.consort_diagram import consort_view
 from placebolab.session import Session, VirtualClock
@@ -60,3 +64,42 @@ def test_export_writes_consort_json_and_the_report_draws_it(flagship_study):
     (out / "consort.json").unlink()  # an export made before consort.json: no diagram, no error
     assert consort_view(consort_flow(out)) is None
     assert "CONSORT flow diagram" not in render_report(run_analyses(out))
+
+
+def test_declines_before_enrolment_are_counted_before_randomisation_and_drawn_beside_enrolment(flagship_study):
+    """A consent declined before enrolment (online: docs/online.md, "Consent first") is a log entry of a link's
+    participant: never enrolled nor allocated, counted once, outside every cell; the allocated invariant holds."""
+    study = flagship_study
+    (_, declined), (_, other), (_, enrolled) = study.new_links(3)
+    ids = simulate_study(study, 6, load_effects(None, study.protocol), seed=2)
+    Session.start(study, enrolled, INTAKE, "web", VirtualClock())
+    detail = {"step": "consent", "consent_sha256": "0" * 64, "shown_at": 1.0, "answered_at": 2.0}
+    for _ in range(2):  # a double click logs once
+        study.decline_consent(declined, detail)
+    with pytest.raises(AlreadyEnrolled):  # enrolled: their consent step records a decline
+        study.decline_consent(enrolled, detail)
+    with pytest.raises(StoreError, match="has no link"):
+        study.decline_consent(ids[0], detail)
+    assert study.consent_declined(declined) and not study.consent_declined(other)
+    assert [e["participant"] for e in study.store.rows("events") if e["kind"] == "declined_consent"] == [declined]
+    counts = consort_counts(study)
+    assert (counts["enrolled"], counts["declined_before_enrolment"], counts["declined_consent"]) == (7, 1, 0)
+    assert sum(c["allocated"] for c in counts["cells"].values()) == 7 == study.store.allocation_summary()["allocated"]
+    assert audit_study(study).problems == []
+
+    out = export_study(study)
+    assert json.loads((out / "consort.json").read_text())["declined_before_enrolment"] == 1
+    view = consort_view(consort_flow(out))
+    cells = len(study.protocol.cells)
+    assert len(view["boxes"]) == 2 + 3 * cells and len(view["links"]) == 1 + 3 * cells
+    enrolment, aside = view["boxes"][:2]
+    assert aside["lines"] == ["Excluded (n = 1)", "before randomisation:", "declined to participate: 1"]
+    assert aside["x"] >= enrolment["x"] + enrolment["w"] and aside["x"] + aside["w"] <= view["width"]
+    below = min(box["y"] for box in view["boxes"][2:])
+    assert below > max(enrolment["y"] + enrolment["h"], aside["y"] + aside["h"])  # nothing drawn over another
+    from placebolab.analysis.plan import run_analyses
+    from placebolab.report.html import render_report
+
+    html = render_report(run_analyses(out))
+    assert "declined to participate: 1" in html
+    assert "(not counting 1 who declined consent before enrolment, never allocated)" in html

@@ -138,6 +138,10 @@ class Participant:
 
     def start(self, intake: dict[str, str]) -> None:
         self.page.goto(f"{self.base}/s/{self.token}")
+        self.enrol(intake)
+
+    def enrol(self, intake: dict[str, str]) -> None:
+        """The start page shown: its intake filled in, then Start."""
         self.audit("start")
         for name, value in intake.items():
             field = self.page.locator(f"[name={name}]")

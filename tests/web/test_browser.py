@@ -5,7 +5,8 @@ timed pause and a scheduled rating) and the video vignette are completed by clic
 mid-questionnaire resumes there; a film plays to its end, a skip ahead undone; long.csv holds exactly what
 the browser entered; the browser's timing is stored with every step and is plausible; axe-core finds no
 WCAG 2.2 AA violation on any kind of page; no page makes a request elsewhere or breaks the CSP; and with
-JavaScript off the pages still work and store no client measurement at all."""
+JavaScript off the pages still work and store no client measurement at all. The online example asks its
+consent on the link's first page, before enrolment: agreed, then the intake; declined, nothing enrolled."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.protocol.bad import replace_once
 
 from .browser import AXE, CHROMIUM, PIXEL_RATIO, VIEWPORT, Participant, require_browser, serving
 from .conftest import INTAKE, online_vas_protocol
-from .test_serve import VIDEO_VIGNETTE
+from .test_serve import TEXT_VIGNETTE, VIDEO_VIGNETTE
 
 CLIENT_KEYS = {
     "client_onset_ms",
@@ -253,3 +254,39 @@ def test_the_video_vignette_plays_to_its_end_in_chromium(chromium, tmp_path):
     played = events[-1][1] - events[0][1]
     assert played >= 2900, events  # all 3 s of it, from the first play to the end
     check_pages(alex, {"start", "text", "questionnaire: options", "video", "done"})
+
+
+def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, tmp_path):
+    with Study.init(TEXT_VIGNETTE, tmp_path / "tv", seed=5) as study:
+        (token, person), (declining, decliner) = study.new_links(2)
+        protocol = study.protocol
+    with serving(tmp_path / "tv") as base:
+        context = new_context(chromium)
+        sam = Participant(context, base, token, protocol, seed=5)
+        page = sam.page
+        page.goto(f"{base}/s/{token}")
+        assert page.locator("input[name=key]").get_attribute("value") == "consent"
+        assert page.locator("[name=age]").count() == 0  # nothing asked before the consent
+        sam.audit("consent first")
+        for label in page.locator("fieldset label").all():
+            label.click()
+        with page.expect_navigation():
+            page.locator("button[value=agree]").click()
+        sam.enrol({"sex": "female", "age": "29"})
+        keys = sam.complete()
+        assert "consent" not in keys  # recorded at enrolment, not asked again
+        other = context.new_page()
+        other.goto(f"{base}/s/{declining}")
+        with other.expect_navigation():
+            other.locator("button[value=decline]").click()
+        assert other.get_by_text("You chose not to take part").count() == 1
+        other.reload()
+        assert other.get_by_text("You chose not to take part").count() == 1 and other.locator("form").count() == 0
+        context.close()
+    with Study.open(tmp_path / "tv") as study:
+        assert study.store.participant(person).status == "completed"
+        assert exported(study, person)[("consent", "", "")] == 1.0
+        detail, _served = details(study, person)["consent"]
+        assert detail["consent_checked"] == ["informed", "data"] and len(detail["consent_sha256"]) == 64
+        assert study.store.participant(decliner) is None and study.consent_declined(decliner)
+    check_pages(sam, {"consent first", "start", "done"})

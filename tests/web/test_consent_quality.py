@@ -1,6 +1,8 @@
 """Consent, attention checks, the honeypot and the too-fast flag online, through Starlette's TestClient on a real
-SQLite study: agreeing needs every statement ticked, declining ends the session (recorded, shown, counted in
-CONSORT and `placebolab status`, never analysed), and each data-quality flag reaches the export as a column."""
+SQLite study: a consent step after a first page is asked in the session (a consent step first is asked before
+enrolment: test_consent_first.py); agreeing needs every statement ticked, declining ends the session (recorded,
+shown, counted in CONSORT and `placebolab status`, never analysed), and each data-quality flag reaches the
+export as a column."""
 
 from __future__ import annotations
 
@@ -20,16 +22,18 @@ from placebolab.frontends.web.app import create_app
 from placebolab.frontends.web.screens import HONEYPOT
 from placebolab.session import VirtualClock
 from placebolab.study import Study
-from tests.consent.protocols import consent_sha256, write_consent_protocol
+from tests.consent.protocols import PROTOCOL, consent_sha256, write_consent_protocol
 
 from .conftest import Page, step_key
 
 SAY = catalogue("en")
+#: the consent after a first page: asked in the session, after enrolment
+INTRO_FIRST = PROTOCOL.replace("timeline:\n", "timeline:\n  - {id: intro, type: text, text: Welcome.}\n")
 
 
 @pytest.fixture
 def study(tmp_path):
-    Study.init(write_consent_protocol(tmp_path / "protocol"), tmp_path / "study", seed=11).close()
+    Study.init(write_consent_protocol(tmp_path / "protocol", INTRO_FIRST), tmp_path / "study", seed=11).close()
     opened = Study.open(tmp_path / "study", writing=True, any_thread=True)  # as the web server opens it
     yield opened
     opened.close()
@@ -51,8 +55,12 @@ def links(study):
 
 
 def enrol(client, token):
+    """Enrolled on the start page, then past the first page (to the consent step)."""
     (form,) = Page(client.get(f"/s/{token}").text).forms
+    assert form.action.endswith("/start")
     assert client.post(form.action, data=form.fields).status_code == 303
+    _, intro = current_form(client, token)
+    assert intro.fields["key"] == "intro" and post(client, intro).status_code == 303
 
 
 def current_form(client, token):
@@ -86,11 +94,11 @@ def test_the_consent_page_needs_every_statement_ticked_to_agree_and_stores_the_t
     assert one.status_code == 400 and 'name="statement-read" value="1" required checked' in one.text
     no_choice = client.post(form.action, data=form.fields)  # Enter in a field submits no button
     assert no_choice.status_code == 400 and SAY("web.consent_choose") in no_choice.text
-    assert study.store.completed_steps("web00001") == set()
+    assert study.store.completed_steps("web00001") == {"intro"}
 
     clock.advance(40)
     assert post(client, form, consent="agree").status_code == 303
-    (row,) = [r for r in study.store.rows("steps") if r["participant"] == "web00001"]
+    (row,) = [r for r in study.store.rows("steps") if r["participant"] == "web00001" and r["step"] == "consent"]
     detail = json.loads(row["detail"])
     assert detail.pop("server_received_at") == 1800000040.0
     assert detail == {"consent_checked": ["read", "data"], "consent_sha256": consent_sha256()}
@@ -110,8 +118,8 @@ def test_declining_ends_the_session_records_it_and_uses_no_later_step(study, cli
     again = client.post(form.action, data={**form.fields, "consent": "agree"})  # the back button: nothing
     assert again.status_code == 303
     assert study.store.step_values("web00001", "consent") == {"": 0.0}
-    assert study.store.completed_steps("web00001") == {"consent"}
-    (row,) = [r for r in study.store.rows("steps") if r["participant"] == "web00001"]
+    assert study.store.completed_steps("web00001") == {"intro", "consent"}
+    (row,) = [r for r in study.store.rows("steps") if r["participant"] == "web00001" and r["step"] == "consent"]
     detail = json.loads(row["detail"])
     assert detail.pop("server_received_at") == 1800000020.0
     assert detail == {"consent_checked": [], "consent_sha256": consent_sha256()}
@@ -194,6 +202,8 @@ def test_a_prolific_participant_who_declines_is_not_sent_to_the_completion_url(s
     enrolled = prolific.post(start.action, data=start.fields)
     assert enrolled.status_code == 303
     link = enrolled.headers["location"]
+    _, intro = current_form(prolific, link.removeprefix("/s/"))
+    assert post(prolific, intro).status_code == 303
     _, form = current_form(prolific, link.removeprefix("/s/"))
     clock.advance(20)
     assert prolific.post(form.action, data={**statements_unticked(form), "consent": "decline"}).status_code == 303

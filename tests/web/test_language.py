@@ -117,8 +117,9 @@ def test_every_page_of_a_german_study_is_german(german, clock):
 
 
 def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp_path, clock):
-    """Prolific's start page and its bad link, the consent page (the catalogue's buttons, its refusals, the
-    page after declining), and the page of too many attempts: German, no English left."""
+    """The consent page (a link's first page: the catalogue's buttons, its refusals, the page after declining),
+    Prolific's consent and start pages and its bad link, and the page of too many attempts: German, no English
+    left."""
     Study.init(german_protocol(tmp_path / "protocol", media=True, consent=True), tmp_path / "study", seed=7).close()
     study = Study.open(tmp_path / "study", writing=True, any_thread=True)
     app = create_app(
@@ -133,21 +134,7 @@ def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp
         return response.text
 
     token = next(token for token, _ in study.new_links(1))
-    (form,) = Page(got("start", client.get(f"/s/{token}"))).forms
-    enrolled = client.post(form.action, data={**form.fields, **INTAKE})
-    assert enrolled.status_code == 303, enrolled.text
-    url = enrolled.headers["location"]
-
-    general = "/prolific?" + urlencode({"PROLIFIC_PID": "5f0a1b2c3d4e5f6a7b8c9d0e", "STUDY_ID": "6" * 24})
-    bad = got("bad Prolific link", client.get("/prolific?PROLIFIC_PID=nope"), 400)
-    assert GERMAN["web.bad_link_heading"] in bad and GERMAN["web.bad_link_text"] in bad
-    (form,) = Page(got("Prolific start", client.get(general))).forms
-    assert form.action == "/prolific/start" and GERMAN["web.welcome"] in pages["Prolific start"]
-    # the one enrolment attempt this client may make a minute is used up
-    limited = got("too many attempts", client.post(form.action, data={**form.fields, **INTAKE}), 429)
-    assert GERMAN["web.limited_heading"] in limited and "Bitte warten Sie 60 Sekunden" in limited
-
-    consent = got("consent", client.get(url))
+    consent = got("consent", client.get(f"/s/{token}"))  # the consent step first: before enrolment
     for key in ("consent.agree", "consent.decline", "web.consent_statements", "web.honeypot"):
         assert GERMAN[key] in consent, key
     step = Page(consent).forms[0]
@@ -157,8 +144,19 @@ def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp
     unticked = got("consent unticked", client.post(step.action, data={**unticked_fields, "consent": "agree"}), 400)
     assert "Um zuzustimmen, kreuzen Sie bitte jede Aussage an; oder wählen Sie „Ich stimme nicht zu“." in unticked
     assert client.post(step.action, data={**step.fields, "consent": "decline"}).status_code == 303
-    declined = got("declined", client.get(url))
+    declined = got("declined", client.get(f"/s/{token}"))
     assert GERMAN["web.declined_heading"] in declined and GERMAN["web.declined_text"] in declined
+
+    general = "/prolific?" + urlencode({"PROLIFIC_PID": "5f0a1b2c3d4e5f6a7b8c9d0e", "STUDY_ID": "6" * 24})
+    bad = got("bad Prolific link", client.get("/prolific?PROLIFIC_PID=nope"), 400)
+    assert GERMAN["web.bad_link_heading"] in bad and GERMAN["web.bad_link_text"] in bad
+    (form,) = Page(got("Prolific consent", client.get(general))).forms
+    assert form.action == "/prolific/consent"
+    (form,) = Page(got("Prolific start", client.post(form.action, data={**form.fields, "consent": "agree"}))).forms
+    assert form.action == "/prolific/start" and GERMAN["web.welcome"] in pages["Prolific start"]
+    # the one attempt this client may make a minute (the decline above) is used up
+    limited = got("too many attempts", client.post(form.action, data={**form.fields, **INTAKE}), 429)
+    assert GERMAN["web.limited_heading"] in limited and "Bitte warten Sie 60 Sekunden" in limited
     study.close()
 
     fragments = english_fragments()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from placebolab.store.base import DECLINED_CONSENT
+
 #: Correction kinds (the log's ``kind``), as ``placebolab correct --as`` names them.
 CORRECTIONS = {
     "withdrawn": "withdrawn",
@@ -47,6 +49,13 @@ def declined(study) -> set[str]:
     return {participant for (participant, key), got in values.items() if enders[key].declines(got)}
 
 
+def declined_before_enrolment(events, enrolled: set[str]) -> int:
+    """How many declined consent before enrolment (online, a link whose first page is the consent step): the
+    log's ``declined_consent`` entries of participants never enrolled. Never allocated, they are CONSORT's
+    "excluded before randomisation: declined to participate"."""
+    return len({e["participant"] for e in events if e["kind"] == DECLINED_CONSENT and e["participant"] not in enrolled})
+
+
 def consort_counts(study, include_simulated: bool = True) -> dict:
     """The CONSORT flow as a dict (written to ``consort.json`` by export; documented in docs/tables.md).
 
@@ -56,10 +65,14 @@ def consort_counts(study, include_simulated: bool = True) -> dict:
     session: whom ``placebolab analyze`` analyses by default), ``pilot``, ``incomplete``,
     ``declined_consent`` (their session ended at a consent step they declined: allocated, as enrolment
     allocates, and never analysed), ``withdrawn``, ``excluded`` and ``allocated_in_error``.
+    ``declined_before_enrolment`` counts those who declined a consent asked before enrolment (online): in no
+    cell, never allocated, not ``enrolled``.
     """
     protocol = study.protocol
-    corrections = _latest_corrections(study.store.rows("events"))
-    participants = [p for p in study.store.participants() if include_simulated or not p.simulated]
+    events = study.store.rows("events")
+    corrections = _latest_corrections(events)
+    everyone = study.store.participants()
+    participants = [p for p in everyone if include_simulated or not p.simulated]
     intervention = next((s.id for s in protocol.timeline if s.type == "script"), None)
     refused = declined(study)
     cells = {}
@@ -96,6 +109,7 @@ def consort_counts(study, include_simulated: bool = True) -> dict:
         "simulated": sum(p.simulated for p in participants),
         "pilot": sum(p.pilot for p in participants),
         "declined_consent": sum(p.id in refused for p in participants),
+        "declined_before_enrolment": declined_before_enrolment(events, {p.id for p in everyone}),
         "intervention_step": intervention,
         "cells": cells,
     }

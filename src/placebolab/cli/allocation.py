@@ -170,6 +170,9 @@ def status(study):
     """Print STUDY's CONSORT counts: enrolled, allocated per cell, received the intervention, withdrawn,
     excluded and allocated in error with reasons, completed, analysed, and slots of the list left.
 
+    Those who declined a consent asked before enrolment (online) are counted on the first line: never
+    allocated, they are in no cell.
+
     "analysed" is what `placebolab analyze` analyses after `placebolab export`: completed sessions
     with no correction, pilot sessions left out."""
     from rich.console import Console
@@ -184,7 +187,12 @@ def status(study):
         f"{opened.name}: {counts['enrolled']} enrolled ({counts['simulated']} simulated, {counts['pilot']} pilot"
         + (f", {counts['declined_consent']} declined consent" if counts.get("declined_consent") else "")
         + "); "
-        f"{summary['allocated']} of {summary['slots']} slots of the list used"
+        + (
+            f"{counts['declined_before_enrolment']} declined consent before enrolment (not allocated); "
+            if counts.get("declined_before_enrolment")
+            else ""
+        )
+        + f"{summary['allocated']} of {summary['slots']} slots of the list used"
     )
     # allocated = withdrawn + excluded + allocated in error + declined consent + incomplete + pilot + analysed
     # (docs/tables.md);

@@ -5,7 +5,9 @@ agree or to decline. Agreeing records 1; declining records 0 and ends the sessio
 Consent is a step of the session, and a session begins at enrolment, which allocates: a participant who
 declines has used their place in the allocation list and is counted in their cell as ``declined_consent``
 (never as an incomplete session, never analysed). Nothing cell-specific may come before it: the step is
-refused with ``cells:`` or ``at:``, so a decline cannot depend on the cell (docs/tables.md)."""
+refused with ``cells:`` or ``at:``, so a decline cannot depend on the cell (docs/tables.md). Online, a consent
+step that every plan begins with is asked before enrolment instead (frontends/web/app.py, ``first_consent``):
+a decline there allocates nothing and is only logged."""
 
 from __future__ import annotations
 

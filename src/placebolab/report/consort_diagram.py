@@ -7,6 +7,8 @@ before it existed) simply has no diagram. (``allocation/consort.py`` counts the 
 
 from __future__ import annotations
 
+import math
+
 BOX_W, BOX_GAP, LINE_H, PAD = 190, 16, 15, 8
 
 
@@ -40,9 +42,19 @@ def consort_view(flow: dict | None) -> dict | None:
         enrolled_lines.append(f"of whom pilot: {flow['pilot']}")
     boxes = [_box((width - BOX_W) / 2, PAD, enrolled_lines)]
     links = []
+    declined = flow.get("declined_before_enrolment", 0)  # consort.json from before it was counted has none
+    if declined:  # CONSORT's exclusion before randomisation, beside the enrolment it never reached
+        enrolled = boxes[0]
+        lines = [f"Excluded (n = {declined})", "before randomisation:", f"declined to participate: {declined}"]
+        aside = _box(enrolled["x"] + BOX_W + BOX_GAP, PAD, lines)
+        width = max(width, math.ceil(aside["x"] + BOX_W + BOX_GAP))
+        boxes.append(aside)
+        middle = enrolled["y"] + enrolled["h"] / 2
+        links.append({"x1": enrolled["x"] + BOX_W, "y1": middle, "x2": aside["x"], "y2": middle})
     y = boxes[0]["y"] + boxes[0]["h"] + 30
     stages = [_allocation_lines, _follow_up_lines, _analysis_lines]
     previous = [boxes[0]] * len(cells)
+    y = max(y, boxes[-1]["y"] + boxes[-1]["h"] + 30)
     for lines_of in stages:
         row = [_box(x, y, lines_of(cell, c)) for x, (cell, c) in zip(column_x, cells.items(), strict=True)]
         height = max(b["h"] for b in row)

@@ -106,7 +106,7 @@ def methods_paragraph(results: AnalysisResult, sample: bool = True) -> str:
     design = " × ".join(sizes) if len(sizes) > 1 else f"one-way ({sizes[0]}-group)"  # not "a 2 … design"
     sentences = [
         _design_sentence(study, factors, design),
-        *([_sample_sentence(results.header)] if sample else []),
+        *([_sample_sentence(results.header, results.consort)] if sample else []),
         _analysis_sentence(results, design),
     ]
     if results.manipulation_checks is not None:
@@ -170,7 +170,8 @@ def _design_sentence(study, factors: dict, design: str) -> str:
     )
 
 
-def _sample_sentence(header: dict) -> str:
+def _sample_sentence(header: dict, flow: dict | None = None) -> str:
+    """``flow``: the export's consort.json (None without one), for those who declined before enrolment."""
     excluded = f"{header['n_incomplete']} incomplete sessions excluded"
     if header.get("n_declined_consent"):
         excluded += f"; {header['n_declined_consent']} declined consent"
@@ -182,8 +183,10 @@ def _sample_sentence(header: dict) -> str:
     corrections = correction_phrase(header)
     if corrections:
         excluded += f"; {corrections}"
+    declined = (flow or {}).get("declined_before_enrolment", 0)
+    before = f" (not counting {declined} who declined consent before enrolment, never allocated)" if declined else ""
     return (
-        f"Of {header['n_rows']} participants enrolled, {header['n_completed']} completed the session "
+        f"Of {header['n_rows']} participants enrolled{before}, {header['n_completed']} completed the session "
         f"and {header['n_analysed']} were analysed ({excluded})."
     )
 

@@ -228,14 +228,17 @@ class Session:
         shown_at: float,
         answered_at: dict[str, float] | None = None,
         detail: dict[str, Any] | None = None,
+        completed_at: float | None = None,
     ) -> None:
-        """Check and commit the answers to the current step; the session advances only once they are stored."""
+        """Check and commit the answers to the current step; the session advances only once they are stored.
+        ``completed_at``: when it was answered, if before now (online, a consent given before enrolment is
+        recorded once enrolment has made the session)."""
         current = self._next_occurrence()
         if current is None:
             raise SessionError(f"the session of {self.participant.id} is complete; nothing more to submit")
         if key != current.key:
             raise SessionError(f"'{key}' is not the current step (that is '{current.key}')")
-        completed_at = self.clock.now()
+        completed_at = self.clock.now() if completed_at is None else completed_at
         drafts = self._drafts_of(current)
         answers, onsets, kept = [], {shown_at}, []
         for item in current.items:

@@ -31,6 +31,10 @@ TABLES = frozenset({"participants", "steps", "responses", "marks", "events", "al
 #: The hash the first log entry chains to.
 GENESIS = "0" * 64
 
+#: The log's kind of a consent declined before enrolment (online, where a link's first page is the consent):
+#: the link's participant, never enrolled nor allocated (``Store.decline_consent``).
+DECLINED_CONSENT = "declined_consent"
+
 
 class Store(ABC):
     """A study store: the interface every backend implements, with the queries they share written once.
@@ -92,6 +96,17 @@ class Store(ABC):
         """The participant ID of the link whose token has this SHA-256, made now (numbered on like
         ``add_links``, and logged) if no link has it yet: one ID per token however many ask at once (a
         general link's participant, e.g. one per Prolific ID). Stations may call it (PostgreSQL: a station function)."""
+
+    @abstractmethod
+    def decline_consent(self, participant_id: str, detail: dict[str, Any]) -> None:
+        """Log that a link's participant declined consent before enrolment (``DECLINED_CONSENT``): nothing is
+        allocated and nothing of theirs is stored but this entry. Logged once (a second decline adds nothing);
+        refused (AlreadyEnrolled) once they are enrolled, whose consent step then records a decline.
+        Stations may call it (PostgreSQL: a station function)."""
+
+    #: Whether this store can log a decline before enrolment (a PostgreSQL study made before it existed,
+    #: opened by a station that may not add its function, cannot; its owner's next opening adds it).
+    logs_declines = True
 
     @abstractmethod
     def save_drafts(self, participant_id: str, step_key: str, shown_at: float, answers: Sequence[Answer]) -> None:
@@ -271,6 +286,13 @@ class Store(ABC):
             (participant_id,),
         )
         return str(rows[0]["kind"]) if rows else None
+
+    def consent_declined(self, participant_id: str) -> bool:
+        """Whether the link's participant declined consent before enrolment (``decline_consent``)."""
+        rows = self._rows(
+            "SELECT 1 FROM events WHERE participant = ? AND kind = ? LIMIT 1", (participant_id, DECLINED_CONSENT)
+        )
+        return bool(rows)
 
     def log(self, kind: str, participant_id: str | None = None, detail: dict[str, Any] | None = None) -> None:
         """An owner's log entry (e.g. unblinding); a session's entries are written with its steps."""

@@ -93,6 +93,7 @@ class PostgresStore(Store):
             script = resources.files("placebolab.store").joinpath("postgres.sql").read_text()
             db.execute(script.replace("EXPERIMENTER", f'"{role}"'))
             db.execute(_drafts_script(role))
+            db.execute(_script("postgres_consent.sql", role))
             store._fill(meta, sealed, files, slots)
         return store
 
@@ -103,6 +104,7 @@ class PostgresStore(Store):
             store.close()
             raise StoreError(f"{safe_url(url)} holds no placebolab study; create one with `placebolab init --store`")
         store._add_drafts()
+        store._add_declines()
         return store
 
     def _add_drafts(self) -> None:
@@ -118,6 +120,22 @@ class PostgresStore(Store):
                 self._db.execute(_drafts_script(experimenter_role(self.url)))
         except psycopg.errors.InsufficientPrivilege:
             self.keeps_drafts = False
+
+    def _add_declines(self) -> None:
+        """A study made before declines could be logged before enrolment: the owner's opening adds the station
+        function (``postgres_consent.sql``). A station may not; its store then cannot log such a decline
+        (``logs_declines``), and ``serve`` refuses a protocol that needs it, until the owner opens the study."""
+        import psycopg
+
+        if self._rows("SELECT to_regprocedure('placebolab.decline_consent(text, text)') IS NOT NULL AS found")[0][
+            "found"
+        ]:
+            return
+        try:
+            with self._db.transaction():
+                self._db.execute(_script("postgres_consent.sql", experimenter_role(self.url)))
+        except psycopg.errors.InsufficientPrivilege:
+            self.logs_declines = False
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
@@ -220,6 +238,15 @@ class PostgresStore(Store):
         with self._station():
             (participant,) = _one(self._db.execute("SELECT claim_link(%s, %s)", (token_sha256, prefix)))
         return participant
+
+    def decline_consent(self, participant_id: str, detail: dict[str, Any]) -> None:
+        if not self.logs_declines:
+            raise StoreError(
+                f"{safe_url(self.url)} was made before a decline could be logged before enrolment, and this login "
+                "may not add it; the study's owner adds it by opening the study once (e.g. `placebolab status`)"
+            )
+        with self._station():
+            self._db.execute("SELECT decline_consent(%s, %s)", (participant_id, json.dumps(detail)))
 
     def save_drafts(self, participant_id: str, step_key: str, shown_at: float, answers: Sequence[Answer]) -> None:
         if not answers:
@@ -352,7 +379,12 @@ def _refused_if_made_meanwhile(store: PostgresStore) -> Iterator[None]:
 
 def _drafts_script(role: str) -> str:
     """``postgres_drafts.sql`` for the study's experimenter role."""
-    script = resources.files("placebolab.store").joinpath("postgres_drafts.sql").read_text()
+    return _script("postgres_drafts.sql", role)
+
+
+def _script(name: str, role: str) -> str:
+    """One of the package's SQL scripts for the study's experimenter role."""
+    script = resources.files("placebolab.store").joinpath(name).read_text()
     return script.replace("EXPERIMENTER", f'"{role}"')
 
 

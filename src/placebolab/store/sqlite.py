@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, final
 
 from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
 from placebolab.store.base import (
+    DECLINED_CONSENT,
     GENESIS,
     TABLES,
     Row,
@@ -235,6 +236,19 @@ class SQLiteStore(Store):
             participant = f"{prefix}{made + 1:05d}"
             self._db.execute("INSERT INTO links VALUES (?, ?, ?)", (token_sha256, participant, now_iso()))
         return participant
+
+    def decline_consent(self, participant_id: str, detail: dict[str, Any]) -> None:
+        with self._write():
+            if not self._has_table("links") or not self._rows(
+                "SELECT 1 FROM links WHERE participant = ?", (participant_id,)
+            ):
+                raise StoreError(
+                    f"participant {participant_id} has no link: only a link's participant declines before enrolment"
+                )
+            if self._rows("SELECT 1 FROM participants WHERE id = ?", (participant_id,)):
+                raise AlreadyEnrolled(f"participant {participant_id} is enrolled: their consent step records a decline")
+            if not self.consent_declined(participant_id):
+                self._log(DECLINED_CONSENT, participant_id, detail)
 
     def save_drafts(self, participant_id: str, step_key: str, shown_at: float, answers: Sequence[Answer]) -> None:
         if not answers:

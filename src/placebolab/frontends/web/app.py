@@ -28,8 +28,15 @@ with the intake (exported only where the protocol declares them as intake fields
 Their pages are those of a personal link whose token is derived from their Prolific ID (``prolific_token``);
 once their last answer is committed, that page sends them to Prolific's completion URL with the code.
 
-Enrolment POSTs are rate-limited per client address (``RateLimit``); a withdrawn participant's link
-shows only that it is no longer active.
+When every cell's plan begins with a consent step (``first_consent``), a link's first page is that step, before
+enrolment (a GET stores nothing). ``POST /s/TOKEN/consent`` (``/prolific/consent``) takes the answer: agreed,
+the start page follows, its form carrying the agreement (signed for the link: ``_sign_agreement``), and its POST
+enrols and records the consent as the session's first step; without intake fields, agreeing enrols at once.
+Declined, nothing is enrolled: the decline is logged (``Study.decline_consent``) and the link shows the
+thank-you page from then on.
+
+Enrolment POSTs (and a consent's POST that declines or enrols) are rate-limited per client address
+(``RateLimit``); a withdrawn participant's link shows only that it is no longer active.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import math
 import mimetypes
 import os
@@ -62,6 +70,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from placebolab.components.catalogue import Catalogue, catalogue
+from placebolab.components.consent import AGREED
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.client import read_report
@@ -73,6 +82,7 @@ from placebolab.frontends.web.screens import (
     form_values,
     screen_for,
 )
+from placebolab.protocol.occurrences import Occurrence
 from placebolab.session import Current, RealClock, Session
 
 FRONTEND = "web"
@@ -100,6 +110,8 @@ PROLIFIC_PARAMETERS = {
 PROLIFIC_PREFIX = "pro"
 #: A completion code as Prolific makes them (letters and digits); it is put into a URL.
 COMPLETION_CODE = re.compile(r"^[A-Za-z0-9]{1,64}$")
+#: The start page's fields that carry the consent given before enrolment, and its signature (``_sign_agreement``).
+AGREEMENT, AGREEMENT_SIGNATURE = "agreement", "agreement_sig"
 #: The file in the study folder that keeps the forms' signing secret (``study_secret``).
 SECRET_NAME = "web-secret"  # noqa: S105 - a file name
 
@@ -144,6 +156,12 @@ def create_app(
     time itself; ``prolific``: the completion code, which opens the general link ``/prolific``;
     ``rate_limit``: of enrolments per client address (default ``RateLimit()``)."""
     refuse_unshowable(study.protocol, SCREENS)
+    if first_consent(study.protocol) is not None and not study.logs_declines:
+        raise StoreError(
+            f"{study.folder}'s store was made before a consent declined on a link's first page could be logged, "
+            "and this login may not add that; the study's owner adds it by opening the study once "
+            "(e.g. `placebolab status`), then start `placebolab serve` again"
+        )
     if prolific is not None and not COMPLETION_CODE.match(prolific):
         raise ValueError(f"{prolific!r} is not a Prolific completion code (letters and digits, e.g. C1A2B3C4)")
     web = WebSessions(
@@ -152,6 +170,7 @@ def create_app(
     routes = [
         Route("/s/{token}", web.page, methods=["GET"]),
         Route("/s/{token}/start", web.start, methods=["POST"]),
+        Route("/s/{token}/consent", web.consent, methods=["POST"]),
         Route("/s/{token}/step", web.step, methods=["POST"]),
         Route("/s/{token}/media/{name}", web.media, methods=["GET"]),
         Route("/static/style.css", web.stylesheet, methods=["GET"]),
@@ -162,6 +181,7 @@ def create_app(
         routes += [
             Route("/prolific", web.prolific_page, methods=["GET"]),
             Route("/prolific/start", web.prolific_start, methods=["POST"]),
+            Route("/prolific/consent", web.prolific_consent, methods=["POST"]),
         ]
     handlers = {404: web.not_found, 405: web.not_found, 410: web.inactive, Exception: web.failed}
     csp = CSP.replace(b"form-action 'self'", b"form-action 'self' https://app.prolific.com") if prolific else CSP
@@ -230,6 +250,8 @@ class WebSessions:
     def __init__(self, study, secret: bytes, clock, prolific: str | None, rate_limit: RateLimit):
         self.study, self.secret, self.clock = study, secret, clock
         self.prolific, self.rate_limit = prolific, rate_limit
+        #: the consent step every plan begins with: then a link's first page, before enrolment (None: the start page)
+        self.first_consent = first_consent(study.protocol)
         self.templates = Environment(  # auto_reload off: the shipped templates do not change while serving
             loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
         )
@@ -245,8 +267,12 @@ class WebSessions:
     async def page(self, request: Request) -> Response:
         token, participant = self._link(request)
         session = Session.open(self.study, participant, FRONTEND, self.clock)
-        if session is None:
+        if session is None and self.first_consent is None:
             return self._start_page(token, participant, {})
+        if session is None:  # consent first, before anything is stored; once declined, the thank-you again
+            if self.study.consent_declined(participant):
+                return self._declined(participant)
+            return self._consent_page(token, {})
         finished = session.current() is None and session.declined_at is None  # declining is no completion
         if self.prolific and participant.startswith(PROLIFIC_PREFIX) and finished:
             # read from the store: every answer is committed; Prolific marks the submission complete
@@ -261,10 +287,38 @@ class WebSessions:
         form = await request.form()
         if not self._signed(form.get("csrf"), "start", participant):
             return self._expired(token)
-        return self._enrol(token, participant, form, {})
+        if self.first_consent is None:
+            return self._enrol(token, participant, form, {})
+        agreement = self._agreement(form, token)
+        if agreement is None:  # no consent given on this link (a forged or an old form): the consent page again
+            return self._expired(token)
+        if self.study.consent_declined(participant):
+            return self._back(token)  # declined in another tab: the thank-you page
+        return self._enrol(token, participant, form, {}, agreement)
+
+    async def consent(self, request: Request) -> Response:
+        """The consent answered on a personal link's first page, before enrolment (``first_consent``)."""
+        received = self.clock.now()
+        token, participant = self._link(request)
+        form = await request.form()
+        return self._consent_answered(request, form, token, participant, {}, received)
+
+    async def prolific_consent(self, request: Request) -> Response:
+        """The consent answered on Prolific's general link, before enrolment (``first_consent``)."""
+        received = self.clock.now()
+        form = await request.form()
+        ids = self._prolific_ids(form)
+        if ids is None:
+            return self._bad_prolific_link()
+        token = prolific_token(ids["prolific_pid"])
+        participant = self.study.link_participant(token)  # None until they decline or enrol
+        if participant is not None:
+            self._active(participant)
+        return self._consent_answered(request, form, token, participant, ids, received)
 
     async def prolific_page(self, request: Request) -> Response:
-        """Prolific's general link: the start page (a GET enrols nobody), or the session of this Prolific ID."""
+        """Prolific's general link: the start page, or the consent page when the protocol begins with one (a GET
+        enrols nobody), the session of this Prolific ID, or the thank-you page of one who declined."""
         ids = self._prolific_ids(request.query_params)
         if ids is None:
             return self._bad_prolific_link()
@@ -274,6 +328,10 @@ class WebSessions:
             self._active(participant)
             if Session.open(self.study, participant, FRONTEND, self.clock) is not None:
                 return self._back(token)  # a second visit: their session, never a second enrolment
+            if self.first_consent is not None and self.study.consent_declined(participant):
+                return self._declined(participant)  # never sent to the completion URL, never enrolled later
+        if self.first_consent is not None:
+            return self._consent_page(token, ids)
         return self._start_page(token, participant or "", {}, prolific=ids)
 
     async def prolific_start(self, request: Request) -> Response:
@@ -285,32 +343,132 @@ class WebSessions:
         if ids is None:
             return self._bad_prolific_link()
         if not self._signed(form.get("csrf"), "prolific", *ids.values()):
-            return self._expired(
-                "/prolific?" + urlencode({k: ids[v] for k, v in PROLIFIC_PARAMETERS.items() if v in ids})
-            )
+            return self._expired(_prolific_path(ids))
         token = prolific_token(ids["prolific_pid"])
+        agreement = None
+        if self.first_consent is not None:
+            agreement = self._agreement(form, token)
+            if agreement is None:  # no consent given on this link (a forged or an old form): the consent page again
+                return self._expired(_prolific_path(ids))
+        return self._prolific_enrol(token, ids, form, agreement)
+
+    def _prolific_enrol(self, token: str, ids: dict[str, str], form: Any, agreement: dict[str, Any] | None) -> Response:
         given = self._given(form, exclude=ids)
         problems = self._intake_problems(given, exclude=ids)
         if problems:
-            return self._start_page(token, "", given, problems, status=400, prolific=ids)
-        participant = self.study.claim_link(token, PROLIFIC_PREFIX)  # one per Prolific ID
+            return self._start_page(token, "", given, problems, status=400, prolific=ids, agreed=_carried(form))
+        known = self.study.link_participant(token)
+        if known is not None and agreement is not None and self.study.consent_declined(known):
+            return RedirectResponse(_prolific_path(ids), 303)  # declined in another tab: the thank-you page
+        participant = known or self.study.claim_link(token, PROLIFIC_PREFIX)  # one per Prolific ID
         self._active(participant)
-        return self._enrol(token, participant, form, ids)
+        return self._enrol(token, participant, form, ids, agreement)
 
-    def _enrol(self, token: str, participant: str, form: Any, external: dict[str, str]) -> Response:
-        """Enrol and allocate (the start page's POST), unless the participant is already enrolled."""
+    def _enrol(
+        self,
+        token: str,
+        participant: str,
+        form: Any,
+        external: dict[str, str],
+        agreement: dict[str, Any] | None = None,
+    ) -> Response:
+        """Enrol and allocate (the start page's POST), unless the participant is already enrolled; with
+        ``agreement`` (the consent given before enrolment), record it as the session's first step."""
         if Session.open(self.study, participant, FRONTEND, self.clock) is None:
             given = self._given(form, exclude=external)
             problems = self._intake_problems(given, exclude=external)
             if problems:
-                return self._start_page(token, participant, given, problems, status=400, prolific=external or None)
+                return self._start_page(
+                    token, participant, given, problems, status=400, prolific=external or None, agreed=_carried(form)
+                )
             try:
-                Session.start(self.study, participant, given, FRONTEND, self.clock, external=external)
+                session = Session.start(self.study, participant, given, FRONTEND, self.clock, external=external)
             except AlreadyEnrolled:  # a double click, a second tab: the first POST enrolled them
-                pass
+                return self._back(token)
             except AllocationError:
                 return self._message(self.say("web.full_heading"), self.say("web.full_text"), 503)
+            if agreement is not None:
+                self._record_consent(session, agreement)
         return self._back(token)
+
+    def _record_consent(self, session: Session, agreement: dict[str, Any]) -> None:
+        """The consent given before enrolment, recorded as the session's first step (a second transaction: if it
+        is lost, the session's first step is the consent, asked again)."""
+        answered_at = agreement["answered_at"]
+        session.submit(
+            agreement["key"],
+            {"": AGREED},
+            agreement["shown_at"],
+            answered_at={"": answered_at},
+            detail=agreement["detail"],
+            completed_at=answered_at,
+        )
+
+    def _consent_answered(
+        self, request: Request, form: Any, token: str, participant: str | None, ids: dict[str, str], received: float
+    ) -> Response:
+        """Agreed: on to the intake (its form carries the agreement, signed), or enrolled at once without one.
+        Declined: logged (``Store.decline_consent``), nothing enrolled, and the link shows the thank-you page."""
+        back = _prolific_path(ids) if ids else f"/s/{token}"
+        key, onset = str(form.get("key", "")), str(form.get("onset", ""))
+        first = self.first_consent
+        signed = self._signed(form.get("csrf"), "consent", token, key, onset, *ids.values())
+        if first is None or key != first.key or not signed:
+            return self._expired(back)
+        if participant is not None and (
+            Session.open(self.study, participant, FRONTEND, self.clock) is not None
+            or self.study.consent_declined(participant)
+        ):
+            return RedirectResponse(back, 303)  # answered already (another tab): the link shows where they are
+        current = self._first_current()
+        screen = screen_for(current)
+        refused = form_problem(screen, form)
+        if refused:
+            error = self.say.words(refused)
+            return self._consent_page(token, ids, error=error, given=form, onset=onset, status=400)
+        shown_at, now = _float(onset), self.clock.now()
+        if current.step.declines(form_values(screen, current, form)):
+            return self._declined_first(request, token, participant, current, (shown_at, now), back)
+        detail = {**read_report(form.get("client"), current, received).detail, **form_detail(screen, form)}
+        agreement = {"key": key, "shown_at": shown_at, "answered_at": round(now, 3), "detail": detail}
+        agreed = self._sign_agreement(token, agreement)
+        if any(f.id not in ids for f in self.study.protocol.intake):
+            return self._start_page(token, participant or "", {}, prolific=ids or None, agreed=agreed)
+        limited = self._limited(request)  # no intake to ask: this POST enrols
+        if limited is not None:
+            return limited
+        if ids:
+            return self._prolific_enrol(token, ids, form, agreement)
+        return self._enrol(token, participant or "", form, {}, agreement)
+
+    def _declined_first(
+        self,
+        request: Request,
+        token: str,
+        participant: str | None,
+        current: Current,
+        times: tuple[float, float],
+        back: str,
+    ) -> Response:
+        """Log a consent declined before enrolment (``times``: shown, answered), then back to the link, which
+        shows the thank-you page from then on."""
+        limited = self._limited(request)  # it writes (and on Prolific's general link, makes a participant ID)
+        if limited is not None:
+            return limited
+        if participant is None:
+            participant = self.study.claim_link(token, PROLIFIC_PREFIX)
+            self._active(participant)
+        detail = {
+            "step": current.key,
+            **current.step.stored_detail(self.study.protocol.files),  # consent_sha256
+            "shown_at": times[0],
+            "answered_at": round(times[1], 3),
+        }
+        try:
+            self.study.decline_consent(participant, detail)
+        except AlreadyEnrolled:  # enrolled a moment ago in another tab: their consent step asks again
+            pass
+        return RedirectResponse(back, 303)
 
     def _given(self, form: Any, exclude: dict[str, str]) -> dict[str, str]:
         return {
@@ -437,18 +595,18 @@ class WebSessions:
         error: str | None = None,
         status: int = 200,
         prolific: dict[str, str] | None = None,
+        agreed: dict[str, str] | None = None,
     ):
         """The start page; with ``prolific`` (the general link's IDs), its form goes to ``/prolific/start``
-        and carries them, signed, and does not ask the intake fields they fill."""
+        and carries them, signed, and does not ask the intake fields they fill. ``agreed``: the consent given
+        on the page before (``_sign_agreement``), carried by the form to the enrolment."""
         fields = [f for f in self.study.protocol.intake if not prolific or f.id not in prolific]
         context = {"fields": fields, "given": given, "error": error}
         if prolific:
-            names = {name: parameter for parameter, name in PROLIFIC_PARAMETERS.items()}
-            hidden = {names[name]: value for name, value in prolific.items()}
             return self._render(
                 "start.html.j2",
                 action="/prolific/start",
-                hidden=hidden,
+                hidden=_prolific_fields(prolific) | (agreed or {}),
                 csrf=self._sign("prolific", *prolific.values()),
                 status=status,
                 **context,
@@ -456,11 +614,59 @@ class WebSessions:
         return self._render(
             "start.html.j2",
             action=f"/s/{token}/start",
-            hidden={},
+            hidden=agreed or {},
             csrf=self._sign("start", participant),
             status=status,
             **context,
         )
+
+    def _consent_page(
+        self,
+        token: str,
+        ids: dict[str, str],
+        *,
+        error: str | None = None,
+        given: Any = None,
+        onset: str | None = None,
+        status: int = 200,
+    ) -> Response:
+        """The consent step as a link's first page, before enrolment (the consent step's own page, its form sent
+        to ``…/consent``): ``ids``, Prolific's, carried by the form, or {} on a personal link."""
+        current = self._first_current()
+        onset = onset or f"{self.clock.now():.3f}"
+        csrf = self._sign("consent", token, current.key, onset, *ids.values())
+        screen = screen_for(current)
+        context = self._screen_context(token, current, onset, csrf, error, given)
+        context |= {"action": "/prolific/consent" if ids else f"/s/{token}/consent", "hidden": _prolific_fields(ids)}
+        return self._render(screen.template, status=status, **context)
+
+    def _first_current(self) -> Current:
+        """The first consent step as the engine would show it (its text is the same for every cell and intake)."""
+        if self.first_consent is None:
+            raise InternalError("only a protocol whose plans begin with a consent step asks it before enrolment")
+        step = self.first_consent.step
+        return Current(self.first_consent, None, step.render(self.study.protocol.files, {}), None)
+
+    def _declined(self, participant: str) -> Response:
+        """The thank-you page of a participant who declined consent (never sent to Prolific's completion URL)."""
+        text = self.say("web.declined_text")
+        if participant.startswith(PROLIFIC_PREFIX):  # not sent to the completion URL: no payment claim
+            text += " " + self.say("web.declined_prolific")
+        return self._message(self.say("web.declined_heading"), text, 200)
+
+    def _screen_context(
+        self, token: str, current: Current, onset: str, csrf: str, error: str | None, given: Any
+    ) -> dict[str, Any]:
+        return {
+            "token": token,
+            "key": current.key,
+            "onset": onset,
+            "csrf": csrf,
+            "title": current.step.title,
+            "error": error,
+            "given": given or {},
+            **screen_for(current).context,
+        }
 
     def _step_page(
         self,
@@ -475,10 +681,7 @@ class WebSessions:
     ) -> Response:
         current = session.current()
         if current is None and session.declined_at is not None:
-            text = self.say("web.declined_text")
-            if session.participant.id.startswith(PROLIFIC_PREFIX):  # not sent to the completion URL: no payment claim
-                text += " " + self.say("web.declined_prolific")
-            return self._message(self.say("web.declined_heading"), text, 200)
+            return self._declined(session.participant.id)
         if current is None:
             return self._render("done.html.j2")
         participant, now = session.participant.id, self.clock.now()
@@ -491,16 +694,7 @@ class WebSessions:
         onset = onset or self._onset(request, participant, current.key, now)
         csrf = self._sign("step", participant, current.key, onset)
         screen = screen_for(current)
-        context: dict[str, Any] = {
-            "token": token,
-            "key": current.key,
-            "onset": onset,
-            "csrf": csrf,
-            "title": current.step.title,
-            "error": error,
-            "given": given or {},
-            **screen.context,
-        }
+        context = self._screen_context(token, current, onset, csrf, error, given)
         here = f"/s/{token}?" + urlencode({"onset": onset, "sig": csrf})
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
@@ -555,6 +749,23 @@ class WebSessions:
     def _signed(self, signature: Any, *parts: str) -> bool:
         return isinstance(signature, str) and hmac.compare_digest(signature, self._sign(*parts))
 
+    def _sign_agreement(self, token: str, agreement: dict[str, Any]) -> dict[str, str]:
+        """The consent given before enrolment as the intake form's hidden fields, signed for this link: an
+        enrolment POST without them, or with them changed, is refused (``_agreement``)."""
+        text = base64.urlsafe_b64encode(json.dumps(agreement, sort_keys=True).encode()).decode()
+        return {AGREEMENT: text, AGREEMENT_SIGNATURE: self._sign("agreement", token, text)}
+
+    def _agreement(self, form: Any, token: str) -> dict[str, Any] | None:
+        """The consent this link's participant gave before enrolment, as the form carries it; None when the form
+        carries none, or one not signed for this link, or for another consent step."""
+        text = form.get(AGREEMENT)
+        if not isinstance(text, str) or not self._signed(form.get(AGREEMENT_SIGNATURE), "agreement", token, text):
+            return None
+        agreement = json.loads(base64.urlsafe_b64decode(text))  # signed here: as _sign_agreement wrote it
+        if self.first_consent is None or agreement.get("key") != self.first_consent.key:
+            return None  # signed for a protocol whose first step was another (a study served anew)
+        return agreement
+
     def _onset(self, request: Request, participant: str, key: str, now: float) -> str:
         """When the step was first shown: the onset a page of it signed (a reload, the next page of a text,
         a pause's own refresh), else now."""
@@ -568,6 +779,33 @@ class WebSessions:
         if current.media is None:
             raise InternalError("a media step comes with its file (Session._media)")
         return self._sign("media", participant, current.key)[:32] + current.media.path.suffix.lower()
+
+
+def first_consent(protocol) -> Occurrence | None:
+    """The consent step that every cell's plan begins with (the same in each: a consent step is never restricted
+    to cells), which a link then asks before enrolment; None when some plan begins otherwise (or has no step)."""
+    firsts = [plan[0] if plan else None for plan in protocol.plans.values()]
+    first = firsts[0] if firsts else None
+    if first is None or first.step.type != "consent" or any(f is None or f.key != first.key for f in firsts):
+        return None
+    return first
+
+
+def _prolific_fields(ids: dict[str, str]) -> dict[str, str]:
+    """Prolific's IDs (by intake name) as the form fields (URL parameters) that carry them."""
+    names = {name: parameter for parameter, name in PROLIFIC_PARAMETERS.items()}
+    return {names[name]: value for name, value in ids.items()}
+
+
+def _prolific_path(ids: dict[str, str]) -> str:
+    """Prolific's general link of these IDs (by intake name)."""
+    return "/prolific?" + urlencode(_prolific_fields(ids))
+
+
+def _carried(form: Any) -> dict[str, str] | None:
+    """The agreement a start page's form carried (``_sign_agreement``), to carry again when it is shown anew."""
+    fields = {name: form.get(name) for name in (AGREEMENT, AGREEMENT_SIGNATURE)}
+    return {k: str(v) for k, v in fields.items()} if all(isinstance(v, str) for v in fields.values()) else None
 
 
 def _not_due(current: Current, now: float) -> bool:
