@@ -1,4 +1,4 @@
-"""Online sessions under load: N virtual participants (httpx, async, loopback only) complete the online example
+"""Online sessions under load: N virtual participants (async, loopback only) complete the online example
 (protocols/text-vignette-online.yaml) at once against a real `placebolab serve`, with 1 worker on SQLite and
 4 workers on PostgreSQL (127.0.0.1:5432, or ``PLACEBOLAB_TEST_PG``; skipped with the reason when unreachable).
 
@@ -10,7 +10,10 @@ next page) p50 and p99; committed steps per second over the whole run, as a rati
 (benchmarks/_bare_web.py, the same workers and database) that commits the same rows (a step and its answers,
 one transaction) for the same N clients in the same run (goal: placebolab ≤ 2× slower); the resident memory
 of each worker process after the run. A request whose kept-alive connection the server closed before
-answering is sent again, as a browser does (counted: "requests sent again").
+answering is sent again, as a browser does (counted: "requests sent again"). The participants are one
+client process speaking HTTP/1.1 on asyncio streams (``_Client``), not httpx: with httpx the client used a
+whole core while the server idled half the time, so the figures measured the client; the CPU seconds of
+server and client are reported, to show which one ran out.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from urllib.parse import urlencode
 
 from _util import REPO, figure
 
@@ -62,6 +66,8 @@ def run(quick: bool = False) -> dict:
             figure(f"{name}: bare endpoint", round(bare["steps_per_s"], 1), "steps/s", "the same INSERTs and COMMIT per step, nothing else"),
             figure(f"{name}: bare ÷ placebolab", round(ratio, 2), "×", "time per committed step, relative to the bare endpoint", "≤ 2", ratio <= 2),
             figure(f"{name}: requests sent again", ours["retried"], "", f"the server closed a kept-alive connection first (bare: {bare['retried']})"),
+            figure(f"{name}: server CPU per step", round(1000 * ours["server_cpu_s"] / ours["steps"], 2), "ms", f"all workers; bare: {1000 * bare['server_cpu_s'] / bare['steps']:.2f} ms"),
+            figure(f"{name}: busy share, server / client", f"{ours['server_cpu_s'] / (workers * ours['elapsed_s']):.0%} / {ours['client_cpu_s'] / ours['elapsed_s']:.0%}", "", f"CPU ÷ wall time (server: per worker); bare: {bare['server_cpu_s'] / (workers * bare['elapsed_s']):.0%} / {bare['client_cpu_s'] / bare['elapsed_s']:.0%}; a client near 100% measures itself"),
             figure(f"{name}: memory per worker", round(max(ours["rss_mib"]), 1), "MiB", f"RSS after the run: {', '.join(f'{m:.0f}' for m in ours['rss_mib'])}"),
         ]  # fmt: skip
         tables["per configuration"].append(
@@ -89,7 +95,7 @@ def run(quick: bool = False) -> dict:
             "participants": participants,
             "protocol": PROTOCOL.name,
             "configurations": ", ".join(f"{b} × {w} worker(s)" for b, w in CONFIGS),
-            "client": "httpx2.AsyncClient on 127.0.0.1",
+            "client": "asyncio streams on 127.0.0.1 (HTTP/1.1, one kept-alive connection per participant)",
         },
         "samples": samples,
     }
@@ -162,8 +168,10 @@ def _served(study: _Study, workers: int, participants: int) -> dict:
     try:
         _wait(server, f"{base}/s/{study.tokens[0]}", workers)
         started, RETRIED[:] = time.perf_counter(), []
+        cpu = (_cpu_seconds(server.pid, workers), time.process_time())
         results = asyncio.run(_participants(base, study.tokens))
         elapsed = time.perf_counter() - started
+        server_cpu, client_cpu = _cpu_seconds(server.pid, workers) - cpu[0], time.process_time() - cpu[1]
         rss = _worker_rss(server.pid, workers)
     finally:
         server.send_signal(signal.SIGINT)
@@ -179,35 +187,78 @@ def _served(study: _Study, workers: int, participants: int) -> dict:
         "requests": sum(requests for _, _, requests in results),
         "rss_mib": rss,
         "retried": len(RETRIED),
+        "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu,
     }
 
 
 async def _participants(base: str, tokens: list[str]) -> list[tuple[dict, list[float], int]]:
-    import httpx2
-
-    limits = httpx2.Limits(max_connections=len(tokens), max_keepalive_connections=len(tokens))
-    async with httpx2.AsyncClient(base_url=base, timeout=300, limits=limits, follow_redirects=False) as client:
-        return await asyncio.gather(*(_participant(client, token, i % 5) for i, token in enumerate(tokens)))
+    clients = [_Client(base) for _ in tokens]  # one kept-alive connection each, as one browser tab
+    try:
+        return await asyncio.gather(
+            *(_participant(c, token, i % 5) for i, (c, token) in enumerate(zip(clients, tokens, strict=True)))
+        )
+    finally:
+        for client in clients:
+            client.close()
 
 
 RETRIED: list[str] = []  # requests sent again after the server closed a kept-alive connection under them
 
 
-async def _send(client, method: str, url: str, **options):
+async def _send(client: _Client, method: str, url: str, data: dict[str, str] | None = None) -> _Reply:
     """One request, sent again (at most twice) when the connection was closed or reset before its response came
-    (the server closes a connection idle for 5 s while this one client process is busy parsing pages for the
-    others), as a browser does: safe for a step's POST too, since a repeated form names a step no longer
-    current (and the bare endpoint ignores a row it already has)."""
-    import httpx2
-
+    (the server closes a connection idle for 5 s), as a browser does: safe for a step's POST too, since a
+    repeated form names a step no longer current (and the bare endpoint ignores a row it already has)."""
     for attempt in range(3):
         try:
-            return await client.request(method, url, **options)
-        except (httpx2.RemoteProtocolError, httpx2.ConnectError, httpx2.ReadError, httpx2.WriteError):
+            return await client.request(method, url, data)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            client.close()
             if attempt == 2:
                 raise
             RETRIED.append(f"{method} {url}")
     raise AssertionError("unreachable")
+
+
+class _Reply:
+    def __init__(self, status_code: int, headers: dict[str, str], body: bytes):
+        self.status_code, self.headers, self.text = status_code, headers, body.decode("utf-8", "replace")
+
+
+class _Client:
+    """HTTP/1.1 on one kept-alive loopback connection (asyncio streams), what a browser tab does and no more.
+    httpx spent a whole core on 200 participants while the server it measured was idle half the time: the
+    figures were the client's. This one costs a small part of the server's time per request, so the server is
+    what runs out. It sends forms (urlencoded) and reads Content-Length bodies, all these servers send."""
+
+    def __init__(self, base: str):
+        host, port = base.removeprefix("http://").split(":")
+        self.host, self.port = host, int(port)
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def request(self, method: str, path: str, data: dict[str, str] | None = None) -> _Reply:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        body = urlencode(data).encode() if data is not None else b""
+        form = "Content-Type: application/x-www-form-urlencoded\r\n" if data is not None else ""
+        head = f"{method} {path} HTTP/1.1\r\nHost: {self.host}\r\n{form}Content-Length: {len(body)}\r\n\r\n"
+        writer.write(head.encode() + body)
+        lines = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {
+            name.lower(): value.strip() for name, _, value in (line.partition(":") for line in lines[1:] if line)
+        }
+        content = await reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return _Reply(status, headers, content)
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
 
 
 async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[float]], list[float], int]:
@@ -330,8 +381,10 @@ def _bare(study: _Study, workers: int, participants: int, steps: int) -> dict:
     try:
         _wait(server, f"{base}/", workers)
         started, RETRIED[:] = time.perf_counter(), []
+        cpu = (_cpu_seconds(server.pid, workers), time.process_time())
         asyncio.run(_bare_clients(base, participants, steps))
         elapsed = time.perf_counter() - started
+        server_cpu, client_cpu = _cpu_seconds(server.pid, workers) - cpu[0], time.process_time() - cpu[1]
     finally:
         server.send_signal(signal.SIGINT)
         output = server.communicate(timeout=120)[0]
@@ -340,22 +393,29 @@ def _bare(study: _Study, workers: int, participants: int, steps: int) -> dict:
         raise RuntimeError(
             f"the bare endpoint committed {committed} of {participants * steps} steps:\n{output[-2000:]}"
         )
-    return {"elapsed_s": elapsed, "steps_per_s": committed / elapsed, "retried": len(RETRIED)}
+    return {
+        "elapsed_s": elapsed,
+        "steps": committed,
+        "steps_per_s": committed / elapsed,
+        "retried": len(RETRIED),
+        "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu,
+    }
 
 
 async def _bare_clients(base: str, participants: int, steps: int) -> None:
-    import httpx2
-
-    limits = httpx2.Limits(max_connections=participants, max_keepalive_connections=participants)
-    async with httpx2.AsyncClient(base_url=base, timeout=300, limits=limits) as client:
-
-        async def one(i: int) -> None:
+    async def one(i: int) -> None:
+        client = _Client(base)
+        try:
             for step in range(steps):
                 data = {"key": f"s{step}", "item-a": "1", "item-b": "2", "item-c": str(i % 5)}
                 response = await _send(client, "POST", f"/b/p{i}/step", data=data)
-                response.raise_for_status()
+                if response.status_code != 200:
+                    raise RuntimeError(f"the bare endpoint answered {response.status_code}: {response.text[:200]}")
+        finally:
+            client.close()
 
-        await asyncio.gather(*(one(i) for i in range(participants)))
+    await asyncio.gather(*(one(i) for i in range(participants)))
 
 
 def _bare_count(database: str) -> int:
@@ -417,6 +477,15 @@ def _children(pid: int) -> list[int]:
         if ppid == pid and b"resource_tracker" not in command:
             found.append(int(entry.name))
     return found
+
+
+def _cpu_seconds(pid: int, workers: int) -> float:
+    """The CPU seconds (user and system) the server's workers have used so far."""
+    ticks = 0
+    for worker in [pid] if workers == 1 else _children(pid):
+        fields = Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _worker_rss(pid: int, workers: int) -> list[float]:
