@@ -145,3 +145,12 @@ def test_an_inline_consent_texts_hash_is_of_the_text_as_given(tmp_path):
 
     expected = hashlib.sha256(b"I agree to rate an itch.").hexdigest()
     assert protocol.step("consent").stored_detail(protocol.files) == {"consent_sha256": expected}
+
+
+def test_the_preview_names_the_consent_buttons_a_participant_sees_in_the_protocols_language(tmp_path):
+    english = preview_html(load_protocol(write_consent_protocol(tmp_path / "en")))
+    assert "agree: I agree to take part · decline: I do not agree" in english
+    german = PROTOCOL.replace("version:", "language: de\nversion:", 1)
+    html = preview_html(load_protocol(write_consent_protocol(tmp_path / "de", german)))
+    assert "agree: Ich stimme der Teilnahme zu · decline: Ich stimme nicht zu" in html
+    assert "I do not agree" not in html

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, RatingStep
+from placebolab.components.catalogue import catalogue
 from placebolab.components.consent import text_sha256
 from placebolab.protocol.models import Cell, Protocol
 
@@ -146,7 +147,8 @@ def _attention_note(check) -> str:
 def _consent_html(protocol: Protocol, step: ConsentStep, cell: Cell, intake: dict) -> str:
     body = step.body(protocol.files)
     statements = "".join(f"<li>☐ {_escape(s.text)}</li>" for s in step.statements)
-    choices = f"agree: {step.agree or 'the frontend’s I agree'} · decline: {step.decline or 'I do not agree'}"
+    say = catalogue(protocol.language)  # the buttons a participant sees: the protocol's, else its language's
+    choices = f"agree: {step.agree or say('consent.agree')} · decline: {step.decline or say('consent.decline')}"
     return (
         _markdown(body.strip())
         + (f"<ul>{statements}</ul>" if statements else "")
