@@ -77,6 +77,7 @@ def test_a_declined_session_ends_stays_ended_and_is_counted_as_declined(study):
     steps = pd.read_csv(out / "steps.csv")
     consent_rows = steps[steps["step"] == "consent"]
     assert {json.loads(d)["consent_sha256"] for d in consent_rows["detail"]} == {consent_sha256()}
+    assert consent_rows["too_fast"].isna().all()  # P3 agreed at once, but a consent is no answer on a scale
 
     counts = consort_counts(study)
     cells = counts["cells"]

@@ -158,8 +158,11 @@ def too_fast(step, n_items: dict[str, int], minimum: float) -> bool | None:
 
 
 def scale_items(protocol) -> dict[str, int]:
-    """Step id → how many items on a scale it records."""
-    return {s.id: sum(1 for item in s.recorded if item.kind == "number") for s in protocol.timeline}
+    """Step id → how many items on a scale it records (a consent's agreement, stored as 1 or 0, is none)."""
+    return {
+        s.id: 0 if s.type == "consent" else sum(1 for item in s.recorded if item.kind == "number")
+        for s in protocol.timeline
+    }
 
 
 def honeypot(step) -> bool | None:
