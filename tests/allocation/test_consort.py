@@ -91,12 +91,15 @@ def test_declines_before_enrolment_are_counted_before_randomisation_and_drawn_be
     assert json.loads((out / "consort.json").read_text())["declined_before_enrolment"] == 1
     view = consort_view(consort_flow(out))
     cells = len(study.protocol.cells)
-    assert len(view["boxes"]) == 2 + 3 * cells and len(view["links"]) == 1 + 3 * cells
-    enrolment, aside = view["boxes"][:2]
-    assert aside["lines"] == ["Excluded (n = 1)", "before randomisation:", "declined to participate: 1"]
-    assert aside["x"] >= enrolment["x"] + enrolment["w"] and aside["x"] + aside["w"] <= view["width"]
-    below = min(box["y"] for box in view["boxes"][2:])
-    assert below > max(enrolment["y"] + enrolment["h"], aside["y"] + aside["h"])  # nothing drawn over another
+    assert len(view["boxes"]) == 3 + 3 * cells and len(view["links"]) == 2 + 3 * cells
+    assessed, aside, enrolment = view["boxes"][:3]  # CONSORT's top: assessed → excluded aside → enrolled
+    assert assessed["lines"] == ["Assessed for eligibility", "(n = 8)"]
+    assert aside["lines"] == ["Excluded (n = 1)", "declined to participate: 1"]
+    assert enrolment["lines"][0] == "Enrolled (n = 7)"
+    assert aside["x"] >= assessed["x"] + assessed["w"] and aside["x"] + aside["w"] <= view["width"]
+    assert assessed["y"] + assessed["h"] < aside["y"] < aside["y"] + aside["h"] < enrolment["y"]
+    below = min(box["y"] for box in view["boxes"][3:])
+    assert below > enrolment["y"] + enrolment["h"]  # nothing drawn over another
     from placebolab.analysis.plan import run_analyses
     from placebolab.report.html import render_report
 

@@ -13,7 +13,8 @@ BOX_W, BOX_GAP, LINE_H, PAD = 190, 16, 15, 8
 
 
 def consort_view(flow: dict | None) -> dict | None:
-    """Boxes and connectors of the flow diagram (enrolment → allocation → follow-up → analysis), or None.
+    """Boxes and connectors of the flow diagram (enrolment → allocation → follow-up → analysis), or None. With
+    consents declined before enrolment (online), CONSORT's top: assessed for eligibility, those excluded beside.
 
     The last box of each cell is "Analysed (n = …)", ``analysed`` of consort.json (completed, no
     correction, not a pilot session: whom ``placebolab analyze`` analyses), then everyone left out,
@@ -35,26 +36,30 @@ def consort_view(flow: dict | None) -> dict | None:
     cells = flow["cells"]
     width = max(len(cells) * (BOX_W + BOX_GAP) + BOX_GAP, BOX_W + 2 * BOX_GAP)
     column_x = [BOX_GAP + i * (BOX_W + BOX_GAP) for i in range(len(cells))]
+    boxes, links, top = [], [], PAD
+    declined = flow.get("declined_before_enrolment", 0)  # consort.json from before it was counted has none
+    if declined:  # CONSORT: assessed for eligibility, those excluded before randomisation beside, then enrolled
+        assessed_n = f"(n = {flow['enrolled'] + declined})"  # a line of its own: the bold heading fills the box
+        assessed = _box((width - BOX_W) / 2, PAD, ["Assessed for eligibility", assessed_n])
+        lines = [f"Excluded (n = {declined})", f"declined to participate: {declined}"]
+        aside = _box(assessed["x"] + BOX_W + BOX_GAP, assessed["y"] + assessed["h"] + 10, lines)
+        width = max(width, math.ceil(aside["x"] + BOX_W + BOX_GAP))
+        middle, stem = aside["y"] + aside["h"] / 2, assessed["x"] + BOX_W / 2
+        boxes += [assessed, aside]
+        links.append({"x1": stem, "y1": middle, "x2": aside["x"], "y2": middle})
+        top = aside["y"] + aside["h"] + 10
     enrolled_lines = [f"Enrolled (n = {flow['enrolled']})"]
     if flow.get("simulated"):
         enrolled_lines.append(f"of whom simulated: {flow['simulated']}")
     if flow.get("pilot"):
         enrolled_lines.append(f"of whom pilot: {flow['pilot']}")
-    boxes = [_box((width - BOX_W) / 2, PAD, enrolled_lines)]
-    links = []
-    declined = flow.get("declined_before_enrolment", 0)  # consort.json from before it was counted has none
-    if declined:  # CONSORT's exclusion before randomisation, beside the enrolment it never reached
-        enrolled = boxes[0]
-        lines = [f"Excluded (n = {declined})", "before randomisation:", f"declined to participate: {declined}"]
-        aside = _box(enrolled["x"] + BOX_W + BOX_GAP, PAD, lines)
-        width = max(width, math.ceil(aside["x"] + BOX_W + BOX_GAP))
-        boxes.append(aside)
-        middle = enrolled["y"] + enrolled["h"] / 2
-        links.append({"x1": enrolled["x"] + BOX_W, "y1": middle, "x2": aside["x"], "y2": middle})
-    y = boxes[0]["y"] + boxes[0]["h"] + 30
+    enrolled = _box((width - BOX_W) / 2 if not declined else boxes[0]["x"], top, enrolled_lines)
+    if declined:
+        links.append(_link(boxes[0], enrolled))
+    boxes.append(enrolled)
+    y = enrolled["y"] + enrolled["h"] + 30
     stages = [_allocation_lines, _follow_up_lines, _analysis_lines]
-    previous = [boxes[0]] * len(cells)
-    y = max(y, boxes[-1]["y"] + boxes[-1]["h"] + 30)
+    previous = [enrolled] * len(cells)
     for lines_of in stages:
         row = [_box(x, y, lines_of(cell, c)) for x, (cell, c) in zip(column_x, cells.items(), strict=True)]
         height = max(b["h"] for b in row)
