@@ -79,8 +79,9 @@ from placebolab.frontends.web.screens import (
     SCREENS,
     form_detail,
     form_problem,
+    Screen,
+    fixed_screen,
     form_values,
-    screen_for,
 )
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session import Current, RealClock, Session
@@ -258,6 +259,8 @@ class WebSessions:
         files = resources.files("placebolab.frontends.web").joinpath("templates")
         self.css = files.joinpath("style.css").read_bytes()
         self.js = files.joinpath("placebolab.js").read_bytes()
+        #: the screens made from a step alone (a questionnaire's questions), by the step's id (``fixed_screen``)
+        self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
         # templates: {{ t("continue") }}, <html lang="{{ t.language }}">; t_html: a text with markup put in
         self.templates.globals.update(t=self.say, t_html=html_words(self.say), honeypot=HONEYPOT)
@@ -421,7 +424,7 @@ class WebSessions:
         ):
             return RedirectResponse(back, 303)  # answered already (another tab): the link shows where they are
         current = self._first_current()
-        screen = screen_for(current)
+        screen = self._screen(current)
         refused = form_problem(screen, form)
         if refused:
             error = self.say.words(refused)
@@ -512,7 +515,7 @@ class WebSessions:
         now = self.clock.now()
         if session is None or current is None or current.key != key or _not_due(current, now):
             return self._back(token)  # stale (back button, double submit): nothing is recorded twice
-        screen = screen_for(current)
+        screen = self._screen(current)
         shown_at = float(onset)
         report = read_report(form.get("client"), current, received)
         unplayable = screen.plays and report.error is not None  # the browser said why: recorded, not waited for
@@ -635,8 +638,8 @@ class WebSessions:
         current = self._first_current()
         onset = onset or f"{self.clock.now():.3f}"
         csrf = self._sign("consent", token, current.key, onset, *ids.values())
-        screen = screen_for(current)
-        context = self._screen_context(token, current, onset, csrf, error, given)
+        screen = self._screen(current)
+        context = self._screen_context(token, current, screen, onset, csrf, error, given)
         context |= {"action": "/prolific/consent" if ids else f"/s/{token}/consent", "hidden": _prolific_fields(ids)}
         return self._render(screen.template, status=status, **context)
 
@@ -654,8 +657,11 @@ class WebSessions:
             text += " " + self.say("web.declined_prolific")
         return self._message(self.say("web.declined_heading"), text, 200)
 
+    def _screen(self, current: Current) -> Screen:
+        return fixed_screen(current, self._screens)
+
     def _screen_context(
-        self, token: str, current: Current, onset: str, csrf: str, error: str | None, given: Any
+        self, token: str, current: Current, screen: Screen, onset: str, csrf: str, error: str | None, given: Any
     ) -> dict[str, Any]:
         return {
             "token": token,
@@ -665,7 +671,7 @@ class WebSessions:
             "title": current.step.title,
             "error": error,
             "given": given or {},
-            **screen_for(current).context,
+            **screen.context,
         }
 
     def _step_page(
@@ -693,8 +699,8 @@ class WebSessions:
             return self._render("wait.html.j2", waiting=_about(left, self.say), refresh=refresh)
         onset = onset or self._onset(request, participant, current.key, now)
         csrf = self._sign("step", participant, current.key, onset)
-        screen = screen_for(current)
-        context = self._screen_context(token, current, onset, csrf, error, given)
+        screen = self._screen(current)
+        context = self._screen_context(token, current, screen, onset, csrf, error, given)
         here = f"/s/{token}?" + urlencode({"onset": onset, "sig": csrf})
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
