@@ -77,10 +77,11 @@ from placebolab.frontends.web.client import read_report
 from placebolab.frontends.web.screens import (
     HONEYPOT,
     SCREENS,
-    form_detail,
-    form_problem,
+    Question,
     Screen,
     fixed_screen,
+    form_detail,
+    form_problem,
     form_values,
 )
 from placebolab.protocol.occurrences import Occurrence
@@ -263,7 +264,10 @@ class WebSessions:
         self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
         # templates: {{ t("continue") }}, <html lang="{{ t.language }}">; t_html: a text with markup put in
-        self.templates.globals.update(t=self.say, t_html=html_words(self.say), honeypot=HONEYPOT)
+        self.templates.globals.update(t=self.say, t_html=html_words(self.say), honeypot=HONEYPOT, options=self._options)
+        self._options_macro = self.templates.get_template("_options.html.j2").module.options  # type: ignore[attr-defined]
+        #: each question's options as rendered with none checked, by the question's id (``_options``)
+        self._options_kept: dict[int, tuple[Question, Markup]] = {}
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -717,6 +721,19 @@ class WebSessions:
         if current.media is not None:
             context["media_url"] = f"/s/{token}/media/{self._media_name(participant, current)}"
         return self._render(screen.template, status=status, **context)
+
+    def _options(self, question: Question, chosen: Any) -> Markup:
+        """A question's radio options (``_options.html.j2``), ``chosen`` checked. With none checked (every page
+        but one shown again with its answers) they are kept: the question is the frozen step's (``fixed_screen``),
+        the same for every participant, and a scale of 0–100 is 101 options to render."""
+        if chosen is not None:
+            return self._options_macro(question, chosen)
+        found = self._options_kept.get(id(question))
+        if found is None or found[0] is not question:  # keyed by identity; the question is kept with it
+            if len(self._options_kept) > 4096:  # a protocol has far fewer: bounded should a screen make new ones
+                self._options_kept.clear()
+            found = self._options_kept[id(question)] = (question, self._options_macro(question, None))
+        return found[1]
 
     def _message(self, heading: str, message: str, status: int, again: str | None = None) -> Response:
         return self._render("message.html.j2", heading=heading, message=message, again=again, status=status)
