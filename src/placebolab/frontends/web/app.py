@@ -254,20 +254,13 @@ class WebSessions:
         self.prolific, self.rate_limit = prolific, rate_limit
         #: the consent step every plan begins with: then a link's first page, before enrolment (None: the start page)
         self.first_consent = first_consent(study.protocol)
-        self.templates = Environment(  # auto_reload off: the shipped templates do not change while serving
-            loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
-        )
         files = resources.files("placebolab.frontends.web").joinpath("templates")
         self.css = files.joinpath("style.css").read_bytes()
         self.js = files.joinpath("placebolab.js").read_bytes()
         #: the screens made from a step alone (a questionnaire's questions), by the step's id (``fixed_screen``)
         self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
-        # templates: {{ t("continue") }}, <html lang="{{ t.language }}">; t_html: a text with markup put in
-        self.templates.globals.update(t=self.say, t_html=html_words(self.say), honeypot=HONEYPOT, options=self._options)
-        self._options_macro = self.templates.get_template("_options.html.j2").module.options  # type: ignore[attr-defined]
-        #: each question's options as rendered with none checked, by the question's id (``_options``)
-        self._options_kept: dict[int, tuple[Question, Markup]] = {}
+        self.templates = page_templates(self.say)
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -722,19 +715,6 @@ class WebSessions:
             context["media_url"] = f"/s/{token}/media/{self._media_name(participant, current)}"
         return self._render(screen.template, status=status, **context)
 
-    def _options(self, question: Question, chosen: Any) -> Markup:
-        """A question's radio options (``_options.html.j2``), ``chosen`` checked. With none checked (every page
-        but one shown again with its answers) they are kept: the question is the frozen step's (``fixed_screen``),
-        the same for every participant, and a scale of 0–100 is 101 options to render."""
-        if chosen is not None:
-            return self._options_macro(question, chosen)
-        found = self._options_kept.get(id(question))
-        if found is None or found[0] is not question:  # keyed by identity; the question is kept with it
-            if len(self._options_kept) > 4096:  # a protocol has far fewer: bounded should a screen make new ones
-                self._options_kept.clear()
-            found = self._options_kept[id(question)] = (question, self._options_macro(question, None))
-        return found[1]
-
     def _message(self, heading: str, message: str, status: int, again: str | None = None) -> Response:
         return self._render("message.html.j2", heading=heading, message=message, again=again, status=status)
 
@@ -802,6 +782,40 @@ class WebSessions:
         if current.media is None:
             raise InternalError("a media step comes with its file (Session._media)")
         return self._sign("media", participant, current.key)[:32] + current.media.path.suffix.lower()
+
+
+def page_templates(say: Catalogue) -> Environment:
+    """The pages' templates, each compiled now (not by the first requests), with their globals: ``t("continue")``
+    and ``t.language`` (``say``), ``t_html`` (a text with markup put in), ``honeypot`` and ``options``."""
+    templates = Environment(  # auto_reload off: the shipped templates do not change while serving
+        loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
+    )
+    templates.globals.update(t=say, t_html=html_words(say), honeypot=HONEYPOT)
+    templates.globals["options"] = KeptOptions(templates.get_template("_options.html.j2").module.options)  # type: ignore[attr-defined]
+    for name in templates.list_templates(extensions=["j2"]):
+        templates.get_template(name)
+    return templates
+
+
+class KeptOptions:
+    """``options(question, chosen)`` for the templates: a question's radio options (``_options.html.j2``),
+    ``chosen`` checked. With none checked (every page but one shown again with its answers) they are kept: the
+    question is the frozen step's (``fixed_screen``), the same for every participant, and a scale of 0–100 is
+    101 options to render."""
+
+    def __init__(self, macro: Callable[[Question, Any], Markup]):
+        self._macro = macro
+        self._kept: dict[int, tuple[Question, Markup]] = {}  # by the question's id, the question kept with it
+
+    def __call__(self, question: Question, chosen: Any) -> Markup:
+        if chosen is not None:
+            return self._macro(question, chosen)
+        found = self._kept.get(id(question))
+        if found is None or found[0] is not question:
+            if len(self._kept) > 4096:  # a protocol has far fewer: bounded should a screen make new ones
+                self._kept.clear()
+            found = self._kept[id(question)] = (question, self._macro(question, None))
+        return found[1]
 
 
 def first_consent(protocol) -> Occurrence | None:
