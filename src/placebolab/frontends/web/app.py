@@ -77,10 +77,12 @@ from placebolab.frontends.web.client import read_report
 from placebolab.frontends.web.screens import (
     HONEYPOT,
     SCREENS,
+    Question,
+    Screen,
+    fixed_screen,
     form_detail,
     form_problem,
     form_values,
-    screen_for,
 )
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session import Current, RealClock, Session
@@ -252,15 +254,13 @@ class WebSessions:
         self.prolific, self.rate_limit = prolific, rate_limit
         #: the consent step every plan begins with: then a link's first page, before enrolment (None: the start page)
         self.first_consent = first_consent(study.protocol)
-        self.templates = Environment(  # auto_reload off: the shipped templates do not change while serving
-            loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
-        )
         files = resources.files("placebolab.frontends.web").joinpath("templates")
         self.css = files.joinpath("style.css").read_bytes()
         self.js = files.joinpath("placebolab.js").read_bytes()
+        #: the screens made from a step alone (a questionnaire's questions), by the step's id (``fixed_screen``)
+        self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
-        # templates: {{ t("continue") }}, <html lang="{{ t.language }}">; t_html: a text with markup put in
-        self.templates.globals.update(t=self.say, t_html=html_words(self.say), honeypot=HONEYPOT)
+        self.templates = page_templates(self.say)
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -421,7 +421,7 @@ class WebSessions:
         ):
             return RedirectResponse(back, 303)  # answered already (another tab): the link shows where they are
         current = self._first_current()
-        screen = screen_for(current)
+        screen = self._screen(current)
         refused = form_problem(screen, form)
         if refused:
             error = self.say.words(refused)
@@ -512,7 +512,7 @@ class WebSessions:
         now = self.clock.now()
         if session is None or current is None or current.key != key or _not_due(current, now):
             return self._back(token)  # stale (back button, double submit): nothing is recorded twice
-        screen = screen_for(current)
+        screen = self._screen(current)
         shown_at = float(onset)
         report = read_report(form.get("client"), current, received)
         unplayable = screen.plays and report.error is not None  # the browser said why: recorded, not waited for
@@ -635,8 +635,8 @@ class WebSessions:
         current = self._first_current()
         onset = onset or f"{self.clock.now():.3f}"
         csrf = self._sign("consent", token, current.key, onset, *ids.values())
-        screen = screen_for(current)
-        context = self._screen_context(token, current, onset, csrf, error, given)
+        screen = self._screen(current)
+        context = self._screen_context(token, current, screen, onset, csrf, error, given)
         context |= {"action": "/prolific/consent" if ids else f"/s/{token}/consent", "hidden": _prolific_fields(ids)}
         return self._render(screen.template, status=status, **context)
 
@@ -654,8 +654,11 @@ class WebSessions:
             text += " " + self.say("web.declined_prolific")
         return self._message(self.say("web.declined_heading"), text, 200)
 
+    def _screen(self, current: Current) -> Screen:
+        return fixed_screen(current, self._screens)
+
     def _screen_context(
-        self, token: str, current: Current, onset: str, csrf: str, error: str | None, given: Any
+        self, token: str, current: Current, screen: Screen, onset: str, csrf: str, error: str | None, given: Any
     ) -> dict[str, Any]:
         return {
             "token": token,
@@ -665,7 +668,7 @@ class WebSessions:
             "title": current.step.title,
             "error": error,
             "given": given or {},
-            **screen_for(current).context,
+            **screen.context,
         }
 
     def _step_page(
@@ -693,8 +696,8 @@ class WebSessions:
             return self._render("wait.html.j2", waiting=_about(left, self.say), refresh=refresh)
         onset = onset or self._onset(request, participant, current.key, now)
         csrf = self._sign("step", participant, current.key, onset)
-        screen = screen_for(current)
-        context = self._screen_context(token, current, onset, csrf, error, given)
+        screen = self._screen(current)
+        context = self._screen_context(token, current, screen, onset, csrf, error, given)
         here = f"/s/{token}?" + urlencode({"onset": onset, "sig": csrf})
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
@@ -779,6 +782,40 @@ class WebSessions:
         if current.media is None:
             raise InternalError("a media step comes with its file (Session._media)")
         return self._sign("media", participant, current.key)[:32] + current.media.path.suffix.lower()
+
+
+def page_templates(say: Catalogue) -> Environment:
+    """The pages' templates, each compiled now (not by the first requests), with their globals: ``t("continue")``
+    and ``t.language`` (``say``), ``t_html`` (a text with markup put in), ``honeypot`` and ``options``."""
+    templates = Environment(  # auto_reload off: the shipped templates do not change while serving
+        loader=PackageLoader("placebolab.frontends.web", "templates"), autoescape=True, auto_reload=False
+    )
+    templates.globals.update(t=say, t_html=html_words(say), honeypot=HONEYPOT)
+    templates.globals["options"] = KeptOptions(templates.get_template("_options.html.j2").module.options)  # type: ignore[attr-defined]
+    for name in templates.list_templates(extensions=["j2"]):
+        templates.get_template(name)
+    return templates
+
+
+class KeptOptions:
+    """``options(question, chosen)`` for the templates: a question's radio options (``_options.html.j2``),
+    ``chosen`` checked. With none checked (every page but one shown again with its answers) they are kept: the
+    question is the frozen step's (``fixed_screen``), the same for every participant, and a scale of 0–100 is
+    101 options to render."""
+
+    def __init__(self, macro: Callable[[Question, Any], Markup]):
+        self._macro = macro
+        self._kept: dict[int, tuple[Question, Markup]] = {}  # by the question's id, the question kept with it
+
+    def __call__(self, question: Question, chosen: Any) -> Markup:
+        if chosen is not None:
+            return self._macro(question, chosen)
+        found = self._kept.get(id(question))
+        if found is None or found[0] is not question:
+            if len(self._kept) > 4096:  # a protocol has far fewer: bounded should a screen make new ones
+                self._kept.clear()
+            found = self._kept[id(question)] = (question, self._macro(question, None))
+        return found[1]
 
 
 def first_consent(protocol) -> Occurrence | None:

@@ -188,6 +188,10 @@ SCREENS: dict[str, Callable[[Current], Screen] | Unsupported] = {
 #: the timed pause's screen, for the steps NO_EXPERIMENTER lets through
 PAUSE = _pause
 
+#: the step types whose screen is made from the step alone (the frozen protocol), never from the participant's
+#: rendering of it (pages, media): the same for everyone, so a server may keep it (``fixed_screen``)
+FIXED = frozenset({"rating", "questionnaire", "pause"})
+
 
 def screen_for(current: Current) -> Screen:
     entry = SCREENS[current.step.type]
@@ -196,6 +200,18 @@ def screen_for(current: Current) -> Screen:
             raise InternalError("refused before anyone was enrolled (refuse_unshowable)")
         return PAUSE(current)
     return entry(current)
+
+
+def fixed_screen(current: Current, kept: dict[int, tuple[Any, Screen]]) -> Screen:
+    """``screen_for``, kept in ``kept`` for a step whose screen depends on the step alone (``FIXED``): every
+    participant's page of a questionnaire is built from the same questions, so they are built once."""
+    step = current.step
+    if step.type not in FIXED:
+        return screen_for(current)
+    found = kept.get(id(step))
+    if found is None or found[0] is not step:  # keyed by identity; the step is kept with it, so its id stays its
+        found = kept[id(step)] = (step, screen_for(current))
+    return found[1]
 
 
 def form_problem(screen: Screen, form: Any) -> Words | None:
