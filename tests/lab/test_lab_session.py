@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 import numpy as np
 from PIL import Image
@@ -103,10 +104,13 @@ def test_sigkill_mid_session_then_resume_loses_and_duplicates_nothing(study, lab
     # on the check questionnaire's first page, four answers given but not confirmed — then the process is killed
     page_one = {item: walk.answer("check", item=item) for item in walk.QUESTIONS["check"][0]}
     walk.check_page_one(run, page_one)
+    # each answer is kept as the window takes it (a click is an X event the next frame reads, then the draft
+    # writer commits it): wait for the last one, or the kill below could come before the window saw the click
+    kept = _eventually(lambda: kept_answers(study), page_one)
     run.kill()
     assert run.process.returncode == -9
     assert stored_steps(study, "P001") == PLAN[:4]
-    assert kept_answers(study) == page_one, "each answer is kept as it is given"
+    assert kept == kept_answers(study) == page_one, "each answer is kept as it is given"
 
     again = lab(study, "after", "--participant", "P001", "--resume")
     again.screen(walk.screen_name("check") + "-page2of2")  # resumed at its first unanswered question, on page 2
@@ -175,3 +179,11 @@ def test_without_a_display_the_lab_frontend_is_refused_before_anything_is_stored
     assert len(done.stderr.strip().splitlines()) == 1
     assert stored_steps(study, "P001") == []
     assert export(study)["wide"] == []
+
+
+def _eventually(read, expected, seconds: float = 15.0):
+    """What ``read()`` returns once it equals ``expected``, or its last reading after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while (found := read()) != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return found
