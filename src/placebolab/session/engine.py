@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -92,12 +93,24 @@ class Session:
                 if occurrence.step.declines(values):
                     self._end(occurrence.key)
                     break
-        self._marks = {} if new else study.store.marks(participant.id)
-        # answers kept of steps not yet recorded (a stop mid-questionnaire), read once: later ones are saved here
-        self._stored_drafts = {} if new else study.store.drafts(participant.id)
+        self._new = new
         self._drafts: Drafts | None = None  # the current step's
-        if participant.started_at is not None:
-            self._marks["start"] = participant.started_at
+
+    # marks and drafts are read when a step first needs them, not at every opening (a web page opens the
+    # session at every request, and a text page needs neither)
+
+    @cached_property
+    def _marks(self) -> dict[str, float]:
+        """The participant's marks by name, with the session's start (read once; later ones are set here)."""
+        marks = {} if self._new else self.study.store.marks(self.participant.id)
+        if self.participant.started_at is not None:
+            marks["start"] = self.participant.started_at
+        return marks
+
+    @cached_property
+    def _stored_drafts(self) -> dict[str, list[Draft]]:
+        """Answers kept of steps not yet recorded (a stop mid-questionnaire), read once: later ones are saved here."""
+        return {} if self._new else self.study.store.drafts(self.participant.id)
 
     def _begin(self) -> Self:
         """Record that a frontend took the session up again (resume)."""
