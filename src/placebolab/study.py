@@ -204,6 +204,12 @@ class Study:
         no link has it: one participant per token, however many ask at once (``Store.claim_link``)."""
         return self.store.claim_link(link_hash(token), prefix)
 
+    def link(self, token: str) -> tuple[str, bool] | None:
+        """A personal link's participant ID and whether the link still works (``link_participant`` and
+        ``link_active`` in one read of the store); None for a token no link has."""
+        found = self.store.link(link_hash(token))
+        return None if found is None else (found[0], found[1] != "withdrawn")
+
     def link_active(self, participant_id: str) -> bool:
         """Whether a participant's link still works: not once their latest correction is a withdrawal."""
         return self.store.latest_correction(participant_id) != "withdrawn"

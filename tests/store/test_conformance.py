@@ -150,6 +150,13 @@ def test_personal_links_keep_only_hashes_and_number_their_participants(flagship_
     kinds = [e["kind"] for e in store.rows("events")]
     assert kinds == ["initialised", "links_created", "links_created"]
     assert audit_study(flagship_study).problems == []
+    # a link and its participant's latest correction, read together (what a web page asks at every request)
+    assert store.link("b" * 64) == ("web00002", None) and store.link("d" * 64) is None
+    store.enrol("web00002", "sex=female", INTAKE)
+    store.correct("web00002", "excluded", "protocol deviation", "owner")
+    store.correct("web00002", "withdrawn", "asked to stop", "owner")
+    assert store.link("b" * 64) == ("web00002", "withdrawn") == ("web00002", store.latest_correction("web00002"))
+    assert store.link("a" * 64) == ("web00001", None)
 
 
 def expectancy_drafts(at: float) -> list[Answer]:

@@ -279,13 +279,19 @@ class Store(ABC):
 
     def latest_correction(self, participant_id: str) -> str | None:
         """The log's kind of the participant's latest correction (``withdrawn``, ``excluded``,
-        ``allocated_in_error``), or None: what a web link checks at every request (index ``corrections``)."""
-        rows = self._rows(
-            "SELECT kind FROM events WHERE participant = ? AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') "
-            "ORDER BY id DESC LIMIT 1",
-            (participant_id,),
-        )
+        ``allocated_in_error``), or None (index ``corrections``)."""
+        rows = self._rows(_LATEST_CORRECTION.format(participant="?"), (participant_id,))
         return str(rows[0]["kind"]) if rows else None
+
+    def link(self, token_sha256: str) -> tuple[str, str | None] | None:
+        """``link_participant`` and that participant's ``latest_correction`` in one query (a web page asks both
+        at every request); None for no such link."""
+        if not self._has_table("links"):
+            return None
+        correction = _LATEST_CORRECTION.format(participant="links.participant")
+        query = f"SELECT participant, ({correction}) AS correction FROM links WHERE token_sha256 = ?"  # noqa: S608
+        rows = self._rows(query, (token_sha256,))
+        return (str(rows[0]["participant"]), rows[0]["correction"]) if rows else None
 
     def consent_declined(self, participant_id: str) -> bool:
         """Whether the link's participant declined consent before enrolment (``decline_consent``)."""
@@ -298,6 +304,13 @@ class Store(ABC):
         """An owner's log entry (e.g. unblinding); a session's entries are written with its steps."""
         with self._owner_write(kind):
             self._log(kind, participant_id, detail)
+
+
+#: The kind of a participant's latest correction (``Store.latest_correction``); ``participant``: what names them.
+_LATEST_CORRECTION = (
+    "SELECT kind FROM events WHERE participant = {participant} "
+    "AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') ORDER BY id DESC LIMIT 1"
+)
 
 
 def now_iso() -> str:

@@ -735,10 +735,12 @@ class WebSessions:
         """The link's token and its participant ID; 404 for anything else (nothing says why), 410 for a
         participant who withdrew."""
         token = request.path_params["token"]
-        participant = self.study.link_participant(token) if TOKEN.match(token) else None
-        if participant is None:
+        found = self.study.link(token) if TOKEN.match(token) else None
+        if found is None:
             raise HTTPException(404)
-        self._active(participant)
+        participant, active = found
+        if not active:
+            raise HTTPException(410)
         return token, participant
 
     def _active(self, participant: str) -> None:
