@@ -57,6 +57,23 @@ def pg_url():
             admin.execute(f'DROP ROLE "{role}"')
 
 
+def station_folder(tmp_path: Path, pg_url: str, login: str) -> Path:
+    """A station's study folder for the PostgreSQL study at ``pg_url``: its store URL logs in as a new login role
+    (``<db>_<login>``) granted the study's experimenter role (dropped with the database by ``pg_url``)."""
+    import psycopg
+
+    from placebolab.store.postgres import experimenter_role
+    from placebolab.study import CONFIG_NAME
+
+    role = pg_url.rsplit("/", 1)[1] + "_" + login
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
+    folder = tmp_path / "station"
+    folder.mkdir()
+    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{pg_url.replace("postgres@", f"{role}@")}"\n')
+    return folder
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request):
     """Each store backend in turn: the store URL to init with (None: SQLite in the study folder)."""

@@ -8,9 +8,9 @@ import pytest
 
 from placebolab.errors import AllocationError, StoreError
 from placebolab.session import Session, VirtualClock
-from placebolab.store.postgres import PostgresStore, experimenter_role
+from placebolab.store.postgres import PostgresStore
 from placebolab.study import CONFIG_NAME, Study
-from tests.conftest import FLAGSHIP
+from tests.conftest import FLAGSHIP, station_folder
 
 INTAKE = {"sex": "female", "age": "31", "name": "Robin"}
 
@@ -25,14 +25,7 @@ def server_study(tmp_path, pg_url):
 @pytest.fixture
 def station(tmp_path, pg_url, server_study):
     """A station's study folder that logs in as an experimenter: a login role granted <db>_experimenter."""
-    login = pg_url.rsplit("/", 1)[1] + "_alice"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
-    url = pg_url.replace("postgresql://postgres@", f"postgresql://{login}@")
-    folder = tmp_path / "station"
-    folder.mkdir()
-    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{url}"\n')
-    study = Study.open(folder)
+    study = Study.open(station_folder(tmp_path, pg_url, "alice"))
     yield study
     study.close()
 
@@ -148,13 +141,7 @@ def test_an_experimenter_station_allocates_by_minimization_without_reading_the_n
 
     protocol = flagship_variant(tmp_path, "  scheme: minimization\n  strata: [sex]\n  target_n: 40\n")
     owner = Study.init(protocol, tmp_path / "owner", seed=2, store_url=pg_url)
-    login = pg_url.rsplit("/", 1)[1] + "_bob"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
-    folder = tmp_path / "station"
-    folder.mkdir()
-    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{pg_url.replace("postgres@", login + "@")}"\n')
-    station = Study.open(folder)
+    station = Study.open(station_folder(tmp_path, pg_url, "bob"))
     try:
         for i in range(12):
             Session.start(station, f"M{i:02d}", {"sex": "male", "age": "30", "name": "Bo"}, "test", VirtualClock())

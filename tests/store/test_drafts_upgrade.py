@@ -13,9 +13,8 @@ from placebolab.allocation.audit import audit_study
 from placebolab.errors import StoreError
 from placebolab.session import Session
 from placebolab.store import Answer
-from placebolab.store.postgres import experimenter_role
-from placebolab.study import CONFIG_NAME, Study
-from tests.conftest import FLAGSHIP
+from placebolab.study import Study
+from tests.conftest import FLAGSHIP, station_folder
 from tests.engine.test_drafts import to_expectancy
 
 DROP_PG = (
@@ -70,13 +69,7 @@ def test_a_station_on_a_postgresql_study_made_before_drafts_runs_without_them(tm
     server_study = Study.init(FLAGSHIP, tmp_path / "owner", seed=3, store_url=pg_url)
     server_study.store._db.execute(DROP_PG)
     server_study.close()
-    login = pg_url.rsplit("/", 1)[1] + "_bob"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
-    folder = tmp_path / "station"
-    folder.mkdir()
-    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{pg_url.replace("postgres@", f"{login}@")}"\n')
-    station = Study.open(folder)
+    station = Study.open(station_folder(tmp_path, pg_url, "bob"))
     try:
         assert not station.store.keeps_drafts
         session, clock = to_expectancy(station)

@@ -11,7 +11,6 @@ import base64
 import json
 
 import pandas as pd
-import psycopg
 import pytest
 from click.testing import CliRunner
 from starlette.testclient import TestClient
@@ -24,8 +23,8 @@ from placebolab.errors import StoreError
 from placebolab.export import export_study
 from placebolab.frontends.web.app import WebSessions, create_app, first_consent, prolific_token
 from placebolab.session import VirtualClock
-from placebolab.store.postgres import experimenter_role
-from placebolab.study import CONFIG_NAME, Study
+from placebolab.study import Study
+from tests.conftest import station_folder
 from tests.consent.protocols import PROTOCOL, consent_sha256, write_consent_protocol
 
 from .conftest import Page
@@ -314,12 +313,7 @@ def test_a_station_serving_an_older_postgresql_study_is_refused_until_its_owner_
     ((token, participant),) = owner.new_links(1)
     owner.store._db.execute("DROP FUNCTION decline_consent(TEXT, TEXT)")  # a study made before it existed
     owner.close()
-    login = pg_url.rsplit("/", 1)[1] + "_web"
-    with psycopg.connect(pg_url, autocommit=True) as admin:
-        admin.execute(f'CREATE ROLE "{login}" LOGIN IN ROLE "{experimenter_role(pg_url)}"')
-    folder = tmp_path / "station"
-    folder.mkdir()
-    (folder / CONFIG_NAME).write_text(f'[store]\nurl = "{pg_url.replace("postgres@", f"{login}@")}"\n')
+    folder = station_folder(tmp_path, pg_url, "web")
     station = Study.open(folder, writing=True, any_thread=True)
     try:
         assert not station.store.logs_declines

@@ -83,6 +83,7 @@ from placebolab.frontends.web.screens import (
     form_detail,
     form_problem,
     form_values,
+    kept_for,
 )
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session import Current, RealClock, Session
@@ -812,12 +813,9 @@ class KeptOptions:
     def __call__(self, question: Question, chosen: Any) -> Markup:
         if chosen is not None:
             return self._macro(question, chosen)
-        found = self._kept.get(id(question))
-        if found is None or found[0] is not question:
-            if len(self._kept) > 4096:  # a protocol has far fewer: bounded should a screen make new ones
-                self._kept.clear()
-            found = self._kept[id(question)] = (question, self._macro(question, None))
-        return found[1]
+        if len(self._kept) > 4096:  # a protocol has far fewer: bounded should a screen make new ones
+            self._kept.clear()
+        return kept_for(self._kept, question, lambda: self._macro(question, None))
 
 
 def first_consent(protocol) -> Occurrence | None:

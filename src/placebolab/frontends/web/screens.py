@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from markupsafe import Markup
 
@@ -22,6 +22,8 @@ from placebolab.components.consent import AGREED, DECLINED
 from placebolab.errors import InternalError
 from placebolab.frontends.base import Unsupported
 from placebolab.session import Current
+
+T = TypeVar("T")
 
 #: the honeypot's form field: hidden from people (style.css .hp), a name bots like to fill
 HONEYPOT = "website"
@@ -205,12 +207,17 @@ def screen_for(current: Current) -> Screen:
 def fixed_screen(current: Current, kept: dict[int, tuple[Any, Screen]]) -> Screen:
     """``screen_for``, kept in ``kept`` for a step whose screen depends on the step alone (``FIXED``): every
     participant's page of a questionnaire is built from the same questions, so they are built once."""
-    step = current.step
-    if step.type not in FIXED:
+    if current.step.type not in FIXED:
         return screen_for(current)
-    found = kept.get(id(step))
-    if found is None or found[0] is not step:  # keyed by identity; the step is kept with it, so its id stays its
-        found = kept[id(step)] = (step, screen_for(current))
+    return kept_for(kept, current.step, lambda: screen_for(current))
+
+
+def kept_for(kept: dict[int, tuple[Any, T]], thing: Any, make: Callable[[], T]) -> T:
+    """``make()`` for ``thing``, made once and kept in ``kept``: by identity (a frozen step, a question of its
+    screen: neither hashable nor changing), ``thing`` kept with it so that its id stays its own."""
+    found = kept.get(id(thing))
+    if found is None or found[0] is not thing:
+        found = kept[id(thing)] = (thing, make())
     return found[1]
 
 
