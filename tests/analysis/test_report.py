@@ -220,3 +220,15 @@ def test_no_completed_participant_still_gives_a_report(tmp_path):
     assert all(outcome.error for outcome in results.outcomes)
     html = build_report(export).read_text(encoding="utf-8")
     assert "N = 0" in html and "83 incomplete excluded" in html
+
+
+def test_an_unequal_allocation_ratio_is_said_wherever_the_scheme_is(tmp_path):
+    """CONSORT 8b: the methods text, the preregistration and the checklist say the ratio (else read as 1:1)."""
+    from placebolab.report.html import allocation_phrase
+
+    book = {"scheme": "complete", "ratio": {"warm/full": 2}, "target_n": 40}
+    assert allocation_phrase(book) == (
+        "complete (simple) randomisation, allocation weights warm/full 2 (1 for any cell not named), target N = 40"
+    )
+    equal = allocation_phrase({"scheme": "complete", "target_n": 40})
+    assert equal == "complete (simple) randomisation, target N = 40"  # no ratio: equal, nothing said

@@ -290,6 +290,9 @@ def allocation_phrase(allocation) -> str:
         words += f" (block sizes {_and_list(allocation['block_sizes'])})"
     if allocation.get("strata"):
         words += f" {'on' if scheme == 'minimization' else 'stratified by'} {_and_list(allocation['strata'])}"
+    if allocation.get("ratio"):  # CONSORT 8b: an unequal ratio must be said, else a reader assumes 1:1
+        weights = _and_list(f"{cell} {weight}" for cell, weight in allocation["ratio"].items())
+        words += f", allocation weights {weights} (1 for any cell not named)"
     if allocation.get("target_n"):
         words += f", target N = {allocation['target_n']}"
     return words
