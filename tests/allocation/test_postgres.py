@@ -45,6 +45,9 @@ def test_the_experimenter_allocates_runs_and_logs_but_cannot_read_the_list(stati
     current = session.current()
     session.submit(current.key, {}, clock.now())
     assert station.store.participant("P001").cell == session.participant.cell
+    asked = {current.key, "expectancy"}  # the station may read what opening a session reads
+    assert station.store.session_state("P001", asked) == server_study.store.session_state("P001", asked)
+    assert Session.open(station, "P001", "test", clock).position.index == 1
     assert station.store.allocation_summary()["allocated"] == 1
     with pytest.raises(StoreError, match="the allocation list is concealed from this login"):
         station.store.rows("allocation")

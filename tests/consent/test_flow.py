@@ -112,12 +112,20 @@ def test_simulated_participants_agree_and_attend(study):
     assert consort_counts(study)["declined_consent"] == 0
 
 
-def test_a_decline_is_stored_and_read_back_alike_on_each_backend(tmp_path, backend):
+def test_a_decline_is_stored_and_read_back_alike_on_each_backend(tmp_path, backend, monkeypatch):
     protocol = write_consent_protocol(tmp_path / "protocol")
     with Study.init(protocol, tmp_path / "study", seed=5, store_url=backend) as opened:
         clock = VirtualClock(1_800_000_000.0)
         Session.start(opened, "P1", {}, "web", clock).submit("consent", {"": 0}, clock.now())
+        Session.start(opened, "P2", {}, "web", clock).submit("consent", {"": 1}, clock.now())
         assert opened.store.step_values("P1", "consent") == {"": 0.0}
+        queries = []  # opening a session reads the store once: its participant, steps and consent together
+        monkeypatch.setattr(
+            opened.store, "_rows", lambda *args, read=opened.store._rows: queries.append(1) or read(*args)
+        )
         assert Session.open(opened, "P1", "web", clock).declined_at == "consent"
+        assert Session.open(opened, "P2", "web", clock).declined_at is None
+        assert len(queries) == 2
+        monkeypatch.undo()
         assert consort_counts(opened)["declined_consent"] == 1
         assert audit_study(opened).problems == []

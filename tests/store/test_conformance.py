@@ -159,6 +159,26 @@ def test_personal_links_keep_only_hashes_and_number_their_participants(flagship_
     assert store.link("a" * 64) == ("web00001", None)
 
 
+def test_a_session_state_is_the_participant_their_steps_and_the_asked_answers_read_at_once(store):
+    asked = ("welcome", "expectancy", "cream")  # welcome stores no answer; cream is not recorded
+    assert store.session_state("P001", asked) is None
+    store.enrol("P001", "sex=female", INTAKE, start=(1000.0, "test"))
+    state = store.session_state("P001", asked)
+    assert (state.participant, state.completed, state.answers) == (store.participant("P001"), frozenset(), {})
+    store.record_step("P001", StepRecord("welcome", "welcome", None, 1001.0, 1002.0, "test"))
+    answers = [Answer("relief", 7.0, 1.5, 1011.5), Answer("logical", 5.0, 2.0, 1012.0)]
+    store.record_step("P001", StepRecord("expectancy", "expectancy", None, 1010.0, 1012.0, "test", answers))
+    store.record_step("P001", baseline(1020.0))  # recorded, not asked: its answer is not read
+    state = store.session_state("P001", asked)
+    assert state.participant == store.participant("P001") and state.participant.started_at == 1000.0
+    assert state.completed == store.completed_steps("P001") == {"welcome", "expectancy", "itch_baseline"}
+    assert state.answers == {"expectancy": {"relief": 7.0, "logical": 5.0}}
+    assert state.answers["expectancy"] == store.step_values("P001", "expectancy")
+    nothing_asked = store.session_state("P001", ())
+    assert nothing_asked.completed == state.completed and nothing_asked.answers == {}
+    assert store.session_state("P002", asked) is None
+
+
 def expectancy_drafts(at: float) -> list[Answer]:
     return [Answer("relief", 7.0, 1.5, at + 1.5), Answer("logical", 6.0, 3.0, at + 3.0)]
 

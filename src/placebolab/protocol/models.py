@@ -368,6 +368,12 @@ class Protocol(Model):
         ``model_copy(update=…)`` would carry it over stale: a changed protocol is loaded anew, never copied so)."""
         return {cell.id: tuple(plan(self, cell.id)) for cell in self.cells}
 
+    @cached_property
+    def decline_keys(self) -> frozenset[str]:
+        """The keys of every occurrence, in any cell's plan, of a step whose answer may end the session (a
+        consent declined: ``may_decline``): a session reads their stored answers when it opens."""
+        return frozenset(o.key for plan in self.plans.values() for o in plan if o.step.may_decline)
+
     def cell(self, cell_id: str) -> Cell:
         for cell in self.cells:
             if cell.id == cell_id:

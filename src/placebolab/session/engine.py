@@ -17,7 +17,7 @@ from placebolab.components import MediaShown, StepBase
 from placebolab.errors import AlreadyEnrolled, InternalError, SessionError
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session.clock import Clock, RealClock
-from placebolab.store import Answer, Draft, Participant, StepRecord
+from placebolab.store import Answer, Draft, Participant, SessionState, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.protocol.models import Protocol
@@ -74,8 +74,10 @@ class Drafts:
 
 
 class Session:
-    def __init__(self, study: Study, participant: Participant, frontend: str, clock: Clock, *, new: bool = False):
-        """``new``: enrolled a moment ago, so no step or mark is stored yet (nothing to read back)."""
+    def __init__(self, study: Study, state: SessionState, frontend: str, clock: Clock, *, new: bool = False):
+        """``state``: the participant as the store holds them (``Store.session_state``); ``new``: enrolled a moment
+        ago, so no step or mark is stored yet (nothing to read back)."""
+        participant = state.participant
         self.study, self.participant, self.frontend, self.clock = study, participant, frontend, clock
         self.protocol = study.protocol
         self.cell = self.protocol.cell(participant.cell)
@@ -83,14 +85,13 @@ class Session:
         # what the participant's steps are rendered from: fixed for the session (frozen files, cell, intake)
         self._files = self.protocol.files
         self._context = self.protocol.template_context(self.cell, participant.intake)
-        done = set() if new else study.store.completed_steps(participant.id)
+        done = state.completed
         self._left = deque(o for o in self.plan if o.key not in done)  # in plan order; the first is current
         #: the step whose answer ended the session early (a consent declined); None while it runs on
         self.declined_at: str | None = None
         for occurrence in self.plan:
             if occurrence.key in done and occurrence.step.may_decline:
-                values = study.store.step_values(participant.id, occurrence.key)
-                if occurrence.step.declines(values):
+                if occurrence.step.declines(state.answers.get(occurrence.key, {})):
                     self._end(occurrence.key)
                     break
         self._new = new
@@ -171,30 +172,30 @@ class Session:
         participant = study.store.participant(participant_id)
         if participant is None:
             raise InternalError("the participant enrolled just above is in the store")
-        return cls(study, participant, frontend, clock, new=True)._complete_if_done()
+        return cls(study, SessionState(participant, frozenset(), {}), frontend, clock, new=True)._complete_if_done()
 
     @staticmethod
     def ensure_new(study: Study, participant_id: str) -> None:
         """Refuse an ID that is malformed or already enrolled, saying what to do instead."""
         check_participant_id(participant_id)
-        existing = study.store.participant(participant_id)
-        if existing is not None:
-            if Session(study, existing, "", RealClock()).declined_at is not None:
+        state = _state(study, participant_id)
+        if state is not None:
+            if Session(study, state, "", RealClock()).declined_at is not None:
                 raise AlreadyEnrolled(
                     f"participant {participant_id} declined consent and their session ended; use a new participant ID"
                 )
-            raise AlreadyEnrolled(_existing_message(existing, study.folder))
+            raise AlreadyEnrolled(_existing_message(state.participant, study.folder))
 
     @classmethod
     def resume(cls, study: Study, participant_id: str, frontend: str, clock: Clock) -> Self:
-        participant = study.store.participant(participant_id)
-        if participant is None:
+        state = _state(study, participant_id)
+        if state is None:
             raise SessionError(
                 f"participant {participant_id} is not enrolled in {study.name}; start them without --resume"
             )
-        if participant.status == "completed":
+        if state.participant.status == "completed":
             raise SessionError(f"participant {participant_id} has already completed the session; nothing to resume")
-        session = cls(study, participant, frontend, clock)
+        session = cls(study, state, frontend, clock)
         if session.declined_at is not None:
             raise SessionError(
                 f"participant {participant_id} declined consent (step {session.declined_at}); their session ended "
@@ -206,8 +207,8 @@ class Session:
     def open(cls, study: Study, participant_id: str, frontend: str, clock: Clock) -> Self | None:
         """The enrolled participant's session as the store holds it, without logging that it was taken up
         (a web page asks for it at every request); None when no such participant is enrolled."""
-        participant = study.store.participant(participant_id)
-        return None if participant is None else cls(study, participant, frontend, clock)
+        state = _state(study, participant_id)
+        return None if state is None else cls(study, state, frontend, clock)
 
     # --- driving -----------------------------------------------------------------------------------
 
@@ -376,6 +377,11 @@ class Session:
                 f"step '{step.id}' cannot be shown to participant {self.participant.id}: its template fails ({exc}); "
                 "nothing was shown or stored for it; correct the protocol's template"
             ) from None
+
+
+def _state(study: Study, participant_id: str) -> SessionState | None:
+    """What a session is opened from, in one read of the store; None for a participant not enrolled."""
+    return study.store.session_state(participant_id, study.protocol.decline_keys)
 
 
 def _template_errors() -> tuple[type[Exception], ...]:

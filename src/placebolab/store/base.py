@@ -10,14 +10,14 @@ import hashlib
 import json
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's own (C) string writer
 from typing import TYPE_CHECKING, Any
 
 from placebolab.errors import AllocationError, StoreError
-from placebolab.store.records import Answer, Draft, Participant, Slot, StepRecord
+from placebolab.store.records import Answer, Draft, Participant, SessionState, Slot, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.allocation.minimization import Minimizer
@@ -213,6 +213,26 @@ class Store(ABC):
         )
         return {r["item"]: r["value"] for r in rows}
 
+    def session_state(self, participant_id: str, decline_keys: Collection[str]) -> SessionState | None:
+        """``participant``, ``completed_steps`` and the ``step_values`` of each step of ``decline_keys`` (those whose
+        answer may end the session) the participant recorded, in one query: what opening a session reads (a web
+        page opens it at every request); one consistent state, however many stations write. None for a
+        participant not enrolled."""
+        asked = ", ".join("?" * len(decline_keys)) or "NULL"  # IN (NULL): no step
+        rows = self._rows(_SESSION_STATE.format(asked=asked), (participant_id, *decline_keys, participant_id))
+        participant: Participant | None = None
+        completed: set[str] = set()
+        answers: dict[str, dict[str, float | None]] = {}
+        for row in rows:
+            key = row["step_key"]
+            if key is None:  # the participant's own row
+                participant = Participant.from_row(row)
+                continue
+            completed.add(key)
+            if row["item"] is not None:
+                answers.setdefault(key, {})[row["item"]] = row["value"]
+        return None if participant is None else SessionState(participant, frozenset(completed), answers)
+
     def drafts(self, participant_id: str) -> dict[str, list[Draft]]:
         """The participant's drafts by step key (answers given on steps not recorded yet), in item order of
         saving; {} for a store made before drafts existed."""
@@ -310,6 +330,20 @@ class Store(ABC):
 _LATEST_CORRECTION = (
     "SELECT kind FROM events WHERE participant = {participant} "
     "AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') ORDER BY id DESC LIMIT 1"
+)
+
+
+#: ``Store.session_state``: the participant's row (what ``Participant.from_row`` reads; its step_key NULL), then a
+#: row per recorded step (the participant's columns NULL), one per answer for a step of ``{asked}`` (placeholders
+#: of the keys whose answers are read). One statement: one snapshot, and on PostgreSQL one round trip (the
+#: experimenter role may read these tables: postgres.sql).
+_SESSION_STATE = (
+    "SELECT id, cell, stratum, intake, simulated, pilot, enrolled_at, started_at, status, completed_at, "
+    "NULL AS step_key, NULL AS item, NULL AS value FROM participants WHERE id = ? "
+    "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.step_key, r.item, r.value "
+    "FROM steps s LEFT JOIN responses r "
+    "ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key "
+    "WHERE s.participant = ?"
 )
 
 

@@ -52,6 +52,17 @@ class Participant:
 
 
 @dataclass(frozen=True)
+class SessionState:
+    """What opening a session reads of its participant, in one read of the store (``Store.session_state``):
+    their row, the keys of their recorded steps, and the answers stored for those recorded among the steps
+    asked for (the ones whose answer may end the session: a consent), by step key, then item id."""
+
+    participant: Participant
+    completed: frozenset[str]
+    answers: Mapping[str, dict[str, float | None]]
+
+
+@dataclass(frozen=True)
 class Answer:
     item: str  # '' for a single rating
     value: float | None
