@@ -135,7 +135,7 @@ def stored_steps(study_folder: Path, participant: str) -> list[str]:
     db = sqlite3.connect(f"file:{study_folder / 'study.db'}?mode=ro", uri=True)
     try:
         rows = db.execute(
-            "SELECT step_key FROM steps WHERE participant = ? ORDER BY completed_at, rowid", (participant,)
+            "SELECT step_key FROM steps WHERE participant = ? ORDER BY completed_at, event", (participant,)
         )
         return [key for (key,) in rows]
     finally:

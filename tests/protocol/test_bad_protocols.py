@@ -33,6 +33,13 @@ EDITS = [
         "promt:",
     ),
     Edit(
+        "a sentence where a mapping is wanted names the keys it needs",
+        "      - {id: relief,   text: How much do you expect the cream to relieve your itch?}",
+        "      - How much do you expect the cream to relieve your itch?",
+        "timeline[3].items[0]",
+        ("should be a mapping with the keys id, text, e.g. {id: …, text: …}", "not 'How much do you expect"),
+    ),
+    Edit(
         "unknown top-level key",
         "title: Clinician",
         "titel: Clinician",

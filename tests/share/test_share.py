@@ -307,7 +307,9 @@ def test_a_study_whose_audit_breaks_is_not_shared(tmp_path):
     simulate_with_names(study, len(study.protocol.cells), seed=5)
     study.close()
     with sqlite3.connect(tmp_path / "study" / "study.db") as db:
-        db.execute("UPDATE responses SET value = value + 1 WHERE rowid = (SELECT min(rowid) FROM responses)")
+        db.execute(
+            "UPDATE responses SET value = value + 1 WHERE (participant, step_key, item) = (SELECT participant, step_key, item FROM responses LIMIT 1)"
+        )
     with Study.open(tmp_path / "study") as reopened, pytest.raises(AuditError, match="not shared"):
         share_study(reopened, tmp_path / "dataset")
     assert not (tmp_path / "dataset").exists()

@@ -60,7 +60,7 @@ def test_sqlite_commits_a_text_page_without_fsync_and_waits_again_after(tmp_path
             store.record_step("P001", welcome(1010.0))
         assert db.execute("PRAGMA synchronous").fetchone()[0] == 2
         other = sqlite3.connect(store.path)  # committed: another station sees it at once
-        assert [r[0] for r in other.execute("SELECT step_key FROM steps ORDER BY rowid")] == [
+        assert [r[0] for r in other.execute("SELECT step_key FROM steps ORDER BY event")] == [
             "welcome",
             "itch_baseline",
         ]

@@ -68,6 +68,8 @@ def _union_type_errors_merged(located: Located, data: Any, root: type[BaseModel]
     out: list[tuple[DocPath, Any]] = []  # a message, or the error awaiting its merged message
     for item, path in located:
         word = _type_word(item["type"])
+        if item["type"] in ("model_type", "model_attributes_type"):
+            word = _mapping_word(root, path, data) or word
         if word is None:
             out.append((path, _reword(item, path, data, root)))
         elif path not in deeper:
@@ -83,6 +85,16 @@ def _union_type_errors_merged(located: Located, data: Any, root: type[BaseModel]
         )
         for path, slot in out
     ]
+
+
+def _mapping_word(root: type[BaseModel], path: DocPath, data: Any) -> str | None:
+    """What a mapping at ``path`` must hold, with the keys it needs (a bare sentence where ``{id: …, text: …}``
+    was wanted): "a mapping with the keys id, text, e.g. {id: …, text: …}"."""
+    model = _model_at(root, path, data)
+    if model is None:
+        return None
+    keys = [name for name, field in model.model_fields.items() if field.is_required()] or list(model.model_fields)
+    return f"a mapping with the keys {', '.join(keys)}, e.g. {{{', '.join(f'{key}: …' for key in keys)}}}"
 
 
 def _type_word(kind: str) -> str | None:
@@ -246,7 +258,13 @@ def _reword(error: ErrorDetails, path: DocPath, data: Any, root: type[BaseModel]
 
 
 def _allowed_keys(root: type[BaseModel], path: DocPath, data: Any) -> list[str]:
-    """The keys a mapping at ``path`` may hold, found by walking the models alongside the document."""
+    """The keys a mapping at ``path`` may hold."""
+    model = _model_at(root, path, data)
+    return list(model.model_fields) if model else []
+
+
+def _model_at(root: type[BaseModel], path: DocPath, data: Any) -> type[BaseModel] | None:
+    """The model that a mapping at ``path`` is read as, found by walking the models alongside the document."""
     annotation: Any = root
     node = data
     for part in path:
@@ -254,8 +272,7 @@ def _allowed_keys(root: type[BaseModel], path: DocPath, data: Any) -> list[str]:
         annotation = _child_annotation(annotation, part)
         if isinstance(node, dict) and "type" in node and node["type"] in STEP_TYPES and _is_step(annotation):
             annotation = STEP_TYPES[node["type"]]
-    model = _model_of(annotation)
-    return list(model.model_fields) if model else []
+    return _model_of(annotation)
 
 
 def _child_annotation(annotation: Any, part: str | int) -> Any:

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS participants (
     completed_at TEXT
 );
 -- One row per completed step occurrence; the session's position is the first occurrence not here.
+-- Steps and responses are WITHOUT ROWID tables: a row lives in its key's B-tree, so a step's commit writes
+-- one page for each table, not two (a table and its key's index), and waits less for the disk. Each row
+-- carries the order it was recorded in instead (``event``, ``position``); a store made before holds rowid
+-- tables without them, ordered by rowid (store/sqlite.py: ``_ROWID_ORDER``).
 CREATE TABLE IF NOT EXISTS steps (
     participant  TEXT NOT NULL REFERENCES participants(id),
     step_key     TEXT NOT NULL,          -- step id, or 'itch_post@t0+3min' for a scheduled occasion
@@ -47,8 +51,9 @@ CREATE TABLE IF NOT EXISTS steps (
     completed_at REAL NOT NULL,
     frontend     TEXT NOT NULL,
     detail       TEXT,                   -- JSON: frame timing and other frontend facts
+    event        INTEGER NOT NULL,       -- its step_recorded log entry (events.id): the order of recording
     PRIMARY KEY (participant, step_key)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS responses (
     participant  TEXT NOT NULL REFERENCES participants(id),
     step_key     TEXT NOT NULL,
@@ -56,9 +61,10 @@ CREATE TABLE IF NOT EXISTS responses (
     value        REAL,
     rt           REAL,                   -- seconds from onset to response
     responded_at REAL NOT NULL,
+    position     INTEGER NOT NULL,       -- the answer's place in its step (0, 1, …: the order it asks its items)
     PRIMARY KEY (participant, step_key, item),
     FOREIGN KEY (participant, step_key) REFERENCES steps(participant, step_key)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS marks (
     participant TEXT NOT NULL REFERENCES participants(id),
     mark        TEXT NOT NULL,

@@ -44,13 +44,24 @@ SYNCHRONOUS = "FULL"  # every commit waits for the disk, but those of ``_Transac
 
 @final  # a backend is complete: mypy names any abstract method of Store it lacks
 class SQLiteStore(Store):
-    _ORDER = dict.fromkeys(TABLES, "rowid") | {"events": "id"}
+    #: ``rows``' order: as written. Steps and responses carry it in columns (schema.sql: WITHOUT ROWID);
+    #: a store made before they did orders them by rowid (``_ROWID_ORDER``).
+    _ORDER = dict.fromkeys(TABLES, "rowid") | {
+        "events": "id",
+        "steps": "event",
+        "responses": "(SELECT event FROM steps s WHERE s.participant = responses.participant "
+        "AND s.step_key = responses.step_key), position",
+    }
 
     _db: _Connection
 
     def __init__(self, connection: _Connection, path: Path):
         self._db = connection
         self.path = path
+        self._rows_carry_order = any(column[1] == "event" for column in connection.execute("PRAGMA table_info(steps)"))
+        if not self._rows_carry_order:
+            self._ORDER = _ROWID_ORDER
+        self._insert_step, self._insert_answers = _INSERTS[self._rows_carry_order]
         self._tables_seen = set()
         self._intact = False  # quick_check passed on this connection
         # the chain head this store appended last (``_append``): kept after its transaction commits; a
@@ -183,40 +194,41 @@ class SQLiteStore(Store):
         """Commit one completed step and its answers together: all of it is stored, or none.
         The session's last step marks it completed in the same transaction."""
         detail = json.dumps(record.detail) if record.detail else None
+        digest = record_digest(participant_id, record, detail)
         with self._write() if waits_for_disk(record, completes_session) else self._no_wait:
+            event = self._append(  # first: the step's row carries its entry's number (the order of recording)
+                "step_recorded",
+                participant_id,
+                f'{{"step_key": {_json_string(record.step_key)}, "digest": "{digest}"}}',  # json.dumps's text
+            )
+            key = record.step_key
+            step: tuple[Any, ...] = (
+                participant_id,
+                key,
+                record.step,
+                record.occasion,
+                record.shown_at,
+                record.completed_at,
+                record.frontend,
+                detail,
+                event,
+            )
+            answers: list[tuple[Any, ...]] = [
+                (participant_id, key, a.item, a.value, a.rt, a.responded_at, position)
+                for position, a in enumerate(record.answers)
+            ]
+            if not self._rows_carry_order:  # a store made before: rowid tables without event and position
+                step, answers = step[:-1], [answer[:-1] for answer in answers]
             try:
-                self._db.execute(
-                    "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        participant_id,
-                        record.step_key,
-                        record.step,
-                        record.occasion,
-                        record.shown_at,
-                        record.completed_at,
-                        record.frontend,
-                        detail,
-                    ),
-                )
+                self._db.execute(self._insert_step, step)
             except sqlite3.IntegrityError:
-                raise StoreError(
-                    f"step {record.step_key} of {participant_id} is already recorded; nothing was changed"
-                ) from None
-            if record.answers:  # a text or pause step has none
-                self._db.executemany(
-                    "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?)",
-                    [(participant_id, record.step_key, a.item, a.value, a.rt, a.responded_at) for a in record.answers],
-                )
+                raise StoreError(f"step {key} of {participant_id} is already recorded; nothing was changed") from None
+            if answers:  # a text or pause step has none
+                self._db.executemany(self._insert_answers, answers)
             if record.mark:
                 self._db.execute(
                     "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
                 )
-            digest = record_digest(participant_id, record, detail)
-            self._append(  # the entry's detail as json.dumps({"step_key": …, "digest": …}) writes it
-                "step_recorded",
-                participant_id,
-                f'{{"step_key": {_json_string(record.step_key)}, "digest": "{digest}"}}',
-            )
             if completes_session:
                 self._complete(participant_id)
 
@@ -325,8 +337,9 @@ class SQLiteStore(Store):
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
         self._append(kind, participant_id, json.dumps(detail) if detail is not None else None)
 
-    def _append(self, kind: str, participant_id: str | None, text: str | None) -> None:
-        """``_log`` with the detail's JSON text written already (``json.dumps(detail)``, as it is hashed).
+    def _append(self, kind: str, participant_id: str | None, text: str | None) -> int:
+        """``_log`` with the detail's JSON text written already (``json.dumps(detail)``, as it is hashed);
+        returns the entry's number.
 
         The entry chains to the head: the last entry this store appended, kept from its last transaction
         while no other station appended since, else the head as ``head`` reads it. Another station's entry
@@ -351,6 +364,7 @@ class SQLiteStore(Store):
                 continue
             break
         self._logged = (event_id, event_hash)
+        return event_id
 
     def _head(self) -> tuple[int, str]:
         row = self._db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
@@ -505,6 +519,19 @@ class _Connection(sqlite3.Connection):
     def executescript(self, *args: Any) -> sqlite3.Cursor:
         with _failures(self.path):
             return super().executescript(*args)
+
+
+_ROWID_ORDER = dict.fromkeys(TABLES, "rowid") | {"events": "id"}
+
+
+#: A step's and its answers' INSERTs, with and without ``steps.event`` and ``responses.position``.
+_INSERTS = {
+    True: (
+        "INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?, ?)",
+    ),
+    False: ("INSERT INTO steps VALUES (?, ?, ?, ?, ?, ?, ?, ?)", "INSERT INTO responses VALUES (?, ?, ?, ?, ?, ?)"),
+}
 
 
 def _connect(path: Path, journal: str = "WAL", any_thread: bool = False) -> _Connection:
