@@ -420,8 +420,9 @@ def step_digest(participant_id: str, step: Mapping[str, Any], answers: Sequence[
 def record_digest(participant_id: str, record: StepRecord, detail: str | None) -> str:
     """``step_digest`` of a record about to be stored (``detail``: its detail's JSON text, as stored): the same
     digest the audit computes from its rows."""
-    step = (record.step_key, record.step, record.occasion, record.shown_at, record.completed_at, record.frontend)
-    return _digest(participant_id, step, detail, [(a.item, a.value, a.rt, a.responded_at) for a in record.answers])
+    return _digest(
+        participant_id, record.columns, detail, [(a.item, a.value, a.rt, a.responded_at) for a in record.answers]
+    )
 
 
 def _digest(participant_id: str, step: tuple[Any, ...], detail: str | None, answers: list[tuple[Any, ...]]) -> str:

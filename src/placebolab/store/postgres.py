@@ -208,12 +208,7 @@ class PostgresStore(Store):
                     (
                         waits_for_disk(record, completes_session),
                         participant_id,
-                        record.step_key,
-                        record.step,
-                        record.occasion,
-                        record.shown_at,
-                        record.completed_at,
-                        record.frontend,
+                        *record.columns,
                         detail,
                         [a.item for a in answers],
                         [a.value for a in answers],

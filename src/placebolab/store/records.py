@@ -93,3 +93,9 @@ class StepRecord:
     answers: list[Answer] = field(default_factory=list)
     mark: str | None = None  # a mark this step sets, at completed_at
     detail: dict[str, Any] | None = None
+
+    @property
+    def columns(self) -> tuple[str, str, str | None, float, float, str]:
+        """What the steps table holds of it between the participant and the detail, in its order (and the
+        step digest's): step_key, step, occasion, shown_at, completed_at, frontend."""
+        return (self.step_key, self.step, self.occasion, self.shown_at, self.completed_at, self.frontend)

@@ -202,17 +202,7 @@ class SQLiteStore(Store):
                 f'{{"step_key": {_json_string(record.step_key)}, "digest": "{digest}"}}',  # json.dumps's text
             )
             key = record.step_key
-            step: tuple[Any, ...] = (
-                participant_id,
-                key,
-                record.step,
-                record.occasion,
-                record.shown_at,
-                record.completed_at,
-                record.frontend,
-                detail,
-                event,
-            )
+            step: tuple[Any, ...] = (participant_id, *record.columns, detail, event)
             answers: list[tuple[Any, ...]] = [
                 (participant_id, key, a.item, a.value, a.rt, a.responded_at, position)
                 for position, a in enumerate(record.answers)
