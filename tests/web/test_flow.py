@@ -5,6 +5,7 @@ reaching another's page, no cell names served, and the security headers on every
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 import pytest
@@ -13,7 +14,7 @@ from starlette.testclient import TestClient
 
 from placebolab.allocation.audit import audit_study
 from placebolab.cli import main
-from placebolab.errors import ProtocolError
+from placebolab.errors import ProtocolError, StoreError
 from placebolab.export import export_study
 from placebolab.frontends.web.app import create_app
 from placebolab.session import plan
@@ -316,3 +317,31 @@ def test_the_same_session_on_a_postgresql_store(tmp_path, pg_url, clock):
         assert study.store.participant(participant).status == "completed"
         assert keys == [o.key for o in plan(study.protocol, study.store.participant(participant).cell)]
         assert audit_study(study).problems == []
+
+
+def test_a_step_the_store_cannot_save_now_is_shown_again_with_its_answers(
+    online_study, client, links, clock, monkeypatch, caplog
+):
+    """The store refuses for a moment (PostgreSQL's log locked by another station, a full disk): the participant
+    is told that nothing was saved and gets the page again with their answers, not a bare error page; pressing
+    Continue again saves them once."""
+    start(client, links[0])
+    run(client, links[0], clock, until="itch_baseline")
+    form = Page(client.get(f"/s/{links[0]}").text).step_form
+    data = answered(form, pick=3)
+
+    def locked(*args, **kwargs):
+        raise StoreError("the study's log is locked by another station for more than 5 s; nothing was recorded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(online_study.store, "record_step", locked)
+        refused = checked(client.post(form.action, data=data))
+    assert refused.status_code == 503 and "could not be saved just now, so nothing was saved" in refused.text
+    given = {name: value for name, value in data.items() if name.startswith("item-")}
+    assert given and re.findall(r'name="([^"]*)" value="([^"]*)" required checked', refused.text) == list(given.items())
+    assert "itch_baseline of web00001 was not recorded: the study's log is locked" in caplog.text
+    assert responses(online_study, "web00001", "itch_baseline") == []
+    assert checked(client.post(form.action, data=data)).status_code == 303  # Continue again: saved once
+    assert [r["value"] for r in responses(online_study, "web00001", "itch_baseline")] == [
+        float(v) for v in given.values()
+    ]

@@ -45,6 +45,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import math
 import mimetypes
 import os
@@ -89,6 +90,7 @@ from placebolab.protocol.occurrences import Occurrence
 from placebolab.session import Current, RealClock, Session
 
 FRONTEND = "web"
+_log = logging.getLogger(__name__)  # the server's console: what a participant's error page does not say
 #: a personal link's token: secrets.token_urlsafe(32), 43 characters of the URL-safe base64 alphabet
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 CSP = b"default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
@@ -536,8 +538,11 @@ class WebSessions:
             message = self.say("web.answer_every_question")
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         except StoreError as exc:
-            if "already recorded" not in str(exc):  # another worker committed it a moment ago: nothing changed
-                raise
+            if "already recorded" not in str(exc):  # else another worker committed it a moment ago: nothing changed
+                # the store refused for now (its log locked, the disk full): the page again, the answers kept
+                _log.error("step %s of %s was not recorded: %s", key, participant, exc)
+                message = self.say("web.not_saved")
+                return self._step_page(request, token, session, error=message, given=form, onset=onset, status=503)
         return self._back(token)
 
     async def media(self, request: Request) -> Response:
