@@ -345,3 +345,24 @@ def test_a_step_the_store_cannot_save_now_is_shown_again_with_its_answers(
     assert [r["value"] for r in responses(online_study, "web00001", "itch_baseline")] == [
         float(v) for v in given.values()
     ]
+
+
+def test_a_step_another_tab_recorded_meanwhile_is_stale_not_an_error(online_study, client, links, clock, monkeypatch):
+    """Two tabs send the session's last step to two workers: one records it and completes the session; the
+    other's store refuses ("completed, not running" on PostgreSQL, "already recorded" on SQLite). That tab is
+    sent on to the completion page, as for any stale form: no error page, the step stored once."""
+    start(client, links[0])
+    run(client, links[0], clock, until="debrief")
+    form = Page(client.get(f"/s/{links[0]}").text).step_form
+    record_step = online_study.store.record_step
+
+    def other_worker_first(participant, record, completes_session=False):
+        record_step(participant, record, completes_session)  # the other tab's worker, a moment earlier
+        raise StoreError(f"refused: participant {participant}'s session is completed, not running")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(online_study.store, "record_step", other_worker_first)
+        posted = checked(client.post(form.action, data=answered(form)))
+    assert posted.status_code == 303 and posted.headers["location"] == f"/s/{links[0]}"
+    assert DONE in client.get(posted.headers["location"]).text
+    assert [s["step_key"] for s in online_study.store.rows("steps")].count("debrief") == 1

@@ -538,12 +538,20 @@ class WebSessions:
             message = self.say("web.answer_every_question")
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         except StoreError as exc:
-            if "already recorded" not in str(exc):  # else another worker committed it a moment ago: nothing changed
+            if not self._recorded_meanwhile(participant, key):  # else another tab's worker won: nothing changed
                 # the store refused for now (its log locked, the disk full): the page again, the answers kept
                 _log.error("step %s of %s was not recorded: %s", key, participant, exc)
                 message = self.say("web.not_saved")
                 return self._step_page(request, token, session, error=message, given=form, onset=onset, status=503)
         return self._back(token)
+
+    def _recorded_meanwhile(self, participant: str, key: str) -> bool:
+        """Whether step ``key`` is no longer the participant's current one: the same form sent from two tabs
+        reached two workers, and the other one recorded it (the store refuses this one however it sees it:
+        a step already recorded, or a session completed by it)."""
+        session = Session.open(self.study, participant, FRONTEND, self.clock)
+        position = session.position if session is not None else None
+        return position is None or position.key != key
 
     async def media(self, request: Request) -> Response:
         token, participant = self._link(request)
