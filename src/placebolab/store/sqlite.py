@@ -511,6 +511,7 @@ class _Connection(sqlite3.Connection):
             return super().executescript(*args)
 
 
+#: ``rows``' order in a store made before steps and responses carried theirs: the order written (rowid).
 _ROWID_ORDER = dict.fromkeys(TABLES, "rowid") | {"events": "id"}
 
 
