@@ -198,7 +198,7 @@ def test_without_the_script_a_step_stores_only_when_the_server_received_it(onlin
 def test_with_the_script_a_film_needs_its_reported_end(online_study, client, links, clock):
     start(client, links[0])
     run(client, links[0], clock, until="vignette")
-    form = Page(client.get(f"/s/{links[0]}").text).step_form
+    form = Page(client.get(f"/s/{links[0]}", follow_redirects=True).text).step_form
     clock.advance(30)  # long past the film's length: only the script's report is missing
     unfinished = checked(client.post(form.action, data={**form.fields, **client_field(ended=False, events=[])}))
     assert unfinished.status_code == 400 and "watch or listen to the end" in unfinished.text
@@ -214,7 +214,7 @@ def test_with_the_script_a_film_needs_its_reported_end(online_study, client, lin
 def test_a_film_the_browser_cannot_play_is_recorded_and_not_waited_for(online_study, client, links, clock):
     start(client, links[0])
     run(client, links[0], clock, until="vignette")
-    form = Page(client.get(f"/s/{links[0]}").text).step_form
+    form = Page(client.get(f"/s/{links[0]}", follow_redirects=True).text).step_form
     early = client.post(form.action, data={**form.fields, **client_field(ended=False)})  # no error: wait
     assert early.status_code == 400
     unplayable = client.post(form.action, data={**form.fields, **client_field(ended=False, error=4)})

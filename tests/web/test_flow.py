@@ -43,9 +43,15 @@ def start(client, token, intake=INTAKE):
 def run(client, token, clock, *, until: str | None = None, served: list | None = None):
     """Answer every step shown at ``token`` (waiting when asked to) until the completion page, or until the
     step ``until`` is shown; returns the keys answered. ``served`` collects (url, html) of every response."""
-    url, keys = f"/s/{token}", []
+    url, keys, redirected = f"/s/{token}", [], False
     for _ in range(200):
         response = checked(client.get(url))
+        if response.status_code == 303:  # a timed step's first showing: to its address with its onset, once
+            location = response.headers["location"]
+            assert not redirected and location.startswith(f"/s/{token}?onset="), (url, location)
+            url, redirected = location, True
+            continue
+        redirected = False
         assert response.status_code == 200, response.text
         if served is not None:
             served.append((url, response.text))
@@ -200,7 +206,7 @@ def test_one_participants_link_never_reads_anothers_page(online_study, client, l
     start(client, links[1], {**INTAKE, "name": "Sasha"})
     run(client, links[0], clock, until="vignette")
     run(client, links[1], clock, until="vignette")
-    first, second = (client.get(f"/s/{token}").text for token in links[:2])
+    first, second = (client.get(f"/s/{token}", follow_redirects=True).text for token in links[:2])
     assert "Sasha" not in first and "Robin" not in second
     form, media = Page(first).step_form, Page(first).sources[0]
     clock.advance(30)
@@ -231,7 +237,7 @@ def test_no_cell_or_level_name_in_any_page_url_or_file_name(online_study, client
 def test_media_are_served_only_as_the_current_step(online_study, client, links, clock):
     start(client, links[0])
     run(client, links[0], clock, until="vignette")
-    page = Page(client.get(f"/s/{links[0]}").text)
+    page = Page(client.get(f"/s/{links[0]}", follow_redirects=True).text)
     (film,) = page.sources
     response = client.get(film)
     assert response.headers["content-type"] == "video/mp4" and "content-disposition" not in response.headers
@@ -293,7 +299,7 @@ def test_a_timed_pause_shows_no_button_until_its_time_and_cannot_be_cut_short(on
     start(client, links[0])
     run(client, links[0], clock, until="cream")  # returns at its page once the button shows; begin it afresh
     clock.advance(60)
-    page = Page(client.get(f"/s/{links[0]}").text)
+    page = Page(client.get(f"/s/{links[0]}", follow_redirects=True).text)
     assert page.step_form is None and page.refresh[0] == 20  # no button: the page reloads when the pause ends
     signed = dict(part.split("=") for part in page.refresh[1].split("?")[1].split("&"))
     early = {"key": "cream", "onset": signed["onset"], "csrf": signed["sig"]}
@@ -306,6 +312,34 @@ def test_a_timed_pause_shows_no_button_until_its_time_and_cannot_be_cut_short(on
     assert after.step_form is not None and after.step_form.fields["onset"] == signed["onset"]
     assert client.post(f"/s/{links[0]}/step", data=after.step_form.fields).status_code == 303
     assert "cream" in online_study.store.completed_steps("web00001")
+
+
+def test_a_reload_during_a_timed_step_neither_starts_its_wait_over_nor_moves_its_onset(
+    online_study, app, client, links, clock
+):
+    """F5 reloads the address the browser shows: once a timed step (a pause, a picture, a sound, a film) is shown,
+    that address carries its first onset, so the wait goes on where it was and the onset stored is the first
+    showing's. Another device opening the link shows the same step, its wait from then on."""
+    start(client, links[0])
+    run(client, links[0], clock, until="cream")
+    clock.advance(60)  # begun afresh: the link opened again
+    first = clock.now()
+    shown = client.get(f"/s/{links[0]}", follow_redirects=True)  # as a browser opens the link
+    address = str(shown.url)  # what its address bar then shows, and F5 reloads
+    assert Page(shown.text).refresh[0] == 20
+    clock.advance(15)
+    reloaded = Page(checked(client.get(address)).text)
+    assert reloaded.step_form is None and reloaded.refresh[0] == 5  # the wait goes on; it did not start over
+    other_device = Page(TestClient(app).get(f"/s/{links[0]}").text)
+    assert other_device.step_form is None and other_device.refresh[0] == 20  # the pause, its own wait
+    clock.advance(5)
+    after = Page(checked(client.get(address)).text)
+    assert after.step_form is not None and after.step_form.fields["onset"] == f"{first:.3f}"
+    assert client.post(after.step_form.action, data=after.step_form.fields).status_code == 303
+    (row,) = [r for r in online_study.store.rows("steps") if r["step_key"] == "cream"]
+    assert row["shown_at"] == first and row["completed_at"] == first + 20
+    start(client, links[1])
+    assert client.get(f"/s/{links[1]}").status_code == 200  # an untimed step: its address is the link, no detour
 
 
 def test_the_same_session_on_a_postgresql_store(tmp_path, pg_url, clock):

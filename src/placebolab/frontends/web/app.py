@@ -9,7 +9,9 @@ a reload, a closed tab or another device with the same link shows the first unan
 (the back button, a double click) names a step that is no longer current and records nothing.
 
 Every form carries a token the server signed (HMAC with the app's secret) over the participant, the step
-key and the onset (when the page was first shown): it is the CSRF check, and it keeps the onset honest.
+key and the onset (when the page was first shown): it is the CSRF check, and it keeps the onset honest. A timed
+step (``Screen.minimum``: a pause, a picture, a sound, a film) first shown at the bare link answers 303 to the link
+with its onset signed (``?onset=…&sig=…``): the address a reload (F5) loads then keeps its wait and its onset.
 Media are served under names signed for the participant and step, never their file's (nor a cell's) name.
 
 Every page loads one script of the study's own (``templates/placebolab.js``; the CSP allows no other and no
@@ -708,11 +710,16 @@ class WebSessions:
             left = current.not_before - now
             refresh = {"seconds": math.ceil(min(left, 300)), "left": math.ceil(left)}
             return self._render("wait.html.j2", waiting=_about(left, self.say), refresh=refresh)
-        onset = onset or self._onset(request, participant, current.key, now)
+        signed = onset or self._onset(request, participant, current.key, now)
+        onset = signed or f"{now:.3f}"
         csrf = self._sign("step", participant, current.key, onset)
         screen = self._screen(current)
-        context = self._screen_context(token, current, screen, onset, csrf, error, given)
         here = f"/s/{token}?" + urlencode({"onset": onset, "sig": csrf})
+        if signed is None and screen.minimum:
+            # its first showing: its wait, and the onset stored, count from now; the address the browser then shows
+            # (and reloads, F5) carries that onset, signed, so a reload neither starts the wait over nor moves it
+            return RedirectResponse(here, 303)
+        context = self._screen_context(token, current, screen, onset, csrf, error, given)
         if screen.hold and now < float(onset) + screen.hold:
             left = float(onset) + screen.hold - now
             context |= {
@@ -785,13 +792,13 @@ class WebSessions:
             return None  # signed for a protocol whose first step was another (a study served anew)
         return agreement
 
-    def _onset(self, request: Request, participant: str, key: str, now: float) -> str:
+    def _onset(self, request: Request, participant: str, key: str, now: float) -> str | None:
         """When the step was first shown: the onset a page of it signed (a reload, the next page of a text,
-        a pause's own refresh), else now."""
+        a pause's own refresh); None when the address carries none (its first showing)."""
         onset, signature = request.query_params.get("onset", ""), request.query_params.get("sig")
         if self._signed(signature, "step", participant, key, onset) and _float(onset) <= now:
             return onset
-        return f"{now:.3f}"
+        return None
 
     def _media_name(self, participant: str, current: Current) -> str:
         """An opaque name for the step's file, different for every participant and step."""
