@@ -290,9 +290,9 @@ async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[fl
     sent: dict[str, list[float]] = {}
     requests = 0
     if form.action.endswith("/consent"):  # the protocol's consent first, before enrolment: agreed
-        agreed = await _send(client, "POST", form.action, data=answered(form))
-        (form,) = Page(agreed.text).forms
-        sent["consent"], requests = [1.0], 1  # recorded at enrolment
+        agreed = await _send(client, "POST", form.action, data=answered(form))  # 303 to the start page
+        (form,) = Page((await _send(client, "GET", agreed.headers["location"])).text).forms
+        sent["consent"], requests = [1.0], 2  # recorded at enrolment
     enrolled = await _send(client, "POST", form.action, data={**form.fields, **INTAKE})
     if enrolled.status_code != 303:
         raise RuntimeError(f"enrolment refused ({enrolled.status_code}): {enrolled.text[:300]}")

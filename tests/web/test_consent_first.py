@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import urlencode
 
 import pandas as pd
 import pytest
@@ -92,6 +93,16 @@ def agree(web, form, **extra):
     return web.post(form.action, data={**form.fields, "consent": "agree", **extra})
 
 
+def start_form(web, form, **extra):
+    """Agreed on the consent page: it redirects to the start page, whose address carries the agreement; its form."""
+    agreed = agree(web, form, **extra)
+    assert agreed.status_code == 303 and "agreement=" in agreed.headers["location"], agreed.text
+    page = web.get(agreed.headers["location"])
+    assert page.status_code == 200, page.text
+    (start,) = Page(page.text).forms
+    return start
+
+
 def decline(client, form):
     unticked = {k: v for k, v in form.fields.items() if not k.startswith("statement-")}
     return client.post(form.action, data={**unticked, "consent": "decline"})
@@ -121,11 +132,18 @@ def test_agreeing_then_the_intake_enrols_and_records_the_consent_as_the_first_st
     assert refused.status_code == 400 and SAY("web.consent_tick_every", decline=SAY("consent.decline")) in refused.text
     before = stored(study)
     clock.advance(12)
-    intake = agree(client, form, client=REPORT)
+    agreed = agree(client, form, client=REPORT)  # answered by a redirect: a reload of the intake posts nothing
+    address = agreed.headers["location"]
+    assert agreed.status_code == 303 and address.startswith(f"/s/{token}?agreement=") and len(address) < 2000
+    intake = client.get(address)
     assert intake.status_code == 200 and SAY("web.welcome") in intake.text
+    assert client.get(address).text == intake.text  # reloaded: the same start page
     (start,) = Page(intake.text).forms
     assert start.action == f"/s/{token}/start" and {"agreement", "agreement_sig"} <= set(start.fields)
+    carried = json.loads(base64.urlsafe_b64decode(start.fields["agreement"]))
+    assert set(carried) == {"key", "shown_at", "answered_at", "detail"} and "cell" not in address
     assert stored(study) == before  # agreed, nothing stored: the intake is asked first
+    assert SAY("web.welcome") not in client.get(f"/s/{token}").text  # the link without it: the consent again
     clock.advance(5)
     wrong = client.post(start.action, data={**start.fields, **INTAKE, "age": "12"})
     assert wrong.status_code == 400 and stored(study) == before
@@ -185,7 +203,7 @@ def test_agreeing_enrols_at_once_when_the_protocol_asks_no_intake(tmp_path, back
 def test_declining_before_enrolment_allocates_nothing_is_logged_and_counted(study, client, token, clock):
     _, form = consent_form(client, f"/s/{token}")
     _, other_tab = consent_form(client, f"/s/{token}")
-    (start,) = Page(agree(client, other_tab).text).forms  # agreed in another tab, before the decline
+    start = start_form(client, other_tab)  # agreed in another tab, before the decline
     slots = study.store.allocation_summary()
     clock.advance(20)
     assert decline(client, form).status_code == 303
@@ -220,9 +238,9 @@ def test_declining_before_enrolment_allocates_nothing_is_logged_and_counted(stud
 def test_an_enrolment_without_a_valid_agreement_is_refused(study, client, token):
     ((other, _),) = study.new_links(1)
     _, form = consent_form(client, f"/s/{token}")
-    (start,) = Page(agree(client, form).text).forms
+    start = start_form(client, form)
     _, form = consent_form(client, f"/s/{other}")
-    (elsewhere,) = Page(agree(client, form).text).forms
+    elsewhere = start_form(client, form)
     text = json.loads(base64.urlsafe_b64decode(start.fields["agreement"]))
     forged = base64.urlsafe_b64encode(json.dumps({**text, "shown_at": 0}, sort_keys=True).encode()).decode()
     missing = {k: v for k, v in start.fields.items() if not k.startswith("agreement")}
@@ -234,6 +252,9 @@ def test_an_enrolment_without_a_valid_agreement_is_refused(study, client, token)
     ):
         refused = client.post(start.action, data={**fields, **INTAKE})
         assert refused.status_code == 403 and SAY("web.expired_heading") in refused.text
+        carried = {name: value for name, value in fields.items() if name.startswith("agreement")}
+        (asked,) = Page(client.get(f"/s/{token}?" + urlencode(carried)).text).forms  # in the start page's address
+        assert asked.action == f"/s/{token}/consent"  # no start page: the consent is asked
     assert study.store.participants() == [] and study.store.allocation_summary()["allocated"] == 0
     forged_consent = client.post(form.action, data={**form.fields, "consent": "agree", "csrf": "0" * 64})
     assert forged_consent.status_code == 403
@@ -250,7 +271,7 @@ def test_a_prolific_participant_who_declines_first_is_not_sent_on_nor_enrolled_l
     assert form.action == "/prolific/consent" and form.fields["PROLIFIC_PID"] == pid
     assert stored(study) == before
     _, other_tab = consent_form(prolific, general)
-    (start,) = Page(agree(prolific, other_tab).text).forms
+    start = start_form(prolific, other_tab)
     assert start.action == "/prolific/start" and stored(study) == before
     declined = decline(prolific, form)
     assert declined.status_code == 303 and declined.headers["location"].startswith("/prolific?")
@@ -268,11 +289,31 @@ def test_a_prolific_participant_who_declines_first_is_not_sent_on_nor_enrolled_l
     assert audit_study(study).problems == []
 
 
+def test_a_prolific_participant_agrees_then_reloads_the_intake_and_enrols_once(study, clock):
+    pid = "6a" * 12
+    prolific = TestClient(create_app(study, secret=b"k" * 32, clock=clock, prolific="C0DE1234"), follow_redirects=False)
+    general = "/prolific?" + urlencode({"PROLIFIC_PID": pid, "STUDY_ID": "a" * 24, "SESSION_ID": "b" * 24})
+    _, form = consent_form(prolific, general)
+    clock.advance(7)
+    agreed = agree(prolific, form)
+    assert agreed.status_code == 303 and agreed.headers["location"].startswith(general + "&agreement=")
+    pages = [prolific.get(agreed.headers["location"]) for _ in range(2)]  # shown, then reloaded
+    assert pages[0].status_code == 200 and pages[1].text == pages[0].text
+    (start,) = Page(pages[0].text).forms
+    assert start.action == "/prolific/start" and start.fields["PROLIFIC_PID"] == pid
+    assert study.store.participants() == []
+    assert prolific.post(start.action, data={**start.fields, **INTAKE}).status_code == 303
+    participant = study.link_participant(prolific_token(pid))
+    assert study.store.step_values(participant, "consent") == {"": 1.0}
+    again = prolific.get(agreed.headers["location"])  # the intake's address once enrolled: their session
+    assert again.status_code == 303 and again.headers["location"] == f"/s/{prolific_token(pid)}"
+
+
 def test_a_crash_between_enrolment_and_the_consents_record_asks_the_consent_again(study, token, clock, monkeypatch):
     app = create_app(study, secret=b"k" * 32, clock=clock)
     client = TestClient(app, follow_redirects=False, raise_server_exceptions=False)
     _, form = consent_form(client, f"/s/{token}")
-    (start,) = Page(agree(client, form).text).forms
+    start = start_form(client, form)
 
     def crash(self, session, agreement):
         raise RuntimeError("the server died here")

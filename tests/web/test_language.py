@@ -157,7 +157,9 @@ def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp
     assert GERMAN["web.bad_link_heading"] in bad and GERMAN["web.bad_link_text"] in bad
     (form,) = Page(got("Prolific consent", client.get(general))).forms
     assert form.action == "/prolific/consent"
-    (form,) = Page(got("Prolific start", client.post(form.action, data={**form.fields, "consent": "agree"}))).forms
+    agreed = client.post(form.action, data={**form.fields, "consent": "agree"})
+    assert agreed.status_code == 303, agreed.text
+    (form,) = Page(got("Prolific start", client.get(agreed.headers["location"]))).forms
     assert form.action == "/prolific/start" and GERMAN["web.welcome"] in pages["Prolific start"]
     # the one attempt this client may make a minute (the decline above) is used up
     limited = got("too many attempts", client.post(form.action, data={**form.fields, **INTAKE}), 429)

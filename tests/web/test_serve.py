@@ -99,15 +99,15 @@ def take_part(base, path, pick, *, double_submit=True):
         link, forms = path, Page(page.text).forms  # none: enrolled by another tab, on a text's first page
         if forms and forms[0].action.endswith("/consent"):  # the consent first, before enrolment: agreed
             agreed = client.post(forms[0].action, data=answered(forms[0]))
-            if agreed.status_code == 303:  # enrolled by another tab meanwhile: to their session
-                link = agreed.headers["location"]
-                if link.startswith("/prolific"):  # Prolific's general link sends them on to their session
-                    link = client.get(link).headers["location"]
-                forms = []
+            assert agreed.status_code == 303, agreed.text  # to the start page, or the session (another tab enrolled)
+            page = client.get(agreed.headers["location"])
+            if page.status_code == 303:  # Prolific's general link of an ID enrolled meanwhile: their session
+                link, forms = page.headers["location"], []
             else:
-                assert agreed.status_code == 200, agreed.text
-                forms = Page(agreed.text).forms
-                sent["consent"] = [1.0]
+                assert page.status_code == 200, page.text
+                forms = [form for form in Page(page.text).forms if form.action.endswith("/start")]
+                if forms:  # the start page (the agreement in its address and its form), else their session
+                    sent["consent"] = [1.0]
         if forms and forms[0].action.endswith("/start"):  # not enrolled yet (another tab may enrol them meanwhile)
             (form,) = forms
             enrolled = client.post(form.action, data={**form.fields, **INTAKE, "age": str(20 + pick)})

@@ -31,9 +31,10 @@ Their pages are those of a personal link whose token is derived from their Proli
 once their last answer is committed, that page sends them to Prolific's completion URL with the code.
 
 When every cell's plan begins with a consent step (``first_consent``), a link's first page is that step, before
-enrolment (a GET stores nothing). ``POST /s/TOKEN/consent`` (``/prolific/consent``) takes the answer: agreed,
-the start page follows, its form carrying the agreement (signed for the link: ``_sign_agreement``), and its POST
-enrols and records the consent as the session's first step; without intake fields, agreeing enrols at once.
+enrolment (a GET stores nothing). ``POST /s/TOKEN/consent`` (``/prolific/consent``) takes the answer: agreed, it
+redirects (303) to the link with the agreement in its URL (signed for the link: ``_sign_agreement``; stored
+nowhere), whose start page's form carries it on, and that POST enrols and records the consent as the session's
+first step; without intake fields, agreeing enrols at once.
 Declined, nothing is enrolled: the decline is logged (``Study.decline_consent``) and the link shows the
 thank-you page from then on.
 
@@ -277,6 +278,9 @@ class WebSessions:
         if session is None:  # consent first, before anything is stored; once declined, the thank-you again
             if self.study.consent_declined(participant):
                 return self._declined(participant)
+            agreed = self._agreed(request.query_params, token)  # agreed: the consent page sent them here
+            if agreed is not None:
+                return self._start_page(token, participant, {}, agreed=agreed)
             return self._consent_page(token, {})
         finished = session.current() is None and session.declined_at is None  # declining is no completion
         if self.prolific and participant.startswith(PROLIFIC_PREFIX) and finished:
@@ -335,9 +339,10 @@ class WebSessions:
                 return self._back(token)  # a second visit: their session, never a second enrolment
             if self.first_consent is not None and self.study.consent_declined(participant):
                 return self._declined(participant)  # never sent to the completion URL, never enrolled later
-        if self.first_consent is not None:
+        agreed = self._agreed(request.query_params, token) if self.first_consent is not None else None
+        if self.first_consent is not None and agreed is None:
             return self._consent_page(token, ids)
-        return self._start_page(token, participant or "", {}, prolific=ids)
+        return self._start_page(token, participant or "", {}, prolific=ids, agreed=agreed)
 
     async def prolific_start(self, request: Request) -> Response:
         limited = self._limited(request)
@@ -412,7 +417,8 @@ class WebSessions:
     def _consent_answered(
         self, request: Request, form: Any, token: str, participant: str | None, ids: dict[str, str], received: float
     ) -> Response:
-        """Agreed: on to the intake (its form carries the agreement, signed), or enrolled at once without one.
+        """Agreed: on to the intake (303 to the link, its address carrying the agreement, signed, for the start
+        page's form to carry on: a reload posts nothing), or enrolled at once without one.
         Declined: logged (``Store.decline_consent``), nothing enrolled, and the link shows the thank-you page."""
         back = _prolific_path(ids) if ids else f"/s/{token}"
         key, onset = str(form.get("key", "")), str(form.get("onset", ""))
@@ -436,9 +442,9 @@ class WebSessions:
             return self._declined_first(request, token, participant, current, (shown_at, now), back)
         detail = {**read_report(form.get("client"), current, received).detail, **form_detail(screen, form)}
         agreement = {"key": key, "shown_at": shown_at, "answered_at": round(now, 3), "detail": detail}
-        agreed = self._sign_agreement(token, agreement)
         if any(f.id not in ids for f in self.study.protocol.intake):
-            return self._start_page(token, participant or "", {}, prolific=ids or None, agreed=agreed)
+            agreed = urlencode(self._sign_agreement(token, agreement))
+            return RedirectResponse(f"{back}&{agreed}" if ids else f"{back}?{agreed}", 303)
         limited = self._limited(request)  # no intake to ask: this POST enrols
         if limited is not None:
             return limited
@@ -776,10 +782,15 @@ class WebSessions:
         return isinstance(signature, str) and hmac.compare_digest(signature, self._sign(*parts))
 
     def _sign_agreement(self, token: str, agreement: dict[str, Any]) -> dict[str, str]:
-        """The consent given before enrolment as the intake form's hidden fields, signed for this link: an
-        enrolment POST without them, or with them changed, is refused (``_agreement``)."""
+        """The consent given before enrolment as the start page's URL parameters (then its form's hidden fields),
+        signed for this link: an enrolment POST without them, or with them changed, is refused (``_agreement``)."""
         text = base64.urlsafe_b64encode(json.dumps(agreement, sort_keys=True).encode()).decode()
         return {AGREEMENT: text, AGREEMENT_SIGNATURE: self._sign("agreement", token, text)}
+
+    def _agreed(self, values: Any, token: str) -> dict[str, str] | None:
+        """The agreement a start page's address carries (``values``: its query), signed for this link, as the
+        fields its form carries on to the enrolment; None without a valid one (then the consent is asked)."""
+        return _carried(values) if self._agreement(values, token) is not None else None
 
     def _agreement(self, form: Any, token: str) -> dict[str, Any] | None:
         """The consent this link's participant gave before enrolment, as the form carries it; None when the form
