@@ -334,6 +334,101 @@ def test_a_crash_between_enrolment_and_the_consents_record_asks_the_consent_agai
     assert audit_study(study).problems == []
 
 
+def locked(*args, **kwargs):
+    raise StoreError("the study's log is locked by another station for more than 5 s; nothing was recorded")
+
+
+def ticked(html):
+    return html.count('value="1" required checked>')
+
+
+def test_a_decline_or_an_enrolment_the_store_cannot_save_now_shows_its_page_again_as_sent(
+    study, client, token, clock, monkeypatch, caplog
+):
+    """The store refuses for a moment (the log locked, a full disk): a decline shows the consent page again, and
+    the start page after agreeing shows itself again, each as it was sent (statements ticked, the onset, the
+    intake typed, the agreement carried), with "press … again" (503), logged; nothing is stored, and the same
+    button again stores it once."""
+    ((declining, decliner),) = study.new_links(1)
+    _, form = consent_form(client, f"/s/{declining}")
+    clock.advance(20)
+    with monkeypatch.context() as patched:
+        patched.setattr(study.store, "decline_consent", locked)
+        refused = client.post(form.action, data={**form.fields, "consent": "decline"})
+    assert refused.status_code == 503 and SAY("web.not_saved_press", button=SAY("consent.decline")) in refused.text
+    (again,) = Page(refused.text).forms
+    assert again.action == form.action and again.fields == form.fields and ticked(refused.text) == 2
+    assert f"the consent {decliner} declined was not recorded: the study's log is locked" in caplog.text
+    assert not study.consent_declined(decliner)
+    clock.advance(5)
+    assert decline(client, again).status_code == 303 and study.consent_declined(decliner)
+    last = json.loads(study.store.rows("events")[-1]["detail"])
+    assert (last["shown_at"], last["answered_at"]) == (START, START + 25)
+
+    _, form = consent_form(client, f"/s/{token}")
+    start = start_form(client, form)
+    with monkeypatch.context() as patched:
+        patched.setattr(study.store, "enrol", locked)
+        refused = client.post(start.action, data={**start.fields, **INTAKE})
+    assert refused.status_code == 503 and SAY("web.not_saved_press", button=SAY("web.start")) in refused.text
+    (again,) = Page(refused.text).forms
+    assert again.fields == {**start.fields, "age": "34"} and 'value="female" required checked' in refused.text
+    assert "web00001 was not enrolled: the study's log is locked" in caplog.text
+    assert study.store.participants() == []
+    assert client.post(again.action, data={**again.fields, **INTAKE}).status_code == 303
+    assert study.store.step_values("web00001", "consent") == {"": 1.0}
+    assert study.store.allocation_summary()["allocated"] == 1
+
+
+def test_agreeing_without_intake_the_store_cannot_save_now_shows_the_consent_again(
+    tmp_path, clock, monkeypatch, caplog
+):
+    """Without intake fields, *I agree* enrols: refused by the store, the consent page again as it was sent (503);
+    enrolled but its consent's record refused, the session asks the consent as its first step (logged)."""
+    study = open_study(tmp_path, None, PROTOCOL)
+    try:
+        (token, participant), (second, other) = study.new_links(2)
+        client = TestClient(create_app(study, secret=b"k" * 32, clock=clock), follow_redirects=False)
+        _, form = consent_form(client, f"/s/{token}")
+        with monkeypatch.context() as patched:
+            patched.setattr(study.store, "enrol", locked)
+            refused = agree(client, form)
+        assert refused.status_code == 503 and SAY("web.not_saved_press", button=SAY("consent.agree")) in refused.text
+        assert ticked(refused.text) == 2 and Page(refused.text).forms[0].fields == form.fields
+        assert f"the consent {participant} gave was not recorded" in caplog.text and study.store.participants() == []
+        assert agree(client, form).status_code == 303 and study.store.step_values(participant, "consent") == {"": 1.0}
+
+        _, form = consent_form(client, f"/s/{second}")
+        with monkeypatch.context() as patched:
+            patched.setattr(study.store, "record_step", locked)
+            enrolled = agree(client, form)
+        assert enrolled.status_code == 303 and enrolled.headers["location"] == f"/s/{second}"
+        assert f"the consent {other} gave before enrolment was not recorded (asked again)" in caplog.text
+        (step,) = Page(client.get(f"/s/{second}").text).forms
+        assert step.action == f"/s/{second}/step" and step.fields["key"] == "consent"
+    finally:
+        study.close()
+
+
+def test_a_prolific_link_the_store_cannot_claim_now_shows_its_page_again(study, clock, monkeypatch, caplog):
+    pid = "7b" * 12
+    prolific = TestClient(create_app(study, secret=b"k" * 32, clock=clock, prolific="C0DE1234"), follow_redirects=False)
+    general = "/prolific?" + urlencode({"PROLIFIC_PID": pid, "STUDY_ID": "a" * 24})
+    _, form = consent_form(prolific, general)
+    start = start_form(prolific, form)
+    with monkeypatch.context() as patched:
+        patched.setattr(study.store, "claim_link", locked)
+        declined = decline(prolific, form)
+        enrolled = prolific.post(start.action, data={**start.fields, **INTAKE})
+    assert declined.status_code == 503 and Page(declined.text).forms[0].fields["PROLIFIC_PID"] == pid
+    assert enrolled.status_code == 503 and SAY("web.not_saved_press", button=SAY("web.start")) in enrolled.text
+    assert Page(enrolled.text).forms[0].fields == {**start.fields, "age": "34"}
+    assert "a participant of Prolific's general link was not enrolled" in caplog.text
+    assert study.link_participant(prolific_token(pid)) is None and study.store.participants() == []
+    assert prolific.post(start.action, data={**start.fields, **INTAKE}).status_code == 303
+    assert study.store.step_values(study.link_participant(prolific_token(pid)), "consent") == {"": 1.0}
+
+
 def test_a_consent_after_a_first_page_of_some_cells_is_asked_in_the_session(tmp_path):
     cells_first = PROTOCOL.replace("timeline:\n", "timeline:\n  - {id: hello, type: text, text: Hi., cells: [warm]}\n")
     study = open_study(tmp_path, None, cells_first)

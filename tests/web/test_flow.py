@@ -400,3 +400,30 @@ def test_a_step_another_tab_recorded_meanwhile_is_stale_not_an_error(online_stud
     assert posted.status_code == 303 and posted.headers["location"] == f"/s/{links[0]}"
     assert DONE in client.get(posted.headers["location"]).text
     assert [s["step_key"] for s in online_study.store.rows("steps")].count("debrief") == 1
+
+
+def test_an_enrolment_the_store_cannot_save_now_shows_the_start_page_again_with_what_was_typed(
+    online_study, client, links, monkeypatch, caplog
+):
+    """The store refuses the enrolment for a moment (the log locked, a full disk): the start page again with the
+    intake typed and "press Start again" (503), logged on the server's console, nobody enrolled; Start again
+    enrols once."""
+    (form,) = Page(client.get(f"/s/{links[0]}").text).forms
+
+    def locked(*args, **kwargs):
+        raise StoreError("the study's log is locked by another station for more than 5 s; nothing was recorded")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(online_study.store, "enrol", locked)
+        refused = checked(client.post(form.action, data={**form.fields, **INTAKE}))
+    assert (
+        refused.status_code == 503 and "nothing was saved. Please wait a moment and press “Start” again" in refused.text
+    )
+    assert 'value="female" required checked' in refused.text and 'value="34"' in refused.text
+    assert 'value="Robin"' in refused.text
+    assert "web00001 was not enrolled: the study's log is locked" in caplog.text
+    assert online_study.store.participants() == []
+    (again,) = Page(refused.text).forms
+    assert (again.action, again.fields["csrf"]) == (form.action, form.fields["csrf"])
+    assert checked(client.post(again.action, data={**again.fields, **INTAKE})).status_code == 303
+    assert [p.id for p in online_study.store.participants()] == ["web00001"]

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from starlette.testclient import TestClient
 
+from placebolab.errors import StoreError
 from placebolab.frontends.web.app import RateLimit, create_app
 from placebolab.study import Study
 from tests.frontends.german import GERMAN, english_fragments, german_protocol
@@ -19,6 +20,10 @@ from .conftest import Page, answered
 INTAKE = {"geschlecht": "weiblich", "alter": "34"}
 
 DONE = GERMAN["web.done_text"]
+
+
+def locked(*args, **kwargs):
+    raise StoreError("the study's log is locked by another station for more than 5 s; nothing was recorded")
 
 
 class Visible(HTMLParser):
@@ -50,7 +55,7 @@ def german(tmp_path):
     study.close()
 
 
-def test_every_page_of_a_german_study_is_german(german, clock):
+def test_every_page_of_a_german_study_is_german(german, clock, monkeypatch):
     client = TestClient(create_app(german, secret=b"s" * 32, clock=clock), follow_redirects=False)
     token = next(token for token, _ in german.new_links(1))
     pages: dict[str, str] = {}  # what was checked → its html
@@ -69,6 +74,10 @@ def test_every_page_of_a_german_study_is_german(german, clock):
     assert "Geschlecht: bitte geben Sie eine Antwort an" in missing
     expired = got("expired", client.post(form.action, data={**INTAKE, "csrf": "0" * 64}), 403)
     assert GERMAN["web.expired_heading"] in expired and GERMAN["web.back_to_study"] in expired
+    with monkeypatch.context() as patched:  # the store refuses for a moment
+        patched.setattr(german.store, "enrol", locked)
+        busy = got("enrolment not saved", client.post(form.action, data={**form.fields, **INTAKE}), 503)
+    assert "Bitte warten Sie einen Moment und drücken Sie dann erneut auf „Beginnen“." in busy
     assert client.post(form.action, data={**form.fields, **INTAKE}).status_code == 303
     assert GERMAN["web.not_found_text"] in got("not found", client.get("/s/" + "x" * 43), 404)
 
@@ -121,7 +130,7 @@ def test_every_page_of_a_german_study_is_german(german, clock):
         assert left == [], f"English left on the {name} page: {left}"
 
 
-def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp_path, clock):
+def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp_path, clock, monkeypatch):
     """The consent page (a link's first page: the catalogue's buttons, its refusals, the page after declining),
     Prolific's consent and start pages and its bad link, and the page of too many attempts: German, no English
     left."""
@@ -148,6 +157,11 @@ def test_the_consent_prolific_and_refusal_pages_of_a_german_study_are_german(tmp
     assert GERMAN["web.consent_choose"] in choose
     unticked = got("consent unticked", client.post(step.action, data={**unticked_fields, "consent": "agree"}), 400)
     assert "Um zuzustimmen, kreuzen Sie bitte jede Aussage an; oder wählen Sie „Ich stimme nicht zu“." in unticked
+    with monkeypatch.context() as patched:  # the store refuses for a moment
+        patched.setattr(study.store, "decline_consent", locked)
+        busy = got("decline not saved", client.post(step.action, data={**step.fields, "consent": "decline"}), 503)
+    assert "Bitte warten Sie einen Moment und drücken Sie dann erneut auf „Ich stimme nicht zu“." in busy
+    clock.advance(60)  # that attempt counted: the next one a minute later
     assert client.post(step.action, data={**step.fields, "consent": "decline"}).status_code == 303
     declined = got("declined", client.get(f"/s/{token}"))
     assert GERMAN["web.declined_heading"] in declined and GERMAN["web.declined_text"] in declined

@@ -296,14 +296,17 @@ class WebSessions:
         form = await request.form()
         if not self._signed(form.get("csrf"), "start", participant):
             return self._expired(token)
-        if self.first_consent is None:
-            return self._enrol(token, participant, form, {})
-        agreement = self._agreement(form, token)
-        if agreement is None:  # no consent given on this link (a forged or an old form): the consent page again
-            return self._expired(token)
-        if self.study.consent_declined(participant):
-            return self._back(token)  # declined in another tab: the thank-you page
-        return self._enrol(token, participant, form, {}, agreement)
+        agreement = None
+        if self.first_consent is not None:
+            agreement = self._agreement(form, token)
+            if agreement is None:  # no consent given on this link (a forged or an old form): the consent page again
+                return self._expired(token)
+            if self.study.consent_declined(participant):
+                return self._back(token)  # declined in another tab: the thank-you page
+        try:
+            return self._enrol(token, participant, form, {}, agreement)
+        except StoreError as exc:
+            return self._start_refused(exc, token, participant, form, {})
 
     async def consent(self, request: Request) -> Response:
         """The consent answered on a personal link's first page, before enrolment (``first_consent``)."""
@@ -360,7 +363,10 @@ class WebSessions:
             agreement = self._agreement(form, token)
             if agreement is None:  # no consent given on this link (a forged or an old form): the consent page again
                 return self._expired(_prolific_path(ids))
-        return self._prolific_enrol(token, ids, form, agreement)
+        try:
+            return self._prolific_enrol(token, ids, form, agreement)
+        except StoreError as exc:
+            return self._start_refused(exc, token, "", form, ids)
 
     def _prolific_enrol(self, token: str, ids: dict[str, str], form: Any, agreement: dict[str, Any] | None) -> Response:
         given = self._given(form, exclude=ids)
@@ -383,7 +389,8 @@ class WebSessions:
         agreement: dict[str, Any] | None = None,
     ) -> Response:
         """Enrol and allocate (the start page's POST), unless the participant is already enrolled; with
-        ``agreement`` (the consent given before enrolment), record it as the session's first step."""
+        ``agreement`` (the consent given before enrolment), record it as the session's first step. A store that
+        cannot enrol just now raises StoreError (nothing enrolled: the caller shows the page sent again)."""
         if Session.open(self.study, participant, FRONTEND, self.clock) is None:
             given = self._given(form, exclude=external)
             problems = self._intake_problems(given, exclude=external)
@@ -398,8 +405,40 @@ class WebSessions:
             except AllocationError:
                 return self._message(self.say("web.full_heading"), self.say("web.full_text"), 503)
             if agreement is not None:
-                self._record_consent(session, agreement)
+                try:
+                    self._record_consent(session, agreement)
+                except StoreError as exc:  # enrolled: their session's first step, the consent, asks it again
+                    _log.error(
+                        "the consent %s gave before enrolment was not recorded (asked again): %s", participant, exc
+                    )
         return self._back(token)
+
+    def _start_refused(self, exc: StoreError, token: str, participant: str, form: Any, ids: dict[str, str]) -> Response:
+        """The start page again, what was typed kept, when the store could not enrol just now (its log locked, the
+        disk full): 503, nothing enrolled, Start to try again; logged on the server's console."""
+        _log.error("%s was not enrolled: %s", participant or "a participant of Prolific's general link", exc)
+        given = self._given(form, exclude=ids)
+        message = self.say("web.not_saved_press", button=self.say("web.start"))
+        return self._start_page(
+            token, participant, given, message, status=503, prolific=ids or None, agreed=_carried(form)
+        )
+
+    def _consent_refused(
+        self, exc: StoreError, token: str, participant: str | None, ids: dict[str, str], form: Any, agreed: bool
+    ) -> Response:
+        """The consent page again, as it was sent, when the store could not enrol (``agreed``, a protocol without
+        intake) or log the decline just now: 503, nothing enrolled or logged, the same button to try again; logged."""
+        _log.error(
+            "the consent %s %s was not recorded: %s",
+            participant or "a participant of Prolific's general link",
+            "gave" if agreed else "declined",
+            exc,
+        )
+        choice = "agree" if agreed else "decline"
+        label = self._screen(self._first_current()).context[choice]  # the protocol's, else None: the catalogue's
+        message = self.say("web.not_saved_press", button=label or self.say(f"consent.{choice}"))
+        onset = str(form.get("onset", ""))
+        return self._consent_page(token, ids, error=message, given=form, onset=onset, status=503)
 
     def _record_consent(self, session: Session, agreement: dict[str, Any]) -> None:
         """The consent given before enrolment, recorded as the session's first step (a second transaction: if it
@@ -439,7 +478,10 @@ class WebSessions:
             return self._consent_page(token, ids, error=error, given=form, onset=onset, status=400)
         shown_at, now = _float(onset), self.clock.now()
         if current.step.declines(form_values(screen, current, form)):
-            return self._declined_first(request, token, participant, current, (shown_at, now), back)
+            try:
+                return self._declined_first(request, token, participant, current, (shown_at, now), back)
+            except StoreError as exc:  # nothing logged: the consent page again, to decline again
+                return self._consent_refused(exc, token, participant, ids, form, agreed=False)
         detail = {**read_report(form.get("client"), current, received).detail, **form_detail(screen, form)}
         agreement = {"key": key, "shown_at": shown_at, "answered_at": round(now, 3), "detail": detail}
         if any(f.id not in ids for f in self.study.protocol.intake):
@@ -448,9 +490,12 @@ class WebSessions:
         limited = self._limited(request)  # no intake to ask: this POST enrols
         if limited is not None:
             return limited
-        if ids:
-            return self._prolific_enrol(token, ids, form, agreement)
-        return self._enrol(token, participant or "", form, {}, agreement)
+        try:
+            if ids:
+                return self._prolific_enrol(token, ids, form, agreement)
+            return self._enrol(token, participant or "", form, {}, agreement)
+        except StoreError as exc:
+            return self._consent_refused(exc, token, participant, ids, form, agreed=True)
 
     def _declined_first(
         self,
