@@ -342,8 +342,10 @@ class WebSessions:
                 return self._back(token)  # a second visit: their session, never a second enrolment
             if self.first_consent is not None and self.study.consent_declined(participant):
                 return self._declined(participant)  # never sent to the completion URL, never enrolled later
-        agreed = self._agreed(request.query_params, token) if self.first_consent is not None else None
-        if self.first_consent is not None and agreed is None:
+        if self.first_consent is None:
+            return self._start_page(token, participant or "", {}, prolific=ids)
+        agreed = self._agreed(request.query_params, token)  # agreed: the consent page sent them here
+        if agreed is None:
             return self._consent_page(token, ids)
         return self._start_page(token, participant or "", {}, prolific=ids, agreed=agreed)
 
