@@ -118,7 +118,7 @@ PROLIFIC_PARAMETERS = {
 PROLIFIC_PREFIX = "pro"
 #: A completion code as Prolific makes them (letters and digits); it is put into a URL.
 COMPLETION_CODE = re.compile(r"^[A-Za-z0-9]{1,64}$")
-#: The start page's fields that carry the consent given before enrolment, and its signature (``_sign_agreement``).
+#: The start page's URL parameters (then its form's fields) carrying the consent given before enrolment, signed.
 AGREEMENT, AGREEMENT_SIGNATURE = "agreement", "agreement_sig"
 #: The file in the study folder that keeps the forms' signing secret (``study_secret``).
 SECRET_NAME = "web-secret"  # noqa: S105 - a file name
