@@ -324,25 +324,24 @@ _LATEST_CORRECTION = (
 #: row per recorded step (the participant's columns NULL), one per answer for a step of ``{asked}`` (placeholders
 #: of the keys whose answers are read). One statement: one snapshot, and on PostgreSQL one round trip (the
 #: experimenter role may read these tables: postgres.sql).
-_PARTICIPANT_COLUMNS = "id, cell, stratum, intake, simulated, pilot, enrolled_at, started_at, status, completed_at"
-_NO_PARTICIPANT = ", ".join(["NULL"] * len(_PARTICIPANT_COLUMNS.split(", ")))
-_ASKED_ANSWERS = (
-    "LEFT JOIN responses r ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key"
-)
 _SESSION_STATE = (
-    f"SELECT {_PARTICIPANT_COLUMNS}, NULL AS step_key, NULL AS item, NULL AS value FROM participants WHERE id = ? "
-    f"UNION ALL SELECT {_NO_PARTICIPANT}, s.step_key, r.item, r.value FROM steps s {_ASKED_ANSWERS} "
+    "SELECT id, cell, stratum, intake, simulated, pilot, enrolled_at, started_at, status, completed_at, "
+    "NULL AS step_key, NULL AS item, NULL AS value FROM participants WHERE id = ? "
+    "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.step_key, r.item, r.value "
+    "FROM steps s LEFT JOIN responses r "
+    "ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key "
     "WHERE s.participant = ?"
 )
-#: ``Store.link``: ``_SESSION_STATE`` of the link's participant, its first row the link's (with the participant's
-#: columns NULL before enrolment) and their latest correction.
+#: ``Store.link``: ``_SESSION_STATE`` of the link's participant, its first row the link's, with their latest
+#: correction (``_LATEST_CORRECTION``) and, before enrolment, the participant's columns NULL.
 _LINK_STATE = (
-    "SELECT l.participant AS link, ({correction}) AS correction, "
-    + ", ".join(f"p.{column}" for column in _PARTICIPANT_COLUMNS.split(", "))
-    + ", NULL AS step_key, NULL AS item, NULL AS value "
+    "SELECT l.participant AS link, ({correction}) AS correction, p.id, p.cell, p.stratum, p.intake, p.simulated, "
+    "p.pilot, p.enrolled_at, p.started_at, p.status, p.completed_at, NULL AS step_key, NULL AS item, NULL AS value "
     "FROM links l LEFT JOIN participants p ON p.id = l.participant WHERE l.token_sha256 = ? "
-    f"UNION ALL SELECT NULL, NULL, {_NO_PARTICIPANT}, s.step_key, r.item, r.value "
-    f"FROM links l JOIN steps s ON s.participant = l.participant {_ASKED_ANSWERS} WHERE l.token_sha256 = ?"
+    "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.step_key, r.item, "
+    "r.value FROM links l JOIN steps s ON s.participant = l.participant LEFT JOIN responses r "
+    "ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key "
+    "WHERE l.token_sha256 = ?"
 ).replace("{correction}", _LATEST_CORRECTION.format(participant="l.participant"))
 
 
