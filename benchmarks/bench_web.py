@@ -320,7 +320,8 @@ async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[fl
 
 
 _STEP_FORM = re.compile(r'<form method="post" action="([^"]+/step)"')
-_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
+#: hidden fields and text fields sent as they are (the honeypot's, empty: a browser's participant leaves it so)
+_FIELD = re.compile(r'<input type="(?:hidden|text)" name="([^"]+)" value="([^"]*)"')
 _RADIO = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"')
 _NEXT = re.compile(r'<a class="button" href="([^"]+)"')
 
@@ -337,8 +338,8 @@ def _read(html: str, pick: int) -> tuple[str | None, dict[str, str], str | None]
         found = _NEXT.search(html)
         if found is not None:
             return None, {}, found[1].replace("&amp;", "&")
-    elif 'type="range"' not in html and html.count("<input") == len(_HIDDEN.findall(html)) + len(_RADIO.findall(html)):
-        data = dict(_HIDDEN.findall(html))
+    elif 'type="range"' not in html and html.count("<input") == len(_FIELD.findall(html)) + len(_RADIO.findall(html)):
+        data = dict(_FIELD.findall(html))
         groups: dict[str, list[str]] = {}
         for name, value in _RADIO.findall(html):
             groups.setdefault(name, []).append(value)

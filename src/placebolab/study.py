@@ -27,7 +27,7 @@ from placebolab.errors import StoreError
 from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
 from placebolab.protocol.files import stimulus_key
-from placebolab.store import DB_NAME, SQLiteStore, Store
+from placebolab.store import DB_NAME, Link, SQLiteStore, Store
 from placebolab.store.base import bundle_hash, list_commitment
 
 #: A study folder whose store is on a server holds this file instead of study.db:
@@ -204,11 +204,10 @@ class Study:
         no link has it: one participant per token, however many ask at once (``Store.claim_link``)."""
         return self.store.claim_link(link_hash(token), prefix)
 
-    def link(self, token: str) -> tuple[str, bool] | None:
-        """A personal link's participant ID and whether the link still works (``link_participant`` and
-        ``link_active`` in one read of the store); None for a token no link has."""
-        found = self.store.link(link_hash(token))
-        return None if found is None else (found[0], found[1] != "withdrawn")
+    def link(self, token: str) -> Link | None:
+        """A personal link's participant, their latest correction (withdrawn: the link no longer works) and their
+        session's state, in one read of the store (``Store.link``); None for a token no link has."""
+        return self.store.link(link_hash(token), self.protocol.decline_keys)
 
     def link_active(self, participant_id: str) -> bool:
         """Whether a participant's link still works: not once their latest correction is a withdrawal."""

@@ -11,7 +11,7 @@ from placebolab.errors import AllocationError, AlreadyEnrolled, StoreError
 from placebolab.export import export_study
 from placebolab.simulation.model import EffectsModel
 from placebolab.simulation.run import simulate_study
-from placebolab.store import Answer, StepRecord
+from placebolab.store import Answer, Link, StepRecord
 from placebolab.store.base import GENESIS
 from placebolab.study import Study
 from tests.conftest import ROOT
@@ -150,13 +150,34 @@ def test_personal_links_keep_only_hashes_and_number_their_participants(flagship_
     kinds = [e["kind"] for e in store.rows("events")]
     assert kinds == ["initialised", "links_created", "links_created"]
     assert audit_study(flagship_study).problems == []
-    # a link and its participant's latest correction, read together (what a web page asks at every request)
-    assert store.link("b" * 64) == ("web00002", None) and store.link("d" * 64) is None
-    store.enrol("web00002", "sex=female", INTAKE)
+    # a link, its participant's latest correction and session state, read together (what a web page asks at
+    # every request): no state before enrolment
+    assert store.link("b" * 64) == Link("web00002", None, None) and store.link("d" * 64) is None
+    store.enrol("web00002", "sex=female", INTAKE, start=(1000.0, "test"))
+    store.record_step("web00002", StepRecord("welcome", "welcome", None, 1001.0, 1002.0, "test"))
     store.correct("web00002", "excluded", "protocol deviation", "owner")
+    assert store.link("b" * 64) == Link("web00002", "excluded", store.session_state("web00002", ()))
     store.correct("web00002", "withdrawn", "asked to stop", "owner")
-    assert store.link("b" * 64) == ("web00002", "withdrawn") == ("web00002", store.latest_correction("web00002"))
-    assert store.link("a" * 64) == ("web00001", None)
+    assert store.link("b" * 64).correction == "withdrawn" == store.latest_correction("web00002")
+    assert store.link("a" * 64) == Link("web00001", None, None)
+
+
+def test_a_links_session_state_is_its_participants(store):
+    """``Store.link`` reads the link's participant's state as ``session_state`` does, and no other's."""
+    store.add_links(["a" * 64, "b" * 64])
+    asked = ("welcome", "expectancy")
+    for participant, start in (("web00001", 1000.0), ("web00002", 2000.0)):
+        store.enrol(participant, "sex=female", INTAKE, start=(start, "test"))
+        answers = [Answer("relief", start / 1000, 1.5, start + 11.5)]
+        store.record_step(
+            participant, StepRecord("expectancy", "expectancy", None, start + 10, start + 12, "test", answers)
+        )
+    store.record_step("web00002", baseline(2020.0))
+    for token, participant in (("a" * 64, "web00001"), ("b" * 64, "web00002")):
+        state = store.link(token, asked).state
+        assert state == store.session_state(participant, asked) and state.participant.id == participant
+    assert store.link("a" * 64, asked).state.answers == {"expectancy": {"relief": 1.0}}
+    assert store.link("b" * 64, asked).state.completed == {"expectancy", "itch_baseline"}
 
 
 def test_a_session_state_is_the_participant_their_steps_and_the_asked_answers_read_at_once(store):

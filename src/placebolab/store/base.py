@@ -17,7 +17,7 @@ from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's
 from typing import TYPE_CHECKING, Any
 
 from placebolab.errors import AllocationError, StoreError
-from placebolab.store.records import Answer, Draft, Participant, SessionState, Slot, StepRecord
+from placebolab.store.records import Answer, Draft, Link, Participant, SessionState, Slot, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.allocation.minimization import Minimizer
@@ -218,20 +218,8 @@ class Store(ABC):
         answer may end the session) the participant recorded, in one query: what opening a session reads (a web
         page opens it at every request); one consistent state, however many stations write. None for a
         participant not enrolled."""
-        asked = ", ".join("?" * len(decline_keys)) or "NULL"  # IN (NULL): no step
-        rows = self._rows(_SESSION_STATE.format(asked=asked), (participant_id, *decline_keys, participant_id))
-        participant: Participant | None = None
-        completed: set[str] = set()
-        answers: dict[str, dict[str, float | None]] = {}
-        for row in rows:
-            key = row["step_key"]
-            if key is None:  # the participant's own row
-                participant = Participant.from_row(row)
-                continue
-            completed.add(key)
-            if row["item"] is not None:
-                answers.setdefault(key, {})[row["item"]] = row["value"]
-        return None if participant is None else SessionState(participant, frozenset(completed), answers)
+        query = _SESSION_STATE.format(asked=_placeholders(decline_keys))
+        return _session_state(self._rows(query, (participant_id, *decline_keys, participant_id)))[1]
 
     def drafts(self, participant_id: str) -> dict[str, list[Draft]]:
         """The participant's drafts by step key (answers given on steps not recorded yet), in item order of
@@ -303,15 +291,14 @@ class Store(ABC):
         rows = self._rows(_LATEST_CORRECTION.format(participant="?"), (participant_id,))
         return str(rows[0]["kind"]) if rows else None
 
-    def link(self, token_sha256: str) -> tuple[str, str | None] | None:
-        """``link_participant`` and that participant's ``latest_correction`` in one query (a web page asks both
-        at every request); None for no such link."""
+    def link(self, token_sha256: str, decline_keys: Collection[str] = ()) -> Link | None:
+        """``link_participant``, that participant's ``latest_correction`` and their ``session_state`` in one
+        query (a web page asks all three at every request); None for no such link."""
         if not self._has_table("links"):
             return None
-        correction = _LATEST_CORRECTION.format(participant="links.participant")
-        query = f"SELECT participant, ({correction}) AS correction FROM links WHERE token_sha256 = ?"  # noqa: S608
-        rows = self._rows(query, (token_sha256,))
-        return (str(rows[0]["participant"]), rows[0]["correction"]) if rows else None
+        query = _LINK_STATE.format(asked=_placeholders(decline_keys))
+        first, state = _session_state(self._rows(query, (token_sha256, *decline_keys, token_sha256)))
+        return None if first is None else Link(str(first["link"]), first["correction"], state)
 
     def consent_declined(self, participant_id: str) -> bool:
         """Whether the link's participant declined consent before enrolment (``decline_consent``)."""
@@ -345,6 +332,40 @@ _SESSION_STATE = (
     "ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key "
     "WHERE s.participant = ?"
 )
+#: ``Store.link``: ``_SESSION_STATE`` of the link's participant, its first row the link's, with their latest
+#: correction (``_LATEST_CORRECTION``) and, before enrolment, the participant's columns NULL.
+_LINK_STATE = (
+    "SELECT l.participant AS link, ({correction}) AS correction, p.id, p.cell, p.stratum, p.intake, p.simulated, "
+    "p.pilot, p.enrolled_at, p.started_at, p.status, p.completed_at, NULL AS step_key, NULL AS item, NULL AS value "
+    "FROM links l LEFT JOIN participants p ON p.id = l.participant WHERE l.token_sha256 = ? "
+    "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.step_key, r.item, "
+    "r.value FROM links l JOIN steps s ON s.participant = l.participant LEFT JOIN responses r "
+    "ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key "
+    "WHERE l.token_sha256 = ?"
+).replace("{correction}", _LATEST_CORRECTION.format(participant="l.participant"))
+
+
+def _placeholders(values: Collection[str]) -> str:
+    return ", ".join("?" * len(values)) or "NULL"  # IN (NULL): none
+
+
+def _session_state(rows: Sequence[Row]) -> tuple[Row | None, SessionState | None]:
+    """The first row of a ``_SESSION_STATE`` or ``_LINK_STATE`` query (None: no such participant, or link) and the
+    session state its rows give (None: not enrolled)."""
+    first: Row | None = None
+    participant: Participant | None = None
+    completed: set[str] = set()
+    answers: dict[str, dict[str, float | None]] = {}
+    for row in rows:
+        key = row["step_key"]
+        if key is None:  # the participant's (or link's) own row
+            first = row
+            participant = Participant.from_row(row) if row["id"] is not None else None
+            continue
+        completed.add(key)
+        if row["item"] is not None:
+            answers.setdefault(key, {})[row["item"]] = row["value"]
+    return first, None if participant is None else SessionState(participant, frozenset(completed), answers)
 
 
 def now_iso() -> str:

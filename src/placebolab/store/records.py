@@ -63,6 +63,17 @@ class SessionState:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A personal link as a web page reads it, in one read of the store (``Store.link``): its participant, their
+    latest correction (``withdrawn``, ``excluded``, ``allocated_in_error`` or None) and their session's state
+    (None until they enrol)."""
+
+    participant: str
+    correction: str | None
+    state: SessionState | None
+
+
+@dataclass(frozen=True)
 class Answer:
     item: str  # '' for a single rating
     value: float | None

@@ -271,8 +271,7 @@ class WebSessions:
     # --- routes ------------------------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        token, participant = self._link(request)
-        session = Session.open(self.study, participant, FRONTEND, self.clock)
+        token, participant, session = self._visit(request)
         if session is None and self.first_consent is None:
             return self._start_page(token, participant, {})
         if session is None:  # consent first, before anything is stored; once declined, the thank-you again
@@ -560,12 +559,11 @@ class WebSessions:
 
     async def step(self, request: Request) -> Response:
         received = self.clock.now()
-        token, participant = self._link(request)
         form = await request.form()
+        token, participant, session = self._visit(request)  # read once the form is in: the state as fresh
         key, onset = str(form.get("key", "")), str(form.get("onset", ""))
         if not self._signed(form.get("csrf"), "step", participant, key, onset):
             return self._expired(token)
-        session = Session.open(self.study, participant, FRONTEND, self.clock)
         current = session.current() if session else None
         now = self.clock.now()
         if session is None or current is None or current.key != key or _not_due(current, now):
@@ -609,8 +607,7 @@ class WebSessions:
         return position is None or position.key != key
 
     async def media(self, request: Request) -> Response:
-        token, participant = self._link(request)
-        session = Session.open(self.study, participant, FRONTEND, self.clock)
+        token, participant, session = self._visit(request)
         current = session.current() if session else None
         if current is None or current.media is None or _not_due(current, self.clock.now()):
             raise HTTPException(404)
@@ -808,14 +805,19 @@ class WebSessions:
     def _link(self, request: Request) -> tuple[str, str]:
         """The link's token and its participant ID; 404 for anything else (nothing says why), 410 for a
         participant who withdrew."""
+        token, participant, _ = self._visit(request)
+        return token, participant
+
+    def _visit(self, request: Request) -> tuple[str, str, Session | None]:
+        """``_link`` and the participant's session (None before enrolment), from the same read of the store."""
         token = request.path_params["token"]
         found = self.study.link(token) if TOKEN.match(token) else None
         if found is None:
             raise HTTPException(404)
-        participant, active = found
-        if not active:
+        if found.correction == "withdrawn":
             raise HTTPException(410)
-        return token, participant
+        state = found.state
+        return token, found.participant, None if state is None else Session(self.study, state, FRONTEND, self.clock)
 
     def _active(self, participant: str) -> None:
         """410 (a neutral "no longer active" page) once the participant's latest correction is a withdrawal."""
