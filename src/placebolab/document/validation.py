@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -273,6 +273,59 @@ def _model_at(root: type[BaseModel], path: DocPath, data: Any) -> type[BaseModel
         if isinstance(node, dict) and "type" in node and node["type"] in STEP_TYPES and _is_step(annotation):
             annotation = STEP_TYPES[node["type"]]
     return _model_of(annotation)
+
+
+def marked_texts(root: type[BaseModel], data: Any, marker: object) -> Iterator[tuple[DocPath, str, str]]:
+    """Every text in ``data`` (a document as written) that stands where ``root`` types it with ``marker``
+    (``Annotated[str, marker]``, alone or in a list or mapping): its path, its field's name and the text.
+    The document is walked, not the validated model, so a value a validator fills in (an instrument's items
+    in a questionnaire step) is found where it is written, not where it is copied to."""
+    yield from _marked(root, data, (), "", marker)
+
+
+def _marked(
+    annotation: Any, node: Any, path: DocPath, field: str, marker: object
+) -> Iterator[tuple[DocPath, str, str]]:
+    if isinstance(node, str):
+        if _marks(annotation, marker):
+            yield path, field, node
+        return
+    if isinstance(node, list):
+        origin, args = typing.get_origin(_unwrap(annotation)), typing.get_args(_unwrap(annotation))
+        for index, value in enumerate(node):
+            yield from _marked(args[0] if origin is list and args else None, value, (*path, index), field, marker)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") in STEP_TYPES and _is_step(annotation):
+        annotation = STEP_TYPES[node["type"]]
+    model = _one_model(annotation)
+    if model is not None:
+        for key, value in node.items():
+            info = model.model_fields.get(key)
+            if info is not None:  # an unknown key is the validation's to report
+                child = typing.Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+                yield from _marked(child, value, (*path, key), key, marker)
+        return
+    origin, args = typing.get_origin(_unwrap(annotation)), typing.get_args(_unwrap(annotation))
+    for key, value in node.items():
+        yield from _marked(args[1] if origin is dict and len(args) == 2 else None, value, (*path, key), field, marker)
+
+
+def _marks(annotation: Any, marker: object) -> bool:
+    """Whether ``annotation`` is (or, in a union, may be) text marked with ``marker``."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return any(m is marker for m in annotation.__metadata__) or _marks(typing.get_args(annotation)[0], marker)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_marks(member, marker) for member in typing.get_args(annotation))
+    return False
+
+
+def _one_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a mapping is read as: the annotation's, or the one model among a union's members
+    (``str | Instrument``: a mapping is the instrument)."""
+    models = [m for m in (_model_of(a) for a in _union_members(annotation)) if m is not None]
+    return _model_of(annotation) or (models[0] if len(models) == 1 else None)
 
 
 def _child_annotation(annotation: Any, part: str | int) -> Any:
