@@ -380,8 +380,9 @@ def _marked(
         return
     if not isinstance(node, dict):
         return
-    if node.get("type") in STEP_TYPES and _is_step(annotation):
-        annotation = STEP_TYPES[node["type"]]
+    kind = node.get("type")
+    if isinstance(kind, str) and kind in STEP_TYPES and _is_step(annotation):
+        annotation = STEP_TYPES[kind]
     model = _one_model(annotation)
     if model is not None:
         for key, value in node.items():
