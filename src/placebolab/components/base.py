@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -55,6 +55,20 @@ class Model(BaseModel):
     """Base of every protocol model: unknown keys are errors (a misspelt key silently ignored loses a study)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+
+class _ShownAsWritten:
+    """Marks a text field shown to participants exactly as written (a prompt, a label): not a jinja2 template,
+    so template syntax in it would appear literally. Only a script's body, its speaker and a media file's name
+    are templates; the protocol's checks refuse ``{{ … }}`` anywhere marked so (protocol/written_text.py)."""
+
+    def __repr__(self) -> str:
+        return "SHOWN_AS_WRITTEN"
+
+
+SHOWN_AS_WRITTEN = _ShownAsWritten()
+#: participant-facing text, shown as written (see :class:`_ShownAsWritten`)
+ShownText = Annotated[str, SHOWN_AS_WRITTEN]
 
 
 def parse_duration(text: str) -> float:
@@ -272,7 +286,7 @@ class StepBase(Model):
     if TYPE_CHECKING:  # each step type declares its own ``type: Literal[...]``, the timeline's discriminator
         type: str
     id: str = Field(pattern=ID_PATTERN, description="Unique step id; names the step's data columns.")
-    title: str | None = Field(None, description="Short heading shown above the step.")
+    title: ShownText | None = Field(None, description="Short heading shown above the step.")
     role: Role | None = Field(None, description="What the analysis treats this step's data as.")
     at: list[str] | None = Field(
         None,

@@ -23,6 +23,7 @@ from placebolab.components.base import (
     Item,
     Model,
     PlacedValueError,
+    ShownText,
     StepBase,
     StepInfo,
 )
@@ -34,7 +35,7 @@ class Statement(Model):
     """One statement the participant must tick before agreeing (``I have read the information above``)."""
 
     id: str = Field(pattern=ID_PATTERN, description="Names the statement in the step's detail (consent_checked).")
-    text: str = Field(description="The statement shown beside its checkbox.")
+    text: ShownText = Field(description="The statement shown beside its checkbox.")
 
 
 def text_sha256(text: str) -> str:
@@ -65,15 +66,15 @@ class ConsentStep(StepBase):
         ),
     )
     type: Literal["consent"]
-    text: str | None = Field(None, description="Inline markdown consent text (or give `source`).")
+    text: ShownText | None = Field(None, description="Inline markdown consent text (or give `source`).")
     source: str | None = Field(None, description="Markdown file with the consent text, in the stimuli folder.")
     statements: list[Statement] = Field(
         default_factory=list, description="Statements the participant must tick to agree, each a checkbox."
     )
-    agree: str | None = Field(
+    agree: ShownText | None = Field(
         None, description="The agree button's label (default: 'I agree to take part', in the protocol's language)."
     )
-    decline: str | None = Field(
+    decline: ShownText | None = Field(
         None, description="The decline button's label (default: 'I do not agree', in the protocol's language)."
     )
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeGuard
 
 from pydantic import Field, field_validator
 
-from placebolab.components.base import Datum, StepBase, StepInfo, Template, parse_duration
+from placebolab.components.base import Datum, ShownText, StepBase, StepInfo, Template, parse_duration
 
 if TYPE_CHECKING:
     from placebolab.protocol.models import Cell, Protocol
@@ -89,7 +89,7 @@ class MediaStep(StepBase):
     source: str = Field(
         description="Media file in the stimuli folder; a jinja2 template per cell, e.g. clinician-{{ warmth }}.mp4."
     )
-    prompt: str | None = Field(None, description="Text shown with the media (e.g. 'Please watch the video.').")
+    prompt: ShownText | None = Field(None, description="Text shown with the media (e.g. 'Please watch the video.').")
 
     def media_context(self, protocol: Protocol, cell: Cell) -> dict[str, Any]:
         """What a file name may use: the protocol's variables and the cell's levels (no intake answers)."""

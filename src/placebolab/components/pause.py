@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from placebolab.components.base import Datum, PlacedValueError, StepBase, StepInfo, parse_duration
+from placebolab.components.base import Datum, PlacedValueError, ShownText, StepBase, StepInfo, parse_duration
 
 
 class PauseStep(StepBase):
@@ -15,7 +15,7 @@ class PauseStep(StepBase):
         detail=(Datum("experimenter_key", "str", "", "[psychopy] the key that ended an experimenter pause"),),
     )
     type: Literal["pause"]
-    text: str = Field(description="What the participant sees meanwhile.")
+    text: ShownText = Field(description="What the participant sees meanwhile.")
     until: Literal["experimenter", "duration"] = Field(
         "experimenter", description="experimenter: wait for the experimenter's key; duration: wait `duration`."
     )

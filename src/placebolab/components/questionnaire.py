@@ -24,6 +24,7 @@ from placebolab.components.base import (
     Measure,
     Model,
     PlacedValueError,
+    ShownText,
     StepBase,
     StepInfo,
     check_attention,
@@ -35,7 +36,7 @@ from placebolab.errors import InternalError
 
 class QuestionItem(Model):
     id: str = Field(pattern=ID_PATTERN)
-    text: str
+    text: ShownText
     reverse: bool = Field(False, description="Reverse-keyed: scored as min + max − answer.")
     scale: Scale | None = Field(None, description="This item's own scale (default: the questionnaire's).")
     attention_check: AttentionCheck | None = Field(
@@ -126,10 +127,10 @@ class QuestionnaireStep(StepBase):
         description="An instrument from the bank (ceq, care, expectation-nrs, warmth-competence, "
         "manipulation-check) or from the protocol's `instruments:`; brings items, scale and scores.",
     )
-    wording: dict[str, str] | None = Field(
+    wording: dict[str, ShownText] | None = Field(
         None, description="Item id → the text shown, for an instrument's items (required where it ships none)."
     )
-    prompt: str | None = Field(None, description="Instructions shown above the items.")
+    prompt: ShownText | None = Field(None, description="Instructions shown above the items.")
     scale: Scale | None = Field(None, description="Scale shared by the items (preset name or a scale).")
     items: list[QuestionItem] = Field(default_factory=list, description="The items (or give `instrument`).")
     scores: dict[str, Score] = Field(default_factory=dict)

@@ -14,6 +14,7 @@ from placebolab.components.base import (
     Draw,
     Item,
     Measure,
+    ShownText,
     StepBase,
     StepInfo,
     check_attention,
@@ -31,12 +32,12 @@ class RatingStep(StepBase):
         detail=ANSWER_DETAIL,
     )
     type: Literal["rating"]
-    prompt: str = Field(description="The question, e.g. 'How itchy is your arm right now?'")
+    prompt: ShownText = Field(description="The question, e.g. 'How itchy is your arm right now?'")
     scale: Scale = Field(
         description="A preset name (nrs-0-100, nrs-0-10, vas-0-100, likert-5, likert-7, yes-no, global-improvement-7) "
         "or a scale."
     )
-    anchors: list[str] | None = Field(None, description="Override the scale's end labels.")
+    anchors: list[ShownText] | None = Field(None, description="Override the scale's end labels.")
     attention_check: AttentionCheck | None = Field(
         None,
         description="An instructed-response question, e.g. {expect: 2} for 'please choose 2 here': flagged in the "

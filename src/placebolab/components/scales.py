@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from placebolab.components.base import Model, PlacedValueError
+from placebolab.components.base import Model, PlacedValueError, ShownText
 from placebolab.errors import InternalError
 
 ScaleType = Literal["nrs", "vas", "likert"]
@@ -28,9 +28,9 @@ class Scale(Model):
         min: float | None = None
         max: float | None = None
     step: float | None = Field(None, description="Resolution; NRS defaults to 1, VAS is continuous.")
-    anchors: list[str] | None = Field(None, description="Labels of the two ends, e.g. [no itch, worst itch].")
-    labels: list[str] | None = Field(None, description="Likert: one label per point, lowest first.")
-    not_applicable: str | None = Field(
+    anchors: list[ShownText] | None = Field(None, description="Labels of the two ends, e.g. [no itch, worst itch].")
+    labels: list[ShownText] | None = Field(None, description="Likert: one label per point, lowest first.")
+    not_applicable: ShownText | None = Field(
         None,
         description="Label of a 'does not apply' answer (e.g. the CARE measure's); stored as 0, scored as missing.",
     )

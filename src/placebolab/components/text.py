@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from placebolab.components.base import PAGE_RT, PlacedValueError, StepBase, StepInfo, Template
+from placebolab.components.base import PAGE_RT, PlacedValueError, ShownText, StepBase, StepInfo, Template
 from placebolab.components.templating import render_template
 from placebolab.errors import InternalError
 
@@ -63,7 +63,7 @@ class TextStep(_Pages):
     _inline, _example = "text", "welcome.md"
     info = StepInfo("Markdown pages, the same for everyone; the participant turns them.", detail=(PAGE_RT,))
     type: Literal["text"]
-    text: str | None = Field(None, description="Inline markdown (or give `source`).")
+    text: ShownText | None = Field(None, description="Inline markdown, shown as written (or give `source`).")
 
     def render(self, files: dict[str, str], context: dict[str, Any]) -> list[str]:
         return split_pages(self._body(files))

@@ -38,6 +38,7 @@ class Positions:
     def __init__(self) -> None:
         self._at: dict[DocPath, tuple[int, int]] = {}
         self._keys: dict[DocPath, tuple[int, int]] = {}
+        self._flow: set[DocPath] = set()
 
     def add(self, path: DocPath, line: int, column: int) -> None:
         self._at[path] = (line + 1, column + 1)
@@ -45,6 +46,14 @@ class Positions:
     def add_key(self, path: DocPath, line: int, column: int) -> None:
         """Where the key of a mapping entry stands (its value may start further right or on a later line)."""
         self._keys[path] = (line + 1, column + 1)
+
+    def add_flow(self, path: DocPath) -> None:
+        """The mapping at ``path`` is written inside ``{ }`` (where a comma ends a value)."""
+        self._flow.add(tuple(path))
+
+    def in_flow(self, path: DocPath) -> bool:
+        """Whether the mapping at ``path`` is written inside ``{ }``."""
+        return tuple(path) in self._flow
 
     def key_of(self, path: DocPath) -> tuple[int | None, int | None]:
         """Line and column of the key at ``path`` (``promt:``), else of its value, else of its parent."""

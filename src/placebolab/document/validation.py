@@ -4,9 +4,10 @@ for a psychologist: ``timeline[3].scale: should be a number, not 'five'`` at its
 from __future__ import annotations
 
 import difflib
+import itertools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -52,11 +53,93 @@ def validate_document(
         located = [(item, path) for item, path in located if not (item["type"] == "missing" and path in guessed)]
         merged = _union_type_errors_merged(located, data, model)
         extra = {path for item, path in located if item["type"] == "extra_forbidden"}
-        problems = [
-            Problem(name, *(positions.key_of(path) if path in extra else positions.of(path)), path, message)
-            for path, message in merged
-        ]
-        raise error(in_file_order(_dedupe(problems))) from None
+        placed = [_placed(name, path, message, positions, data, model, path in extra) for path, message in merged]
+        raise error(in_file_order(_dedupe([problem for problem in placed if problem is not None]))) from None
+
+
+def _placed(
+    name: str, path: DocPath, message: str, positions: Positions, data: Any, root: type[BaseModel], unknown: bool
+) -> Problem | None:
+    """The problem at its place; an unknown key at the key itself (its value may stand further right).
+
+    An unknown key that is the rest of a text a comma inside ``{ }`` cut off (``{id: daten, text: Ich bin
+    einverstanden, dass meine …}``) is said to be so, under its mapping's path (a sentence as the last part of
+    a path reads badly); a further piece of the same text is no second problem (None)."""
+    if not unknown:
+        return Problem(name, *positions.of(path), path, message)
+    cut = _cut_text(path, data, positions, root)
+    if cut is None:
+        return Problem(name, *positions.key_of(path), path, message)
+    key, text, pieces = cut
+    if pieces[0] != path[-1]:
+        return None
+    return Problem(name, *positions.key_of(path), path[:-1], _cut_text_message(key, text, pieces))
+
+
+CUT_QUOTED_CHARS = 30  # of a cut text's each end, quoted in its message
+
+
+def _cut_text(
+    path: DocPath, data: Any, positions: Positions, root: type[BaseModel]
+) -> tuple[str, str, list[str]] | None:
+    """When the unknown key at ``path`` looks like the rest of a text cut by a comma inside ``{ }`` — it stands in
+    a mapping written in ``{ }``, without a value, after a text, and holds a space or misspells no key allowed
+    there —: the key whose text was cut, that text as read, and the pieces cut off (keys without values)."""
+    if not path or not positions.in_flow(path[:-1]):
+        return None
+    mapping, key = _node_at(data, path[:-1]), str(path[-1])
+    if not isinstance(mapping, dict) or key not in mapping or mapping[key] is not None:
+        return None
+    if " " not in key.strip() and difflib.get_close_matches(key, _allowed_keys(root, path[:-1], data), n=1):
+        return None  # a misspelt key without a value ({id: x, promt}): the usual message
+    keys = list(mapping)
+    before = keys.index(key) - 1
+    while before >= 0 and mapping[keys[before]] is None:  # earlier pieces of the same text
+        before -= 1
+    text = mapping[keys[before]] if before >= 0 else None
+    if text is None or isinstance(text, bool | dict | list):
+        return None
+    pieces = list(itertools.takewhile(lambda k: mapping[k] is None, keys[before + 1 :]))
+    return keys[before], str(text), pieces
+
+
+def _cut_text_message(key: str, text: str, pieces: list[str]) -> str:
+    """``unknown key `dass meine …`: a comma inside { } ends a value …, e.g. text: "Ich bin einverstanden, dass …"``."""
+    whole = ", ".join([text, *pieces])  # as written, if a space followed each comma
+    if len(whole) > 2 * CUT_QUOTED_CHARS:
+        whole = f"{_last_words(text, CUT_QUOTED_CHARS)}, {(pieces[0].split() or [pieces[0]])[0]} …"
+    became = "a key of its own" if len(pieces) == 1 else "keys of their own"
+    return (
+        f"unknown key `{_first_words(pieces[0], CUT_QUOTED_CHARS)}`: a comma inside {{ }} ends a value, so the rest "
+        f'of the text became {became}; put the whole text in quotes, e.g. {key}: "{whole}"'
+    )
+
+
+def _first_words(text: str, chars: int) -> str:
+    """``text``, or as many of its first words as fit in ``chars``, then an ellipsis."""
+    kept = ""
+    for word in text.split():
+        if kept and len(kept) + 1 + len(word) > chars:
+            return f"{kept} …"
+        kept = f"{kept} {word}".lstrip()
+    return kept or text
+
+
+def _last_words(text: str, chars: int) -> str:
+    """``text``, or an ellipsis and as many of its last words as fit in ``chars``."""
+    kept = ""
+    for word in reversed(text.split()):
+        if kept and len(kept) + 1 + len(word) > chars:
+            return f"… {kept}"
+        kept = f"{word} {kept}".rstrip()
+    return kept or text
+
+
+def _node_at(data: Any, path: DocPath) -> Any:
+    node = data
+    for part in path:
+        node = node[part] if isinstance(node, dict | list) else None  # type: ignore[index]  # int parts index lists
+    return node
 
 
 def _union_type_errors_merged(located: Located, data: Any, root: type[BaseModel]) -> list[tuple[DocPath, str]]:
@@ -273,6 +356,60 @@ def _model_at(root: type[BaseModel], path: DocPath, data: Any) -> type[BaseModel
         if isinstance(node, dict) and "type" in node and node["type"] in STEP_TYPES and _is_step(annotation):
             annotation = STEP_TYPES[node["type"]]
     return _model_of(annotation)
+
+
+def marked_texts(root: type[BaseModel], data: Any, marker: object) -> Iterator[tuple[DocPath, str, str]]:
+    """Every text in ``data`` (a document as written) that stands where ``root`` types it with ``marker``
+    (``Annotated[str, marker]``, alone or in a list or mapping): its path, its field's name and the text.
+    The document is walked, not the validated model, so a value a validator fills in (an instrument's items
+    in a questionnaire step) is found where it is written, not where it is copied to."""
+    yield from _marked(root, data, (), "", marker)
+
+
+def _marked(
+    annotation: Any, node: Any, path: DocPath, field: str, marker: object
+) -> Iterator[tuple[DocPath, str, str]]:
+    if isinstance(node, str):
+        if _marks(annotation, marker):
+            yield path, field, node
+        return
+    if isinstance(node, list):
+        origin, args = typing.get_origin(_unwrap(annotation)), typing.get_args(_unwrap(annotation))
+        for index, value in enumerate(node):
+            yield from _marked(args[0] if origin is list and args else None, value, (*path, index), field, marker)
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get("type")
+    if isinstance(kind, str) and kind in STEP_TYPES and _is_step(annotation):
+        annotation = STEP_TYPES[kind]
+    model = _one_model(annotation)
+    if model is not None:
+        for key, value in node.items():
+            info = model.model_fields.get(key)
+            if info is not None:  # an unknown key is the validation's to report
+                child = typing.Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+                yield from _marked(child, value, (*path, key), key, marker)
+        return
+    origin, args = typing.get_origin(_unwrap(annotation)), typing.get_args(_unwrap(annotation))
+    for key, value in node.items():
+        yield from _marked(args[1] if origin is dict and len(args) == 2 else None, value, (*path, key), field, marker)
+
+
+def _marks(annotation: Any, marker: object) -> bool:
+    """Whether ``annotation`` is (or, in a union, may be) text marked with ``marker``."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        return any(m is marker for m in annotation.__metadata__) or _marks(typing.get_args(annotation)[0], marker)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return any(_marks(member, marker) for member in typing.get_args(annotation))
+    return False
+
+
+def _one_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a mapping is read as: the annotation's, or the one model among a union's members
+    (``str | Instrument``: a mapping is the instrument)."""
+    models = [m for m in (_model_of(a) for a in _union_members(annotation)) if m is not None]
+    return _model_of(annotation) or (models[0] if len(models) == 1 else None)
 
 
 def _child_annotation(annotation: Any, part: str | int) -> Any:

@@ -220,6 +220,8 @@ def _plain(node: Any, path: DocPath, positions: Positions) -> Any:
     A mapping entry is located at its value when the value starts on the key's line (``scale: nrs-0-1000``),
     else at its key: a block value (``allocation:`` then indented lines) would point at the line below."""
     if isinstance(node, dict):
+        if getattr(getattr(node, "fa", None), "flow_style", lambda: False)():  # ruamel's: written in { }
+            positions.add_flow(path)
         mapping: dict[str, Any] = {}
         for key, value in node.items():
             child = (*path, str(key))

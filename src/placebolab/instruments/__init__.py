@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from placebolab.components.base import Model, PlacedValueError
+from placebolab.components.base import Model, PlacedValueError, ShownText
 from placebolab.components.questionnaire import QuestionItem, Score, check_items_and_scores
 from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
 from placebolab.document.validation import validate_document
@@ -31,7 +31,7 @@ from placebolab.document.yaml_source import read_yaml
 class InstrumentItem(QuestionItem):
     """A questionnaire item whose wording may be left to the protocol."""
 
-    text: str | None = Field(  # type: ignore[assignment]  # a step's `wording` fills it in (expand)
+    text: ShownText | None = Field(  # type: ignore[assignment]  # a step's `wording` fills it in (expand)
         None, description="The wording; absent where the licence does not allow shipping it."
     )
 
@@ -45,7 +45,7 @@ class Instrument(Model):
     wording: Literal["shipped", "protocol"] = Field(
         "shipped", description="`protocol`: item texts are not shipped; each step supplies them under `wording`."
     )
-    prompt: str | None = None
+    prompt: ShownText | None = None
     scale: Scale | None = None
     items: list[InstrumentItem] = Field(min_length=1)
     scores: dict[str, Score] = Field(default_factory=dict)

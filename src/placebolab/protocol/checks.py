@@ -14,6 +14,7 @@ from placebolab.protocol.measures import measures, resolve
 from placebolab.protocol.models import Allocation, Protocol
 from placebolab.protocol.plan_checks import check_plan
 from placebolab.protocol.templates import check_templates
+from placebolab.protocol.written_text import Names, check_written_files, check_written_texts
 
 Locate = Callable[[DocPath, str], Problem]
 
@@ -26,7 +27,10 @@ def check_protocol(
     frozen: bool = False,
     template_findings: bool = True,
     media_probes: Mapping[str, dict[str, Any]] | None = None,
+    document: Any = None,
 ) -> list[Problem]:
+    """Every problem of a validated protocol beyond its types. ``document``: the protocol as written (its
+    texts are checked where they are written, not where a validator copied them)."""
     problems: list[Problem] = []
 
     def report(path: DocPath, message: str) -> None:
@@ -37,6 +41,10 @@ def check_protocol(
     if not frozen:  # newer than some studies' protocols: such a study must still open (see parse_protocol)
         check_plan(protocol, report)
     _load_sources(protocol, read_file, report)
+    if not frozen:  # a study whose texts showed template syntax before this check must still open
+        if document is not None:
+            check_written_texts(Protocol, document, Names.of(protocol), report)
+        check_written_files(protocol, report)
     _load_media(protocol, read_file, report, media_probes)
     check_templates(
         protocol, report, template_findings and not frozen

@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from placebolab.document.problems import DocPath, Positions, Problem
+from placebolab.document.problems import DocPath, Positions, Problem, Report
 from placebolab.document.validation import describe, in_file_order, validate_document
 from placebolab.document.yaml_source import read_limited, read_yaml
 from placebolab.errors import ProtocolError
@@ -57,7 +57,7 @@ def parse_protocol(
         raise ProtocolError([Problem(name, *positions.of(()), (), message)])
     if folder is not None:
         read_file = _confined(read_file, Path(folder), data.get("stimuli"), name, positions)
-    instrument_files, file_problems = _read_instrument_files(data, positions, name, read_file)
+    instrument_files, file_problems = _read_instrument_files(data, positions, name, read_file, frozen=frozen)
     frozen_bank, bank_problems = _read_bank_instruments(data, read_file)
     file_problems += bank_problems
     context = {"instrument_files": instrument_files, "bank": frozen_bank}
@@ -73,6 +73,7 @@ def parse_protocol(
         frozen=frozen,
         template_findings=template_findings,
         media_probes=media_probes,
+        document=data,
     )
     if problems:
         raise ProtocolError(in_file_order(problems))
@@ -96,13 +97,15 @@ def _confined(read_file: ReadFile, folder: Path, stimuli: object, name: str, pos
 
 
 def _read_instrument_files(
-    data: dict[str, Any], positions: Positions, name: str, read_file: ReadFile
+    data: dict[str, Any], positions: Positions, name: str, read_file: ReadFile, *, frozen: bool = False
 ) -> tuple[dict[str, Instrument | None], list[Problem]]:
     """Instruments the protocol defines in files (``instruments: {my-scale: my-scale.yaml}``), each read
     through ``read_file`` (so a study freezes it like a stimulus) and validated with its own file and lines.
-    Returns path → Instrument (None where the file has problems) and the problems."""
+    Returns path → Instrument (None where the file has problems) and the problems. ``frozen``: as for
+    :func:`parse_protocol` (a study's texts are not checked again for template syntax)."""
     from placebolab.instruments import Instrument
     from placebolab.protocol.files import OutsideStimuli, stimulus_key
+    from placebolab.protocol.written_text import Names, check_written_texts
 
     defined = data.get("instruments")
     stimuli = data.get("stimuli")
@@ -129,6 +132,10 @@ def _read_instrument_files(
             found[value] = validate_document(Instrument, instrument_data, instrument_positions, shown)
         except ProtocolError as exc:
             problems += exc.problems
+            continue
+        if not frozen:
+            report = _reporter(problems, shown, instrument_positions)
+            check_written_texts(Instrument, instrument_data, Names.of_document(data), report)
     return found, problems
 
 
@@ -166,6 +173,11 @@ def _folder_reader(protocol_dir: Path) -> ReadFile:
     from placebolab.instruments import with_bank
 
     return with_bank(lambda relative: (protocol_dir / relative).read_bytes())
+
+
+def _reporter(problems: list[Problem], name: str, positions: Positions) -> Report:
+    """A check's ``report`` that adds each problem, located in the file ``name``, to ``problems``."""
+    return lambda path, message: problems.append(_locate(name, positions, path, message))
 
 
 def _locate(name: str, positions: Positions, path: DocPath, message: str) -> Problem:

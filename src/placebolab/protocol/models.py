@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from placebolab.components import MediaInfo, Step
-from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, parse_duration
+from placebolab.components.base import ID_PATTERN, Model, PlacedValueError, ShownText, parse_duration
 from placebolab.components.catalogue import DEFAULT_LANGUAGE, Language, WordedError, Words
 from placebolab.document.problems import DocPath, Problem
 from placebolab.instruments import Instrument, expand_step
@@ -86,8 +86,10 @@ class Allocation(Model):
 class IntakeField(Model):
     id: str = Field(pattern=ID_PATTERN)
     type: Literal["choice", "integer", "number", "text"]
-    label: str | None = Field(None, description="The question the experimenter asks.")
-    choices: list[str] | None = None
+    label: ShownText | None = Field(
+        None, description="The question asked: by the experimenter in the lab, on the start page online."
+    )
+    choices: list[ShownText] | None = None
     min: float | None = None
     max: float | None = None
     identifying: bool = Field(False, description="Personal data (a name): used in the session, never exported.")
@@ -267,7 +269,9 @@ class Protocol(Model):
         "wait', waiting and error messages): en (default) or de. The protocol's texts, scale labels and "
         "instruments are shown as written.",
     )
-    variables: dict[str, str] = Field(default_factory=dict, description="Constants for templates.")
+    variables: dict[str, ShownText] = Field(
+        default_factory=dict, description="Constants for templates, inserted as written (not templates themselves)."
+    )
     factors: dict[str, Factor] = Field(min_length=1)
     arms: dict[str, Arm] = Field(default_factory=dict)
     allocation: Allocation
