@@ -34,7 +34,9 @@ from placebolab.frontends.base import Response, Unsupported, coming_next, refuse
 from placebolab.session import Current
 
 EXPERIMENTER_WORD = "go"
-NO_MEDIA = Unsupported("a terminal cannot show images, sound or video: run it with --frontend psychopy")
+NO_MEDIA = Unsupported(
+    "a terminal cannot show images, sound or video: run it with --frontend psychopy, or online (placebolab serve)"
+)
 
 
 class ConsoleFrontend:
