@@ -787,7 +787,10 @@ class WebSessions:
         return self._render(screen.template, status=status, **context)
 
     def _message(self, heading: str, message: str, status: int, again: str | None = None) -> Response:
-        return self._render("message.html.j2", heading=heading, message=message, again=again, status=status)
+        # an error (status 400 or more) says nothing of where the link stands: the page script keeps what was entered
+        return self._render(
+            "message.html.j2", heading=heading, message=message, again=again, error_page=status >= 400, status=status
+        )
 
     def _expired(self, token: str) -> Response:
         """``token``: the link's (or a path of this site to go back to)."""
