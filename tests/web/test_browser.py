@@ -278,9 +278,19 @@ def test_the_video_vignette_plays_to_its_end_in_chromium(chromium, tmp_path):
     check_pages(alex, {"start", "text", "questionnaire: options", "video", "done"})
 
 
+#: an init script: window.sessionStorage throws, as where the browser keeps no storage for the site
+NO_STORAGE = """
+window.placebolabStorageUsed = 0;
+Object.defineProperty(window, "sessionStorage", {get: function () {
+    window.placebolabStorageUsed += 1;
+    throw new DOMException("The operation is insecure.", "SecurityError");
+}});
+"""
+
+
 def lost_continue(participant: Participant, link: str, context) -> None:
-    """A questionnaire answered, its Continue lost on the way (the server out of reach), the page opened again
-    by the back button: its answers are there, in this tab only; Continue then sends them, and the next step's
+    """A questionnaire answered, its Continue lost on the way (the server out of reach), the link opened
+    again: its answers are there, in this tab only; Continue then sends them, and the next step's
     page starts empty."""
     from playwright.sync_api import Error as PlaywrightError  # imported by the tests that run (require_browser)
 
@@ -297,7 +307,7 @@ def lost_continue(participant: Participant, link: str, context) -> None:
     with pytest.raises(PlaywrightError, match="ERR_CONNECTION_REFUSED"), page.expect_navigation():
         participant.button.click()
     page.unroute(f"{link}/step")
-    page.go_back()  # fetched anew (no-store): the answers filled in by the page script
+    page.goto(link)  # the link opened again in this tab: the page fetched anew, the answers filled in by the script
     assert participant.key == key and page.locator("input:checked").count() == len(entered)
     assert page.locator("input[name=website]").input_value() == ""
     assert participant.button.is_enabled() and page.locator("[data-needed]").inner_text() == ""
@@ -306,6 +316,15 @@ def lost_continue(participant: Participant, link: str, context) -> None:
     assert other.locator("input[name=key]").get_attribute("value") == key
     assert other.locator("input:checked").count() == 0 and draft(other) is None
     other.close()
+    private = context.new_page()  # a browser that keeps no storage (a private mode, a policy): throws at every use
+    private.add_init_script(NO_STORAGE)
+    errors: list[str] = []
+    private.on("pageerror", lambda error: errors.append(str(error)))
+    private.goto(link)
+    private.locator("[data-question] label").first.click()  # the page works as without the copy
+    assert private.locator("[data-needed]").inner_text().endswith(f"({len(entered) - 1} left).")
+    assert errors == [] and private.evaluate("window.placebolabStorageUsed") > 0
+    private.close()
     participant.answer(key)  # every answer shown already (asserted as entered): Continue as it is
     assert participant.key != key and page.locator("input:checked").count() == 0 and draft(page) is None
 
