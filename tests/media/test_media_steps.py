@@ -146,7 +146,10 @@ def test_the_console_refuses_a_protocol_with_media_before_enrolling_anyone(tmp_p
     study.close()
     result = CliRunner().invoke(main, ["run", str(tmp_path / "study"), "--participant", "P001"])
     assert result.exit_code == 3  # the protocol is invalid for this frontend (it was 6, a session problem)
-    assert "a terminal cannot show images, sound or video" in result.output and "--frontend psychopy, or online (placebolab serve)" in result.output
+    assert (
+        "a terminal cannot show images, sound or video" in result.output
+        and "--frontend psychopy, or online (placebolab serve)" in result.output
+    )
     assert "vignette (video)" in result.output
     reopened = Study.open(tmp_path / "study")
     assert reopened.store.participant("P001") is None

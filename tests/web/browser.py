@@ -98,8 +98,10 @@ def handle_drawn(slider) -> bool:
 class Participant:
     """One participant's tab. ``complete()`` answers every page until the completion page: each question by a
     click on an option or by the keyboard (Space, arrow keys), a VAS by a click on its line and arrow keys, a
-    sound or film played by a click on its player. ``entered``: (step key, item id) → the value entered, as
-    the page's form holds it; ``audited``: kind of page → axe-core's violations there."""
+    sound or film played by a click on its player; a question the page shows answered already (the page
+    script's copy of an earlier showing) is left as it is. ``entered``: (step key, item id) → the value entered,
+    as the page's form holds it; ``restored``: those the page filled in and that were not set again;
+    ``audited``: kind of page → axe-core's violations there."""
 
     def __init__(self, context, base: str, token: str, protocol, seed: int = 1):
         self.page = context.new_page()
@@ -107,6 +109,7 @@ class Participant:
         self.random = random.Random(seed)
         self.entered: dict[tuple[str, str], float] = {}
         self.settings: dict[tuple[str, str], int] = {}  # (step key, item id) → times the answer was set
+        self.restored: set[tuple[str, str]] = set()
         self.audited: dict[str, list] = {}
         self.problems: list[str] = []  # script errors, CSP refusals, requests leaving the server
         self.skip_ahead = False  # try to skip ahead in a film
@@ -197,6 +200,8 @@ class Participant:
         if questions.count():
             self.audit(f"{step.type}: " + ("vas" if page.locator("[data-vas]").count() else "options"))
             for index in range(questions.count()):
+                if self.shown_answered(key, questions.nth(index)):
+                    continue
                 assert self.button.is_disabled(), f"{key}: Continue before every question is answered"
                 self.answer_question(key, questions.nth(index), index)
         elif step.type == "consent":  # every statement ticked (by its label), then agree
@@ -217,6 +222,18 @@ class Participant:
                 self.button.click()
             else:
                 self.button.press("Enter")
+
+    def shown_answered(self, key: str, question) -> bool:
+        """Whether the page shows ``question`` answered already: then with the value entered on an earlier
+        showing, filled in by the page script (``restored``)."""
+        field = question.locator("input[type=radio]:checked, [data-vas-value]").first
+        value = field.input_value() if field.count() else ""
+        if value == "":
+            return False
+        item = field.get_attribute("name").removeprefix("item-")
+        assert self.entered.get((key, item)) == float(value), (key, item, value)
+        self.restored.add((key, item))
+        return True
 
     def answer_question(self, key: str, question, index: int) -> None:
         page = self.page

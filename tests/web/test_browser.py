@@ -2,11 +2,12 @@
 
 A flagship-like online study (a VAS, NRS buttons, questionnaires, a script, a picture, a sound, a film, a
 timed pause and a scheduled rating) and the video vignette are completed by clicks and key presses; a reload
-mid-questionnaire resumes there; a film plays to its end, a skip ahead undone; long.csv holds exactly what
-the browser entered; the browser's timing is stored with every step and is plausible; axe-core finds no
-WCAG 2.2 AA violation on any kind of page; no page makes a request elsewhere or breaks the CSP; and with
-JavaScript off the pages still work and store no client measurement at all. The online example asks its
-consent on the link's first page, before enrolment: agreed, then the intake; declined, nothing enrolled."""
+mid-questionnaire keeps what was entered (a VAS only once touched); a film plays to its end, a skip ahead
+undone; long.csv holds exactly what the browser entered; the browser's timing is stored with every step and
+is plausible; axe-core finds no WCAG 2.2 AA violation on any kind of page; no page makes a request elsewhere
+or breaks the CSP; and with JavaScript off the pages still work and store no client measurement at all. The online example asks its
+consent on the link's first page, before enrolment: agreed, then the intake; declined, nothing enrolled; a
+Continue that never reaches the server loses no answer: the page opened again shows them, in that tab only."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from placebolab.export import export_study
 from placebolab.study import Study
 from tests.protocol.bad import replace_once
 
-from .browser import AXE, CHROMIUM, PIXEL_RATIO, VIEWPORT, Participant, require_browser, serving
+from .browser import AXE, CHROMIUM, PIXEL_RATIO, VIEWPORT, Participant, handle_drawn, require_browser, serving
 from .conftest import INTAKE, online_vas_protocol
 from .test_serve import TEXT_VIGNETTE, VIDEO_VIGNETTE
 
@@ -78,6 +79,11 @@ def tab_away(page, seconds: float) -> None:
     )
 
 
+def draft(page) -> dict | None:
+    """The page script's copy of what was entered on the step's page, as this tab keeps it (None: none)."""
+    return json.loads(page.evaluate("sessionStorage.getItem('placebolab-draft')") or "null")
+
+
 def exported(study, participant: str) -> dict[tuple[str, str, str], float]:
     """long.csv's rows of ``participant``: (step, occasion, item) → value."""
     long = pd.read_csv(export_study(study) / "long.csv", dtype={"occasion": str, "item": str}, keep_default_na=False)
@@ -120,10 +126,13 @@ def check_timing(study, participant: str, browser: Participant, hidden: dict[str
         else:
             assert detail["client_hidden_count"] == 0 and detail["client_hidden_ms"] == 0, (key, detail)
         items = {item.id for item in step.records() if item.kind == "number"}
+        restored = {item for kept, item in browser.restored if kept == key}  # filled in by the page, not set
+        assert set(detail.get("client_restored", [])) == restored, (key, detail)
         if items:
-            assert set(detail["client_answer_ms"]) == items and set(detail["changes"]) == items, (key, detail)
+            set_here = items - restored  # only answers set on the page that committed the step have a time
+            assert set(detail["client_answer_ms"]) == set_here and set(detail["changes"]) == set_here, (key, detail)
             assert all(0 < ms <= detail["client_rt_ms"] for ms in detail["client_answer_ms"].values()), detail
-            assert detail["changes"] == {item: browser.settings[(key, item)] for item in items}, (key, detail)
+            assert detail["changes"] == {item: browser.settings[(key, item)] for item in set_here}, (key, detail)
         if step.media_kind in ("audio", "video"):
             assert detail["media_ended"] is True and detail["media_error"] is None, (key, detail)
             names = [event[0] for event in detail["media_events"]]
@@ -151,15 +160,27 @@ def test_a_participant_completes_an_online_study_in_chromium(chromium, tmp_path)
 
     def on_step(participant: Participant, key: str) -> None:
         page = participant.page
-        if key == "expectancy" and not reloaded:  # half answered, then the page reloaded
+        if key == "itch_baseline" and key not in reloaded:  # the VAS reached, reloaded; touched, reloaded
+            slider, typed = page.locator("input[type=range]"), page.locator("[data-vas-value]")
+            slider.focus()  # reaching it is no answer: nothing kept, no handle after the reload
+            page.reload()
+            assert "untouched" in slider.get_attribute("class") and not handle_drawn(slider)
+            assert typed.input_value() == "" and draft(page) is None and participant.button.is_disabled()
+            participant.answer_vas(key, page.locator("[data-question]"), slider)
+            page.reload()  # touched: the handle where it was left
+            assert float(typed.input_value()) == float(slider.input_value()) == participant.entered[(key, "")]
+            assert "untouched" not in slider.get_attribute("class") and handle_drawn(slider)
+            assert slider.get_attribute("aria-valuetext") is None and participant.button.is_enabled()
+            reloaded.append(key)
+        if key == "expectancy" and key not in reloaded:  # half answered, then the page reloaded: those kept
             questions = page.locator("[data-question]")
             for index in range(2):
                 participant.answer_question(key, questions.nth(index), index)
             assert participant.button.is_disabled()
             page.reload()
-            assert participant.key == "expectancy" and page.locator("input:checked").count() == 0
+            assert participant.key == "expectancy" and page.locator("input:checked").count() == 2
             assert participant.button.is_disabled()
-            assert "(4 left)" in page.locator("[data-needed]").inner_text()
+            assert "(2 left)" in page.locator("[data-needed]").inner_text()
             reloaded.append(key)
         if key == "clinician":
             tab_away(page, 0.4)
@@ -194,7 +215,8 @@ def test_a_participant_completes_an_online_study_in_chromium(chromium, tmp_path)
             page.get_by_role("button", name="Continue").click()
         context.close()
 
-    assert reloaded == ["expectancy"]
+    assert reloaded == ["itch_baseline", "expectancy"]
+    assert robin.restored == {("itch_baseline", ""), ("expectancy", "relief"), ("expectancy", "logical")}
     with Study.open(tmp_path / "study") as study:
         assert study.store.participant(person).status == "completed"
         assert exported(study, person) == pytest.approx(robin.values())
@@ -256,6 +278,57 @@ def test_the_video_vignette_plays_to_its_end_in_chromium(chromium, tmp_path):
     check_pages(alex, {"start", "text", "questionnaire: options", "video", "done"})
 
 
+#: an init script: window.sessionStorage throws, as where the browser keeps no storage for the site
+NO_STORAGE = """
+window.placebolabStorageUsed = 0;
+Object.defineProperty(window, "sessionStorage", {get: function () {
+    window.placebolabStorageUsed += 1;
+    throw new DOMException("The operation is insecure.", "SecurityError");
+}});
+"""
+
+
+def lost_continue(participant: Participant, link: str, context) -> None:
+    """A questionnaire answered, its Continue lost on the way (the server out of reach), the link opened
+    again: its answers are there, in this tab only; Continue then sends them, and the next step's
+    page starts empty."""
+    from playwright.sync_api import Error as PlaywrightError  # imported by the tests that run (require_browser)
+
+    page, key = participant.page, participant.key
+    questions = page.locator("[data-question]")
+    for index in range(questions.count()):
+        participant.answer_question(key, questions.nth(index), index)
+    page.locator("input[name=website]").fill("bot", force=True)  # the honeypot: never kept
+    entered = {f"item-{item}": value for (step, item), value in participant.entered.items() if step == key}
+    kept = draft(page)
+    assert kept["form"] == f"{link.removeprefix(participant.base)}/step\nkey={key}"  # no cell, no level, no onset
+    assert {name: float(value) for name, value in kept["values"].items()} == entered
+    page.route(f"{link}/step", lambda route: route.abort("connectionrefused"))
+    with pytest.raises(PlaywrightError, match="ERR_CONNECTION_REFUSED"), page.expect_navigation():
+        participant.button.click()
+    page.unroute(f"{link}/step")
+    page.goto(link)  # the link opened again in this tab: the page fetched anew, the answers filled in by the script
+    assert participant.key == key and page.locator("input:checked").count() == len(entered)
+    assert page.locator("input[name=website]").input_value() == ""
+    assert participant.button.is_enabled() and page.locator("[data-needed]").inner_text() == ""
+    other = context.new_page()  # another tab of the same link: nothing of it
+    other.goto(link)
+    assert other.locator("input[name=key]").get_attribute("value") == key
+    assert other.locator("input:checked").count() == 0 and draft(other) is None
+    other.close()
+    private = context.new_page()  # a browser that keeps no storage (a private mode, a policy): throws at every use
+    private.add_init_script(NO_STORAGE)
+    errors: list[str] = []
+    private.on("pageerror", lambda error: errors.append(str(error)))
+    private.goto(link)
+    private.locator("[data-question] label").first.click()  # the page works as without the copy
+    assert private.locator("[data-needed]").inner_text().endswith(f"({len(entered) - 1} left).")
+    assert errors == [] and private.evaluate("window.placebolabStorageUsed") > 0
+    private.close()
+    participant.answer(key)  # every answer shown already (asserted as entered): Continue as it is
+    assert participant.key != key and page.locator("input:checked").count() == 0 and draft(page) is None
+
+
 def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, tmp_path):
     with Study.init(TEXT_VIGNETTE, tmp_path / "tv", seed=5) as study:
         (token, person), (declining, decliner) = study.new_links(2)
@@ -268,14 +341,24 @@ def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, 
         assert page.locator("input[name=key]").get_attribute("value") == "consent"
         assert page.locator("[name=age]").count() == 0  # nothing asked before the consent
         sam.audit("consent first")
+        page.locator("fieldset label").first.click()
+        page.reload()  # what was ticked is kept in this tab, bound to this link's consent form
+        assert draft(page) == {"form": f"/s/{token}/consent\nkey=consent", "values": {"statement-informed": "1"}}
+        assert [box.get_attribute("name") for box in page.locator("input:checked").all()] == ["statement-informed"]
+        page.goto(f"{base}/s/{declining}")  # the same step at another link, in the same tab: nothing of it
+        assert page.locator("input:checked").count() == 0 and draft(page) is None
+        page.goto(f"{base}/s/{token}")
         for label in page.locator("fieldset label").all():
             label.click()
         with page.expect_navigation():
             page.locator("button[value=agree]").click()
         assert page.url.startswith(f"{base}/s/{token}?agreement=")  # the start page is a GET's: a reload posts nothing
+        assert draft(page) is None  # the consent answered: its copy forgotten (the intake is never kept)
         page.reload()
         sam.enrol({"sex": "female", "age": "29"})
-        keys = sam.complete()
+        keys = sam.complete(until="expectancy")
+        lost_continue(sam, f"{base}/s/{token}", context)
+        keys += sam.complete()
         assert "consent" not in keys  # recorded at enrolment, not asked again
         other = context.new_page()
         other.goto(f"{base}/s/{declining}")
@@ -287,8 +370,15 @@ def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, 
         context.close()
     with Study.open(tmp_path / "tv") as study:
         assert study.store.participant(person).status == "completed"
-        assert exported(study, person)[("consent", "", "")] == 1.0
+        rows = exported(study, person)
+        assert rows.pop(("consent", "", "")) == 1.0
+        assert rows == pytest.approx(sam.values())  # the answers kept after the lost Continue among them, as entered
         detail, _served = details(study, person)["consent"]
         assert detail["consent_checked"] == ["informed", "data"] and len(detail["consent_sha256"]) == 64
+        # none of the kept answers was set on the page that sent them: no time of its own, named as filled in
+        detail, _served = details(study, person)["expectancy"]
+        items = [item.id for item in study.protocol.step("expectancy").records()]
+        assert detail["client_restored"] == items and detail["client_answer_ms"] == {} and detail["changes"] == {}
+        assert "honeypot" not in detail and detail["client_onset_ms"] > 0
         assert study.store.participant(decliner) is None and study.consent_declined(decliner)
     check_pages(sam, {"consent first", "start", "done"})

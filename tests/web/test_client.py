@@ -135,6 +135,14 @@ def test_answer_times_only_for_the_steps_own_items_and_within_bounds():
     assert "client_answer_ms" not in report(TEXT, GOOD).detail  # a step without answers has no such key
 
 
+def test_answers_restored_from_the_browsers_copy_are_named_only_when_the_steps_own():
+    got = report(QUESTIONNAIRE, {**GOOD, "restored": ["item-doubt", "item-other", "statement-data", 3, "item-relief"]})
+    assert got.detail["client_restored"] == ["relief", "doubt"]  # the step's order, its own items only
+    for restored in ([], ["item-other"], "item-doubt", {"item-doubt": 1}, None):
+        assert "client_restored" not in report(QUESTIONNAIRE, {**GOOD, "restored": restored}).detail
+    assert "client_restored" not in report(TEXT, {**GOOD, "restored": ["item-doubt"]}).detail
+
+
 def test_a_films_report_its_end_its_events_and_nothing_else():
     events = [["play", 100, 0], ["seek_blocked", 900, 2.7], ["launch", 1000, 1], ["ended", 3200.04, 3.0001]]
     events += [["pause", -1, 1], ["stall", 500, 60], [["play"], 1, 1], ["play", 1]]

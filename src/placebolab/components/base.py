@@ -214,6 +214,13 @@ ANSWER_DETAIL = (
     PAGE_RT,
     Datum("changes", "object", "count", "[psychopy, web] item id → times the answer was set (1: answered once)"),
     Datum("client_answer_ms", "object", "ms", "[web] item id → from the onset to the answer's last setting"),
+    Datum(
+        "client_restored",
+        "list[str]",
+        "",
+        "[web] items the page filled in from the browser's copy of an earlier showing (a Continue that never "
+        "reached the server, a reload) and not set again: no client_answer_ms or changes; else absent",
+    ),
 )
 
 

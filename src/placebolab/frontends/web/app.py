@@ -17,8 +17,10 @@ Media are served under names signed for the participant and step, never their fi
 Every page loads one script of the study's own (``templates/placebolab.js``; the CSP allows no other and no
 inline script): it posts the browser's timing with the step (``client.read_report`` checks it; stored in
 the step's ``detail`` with ``server_received_at``), holds Continue until every question is answered and a
-sound or film has played to its end, and shows a VAS without a default. Every page works without it: then
-only ``server_received_at`` is stored, and a sound or film is refused only before its length has passed.
+sound or film has played to its end, shows a VAS without a default, and keeps what was entered on a step's
+page in the tab (``sessionStorage``) until the step is answered, so a Continue lost on its way loses no answer
+(docs/online.md, "What the browser keeps"). Every page works without it: then only ``server_received_at`` is
+stored, and a sound or film is refused only before its length has passed.
 
 The secret is kept in the study folder (``web-secret``, mode 0600: ``study_secret``), so a page signed
 before a restart of the server is still accepted after it.
@@ -787,7 +789,10 @@ class WebSessions:
         return self._render(screen.template, status=status, **context)
 
     def _message(self, heading: str, message: str, status: int, again: str | None = None) -> Response:
-        return self._render("message.html.j2", heading=heading, message=message, again=again, status=status)
+        # an error (status 400 or more) says nothing of where the link stands: the page script keeps what was entered
+        return self._render(
+            "message.html.j2", heading=heading, message=message, again=again, error_page=status >= 400, status=status
+        )
 
     def _expired(self, token: str) -> Response:
         """``token``: the link's (or a path of this site to go back to)."""

@@ -3,7 +3,8 @@
 The script measures in the participant's browser: the onset (``performance.now()`` in the first animation
 frame after the page was painted), the time to Continue, how often and how long the page was hidden (tab
 switched away), the window's size, the device pixel ratio, the display's refresh (from animation-frame
-intervals), the user agent, when each answer was last set and how often, and a sound's or film's player
+intervals), the user agent, when each answer was last set and how often, which answers it filled in from its
+copy of an earlier showing (never set on this page: they have no time), and a sound's or film's player
 events. It posts them as one JSON field, ``client``. The browser is the participant's own, so every value
 is untrusted: numbers must be finite and within bounds, strings are cut short and stripped of control
 characters, item names must be the step's own; anything else is stored as null (never guessed, never
@@ -68,6 +69,9 @@ def read_report(raw: Any, current: Current, received_at: float) -> Report:
     if items:
         detail["client_answer_ms"] = _by_item(report.get("answer_ms"), items, lambda v: _number(v, 0, WEEK_MS, 1))
         detail["changes"] = _by_item(report.get("changes"), items, lambda v: _integer(v, 0, 100_000))
+        restored = _restored(report.get("restored"), items)
+        if restored:  # stored only when the page filled in answers from the browser's copy
+            detail["client_restored"] = restored
     if current.media is None or current.media.kind == "image":
         return Report(detail, scripted=True)
     sent = report.get("media")
@@ -122,6 +126,13 @@ def _by_item(value: Any, items: dict[str, str], check) -> dict[str, Any] | None:
     if not isinstance(value, dict):
         return None
     return {items[name]: check(v) for name, v in value.items() if name in items}
+
+
+def _restored(value: Any, items: dict[str, str]) -> list[str]:
+    """The step's items the page filled in from the browser's copy (a list of form fields), in the step's order."""
+    if not isinstance(value, list):
+        return []
+    return [item for name, item in items.items() if name in value]
 
 
 def _event(entry: Any, longest: float) -> list[Any] | None:

@@ -12,7 +12,9 @@
    - a sound or film plays once to its end: a seek forward and a change of speed are undone, the player's
      events are reported, and Continue is unlocked at its "ended" event (or if the browser cannot play it).
 
-   - a page that continues by itself reloads when due, with a countdown.
+   - a page that continues by itself reloads when due, with a countdown;
+   - what was entered on a step's page is kept in this tab until the step is answered (a Continue whose POST
+     never reached the server, a reload): "what is entered stays" below.
 
    What it says to the participant comes from the page (data-say-* attributes), never from here. */
 (function () {
@@ -47,10 +49,106 @@
     }
   }
 
+  // --- what is entered stays: a copy of the step's form in this tab (sessionStorage) -----------------------
+  // A Continue whose POST never reaches the server (the server down, the network gone) leaves the browser's
+  // error page; back there, or at the link again, the page is fetched anew (no-store) with nothing entered.
+  // One copy per tab, bound to its form (where it posts: the link; and the step's key), saved at every input,
+  // put back only into that form and only where the page itself shows nothing (the server's page is the
+  // truth). It is forgotten when any other page of the study loads (another step, the start or the done page:
+  // the step was answered, or the tab went to another link), never at Continue, whose POST may be the one lost;
+  // an error page (data-error) says nothing of where the link stands and forgets nothing.
+  var DRAFT = "placebolab-draft";
+
+  function readDraft() {
+    try {
+      var draft = JSON.parse(window.sessionStorage.getItem(DRAFT));
+      return draft && typeof draft.form === "string" && draft.values && typeof draft.values === "object" ? draft : null;
+    } catch (error) { // no storage (a private mode, a policy) or not ours: nothing kept
+      return null;
+    }
+  }
+
+  function writeDraft(draft) { // null: forget it
+    try {
+      if (draft === null) {
+        window.sessionStorage.removeItem(DRAFT);
+      } else {
+        window.sessionStorage.setItem(DRAFT, JSON.stringify(draft));
+      }
+    } catch (error) { // no storage, or full: the page works as without the copy
+    }
+  }
+
+  function binding(form) { // where the form posts and what it names; not its onset or signature (renewed by a reload)
+    var parts = [form.getAttribute("action")];
+    Array.prototype.forEach.call(form.querySelectorAll("input[type=hidden]"), function (field) {
+      if (field.name !== "onset" && field.name !== "csrf" && field.name !== "client") {
+        parts.push(field.name + "=" + field.value);
+      }
+    });
+    return parts.join("\n");
+  }
+
+  function keptFields(form) { // what a person enters: not hidden fields, nor the honeypot (aria-hidden: no person's)
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.name && ["radio", "checkbox", "number", "text"].indexOf(field.type) >= 0 &&
+        !field.closest("[aria-hidden=true]");
+    });
+  }
+
+  function entered(form) { // field name → value (a checkbox's own name: one per statement)
+    var values = {};
+    keptFields(form).forEach(function (field) {
+      var on = field.type === "radio" || field.type === "checkbox";
+      if (on ? field.checked : field.value !== "") {
+        values[field.name] = field.value;
+      }
+    });
+    return values;
+  }
+
+  function restore(form, values) { // fills in what the page shows empty; the names filled in
+    var shown = entered(form);
+    var filled = {};
+    keptFields(form).forEach(function (field) {
+      var value = values[field.name];
+      if (typeof value !== "string" || Object.prototype.hasOwnProperty.call(shown, field.name)) {
+        return;
+      }
+      if (field.type !== "radio" && field.type !== "checkbox") {
+        field.value = value; // a number input takes "" for what is no number
+        if (field.value !== "") {
+          filled[field.name] = true;
+        }
+      } else if (field.value === value) {
+        field.checked = true;
+        filled[field.name] = true;
+      }
+    });
+    return filled;
+  }
+
   var form = document.querySelector("form[data-step]");
+  var bound = form ? binding(form) : null;
+  var kept = readDraft();
+  var restored = {}; // fields filled in from the copy and not set again on this page (the report says which)
+  if (kept !== null && kept.form === bound) {
+    restored = restore(form, kept.values);
+  } else if (kept !== null && !document.body.hasAttribute("data-error")) {
+    writeDraft(null);
+  }
   if (!form) {
     return;
   }
+
+  function saveDraft() {
+    var values = entered(form);
+    writeDraft(Object.keys(values).length ? { form: bound, values: values } : null);
+  }
+  saveDraft(); // the copy is what the page shows (the server's answers, if it showed the form again with them)
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+
   var button = form.querySelector("button[type=submit]");
   var needed = form.querySelector("[data-needed]");
   var player = document.querySelector("[data-media]");
@@ -127,6 +225,7 @@
   }
 
   function noteAnswer(name) {
+    delete restored[name];
     answerMs[name] = round(since(), 1);
     changes[name] = (changes[name] || 0) + 1;
   }
@@ -156,8 +255,10 @@
     function follow() { // while it moves: the answer and its time follow the handle
       if (touched && typed.value !== range.value) {
         typed.value = range.value;
+        delete restored[typed.name];
         answerMs[typed.name] = round(since(), 1);
         moved = true;
+        saveDraft(); // set by the script, not typed: no input event of its own
         update();
       }
     }
@@ -171,7 +272,7 @@
     scale.hidden = false;
     vas.querySelector(".vas-entry").hidden = true;
     typed.required = false; // hidden from view: Continue waits for it instead
-    if (typed.value !== "") { // the server asked again (another answer was missing): the same value
+    if (typed.value !== "") { // the server asked again (another answer was missing), or the copy kept it: touched
       range.value = typed.value;
       touch();
     } else {
@@ -282,6 +383,9 @@
       answer_ms: answerMs,
       changes: changes
     };
+    if (Object.keys(restored).length) {
+      report.restored = Object.keys(restored);
+    }
     if (media) {
       report.media = { ended: media.ended, error: media.error, events: media.events };
     }
