@@ -169,7 +169,7 @@ class Session:
             if existing is None:
                 raise
             raise AlreadyEnrolled(_existing_message(existing, study.folder)) from None
-        participant = study.store.participant(participant_id)
+        participant = study.store.enrolled(participant_id)
         if participant is None:
             raise InternalError("the participant enrolled just above is in the store")
         return cls(study, SessionState(participant, frozenset(), {}), frontend, clock, new=True)._complete_if_done()

@@ -198,6 +198,11 @@ class Store(ABC):
         rows = self._rows("SELECT * FROM participants WHERE id = ?", (participant_id,))
         return Participant.from_row(rows[0]) if rows else None
 
+    def enrolled(self, participant_id: str) -> Participant | None:
+        """The participant this store's last ``enrol`` stored, as ``participant`` reads them (a session starts
+        from it). SQLite keeps what it inserted rather than reading it back; PostgreSQL reads it back."""
+        return self.participant(participant_id)
+
     def participants(self) -> list[Participant]:
         return [Participant.from_row(r) for r in self._rows("SELECT * FROM participants ORDER BY enrolled_at, id")]
 

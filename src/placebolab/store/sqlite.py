@@ -33,7 +33,7 @@ from placebolab.store.base import (
     record_digest,
     waits_for_disk,
 )
-from placebolab.store.records import Answer, Slot, StepRecord
+from placebolab.store.records import Answer, Participant, Slot, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.allocation.minimization import Minimizer
@@ -63,6 +63,7 @@ class SQLiteStore(Store):
             self._ORDER = _ROWID_ORDER
         self._insert_step, self._insert_answers = _INSERTS[self._rows_carry_order]
         self._tables_seen = set()
+        self._enrolled: Participant | None = None  # ``enrol``'s participant, for ``enrolled``
         self._intact = False  # quick_check passed on this connection
         # the chain head this store appended last (``_append``): kept after its transaction commits; a
         # transaction rolled back forgets it (what it appended is gone)
@@ -149,6 +150,7 @@ class SQLiteStore(Store):
         With a ``minimizer`` (scheme: minimization) the slot comes from the one list of random numbers
         and the cell is decided now, from everyone allocated before, inside the same transaction.
         ``start=(at, frontend)``: ``start_session`` too, in the same transaction."""
+        self._enrolled = None
         with self._write():
             if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
                 raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID")
@@ -184,7 +186,16 @@ class SQLiteStore(Store):
             self._log("allocated", participant_id, detail)
             if start is not None:
                 self._start(participant_id, *start, enrolled_now=True)
+        # as ``Participant.from_row`` reads the row back (REAL, INTEGER and JSON columns as stored)
+        self._enrolled = Participant(
+            participant_id, cell, stratum, json.loads(intake_text), bool(int(simulated)), bool(int(pilot)), at,
+            None if start is None else float(start[0]), "allocated" if start is None else "running",
+        )  # fmt: skip
         return cell
+
+    def enrolled(self, participant_id: str) -> Participant | None:
+        kept, self._enrolled = self._enrolled, None  # once: later the row may change (a step completes the session)
+        return kept if kept is not None and kept.id == participant_id else self.participant(participant_id)
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
         with self._write():
