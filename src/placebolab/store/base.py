@@ -332,9 +332,13 @@ class Store(ABC):
 
 
 #: The kind of a participant's latest correction (``Store.latest_correction``); ``participant``: what names them.
+#: The kinds are named twice, as each form of the index ``corrections`` names them (a query uses a partial index
+#: only if it states the index's condition): SQLite's (schema.sql) since its log entries stopped building a
+#: temporary table for the condition, and that of PostgreSQL and of a SQLite study made before.
 _LATEST_CORRECTION = (
     "SELECT kind FROM events WHERE participant = {participant} "
-    "AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') ORDER BY id DESC LIMIT 1"
+    "AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') "
+    "AND (kind IN ('withdrawn', 'excluded') OR kind = 'allocated_in_error') ORDER BY id DESC LIMIT 1"
 )
 
 
