@@ -437,19 +437,14 @@ def record_digest(participant_id: str, record: StepRecord, detail: str | None) -
 def _digest(participant_id: str, step: tuple[Any, ...], detail: str | None, answers: list[tuple[Any, ...]]) -> str:
     """``step``: (step_key, step, occasion, shown_at, completed_at, frontend)."""
     step_key, step_id, occasion, shown_at, completed_at, frontend = step
-    return hashlib.sha256(
-        _canonical_text(
-            participant_id,
-            sorted([item, _num(value), _num(rt), float(at)] for item, value, rt, at in answers),
-            float(completed_at),
-            detail,
-            frontend,
-            occasion,
-            float(shown_at),
-            step_id,
-            step_key,
-        ).encode()
-    ).hexdigest()
+    listed = sorted(
+        [item, None if value is None else float(value), None if rt is None else float(rt), float(at)]
+        for item, value, rt, at in answers
+    )
+    text = _canonical_text(
+        participant_id, listed, float(completed_at), detail, frontend, occasion, float(shown_at), step_id, step_key
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _canonical_text(
@@ -465,23 +460,11 @@ def _canonical_text(
 ) -> str:
     """What a step's digest hashes: exactly ``json.dumps`` of the dict ``{"answers": answers, "completed_at": …,
     "detail", "frontend", "occasion", "participant", "shown_at", "step", "step_key"}`` (keys sorted, default
-    separators, ASCII), written out directly. Formatting a float is most of the cost and a step repeats its
-    times (each answer's ``at`` is usually ``completed_at``, its ``rt`` the same difference), so each distinct
-    value is formatted once. tests/store/test_digest.py checks it against ``json.dumps``."""
-    texts: dict[float, str] = {}
-
-    def number(value: float | None) -> str:
-        if value is None:
-            return "null"
-        text = texts.get(value)
-        if text is None:
-            text = _json_float(value)
-            if value:  # 0.0 == -0.0 (one key) but they are written differently
-                texts[value] = text
-        return text
-
+    separators, ASCII), written out directly. Formatting a float is most of the cost, and steps repeat their
+    numbers (``_number``). tests/store/test_digest.py checks it against ``json.dumps``."""
+    number = _number
     listed = ", ".join(
-        f"[{_json_string(item)}, {number(value)}, {number(rt)}, {number(at)}]" for item, value, rt, at in answers
+        [f"[{_json_string(item)}, {number(value)}, {number(rt)}, {number(at)}]" for item, value, rt, at in answers]
     )
     return (
         f'{{"answers": [{listed}], "completed_at": {number(completed_at)}, "detail": {_json_nullable(detail)}, '
@@ -489,6 +472,25 @@ def _canonical_text(
         f'"participant": {_json_string(participant_id)}, "shown_at": {number(shown_at)}, '
         f'"step": {_json_string(step_id)}, "step_key": {_json_string(step_key)}}}'
     )
+
+
+def _number(value: float | None) -> str:
+    """A number of a step's digest as ``json.dumps`` writes it. The texts are kept (a function of the value alone,
+    so any thread's are right): a step's onset is the step before's end, each answer's ``at`` is usually the
+    step's end and its ``rt`` the same difference, and answers repeat the few points of their scales."""
+    if value is None:
+        return "null"
+    text = _NUMBER_TEXTS.get(value)
+    if text is None:
+        text = _json_float(value)
+        if value:  # 0.0 == -0.0 (one key) but they are written differently
+            if len(_NUMBER_TEXTS) >= 1024:
+                _NUMBER_TEXTS.clear()
+            _NUMBER_TEXTS[value] = text
+    return text
+
+
+_NUMBER_TEXTS: dict[float, str] = {}
 
 
 def _json_float(value: float) -> str:
@@ -524,7 +526,3 @@ def _slot_line(s: Slot) -> str:
     """stratum TAB position TAB block TAB block_size TAB cell, then TAB u TAB v for minimization's numbers."""
     line = f"{s.stratum}\t{s.position}\t{s.block or ''}\t{s.block_size or ''}\t{s.cell or ''}"
     return line if s.u is None else f"{line}\t{s.u!r}\t{s.v!r}"
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None else float(value)
