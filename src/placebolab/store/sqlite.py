@@ -498,10 +498,11 @@ class _Connection(sqlite3.Connection):
         self.path = database  # for messages; _connect sets the study's path when ``database`` is a URI
 
     # execute and executemany do what ``_failures`` does, inline: every statement passes here, and a
-    # generator-based context manager per statement was a tenth of a simulated session's CPU time.
+    # generator-based context manager per statement was a tenth of a simulated session's CPU time (so
+    # is sqlite3.Connection's method called directly, not through a ``super()`` object made per call).
     def execute(self, *args: Any) -> sqlite3.Cursor:
         try:
-            return super().execute(*args)
+            return _execute(self, *args)
         except sqlite3.Error as exc:
             mapped = failure(exc, self.path)
             if mapped is None:
@@ -510,7 +511,7 @@ class _Connection(sqlite3.Connection):
 
     def executemany(self, *args: Any) -> sqlite3.Cursor:
         try:
-            return super().executemany(*args)
+            return _executemany(self, *args)
         except sqlite3.Error as exc:
             mapped = failure(exc, self.path)
             if mapped is None:
@@ -520,6 +521,9 @@ class _Connection(sqlite3.Connection):
     def executescript(self, *args: Any) -> sqlite3.Cursor:
         with _failures(self.path):
             return super().executescript(*args)
+
+
+_execute, _executemany = sqlite3.Connection.execute, sqlite3.Connection.executemany
 
 
 #: ``rows``' order in a store made before steps and responses carried theirs: the order written (rowid).
