@@ -106,6 +106,8 @@ def test_refusals_change_nothing(flagship_study, store):
     head = store.head()
     with pytest.raises(AlreadyEnrolled):
         store.enrol("P001", "sex=male", INTAKE)
+    with pytest.raises(AlreadyEnrolled):  # whatever else is wrong with the enrolment
+        store.enrol("P001", "sex=none", INTAKE)
     with pytest.raises(StoreError, match="already recorded"):
         store.record_step("P001", baseline(1010.0, value=90.0))
     with pytest.raises(AllocationError):

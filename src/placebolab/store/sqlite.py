@@ -152,40 +152,34 @@ class SQLiteStore(Store):
         ``start=(at, frontend)``: ``start_session`` too, in the same transaction."""
         self._enrolled = None
         with self._write():
-            if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
-                raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID")
-            slot = self._db.execute(  # by free_slots: else the planner scans every free slot (UNIQUE participant)
-                "SELECT position, cell, u, v FROM allocation INDEXED BY free_slots "
-                "WHERE stratum = ? AND participant IS NULL ORDER BY position LIMIT 1",
-                ("" if minimizer else stratum,),
-            ).fetchone()
-            if slot is None:
-                if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
-                    raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
-                where = f" for stratum {stratum}" if stratum else ""
-                raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
+            slot = self._free_slot(participant_id, stratum, minimizer is not None)
             cell: str
             at, cell, decision, slot_stratum = now_iso(), slot["cell"], None, "" if minimizer else stratum
             if minimizer:
                 history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
                 candidates = minimizer.candidates(history, intake)
                 cell, decision = minimizer.choose(candidates, slot["u"], slot["v"]), candidates.detail()
-            self._db.execute(
-                "UPDATE allocation SET participant = ?, allocated_at = ?, cell = ?, decision = ? "
-                "WHERE stratum = ? AND position = ?",
-                (participant_id, at, cell, decision, slot_stratum, slot["position"]),
-            )
             intake_text = json.dumps(intake)
-            self._db.execute(
-                "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (participant_id, cell, stratum, intake_text, int(simulated), int(pilot), at),
-            )
+            started, status = (None, "allocated") if start is None else (start[0], "running")  # as ``_start`` sets them
+            try:  # an ID enrolled before holds a slot (UNIQUE participant) and a row: refused, nothing stored
+                self._db.execute(
+                    "UPDATE allocation SET participant = ?, allocated_at = ?, cell = ?, decision = ? "
+                    "WHERE stratum = ? AND position = ?",
+                    (participant_id, at, cell, decision, slot_stratum, slot["position"]),
+                )
+                self._db.execute(
+                    "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at, started_at, "
+                    "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (participant_id, cell, stratum, intake_text, int(simulated), int(pilot), at, started, status),
+                )
+            except sqlite3.IntegrityError:
+                self._refuse_enrolled(participant_id)
+                raise
             sealed = participant_digest(participant_id, stratum, cell, intake_text, simulated, pilot)
             detail = {"stratum": slot_stratum, "position": slot["position"], "participant_sha256": sealed}
             self._log("allocated", participant_id, detail)
             if start is not None:
-                self._start(participant_id, *start, enrolled_now=True)
+                self._log("session_started", participant_id, {"frontend": start[1]})
         # as ``Participant.from_row`` reads the row back (REAL, INTEGER and JSON columns as stored)
         self._enrolled = Participant(
             participant_id, cell, stratum, json.loads(intake_text), bool(int(simulated)), bool(int(pilot)), at,
@@ -196,6 +190,25 @@ class SQLiteStore(Store):
     def enrolled(self, participant_id: str) -> Participant | None:
         kept, self._enrolled = self._enrolled, None  # once: later the row may change (a step completes the session)
         return kept if kept is not None and kept.id == participant_id else self.participant(participant_id)
+
+    def _free_slot(self, participant_id: str, stratum: str, minimized: bool) -> Row:
+        """The first free slot of the stratum's list (of the one list, ``minimized``), else why there is none."""
+        slot = self._db.execute(  # by free_slots: else the planner scans every free slot (UNIQUE participant)
+            "SELECT position, cell, u, v FROM allocation INDEXED BY free_slots "
+            "WHERE stratum = ? AND participant IS NULL ORDER BY position LIMIT 1",
+            ("" if minimized else stratum,),
+        ).fetchone()
+        if slot is None:
+            self._refuse_enrolled(participant_id)
+            if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
+                raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
+            where = f" for stratum {stratum}" if stratum else ""
+            raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
+        return slot
+
+    def _refuse_enrolled(self, participant_id: str) -> None:
+        if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
+            raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID")
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
         with self._write():
@@ -294,12 +307,9 @@ class SQLiteStore(Store):
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _start(self, participant_id: str, at: float, frontend: str, *, enrolled_now: bool = False) -> float:
-        """``enrolled_now``: inserted by this transaction, so never started before (nothing to read back)."""
-        earlier = None
-        if not enrolled_now:
-            row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
-            earlier = row["started_at"]
+    def _start(self, participant_id: str, at: float, frontend: str) -> float:
+        row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
+        earlier = row["started_at"]
         started = at if earlier is None else earlier
         self._db.execute(
             "UPDATE participants SET started_at = ?, status = 'running' WHERE id = ?", (started, participant_id)
