@@ -386,7 +386,7 @@ def chain_hash(prev: str, event_id: int, at: str, participant: str | None, kind:
     PostgreSQL computes the same string in ``placebolab.append_event``; keep the two in step.
     """
     text = f"{prev}\n{event_id}\n{at}\n{participant or ''}\n{kind}\n{detail or ''}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _sha256_hex(text.encode("utf-8"))
 
 
 def participant_digest(
@@ -396,7 +396,7 @@ def participant_digest(
     ``allocated`` log entry: the intake text as stored, the stratum, the cell and the simulated and
     pilot flags. PostgreSQL computes the same string in ``placebolab.participant_digest``."""
     text = f"{participant_id}\n{stratum}\n{cell}\n{intake_text}\n{int(simulated)}\n{int(pilot)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _sha256_hex(text.encode("utf-8"))
 
 
 def bundle_hash(protocol_text: bytes, files: Mapping[str, bytes]) -> str:
@@ -444,7 +444,18 @@ def _digest(participant_id: str, step: tuple[Any, ...], detail: str | None, answ
     text = _canonical_text(
         participant_id, listed, float(completed_at), detail, frontend, occasion, float(shown_at), step_id, step_key
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    return _sha256_hex(text.encode())
+
+
+def _sha256_hex(data: bytes) -> str:
+    """``hashlib.sha256(data).hexdigest()``: from a copy of an empty hash, as ``hashlib.sha256()`` looks the
+    algorithm up in OpenSSL at every call (a few of these per step: the step's digest, its log entry's hash)."""
+    digest = _EMPTY_SHA256.copy()
+    digest.update(data)
+    return digest.hexdigest()
+
+
+_EMPTY_SHA256 = hashlib.sha256()
 
 
 def _canonical_text(
