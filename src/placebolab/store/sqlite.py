@@ -162,12 +162,12 @@ class SQLiteStore(Store):
             intake_text = json.dumps(intake)
             started, status = (None, "allocated") if start is None else (start[0], "running")  # as ``_start`` sets them
             try:  # an ID enrolled before holds a slot (UNIQUE participant) and a row: refused, nothing stored
-                self._db.execute(
+                self._db.run(
                     "UPDATE allocation SET participant = ?, allocated_at = ?, cell = ?, decision = ? "
                     "WHERE stratum = ? AND position = ?",
                     (participant_id, at, cell, decision, slot_stratum, slot["position"]),
                 )
-                self._db.execute(
+                self._db.run(
                     "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at, started_at, "
                     "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (participant_id, cell, stratum, intake_text, int(simulated), int(pilot), at, started, status),
@@ -234,13 +234,13 @@ class SQLiteStore(Store):
             if not self._rows_carry_order:  # a store made before: rowid tables without event and position
                 step, answers = step[:-1], [answer[:-1] for answer in answers]
             try:
-                self._db.execute(self._insert_step, step)
+                self._db.run(self._insert_step, step)
             except sqlite3.IntegrityError:
                 raise StoreError(f"step {key} of {participant_id} is already recorded; nothing was changed") from None
             if answers:  # a text or pause step has none
-                self._db.executemany(self._insert_answers, answers)
+                self._db.run_many(self._insert_answers, answers)
             if record.mark:
-                self._db.execute(
+                self._db.run(
                     "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
                 )
             if completes_session:
@@ -311,14 +311,14 @@ class SQLiteStore(Store):
         row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
         earlier = row["started_at"]
         started = at if earlier is None else earlier
-        self._db.execute(
+        self._db.run(
             "UPDATE participants SET started_at = ?, status = 'running' WHERE id = ?", (started, participant_id)
         )
         self._log("session_started" if earlier is None else "session_resumed", participant_id, {"frontend": frontend})
         return started
 
     def _complete(self, participant_id: str) -> None:
-        self._db.execute(
+        self._db.run(
             "UPDATE participants SET status = 'completed', completed_at = ? WHERE id = ?", (now_iso(), participant_id)
         )
         self._log("session_completed", participant_id, None)
@@ -363,7 +363,7 @@ class SQLiteStore(Store):
             event_id = last_id + 1
             event_hash = chain_hash(prev, event_id, at, participant_id, kind, text)
             try:
-                self._db.execute(
+                self._db.run(
                     "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
                     (event_id, at, participant_id, kind, text, event_hash),
                 )
@@ -413,14 +413,14 @@ class _Transaction:
         store = self._store
         store._ensure_intact()
         if not self._wait:
-            store._db.execute("PRAGMA synchronous = NORMAL")
-        store._db.execute("BEGIN IMMEDIATE")
+            store._db.run("PRAGMA synchronous = NORMAL")
+        store._db.run("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         try:
             if exc_type is None:
                 try:
-                    self._store._db.execute("COMMIT")
+                    self._store._db.run("COMMIT")
                 except BaseException:
                     self._roll_back()
                     raise
@@ -428,7 +428,7 @@ class _Transaction:
                 self._roll_back()  # and the body's exception propagates (__exit__ returns None)
         finally:
             if not self._wait:
-                self._store._db.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+                self._store._db.run(f"PRAGMA synchronous = {SYNCHRONOUS}")
 
     def _roll_back(self) -> None:
         self._store._logged = None  # what the transaction appended is not stored: the head is read again
@@ -506,6 +506,7 @@ class _Connection(sqlite3.Connection):
     def __init__(self, database: Path | str, *args: Any, **kwargs: Any):
         super().__init__(database, *args, **kwargs)
         self.path = database  # for messages; _connect sets the study's path when ``database`` is a URI
+        self._writes = self.cursor()  # ``run``'s
 
     # execute and executemany do what ``_failures`` does, inline: every statement passes here, and a
     # generator-based context manager per statement was a tenth of a simulated session's CPU time (so
@@ -522,6 +523,26 @@ class _Connection(sqlite3.Connection):
     def executemany(self, *args: Any) -> sqlite3.Cursor:
         try:
             return _executemany(self, *args)
+        except sqlite3.Error as exc:
+            mapped = failure(exc, self.path)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    # run and run_many: execute and executemany for a statement whose rows are not read (a write, BEGIN, COMMIT, a
+    # PRAGMA that sets), on one cursor kept for them: making a cursor per statement cost a step's several.
+    def run(self, *args: Any) -> None:
+        try:
+            self._writes.execute(*args)
+        except sqlite3.Error as exc:
+            mapped = failure(exc, self.path)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    def run_many(self, *args: Any) -> None:
+        try:
+            self._writes.executemany(*args)
         except sqlite3.Error as exc:
             mapped = failure(exc, self.path)
             if mapped is None:
