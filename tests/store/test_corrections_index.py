@@ -44,7 +44,8 @@ def test_the_latest_correction_is_found_through_the_index(study):
     study.store.correct("P001", "excluded", "protocol deviation", "owner")
     study.store.correct("P001", "withdrawn", "asked to stop", "owner")
     study.store.correct("P002", "allocated_in_error", "not eligible", "owner")
-    assert [study.store.latest_correction(p) for p in ("P001", "P002", "P003")] == ["withdrawn", "allocated_in_error", None]
+    latest = [study.store.latest_correction(p) for p in ("P001", "P002", "P003")]
+    assert latest == ["withdrawn", "allocated_in_error", None]
     query = _LATEST_CORRECTION.format(participant="?")
     assert "USING INDEX corrections" in _plan(study, query, ("P001",))
     linked = f"SELECT participant, ({_LATEST_CORRECTION.format(participant='links.participant')}) FROM links"

@@ -193,7 +193,8 @@ class SQLiteStore(Store):
 
     def _free_slot(self, participant_id: str, stratum: str, minimized: bool) -> Row:
         """The first free slot of the stratum's list (of the one list, ``minimized``), else why there is none."""
-        slot = self._db.execute(  # by free_slots: else the planner scans every free slot (UNIQUE participant)
+        # by free_slots: else the planner scans every free slot (UNIQUE participant)
+        slot: Row | None = self._db.execute(
             "SELECT position, cell, u, v FROM allocation INDEXED BY free_slots "
             "WHERE stratum = ? AND participant IS NULL ORDER BY position LIMIT 1",
             ("" if minimized else stratum,),
@@ -240,9 +241,7 @@ class SQLiteStore(Store):
             if answers:  # a text or pause step has none
                 self._db.run_many(self._insert_answers, answers)
             if record.mark:
-                self._db.run(
-                    "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
-                )
+                self._db.run("INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at))
             if completes_session:
                 self._complete(participant_id)
 
