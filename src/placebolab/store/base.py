@@ -364,10 +364,11 @@ def now_iso() -> str:
     known = _second  # one tuple, replaced whole: a thread never pairs one second's text with another's
     if known[0] != second:
         known = _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
-    return f"{known[1]}.{milliseconds:03d}+00:00"
+    return f"{known[1]}.{_MILLISECONDS[milliseconds]}+00:00"
 
 
 _second: tuple[int, str] = (-1, "")  # now_iso's last second and its text
+_MILLISECONDS = [f"{ms:03d}" for ms in range(1000)]  # written once, not formatted at every entry
 
 
 def waits_for_disk(record: StepRecord, completes_session: bool) -> bool:
