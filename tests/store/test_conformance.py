@@ -85,6 +85,20 @@ def test_an_enrolment_may_start_the_session_in_the_same_transaction(flagship_stu
     assert audit_study(flagship_study).problems == []
 
 
+def test_the_participant_an_enrolment_hands_a_session_is_the_one_stored(store):
+    # repr: 1000 == 1000.0 and 1 == True would pass an ==; the stored row holds a float and a flag
+    store.enrol("P001", "sex=female", INTAKE | {"name": "Zoë"}, simulated=1, start=(1000, "test"))
+    assert repr(store.enrolled("P001")) == repr(store.participant("P001"))
+    assert store.enrolled("P001").started_at == 1000.0 and store.enrolled("P001").status == "running"
+    store.enrol("P002", "sex=male", INTAKE, pilot=True)  # allocated, not started
+    assert repr(store.enrolled("P002")) == repr(store.participant("P002"))
+    with pytest.raises(AlreadyEnrolled):
+        store.enrol("P002", "sex=male", INTAKE)
+    store.start_session("P002", 2000.0, "test")  # changed since it was enrolled: read as it is now
+    assert repr(store.enrolled("P002")) == repr(store.participant("P002"))
+    assert store.enrolled("P002").status == "running" and store.enrolled("P404") is None
+
+
 def test_refusals_change_nothing(flagship_study, store):
     store.enrol("P001", "sex=female", INTAKE)
     store.start_session("P001", 1000.0, "test")
@@ -92,6 +106,8 @@ def test_refusals_change_nothing(flagship_study, store):
     head = store.head()
     with pytest.raises(AlreadyEnrolled):
         store.enrol("P001", "sex=male", INTAKE)
+    with pytest.raises(AlreadyEnrolled):  # whatever else is wrong with the enrolment
+        store.enrol("P001", "sex=none", INTAKE)
     with pytest.raises(StoreError, match="already recorded"):
         store.record_step("P001", baseline(1010.0, value=90.0))
     with pytest.raises(AllocationError):

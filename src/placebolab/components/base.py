@@ -394,6 +394,11 @@ class StepBase(Model):
         ``model_copy(update=…)`` would carry it over stale: a changed step is validated anew, never copied so."""
         return tuple(self.records())
 
+    @cached_property
+    def asked(self) -> int:
+        """How many answers the step asks for: its recorded items but acknowledgements (0: a page, a pause)."""
+        return sum(item.kind != "ack" for item in self.recorded)
+
     def simulate(self, draw: Draw) -> dict[str, float | None]:
         """A simulated participant's answers, item id → value; ``draw(measure, item)`` gives one value."""
         return {

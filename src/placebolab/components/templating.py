@@ -48,10 +48,28 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
     """``template`` rendered with ``context``, sandboxed and within the size budget.
 
     Raises :class:`TemplateRefused` (with the template's line where known) for what templates may not do,
-    and jinja2's own errors (syntax, undefined variable …) for a template's mistakes."""
+    and jinja2's own errors (syntax, undefined variable …) for a template's mistakes.
+
+    A rendering is kept and handed out again for the same values of the variables the template names
+    (``_Compiled.key``): a script renders the same text for every participant of a cell. What fails is not
+    kept, so it fails again for every participant whose values take it there."""
+    compiled = _compile(template)
+    key = compiled.key(context)
+    if key is not None:
+        known = _RENDERED.get((template, key))
+        if known is not None:
+            return known
+    text = _render(compiled.template, context)
+    if key is not None and len(text) <= _KEPT_CHARS:
+        if len(_RENDERED) >= _KEPT:
+            _RENDERED.clear()  # one step, safe with other threads rendering; a few texts are rendered again
+        _RENDERED[(template, key)] = text
+    return text
+
+
+def _render(compiled: jinja2.Template, context: Mapping[str, Any]) -> str:
     import jinja2.sandbox
 
-    compiled = _compile(template)
     out: list[str] = []
     size = 0
     try:
@@ -70,6 +88,12 @@ def render_template(template: str, context: Mapping[str, Any]) -> str:
     return "".join(out)
 
 
+#: Renderings kept (``render_template``): (template, ``_Compiled.key``) → text; emptied when it holds ``_KEPT``.
+_RENDERED: dict[tuple[str, tuple[Any, ...]], str] = {}
+_KEPT = 256
+_KEPT_CHARS = 50_000  # a longer text is rendered anew each time: the kept ones stay a few MB at most
+
+
 def parse_template(template: str) -> jinja2_nodes.Template:
     """jinja2's syntax tree of ``template`` (``jinja2.nodes.Template``); TemplateSyntaxError if it has none."""
     return _environment().parse(template)
@@ -85,11 +109,60 @@ def template_line(exc: BaseException) -> int | None:
     return line
 
 
+class _Compiled:
+    """A compiled template, with the names of the variables it may read from its context (jinja2's
+    ``meta.find_undeclared_variables``, and every name it loads): its output depends on their values and
+    on nothing else, as the sandbox lets it change nothing and reach nothing but them and jinja2's own
+    functions; except through the ``random`` filter, so a template that may use it (``|random``,
+    ``map('random')``) is never kept."""
+
+    __slots__ = ("names", "template")
+
+    def __init__(self, template: jinja2.Template, names: tuple[str, ...] | None):
+        self.template, self.names = template, names
+
+    def key(self, context: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        """What the rendering depends on: each name's value (exactly: ``_exact``); None if that cannot be told."""
+        names = self.names
+        if names is None:
+            return None
+        key = tuple(_exact(context.get(name, _MISSING)) for name in names)
+        return None if _UNKNOWN in key else key
+
+
+def _exact(value: Any, depth: int = 0) -> Any:
+    """``value`` as a key that equals another only for a value rendering the same: typed (``1``, ``1.0`` and
+    ``True`` are equal in Python, not on a page; so are ``0.0`` and ``-0.0``), containers taken apart;
+    ``_UNKNOWN`` for anything else (an object whose text could be anything)."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None or value is _MISSING:
+        return (kind, value)
+    if kind is float:
+        return (kind, float.__repr__(value))
+    if depth < 8 and (kind is list or kind is tuple or kind is dict):
+        parts = tuple(_exact(v, depth + 1) for v in (value.items() if kind is dict else value))
+        return _UNKNOWN if _UNKNOWN in parts else (kind, parts)
+    return _UNKNOWN
+
+
+_MISSING, _UNKNOWN = object(), object()
+
+
 @lru_cache(maxsize=64)
-def _compile(template: str) -> jinja2.Template:
+def _compile(template: str) -> _Compiled:
+    from jinja2 import meta, nodes
+
     environment = _environment()
-    _refuse_unsafe_names(environment.parse(template))
-    return environment.from_string(template)
+    tree = environment.parse(template)
+    _refuse_unsafe_names(tree)
+    # jinja2 leaves out the names of its globals (``range``, ``namespace``), which a variable may shadow
+    loaded = {node.name for node in tree.find_all(nodes.Name) if node.ctx == "load"}
+    names: tuple[str, ...] | None = tuple(sorted(meta.find_undeclared_variables(tree) | loaded))
+    if any(node.name == "random" for node in tree.find_all(nodes.Filter)) or any(
+        node.value == "random" for node in tree.find_all(nodes.Const)
+    ):
+        names = None
+    return _Compiled(environment.from_string(template), names)
 
 
 def _refuse_unsafe_names(tree: jinja2_nodes.Template) -> None:

@@ -60,8 +60,7 @@ class SimulatedFrontend:
         return READING_SECONDS_PER_PAGE * len(current.pages) * self.rng.lognormal(0, 0.3)
 
     def _answering(self, current: Current) -> float:
-        n_items = sum(1 for item in current.occurrence.items if item.kind != "ack")
-        return n_items * self.participant.model.rt_seconds * self.rng.lognormal(0, 0.4)
+        return current.step.asked * self.participant.model.rt_seconds * self.rng.lognormal(0, 0.4)
 
     def _waiting(self, current: Current) -> float:
         seconds = current.step.fixed_seconds()

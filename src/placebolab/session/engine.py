@@ -169,7 +169,7 @@ class Session:
             if existing is None:
                 raise
             raise AlreadyEnrolled(_existing_message(existing, study.folder)) from None
-        participant = study.store.participant(participant_id)
+        participant = study.store.enrolled(participant_id)
         if participant is None:
             raise InternalError("the participant enrolled just above is in the store")
         return cls(study, SessionState(participant, frozenset(), {}), frontend, clock, new=True)._complete_if_done()
@@ -335,7 +335,7 @@ class Session:
     def _drafts_of(self, occurrence: Occurrence) -> Drafts | None:
         """The current step's drafts (the same object while it stays current): None for a step without answers,
         or where the store keeps no drafts."""
-        if not self.study.store.keeps_drafts or all(item.kind == "ack" for item in occurrence.items):
+        if not occurrence.step.asked or not self.study.store.keeps_drafts:
             return None
         if self._drafts is None or self._drafts.key != occurrence.key:
             self._drafts = Drafts(self, occurrence.key, self._stored_drafts.get(occurrence.key, []))

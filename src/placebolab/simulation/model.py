@@ -266,7 +266,9 @@ class SimulatedParticipant:
         mean = _cell_mean(spec.mean, self.cell_id, (low + high) / 2)
         value = min(max(mean + _sd(spec, low, high) * z, low), high)
         step = item.increment or 0.1  # a VAS is continuous; one decimal is finer than anyone can mark
-        return round(low + round((value - low) / step) * step, 6)
+        point = low + round((value - low) / step) * step
+        # a whole number is itself to 6 decimals, and round(x, 6) writes x out in decimal to tell
+        return point if type(point) is float and point.is_integer() else round(point, 6)
 
     def _standard_draw(self, name: str, spec: MeasureModel) -> float:
         noise = float(self.rng.standard_normal())

@@ -198,6 +198,11 @@ class Store(ABC):
         rows = self._rows("SELECT * FROM participants WHERE id = ?", (participant_id,))
         return Participant.from_row(rows[0]) if rows else None
 
+    def enrolled(self, participant_id: str) -> Participant | None:
+        """The participant this store's last ``enrol`` stored, as ``participant`` reads them (a session starts
+        from it). SQLite keeps what it inserted rather than reading it back; PostgreSQL reads it back."""
+        return self.participant(participant_id)
+
     def participants(self) -> list[Participant]:
         return [Participant.from_row(r) for r in self._rows("SELECT * FROM participants ORDER BY enrolled_at, id")]
 
@@ -314,9 +319,13 @@ class Store(ABC):
 
 
 #: The kind of a participant's latest correction (``Store.latest_correction``); ``participant``: what names them.
+#: The kinds are named twice, as each form of the index ``corrections`` names them (a query uses a partial index
+#: only if it states the index's condition): SQLite's (schema.sql) since its log entries stopped building a
+#: temporary table for the condition, and that of PostgreSQL and of a SQLite study made before.
 _LATEST_CORRECTION = (
     "SELECT kind FROM events WHERE participant = {participant} "
-    "AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') ORDER BY id DESC LIMIT 1"
+    "AND kind IN ('withdrawn', 'excluded', 'allocated_in_error') "
+    "AND (kind IN ('withdrawn', 'excluded') OR kind = 'allocated_in_error') ORDER BY id DESC LIMIT 1"
 )
 
 
@@ -376,10 +385,11 @@ def now_iso() -> str:
     known = _second  # one tuple, replaced whole: a thread never pairs one second's text with another's
     if known[0] != second:
         known = _second = (second, datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
-    return f"{known[1]}.{milliseconds:03d}+00:00"
+    return f"{known[1]}.{_MILLISECONDS[milliseconds]}+00:00"
 
 
 _second: tuple[int, str] = (-1, "")  # now_iso's last second and its text
+_MILLISECONDS = [f"{ms:03d}" for ms in range(1000)]  # written once, not formatted at every entry
 
 
 def waits_for_disk(record: StepRecord, completes_session: bool) -> bool:
@@ -398,7 +408,7 @@ def chain_hash(prev: str, event_id: int, at: str, participant: str | None, kind:
     PostgreSQL computes the same string in ``placebolab.append_event``; keep the two in step.
     """
     text = f"{prev}\n{event_id}\n{at}\n{participant or ''}\n{kind}\n{detail or ''}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _sha256_hex(text.encode("utf-8"))
 
 
 def participant_digest(
@@ -408,7 +418,7 @@ def participant_digest(
     ``allocated`` log entry: the intake text as stored, the stratum, the cell and the simulated and
     pilot flags. PostgreSQL computes the same string in ``placebolab.participant_digest``."""
     text = f"{participant_id}\n{stratum}\n{cell}\n{intake_text}\n{int(simulated)}\n{int(pilot)}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _sha256_hex(text.encode("utf-8"))
 
 
 def bundle_hash(protocol_text: bytes, files: Mapping[str, bytes]) -> str:
@@ -449,19 +459,25 @@ def record_digest(participant_id: str, record: StepRecord, detail: str | None) -
 def _digest(participant_id: str, step: tuple[Any, ...], detail: str | None, answers: list[tuple[Any, ...]]) -> str:
     """``step``: (step_key, step, occasion, shown_at, completed_at, frontend)."""
     step_key, step_id, occasion, shown_at, completed_at, frontend = step
-    return hashlib.sha256(
-        _canonical_text(
-            participant_id,
-            sorted([item, _num(value), _num(rt), float(at)] for item, value, rt, at in answers),
-            float(completed_at),
-            detail,
-            frontend,
-            occasion,
-            float(shown_at),
-            step_id,
-            step_key,
-        ).encode()
-    ).hexdigest()
+    listed = sorted(
+        [item, None if value is None else float(value), None if rt is None else float(rt), float(at)]
+        for item, value, rt, at in answers
+    )
+    text = _canonical_text(
+        participant_id, listed, float(completed_at), detail, frontend, occasion, float(shown_at), step_id, step_key
+    )
+    return _sha256_hex(text.encode())
+
+
+def _sha256_hex(data: bytes) -> str:
+    """``hashlib.sha256(data).hexdigest()``: from a copy of an empty hash, as ``hashlib.sha256()`` looks the
+    algorithm up in OpenSSL at every call (a few of these per step: the step's digest, its log entry's hash)."""
+    digest = _EMPTY_SHA256.copy()
+    digest.update(data)
+    return digest.hexdigest()
+
+
+_EMPTY_SHA256 = hashlib.sha256()
 
 
 def _canonical_text(
@@ -477,23 +493,11 @@ def _canonical_text(
 ) -> str:
     """What a step's digest hashes: exactly ``json.dumps`` of the dict ``{"answers": answers, "completed_at": …,
     "detail", "frontend", "occasion", "participant", "shown_at", "step", "step_key"}`` (keys sorted, default
-    separators, ASCII), written out directly. Formatting a float is most of the cost and a step repeats its
-    times (each answer's ``at`` is usually ``completed_at``, its ``rt`` the same difference), so each distinct
-    value is formatted once. tests/store/test_digest.py checks it against ``json.dumps``."""
-    texts: dict[float, str] = {}
-
-    def number(value: float | None) -> str:
-        if value is None:
-            return "null"
-        text = texts.get(value)
-        if text is None:
-            text = _json_float(value)
-            if value:  # 0.0 == -0.0 (one key) but they are written differently
-                texts[value] = text
-        return text
-
+    separators, ASCII), written out directly. Formatting a float is most of the cost, and steps repeat their
+    numbers (``_number``). tests/store/test_digest.py checks it against ``json.dumps``."""
+    number = _number
     listed = ", ".join(
-        f"[{_json_string(item)}, {number(value)}, {number(rt)}, {number(at)}]" for item, value, rt, at in answers
+        [f"[{_json_string(item)}, {number(value)}, {number(rt)}, {number(at)}]" for item, value, rt, at in answers]
     )
     return (
         f'{{"answers": [{listed}], "completed_at": {number(completed_at)}, "detail": {_json_nullable(detail)}, '
@@ -501,6 +505,25 @@ def _canonical_text(
         f'"participant": {_json_string(participant_id)}, "shown_at": {number(shown_at)}, '
         f'"step": {_json_string(step_id)}, "step_key": {_json_string(step_key)}}}'
     )
+
+
+def _number(value: float | None) -> str:
+    """A number of a step's digest as ``json.dumps`` writes it. The texts are kept (a function of the value alone,
+    so any thread's are right): a step's onset is the step before's end, each answer's ``at`` is usually the
+    step's end and its ``rt`` the same difference, and answers repeat the few points of their scales."""
+    if value is None:
+        return "null"
+    text = _NUMBER_TEXTS.get(value)
+    if text is None:
+        text = _json_float(value)
+        if value:  # 0.0 == -0.0 (one key) but they are written differently
+            if len(_NUMBER_TEXTS) >= 1024:
+                _NUMBER_TEXTS.clear()
+            _NUMBER_TEXTS[value] = text
+    return text
+
+
+_NUMBER_TEXTS: dict[float, str] = {}
 
 
 def _json_float(value: float) -> str:
@@ -536,7 +559,3 @@ def _slot_line(s: Slot) -> str:
     """stratum TAB position TAB block TAB block_size TAB cell, then TAB u TAB v for minimization's numbers."""
     line = f"{s.stratum}\t{s.position}\t{s.block or ''}\t{s.block_size or ''}\t{s.cell or ''}"
     return line if s.u is None else f"{line}\t{s.u!r}\t{s.v!r}"
-
-
-def _num(value: float | None) -> float | None:
-    return None if value is None else float(value)

@@ -83,9 +83,11 @@ CREATE TABLE IF NOT EXISTS events (
     hash        TEXT NOT NULL
 );
 -- Corrections (withdrawn, excluded, allocated in error) by participant: a web link checks at every request
--- whether its participant withdrew (Store.latest_correction).
+-- whether its participant withdrew (Store.latest_correction). Every log entry tests the condition: an IN of
+-- three or more values would make SQLite build a temporary table at every insert (a study made before this
+-- has that index; the query matches both: store/base.py _LATEST_CORRECTION).
 CREATE INDEX IF NOT EXISTS corrections ON events (participant, id)
-    WHERE kind IN ('withdrawn', 'excluded', 'allocated_in_error');
+    WHERE kind IN ('withdrawn', 'excluded') OR kind = 'allocated_in_error';
 -- The seed of the list and the salt of its commitment (concealed from experimenters on PostgreSQL).
 CREATE TABLE IF NOT EXISTS sealed (
     key   TEXT PRIMARY KEY,

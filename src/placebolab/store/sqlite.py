@@ -33,7 +33,7 @@ from placebolab.store.base import (
     record_digest,
     waits_for_disk,
 )
-from placebolab.store.records import Answer, Slot, StepRecord
+from placebolab.store.records import Answer, Participant, Slot, StepRecord
 
 if TYPE_CHECKING:
     from placebolab.allocation.minimization import Minimizer
@@ -63,6 +63,7 @@ class SQLiteStore(Store):
             self._ORDER = _ROWID_ORDER
         self._insert_step, self._insert_answers = _INSERTS[self._rows_carry_order]
         self._tables_seen = set()
+        self._enrolled: Participant | None = None  # ``enrol``'s participant, for ``enrolled``
         self._intact = False  # quick_check passed on this connection
         # the chain head this store appended last (``_append``): kept after its transaction commits; a
         # transaction rolled back forgets it (what it appended is gone)
@@ -149,42 +150,66 @@ class SQLiteStore(Store):
         With a ``minimizer`` (scheme: minimization) the slot comes from the one list of random numbers
         and the cell is decided now, from everyone allocated before, inside the same transaction.
         ``start=(at, frontend)``: ``start_session`` too, in the same transaction."""
+        self._enrolled = None
         with self._write():
-            if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
-                raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID")
-            slot = self._db.execute(  # by free_slots: else the planner scans every free slot (UNIQUE participant)
-                "SELECT position, cell, u, v FROM allocation INDEXED BY free_slots "
-                "WHERE stratum = ? AND participant IS NULL ORDER BY position LIMIT 1",
-                ("" if minimizer else stratum,),
-            ).fetchone()
-            if slot is None:
-                if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
-                    raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
-                where = f" for stratum {stratum}" if stratum else ""
-                raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
+            slot = self._free_slot(participant_id, stratum, minimizer is not None)
             cell: str
             at, cell, decision, slot_stratum = now_iso(), slot["cell"], None, "" if minimizer else stratum
             if minimizer:
                 history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
                 candidates = minimizer.candidates(history, intake)
                 cell, decision = minimizer.choose(candidates, slot["u"], slot["v"]), candidates.detail()
-            self._db.execute(
-                "UPDATE allocation SET participant = ?, allocated_at = ?, cell = ?, decision = ? "
-                "WHERE stratum = ? AND position = ?",
-                (participant_id, at, cell, decision, slot_stratum, slot["position"]),
-            )
             intake_text = json.dumps(intake)
-            self._db.execute(
-                "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (participant_id, cell, stratum, intake_text, int(simulated), int(pilot), at),
-            )
+            started, status = (None, "allocated") if start is None else (start[0], "running")  # as ``_start`` sets them
+            try:  # an ID enrolled before holds a slot (UNIQUE participant) and a row: refused, nothing stored
+                self._db.run(
+                    "UPDATE allocation SET participant = ?, allocated_at = ?, cell = ?, decision = ? "
+                    "WHERE stratum = ? AND position = ?",
+                    (participant_id, at, cell, decision, slot_stratum, slot["position"]),
+                )
+                self._db.run(
+                    "INSERT INTO participants (id, cell, stratum, intake, simulated, pilot, enrolled_at, started_at, "
+                    "status) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (participant_id, cell, stratum, intake_text, int(simulated), int(pilot), at, started, status),
+                )
+            except sqlite3.IntegrityError:
+                self._refuse_enrolled(participant_id)
+                raise
             sealed = participant_digest(participant_id, stratum, cell, intake_text, simulated, pilot)
             detail = {"stratum": slot_stratum, "position": slot["position"], "participant_sha256": sealed}
             self._log("allocated", participant_id, detail)
             if start is not None:
-                self._start(participant_id, *start, enrolled_now=True)
+                self._log("session_started", participant_id, {"frontend": start[1]})
+        # as ``Participant.from_row`` reads the row back (REAL, INTEGER and JSON columns as stored)
+        self._enrolled = Participant(
+            participant_id, cell, stratum, json.loads(intake_text), bool(int(simulated)), bool(int(pilot)), at,
+            None if start is None else float(start[0]), "allocated" if start is None else "running",
+        )  # fmt: skip
         return cell
+
+    def enrolled(self, participant_id: str) -> Participant | None:
+        kept, self._enrolled = self._enrolled, None  # once: later the row may change (a step completes the session)
+        return kept if kept is not None and kept.id == participant_id else self.participant(participant_id)
+
+    def _free_slot(self, participant_id: str, stratum: str, minimized: bool) -> Row:
+        """The first free slot of the stratum's list (of the one list, ``minimized``), else why there is none."""
+        # by free_slots: else the planner scans every free slot (UNIQUE participant)
+        slot: Row | None = self._db.execute(
+            "SELECT position, cell, u, v FROM allocation INDEXED BY free_slots "
+            "WHERE stratum = ? AND participant IS NULL ORDER BY position LIMIT 1",
+            ("" if minimized else stratum,),
+        ).fetchone()
+        if slot is None:
+            self._refuse_enrolled(participant_id)
+            if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
+                raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
+            where = f" for stratum {stratum}" if stratum else ""
+            raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
+        return slot
+
+    def _refuse_enrolled(self, participant_id: str) -> None:
+        if self._db.execute("SELECT 1 FROM participants WHERE id = ?", (participant_id,)).fetchone():
+            raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID")
 
     def start_session(self, participant_id: str, at: float, frontend: str) -> float:
         with self._write():
@@ -210,15 +235,13 @@ class SQLiteStore(Store):
             if not self._rows_carry_order:  # a store made before: rowid tables without event and position
                 step, answers = step[:-1], [answer[:-1] for answer in answers]
             try:
-                self._db.execute(self._insert_step, step)
+                self._db.run(self._insert_step, step)
             except sqlite3.IntegrityError:
                 raise StoreError(f"step {key} of {participant_id} is already recorded; nothing was changed") from None
             if answers:  # a text or pause step has none
-                self._db.executemany(self._insert_answers, answers)
+                self._db.run_many(self._insert_answers, answers)
             if record.mark:
-                self._db.execute(
-                    "INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at)
-                )
+                self._db.run("INSERT INTO marks VALUES (?, ?, ?)", (participant_id, record.mark, record.completed_at))
             if completes_session:
                 self._complete(participant_id)
 
@@ -283,21 +306,18 @@ class SQLiteStore(Store):
 
     # --- internals ---------------------------------------------------------------------------------
 
-    def _start(self, participant_id: str, at: float, frontend: str, *, enrolled_now: bool = False) -> float:
-        """``enrolled_now``: inserted by this transaction, so never started before (nothing to read back)."""
-        earlier = None
-        if not enrolled_now:
-            row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
-            earlier = row["started_at"]
+    def _start(self, participant_id: str, at: float, frontend: str) -> float:
+        row = self._db.execute("SELECT started_at FROM participants WHERE id = ?", (participant_id,)).fetchone()
+        earlier = row["started_at"]
         started = at if earlier is None else earlier
-        self._db.execute(
+        self._db.run(
             "UPDATE participants SET started_at = ?, status = 'running' WHERE id = ?", (started, participant_id)
         )
         self._log("session_started" if earlier is None else "session_resumed", participant_id, {"frontend": frontend})
         return started
 
     def _complete(self, participant_id: str) -> None:
-        self._db.execute(
+        self._db.run(
             "UPDATE participants SET status = 'completed', completed_at = ? WHERE id = ?", (now_iso(), participant_id)
         )
         self._log("session_completed", participant_id, None)
@@ -342,7 +362,7 @@ class SQLiteStore(Store):
             event_id = last_id + 1
             event_hash = chain_hash(prev, event_id, at, participant_id, kind, text)
             try:
-                self._db.execute(
+                self._db.run(
                     "INSERT INTO events (id, at, participant, kind, detail, hash) VALUES (?, ?, ?, ?, ?, ?)",
                     (event_id, at, participant_id, kind, text, event_hash),
                 )
@@ -392,14 +412,14 @@ class _Transaction:
         store = self._store
         store._ensure_intact()
         if not self._wait:
-            store._db.execute("PRAGMA synchronous = NORMAL")
-        store._db.execute("BEGIN IMMEDIATE")
+            store._db.run("PRAGMA synchronous = NORMAL")
+        store._db.run("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
         try:
             if exc_type is None:
                 try:
-                    self._store._db.execute("COMMIT")
+                    self._store._db.run("COMMIT")
                 except BaseException:
                     self._roll_back()
                     raise
@@ -407,7 +427,7 @@ class _Transaction:
                 self._roll_back()  # and the body's exception propagates (__exit__ returns None)
         finally:
             if not self._wait:
-                self._store._db.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+                self._store._db.run(f"PRAGMA synchronous = {SYNCHRONOUS}")
 
     def _roll_back(self) -> None:
         self._store._logged = None  # what the transaction appended is not stored: the head is read again
@@ -485,12 +505,14 @@ class _Connection(sqlite3.Connection):
     def __init__(self, database: Path | str, *args: Any, **kwargs: Any):
         super().__init__(database, *args, **kwargs)
         self.path = database  # for messages; _connect sets the study's path when ``database`` is a URI
+        self._writes = self.cursor()  # ``run``'s
 
     # execute and executemany do what ``_failures`` does, inline: every statement passes here, and a
-    # generator-based context manager per statement was a tenth of a simulated session's CPU time.
+    # generator-based context manager per statement was a tenth of a simulated session's CPU time (so
+    # is sqlite3.Connection's method called directly, not through a ``super()`` object made per call).
     def execute(self, *args: Any) -> sqlite3.Cursor:
         try:
-            return super().execute(*args)
+            return _execute(self, *args)
         except sqlite3.Error as exc:
             mapped = failure(exc, self.path)
             if mapped is None:
@@ -499,7 +521,27 @@ class _Connection(sqlite3.Connection):
 
     def executemany(self, *args: Any) -> sqlite3.Cursor:
         try:
-            return super().executemany(*args)
+            return _executemany(self, *args)
+        except sqlite3.Error as exc:
+            mapped = failure(exc, self.path)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    # run and run_many: execute and executemany for a statement whose rows are not read (a write, BEGIN, COMMIT, a
+    # PRAGMA that sets), on one cursor kept for them: making a cursor per statement cost a step's several.
+    def run(self, *args: Any) -> None:
+        try:
+            self._writes.execute(*args)
+        except sqlite3.Error as exc:
+            mapped = failure(exc, self.path)
+            if mapped is None:
+                raise
+            raise mapped from None
+
+    def run_many(self, *args: Any) -> None:
+        try:
+            self._writes.executemany(*args)
         except sqlite3.Error as exc:
             mapped = failure(exc, self.path)
             if mapped is None:
@@ -509,6 +551,9 @@ class _Connection(sqlite3.Connection):
     def executescript(self, *args: Any) -> sqlite3.Cursor:
         with _failures(self.path):
             return super().executescript(*args)
+
+
+_execute, _executemany = sqlite3.Connection.execute, sqlite3.Connection.executemany
 
 
 #: ``rows``' order in a store made before steps and responses carried theirs: the order written (rowid).
