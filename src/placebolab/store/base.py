@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
-from json.encoder import c_make_encoder as _c_make_encoder  # json.dumps's own (C) encoder
 from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's own (C) string writer
 from typing import TYPE_CHECKING, Any
 
@@ -393,6 +393,7 @@ def json_text(value: Any) -> str:
 
 
 _JSON_DEFAULT = json.JSONEncoder().default  # what json.dumps says of a value it cannot write
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # json.dumps's own (C) encoder (typeshed omits it)
 
 
 def chain_hash(prev: str, event_id: int, at: str, participant: str | None, kind: str, detail: str | None) -> str:
