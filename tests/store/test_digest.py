@@ -8,11 +8,12 @@ import hashlib
 import json
 import math
 import random
+import re
 
 import pytest
 
 from placebolab.store import Answer, StepRecord
-from placebolab.store.base import _canonical_text, record_digest, step_digest
+from placebolab.store.base import _canonical_text, json_text, record_digest, step_digest
 
 #: floats whose text is hard to get right: zeros of both signs, the specials, 17-digit epochs, tiny and huge
 FLOATS = [0.0, -0.0, 1.0, -1.5, 0.1, 1e-7, 1e16, 1e22, 123456789.0, 1764682392.5737724, 1764682395.8737724,
@@ -122,3 +123,29 @@ def test_a_zero_of_either_sign_is_written_as_json_writes_it(zero):
     )  # fmt: skip
     negative = sum(1 for row in answers for v in row[1:3] if v == 0 and math.copysign(1, v) < 0)
     assert written.count("-0.0") == negative
+
+
+def test_json_text_is_json_dumps():
+    values = [
+        None,
+        True,
+        0,
+        -7,
+        2**70,
+        "é ü 😀 \x00",
+        [],
+        {},
+        (1, 2),
+        {"b": [1.5, None], "a": {"x": "y"}},
+        {1: 2, 2.5: 3},
+    ]
+    values += FLOATS + [[f] for f in FLOATS] + [{"late_s": f} for f in FLOATS] + STRINGS
+    for value in values:
+        assert json_text(value) == json.dumps(value)
+    circular: list = []
+    circular.append(circular)
+    for bad, error in [(circular, ValueError), ({"when": object()}, TypeError), ({(1, 2): 3}, TypeError)]:
+        with pytest.raises(error) as raised:
+            json.dumps(bad)
+        with pytest.raises(error, match=re.escape(str(raised.value))):
+            json_text(bad)

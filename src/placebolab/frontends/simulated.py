@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -57,10 +58,15 @@ class SimulatedFrontend:
         return SCREENS[current.step.type](self, current)
 
     def _reading(self, current: Current) -> float:
-        return READING_SECONDS_PER_PAGE * len(current.pages) * self.rng.lognormal(0, 0.3)
+        return READING_SECONDS_PER_PAGE * len(current.pages) * self._lognormal(0.3)
 
     def _answering(self, current: Current) -> float:
-        return current.step.asked * self.participant.model.rt_seconds * self.rng.lognormal(0, 0.4)
+        return current.step.asked * self.participant.model.rt_seconds * self._lognormal(0.4)
+
+    def _lognormal(self, sigma: float) -> float:
+        """``rng.lognormal(0, sigma)``, the same number from the same draw: numpy computes exp(0 + sigma · z) from
+        one standard normal z, but first turns its arguments into arrays to check them (most of its time)."""
+        return math.exp(sigma * self.rng.standard_normal())
 
     def _waiting(self, current: Current) -> float:
         seconds = current.step.fixed_seconds()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import json.encoder
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Mapping, Sequence
@@ -400,6 +401,20 @@ def waits_for_disk(record: StepRecord, completes_session: bool) -> bool:
     loses it, and the resumed session then shows that page again. Every answer, mark, enrolment and
     completion waits: a participant never moves on from an answer that a power cut could take back."""
     return bool(record.answers) or record.mark is not None or completes_session
+
+
+def json_text(value: Any) -> str:
+    """``json.dumps(value)``, the same text from the same C encoder, made here with ``json.dumps``'s defaults:
+    ``json.dumps`` reaches it through several Python calls, and a participant's intake and each log entry's
+    detail are written with it. tests/store/test_digest.py compares the two."""
+    if _c_make_encoder is None:  # a Python without json's C speedups
+        return json.dumps(value)
+    encode = _c_make_encoder({}, _JSON_DEFAULT, _json_string, None, ": ", ", ", False, False, True)
+    return "".join(encode(value, 0))
+
+
+_JSON_DEFAULT = json.JSONEncoder().default  # what json.dumps says of a value it cannot write
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)  # json.dumps's own (C) encoder (typeshed omits it)
 
 
 def chain_hash(prev: str, event_id: int, at: str, participant: str | None, kind: str, detail: str | None) -> str:

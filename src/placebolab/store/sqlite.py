@@ -28,6 +28,7 @@ from placebolab.store.base import (
     Row,
     Store,
     chain_hash,
+    json_text,
     now_iso,
     participant_digest,
     record_digest,
@@ -159,7 +160,7 @@ class SQLiteStore(Store):
                 history = [(c, json.loads(i)) for c, i in self._db.execute("SELECT cell, intake FROM participants")]
                 candidates = minimizer.candidates(history, intake)
                 cell, decision = minimizer.choose(candidates, slot["u"], slot["v"]), candidates.detail()
-            intake_text = json.dumps(intake)
+            intake_text = json_text(intake)
             started, status = (None, "allocated") if start is None else (start[0], "running")  # as ``_start`` sets them
             try:  # an ID enrolled before holds a slot (UNIQUE participant) and a row: refused, nothing stored
                 self._db.run(
@@ -218,7 +219,7 @@ class SQLiteStore(Store):
     def record_step(self, participant_id: str, record: StepRecord, completes_session: bool = False) -> None:
         """Commit one completed step and its answers together: all of it is stored, or none.
         The session's last step marks it completed in the same transaction."""
-        detail = json.dumps(record.detail) if record.detail else None
+        detail = json_text(record.detail) if record.detail else None
         digest = record_digest(participant_id, record, detail)
         with self._write() if waits_for_disk(record, completes_session) else self._no_wait:
             event = self._append(  # first: the step's row carries its entry's number (the order of recording)
@@ -345,7 +346,7 @@ class SQLiteStore(Store):
 
     def _log(self, kind: str, participant_id: str | None, detail: dict[str, Any] | None) -> None:
         """Append one entry to the hash chain (inside the caller's write transaction, which holds the lock)."""
-        self._append(kind, participant_id, json.dumps(detail) if detail is not None else None)
+        self._append(kind, participant_id, json_text(detail) if detail is not None else None)
 
     def _append(self, kind: str, participant_id: str | None, text: str | None) -> int:
         """``_log`` with the detail's JSON text written already (``json.dumps(detail)``, as it is hashed);
