@@ -4,6 +4,8 @@ in a temporary folder with one thing edited, and where in the bad file the edit 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,17 @@ ROOT = Path(__file__).resolve().parents[2]
 FLAGSHIP = ROOT / "protocols" / "warmth-competence-itch.yaml"
 FLAGSHIP_STIMULI = ROOT / "stimuli" / "warmth-competence-itch"
 CLINICIAN = "clinician.md.j2"
+
+
+def validate(*paths) -> subprocess.CompletedProcess:
+    """``placebolab validate PATHS`` as a user types it (exit code, stdout, stderr)."""
+    return subprocess.run(
+        [sys.executable, "-m", "placebolab.cli", "validate", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def copy_flagship(folder: Path) -> Path:

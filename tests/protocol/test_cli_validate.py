@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
-from .bad import FLAGSHIP, copy_flagship, replace_once
-
-
-def validate(*paths) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "placebolab.cli", "validate", *map(str, paths)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+from .bad import FLAGSHIP, copy_flagship, replace_once, validate
 
 
 def test_a_good_protocol_exits_0():

@@ -4,14 +4,11 @@ path names the mapping, not the sentence."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 from placebolab.document.problems import format_path
 
-from .bad import assert_reported, copy_flagship, line_of, problems_of, replace_once
+from .bad import assert_reported, copy_flagship, line_of, problems_of, replace_once, validate
 
 CONSENT = """\
 protocol: beratung
@@ -33,21 +30,11 @@ SPLIT = "{id: daten, text: Ich bin einverstanden, dass meine Antworten ohne Name
 QUOTED = '{id: daten, text: "Ich bin einverstanden, dass meine Antworten ohne Namen gespeichert werden."}'
 
 
-def _validate(path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "placebolab.cli", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
 def test_validate_explains_a_statement_cut_by_a_comma(tmp_path):
     path = tmp_path / "beratung.yaml"
     text = CONSENT.replace("STATEMENT", SPLIT)
     path.write_text(text, encoding="utf-8")
-    result = _validate(path)
+    result = validate(path)
     assert result.returncode == 3, result.stdout
     line = line_of(text, "dass meine")
     column = text.splitlines()[line - 1].index("dass meine") + 1
@@ -57,7 +44,7 @@ def test_validate_explains_a_statement_cut_by_a_comma(tmp_path):
         'quotes, e.g. text: "Ich bin einverstanden, dass …"'
     ]
     path.write_text(CONSENT.replace("STATEMENT", QUOTED), encoding="utf-8")
-    assert _validate(path).returncode == 0
+    assert validate(path).returncode == 0
 
 
 RELIEF = "{id: relief,   text: How much do you expect the cream to relieve your itch?}"

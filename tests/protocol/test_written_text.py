@@ -7,8 +7,6 @@ be right. Real templates, and a study's frozen protocol, are left alone."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import typing
 from dataclasses import dataclass
 
@@ -18,7 +16,7 @@ from placebolab.components import DECLARED
 from placebolab.components.base import SHOWN_AS_WRITTEN
 from placebolab.protocol import load_protocol, parse_protocol
 
-from .bad import FLAGSHIP_STIMULI, JARGON, assert_reported, copy_flagship, line_of, problems_of, replace_once
+from .bad import FLAGSHIP_STIMULI, JARGON, assert_reported, copy_flagship, line_of, problems_of, replace_once, validate
 
 LITERALLY = "is shown as written, not as a template"
 SCRIPT_STEP = "say it in a script step (`type: script`)"
@@ -279,16 +277,6 @@ timeline:
     prompt: PROMPT
     scale: nrs-0-10
 """
-
-
-def validate(path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "placebolab.cli", "validate", str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_validate_refuses_a_prompt_with_template_syntax(tmp_path):
