@@ -150,9 +150,15 @@ def attention_expected(protocol) -> dict[tuple[str, str], float]:
 def too_fast(step, n_items: dict[str, int], minimum: float) -> bool | None:
     """Whether a recorded step (a ``steps`` row) was answered in less than ``minimum`` seconds (the protocol's
     ``data_quality.min_seconds_per_item``) × its items on a scale (``n_items``: step id → count), from onset to
-    completion (online: the server's onset to its receipt of the form). None for a step without such items."""
+    completion (online: the server's onset to its receipt of the form). None for a step without such items.
+
+    Answers a web page filled in from the browser's copy of an earlier showing (``client_restored``: a Continue
+    that never reached the server) were given then, at times not known here: they are not counted, and a step
+    of only such answers is None, never flagged for the moment it took to send them again."""
     count = n_items.get(step["step"], 0)
-    if not count:
+    if count and step["detail"] and "client_restored" in step["detail"]:
+        count -= len(json.loads(step["detail"]).get("client_restored", ()))
+    if count <= 0:
         return None
     return bool(step["completed_at"] - step["shown_at"] < minimum * count)
 
