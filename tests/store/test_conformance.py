@@ -13,6 +13,7 @@ from placebolab.simulation.model import EffectsModel
 from placebolab.simulation.run import simulate_study
 from placebolab.store import Answer, Link, StepRecord
 from placebolab.store.base import GENESIS
+from placebolab.store.sqlite import SQLiteStore
 from placebolab.study import Study
 from tests.conftest import ROOT
 from tests.media.test_media_steps import media_protocol
@@ -266,3 +267,20 @@ def test_drafts_never_reach_the_export(flagship_study, store):
     assert "P900" not in set(long.participant) and len(long) > 0
     assert "P900" not in set(pd.read_csv(out / "steps.csv").participant)
     assert audit_study(flagship_study).problems == []
+
+
+def test_a_store_tells_when_another_connection_has_written(flagship_study, store):
+    """``changes_elsewhere``: SQLite's moves with another connection's commit and not with its own (a web worker
+    keeps its sessions while it stays: frontends/web/kept.py); PostgreSQL cannot tell cheaply and says None."""
+    before = store.changes_elsewhere()
+    if not isinstance(store, SQLiteStore):
+        assert before is None
+        return
+    store.enrol("P001", "sex=female", INTAKE)  # this connection's own commit
+    assert store.changes_elsewhere() == before
+    other = Study.open(flagship_study.folder, writing=True)
+    try:
+        other.store.correct("P001", "withdrawn", "asked to", "test")
+    finally:
+        other.close()
+    assert store.changes_elsewhere() != before

@@ -179,6 +179,12 @@ class Store(ABC):
     def close(self) -> None:
         self._db.close()
 
+    def changes_elsewhere(self) -> int | None:
+        """A number that changes whenever another connection (another station, process or worker) commits to the
+        store, and that this connection's own commits leave as it is; None when the store cannot tell cheaply
+        (PostgreSQL): then nothing read from it may be kept for a later request (``frontends.web.kept``)."""
+        return None
+
     def meta(self) -> dict[str, str]:
         return {r["key"]: r["value"] for r in self._rows("SELECT key, value FROM meta")}
 

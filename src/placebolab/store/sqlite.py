@@ -129,6 +129,10 @@ class SQLiteStore(Store):
     def describe(self) -> str:
         return str(self.path)
 
+    def changes_elsewhere(self) -> int:
+        # SQLite's own counter of commits by other connections to the file (WAL included): one cheap statement
+        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+
     def allocation_summary(self) -> dict[str, int]:
         used, total = self._db.execute("SELECT COUNT(participant), COUNT(*) FROM allocation").fetchone()
         return {"allocated": used, "slots": total}

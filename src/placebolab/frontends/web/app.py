@@ -6,7 +6,8 @@ scheduled step not yet due, or the completion page. ``POST /s/TOKEN/start`` enro
 start page's form; allocation happens here, through ``Session.start`` as at the console) and ``POST
 /s/TOKEN/step`` commits the current step, then redirects (303) back to the GET. The state is the store's:
 a reload, a closed tab or another device with the same link shows the first unanswered step; a stale form
-(the back button, a double click) names a step that is no longer current and records nothing.
+(the back button, a double click) names a step that is no longer current and records nothing. (A worker keeps
+a link's session between its requests only while the store says nobody else has written to it: ``kept.py``.)
 
 Every form carries a token the server signed (HMAC with the app's secret) over the participant, the step
 key and the onset (when the page was first shown): it is the CSRF check, and it keeps the onset honest. A timed
@@ -80,6 +81,7 @@ from placebolab.components.consent import AGREED
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.client import read_report
+from placebolab.frontends.web.kept import KeptSessions
 from placebolab.frontends.web.screens import (
     HONEYPOT,
     SCREENS,
@@ -268,6 +270,8 @@ class WebSessions:
         #: the screens made from a step alone (a questionnaire's questions), by the step's id (``fixed_screen``)
         self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
+        #: a link's session, kept from its last request while the store says nobody else wrote (kept.py)
+        self.kept = KeptSessions(study.store)
         self.templates = page_templates(self.say)
 
     # --- routes ------------------------------------------------------------------------------------
@@ -588,7 +592,8 @@ class WebSessions:
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
         try:
             detail = {**report.detail, **form_detail(screen, form)}
-            session.submit(key, form_values(screen, current, form), shown_at, detail=detail)
+            with self.kept.dropped_on_error(token):
+                session.submit(key, form_values(screen, current, form), shown_at, detail=detail)
         except SessionError:
             message = self.say("web.answer_every_question")
             return self._step_page(request, token, session, error=message, given=form, onset=onset, status=400)
@@ -814,15 +819,22 @@ class WebSessions:
         return token, participant
 
     def _visit(self, request: Request) -> tuple[str, str, Session | None]:
-        """``_link`` and the participant's session (None before enrolment), from the same read of the store."""
+        """``_link`` and the participant's session (None before enrolment), from the same read of the store, or
+        kept from the link's last request (``KeptSessions``)."""
         token = request.path_params["token"]
+        kept = self.kept.get(token)
+        if kept is not None:
+            return token, *kept
         found = self.study.link(token) if TOKEN.match(token) else None
         if found is None:
             raise HTTPException(404)
         if found.correction == "withdrawn":
             raise HTTPException(410)
-        state = found.state
-        return token, found.participant, None if state is None else Session(self.study, state, FRONTEND, self.clock)
+        if found.state is None:
+            return token, found.participant, None
+        session = Session(self.study, found.state, FRONTEND, self.clock)
+        self.kept.keep(token, found.participant, session)
+        return token, found.participant, session
 
     def _active(self, participant: str) -> None:
         """410 (a neutral "no longer active" page) once the participant's latest correction is a withdrawal."""
