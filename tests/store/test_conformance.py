@@ -271,7 +271,7 @@ def test_drafts_never_reach_the_export(flagship_study, store):
 
 def test_a_store_tells_when_another_connection_has_written(flagship_study, store):
     """``changes_elsewhere``: SQLite's moves with another connection's commit and not with its own (a web worker
-    keeps its sessions while it stays: frontends/web/kept.py); PostgreSQL cannot tell cheaply and says None."""
+    keeps its sessions while it stays: frontends/web/kept_sessions.py); PostgreSQL cannot tell cheaply and says None."""
     before = store.changes_elsewhere()
     if not isinstance(store, SQLiteStore):
         assert before is None

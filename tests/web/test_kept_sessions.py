@@ -1,5 +1,5 @@
 """A web worker keeps each link's session between its requests while the store says nobody else wrote
-(frontends/web/kept.py): what it shows and records is still what the store holds, whoever else writes."""
+(frontends/web/kept_sessions.py): what it shows and records is still what the store holds, whoever else writes."""
 
 from __future__ import annotations
 

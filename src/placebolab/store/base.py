@@ -182,7 +182,7 @@ class Store(ABC):
     def changes_elsewhere(self) -> int | None:
         """A number that changes whenever another connection (another station, process or worker) commits to the
         store, and that this connection's own commits leave as it is; None when the store cannot tell cheaply
-        (PostgreSQL): then nothing read from it may be kept for a later request (``frontends.web.kept``)."""
+        (PostgreSQL): then nothing read from it may be kept for a later request (``frontends.web.kept_sessions``)."""
         return None
 
     def meta(self) -> dict[str, str]:

@@ -7,7 +7,7 @@ start page's form; allocation happens here, through ``Session.start`` as at the 
 /s/TOKEN/step`` commits the current step, then redirects (303) back to the GET. The state is the store's:
 a reload, a closed tab or another device with the same link shows the first unanswered step; a stale form
 (the back button, a double click) names a step that is no longer current and records nothing. (A worker keeps
-a link's session between its requests only while the store says nobody else has written to it: ``kept.py``.)
+a link's session between its requests only while the store says nobody else has written to it: ``kept_sessions.py``.)
 
 Every form carries a token the server signed (HMAC with the app's secret) over the participant, the step
 key and the onset (when the page was first shown): it is the CSRF check, and it keeps the onset honest. A timed
@@ -81,8 +81,10 @@ from placebolab.components.consent import AGREED
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
 from placebolab.frontends.base import refuse_unshowable
 from placebolab.frontends.web.client import read_report
-from placebolab.frontends.web.kept import KeptSessions
+from placebolab.frontends.web.kept_pages import SIZE, KeptPages
+from placebolab.frontends.web.kept_sessions import KeptSessions
 from placebolab.frontends.web.screens import (
+    FIXED,
     HONEYPOT,
     SCREENS,
     Question,
@@ -161,12 +163,14 @@ def create_app(
     clock=None,
     prolific: str | None = None,
     rate_limit: RateLimit | None = None,
+    kept_pages: int = SIZE,
 ):
     """The ASGI app serving ``study``'s online sessions. Refuses (ProtocolError), before anyone can enrol, a
     protocol with a step a browser cannot show. ``secret`` signs the forms (every worker of one server must
     share it; default: ``study_secret``, kept in the study folder); ``clock``: a RealClock unless a test moves
     time itself; ``prolific``: the completion code, which opens the general link ``/prolific``;
-    ``rate_limit``: of enrolments per client address (default ``RateLimit()``)."""
+    ``rate_limit``: of enrolments per client address (default ``RateLimit()``); ``kept_pages``: how many pages'
+    fixed parts are kept (``KeptPages``; 0: every page rendered whole)."""
     refuse_unshowable(study.protocol, SCREENS)
     if first_consent(study.protocol) is not None and not study.logs_declines:
         raise StoreError(
@@ -176,9 +180,8 @@ def create_app(
         )
     if prolific is not None and not COMPLETION_CODE.match(prolific):
         raise ValueError(f"{prolific!r} is not a Prolific completion code (letters and digits, e.g. C1A2B3C4)")
-    web = WebSessions(
-        study, secret or study_secret(study.folder), clock or RealClock(), prolific, rate_limit or RateLimit()
-    )
+    secret = secret or study_secret(study.folder)
+    web = WebSessions(study, secret, clock or RealClock(), prolific, rate_limit or RateLimit(), kept_pages)
     routes = [
         Route("/s/{token}", web.page, methods=["GET"]),
         Route("/s/{token}/start", web.start, methods=["POST"]),
@@ -259,7 +262,9 @@ class SecurityHeaders:
 
 
 class WebSessions:
-    def __init__(self, study, secret: bytes, clock, prolific: str | None, rate_limit: RateLimit):
+    def __init__(
+        self, study, secret: bytes, clock, prolific: str | None, rate_limit: RateLimit, kept_pages: int = SIZE
+    ):
         self.study, self.secret, self.clock = study, secret, clock
         self.prolific, self.rate_limit = prolific, rate_limit
         #: the consent step every plan begins with: then a link's first page, before enrolment (None: the start page)
@@ -270,9 +275,11 @@ class WebSessions:
         #: the screens made from a step alone (a questionnaire's questions), by the step's id (``fixed_screen``)
         self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
-        #: a link's session, kept from its last request while the store says nobody else wrote (kept.py)
+        #: a link's session, kept from its last request while the store says nobody else wrote (kept_sessions.py)
         self.kept = KeptSessions(study.store)
         self.templates = page_templates(self.say)
+        #: step pages, each one's fixed part rendered once for everyone who sees it
+        self.pages = KeptPages(self.templates, kept_pages)
 
     # --- routes ------------------------------------------------------------------------------------
 
@@ -711,7 +718,9 @@ class WebSessions:
         screen = self._screen(current)
         context = self._screen_context(token, current, screen, onset, csrf, error, given)
         context |= {"action": "/prolific/consent" if ids else f"/s/{token}/consent", "hidden": _prolific_fields(ids)}
-        return self._render(screen.template, status=status, **context)
+        if error is not None or given is not None or ids:  # Prolific's IDs in its form: the participant's own
+            return self._render(screen.template, status=status, **context)
+        return self._kept_page(current, screen, context, status)
 
     def _first_current(self) -> Current:
         """The first consent step as the engine would show it (its text is the same for every cell and intake)."""
@@ -759,7 +768,7 @@ class WebSessions:
         if current is None and session.declined_at is not None:
             return self._declined(session.participant.id)
         if current is None:
-            return self._render("done.html.j2")
+            return HTMLResponse(self.pages.render("done.html.j2", {}))
         participant, now = session.participant.id, self.clock.now()
         if _not_due(current, now):
             if current.not_before is None:
@@ -791,7 +800,15 @@ class WebSessions:
                 context["next_page"] = here + f"&page={index + 1}"
         if current.media is not None:
             context["media_url"] = f"/s/{token}/media/{self._media_name(participant, current)}"
-        return self._render(screen.template, status=status, **context)
+        if error is not None or given is not None or "refresh" in context:  # what was given, a countdown: the visit's
+            return self._render(screen.template, status=status, **context)
+        return self._kept_page(current, screen, context, status)
+
+    def _kept_page(self, current: Current, screen: Screen, context: dict[str, Any], status: int) -> Response:
+        """A step's page with its fixed part rendered once (``KeptPages``); a screen made from the step alone is kept
+        (``fixed_screen``) and stands for its values."""
+        kept = screen if current.step.type in FIXED else None
+        return HTMLResponse(self.pages.render(screen.template, context, kept), status_code=status)
 
     def _message(self, heading: str, message: str, status: int, again: str | None = None) -> Response:
         # an error (status 400 or more) says nothing of where the link stands: the page script keeps what was entered
