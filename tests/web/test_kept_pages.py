@@ -77,14 +77,16 @@ class Visits:
 def visits(tmp_path):
     def serve(protocol_path) -> Visits:
         Study.init(protocol_path, tmp_path / "study", seed=3).close()
-        study = Study.open(tmp_path / "study", writing=True, any_thread=True)
+        # each server opens the study as its own process would (a worker keeps its sessions while no other
+        # connection writes: kept_sessions.py)
+        studies = [Study.open(tmp_path / "study", writing=True, any_thread=True) for _ in range(2)]
+        opened.extend(studies)
         clock = VirtualClock(1_800_000_000.0)
         kept, whole = (
             TestClient(create_app(study, secret=SECRET, clock=clock, kept_pages=size), follow_redirects=False)
-            for size in (256, 0)
+            for study, size in zip(studies, (256, 0), strict=True)
         )
-        opened.append(study)
-        return Visits(study, clock, kept, whole)
+        return Visits(studies[0], clock, kept, whole)
 
     opened: list[Study] = []
     yield serve

@@ -170,7 +170,8 @@ def create_app(
     share it; default: ``study_secret``, kept in the study folder); ``clock``: a RealClock unless a test moves
     time itself; ``prolific``: the completion code, which opens the general link ``/prolific``;
     ``rate_limit``: of enrolments per client address (default ``RateLimit()``); ``kept_pages``: how many pages'
-    fixed parts are kept (``KeptPages``; 0: every page rendered whole)."""
+    fixed parts are kept (``KeptPages``; 0: every page rendered whole). One app per opened study: the app keeps
+    sessions while the only writes through the study's connection are its own (``KeptSessions``)."""
     refuse_unshowable(study.protocol, SCREENS)
     if first_consent(study.protocol) is not None and not study.logs_declines:
         raise StoreError(
