@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,16 @@ class Lab:
         time.sleep(0.05)
         self.xdotool("click", 1)
         time.sleep(0.15)
+
+    @contextmanager
+    def stalled(self):
+        """The window's process stopped while the input inside is made: a machine that stalls a frame for that
+        long. X keeps every event for the window, which takes them all in its first frame after it goes on."""
+        self.process.send_signal(signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            self.process.send_signal(signal.SIGCONT)
 
     # --- ending ------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from placebolab.frontends.psychopy.frontend import PsychopyFrontend
+from placebolab.frontends.psychopy.presses import Presses
 from placebolab.frontends.psychopy.screens import Frame, Kit, QuestionsScreen
 from placebolab.protocol import load_protocol
 from tests.engine.schedule_protocols import rating, write_protocol
@@ -36,13 +37,35 @@ class Stim:
         return self.rating
 
 
+class WindowHandle:
+    """pyglet's window as the dispatcher of its events: the handlers pushed onto it are given each."""
+
+    def __init__(self):
+        self.handlers: list[dict] = []
+
+    def push_handlers(self, **handlers):
+        self.handlers.insert(0, handlers)
+
+    def dispatch(self, event, *args):
+        for handlers in self.handlers:
+            handlers[event](*args)
+
+
 class Window:
-    """Flips at 60 Hz; ``typed[n]`` are the keys the event queue delivers after flip n (from 1)."""
+    """Flips at 60 Hz; ``typed[n]`` are the keys the event queue delivers after flip n (from 1), each a
+    millisecond after the one before; ``tapped[n]`` the left-button taps (x, y in pyglet's window pixels)
+    it delivers then, after the keys, each a millisecond after the one before."""
 
     size = (1280, 800)
+    units = "height"
+    useRetina = False
 
-    def __init__(self, event, typed: dict[int, list[str]]):
-        self.event, self.typed, self.flips, self._on_flip = event, typed, 0, []
+    def __init__(self, event, typed: dict[int, list[str]], tapped: dict[int, list[tuple[int, int]]] | None = None):
+        self.event, self.typed, self.tapped, self.flips, self._on_flip = event, typed, tapped or {}, 0, []
+        self.winHandle, self.now = WindowHandle(), 100.0
+
+    def getContentScaleFactor(self):  # noqa: N802
+        return 1.0
 
     def callOnFlip(self, function):  # noqa: N802
         self._on_flip.append(function)
@@ -52,9 +75,15 @@ class Window:
         for function in self._on_flip:
             function()
         self._on_flip = []
-        now = 100.0 + self.flips / 60
-        self.event.queue += [(key, now) for key in self.typed.get(self.flips, [])]
-        return now
+        flipped = self.now = 100.0 + self.flips / 60
+        for key in self.typed.get(self.flips, []):
+            self.event.queue.append((key, self.now))
+            self.now += 0.001
+        for x, y in self.tapped.get(self.flips, []):
+            self.winHandle.dispatch("on_mouse_press", x, y, 1, 0)
+            self.winHandle.dispatch("on_mouse_release", x, y, 1, 0)
+            self.now += 0.001
+        return flipped
 
 
 class Event:
@@ -70,14 +99,17 @@ class Event:
 
 
 class Mouse:
-    def clickReset(self):  # noqa: N802
-        pass
-
-    def getPressed(self, getTime=False):  # noqa: N802, N803
-        return [0, 0, 0], [0, 0, 0]
-
     def getPos(self):  # noqa: N802
         return (0.0, 0.0)
+
+
+def stand_in_frontend(window: Window, clock=None) -> PsychopyFrontend:
+    """The frontend on the stand-in window, as ``open`` sets it up."""
+    frontend = PsychopyFrontend(clock)
+    frontend.win, frontend._event, frontend.mouse, frontend._banner = window, window.event, Mouse(), None
+    frontend._presses = Presses(window, lambda: window.now)
+    frontend.frame_period, frontend.period_source = 1 / 60, "assumed"
+    return frontend
 
 
 class StandInKit(Kit):
@@ -101,11 +133,8 @@ def test_keys_pressed_before_the_onset_flip_are_not_answers(tmp_path):
     stamped as if pressed then: it is discarded with everything else queued at the onset."""
     event = Event()
     window = Window(event, {1: ["9"], 3: ["5", "return"]})
-    frontend = PsychopyFrontend(clock=None)
-    frontend.win, frontend._event, frontend.mouse, frontend._banner = window, event, Mouse(), None
-    frontend.frame_period, frontend.period_source = 1 / 60, "assumed"
     screen = rating_screen(tmp_path, window)
-    _log, outcome, _onset = frontend._loop(screen.draw, screen.update, None)
+    _log, outcome, _onset = stand_in_frontend(window)._loop(screen.draw, screen.update, None)
     assert outcome.values == {"": 5.0}  # not 95
 
 

@@ -11,7 +11,6 @@ import pytest
 from rich.console import Console
 
 from placebolab.frontends.console import ConsoleFrontend
-from placebolab.frontends.psychopy.frontend import PsychopyFrontend
 from placebolab.frontends.psychopy.screens import Kit
 from placebolab.protocol import load_protocol
 from placebolab.protocol.occurrences import plan
@@ -19,7 +18,7 @@ from placebolab.session import Current
 from placebolab.session.clock import VirtualClock
 from tests.engine.schedule_protocols import pause, rating, write_protocol
 
-from .test_typed_ahead import Event, Mouse, Stim, Window
+from .test_typed_ahead import Event, Mouse, Stim, Window, stand_in_frontend
 
 
 def waiting_for(tmp_path, **fields) -> Current:
@@ -47,11 +46,8 @@ class Recording(Stim):
 
 def lab_waiting_text(current: Current) -> str:
     clock = VirtualClock(1000.0)
-    event = Event()
-    window = Window(event, {})
-    frontend = PsychopyFrontend(clock)
-    frontend.win, frontend._event, frontend.mouse, frontend._banner = window, event, Mouse(), None
-    frontend.frame_period, frontend.period_source = 1 / 60, "assumed"
+    window = Window(Event(), {})
+    frontend = stand_in_frontend(window, clock)
     frontend.kit = Kit(window, SimpleNamespace(TextStim=Recording, Slider=Stim, Rect=Stim), Mouse())
     Recording.drawn = []
     original_flip = window.flip

@@ -16,15 +16,16 @@ from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.consent import ConsentScreen
 from placebolab.frontends.psychopy.drafts import DraftWriter
 from placebolab.frontends.psychopy.media import AudioScreen, ImageScreen, VideoScreen
+from placebolab.frontends.psychopy.presses import Presses
 from placebolab.frontends.psychopy.screens import (
     DIM,
     TEXT,
-    Frame,
     Kit,
     PagesScreen,
     PauseScreen,
     QuestionnaireScreen,
     QuestionsScreen,
+    frames_of,
 )
 from placebolab.frontends.psychopy.timing import FrameLog
 
@@ -72,7 +73,7 @@ class PsychopyFrontend:
 
     def open(self, *, pilot: bool | None = None) -> None:
         """Open the window; ``pilot`` (the participant's pilot flag) overrides ``options.pilot``."""
-        from psychopy import event, logging, visual
+        from psychopy import core, event, logging, visual
 
         if pilot is not None:
             self.options = replace(self.options, pilot=pilot)
@@ -90,6 +91,7 @@ class PsychopyFrontend:
             checkTiming=False,  # measured below, and judged (an unlocked rate is not a refresh rate)
         )
         self.mouse = event.Mouse(win=self.win, visible=True)
+        self._presses = Presses(self.win, core.getTime)
         self.kit = Kit(self.win, visual, self.mouse, self.say)
         self.frame_period, self.period_source = self._refresh_period()
         self._banner = None
@@ -198,25 +200,24 @@ class PsychopyFrontend:
                 self._discard_input()
             if shot is not None:
                 self._save_screenshot(shot)
+            # Taking the keys takes the window's events: every press since the last frame is recorded with
+            # them, a quick tap released within the frame too, and each with its own place.
             keys = self._event.getKeys(timeStamped=True)
-            if any(key == QUIT_KEY for key, _ in keys):
+            clicks = self._presses.take()
+            now, pointer = core.getTime(), tuple(self.mouse.getPos())
+            names = [key for key, _ in keys]
+            if QUIT_KEY in names:
                 done = None
                 if keep is not None:  # answers given up to the Escape (within this very frame) are kept too
-                    typed = keys[: [key for key, _ in keys].index(QUIT_KEY)]
-                    done = update(Frame(core.getTime(), typed, False, tuple(self.mouse.getPos())), log.onset)
+                    stop = names.index(QUIT_KEY)
+                    before = [click for click in clicks if click.at < keys[stop][1]]
+                    done = _first_outcome(update, frames_of(now, keys[:stop], before, pointer, False), log.onset)
                     self._keep(keep(), log.onset, onset_epoch[0])
                 self._confirm_quit()
                 if done is not None:  # not quit, and the step was completed just before the Escape
                     return log, done, onset_epoch[0]
-                keys = []
-            # A press since the last frame is seen even when it was released within the frame (a quick tap):
-            # PsychoPy stamps every press, while the button state alone would miss it.
-            buttons, press_times = self.mouse.getPressed(getTime=True)
-            pressed = press_times[0] > 0
-            if pressed:
-                self.mouse.clickReset()
-            frame = Frame(core.getTime(), keys, pressed, tuple(self.mouse.getPos()), bool(buttons[0]))
-            outcome = update(frame, log.onset)
+                continue  # input after the Escape, and during the question, is not an answer
+            outcome = _first_outcome(update, frames_of(now, keys, clicks, pointer, self._presses.held), log.onset)
             if outcome is not None:
                 return log, outcome, onset_epoch[0]
             if keep is not None:
@@ -233,10 +234,11 @@ class PsychopyFrontend:
 
     def _discard_input(self) -> None:
         """At the onset flip: keys and clicks made before it (typed ahead during a waiting screen or the step
-        before) are not answers to this step. PsychoPy stamps a key when it takes it from the window's
-        queue, not when it was pressed, so the queue is emptied right after the onset rather than filtered."""
-        self._event.clearEvents()
-        self.mouse.clickReset()
+        before) are not answers to this step. PsychoPy stamps a key (and ``Presses`` a click) when it takes it
+        from the window's queue, not when it was made, so the queue is emptied right after the onset rather
+        than filtered."""
+        self._event.clearEvents()  # takes the window's events: presses made before the onset are recorded ...
+        self._presses.discard()  # ... and dropped
 
     def _confirm_quit(self) -> None:
         """Escape: ask before quitting. Y (or the language's own yes key) quits (every answer so far is stored,
@@ -252,6 +254,7 @@ class PsychopyFrontend:
                 raise SessionInterrupted("the session was stopped; every answer so far is stored")
             if "n" in keys or QUIT_KEY in keys:
                 self._event.clearEvents()
+                self._presses.discard()  # clicks on the question are no answers to the step below it
                 return
 
     # --- screenshots -------------------------------------------------------------------------------
@@ -277,6 +280,16 @@ class PsychopyFrontend:
         thread = threading.Thread(target=write, name=f"screenshot {path.name}")
         thread.start()
         self._writers.append(thread)
+
+
+def _first_outcome(update, frames, onset: float | None):
+    """Give the screen each frame in turn; the outcome of the first that ends the step (input after it
+    is typed ahead, not an answer), or None."""
+    for frame in frames:
+        outcome = update(frame, onset)
+        if outcome is not None:
+            return outcome
+    return None
 
 
 #: how the window shows each step type: ``screen(kit, current)`` builds it before the onset frame

@@ -33,13 +33,43 @@ NUMBER_KEYS |= {"period": ".", "num_decimal": "."}
 
 @dataclass
 class Frame:
-    """What happened since the last frame."""
+    """What happened since the last frame (or, when several clicks came within one frame, up to the next
+    click: each click is given to the screen as a frame of its own, see ``frames_of``)."""
 
     now: float
     keys: list[tuple[str, float]]  # (key name, time)
     clicked: bool  # the left mouse button went down since the last frame
-    mouse_pos: tuple[float, float]
+    mouse_pos: tuple[float, float]  # where it went down (where the pointer is, without a click)
     button_down: bool = False  # ... and is still down
+
+
+@dataclass(frozen=True)
+class Click:
+    """A press of the left mouse button: where (window units) and when (monotonic seconds, as keys are)."""
+
+    pos: tuple[float, float]
+    at: float
+
+
+def frames_of(now: float, keys: list, clicks: list[Click], pointer: tuple[float, float], held: bool) -> list[Frame]:
+    """The input taken at one flip as the frames a screen's ``update`` is given, in the order it came: each
+    click a frame of its own, at its own place, with the keys typed after it (a screen takes a frame's click
+    before its keys); keys typed before the first click a frame before it. So two taps within one stalled
+    frame (an answer, then Continue) are both taken, as on a machine that kept up. A frame's ``now`` is the
+    time it reports up to: the next click, or ``now`` for the last. Only the last click can still be held
+    down (``held``): an earlier one was released before the next press. Without clicks: one frame."""
+    if not clicks:
+        return [Frame(now, keys, False, pointer, held)]
+    frames = []
+    first = [key for key in keys if key[1] < clicks[0].at]
+    if first:
+        frames.append(Frame(clicks[0].at, first, False, pointer))
+    for n, click in enumerate(clicks):
+        last = n == len(clicks) - 1
+        until = now if last else clicks[n + 1].at
+        typed = [key for key in keys if click.at <= key[1] and (last or key[1] < until)]
+        frames.append(Frame(until, typed, True, click.pos, held and last))
+    return frames
 
 
 @dataclass
