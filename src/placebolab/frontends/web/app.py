@@ -247,11 +247,12 @@ class SecurityHeaders:
     def __init__(self, app, csp: bytes = CSP):
         self.app = app
         self.headers = [(n, csp if n == b"content-security-policy" else v) for n, v in HEADERS]
+        self.names = {name for name, _ in self.headers}
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        names = {name for name, _ in self.headers}
+        names = self.names
 
         async def with_headers(message):
             if message["type"] == "http.response.start":
