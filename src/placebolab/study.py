@@ -209,6 +209,10 @@ class Study:
         session's state, in one read of the store (``Store.link``); None for a token no link has."""
         return self.store.link(link_hash(token), self.protocol.decline_keys)
 
+    def changes_elsewhere(self) -> int | None:
+        """``Store.changes_elsewhere``: what moves when another connection commits to the store (None: cannot tell)."""
+        return self.store.changes_elsewhere()
+
     def link_active(self, participant_id: str) -> bool:
         """Whether a participant's link still works: not once their latest correction is a withdrawal."""
         return self.store.latest_correction(participant_id) != "withdrawn"

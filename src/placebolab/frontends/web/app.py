@@ -278,7 +278,7 @@ class WebSessions:
         self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
         #: a link's session, kept from its last request while the store says nobody else wrote (kept_sessions.py)
-        self.kept = KeptSessions(study.store)
+        self.kept = KeptSessions(study)
         self.templates = page_templates(self.say)
         #: step pages, each one's fixed part rendered once for everyone who sees it
         self.pages = KeptPages(self.templates, kept_pages)

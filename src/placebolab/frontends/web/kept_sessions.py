@@ -2,7 +2,7 @@
 
 A page opens its participant's session from the store at every request (``Study.link``), so that whichever
 worker, tab or device asks sees what the store holds. With one worker on SQLite, that read is most of what a
-page costs the store: the session a link's last request opened is kept and used again as long as the store's
+page costs the store: the session a link's last request opened is kept and used again as long as the study's
 ``changes_elsewhere`` has not moved, i.e. no other connection has committed anything since it was read (a lab
 station, ``placebolab withdraw``, another server). Every write since was then this worker's own, and the
 routes make them so that the kept session still holds what the store holds: a step is recorded through the
@@ -18,17 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from placebolab.session import Session
-from placebolab.store import Store
+
+if TYPE_CHECKING:
+    from placebolab.study import Study
 
 #: At most this many sessions are kept (all are forgotten at once when there are more: they are read again).
 LIMIT = 10_000
 
 
 class KeptSessions:
-    def __init__(self, store: Store):
-        self._store = store
+    def __init__(self, study: Study):
+        self._study = study
         self._version: int | None = None  # the store's ``changes_elsewhere`` when the kept sessions were read
         self._sessions: dict[str, tuple[str, Session]] = {}  # by link token: (participant, session)
 
@@ -36,7 +39,7 @@ class KeptSessions:
         """The participant and session kept for the link ``token``; None when none is (then read the store, and
         ``keep`` what it gives). Asks the store, first, whether anyone else has written since: if so, every kept
         session is forgotten."""
-        version = self._store.changes_elsewhere()
+        version = self._study.changes_elsewhere()
         if version != self._version or version is None:
             self._sessions.clear()
             self._version = version  # read before the store is: a write after this read moves it again
