@@ -41,6 +41,21 @@ def copy_flagship(folder: Path) -> Path:
     return protocol
 
 
+ITCH_BASELINE_SCALE = "    prompt: How itchy is your forearm right now?\n    scale: nrs-0-100\n"
+PRIMARY = "  primary: {outcome: itch_post, baseline: itch_baseline, between: [warmth, competence]}"
+
+
+def flagship_with_baseline_on(folder: Path, scale: str, primary: str = PRIMARY) -> Path:
+    """A copy of the flagship whose itch_baseline is rated on ``scale`` (itch_post stays on nrs-0-100) and
+    whose plan's primary line is ``primary``; the protocol's path."""
+    protocol = copy_flagship(folder)
+    text = protocol.read_text(encoding="utf-8")
+    assert text.count(ITCH_BASELINE_SCALE) == 2 and text.count(PRIMARY) == 1  # itch_baseline's, then itch_post's
+    text = text.replace(ITCH_BASELINE_SCALE, ITCH_BASELINE_SCALE.replace("nrs-0-100", scale), 1)
+    protocol.write_text(text.replace(PRIMARY, primary), encoding="utf-8")
+    return protocol
+
+
 def replace_once(file: Path, old: str, new: str) -> str:
     """Replace the single occurrence of ``old`` in ``file`` with ``new``; the edited text."""
     text = file.read_text(encoding="utf-8")

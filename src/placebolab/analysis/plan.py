@@ -7,6 +7,7 @@ nothing else.
 from __future__ import annotations
 
 import json
+import math
 import re
 import typing
 from dataclasses import dataclass, field, replace
@@ -73,7 +74,8 @@ class AnalysisResult:
     reason → count). ``cell_counts`` (``cell``, one column per factor, ``arm, n, n_incomplete,
     n_pilot, n_corrected``; ``n`` counts the analysed participants). ``outcomes``: the primary
     outcome, its change from baseline ``<outcome>_change`` = outcome − baseline when the plan names
-    a baseline, then each secondary outcome; with a baseline the primary outcome's model (and a
+    a baseline (not computed when the two are on different scales, :func:`change_scales`: its ``error``
+    says why), then each secondary outcome; with a baseline the primary outcome's model (and a
     secondary outcome's, when it names one) is the ANCOVA adjusting for it. An outcome that cannot
     be analysed (say a cell without data) does not stop the others: its ``error`` holds the reason
     and its tables are None; the same holds for the other analyses and their ``*_error``.
@@ -512,12 +514,7 @@ def outcome_specs(study: ExportedStudy, plan: dict, data: pd.DataFrame) -> list[
             data[stratum] = pd.Categorical(data[stratum].map(_choice_text))
     specs = [_spec(study, primary, outcome, "primary", default_between, covariates)]
     if baseline and specs[0].measurement == "continuous":  # no change score of categories
-        change = f"{outcome}_change"
-        label = f"Change from baseline: {outcome} − {baseline} (negative: lower than at baseline)"
-        specs.append(
-            OutcomeResult(change, label, "change from baseline", default_between, derived_from=(outcome, baseline))
-        )
-        _add_change(data, change, outcome, baseline)
+        specs.append(_change_spec(study, data, outcome, baseline, default_between))
     for secondary in plan.get("secondary") or []:
         name = secondary.get("outcome") if isinstance(secondary, dict) else secondary
         name = typing.cast(str, name)  # the export writes each secondary outcome with its name
@@ -546,6 +543,50 @@ def _choice_text(value):
     return text[:-2] if isinstance(value, float | str) and re.fullmatch(r"-?\d+\.0", text) else text
 
 
+def _change_spec(study: ExportedStudy, data: pd.DataFrame, outcome: str, baseline: str, between: list) -> OutcomeResult:
+    """The change from baseline ``<outcome>_change`` (added to ``data``), or, when the two are on different
+    scales, the same outcome with the reason it is not computed as its ``error`` (and no column)."""
+    change = f"{outcome}_change"
+    label = f"Change from baseline: {outcome} − {baseline} (negative: lower than at baseline)"
+    spec = OutcomeResult(change, label, "change from baseline", between, derived_from=(outcome, baseline))
+    scales = change_scales(study.codebook, outcome, baseline)
+    if scales is not None:
+        return replace(spec, error=different_scales(outcome, baseline, *scales))
+    _add_change(data, change, outcome, baseline)
+    return spec
+
+
+def change_scales(codebook: dict, outcome: str, baseline: str) -> tuple[str, str] | None:
+    """The ranges (``"0–10"``, ``"0–100"``) of an outcome and its baseline when they differ, else None.
+
+    A 0–10 rating minus a 0–100 one is no change from baseline, so that change score is not computed
+    (the ANCOVA adjusting for the baseline is: a covariate may be on any scale). A range the codebook does
+    not give (an export made before it gave them) counts as the same: the change is computed as it was.
+    """
+    found, before = _range(codebook, outcome), _range(codebook, baseline)
+    if found is None or before is None or found == before:
+        return None
+    return f"{found[0]:g}–{found[1]:g}", f"{before[0]:g}–{before[1]:g}"
+
+
+def different_scales(outcome: str, baseline: str, outcome_range: str, baseline_range: str) -> str:
+    """Why the change from baseline is not computed, for the report where it would stand."""
+    return (
+        f"'{outcome}' ranges {outcome_range} and its baseline '{baseline}' {baseline_range}: on different scales, "
+        f"their difference is no change from baseline, so it is not computed. The primary analysis (ANCOVA) "
+        f"adjusts for '{baseline}', which may be on any scale; rate both on the same scale for a change score."
+    )
+
+
+def _range(codebook: dict, column: str) -> tuple[float, float] | None:
+    """A column's ``min`` and ``max`` in the codebook, or None when either is not a finite number."""
+    entry = next((c for c in codebook.get("columns") or [] if isinstance(c, dict) and c.get("name") == column), {})
+    low, high = entry.get("min"), entry.get("max")
+    if not (_number(low) and _number(high) and math.isfinite(low) and math.isfinite(high)):
+        return None
+    return float(low), float(high)
+
+
 def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) -> None:
     # Left out when either part is unusable; _analyse then says which part.
     numeric = [c in data.columns and pd.api.types.is_numeric_dtype(data[c]) for c in (outcome, baseline)]
@@ -554,6 +595,8 @@ def _add_change(data: pd.DataFrame, change: str, outcome: str, baseline: str) ->
 
 
 def _analyse(data: pd.DataFrame, spec: OutcomeResult, ss_type: int, strict: bool = False) -> OutcomeResult:
+    if spec.error:  # not to be computed at all (a change score of two scales: _change_spec)
+        return spec
     covariates = spec.covariates or None
     if spec.measurement != "continuous":  # never an ANOVA on category codes
         asked = spec.equivalence_plan or spec.bayes_factor  # validate refuses it; an older study may ask

@@ -16,7 +16,8 @@ from placebolab.frontends import FRONTENDS
 )
 def validate(protocols, frontend):
     """Check PROTOCOLS (YAML files): every problem is listed with file, line and what would be right.
-    Warnings (a schedule the timeline cannot keep) are printed too, and do not fail the check."""
+    Warnings (a schedule the timeline cannot keep, a change from baseline of two scales) are printed too, and do
+    not fail the check."""
     from placebolab.errors import ProtocolError
     from placebolab.frontends import screens
     from placebolab.frontends.base import unshowable

@@ -206,8 +206,12 @@ def _losses(flow: dict) -> str:
 
 
 def _outcomes_words(results) -> str:
+    from placebolab.analysis.plan import change_scales
+
     words = []
     for outcome in results.outcomes:
+        if outcome.derived_from and change_scales(results.study.codebook, *outcome.derived_from):
+            continue  # a change score of two scales, not computed (the methods paragraph, item 21a, says why)
         adjusted = f", adjusted for {', '.join(outcome.covariates)}" if outcome.covariates else ""
         words.append(f"{outcome.role}: {outcome.name} ({outcome.label}; {outcome.measurement}{adjusted})")
     return "; ".join(words) + "."

@@ -503,6 +503,7 @@ def _indices(facts: Facts) -> str | Table:
 
 def _transformations(facts: Facts) -> str:
     from placebolab.analysis.categorical import measurement_of
+    from placebolab.analysis.plan import change_scales
 
     plan = facts.protocol.analysis
     columns = facts.codebook["columns"]
@@ -516,8 +517,13 @@ def _transformations(facts: Facts) -> str:
         and plan.primary.baseline
         and measurement_of(facts.codebook, plan.primary.outcome)[0] == "continuous"
     ):
+        outcome, baseline = plan.primary.outcome, plan.primary.baseline
+        scales = change_scales(facts.codebook, outcome, baseline)
         parts.append(
-            f"The change from baseline {plan.primary.outcome} − {plan.primary.baseline} is analysed besides the "
-            "primary (baseline-adjusted) analysis."
+            f"The change from baseline {outcome} − {baseline} is analysed besides the primary (baseline-adjusted) "
+            "analysis."
+            if scales is None
+            else f"No change from baseline is computed: {outcome} ({scales[0]}) and its baseline {baseline} "
+            f"({scales[1]}) are on different scales; the primary analysis adjusts for {baseline}."
         )
     return " ".join(parts) or "None: every measure and score is analysed as recorded."

@@ -148,7 +148,11 @@ class Equivalence(Model):
 
 class Outcome(Model):
     outcome: str = Field(description="A measure: a rating id, questionnaire.score or questionnaire.item.")
-    baseline: str | None = Field(None, description="The same measure before the manipulation.")
+    baseline: str | None = Field(
+        None,
+        description="The same measure before the manipulation: the outcome is adjusted for it (ANCOVA); the "
+        "primary outcome's change from baseline is analysed too when both are rated on the same scale.",
+    )
     between: list[str] | None = Field(None, description="Factors to analyse (default: all).")
     equivalence: Equivalence | None = Field(
         None, description="Test each two-level factor for equivalence (TOST) against this smallest effect of interest."
@@ -296,7 +300,7 @@ class Protocol(Model):
     _files: dict[str, str] = PrivateAttr(default_factory=dict)
     # media files checked at load: (step id, cell id) → MediaInfo
     _media: dict[tuple[str, str], MediaInfo] = PrivateAttr(default_factory=dict)
-    # what the loader found doubtful but not wrong (protocol/schedule.py): Problems that do not fail validation
+    # what the loader found doubtful but not wrong (schedule.py, plan_checks.py): Problems that do not fail validation
     _warnings: list[Problem] = PrivateAttr(default_factory=list)
     # where a path of the document stands in its file (set by the loader): (path, message) → Problem
     _locator: Callable[[DocPath, str], Problem] | None = PrivateAttr(default=None)
@@ -338,7 +342,8 @@ class Protocol(Model):
 
     @property
     def warnings(self) -> list[Problem]:
-        """Problems that do not make the protocol invalid (a schedule it cannot keep), each located."""
+        """Problems that do not make the protocol invalid (a schedule it cannot keep, a change from baseline of
+        two scales the analysis will not compute), each located."""
         return self._warnings
 
     def locate(self, path: DocPath, message: str) -> Problem:

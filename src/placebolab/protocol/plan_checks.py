@@ -7,10 +7,11 @@ import itertools
 from typing import TYPE_CHECKING
 
 from placebolab.components import StepBase
-from placebolab.document.problems import DocPath, Report
+from placebolab.document.problems import DocPath, Problem, Report
 from placebolab.protocol.comparisons import check_post_hoc, resolve_contrast
 from placebolab.protocol.hypotheses import check_hypotheses
 from placebolab.protocol.measures import measurement, resolve
+from placebolab.protocol.schedule import Locate
 
 if TYPE_CHECKING:
     from placebolab.protocol.models import AnalysisPlan, Mediation, Outcome, Protocol, SimpleEffect
@@ -21,6 +22,36 @@ BUILT_IN_MARKS = ("start",)  # set by the session itself when it begins (session
 def check_plan(protocol: Protocol, report: Report) -> None:
     _marks_per_cell(protocol, report)
     _analysis_design(protocol, report)
+
+
+def plan_warnings(protocol: Protocol, locate: Locate) -> list[Problem]:
+    """What the plan asks for that the analysis will run otherwise than written (``validate`` prints them;
+    they do not fail it): a change from baseline of an outcome and a baseline on different scales."""
+    plan = protocol.analysis
+    if plan is None or plan.primary.baseline is None:
+        return []
+    outcome, baseline = resolve(protocol, plan.primary.outcome), resolve(protocol, plan.primary.baseline)
+    if outcome is None or baseline is None or measurement(protocol, plan.primary.outcome) != "continuous":
+        return []  # no change score: a categorical outcome has none (analysis/plan.py)
+    ranges = [(m.min, m.max) for m in (outcome, baseline)]
+    if None in (*ranges[0], *ranges[1]) or ranges[0] == ranges[1]:
+        return []
+    named = (plan.primary.outcome, plan.primary.baseline)
+    shown = [f"'{name}' ranges {low:g}–{high:g} ({_scale_line(protocol, m.step, locate)})"
+             for name, m, (low, high) in zip(named, (outcome, baseline), ranges, strict=True)]  # fmt: skip
+    return [locate(("analysis", "primary", "baseline"), (
+        f"{shown[0]} and its baseline {shown[1]}: on different scales, their difference is no change from baseline, "
+        f"so the analysis will not compute it ({named[0]} − {named[1]}); the primary analysis (ANCOVA) still "
+        f"adjusts for {named[1]}, as a covariate may be on any scale. Rate both on the same scale for a change score"
+    ))]  # fmt: skip
+
+
+def _scale_line(protocol: Protocol, step: StepBase, locate: Locate) -> str:
+    """``scale of step pain_post, line 66``: where the step sets the scale (or the step itself, whose
+    questionnaire items or instrument do)."""
+    index = next(i for i, s in enumerate(protocol.timeline) if s is step)
+    line = locate(("timeline", index, "scale"), "").line
+    return f"scale of step {step.id}" + (f", line {line}" if line is not None else "")
 
 
 def _shown_to(step: StepBase, cell_id: str) -> bool:

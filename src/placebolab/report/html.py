@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 import placebolab
-from placebolab.analysis.plan import AnalysisResult
+from placebolab.analysis.plan import AnalysisResult, OutcomeResult, change_scales
 from placebolab.report import format as fmt
 from placebolab.report.baseline_table import baseline_view
 from placebolab.report.comparisons import methods_sentences, outcome_extras
@@ -208,8 +208,9 @@ def correction_phrase(header: dict) -> str:
 
 def _analysis_sentence(results: AnalysisResult, design: str) -> str:
     primary = results.primary
-    roles = {outcome.role for outcome in results.outcomes}
-    also = " and so was its change from baseline" if "change from baseline" in roles else ""
+    change = next((o for o in results.outcomes if o.role == "change from baseline"), None)
+    scales = change_scales(results.study.codebook, *change.derived_from) if change and change.derived_from else None
+    also = " and so was its change from baseline" if change and not scales else ""
     ss_words = SS_TYPE_WORDS.get(results.ss_type, str(results.ss_type))
     if primary.measurement != "continuous":
         return categorical_sentence(_quoted(primary.label, primary.name), primary, design)
@@ -218,11 +219,22 @@ def _analysis_sentence(results: AnalysisResult, design: str) -> str:
             f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
             f"between-subjects ANCOVA adjusting for {_and_list(primary.covariates)}, with {ss_words}{also}; "
             f"adjusted means are estimated marginal means at the covariate's mean{_strata_words(results)}; effect "
-            "sizes are partial eta squared (ηp²)."
+            "sizes are partial eta squared (ηp²)." + _no_change_words(change, scales)
         )
     return (
         f"The primary outcome, {_quoted(primary.label, primary.name)}, was analysed with a {design} "
         f"between-subjects ANOVA with {ss_words}{also}; effect sizes are partial eta squared (ηp²)."
+    )
+
+
+def _no_change_words(change: OutcomeResult | None, scales: tuple[str, str] | None) -> str:
+    """`` No change from baseline was computed: …`` when the outcome and its baseline are on different scales."""
+    if change is None or change.derived_from is None or scales is None:
+        return ""
+    (outcome, baseline), (outcome_range, baseline_range) = change.derived_from, scales
+    return (
+        f" No change from baseline was computed: {outcome} ({outcome_range}) and its baseline {baseline} "
+        f"({baseline_range}) are on different scales."
     )
 
 
@@ -326,6 +338,8 @@ def _outcome_view(outcome, data: pd.DataFrame) -> dict:
             "between": outcome.between, "descriptives": [], "anova": [], "effects": [], "plot": None,
             "covariates": list(outcome.covariates), "emmeans": [], "assumptions": [], "robust": []}  # fmt: skip
     view["categorical"], view["evidence"] = None, None  # report/outcomes.py fills them in
+    # a change score not computed (two scales, a part missing) is no column of the data: none is named
+    view["column"] = None if outcome.derived_from and outcome.name not in data.columns else outcome.name
     if outcome.error:
         return view
     if outcome.categorical is not None:  # a binary or ordinal outcome: its own tables, no ANOVA
