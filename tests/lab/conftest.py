@@ -196,9 +196,13 @@ class Lab:
 @pytest.fixture
 def study(tmp_path) -> Path:
     """A study of the short flagship protocol (itch_post at t0+1s and t0+2s)."""
-    protocol = write_short_protocol(tmp_path)
+    return initialised(tmp_path, write_short_protocol(tmp_path), SEED)
+
+
+def initialised(tmp_path: Path, protocol: Path, seed: int) -> Path:
+    """``tmp_path/study``, initialised (`placebolab init`) from ``protocol``."""
     folder = tmp_path / "study"
-    result = run_cli("init", protocol, folder, "--seed", SEED, cwd=tmp_path)
+    result = run_cli("init", protocol, folder, "--seed", seed, cwd=tmp_path)
     assert result.code == 0, result.stderr
     return folder
 

@@ -12,8 +12,8 @@ import time
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.screens import Click, Frame, Outcome, frames_of
 
-from ..cli.conftest import export, run_cli
-from .conftest import SCREEN, Lab
+from ..cli.conftest import export
+from .conftest import SCREEN, Lab, initialised
 from .test_scales import rating_pixel
 from .test_typed_ahead import Event, Window, stand_in_frontend
 
@@ -86,9 +86,7 @@ def held_click(run: Lab, pixel: tuple[int, int]) -> None:
 
 def test_every_click_within_one_stalled_frame_is_taken_in_order(tmp_path, lab):
     (tmp_path / "quick-taps.yaml").write_text(PROTOCOL, encoding="utf-8")
-    study = tmp_path / "study"
-    result = run_cli("init", tmp_path / "quick-taps.yaml", study, "--seed", 7, cwd=tmp_path)
-    assert result.code == 0, result.stderr
+    study = initialised(tmp_path, tmp_path / "quick-taps.yaml", 7)
     run = lab(study, "shots", "--participant", "S01")
 
     run.screen("01-relief")

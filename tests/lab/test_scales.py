@@ -8,8 +8,8 @@ from PIL import Image
 
 from placebolab.frontends.psychopy import layout
 
-from ..cli.conftest import export, run_cli
-from .conftest import SCREEN
+from ..cli.conftest import export
+from .conftest import SCREEN, initialised
 
 PROTOCOL = """\
 protocol: lab-scales
@@ -34,9 +34,7 @@ def rating_pixel(value, low, high):
 
 def test_vas_likert_and_numeric_scales_store_what_was_clicked_and_typed(tmp_path, lab):
     (tmp_path / "lab-scales.yaml").write_text(PROTOCOL, encoding="utf-8")
-    study = tmp_path / "study"
-    result = run_cli("init", tmp_path / "lab-scales.yaml", study, "--seed", 7, cwd=tmp_path)
-    assert result.code == 0, result.stderr
+    study = initialised(tmp_path, tmp_path / "lab-scales.yaml", 7)
     run = lab(study, "shots", "--participant", "S01")
     button = layout.to_pixels(0, layout.BUTTON_Y, SCREEN)
 
