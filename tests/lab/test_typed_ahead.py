@@ -10,8 +10,9 @@ from types import SimpleNamespace
 
 from placebolab.frontends.psychopy.frontend import PsychopyFrontend
 from placebolab.frontends.psychopy.presses import Presses
-from placebolab.frontends.psychopy.screens import Frame, Kit, QuestionsScreen
+from placebolab.frontends.psychopy.screens import Frame, Kit, QuestionnaireScreen, QuestionsScreen
 from placebolab.protocol import load_protocol
+from tests.conftest import FLAGSHIP
 from tests.engine.schedule_protocols import rating, write_protocol
 
 from ..cli.conftest import SEED, export, run_cli, write_short_protocol
@@ -195,3 +196,17 @@ def test_keys_pressed_during_a_wait_and_the_step_before_are_not_answers(tmp_path
     assert float(post["t0+4s"]["value"]) == 29
     baseline = [r for r in long if r["step"] == "itch_baseline"]
     assert [float(r["value"]) for r in baseline] == [ANSWERS[("itch_baseline", "", "")]]
+
+
+def test_keys_after_a_click_go_to_the_question_clicked(tmp_path):
+    """The focus follows a click: → after clicking question 2 moves question 2's answer, not question 1's
+    (which would change an answer the participant is not looking at)."""
+    step = next(s for s in load_protocol(FLAGSHIP).timeline if s.id == "expectancy")  # four questions, 0–10
+    window = Window(Event(), {})
+    visual = SimpleNamespace(TextStim=Stim, TextBox2=Stim, Slider=Stim, Rect=Stim)
+    screen = QuestionnaireScreen(StandInKit(window, visual, Mouse()), SimpleNamespace(step=step))
+    first, second = screen.inputs[0], screen.inputs[1]
+    screen.update(Frame(100.1, [("3", 100.05)], False, (0.0, 0.0)), onset=100.0)  # typed: question 1 has the focus
+    second.slider.rating = 6  # the Slider took a click on question 2
+    screen.update(Frame(100.2, [("right", 100.15)], True, (0.0, 0.0)), onset=100.0)
+    assert (first.value, second.value) == (3.0, 7.0)

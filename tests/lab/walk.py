@@ -67,8 +67,8 @@ def expectancy(lab: Lab) -> None:
     """Each of the four questions answered a different way; Enter goes on."""
     lab.screen(screen_name("expectancy"))
     lab.type(str(answer("expectancy", item="relief")))  # question 1 has the focus: typed
-    lab.click(scale_pixel("expectancy", answer("expectancy", item="logical"), 1))  # clicked
-    lab.key("Down", "Down")
+    lab.click(scale_pixel("expectancy", answer("expectancy", item="logical"), 1))  # clicked: question 2 has the focus
+    lab.key("Down")
     lab.type(str(answer("expectancy", item="confident")))  # typed after moving the focus
     lab.key("Down")
     doubt = answer("expectancy", item="doubt")

@@ -441,15 +441,18 @@ class ScaleInput:
             if shown:  # nothing to show until answered: skip the draw call
                 self.readout.draw()
 
-    def poll_mouse(self, frame: Frame) -> None:
-        """Take up a value the participant set with the mouse. The Slider handles a click or a drag itself
-        (it sets its rating when the button comes up); a tap pressed and released within one frame it
-        never sees, so that is placed here, at the tapped point."""
+    def poll_mouse(self, frame: Frame) -> bool:
+        """Take up a value the participant set with the mouse; whether they did. The Slider handles a click or a
+        drag itself (it sets its rating when the button comes up); a tap pressed and released within one frame
+        it never sees, so that is placed here, at the tapped point."""
         rating = self.slider.getRating()
         if rating is not None and rating != self.value:
             self._set(float(rating), frame.now, from_mouse=True)
-        elif frame.clicked and not frame.button_down and self.slider.validArea.contains(frame.mouse_pos):
+            return True
+        if frame.clicked and not frame.button_down and self.slider.validArea.contains(frame.mouse_pos):
             self._set(self._value_at(frame.mouse_pos[0]), frame.now)
+            return True
+        return False
 
     def _value_at(self, x: float) -> float:
         width, _height = self.slider.size
@@ -668,8 +671,9 @@ class QuestionsScreen:
         self.hint.draw()
 
     def update(self, frame: Frame, onset: float) -> Outcome | None:
-        for question in self.inputs:
-            question.poll_mouse(frame)
+        for n, question in enumerate(self.inputs):
+            if question.poll_mouse(frame):
+                self.focus = n  # the keys that follow (← →, a number) go to the question clicked, as anywhere else
         go = self.button.clicked(frame)
         for key, at in frame.keys:
             if go and self._complete():
