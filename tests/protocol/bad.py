@@ -80,6 +80,29 @@ def line_of(text: str, marker: str) -> int:
     return text[: text.index(marker)].count("\n") + 1
 
 
+def column_of(text: str, marker: str) -> int:
+    """1-based column where the single occurrence of ``marker`` in ``text`` starts (on ``line_of``'s line)."""
+    return text.splitlines()[line_of(text, marker) - 1].index(marker) + 1
+
+
+#: A German study's head, through its consent's first statement (more statements or steps may follow).
+BERATUNG = """\
+protocol: beratung
+version: "1"
+title: Beratung
+language: de
+factors:
+  waerme: {levels: [warm, neutral]}
+allocation: {scheme: complete, target_n: 40}
+timeline:
+  - id: einwilligung
+    type: consent
+    text: Bitte lesen Sie die Information.
+    statements:
+      - {id: gelesen, text: Ich habe die Information gelesen.}
+"""
+
+
 @dataclass(frozen=True)
 class Edit:
     """One mistake: ``old`` → ``new`` in the protocol; the problem expected at the line of ``at`` (default: the

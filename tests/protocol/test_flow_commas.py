@@ -8,24 +8,9 @@ import pytest
 
 from placebolab.document.problems import format_path
 
-from .bad import assert_reported, copy_flagship, line_of, problems_of, replace_once, validate
+from .bad import BERATUNG, assert_reported, column_of, copy_flagship, line_of, problems_of, replace_once, validate
 
-CONSENT = """\
-protocol: beratung
-version: "1"
-title: Beratung
-language: de
-factors:
-  waerme: {levels: [warm, neutral]}
-allocation: {scheme: complete, target_n: 40}
-timeline:
-  - id: einwilligung
-    type: consent
-    text: Bitte lesen Sie die Information.
-    statements:
-      - {id: gelesen, text: Ich habe die Information gelesen.}
-      - STATEMENT
-"""
+CONSENT = BERATUNG + "      - STATEMENT\n"
 SPLIT = "{id: daten, text: Ich bin einverstanden, dass meine Antworten ohne Namen gespeichert werden.}"
 QUOTED = '{id: daten, text: "Ich bin einverstanden, dass meine Antworten ohne Namen gespeichert werden."}'
 
@@ -36,8 +21,7 @@ def test_validate_explains_a_statement_cut_by_a_comma(tmp_path):
     path.write_text(text, encoding="utf-8")
     result = validate(path)
     assert result.returncode == 3, result.stdout
-    line = line_of(text, "dass meine")
-    column = text.splitlines()[line - 1].index("dass meine") + 1
+    line, column = line_of(text, "dass meine"), column_of(text, "dass meine")
     assert result.stderr.splitlines() == [
         f"error: {path}:{line}:{column}: timeline[0].statements[1]: unknown key `dass meine Antworten ohne …`: a "
         "comma inside { } ends a value, so the rest of the text became a key of its own; put the whole text in "
@@ -71,7 +55,7 @@ def test_a_text_cut_by_a_comma_is_one_readable_message(tmp_path, new, marker, wo
     text = replace_once(protocol, RELIEF, new)
     (problem,) = problems_of(protocol)
     assert_reported([problem], protocol, line_of(text, marker), "timeline[3].items[0]", words)
-    assert problem.column == text.splitlines()[problem.line - 1].index(marker) + 1
+    assert problem.column == column_of(text, marker)
     assert str(problem).count("do you expect") <= 1  # the sentence is not printed as a key in the path too
 
 

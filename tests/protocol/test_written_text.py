@@ -16,7 +16,18 @@ from placebolab.components import DECLARED
 from placebolab.components.base import SHOWN_AS_WRITTEN
 from placebolab.protocol import load_protocol, parse_protocol
 
-from .bad import FLAGSHIP_STIMULI, JARGON, assert_reported, copy_flagship, line_of, problems_of, replace_once, validate
+from .bad import (
+    BERATUNG,
+    FLAGSHIP_STIMULI,
+    JARGON,
+    assert_reported,
+    column_of,
+    copy_flagship,
+    line_of,
+    problems_of,
+    replace_once,
+    validate,
+)
 
 LITERALLY = "is shown as written, not as a template"
 SCRIPT_STEP = "say it in a script step (`type: script`)"
@@ -147,7 +158,7 @@ def test_template_syntax_in_a_text_shown_as_written_is_one_located_message(tmp_p
     line = line_of(text, case.marker)
     problem = assert_reported(problems, protocol, line, case.path, case.words)
     assert len(problems) == 1, "one mistake, one message:\n" + "\n".join(map(str, problems))
-    assert problem.column == text.splitlines()[line - 1].index(case.marker) + 1  # where the text starts
+    assert problem.column == column_of(text, case.marker)  # where the text starts
     assert not any(words in problem.message for words in case.absent), problem
     assert not any(jargon in str(problem) for jargon in JARGON), problem
 
@@ -255,28 +266,18 @@ def _models_in(annotation) -> list[type]:
 
 # --- a German online study, through `placebolab validate` ------------------------------------------------
 
-GERMAN = """\
-protocol: beratung
-version: "1"
-title: Beratung
-language: de
-variables:
-  aerztin: Dr. Jana Weber
-factors:
-  waerme: {levels: [warm, neutral]}
-allocation: {scheme: complete, target_n: 40}
-timeline:
-  - id: einwilligung
-    type: consent
-    text: Bitte lesen Sie die Information.
-    statements:
-      - {id: gelesen, text: Ich habe die Information gelesen.}
+GERMAN = (
+    BERATUNG
+    + """\
     agree: Ich stimme zu
   - id: beratung
     type: rating
     prompt: PROMPT
     scale: nrs-0-10
+variables:
+  aerztin: Dr. Jana Weber
 """
+)
 
 
 def test_validate_refuses_a_prompt_with_template_syntax(tmp_path):
@@ -285,8 +286,7 @@ def test_validate_refuses_a_prompt_with_template_syntax(tmp_path):
     path.write_text(text, encoding="utf-8")
     result = validate(path)
     assert result.returncode == 3, result.stdout
-    line = line_of(text, "Bitte hören")
-    column = text.splitlines()[line - 1].index("Bitte") + 1
+    line, column = line_of(text, "Bitte hören"), column_of(text, "Bitte hören")
     assert result.stderr.splitlines() == [
         f"error: {path}:{line}:{column}: timeline[1].prompt: `prompt` {LITERALLY}: `{{{{ aerztin }}}}` would appear "
         "literally. Write the text out (`aerztin` is Dr. Jana Weber), or say it in a script step (`type: script`), "
