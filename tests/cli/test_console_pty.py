@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-from .conftest import export, stored_steps
+from tests.engine.schedule_protocols import rating, write_protocol
+
+from .conftest import SEED, export, run_cli, stored_steps
 from .flagship_session import (
     ANSWERS,
     ENTER,
@@ -119,3 +121,26 @@ def test_a_wrong_intake_answer_is_asked_again(study, terminal):
         "20",
         "incomplete",
     )
+
+
+def test_a_scale_in_steps_of_ten_says_so_when_asked_and_when_refused(tmp_path, terminal):
+    """0–100 in tens: the prompt names the steps, and 45 is refused with the values it may be (not "a number
+    from 0 to 100", which 45 is)."""
+    protocol = write_protocol(tmp_path, rating("improve", scale="{type: nrs, min: 0, max: 100, step: 10}"))
+    assert run_cli("init", protocol, tmp_path / "study", "--seed", SEED, cwd=tmp_path).code == 0
+    term = terminal("run", tmp_path / "study", "--participant", "P001", cwd=tmp_path)
+    term.answer("Your answer (0–100, in steps of 10): ", "45")
+    term.expect("45 is not on the scale (steps of 10 from 0). Please type one of 0, 10, … 100.")
+    term.answer("Your answer (0–100, in steps of 10): ", "40")
+    term.expect("Session of P001 complete")
+    assert [float(row["value"]) for row in export(tmp_path / "study")["long"]] == [40.0]
+
+
+def test_a_page_shows_what_looks_like_html_as_written(tmp_path, terminal):
+    """A name typed as ``Kim <K>`` (or a stimulus's ``<b>``) is shown as written, as the browser and the lab
+    window show it; the terminal's markdown used to read it as HTML and drop it."""
+    hello = '  - {id: hello, type: text, text: "Hello <b>you</b>, a < b"}\n'
+    protocol = write_protocol(tmp_path, hello, rating("improve"))
+    assert run_cli("init", protocol, tmp_path / "study", "--seed", SEED, cwd=tmp_path).code == 0
+    term = terminal("run", tmp_path / "study", "--participant", "P001", cwd=tmp_path)
+    term.expect("Hello <b>you</b>, a < b")

@@ -128,12 +128,10 @@ class ConsoleFrontend:
         return screen(self, current, self.clock.now())
 
     def _pages(self, current: Current, shown_at: float) -> Response:
-        from rich.markdown import Markdown
-
         if current.speaker:
             self.console.print(f"[bold]{escape(current.speaker)}[/bold]")
         for page in current.pages:
-            self.console.print(Markdown(page))
+            self.console.print(page_markdown(page))
             self._ask(f"\n{self.say('console.enter_to_continue')} ")
         return Response({}, shown_at)
 
@@ -171,19 +169,28 @@ class ConsoleFrontend:
             )
         if scale.not_applicable:
             self.console.print(f"  {item.na_code:g} = {escape(scale.not_applicable)}")
+        low, high, step = item.min, item.max, item.increment
+        # a scale in steps other than 1 (0–100 in tens): the prompt says so, not only the refusal
+        second = low + step if low is not None and step is not None and step != 1 else None
+        if second is None:
+            ask = self.say("console.your_answer", low=low, high=high)
+        else:
+            ask = self.say("console.your_answer_steps", low=low, high=high, step=step)
         while True:
-            raw = self._ask(f"{self.say('console.your_answer', low=item.min, high=item.max)} ")
+            raw = self._ask(f"{ask} ")
             try:
                 return item.check(raw.strip()), self.clock.now()
             except ValueError as exc:
-                problem = self.say("console.type_a_number", problem=self.say.problem(exc), low=item.min, high=item.max)
+                problem = self.say.problem(exc)
+                if second is None:
+                    problem = self.say("console.type_a_number", problem=problem, low=low, high=high)
+                else:
+                    problem = self.say("console.type_a_step", problem=problem, low=low, next=second, high=high)
                 self.console.print(f"[red]{escape(problem)}[/red]")
 
     def _consent(self, current: Current, shown_at: float) -> Response:
-        from rich.markdown import Markdown
-
         step = cast(ConsentStep, current.step)  # SCREENS chose this screen by the step's type
-        self.console.print(Markdown(current.pages[0]))
+        self.console.print(page_markdown(current.pages[0]))
         agree, decline = step.agree or self.say("consent.agree"), step.decline or self.say("consent.decline")
         yes, no = typed_as(self.say("console.yes"), "y", "yes"), typed_as(self.say("console.no"), "n", "no")
         while True:
@@ -316,3 +323,15 @@ def interruptible_input(prompt: str) -> str:
     if not line:
         raise EOFError
     return line.rstrip("\r\n")
+
+
+def page_markdown(text: str):
+    """A page's markdown for the terminal, anything written like HTML (``<b>``, a name typed as ``Kim <K>``)
+    shown as written, as the browser and the lab window show it: rich's own parser reads it as HTML and drops
+    it, so the page is parsed again with HTML off (markdown-it, as the web frontend parses it)."""
+    from markdown_it import MarkdownIt
+    from rich.markdown import Markdown
+
+    page = Markdown(text)
+    page.parsed = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table").parse(text)
+    return page
