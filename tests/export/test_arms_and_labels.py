@@ -13,6 +13,7 @@ from placebolab.simulation.model import load_effects
 from placebolab.simulation.run import simulate_study
 from placebolab.study import Study
 from tests.conftest import ROOT
+from tests.engine.schedule_protocols import write_protocol
 
 THREE_ARM = ROOT / "protocols" / "ibs-three-arm.yaml"
 
@@ -81,3 +82,23 @@ def test_likert_ratings_and_items_are_labelled_in_the_codebook_and_the_sav(tmp_p
     _, meta = pyreadstat.read_sav(str(out / "wide.sav"))
     assert meta.variable_value_labels["agree"][5.0] == "strongly agree"
     assert meta.variable_measure["agree"] == "ordinal" and meta.variable_measure["pain"] == "scale"
+
+
+def test_a_measure_of_one_scheduled_occasion_is_that_occasion_not_a_mean_of_one(tmp_path):
+    """A rating at a single time (``at: [t0+15s]``): its summary column is that occasion's value, labelled so
+    (not "(mean of 1 occasions)", which the report's Methods quoted)."""
+    steps = [
+        "  - {id: pills, type: pause, text: Take the pills., duration: 5s, mark: t0}\n",
+        "  - {id: anxiety, type: rating, scale: nrs-0-10, prompt: How anxious?, at: [t0+15s]}\n",
+        "  - {id: mood, type: rating, scale: likert-5, prompt: Your mood?, at: [t0+15s, t0+30s]}\n",
+    ]
+    study = Study.init(write_protocol(tmp_path, *steps), tmp_path / "study", seed=7)
+    simulate_study(study, 4, load_effects(None, study.protocol), seed=8)
+    out = export_study(study)
+    study.close()
+    columns = {c["name"]: c for c in json.loads((out / "codebook.json").read_text())["columns"]}
+    assert columns["anxiety"]["label"] == "How anxious? (t0+15s)" == columns["anxiety@t0+15s"]["label"]
+    assert columns["anxiety"]["derived"] == "the value of anxiety@t0+15s"
+    assert columns["mood"]["label"] == "Your mood? (mean of 2 occasions)"  # two occasions: their mean, as before
+    wide = pd.read_csv(out / "wide.csv")
+    assert wide["anxiety"].tolist() == wide["anxiety@t0+15s"].tolist()

@@ -401,12 +401,17 @@ def _column_entry(protocol, found, column: str) -> dict:
     if measure.na_code is not None:
         label = measure.step.item_scale(next(i for i in measure.step.items if i.id == measure.item)).not_applicable
         entry["missing"] = f"'{label}' is stored as {measure.na_code:g} in long.csv and is empty here"
-    if measure.labels and not (measure.occasion_labels and not occasion):  # a mean over occasions is no code
+    if measure.labels and not (len(measure.occasion_labels) > 1 and not occasion):  # a mean of occasions is no code
         entry["value_labels"] = {f"{code:g}": label for code, label in enumerate(measure.labels, start=1)}
     if measure.occasion_labels and not occasion:
         listed = ", ".join(measure.column(o) for o in measure.occasion_labels)
-        entry["derived"] = (entry.get("derived", "") + "; " if "derived" in entry else "") + f"mean of {listed}"
-        entry["label"] += f" (mean of {len(measure.occasion_labels)} occasions)"
+        many = len(measure.occasion_labels) > 1  # one scheduled occasion: its value, not a "mean of 1 occasions"
+        entry["derived"] = (entry.get("derived", "") + "; " if "derived" in entry else "") + (
+            f"mean of {listed}" if many else f"the value of {listed}"
+        )
+        entry["label"] += (
+            f" (mean of {len(measure.occasion_labels)} occasions)" if many else f" ({measure.occasion_labels[0]})"
+        )
     return entry
 
 

@@ -133,7 +133,7 @@ def _describe(measure, count: int) -> str:
         rule = measure.step.scores[measure.item]
         text = f"the {rule.method} of {len(rule.items)} items"
         return text + (f" on each of {occasions} occasions, averaged" if occasions > 1 else "")
-    return f"the mean of {occasions} occasions"
+    return f"the mean of {occasions} occasions" if occasions > 1 else "a single answer"
 
 
 def _cell_means(
