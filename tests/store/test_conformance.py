@@ -3,6 +3,8 @@ with CI=true a missing server fails instead of skipping), through the ``Store`` 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
@@ -173,7 +175,8 @@ def test_personal_links_keep_only_hashes_and_number_their_participants(flagship_
     store.enrol("web00002", "sex=female", INTAKE, start=(1000.0, "test"))
     store.record_step("web00002", StepRecord("welcome", "welcome", None, 1001.0, 1002.0, "test"))
     store.correct("web00002", "excluded", "protocol deviation", "owner")
-    assert store.link("b" * 64) == Link("web00002", "excluded", store.session_state("web00002", ()))
+    state = replace(store.session_state("web00002", ()), drafts={})  # with the drafts, none
+    assert store.link("b" * 64) == Link("web00002", "excluded", state)
     store.correct("web00002", "withdrawn", "asked to stop", "owner")
     assert store.link("b" * 64).correction == "withdrawn" == store.latest_correction("web00002")
     assert store.link("a" * 64) == Link("web00001", None, None)
@@ -192,9 +195,34 @@ def test_a_links_session_state_is_its_participants(store):
     store.record_step("web00002", baseline(2020.0))
     for token, participant in (("a" * 64, "web00001"), ("b" * 64, "web00002")):
         state = store.link(token, asked).state
-        assert state == store.session_state(participant, asked) and state.participant.id == participant
+        assert state == replace(store.session_state(participant, asked), drafts={})
+        assert state.participant.id == participant
     assert store.link("a" * 64, asked).state.answers == {"expectancy": {"relief": 1.0}}
     assert store.link("b" * 64, asked).state.completed == {"expectancy", "itch_baseline"}
+
+
+def test_a_link_reads_its_participants_drafts_and_a_consent_declined_before_enrolment(store):
+    """What a web page needs besides the state comes with ``Store.link``: the drafts as ``drafts`` reads them
+    (in the order given, none of a recorded step, none of another participant), and before enrolment whether
+    the consent was declined (``consent_declined``)."""
+    store.add_links(["a" * 64, "b" * 64, "c" * 64])
+    assert store.link("a" * 64).declined is False
+    store.decline_consent("web00001", {"step": "consent"})
+    assert store.link("a" * 64) == Link("web00001", None, None, declined=True) and store.consent_declined("web00001")
+    assert store.link("b" * 64).declined is False
+    for participant, at in (("web00002", 1000.0), ("web00003", 2000.0)):
+        store.enrol(participant, "sex=female", INTAKE, start=(at, "test"))
+    assert store.link("b" * 64).state.drafts == {}
+    store.save_drafts("web00002", "expectancy", 1010.0, [Answer("logical", 6.0, 3.0, 1013.0)])
+    store.save_drafts("web00002", "expectancy", 1010.0, [Answer("relief", 7.0, 1.5, 1011.5)])
+    store.save_drafts("web00002", "itch_baseline", 1020.0, [Answer("", 3.0, 1.0, 1021.0)])
+    store.save_drafts("web00003", "expectancy", 2010.0, expectancy_drafts(2010.0))
+    drafts = store.link("b" * 64).state.drafts
+    assert drafts == store.drafts("web00002") and [d.answer.item for d in drafts["expectancy"]] == ["relief", "logical"]
+    assert store.link("c" * 64).state.drafts == store.drafts("web00003") != drafts
+    store.record_step("web00002", baseline(1020.0))  # recorded: its drafts are no longer read
+    assert store.link("b" * 64).state.drafts == store.drafts("web00002") == {"expectancy": drafts["expectancy"]}
+    assert store.link("b" * 64).declined is False
 
 
 def test_a_session_state_is_the_participant_their_steps_and_the_asked_answers_read_at_once(store):

@@ -95,6 +95,7 @@ class Session:
                     self._end(occurrence.key)
                     break
         self._new = new
+        self._state_drafts = state.drafts
         self._drafts: Drafts | None = None  # the current step's
 
     # marks and drafts are read when a step first needs them, not at every opening (a web page opens the
@@ -111,7 +112,11 @@ class Session:
     @cached_property
     def _stored_drafts(self) -> dict[str, list[Draft]]:
         """Answers kept of steps not yet recorded (a stop mid-questionnaire), read once: later ones are saved here."""
-        return {} if self._new else self.study.store.drafts(self.participant.id)
+        if self._new:
+            return {}
+        if self._state_drafts is not None:  # read with the state
+            return {key: list(drafts) for key, drafts in self._state_drafts.items()}
+        return self.study.store.drafts(self.participant.id)
 
     def _begin(self) -> Self:
         """Record that a frontend took the session up again (resume)."""

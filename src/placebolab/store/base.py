@@ -243,11 +243,12 @@ class Store(ABC):
             "AND step_key NOT IN (SELECT step_key FROM steps WHERE participant = ?) ORDER BY responded_at, item",
             (participant_id, participant_id),
         )
-        found: dict[str, list[Draft]] = {}
-        for r in rows:
-            answer = Answer(r["item"], r["value"], r["rt"], r["responded_at"])
-            found.setdefault(r["step_key"], []).append(Draft(r["step_key"], answer, r["shown_at"]))
-        return found
+        return _by_step(
+            [
+                Draft(r["step_key"], Answer(r["item"], r["value"], r["rt"], r["responded_at"]), r["shown_at"])
+                for r in rows
+            ]
+        )
 
     def marks(self, participant_id: str) -> dict[str, float]:
         rows = self._rows("SELECT mark, at FROM marks WHERE participant = ?", (participant_id,))
@@ -304,13 +305,18 @@ class Store(ABC):
         return str(rows[0]["kind"]) if rows else None
 
     def link(self, token_sha256: str, decline_keys: Collection[str] = ()) -> Link | None:
-        """``link_participant``, that participant's ``latest_correction`` and their ``session_state`` in one
-        query (a web page asks all three at every request); None for no such link."""
+        """``link_participant``, that participant's ``latest_correction``, their ``session_state`` with their
+        ``drafts`` and, before enrolment, whether they ``consent_declined``, in one query (a web page asks all of
+        these at every request); None for no such link."""
         if not self._has_table("links"):
             return None
-        query = _LINK_STATE.format(asked=_placeholders(decline_keys))
-        first, state = _session_state(self._rows(query, (token_sha256, *decline_keys, token_sha256)))
-        return None if first is None else Link(str(first["link"]), first["correction"], state)
+        drafts = self._has_table("drafts")
+        query = (_LINK_STATE + (_LINK_DRAFTS if drafts else "")).format(asked=_placeholders(decline_keys))
+        params = (token_sha256, *decline_keys, token_sha256, *((token_sha256,) if drafts else ()))
+        first, state = _session_state(self._rows(query, params), with_drafts=drafts)
+        if first is None:
+            return None
+        return Link(str(first["link"]), first["correction"], state, bool(first["declined"]))
 
     def consent_declined(self, participant_id: str) -> bool:
         """Whether the link's participant declined consent before enrolment (``decline_consent``)."""
@@ -349,39 +355,64 @@ _SESSION_STATE = (
     "WHERE s.participant = ?"
 )
 #: ``Store.link``: ``_SESSION_STATE`` of the link's participant, its first row the link's, with their latest
-#: correction (``_LATEST_CORRECTION``) and, before enrolment, the participant's columns NULL.
+#: correction (``_LATEST_CORRECTION``) and, before enrolment, the participant's columns NULL and ``declined``
+#: (``consent_declined``: a log entry of kind ``DECLINED_CONSENT``, written out); the step rows' ``shown_at`` NULL;
+#: then, where the store keeps drafts, ``_LINK_DRAFTS``: a row per draft (``drafts``), its ``shown_at`` set.
 _LINK_STATE = (
-    "SELECT l.participant AS link, ({correction}) AS correction, p.id, p.cell, p.stratum, p.intake, p.simulated, "
-    "p.pilot, p.enrolled_at, p.started_at, p.status, p.completed_at, NULL AS step_key, NULL AS item, NULL AS value "
+    "SELECT l.participant AS link, ({correction}) AS correction, CASE WHEN p.id IS NULL THEN EXISTS (SELECT 1 "
+    "FROM events WHERE participant = l.participant AND kind = 'declined_consent') END AS declined, "
+    "p.id, p.cell, p.stratum, p.intake, p.simulated, p.pilot, p.enrolled_at, p.started_at, p.status, "
+    "p.completed_at, NULL AS step_key, NULL AS item, NULL AS value, CAST(NULL AS DOUBLE PRECISION) AS rt, "
+    "CAST(NULL AS DOUBLE PRECISION) AS responded_at, CAST(NULL AS DOUBLE PRECISION) AS shown_at "
     "FROM links l LEFT JOIN participants p ON p.id = l.participant WHERE l.token_sha256 = ? "
-    "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.step_key, r.item, "
-    "r.value FROM links l JOIN steps s ON s.participant = l.participant LEFT JOIN responses r "
-    "ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key "
+    "UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, s.step_key, "
+    "r.item, r.value, NULL, NULL, NULL FROM links l JOIN steps s ON s.participant = l.participant "
+    "LEFT JOIN responses r ON s.step_key IN ({asked}) AND r.participant = s.participant AND r.step_key = s.step_key "
     "WHERE l.token_sha256 = ?"
 ).replace("{correction}", _LATEST_CORRECTION.format(participant="l.participant"))
+_LINK_DRAFTS = (
+    " UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, d.step_key, "
+    "d.item, d.value, d.rt, d.responded_at, d.shown_at FROM links l JOIN drafts d ON d.participant = l.participant "
+    "WHERE l.token_sha256 = ? AND d.step_key NOT IN (SELECT step_key FROM steps WHERE participant = l.participant)"
+)
 
 
 def _placeholders(values: Collection[str]) -> str:
     return ", ".join("?" * len(values)) or "NULL"  # IN (NULL): none
 
 
-def _session_state(rows: Sequence[Row]) -> tuple[Row | None, SessionState | None]:
+def _session_state(rows: Sequence[Row], with_drafts: bool = False) -> tuple[Row | None, SessionState | None]:
     """The first row of a ``_SESSION_STATE`` or ``_LINK_STATE`` query (None: no such participant, or link) and the
-    session state its rows give (None: not enrolled)."""
+    session state its rows give (None: not enrolled); ``with_drafts``: the query read the drafts too."""
     first: Row | None = None
     participant: Participant | None = None
     completed: set[str] = set()
     answers: dict[str, dict[str, float | None]] = {}
+    drafts: list[Draft] = []
     for row in rows:
         key = row["step_key"]
         if key is None:  # the participant's (or link's) own row
             first = row
             participant = Participant.from_row(row) if row["id"] is not None else None
-            continue
-        completed.add(key)
-        if row["item"] is not None:
-            answers.setdefault(key, {})[row["item"]] = row["value"]
-    return first, None if participant is None else SessionState(participant, frozenset(completed), answers)
+        elif with_drafts and row["shown_at"] is not None:
+            drafts.append(
+                Draft(key, Answer(row["item"], row["value"], row["rt"], row["responded_at"]), row["shown_at"])
+            )
+        else:
+            completed.add(key)
+            if row["item"] is not None:
+                answers.setdefault(key, {})[row["item"]] = row["value"]
+    if participant is None:
+        return first, None
+    return first, SessionState(participant, frozenset(completed), answers, _by_step(drafts) if with_drafts else None)
+
+
+def _by_step(drafts: list[Draft]) -> dict[str, list[Draft]]:
+    """Drafts by step key, each step's in the order they were given (``Store.drafts``'s order)."""
+    found: dict[str, list[Draft]] = {}
+    for draft in sorted(drafts, key=lambda d: (d.answer.responded_at, d.answer.item)):
+        found.setdefault(draft.step_key, []).append(draft)
+    return found
 
 
 def now_iso() -> str:

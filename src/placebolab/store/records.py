@@ -60,6 +60,9 @@ class SessionState:
     participant: Participant
     completed: frozenset[str]
     answers: Mapping[str, dict[str, float | None]]
+    #: the answers kept of steps not recorded yet (``Store.drafts``), when read with the rest (a web page's
+    #: ``Store.link``); None: not read, the session reads them when a step first needs them
+    drafts: Mapping[str, list[Draft]] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,7 @@ class Link:
     participant: str
     correction: str | None
     state: SessionState | None
+    declined: bool = False  # before enrolment: the consent asked first was declined (``Store.consent_declined``)
 
 
 @dataclass(frozen=True)

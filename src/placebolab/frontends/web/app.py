@@ -65,7 +65,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, PackageLoader
@@ -95,9 +95,13 @@ from placebolab.frontends.web.screens import (
     form_problem,
     form_values,
     kept_for,
+    markdown_parser,
 )
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session import Current, RealClock, Session
+
+if TYPE_CHECKING:
+    from placebolab.store.records import Link
 
 FRONTEND = "web"
 _log = logging.getLogger(__name__)  # the server's console: what a participant's error page does not say
@@ -264,6 +268,15 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class Visit(NamedTuple):
+    """A link's request, as ``WebSessions._visit`` reads the store for it."""
+
+    token: str
+    participant: str
+    session: Session | None  # None before enrolment
+    declined: bool  # before enrolment: the consent asked first was declined
+
+
 class WebSessions:
     def __init__(
         self, study, secret: bytes, clock, prolific: str | None, rate_limit: RateLimit, kept_pages: int = SIZE
@@ -278,6 +291,7 @@ class WebSessions:
         #: the screens made from a step alone (a questionnaire's questions), by the step's id (``fixed_screen``)
         self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
+        markdown_parser()  # made now, not by the first participant's page (it imports markdown-it)
         #: a link's session, kept from its last request while the store says nobody else wrote (kept_sessions.py)
         self.kept = KeptSessions(study)
         self.templates = page_templates(self.say)
@@ -287,11 +301,11 @@ class WebSessions:
     # --- routes ------------------------------------------------------------------------------------
 
     async def page(self, request: Request) -> Response:
-        token, participant, session = self._visit(request)
+        token, participant, session, declined = self._visit(request)
         if session is None and self.first_consent is None:
             return self._start_page(token, participant, {})
         if session is None:  # consent first, before anything is stored; once declined, the thank-you again
-            if self.study.consent_declined(participant):
+            if declined:
                 return self._declined(participant)
             agreed = self._agreed(request.query_params, token)  # agreed: the consent page sent them here
             if agreed is not None:
@@ -304,11 +318,11 @@ class WebSessions:
         return self._step_page(request, token, session)
 
     async def start(self, request: Request) -> Response:
-        token, participant = self._link(request)
         limited = self._limited(request)
         if limited is not None:
             return limited
         form = await posted_form(request)
+        token, participant, session, declined = self._visit(request)  # read once the form is in: the state as fresh
         if not self._signed(form.get("csrf"), "start", participant):
             return self._expired(token)
         agreement = None
@@ -316,8 +330,10 @@ class WebSessions:
             agreement = self._agreement(form, token)
             if agreement is None:  # no consent given on this link (a forged or an old form): the consent page again
                 return self._expired(token)
-            if self.study.consent_declined(participant):
+            if declined:
                 return self._back(token)  # declined in another tab: the thank-you page
+        if session is not None:
+            return self._back(token)  # enrolled already (a double click, a second tab): their session
         try:
             return self._enrol(token, participant, form, {}, agreement)
         except StoreError as exc:
@@ -326,9 +342,10 @@ class WebSessions:
     async def consent(self, request: Request) -> Response:
         """The consent answered on a personal link's first page, before enrolment (``first_consent``)."""
         received = self.clock.now()
-        token, participant = self._link(request)
         form = await posted_form(request)
-        return self._consent_answered(request, form, token, participant, {}, received)
+        token, participant, session, declined = self._visit(request)  # read once the form is in: the state as fresh
+        answered = session is not None or declined
+        return self._consent_answered(request, form, token, participant, {}, received, answered)
 
     async def prolific_consent(self, request: Request) -> Response:
         """The consent answered on Prolific's general link, before enrolment (``first_consent``)."""
@@ -338,10 +355,10 @@ class WebSessions:
         if ids is None:
             return self._bad_prolific_link()
         token = prolific_token(ids["prolific_pid"])
-        participant = self.study.link_participant(token)  # None until they decline or enrol
-        if participant is not None:
-            self._active(participant)
-        return self._consent_answered(request, form, token, participant, ids, received)
+        found = self._found(token)  # None until they decline or enrol
+        participant = found.participant if found else None
+        answered = found is not None and (found.state is not None or found.declined)
+        return self._consent_answered(request, form, token, participant, ids, received, answered)
 
     async def prolific_page(self, request: Request) -> Response:
         """Prolific's general link: the start page, or the consent page when the protocol begins with one (a GET
@@ -350,13 +367,13 @@ class WebSessions:
         if ids is None:
             return self._bad_prolific_link()
         token = prolific_token(ids["prolific_pid"])
-        participant = self.study.link_participant(token)
-        if participant is not None:
-            self._active(participant)
-            if Session.open(self.study, participant, FRONTEND, self.clock) is not None:
+        found = self._found(token)
+        participant = found.participant if found else None
+        if found is not None:
+            if found.state is not None:
                 return self._back(token)  # a second visit: their session, never a second enrolment
-            if self.first_consent is not None and self.study.consent_declined(participant):
-                return self._declined(participant)  # never sent to the completion URL, never enrolled later
+            if self.first_consent is not None and found.declined:
+                return self._declined(found.participant)  # never sent to the completion URL, never enrolled later
         if self.first_consent is None:
             return self._start_page(token, participant or "", {}, prolific=ids)
         agreed = self._agreed(request.query_params, token)  # agreed: the consent page sent them here
@@ -390,10 +407,14 @@ class WebSessions:
         problems = self._intake_problems(given, exclude=ids)
         if problems:
             return self._start_page(token, "", given, problems, status=400, prolific=ids, agreed=_carried(form))
-        known = self.study.link_participant(token)
-        if known is not None and agreement is not None and self.study.consent_declined(known):
+        known = self._found(token)
+        if known is not None and agreement is not None and known.declined:
             return RedirectResponse(_prolific_path(ids), 303)  # declined in another tab: the thank-you page
-        participant = known or self.study.claim_link(token, PROLIFIC_PREFIX)  # one per Prolific ID
+        if known is not None and known.state is not None:
+            return self._back(token)  # a second visit: their session, never a second enrolment
+        if known is not None:
+            return self._enrol(token, known.participant, form, ids, agreement)
+        participant = self.study.claim_link(token, PROLIFIC_PREFIX)  # one per Prolific ID
         self._active(participant)
         return self._enrol(token, participant, form, ids, agreement)
 
@@ -405,29 +426,26 @@ class WebSessions:
         external: dict[str, str],
         agreement: dict[str, Any] | None = None,
     ) -> Response:
-        """Enrol and allocate (the start page's POST), unless the participant is already enrolled; with
+        """Enrol and allocate (the start page's POST) a participant the store just said was not enrolled; with
         ``agreement`` (the consent given before enrolment), record it as the session's first step. A store that
         cannot enrol just now raises StoreError (nothing enrolled: the caller shows the page sent again)."""
-        if Session.open(self.study, participant, FRONTEND, self.clock) is None:
-            given = self._given(form, exclude=external)
-            problems = self._intake_problems(given, exclude=external)
-            if problems:
-                return self._start_page(
-                    token, participant, given, problems, status=400, prolific=external or None, agreed=_carried(form)
-                )
+        given = self._given(form, exclude=external)
+        problems = self._intake_problems(given, exclude=external)
+        if problems:
+            return self._start_page(
+                token, participant, given, problems, status=400, prolific=external or None, agreed=_carried(form)
+            )
+        try:
+            session = Session.start(self.study, participant, given, FRONTEND, self.clock, external=external)
+        except AlreadyEnrolled:  # a double click, a second tab: the first POST enrolled them since
+            return self._back(token)
+        except AllocationError:
+            return self._message(self.say("web.full_heading"), self.say("web.full_text"), 503)
+        if agreement is not None:
             try:
-                session = Session.start(self.study, participant, given, FRONTEND, self.clock, external=external)
-            except AlreadyEnrolled:  # a double click, a second tab: the first POST enrolled them
-                return self._back(token)
-            except AllocationError:
-                return self._message(self.say("web.full_heading"), self.say("web.full_text"), 503)
-            if agreement is not None:
-                try:
-                    self._record_consent(session, agreement)
-                except StoreError as exc:  # enrolled: their session's first step, the consent, asks it again
-                    _log.error(
-                        "the consent %s gave before enrolment was not recorded (asked again): %s", participant, exc
-                    )
+                self._record_consent(session, agreement)
+            except StoreError as exc:  # enrolled: their session's first step, the consent, asks it again
+                _log.error("the consent %s gave before enrolment was not recorded (asked again): %s", participant, exc)
         return self._back(token)
 
     def _start_refused(self, exc: StoreError, token: str, participant: str, form: Any, ids: dict[str, str]) -> Response:
@@ -471,21 +489,26 @@ class WebSessions:
         )
 
     def _consent_answered(
-        self, request: Request, form: Any, token: str, participant: str | None, ids: dict[str, str], received: float
+        self,
+        request: Request,
+        form: Any,
+        token: str,
+        participant: str | None,
+        ids: dict[str, str],
+        received: float,
+        answered: bool,
     ) -> Response:
         """Agreed: on to the intake (303 to the link, its address carrying the agreement, signed, for the start
         page's form to carry on: a reload posts nothing), or enrolled at once without one.
-        Declined: logged (``Store.decline_consent``), nothing enrolled, and the link shows the thank-you page."""
+        Declined: logged (``Store.decline_consent``), nothing enrolled, and the link shows the thank-you page.
+        ``answered``: the link's participant enrolled or declined already."""
         back = _prolific_path(ids) if ids else f"/s/{token}"
         key, onset = str(form.get("key", "")), str(form.get("onset", ""))
         first = self.first_consent
         signed = self._signed(form.get("csrf"), "consent", token, key, onset, *ids.values())
         if first is None or key != first.key or not signed:
             return self._expired(back)
-        if participant is not None and (
-            Session.open(self.study, participant, FRONTEND, self.clock) is not None
-            or self.study.consent_declined(participant)
-        ):
+        if answered:
             return RedirectResponse(back, 303)  # answered already (another tab): the link shows where they are
         current = self._first_current()
         screen = self._screen(current)
@@ -576,7 +599,7 @@ class WebSessions:
     async def step(self, request: Request) -> Response:
         received = self.clock.now()
         form = await posted_form(request)
-        token, participant, session = self._visit(request)  # read once the form is in: the state as fresh
+        token, participant, session, _ = self._visit(request)  # read once the form is in: the state as fresh
         key, onset = str(form.get("key", "")), str(form.get("onset", ""))
         if not self._signed(form.get("csrf"), "step", participant, key, onset):
             return self._expired(token)
@@ -624,7 +647,7 @@ class WebSessions:
         return position is None or position.key != key
 
     async def media(self, request: Request) -> Response:
-        token, participant, session = self._visit(request)
+        token, participant, session, _ = self._visit(request)
         current = session.current() if session else None
         if current is None or current.media is None or _not_due(current, self.clock.now()):
             raise HTTPException(404)
@@ -832,29 +855,30 @@ class WebSessions:
 
     # --- links, signatures -------------------------------------------------------------------------
 
-    def _link(self, request: Request) -> tuple[str, str]:
-        """The link's token and its participant ID; 404 for anything else (nothing says why), 410 for a
-        participant who withdrew."""
-        token, participant, _ = self._visit(request)
-        return token, participant
-
-    def _visit(self, request: Request) -> tuple[str, str, Session | None]:
-        """``_link`` and the participant's session (None before enrolment), from the same read of the store, or
-        kept from the link's last request (``KeptSessions``)."""
+    def _visit(self, request: Request) -> Visit:
+        """The link's token, its participant ID and session (None before enrolment) and, before enrolment, whether
+        they declined the consent asked first, from one read of the store, or kept from the link's last request
+        (``KeptSessions``); 404 for anything else (nothing says why), 410 for a participant who withdrew."""
         token = request.path_params["token"]
         kept = self.kept.get(token)
         if kept is not None:
-            return token, *kept
-        found = self.study.link(token) if TOKEN.match(token) else None
+            return Visit(token, *kept, declined=False)
+        found = self._found(token) if TOKEN.match(token) else None
         if found is None:
             raise HTTPException(404)
-        if found.correction == "withdrawn":
-            raise HTTPException(410)
         if found.state is None:
-            return token, found.participant, None
+            return Visit(token, found.participant, None, found.declined)
         session = Session(self.study, found.state, FRONTEND, self.clock)
         self.kept.keep(token, found.participant, session)
-        return token, found.participant, session
+        return Visit(token, found.participant, session, declined=False)
+
+    def _found(self, token: str) -> Link | None:
+        """``Study.link``: what the store holds of the link ``token`` (None: no link has it); 410 for a
+        participant who withdrew."""
+        found = self.study.link(token)
+        if found is not None and found.correction == "withdrawn":
+            raise HTTPException(410)
+        return found
 
     def _active(self, participant: str) -> None:
         """410 (a neutral "no longer active" page) once the participant's latest correction is a withdrawal."""

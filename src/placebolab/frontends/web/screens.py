@@ -88,11 +88,11 @@ def question(prompt: str, item: Item, scale) -> Question:
 def markdown(text: str) -> Markup:
     """A page's HTML, kept for the texts shown most (every participant of a cell reads the same pages, and the
     POST of a page renders them again; building the parser and rendering was a quarter of a request's time)."""
-    return Markup(_markdown_parser().render(text))  # noqa: S704 - escaped by markdown-it
+    return Markup(markdown_parser().render(text))  # noqa: S704 - escaped by markdown-it
 
 
 @functools.cache
-def _markdown_parser():
+def markdown_parser():
     from markdown_it import MarkdownIt
 
     # commonmark with html off: raw HTML in a stimulus shows as text instead of becoming markup
