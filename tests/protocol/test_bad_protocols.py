@@ -236,6 +236,13 @@ EDITS = [
         "timeline[6].anchors",
         ("exactly two",),
     ),
+    Edit(
+        "anchors cut by a comma say what was read and why",
+        "anchors: [no itch at all, worst itch imaginable]\n    at:",
+        "anchors: [no itch at all, worst, unbearable itch]\n    at:",
+        "timeline[6].anchors",
+        ("exactly two", "read 3: no itch at all | worst | unbearable itch", "a comma inside [ ] starts a new label"),
+    ),
     # --- questionnaires --------------------------------------------------------------------------------
     Edit(
         "duplicate item ids",

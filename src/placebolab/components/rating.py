@@ -19,7 +19,7 @@ from placebolab.components.base import (
     StepInfo,
     check_attention,
 )
-from placebolab.components.scales import Scale, ScaleOrPreset, resolve_scale
+from placebolab.components.scales import Scale, ScaleOrPreset, anchors_problem, resolve_scale
 from placebolab.errors import InternalError
 
 
@@ -53,7 +53,7 @@ class RatingStep(StepBase):
     @classmethod
     def _two_ends(cls, anchors: list[str] | None) -> list[str] | None:
         if anchors is not None and len(anchors) != 2:
-            raise ValueError("anchors label the two ends of the scale: give exactly two, e.g. [no itch, worst itch]")
+            raise ValueError(anchors_problem(anchors, "[no itch, worst itch]"))
         return anchors
 
     @model_validator(mode="after")

@@ -72,9 +72,7 @@ class Scale(Model):
         if self.type == "nrs" and self.step is None:
             object.__setattr__(self, "step", 1.0)
         if self.anchors is not None and len(self.anchors) != 2:
-            raise PlacedValueError(
-                "anchors label the two ends of the scale: give exactly two, e.g. [none, worst]", "anchors"
-            )
+            raise PlacedValueError(anchors_problem(self.anchors, "[none, worst]"), "anchors")
 
     @property
     def points(self) -> int | None:
@@ -163,6 +161,18 @@ PRESETS: dict[str, Scale] = {
         measurement="ordinal",
     ),
 }
+
+
+def anchors_problem(anchors: list[str], example: str) -> str:
+    """Why ``anchors`` (not two) are refused; for more than two, the labels as read and why a comma split one."""
+    problem = f"anchors label the two ends of the scale: give exactly two, e.g. {example}"
+    if len(anchors) < 3:
+        return problem
+    read = " | ".join(anchors)
+    return (
+        f"{problem}; read {len(anchors)}: {read} — a comma inside [ ] starts a new label, so put a label "
+        'holding a comma in quotes, e.g. [none, "worst, unbearable"]'
+    )
 
 
 def resolve_scale(value: Any) -> Any:

@@ -77,10 +77,15 @@ def parse_protocol(
     )
     if problems:
         raise ProtocolError(in_file_order(problems))
+    from placebolab.protocol.language_checks import english_texts
     from placebolab.protocol.plan_checks import plan_warnings
     from placebolab.protocol.schedule import schedule_warnings
 
-    warnings = schedule_warnings(protocol, protocol.locate) + plan_warnings(protocol, protocol.locate)
+    warnings = [
+        *schedule_warnings(protocol, protocol.locate),
+        *plan_warnings(protocol, protocol.locate),
+        *english_texts(protocol, protocol.locate),
+    ]
     protocol._warnings = in_file_order(warnings)
     return protocol
 

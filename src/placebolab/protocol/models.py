@@ -271,7 +271,8 @@ class Protocol(Model):
         DEFAULT_LANGUAGE,
         description="The language of what every frontend adds around the protocol's own texts (buttons, 'please "
         "wait', waiting and error messages): en (default) or de. The protocol's texts, scale labels and "
-        "instruments are shown as written.",
+        "instruments are shown as written (`validate` warns where a bank instrument or a preset scale would show "
+        "its English texts).",
     )
     variables: dict[str, ShownText] = Field(
         default_factory=dict, description="Constants for templates, inserted as written (not templates themselves)."
