@@ -178,6 +178,8 @@ class Participant:
                 turn = page.get_by_role("link", name="Next")
                 if turn.count():  # a text's next page
                     self.audit("text page")
+                    # as tall as a form's button (min-height 2.75rem, 49.5 px, padding included), not 71 px
+                    assert turn.bounding_box()["height"] == pytest.approx(49.5, abs=1)
                     with page.expect_navigation():
                         turn.click()
                 else:  # a waiting page, or a timed pause or picture: it reloads itself

@@ -20,6 +20,7 @@ from placebolab.frontends.web.app import create_app
 from placebolab.session import plan
 from placebolab.study import Study
 from tests.conftest import FLAGSHIP, ROOT
+from tests.protocol.bad import replace_once
 
 from .conftest import INTAKE, SECURITY_HEADERS, Page, answered, online_protocol, step_key
 
@@ -427,3 +428,22 @@ def test_an_enrolment_the_store_cannot_save_now_shows_the_start_page_again_with_
     assert (again.action, again.fields["csrf"]) == (form.action, form.fields["csrf"])
     assert checked(client.post(again.action, data={**again.fields, **INTAKE})).status_code == 303
     assert [p.id for p in online_study.store.participants()] == ["web00001"]
+
+
+def test_a_waiting_page_names_what_comes_by_its_title_as_text_never_by_its_key(tmp_path, clock):
+    """The waiting page before a scheduled step says what comes, as the terminal and the lab window do (it said
+    "the next part of the study"): the step's title, escaped like every protocol text (it is untrusted)."""
+    protocol = online_protocol(tmp_path)
+    rating = "  - id: itch_post\n    type: rating\n"
+    replace_once(protocol, rating, rating + '    title: "Your <b>itch</b> now"\n')
+    Study.init(protocol, tmp_path / "study", seed=7).close()
+    with Study.open(tmp_path / "study", writing=True, any_thread=True) as study:
+        client = TestClient(create_app(study, secret=b"s" * 32, clock=clock), follow_redirects=False)
+        (token,) = [token for token, _ in study.new_links(1)]
+        start(client, token)
+        served: list = []
+        run(client, token, clock, served=served)
+    waiting = [html for _, html in served if "<h1>Please wait</h1>" in html]
+    assert len(waiting) >= 3  # before each of itch_post's three occasions (again where its refresh came early)
+    for html in waiting:
+        assert "Your &lt;b&gt;itch&lt;/b&gt; now comes in about <span" in html and "itch_post" not in html

@@ -80,7 +80,7 @@ from starlette.routing import Route
 from placebolab.components.catalogue import Catalogue, catalogue
 from placebolab.components.consent import AGREED
 from placebolab.errors import AllocationError, AlreadyEnrolled, InternalError, SessionError, StoreError
-from placebolab.frontends.base import refuse_unshowable
+from placebolab.frontends.base import coming_next, refuse_unshowable
 from placebolab.frontends.web.client import read_report
 from placebolab.frontends.web.kept_pages import SIZE, KeptPages
 from placebolab.frontends.web.kept_sessions import KeptSessions
@@ -801,7 +801,8 @@ class WebSessions:
                 raise InternalError("a step that is not due yet is a scheduled one")
             left = current.not_before - now
             refresh = {"seconds": math.ceil(min(left, 300)), "left": math.ceil(left)}
-            return self._render("wait.html.j2", waiting=_about(left, self.say), refresh=refresh)
+            coming = coming_next(current.step, self.say)  # its title, never its key
+            return self._render("wait.html.j2", waiting=_about(left, self.say), refresh=refresh, coming=coming)
         signed = onset or self._onset(request, participant, current.key, now)
         onset = signed or f"{now:.3f}"
         csrf = self._sign("step", participant, current.key, onset)
@@ -1028,14 +1029,14 @@ def _float(text: str) -> float:
 
 
 def html_words(say: Catalogue) -> Callable[..., Markup]:
-    """``t_html(key, name=markup)`` for the templates: the catalogue's text escaped, with each value (markup
-    the template made, e.g. a countdown's ``<span>``) put in where its placeholder stands."""
+    """``t_html(key, name=value)`` for the templates: the catalogue's text escaped, with each value put in where
+    its placeholder stands: markup the template made as it is (e.g. a countdown's ``<span>``), text escaped."""
 
     def t_html(key: str, /, **markup: Any) -> Markup:
         marks = {name: f"\x00{name}\x00" for name in markup}
         text = str(escape(say(key, **marks)))
         for name, value in markup.items():
-            text = text.replace(marks[name], str(value))
-        return Markup(text)  # noqa: S704 - escaped above; the values are markup the templates made
+            text = text.replace(marks[name], str(escape(value)))
+        return Markup(text)  # noqa: S704 - escaped above, and each value: Markup is kept, text escaped
 
     return t_html
