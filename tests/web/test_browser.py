@@ -382,3 +382,33 @@ def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, 
         assert "honeypot" not in detail and detail["client_onset_ms"] > 0
         assert study.store.participant(decliner) is None and study.consent_declined(decliner)
     check_pages(sam, {"consent first", "start", "done"})
+
+
+def test_every_step_fits_a_320_pixel_phone_without_scrolling_sideways(chromium, tmp_path):
+    """WCAG 2.2 reflow (1.4.10): at 320 CSS pixels nothing scrolls sideways. A VAS between two anchors of long
+    words (a German study's) was 442 px wide on a phone, its line a third of the screen; on a phone the line
+    now takes the whole width, its anchors under its two ends."""
+    protocol = browser_protocol(tmp_path)
+    anchors = "    anchors: [no itch at all, worst itch imaginable]\n"
+    long_words = "    anchors: [keine Kopfschmerzen, stärkste vorstellbare]\n"
+    text = protocol.read_text(encoding="utf-8")
+    protocol.write_text(text.replace(anchors, long_words, 1), encoding="utf-8")  # the VAS's (the first rating)
+    with Study.init(protocol, tmp_path / "study", seed=7) as study:
+        ((token, _),) = study.new_links(1)
+    widths: dict[str, tuple[int, int]] = {}
+
+    def on_step(participant: Participant, key: str) -> None:
+        page = participant.page
+        widths[key] = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        if key == "itch_baseline":
+            line = page.locator("input[type=range]").bounding_box()
+            assert line["width"] > 0.7 * 320, line  # the whole width less the margins (246 px), not 145 px
+
+    with serving(tmp_path / "study") as base:
+        context = chromium.new_context(viewport={"width": 320, "height": 640}, device_scale_factor=PIXEL_RATIO)
+        context.add_init_script(path=str(AXE))  # its pages are audited too
+        phone = Participant(context, base, token, study.protocol, seed=5)
+        phone.start(INTAKE)
+        phone.complete(on_step=on_step)
+        context.close()
+    assert "itch_baseline" in widths and all(scroll <= width for scroll, width in widths.values()), widths
