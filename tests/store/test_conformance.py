@@ -312,3 +312,28 @@ def test_a_store_tells_when_another_connection_has_written(flagship_study, store
     finally:
         other.close()
     assert store.changes_elsewhere() != before
+
+
+def test_each_participants_rows_come_in_the_order_they_were_recorded(flagship_study, store):
+    """``rows`` (what the export writes) lists a participant's steps, answers and marks as they were recorded,
+    on every backend: on PostgreSQL they came ordered by participant alone, the rest as its sort left them, so
+    two exports of the same data could differ."""
+    simulate_study(flagship_study, 6, EffectsModel(), seed=2)
+    store.enrol("P001", "sex=female", INTAKE, start=(1000.0, "test"))  # after them, yet sorted before them
+    store.record_step("P001", StepRecord("welcome", "welcome", None, 1001.0, 1002.0, "test"))
+    answers = [Answer(item, 5.0, 1.0, 1011.0 + i) for i, item in enumerate(("relief", "logical", "confident", "doubt"))]
+    store.record_step("P001", StepRecord("expectancy", "expectancy", None, 1010.0, 1015.0, "test", answers))
+    store.record_step("P001", baseline(1020.0))
+    steps = store.rows("steps")
+    for participant in {s["participant"] for s in steps}:
+        mine = [s for s in steps if s["participant"] == participant]
+        assert [s["completed_at"] for s in mine] == sorted(s["completed_at"] for s in mine)
+        recorded = [s["step_key"] for s in mine]
+        answered = [r["step_key"] for r in store.rows("responses") if r["participant"] == participant]
+        assert answered == sorted(answered, key=recorded.index)  # each step's answers together, in step order
+        marks = [m["at"] for m in store.rows("marks") if m["participant"] == participant]
+        assert marks == sorted(marks)
+    p001 = [(r["step_key"], r["item"]) for r in store.rows("responses") if r["participant"] == "P001"]
+    assert p001 == [("expectancy", item) for item in ("relief", "logical", "confident", "doubt")] + [
+        ("itch_baseline", "")
+    ]  # as answered

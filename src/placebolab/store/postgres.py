@@ -62,7 +62,17 @@ def experimenter_role(url: str) -> str:
 
 @final  # a backend is complete: mypy names any abstract method of Store it lacks
 class PostgresStore(Store):
-    _ORDER = dict.fromkeys(TABLES, "1") | {"events": "id", "allocation": "stratum, position"}
+    #: ``rows``' order: each participant's rows as they were recorded, ties broken by their keys, so that two
+    #: exports of the same data are the same files (by the first column alone, a participant's rows came in
+    #: whatever order the table's pages held them)
+    _ORDER = dict.fromkeys(TABLES, "1") | {
+        "events": "id",
+        "allocation": "stratum, position",
+        "steps": "participant, completed_at, step_key",
+        "responses": "participant, (SELECT completed_at FROM steps s WHERE s.participant = responses.participant "
+        "AND s.step_key = responses.step_key), step_key, responded_at, item",
+        "marks": "participant, at, mark",
+    }
 
     _db: psycopg.Connection[Any]
 
