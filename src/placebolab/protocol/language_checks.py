@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from placebolab.components import QuestionnaireStep, StepBase
+from placebolab.components import StepBase
 from placebolab.components.catalogue import DEFAULT_LANGUAGE
 from placebolab.components.scales import PRESETS, Scale
 from placebolab.document.problems import Problem
@@ -63,10 +63,9 @@ def _bank_instrument(protocol: Protocol, step: StepBase) -> Instrument | None:
 
 def _instrument_texts(step: StepBase, instrument: Instrument) -> list[str]:
     """The instrument's own item texts and question the step shows as the bank wrote them."""
-    if not isinstance(step, QuestionnaireStep):
-        return []
-    texts = [i.text for i, b in zip(step.items, instrument.items, strict=False) if i.text == b.text]
-    return ([step.prompt] if step.prompt and step.prompt == instrument.prompt else []) + texts
+    items, prompt = getattr(step, "items", None) or [], getattr(step, "prompt", None)
+    texts = [i.text for i, b in zip(items, instrument.items, strict=False) if i.text == b.text]
+    return ([prompt] if prompt and prompt == instrument.prompt else []) + texts
 
 
 def _scales(step: StepBase) -> list[Scale]:

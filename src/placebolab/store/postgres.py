@@ -62,16 +62,16 @@ def experimenter_role(url: str) -> str:
 
 @final  # a backend is complete: mypy names any abstract method of Store it lacks
 class PostgresStore(Store):
-    #: ``rows``' order: each participant's rows as they were recorded, ties broken by their keys, so that two
-    #: exports of the same data are the same files (by the first column alone, a participant's rows came in
-    #: whatever order the table's pages held them)
+    #: ``rows``' order: each participant's rows as they were written (``xmin``, the transaction that wrote a row:
+    #: these rows are never updated), then by their keys, so that two exports of the same data are the same
+    #: files. By the first column alone, a sort left a participant's rows in any order; by the times the
+    #: frontends report, a session resumed on a clock set back came before what it resumed.
     _ORDER = dict.fromkeys(TABLES, "1") | {
         "events": "id",
         "allocation": "stratum, position",
-        "steps": "participant, completed_at, step_key",
-        "responses": "participant, (SELECT completed_at FROM steps s WHERE s.participant = responses.participant "
-        "AND s.step_key = responses.step_key), step_key, responded_at, item",
-        "marks": "participant, at, mark",
+        "steps": "participant, xmin::text::bigint, step_key",
+        "responses": "participant, xmin::text::bigint, step_key, responded_at, item",
+        "marks": "participant, xmin::text::bigint, mark",
     }
 
     _db: psycopg.Connection[Any]
