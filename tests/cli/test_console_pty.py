@@ -54,7 +54,7 @@ def test_a_console_session_stores_exactly_what_was_typed(study, terminal):
     term.answer(GO, "ok")
     term.answer(GO, "go")
 
-    term.expect("The next question comes at")  # the waiting screen of a timed rating
+    term.expect(re.compile(r"Next, at \d\d:\d\d:\d\d: The next question"))  # the waiting screen of a timed rating
     do_step(term, "itch_post@t0+1s")
     do_step(term, "itch_post@t0+2s")
     do_step(term, "debrief")

@@ -61,7 +61,7 @@ def test_a_german_console_session_speaks_german(tmp_path, terminal):
     term.answer("Ihre Antwort (1–3): ", "3")
     term.answer("[Versuchsleitung: 'go' eingeben und Enter drücken, um fortzufahren] ", "go")
 
-    term.expect(re.compile(r"Bitte warten Sie\. Die nächste Frage folgt um \d\d:\d\d:\d\d Uhr\. "))
+    term.expect(re.compile(r"Bitte warten Sie\. Um \d\d:\d\d:\d\d Uhr folgt: Die nächste Frage\. "))
     term.expect("Eingaben bis dahin werden nicht gewertet.")
     term.send("5\r")  # typed during the wait: not an answer, and the participant is told so
     term.expect("(was vor dem Erscheinen dieser Frage eingegeben wurde, wird nicht gewertet)", timeout=WAIT + 10)

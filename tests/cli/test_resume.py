@@ -137,7 +137,7 @@ def test_a_killed_session_resumes_without_losing_or_repeating_a_step(study, term
         for key in acknowledged:
             do_step(term, key)
         # the waiting screen of the next rating (or, on a slow machine, the rating itself) is up
-        term.expect(re.compile(r"The next question comes at|(?<![\d/])8/9(?![\d/])"))
+        term.expect(re.compile(r"Next, at \d\d:\d\d:\d\d: The next question|(?<![\d/])8/9(?![\d/])"))
         resume_at, kept = "itch_post@t0+2s", ()
 
     term.kill()  # SIGKILL: no handler runs, nothing is flushed or closed
@@ -165,7 +165,7 @@ def test_ctrl_c_while_waiting_for_a_timed_rating_asks_and_the_schedule_survives_
     answer_intake(term)
     for key in ["welcome", "itch_baseline", "clinician", "expectancy", "check", "cream"]:
         do_step(term, key)
-    waiting = re.compile(r"Please wait\. The next question comes at (\d\d:\d\d:\d\d)\.")
+    waiting = re.compile(r"Please wait\. Next, at (\d\d:\d\d:\d\d): The next question\.")
     due = term.expect(waiting).group(1)
 
     term.send("\x03")

@@ -102,8 +102,8 @@ def test_every_text_the_window_adds_is_german(display, tmp_path):
     ]
     for text in expected:
         assert text in texts, text
-    assert any(t.startswith("Bitte warten Sie. Die nächste Frage folgt um ") and t.endswith(" Uhr.") for t in texts)
-    countdown = re.compile(r"Bitte warten Sie\.\n\nDie nächste Frage erscheint in 0:0\d\.")
+    assert any(t.startswith("Bitte warten Sie. Um ") and t.endswith(" Uhr folgt: Die nächste Frage.") for t in texts)
+    countdown = re.compile(r"Bitte warten Sie\.\n\nIn 0:0\d folgt: Die nächste Frage\.")
     assert any(countdown.fullmatch(t) for t in texts), texts
     assert english_left("\n".join(texts)) == []
 

@@ -446,4 +446,4 @@ def test_a_waiting_page_names_what_comes_by_its_title_as_text_never_by_its_key(t
     waiting = [html for _, html in served if "<h1>Please wait</h1>" in html]
     assert len(waiting) >= 3  # before each of itch_post's three occasions (again where its refresh came early)
     for html in waiting:
-        assert "Your &lt;b&gt;itch&lt;/b&gt; now comes in about <span" in html and "itch_post" not in html
+        assert "</span>: Your &lt;b&gt;itch&lt;/b&gt; now." in html and "itch_post" not in html

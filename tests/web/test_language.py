@@ -120,7 +120,7 @@ def test_every_page_of_a_german_study_is_german(german, clock, monkeypatch):
         assert GERMAN[key].partition("{")[0] in seen, key  # every kind of page was met
     read = "\n".join(Visible(html).text for html in pages.values())  # the countdown is a <span> of its own
     assert "Bitte warten Sie etwa 20 Sekunden" in read  # the timed pause, its time in German
-    assert "Die nächste Frage folgt in etwa 2 Minuten" in read  # the scheduled rating, which has no title
+    assert "In etwa 2 Minuten folgt: Die nächste Frage." in read  # the scheduled rating, which has no title
 
     fragments = english_fragments()
     assert {"Continue", "Please wait", "Thank you", "Please answer every question before you continue"} <= fragments
