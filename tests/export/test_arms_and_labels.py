@@ -102,3 +102,51 @@ def test_a_measure_of_one_scheduled_occasion_is_that_occasion_not_a_mean_of_one(
     assert columns["mood"]["label"] == "Your mood? (mean of 2 occasions)"  # two occasions: their mean, as before
     wide = pd.read_csv(out / "wide.csv")
     assert wide["anxiety"].tolist() == wide["anxiety@t0+15s"].tolist()
+
+
+TRUST = (
+    "  - id: trust\n    type: questionnaire\n    role: expectancy\n"
+    "    scale: {type: likert, labels: [no, some, yes], not_applicable: cannot say}\n"
+    "    items: [{id: works, text: It works.}, {id: doubt, text: I doubt it., reverse: true}, {id: safe, text: Safe.}]\n"
+    "    scores:\n      belief: {items: [works, doubt, safe]}\n"
+    "      total: {items: [works, doubt, safe], method: sum, min_items: 2}\n"
+)
+
+
+def test_the_report_says_how_many_analysed_participants_have_no_value_of_an_outcome_and_when(tmp_path):
+    """A participant whose score is empty (a 'cannot say') is left out of its analysis: the report said nothing,
+    and its n was one short of the N analysed. It now says how many, and the codebook's rule."""
+    from placebolab.report.html import render_report
+
+    plan = "analysis:\n  primary: {outcome: trust.belief, between: [warmth]}\n"
+    study = Study.init(write_protocol(tmp_path, TRUST, tail=plan), tmp_path / "study", seed=7)
+    simulate_study(study, 10, load_effects(None, study.protocol), seed=8)
+    out = export_study(study)
+    study.close()
+    wide = pd.read_csv(out / "wide.csv")
+    wide["trust.belief"] = [1 + n % 3 for n in range(len(wide))]  # the null model's scores are all alike
+    wide.loc[0, "trust.belief"] = None  # as a 'cannot say' on one of its items leaves it
+    wide.to_csv(out / "wide.csv", index=False)
+    page = render_report(run_analyses(out))
+    assert "Not analysed" not in page
+    assert (
+        "1 of the 10 analysed participants has no value of trust.belief (codebook: empty unless all 3 of its items "
+        "are answered; an item answered &#39;does not apply&#39; is not answered): it is analysed for 9." in page
+    )
+
+
+def test_a_scores_codebook_entry_says_when_it_is_empty(tmp_path):
+    """A score is empty when too few of its items are answered, and 'does not apply' is not an answer: a 'cannot
+    say' on one item left a participant's score empty, and the codebook said nothing about it."""
+    study = Study.init(write_protocol(tmp_path, TRUST), tmp_path / "study", seed=7)
+    simulate_study(study, 2, load_effects(None, study.protocol), seed=8)
+    out = export_study(study)
+    study.close()
+    columns = {c["name"]: c for c in json.loads((out / "codebook.json").read_text())["columns"]}
+    assert columns["trust.belief"]["missing"] == (
+        "empty unless all 3 of its items are answered; an item answered 'does not apply' is not answered"
+    )
+    assert columns["trust.total"]["missing"] == (
+        "empty unless at least 2 of its 3 items are answered (a sum over fewer is scaled up to all of them); "
+        "an item answered 'does not apply' is not answered"
+    )

@@ -398,6 +398,7 @@ def _column_entry(protocol, found, column: str) -> dict:
         if rule.common_scale:
             low, high = rule.common_scale
             entry["derived"] += f"; each item first mapped linearly onto {low:g}–{high:g}"
+        entry["missing"] = _score_missing(rule)
     if measure.na_code is not None:
         label = measure.step.item_scale(next(i for i in measure.step.items if i.id == measure.item)).not_applicable
         entry["missing"] = f"'{label}' is stored as {measure.na_code:g} in long.csv and is empty here"
@@ -479,3 +480,12 @@ def write_tables(tables: Tables, out: Path, formats=("csv",)) -> None:
         write_parquet(tables.long, out / "long.parquet", tables.codebook["factors"])
     if "sav" in formats:
         write_sav(tables.wide, out / "wide.sav", tables.codebook)
+
+
+def _score_missing(rule) -> str:
+    """When a score is empty (``QuestionnaireStep.score``'s rule): too few of its items answered, where an item
+    answered 'does not apply' counts as not answered, and how a sum is prorated over the answered ones."""
+    needed, count = rule.min_items or len(rule.items), len(rule.items)
+    unless = f"all {count} of its items are" if needed == count else f"at least {needed} of its {count} items are"
+    prorated = " (a sum over fewer is scaled up to all of them)" if rule.method == "sum" and needed < count else ""
+    return f"empty unless {unless} answered{prorated}; an item answered 'does not apply' is not answered"

@@ -12,6 +12,7 @@ order as the answer to the next prompt; nothing of it is discarded.
 
 from __future__ import annotations
 
+import functools
 import select
 import sys
 from collections.abc import Callable
@@ -329,9 +330,16 @@ def page_markdown(text: str):
     """A page's markdown for the terminal, anything written like HTML (``<b>``, a name typed as ``Kim <K>``)
     shown as written, as the browser and the lab window show it: rich's own parser reads it as HTML and drops
     it, so the page is parsed again with HTML off (markdown-it, as the web frontend parses it)."""
-    from markdown_it import MarkdownIt
     from rich.markdown import Markdown
 
     page = Markdown(text)
-    page.parsed = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table").parse(text)
+    page.parsed = _markdown_parser().parse(text)
     return page
+
+
+@functools.cache
+def _markdown_parser():
+    """rich's parser (commonmark with strikethrough and tables) with HTML off, made once, not for every page."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table")

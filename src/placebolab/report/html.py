@@ -55,7 +55,12 @@ def report_context(results: AnalysisResult) -> dict:
         "cells": _cell_rows(results.cell_counts, list(study.factors)),
         "factors": list(study.factors),
         "outcomes": [
-            {**_outcome_view(outcome, results.data), **outcome_extras(results, outcome)} for outcome in results.outcomes
+            {
+                **_outcome_view(outcome, results.data),
+                **outcome_extras(results, outcome),
+                "missing": _missing_words(outcome.name, results),
+            }
+            for outcome in results.outcomes
         ],
         "checks": _check_rows(results.manipulation_checks),
         "checks_by_cell": [
@@ -331,6 +336,20 @@ def _cell_rows(counts: pd.DataFrame, factors: list[str]) -> list[dict]:
         }
         for _, row in counts.iterrows()
     ]
+
+
+def _missing_words(column: str, results: AnalysisResult) -> str | None:
+    """How many analysed participants have no value of ``column`` (left out of its analysis), and when the
+    codebook says it is empty; None when everyone has one."""
+    if column not in results.data.columns:
+        return None
+    missing, total = int(results.data[column].isna().sum()), len(results.data)
+    if not missing:
+        return None
+    entry: dict = next((c for c in results.study.codebook.get("columns") or [] if c.get("name") == column), {})
+    why = f" (codebook: {entry['missing']})" if entry.get("missing") else ""
+    have = "has" if missing == 1 else "have"
+    return f"{missing} of the {total} analysed participants {have} no value of {column}{why}: it is analysed for {total - missing}."
 
 
 def _outcome_view(outcome, data: pd.DataFrame) -> dict:

@@ -240,7 +240,7 @@ class Store(ABC):
             return {}
         rows = self._rows(
             "SELECT step_key, item, value, rt, responded_at, shown_at FROM drafts WHERE participant = ? "
-            "AND step_key NOT IN (SELECT step_key FROM steps WHERE participant = ?) ORDER BY responded_at, item",
+            "AND step_key NOT IN (SELECT step_key FROM steps WHERE participant = ?)",  # _by_step orders them
             (participant_id, participant_id),
         )
         return _by_step(
