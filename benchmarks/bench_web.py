@@ -350,25 +350,29 @@ _STEP_FORM = re.compile(r'<form method="post" action="([^"]+/step)"')
 #: hidden fields and text fields sent as they are (the honeypot's, empty: a browser's participant leaves it so)
 _FIELD = re.compile(r'<input type="(?:hidden|text)" name="([^"]+)" value="([^"]*)"')
 _RADIO = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"')
+#: a slider's answer (the field typed without the page script): answered at its middle, as the fallback does
+_SLIDER = re.compile(r'<input id="[^"]+" type="number" name="([^"]+)" min="([^"]+)" max="([^"]+)"')
 _NEXT = re.compile(r'<a class="button" href="([^"]+)"')
 
 
 def _read(html: str, pick: int) -> tuple[str | None, dict[str, str], str | None]:
     """(the step form's action, its data filled in as tests.web.conftest.answered fills it, the next page's
     link) by a few regular expressions: this one client process reads every participant's pages, and an
-    HTML parser took a large share of the two CPUs the server runs on. Anything else on the page (a slider,
-    a field it does not know) falls back to that parser."""
+    HTML parser took a large share of the two CPUs the server runs on. Anything else on the page (a field it
+    does not know) falls back to that parser."""
     from tests.web.conftest import Page, answered
 
     form = _STEP_FORM.search(html)
+    fields, radios, sliders = _FIELD.findall(html), _RADIO.findall(html), _SLIDER.findall(html)
+    known = len(fields) + len(radios) + 2 * len(sliders)  # a slider: its typed field and its range
     if form is None:
         found = _NEXT.search(html)
         if found is not None:
             return None, {}, found[1].replace("&amp;", "&")
-    elif 'type="range"' not in html and html.count("<input") == len(_FIELD.findall(html)) + len(_RADIO.findall(html)):
-        data = dict(_FIELD.findall(html))
+    elif html.count("<input") == known and html.count('type="range"') == len(sliders):
+        data = dict(fields) | {name: f"{(float(low) + float(high)) / 2:g}" for name, low, high in sliders}
         groups: dict[str, list[str]] = {}
-        for name, value in _RADIO.findall(html):
+        for name, value in radios:
             groups.setdefault(name, []).append(value)
         data |= {name: values[min(pick, len(values) - 1)] for name, values in groups.items()}
         return form[1], data, None

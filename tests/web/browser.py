@@ -200,7 +200,7 @@ class Participant:
         page = self.page
         questions = page.locator("[data-question]")
         if questions.count():
-            self.audit(f"{step.type}: " + ("vas" if page.locator("[data-vas]").count() else "options"))
+            self.audit(f"{step.type}: {_controls(page)}")
             for index in range(questions.count()):
                 if self.shown_answered(key, questions.nth(index)):
                     continue
@@ -228,7 +228,7 @@ class Participant:
     def shown_answered(self, key: str, question) -> bool:
         """Whether the page shows ``question`` answered already: then with the value entered on an earlier
         showing, filled in by the page script (``restored``)."""
-        field = question.locator("input[type=radio]:checked, [data-vas-value]").first
+        field = question.locator("input[type=radio]:checked, [data-slider-value]").first
         value = field.input_value() if field.count() else ""
         if value == "":
             return False
@@ -241,7 +241,7 @@ class Participant:
         page = self.page
         slider = question.locator("input[type=range]")
         if slider.count():
-            self.answer_vas(key, question, slider)
+            self.answer_slider(key, question, slider)
             return
         radios = question.locator("input[type=radio]")
         choice = self.random.randrange(min(radios.count(), 12))
@@ -258,9 +258,11 @@ class Participant:
         self.entered[(key, item)] = float(chosen.get_attribute("value"))
         self.settings[(key, item)] = 1 if index % 2 == 0 else 1 + choice
 
-    def answer_vas(self, key: str, question, slider) -> None:
-        """A click somewhere on the line (the handle appears there), then a few arrow keys."""
-        typed = question.locator("[data-vas-value]")
+    def answer_slider(self, key: str, question, slider) -> None:
+        """A click somewhere on the line (the handle appears there), then a few arrow keys; a long NRS shows the
+        number chosen, a VAS none."""
+        typed, readout = question.locator("[data-slider-value]"), question.locator("[data-slider-readout]")
+        assert readout.count() == 0 or readout.inner_text() == "", "no number before the first touch"
         assert slider.is_visible() and not typed.is_visible(), "the slider replaces the typed answer"
         assert typed.input_value() == "" and "untouched" in slider.get_attribute("class")
         assert not handle_drawn(slider), "no handle before the first touch"
@@ -274,11 +276,18 @@ class Participant:
         assert handle_drawn(slider)
         clicked = float(typed.input_value())
         low, high = float(slider.get_attribute("min")), float(slider.get_attribute("max"))
-        assert abs((clicked - low) / (high - low) - fraction) < 0.05, (clicked, fraction)
+        # the handle's middle is at the click: the line's ends lie half a handle inside the slider's box
+        rem = float(slider.evaluate("e => getComputedStyle(document.documentElement).fontSize").removesuffix("px"))
+        thumb = 1.6 * rem  # style.css: chromium's handle is 1.6rem wide
+        at = (box["width"] * fraction - thumb / 2) / (box["width"] - thumb)
+        assert abs((clicked - low) / (high - low) - at) < 0.03, (clicked, fraction, at)
         for _ in range(3):
             slider.press("ArrowRight")
         value = float(typed.input_value())
         assert value > clicked and value == float(slider.input_value())
+        step = slider.get_attribute("step")
+        if step != "any":  # on the scale's points, the number shown as chosen
+            assert value == clicked + 3 * float(step) and readout.inner_text() == f"{value:g}"
         item = typed.get_attribute("name").removeprefix("item-")
         self.entered[(key, item)] = value
         self.settings[(key, item)] = 4  # the click, and each key
@@ -307,3 +316,11 @@ class Participant:
             step, _, occasion = key.partition("@")
             rows[(step, occasion, item)] = value
         return rows
+
+
+def _controls(page) -> str:
+    """How a page's questions are answered, as its accessibility check is named: radio options, a slider (a
+    VAS), or a slider showing its number (a long NRS)."""
+    if page.locator("[data-slider-readout]").count():
+        return "slider with its number"
+    return "slider" if page.locator("[data-slider]").count() else "options"

@@ -98,7 +98,7 @@ class Page(HTMLParser):
                 return
             if a.get("type") == "radio":
                 form.radios.setdefault(name, []).append(a["value"])
-            elif "data-vas-value" in a:  # a VAS's answer: typed without the page script, set by its slider with it
+            elif "data-slider-value" in a:  # a VAS's answer: typed without the page script, set by its slider with it
                 form.ranges[name] = (float(a["min"]), float(a["max"]))
             else:
                 form.fields[name] = a.get("value", "")

@@ -161,12 +161,12 @@ def test_a_participant_completes_an_online_study_in_chromium(chromium, tmp_path)
     def on_step(participant: Participant, key: str) -> None:
         page = participant.page
         if key == "itch_baseline" and key not in reloaded:  # the VAS reached, reloaded; touched, reloaded
-            slider, typed = page.locator("input[type=range]"), page.locator("[data-vas-value]")
+            slider, typed = page.locator("input[type=range]"), page.locator("[data-slider-value]")
             slider.focus()  # reaching it is no answer: nothing kept, no handle after the reload
             page.reload()
             assert "untouched" in slider.get_attribute("class") and not handle_drawn(slider)
             assert typed.input_value() == "" and draft(page) is None and participant.button.is_disabled()
-            participant.answer_vas(key, page.locator("[data-question]"), slider)
+            participant.answer_slider(key, page.locator("[data-question]"), slider)
             page.reload()  # touched: the handle where it was left
             assert float(typed.input_value()) == float(slider.input_value()) == participant.entered[(key, "")]
             assert "untouched" not in slider.get_attribute("class") and handle_drawn(slider)
@@ -206,7 +206,7 @@ def test_a_participant_completes_an_online_study_in_chromium(chromium, tmp_path)
             page.get_by_role("button", name="Start").click()
         with page.expect_navigation():
             page.get_by_role("button", name="Continue").click()  # the welcome text
-        assert page.locator(".vas-scale").is_hidden() and page.locator("input[type=range]").is_hidden()
+        assert page.locator(".slider-scale").is_hidden() and page.locator("input[type=range]").is_hidden()
         typed = page.get_by_label("Your answer: a number from 0 (no itch at all) to 100 (worst itch imaginable)")
         page.get_by_role("button", name="Continue").click()  # unanswered: the browser asks for it
         assert page.locator("input[name=key]").get_attribute("value") == "itch_baseline"
@@ -237,8 +237,8 @@ def test_a_participant_completes_an_online_study_in_chromium(chromium, tmp_path)
             "start",
             "text",
             "script",
-            "rating: vas",
-            "rating: options",
+            "rating: slider",
+            "rating: slider with its number",
             "questionnaire: options",
             "image",
             "audio",
@@ -384,31 +384,36 @@ def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, 
     check_pages(sam, {"consent first", "start", "done"})
 
 
-def test_every_step_fits_a_320_pixel_phone_without_scrolling_sideways(chromium, tmp_path):
+def test_every_step_fits_a_320_pixel_phone_and_a_desktop_without_scrolling_sideways(chromium, tmp_path):
     """WCAG 2.2 reflow (1.4.10): at 320 CSS pixels nothing scrolls sideways. A VAS between two anchors of long
     words (a German study's) was 442 px wide on a phone, its line a third of the screen; on a phone the line
-    now takes the whole width, its anchors under its two ends."""
+    now takes the whole width, its anchors under its two ends. An NRS of 0–100 was 101 buttons in one row:
+    5,760 px wide on a 1,280 px desktop; it is a slider now."""
     protocol = browser_protocol(tmp_path)
     anchors = "    anchors: [no itch at all, worst itch imaginable]\n"
     long_words = "    anchors: [keine Kopfschmerzen, stärkste vorstellbare]\n"
     text = protocol.read_text(encoding="utf-8")
     protocol.write_text(text.replace(anchors, long_words, 1), encoding="utf-8")  # the VAS's (the first rating)
     with Study.init(protocol, tmp_path / "study", seed=7) as study:
-        ((token, _),) = study.new_links(1)
-    widths: dict[str, tuple[int, int]] = {}
+        tokens = [token for token, _ in study.new_links(2)]
+    widths: dict[tuple[int, str], tuple[int, int]] = {}
 
     def on_step(participant: Participant, key: str) -> None:
         page = participant.page
-        widths[key] = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
-        if key == "itch_baseline":
+        size = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        widths[(size[1], key)] = size
+        if key == "itch_baseline" and size[1] == 320:
             line = page.locator("input[type=range]").bounding_box()
             assert line["width"] > 0.7 * 320, line  # the whole width less the margins (246 px), not 145 px
 
     with serving(tmp_path / "study") as base:
-        context = chromium.new_context(viewport={"width": 320, "height": 640}, device_scale_factor=PIXEL_RATIO)
-        context.add_init_script(path=str(AXE))  # its pages are audited too
-        phone = Participant(context, base, token, study.protocol, seed=5)
-        phone.start(INTAKE)
-        phone.complete(on_step=on_step)
-        context.close()
-    assert "itch_baseline" in widths and all(scroll <= width for scroll, width in widths.values()), widths
+        for token, (width, height) in zip(tokens, ((320, 640), (1280, 800)), strict=True):
+            context = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=PIXEL_RATIO)
+            context.add_init_script(path=str(AXE))  # its pages are audited too
+            participant = Participant(context, base, token, study.protocol, seed=5)
+            participant.start(INTAKE)
+            participant.complete(on_step=on_step)
+            context.close()
+    for width in (320, 1280):
+        assert {(width, "itch_baseline"), (width, "itch_post@t0+2s")} <= set(widths), sorted(widths)
+    assert all(scroll <= width for scroll, width in widths.values()), widths

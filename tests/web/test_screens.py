@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
-from placebolab.components import RatingStep
+from placebolab.components import QuestionnaireStep, RatingStep
 from placebolab.components.base import Item
 from placebolab.components.catalogue import catalogue
 from placebolab.components.scales import Scale
 from placebolab.frontends.web.app import page_templates
-from placebolab.frontends.web.screens import markdown, question
+from placebolab.frontends.web.screens import BUTTONS_AT_MOST, Slider, answers, markdown, question
 
 
 def rating(scale) -> RatingStep:
@@ -33,11 +34,8 @@ def test_a_likert_item_shows_its_labels_and_a_does_not_apply_answer_where_the_en
     assert [v for v, _ in without.options] == ["1", "2", "3"]
 
 
-def vas_page(given: dict) -> list[tuple[str, dict]]:
-    """The inputs of a VAS question's page: (tag, attributes) in order."""
-    step = rating("vas-0-100")
-    q = question(step.prompt, step.records()[0], Scale(type="vas", min=0, max=100, anchors=["none", "worst"]))
-    assert q.options is None and q.anchors == ("none", "worst")
+def page_elements(q, given: dict) -> list[tuple[str, dict]]:
+    """The elements of a question's page: (tag, attributes) in order."""
     html = (
         page_templates(catalogue())
         .get_template("questions.html.j2")
@@ -47,11 +45,19 @@ def vas_page(given: dict) -> list[tuple[str, dict]]:
 
     class Inputs(HTMLParser):
         def handle_starttag(self, tag, attrs):
-            if tag in ("input", "div", "label", "span"):
+            if tag in ("input", "div", "label", "span", "output"):
                 found.append((tag, dict(attrs)))
 
     Inputs().feed(html)
     return found
+
+
+def vas_page(given: dict) -> list[tuple[str, dict]]:
+    """The inputs of a VAS question's page: (tag, attributes) in order."""
+    step = rating("vas-0-100")
+    q = question(step.prompt, step.records()[0], Scale(type="vas", min=0, max=100, anchors=["none", "worst"]))
+    assert q.options == [] and q.slider is not None and q.anchors == ("none", "worst")
+    return page_elements(q, given)
 
 
 def test_a_vas_posts_nothing_until_answered_and_shows_no_default():
@@ -68,13 +74,14 @@ def test_a_vas_posts_nothing_until_answered_and_shows_no_default():
             "step": "any",
             "inputmode": "decimal",
             "required": None,
-            "data-vas-value": None,
+            "data-slider-value": None,
         }
     ]
     (slider,) = [a for tag, a in elements if a.get("type") == "range"]
+    assert slider["step"] == "any" and not [a for tag, a in elements if tag == "output"]  # a VAS shows no number
     assert "name" not in slider and "value" not in slider and "untouched" in slider["class"]  # posts nothing itself
     assert slider["aria-labelledby"] == "q1" and slider["aria-describedby"] == "q1-low q1-high"
-    scale = next(a for tag, a in elements if a.get("class") == "vas-scale")
+    scale = next(a for tag, a in elements if a.get("class") == "slider-scale")
     assert "hidden" in scale  # shown by the page script: without it, the slider's middle would be a default
     anchors = [a["id"] for tag, a in elements if a.get("class") == "anchor"]
     assert anchors == ["q1-low", "q1-high"]
@@ -85,6 +92,45 @@ def test_a_vas_posts_nothing_until_answered_and_shows_no_default():
 def test_a_vas_asked_again_keeps_the_answer_given():
     (named,) = [a for tag, a in vas_page({"item-": "37.5"}) if a.get("name") == "item-"]
     assert named["value"] == "37.5"
+
+
+def test_an_nrs_of_more_than_11_points_is_a_slider_on_its_points_showing_the_number_chosen():
+    # 101 buttons made the online example's page 5,760 px wide on a desktop and 7,000 px tall on a phone
+    for points, scale in ((11, Scale(type="nrs", min=0, max=10)), (101, Scale(type="nrs", min=0, max=100))):
+        q = question("How itchy?", rating(scale).records()[0], scale)
+        assert (q.slider is None) == (points <= BUTTONS_AT_MOST) and len(q.options) == (
+            points if q.slider is None else 0
+        )
+    scale = Scale(type="nrs", min=0, max=100, step=5, anchors=["none", "worst"])
+    q = question("How itchy?", rating(scale).records()[0], scale)
+    assert q.slider == Slider("0", "100", "5", readout=True) and q.anchors == ("none", "worst")
+    elements = page_elements(q, {})
+    (slider,) = [a for tag, a in elements if a.get("type") == "range"]
+    (typed,) = [a for tag, a in elements if a.get("name") == "item-"]
+    assert (slider["min"], slider["max"], slider["step"]) == ("0", "100", "5") and "untouched" in slider["class"]
+    assert (typed["type"], typed["step"], typed["inputmode"]) == ("number", "5", "numeric") and "required" in typed
+    (readout,) = [a for tag, a in elements if tag == "output"]
+    assert readout["aria-hidden"] == "true"  # the slider tells a screen reader its value itself
+
+
+def test_a_slider_offers_does_not_apply_as_a_box_whose_tick_is_the_answer():
+    scale = Scale(type="nrs", min=1, max=50, not_applicable="cannot say")
+    item = Item("pain", "number", 1, 50, 1, "How much?", na_code=scale.na_code)
+    q = question(item.label, item, scale)
+    assert q.slider is not None and q.slider.na == ("na-pain", "cannot say")
+    elements = page_elements(q, {"na-pain": "1"})
+    (box,) = [a for tag, a in elements if a.get("type") == "checkbox"]
+    assert box["name"] == "na-pain" and "checked" in box  # shown again as it was sent
+    (typed,) = [a for tag, a in elements if a.get("name") == "item-pain"]
+    assert "required" not in typed  # without the page script, the ticked box alone answers
+    step = QuestionnaireStep.model_validate(
+        {"type": "questionnaire", "id": "q", "items": [{"id": "pain", "text": "How much?"}], "scale": scale}
+    )
+    current = SimpleNamespace(step=step)
+    assert answers(current, {"na-pain": "1", "item-pain": ""}) == {"pain": "0"}
+    assert answers(current, {"na-pain": "1", "item-pain": "7"}) == {"pain": "0"}  # the tick wins: it was meant
+    assert answers(current, {"item-pain": "7"}) == {"pain": "7"}
+    assert step.records()[0].check(answers(current, {"na-pain": "1"})["pain"]) == 0  # the engine takes it
 
 
 def test_markdown_pages_cannot_inject_markup():

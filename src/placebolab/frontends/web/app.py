@@ -945,8 +945,8 @@ def page_templates(say: Catalogue) -> Environment:
 class KeptOptions:
     """``options(question, chosen)`` for the templates: a question's radio options (``_options.html.j2``),
     ``chosen`` checked. With none checked (every page but one shown again with its answers) they are kept: the
-    question is the frozen step's (``fixed_screen``), the same for every participant, and a scale of 0–100 is
-    101 options to render."""
+    question is the frozen step's (``fixed_screen``), the same for every participant, and a scale of 11 points
+    is 11 options to render."""
 
     def __init__(self, macro: Callable[[Question, Any], Markup]):
         self._macro = macro

@@ -54,32 +54,66 @@ class Screen:
     detail: Callable[[Any], dict[str, Any]] | None = None
 
 
+#: the most points a numeric scale shows as a row of buttons; a longer one is a slider showing the number chosen
+#: (an NRS of 0–100 was 101 buttons: a page 5,760 px wide on a desktop, 7,000 px tall on a phone), as the lab
+#: window marks each point of an NRS of at most 10 steps only (psychopy/screens.py, scale_ticks)
+BUTTONS_AT_MOST = 11
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A question answered on a line: a VAS (any value, no number shown) or a numeric scale too long for buttons
+    (its points: ``step``, and the number chosen shown beside it: ``readout``). ``na``: the scale's "does not
+    apply" answer, offered as a box to tick: (its form field, its label), or None."""
+
+    low: str
+    high: str
+    step: str  # "any": a VAS
+    readout: bool
+    na: tuple[str, str] | None = None
+
+    @property
+    def inputmode(self) -> str:
+        """The keyboard a phone shows for typing the answer (without JavaScript): digits alone for whole numbers."""
+        return "numeric" if self.step != "any" and float(self.step).is_integer() else "decimal"
+
+
 @dataclass(frozen=True)
 class Question:
-    """A question as a form shows it: radio ``options`` (value, label), or a range for a VAS (``options`` None)."""
+    """A question as a form shows it: radio ``options`` (value, label), or a ``slider`` (``options`` empty)."""
 
     name: str  # the form field
     prompt: str
     item: Item
-    options: list[tuple[str, str]] | None
+    options: list[tuple[str, str]]
     anchors: tuple[str, str] | None
+    slider: Slider | None = None
 
 
 def field_name(item: Item) -> str:
     return f"item-{item.id}"
 
 
+def na_field(item: Item) -> str:
+    """The box a slider's "does not apply" answer is ticked in."""
+    return f"na-{item.id}"
+
+
 def question(prompt: str, item: Item, scale) -> Question:
-    anchors = tuple(scale.anchors) if scale.anchors else None
-    if scale.type == "vas":
-        return Question(field_name(item), prompt, item, None, cast(tuple[str, str] | None, anchors))
-    points = scale.points
+    anchors = cast(tuple[str, str] | None, tuple(scale.anchors) if scale.anchors else None)
+    offers_na = scale.not_applicable and item.na_code is not None  # offered where the engine accepts it
+    points = scale.points  # None: a VAS
+    if points is None or (scale.type == "nrs" and points > BUTTONS_AT_MOST):
+        step = "any" if points is None else f"{scale.step:g}"
+        na = (na_field(item), scale.not_applicable) if offers_na else None
+        slider = Slider(f"{scale.min:g}", f"{scale.max:g}", step, readout=points is not None, na=na)
+        return Question(field_name(item), prompt, item, [], anchors, slider)
     values = [scale.min + k * scale.step for k in range(points)]
     labels = list(scale.labels) if scale.labels else [""] * points
     if anchors and not scale.labels:
         labels[0], labels[-1] = anchors
     options = [(f"{value:g}", label) for value, label in zip(values, labels, strict=True)]
-    if scale.not_applicable and item.na_code is not None:  # offered where the engine accepts it
+    if offers_na:
         options.append((f"{item.na_code:g}", scale.not_applicable))
     return Question(field_name(item), prompt, item, options, None)
 
@@ -241,9 +275,14 @@ def form_values(screen: Screen, current: Current, form: Any) -> dict[str, Any]:
 
 
 def answers(current: Current, form: Any) -> dict[str, Any]:
-    """The values the form holds for the step's items (a missing one is left out: the engine asks for it)."""
-    return {
-        item.id: form[field_name(item)]
-        for item in current.step.records()
-        if item.kind == "number" and form.get(field_name(item)) not in (None, "")
-    }
+    """The values the form holds for the step's items (a missing one is left out: the engine asks for it); a
+    slider's "does not apply" box, ticked, is its answer."""
+    found = {}
+    for item in current.step.records():
+        if item.kind != "number":
+            continue
+        if item.na_code is not None and form.get(na_field(item)):
+            found[item.id] = f"{item.na_code:g}"
+        elif form.get(field_name(item)) not in (None, ""):
+            found[item.id] = form[field_name(item)]
+    return found

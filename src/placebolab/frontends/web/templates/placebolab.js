@@ -6,9 +6,9 @@
      window's size, devicePixelRatio, the display's refresh (median interval of the first 60 animation
      frames) and the user agent are posted with the form as one JSON field, "client"
      (frontends/web/client.py checks it: the server trusts nothing it says);
-   - questions: Continue stays disabled until every question is answered; a VAS shows its slider with no
-     handle until it is first touched, clicked or moved with a key (no default to anchor on); when each
-     answer was last set and how often are reported;
+   - questions: Continue stays disabled until every question is answered; a slider (a VAS, a long NRS with the
+     number chosen beside it) shows no handle until it is first touched, clicked or moved with a key (no
+     default to anchor on); when each answer was last set and how often are reported;
    - a sound or film plays once to its end: a seek forward and a change of speed are undone, the player's
      events are reported, and Continue is unlocked at its "ended" event (or if the browser cannot play it).
 
@@ -217,10 +217,10 @@
 
   // --- questions --------------------------------------------------------------------------------------
   function answered(question) {
-    if (question.querySelector("input[type=radio]:checked")) {
+    if (question.querySelector("input[type=radio]:checked, [data-slider-na]:checked")) {
       return true;
     }
-    var typed = question.querySelector("[data-vas-value]");
+    var typed = question.querySelector("[data-slider-value]");
     return Boolean(typed && typed.value !== "");
   }
 
@@ -239,17 +239,35 @@
     });
   });
 
-  Array.prototype.forEach.call(form.querySelectorAll("[data-vas]"), function (vas) {
-    var scale = vas.querySelector(".vas-scale");
-    var range = vas.querySelector("input[type=range]");
-    var typed = vas.querySelector("[data-vas-value]");
+  Array.prototype.forEach.call(form.querySelectorAll("[data-slider]"), function (slider) {
+    var scale = slider.querySelector(".slider-scale");
+    var range = slider.querySelector("input[type=range]");
+    var typed = slider.querySelector("[data-slider-value]");
+    var readout = slider.querySelector("[data-slider-readout]"); // a long NRS: the number chosen
+    var na = slider.querySelector("[data-slider-na]"); // its "does not apply" box, where the scale offers one
     var touched = false;
+    function show() {
+      if (readout) {
+        readout.textContent = touched ? range.value : "";
+      }
+    }
     function touch() {
       if (!touched) {
         touched = true;
         range.classList.remove("untouched");
         range.removeAttribute("aria-valuetext");
       }
+      if (na && na.checked) { // a value on the line replaces "does not apply"
+        na.checked = false;
+        saveDraft();
+      }
+    }
+    function untouch() { // "does not apply" ticked: no value on the line
+      touched = false;
+      typed.value = "";
+      range.classList.add("untouched");
+      range.setAttribute("aria-valuetext", range.getAttribute("data-say-untouched"));
+      show();
     }
     var moved = false; // set since the last counted change (a drag sets it many times, counted once)
     function follow() { // while it moves: the answer and its time follow the handle
@@ -258,6 +276,7 @@
         delete restored[typed.name];
         answerMs[typed.name] = round(since(), 1);
         moved = true;
+        show();
         saveDraft(); // set by the script, not typed: no input event of its own
         update();
       }
@@ -270,11 +289,12 @@
       }
     }
     scale.hidden = false;
-    vas.querySelector(".vas-entry").hidden = true;
+    slider.querySelector(".slider-entry").hidden = true;
     typed.required = false; // hidden from view: Continue waits for it instead
     if (typed.value !== "") { // the server asked again (another answer was missing), or the copy kept it: touched
       range.value = typed.value;
       touch();
+      show();
     } else {
       range.setAttribute("aria-valuetext", range.getAttribute("data-say-untouched"));
     }
@@ -291,6 +311,15 @@
       touch();
       take();
     });
+    if (na) {
+      na.addEventListener("change", function () {
+        if (na.checked) {
+          untouch();
+        }
+        noteAnswer(typed.name); // the item's answer, whichever control gave it
+        update();
+      });
+    }
   });
 
   // --- a sound or film: played once to its end --------------------------------------------------------
