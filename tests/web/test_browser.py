@@ -7,7 +7,8 @@ undone; long.csv holds exactly what the browser entered; the browser's timing is
 is plausible; axe-core finds no WCAG 2.2 AA violation on any kind of page; no page makes a request elsewhere
 or breaks the CSP; and with JavaScript off the pages still work and store no client measurement at all. The online example asks its
 consent on the link's first page, before enrolment: agreed, then the intake; declined, nothing enrolled; a
-Continue that never reaches the server loses no answer: the page opened again shows them, in that tab only."""
+Continue that never reaches the server loses no answer: the page opened again shows them, in that tab only. A
+long NRS's "does not apply" box and its slider clear each other; a tick kept over a reload stores 0."""
 
 from __future__ import annotations
 
@@ -382,6 +383,85 @@ def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, 
         assert "honeypot" not in detail and detail["client_onset_ms"] > 0
         assert study.store.participant(decliner) is None and study.consent_declined(decliner)
     check_pages(sam, {"consent first", "start", "done"})
+
+
+#: one question on an NRS of 1–50 (a slider) offering "cannot say", then a text. A questionnaire's item: a rating
+#: step's scale may name the answer, but its item takes none (RatingStep.records gives it no na_code: no box)
+NOT_APPLICABLE = """\
+protocol: slider-not-applicable
+version: 1.0.0
+title: A slider's "does not apply" box
+factors:
+  warmth: {levels: [warm, neutral]}
+allocation: {scheme: complete, target_n: 10}
+timeline:
+  - id: pain
+    type: questionnaire
+    scale: {type: nrs, min: 1, max: 50, not_applicable: cannot say}
+    items: [{id: pain, text: How much pain do you feel right now?}]
+  - {id: bye, type: text, text: Thank you.}
+"""
+
+
+def test_a_sliders_does_not_apply_box_and_its_slider_clear_each_other_in_chromium(chromium, tmp_path):
+    """A long NRS offering "cannot say": the box ticked answers it (Continue enabled); the slider clicked then
+    shows its handle and number and unticks the box; the box ticked again clears the number and hides the
+    handle; a reload keeps the tick (this tab's copy) and Continue stores 0, the answer filled in from the copy
+    (client_restored: not flagged as answered too fast); axe-core finds no violation on that page."""
+    (tmp_path / "na.yaml").write_text(NOT_APPLICABLE, encoding="utf-8")
+    with Study.init(tmp_path / "na.yaml", tmp_path / "study", seed=3) as study:
+        ((token, person),) = study.new_links(1)
+        protocol = study.protocol
+    with serving(tmp_path / "study") as base:
+        context = new_context(chromium)
+        kim = Participant(context, base, token, protocol, seed=2)
+        kim.start({})
+        page = kim.page
+        assert kim.key == "pain"
+        slider, typed = page.locator("input[type=range]"), page.locator("[data-slider-value]")
+        readout, box = page.locator("[data-slider-readout]"), page.locator("[data-slider-na]")
+
+        def untouched() -> bool:  # no value on the line: no handle drawn, no number, nothing posted
+            bare = "untouched" in slider.get_attribute("class") and not handle_drawn(slider)
+            return bare and readout.inner_text() == "" and typed.input_value() == ""
+
+        assert box.get_attribute("name") == "na-pain" and page.get_by_label("cannot say").count() == 1
+        assert untouched() and not box.is_checked() and kim.button.is_disabled()  # (1) nothing given yet
+        assert slider.get_attribute("aria-valuetext") == "not answered yet"
+        page.get_by_text("cannot say").click()  # (2) ticked by a click on its label: an answer
+        assert box.is_checked() and untouched() and kim.button.is_enabled()
+        assert draft(page)["values"] == {"na-pain": "1"}
+        line = slider.bounding_box()  # (3) the line clicked: the handle and its number, the box unticked
+        slider.click(position={"x": line["width"] * 0.7, "y": line["height"] / 2})
+        value = typed.input_value()
+        assert not box.is_checked() and "untouched" not in slider.get_attribute("class") and handle_drawn(slider)
+        assert 1 < int(value) < 50 and readout.inner_text() == value == slider.input_value()
+        assert slider.get_attribute("aria-valuetext") is None and kim.button.is_enabled()
+        assert draft(page)["values"] == {"item-pain": value}  # the copy: the number, not the tick
+        box.focus()  # (4) ticked again, by the keyboard: the number cleared, the handle hidden
+        page.keyboard.press("Space")
+        assert box.is_checked() and untouched() and kim.button.is_enabled()
+        assert slider.get_attribute("aria-valuetext") == "not answered yet"
+        assert draft(page)["values"] == {"na-pain": "1"}
+        page.keyboard.press("Space")  # unticked: neither answer given, Continue waits again
+        assert not box.is_checked() and untouched() and kim.button.is_disabled() and draft(page) is None
+        page.keyboard.press("Space")
+        page.reload()  # (5) the tick kept in this tab, filled in by the page script; the slider bare
+        assert kim.key == "pain" and box.is_checked() and untouched() and kim.button.is_enabled()
+        kim.audit("slider with its box ticked")  # (7)
+        with page.expect_navigation():  # (6)
+            kim.button.click()
+        assert kim.key == "bye" and draft(page) is None
+        assert kim.complete() == ["bye"]
+        context.close()
+    with Study.open(tmp_path / "study") as study:
+        assert study.store.participant(person).status == "completed"
+        assert exported(study, person) == {("pain", "", "pain"): 0.0}  # "does not apply" is stored as 0
+        detail, _served = details(study, person)["pain"]
+        # the answer was filled in from the copy, not set on the page that sent it
+        assert detail["client_restored"] == ["pain"], detail
+        assert detail["client_answer_ms"] == {} and detail["changes"] == {}, detail
+    check_pages(kim, {"start", "slider with its box ticked", "text", "done"})
 
 
 def test_every_step_fits_a_320_pixel_phone_and_a_desktop_without_scrolling_sideways(chromium, tmp_path):

@@ -238,6 +238,7 @@ class Measure:
     na_code: float | None = None  # an item's stored "does not apply" answer: exported as missing
     measurement: str = "continuous"  # continuous | ordinal | binary: how an outcome on it is analysed
     labels: tuple[str, ...] = ()  # a Likert scale's labels, lowest (stored as 1) first
+    not_applicable: str | None = None  # the label of its "does not apply" answer (stored as ``na_code``)
 
     @property
     def role(self) -> Role | None:

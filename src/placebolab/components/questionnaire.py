@@ -200,7 +200,19 @@ class QuestionnaireStep(StepBase):
                 raise InternalError("a validated scale has its measurement (Scale._measurement)")
             name, labels = measure_name(self.id, item.id), tuple(s.labels or ())
             found.append(
-                Measure(name, self, "item", item.id, s.min, s.max, item.text, s.na_code, s.measurement, labels)
+                Measure(
+                    name,
+                    self,
+                    "item",
+                    item.id,
+                    s.min,
+                    s.max,
+                    item.text,
+                    s.na_code,
+                    s.measurement,
+                    labels,
+                    s.not_applicable,
+                )
             )
         for score_name, rule in self.scores.items():
             low, high = self.score_range(score_name)

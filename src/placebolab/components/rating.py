@@ -68,7 +68,7 @@ class RatingStep(StepBase):
     def records(self) -> list[Item]:
         s = self.scale
         expect = self.attention_check.expect if self.attention_check else None
-        return [Item("", "number", s.min, s.max, s.step, self.prompt, attention_expect=expect)]
+        return [Item("", "number", s.min, s.max, s.step, self.prompt, s.na_code, attention_expect=expect)]
 
     def measures(self) -> list[Measure]:
         if self.attention_check is not None:  # a check of attention, not data: no measure
@@ -78,7 +78,19 @@ class RatingStep(StepBase):
             raise InternalError("a validated scale has its measurement (Scale._measurement)")
         labels = tuple(s.labels or ())
         return [
-            Measure(self.id, self, "rating", "", s.min, s.max, self.prompt, measurement=s.measurement, labels=labels)
+            Measure(
+                self.id,
+                self,
+                "rating",
+                "",
+                s.min,
+                s.max,
+                self.prompt,
+                s.na_code,
+                s.measurement,
+                labels,
+                s.not_applicable,
+            )
         ]
 
     def simulate(self, draw: Draw) -> dict[str, float | None]:

@@ -400,8 +400,7 @@ def _column_entry(protocol, found, column: str) -> dict:
             entry["derived"] += f"; each item first mapped linearly onto {low:g}–{high:g}"
         entry["missing"] = _score_missing(rule)
     if measure.na_code is not None:
-        label = measure.step.item_scale(next(i for i in measure.step.items if i.id == measure.item)).not_applicable
-        entry["missing"] = f"'{label}' is stored as {measure.na_code:g} in long.csv and is empty here"
+        entry["missing"] = f"'{measure.not_applicable}' is stored as {measure.na_code:g} in long.csv and is empty here"
     if measure.labels and not (len(measure.occasion_labels) > 1 and not occasion):  # a mean of occasions is no code
         entry["value_labels"] = {f"{code:g}": label for code, label in enumerate(measure.labels, start=1)}
     if measure.occasion_labels and not occasion:

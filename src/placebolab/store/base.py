@@ -320,8 +320,9 @@ class Store(ABC):
 
     def consent_declined(self, participant_id: str) -> bool:
         """Whether the link's participant declined consent before enrolment (``decline_consent``)."""
+        # DECLINED_CONSENT written out: a partial index (``declines``) serves only a query that states its condition
         rows = self._rows(
-            "SELECT 1 FROM events WHERE participant = ? AND kind = ? LIMIT 1", (participant_id, DECLINED_CONSENT)
+            "SELECT 1 FROM events WHERE participant = ? AND kind = 'declined_consent' LIMIT 1", (participant_id,)
         )
         return bool(rows)
 

@@ -133,19 +133,22 @@ class PostgresStore(Store):
 
     def _add_declines(self) -> None:
         """A study made before declines could be logged before enrolment: the owner's opening adds the station
-        function (``postgres_consent.sql``). A station may not; its store then cannot log such a decline
-        (``logs_declines``), and ``serve`` refuses a protocol that needs it, until the owner opens the study."""
+        function and the log's index of declines (``postgres_consent.sql``). A station may not: without the
+        function its store cannot log such a decline (``logs_declines``), and ``serve`` refuses a protocol that
+        needs it, until the owner opens the study; without the index a link's first pages read the whole log."""
         import psycopg
 
-        if self._rows("SELECT to_regprocedure('placebolab.decline_consent(text, text)') IS NOT NULL AS found")[0][
-            "found"
-        ]:
+        found = self._rows(
+            "SELECT to_regprocedure('placebolab.decline_consent(text, text)') IS NOT NULL AS function, "
+            "to_regclass('placebolab.declines') IS NOT NULL AS index"
+        )[0]
+        if found["function"] and found["index"]:
             return
         try:
             with self._db.transaction():
                 self._db.execute(_script("postgres_consent.sql", experimenter_role(self.url)))
         except psycopg.errors.InsufficientPrivilege:
-            self.logs_declines = False
+            self.logs_declines = bool(found["function"])
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:

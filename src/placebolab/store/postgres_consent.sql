@@ -22,5 +22,8 @@ BEGIN
     END IF;
 END $$;
 
+-- Asked at every request of a link not enrolled yet (store/base.py, Store.link), which scanned the whole log.
+CREATE INDEX IF NOT EXISTS declines ON events (participant) WHERE kind = 'declined_consent';
+
 REVOKE ALL ON FUNCTION decline_consent(TEXT, TEXT) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION decline_consent(TEXT, TEXT) TO EXPERIMENTER;

@@ -88,6 +88,10 @@ CREATE TABLE IF NOT EXISTS events (
 -- has that index; the query matches both: store/base.py _LATEST_CORRECTION).
 CREATE INDEX IF NOT EXISTS corrections ON events (participant, id)
     WHERE kind IN ('withdrawn', 'excluded') OR kind = 'allocated_in_error';
+-- A link's consent declined before enrolment (Store.link, consent_declined): asked at every request of a link
+-- not enrolled yet, which scanned the whole log (the larger the study, the slower each participant's first pages).
+-- A study made before gets it at its next opening for writing (sqlite.py, _ensure_schema).
+CREATE INDEX IF NOT EXISTS declines ON events (participant) WHERE kind = 'declined_consent';
 -- The seed of the list and the salt of its commitment (concealed from experimenters on PostgreSQL).
 CREATE TABLE IF NOT EXISTS sealed (
     key   TEXT PRIMARY KEY,

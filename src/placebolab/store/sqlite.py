@@ -66,6 +66,7 @@ class SQLiteStore(Store):
         self._tables_seen = set()
         self._enrolled: Participant | None = None  # ``enrol``'s participant, for ``enrolled``
         self._intact = False  # quick_check passed on this connection
+        self._schema_complete = False  # schema.sql's tables and indexes are all there (_ensure_schema)
         # the chain head this store appended last (``_append``): kept after its transaction commits; a
         # transaction rolled back forgets it (what it appended is gone)
         self._logged: tuple[int, str] | None = None
@@ -113,6 +114,7 @@ class SQLiteStore(Store):
             )
         if writing:
             store._ensure_intact()
+            store._ensure_schema()
         return store
 
     # --- reading -----------------------------------------------------------------------------------
@@ -283,7 +285,7 @@ class SQLiteStore(Store):
     def save_drafts(self, participant_id: str, step_key: str, shown_at: float, answers: Sequence[Answer]) -> None:
         if not answers:
             return
-        self._ensure_drafts_table()
+        self._ensure_schema()
         with self._write():
             row = self._db.execute("SELECT status FROM participants WHERE id = ?", (participant_id,)).fetchone()
             if row is None or row["status"] != "running":
@@ -327,12 +329,17 @@ class SQLiteStore(Store):
         )
         self._log("session_completed", participant_id, None)
 
-    def _ensure_drafts_table(self) -> None:
-        """A study made before drafts existed gets its table now (the schema's ``CREATE … IF NOT EXISTS``
-        adds only what is missing), outside any transaction (``executescript`` commits first)."""
-        if not self._has_table("drafts"):
+    def _ensure_schema(self) -> None:
+        """A study made before the drafts table or the log's index of declines gets them now (the schema's
+        ``CREATE … IF NOT EXISTS`` adds only what is missing), outside any transaction (``executescript``
+        commits first)."""
+        if self._schema_complete:
+            return
+        found = self._db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name IN ('drafts', 'declines')").fetchone()
+        if found[0] < 2:
             self._ensure_intact()
             self._db.executescript(resources.files("placebolab.store").joinpath("schema.sql").read_text())
+        self._schema_complete = True
 
     def _rows(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._db.execute(query, params).fetchall()

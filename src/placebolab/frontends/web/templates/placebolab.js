@@ -265,6 +265,7 @@
     function untouch() { // "does not apply" ticked: no value on the line
       touched = false;
       typed.value = "";
+      range.value = ""; // a new slider's middle again: any key moves it, so gives its value
       range.classList.add("untouched");
       range.setAttribute("aria-valuetext", range.getAttribute("data-say-untouched"));
       show();
@@ -311,6 +312,10 @@
       touch();
       take();
     });
+    if (na && restored[na.name]) { // the box filled in from the copy: the item's answer was (reported by its field)
+      delete restored[na.name];
+      restored[typed.name] = true;
+    }
     if (na) {
       na.addEventListener("change", function () {
         if (na.checked) {
