@@ -43,6 +43,16 @@ def scales_protocol() -> str:
         "  - {id: long_anchors_nrs, type: rating, prompt: How unpleasant was the sound?, scale: nrs-0-10,"
         " anchors: [not at all unpleasant, the most unpleasant imaginable]}"
     )
+    steps.append(  # a "does not apply" answer below an NRS (its number shown right of the scale)
+        "  - {id: not_applicable_rating, type: rating, prompt: How strong is the pain now?,"
+        " scale: {type: nrs, min: 1, max: 10, not_applicable: cannot say}}"
+    )
+    steps.append(  # ... below each of four short questions on a page, a Likert scale's and an NRS's
+        "  - id: not_applicable_questions\n    type: questionnaire\n"
+        "    scale: {type: likert, labels: [no, some, yes], not_applicable: cannot say}\n    items:\n"
+        + "".join(f"      - {{id: q{n}, text: Was the clinician kind?}}\n" for n in range(3))
+        + "      - {id: pain, text: How much pain?, scale: {type: nrs, min: 1, max: 10, not_applicable: cannot say}}"
+    )
     for instrument in bank_ids():
         wording = ""
         if instrument == "care":
@@ -112,10 +122,23 @@ def texts_of(screen) -> list[Drawn]:
         for name in ("labels", "anchors"):
             stims += [(s, f"question {n + 1} {name}") for s in getattr(question, name, [])]
         stims += [(s, f"question {n + 1} slider label") for s in getattr(question.slider, "labelObjs", [])]
+        if getattr(question, "na", None) is not None:  # its "does not apply" answer: the label, the box as text
+            stims.append((question.na.label, f"question {n + 1} not applicable"))
     stims += [(screen.hint, "hint"), (screen.button.label, "button")]
     stims += [(s, "page") for s in getattr(screen, "page_stims", [])]
     found = [drawn(stim, what) for stim, what in stims]
+    for n, question in enumerate(screen.inputs):  # the scale's line, and the "does not apply" box as texts
+        found.append(box_drawn(question.slider, f"question {n + 1} scale", "[scale]"))
+        if getattr(question, "na", None) is not None:
+            found.append(box_drawn(question.na.box, f"question {n + 1} not applicable box", "[box]"))
     return [d for d in found if d is not None]
+
+
+def box_drawn(stim, what: str, text: str) -> Drawn:
+    """A Rect or a Slider (height units, centred at its pos) as a Drawn of ``text``, in pixels from the centre."""
+    pixels = stim.win.size[1]
+    (x, y), (w, h) = stim.pos, stim.size
+    return Drawn(what, text, tuple(float(v * pixels) for v in (x - w / 2, x + w / 2, y - h / 2, y + h / 2)), [])
 
 
 def overlaps(a: Drawn, b: Drawn, tolerance: float = 1.0) -> bool:

@@ -385,8 +385,7 @@ def test_the_online_example_asks_consent_before_enrolment_in_chromium(chromium, 
     check_pages(sam, {"consent first", "start", "done"})
 
 
-#: one question on an NRS of 1–50 (a slider) offering "cannot say", then a text. A questionnaire's item: a rating
-#: step's scale may name the answer, but its item takes none (RatingStep.records gives it no na_code: no box)
+#: one question on an NRS of 1–50 (a slider) offering "cannot say", then a text
 NOT_APPLICABLE = """\
 protocol: slider-not-applicable
 version: 1.0.0

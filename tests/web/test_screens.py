@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
 
@@ -30,6 +31,9 @@ def test_a_likert_item_shows_its_labels_and_a_does_not_apply_answer_where_the_en
     q = question(item.label, item, scale)
     assert q.options == [("1", "no"), ("2", "some"), ("3", "yes"), ("0", "does not apply")]
     assert all(item.check(value) is not None for value, _ in q.options)  # each one the engine accepts
+    # shown by its label alone: a 0 beside "does not apply" read as a point below "no" (the code is the terminal's)
+    html = page_templates(catalogue()).get_template("_options.html.j2").module.options(q, None)
+    assert re.findall(r'<span class="value">(\d+)</span>', str(html)) == ["1", "2", "3"] and "does not apply" in html
     without = question(item.label, Item("care", "number", 1, 3, 1), scale)
     assert [v for v, _ in without.options] == ["1", "2", "3"]
 

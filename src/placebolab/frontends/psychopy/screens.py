@@ -373,7 +373,8 @@ class PauseScreen:
 
 
 class ScaleInput:
-    """One question answered on a ``visual.Slider``: by mouse, by ← / →, or by typing the number."""
+    """One question answered on a ``visual.Slider``: by mouse, by ← / →, or by typing the number; a scale's
+    "does not apply" answer (its ``NotApplicable`` row) by a click on it or by typing 0."""
 
     def __init__(
         self,
@@ -415,9 +416,15 @@ class ScaleInput:
             self.prompt = kit.box(prompt_lines, 0.0, slider_y + PROMPT_LIFT, PROMPT_HEIGHT, anchor="bottom-center")
         self.labels = []
         top = slider_y - layout.LABEL_TOP_DROP
-        for fitted, colour in scale_labels(kit, scale, ticks, self.low, self.high, width, room):
+        offered = item.na_code is not None and scale.not_applicable is not None
+        rows = scale_labels(kit, scale, ticks, self.low, self.high, width, room, not_applicable=offered)
+        for fitted, colour in rows:
             self.labels += label_stims(kit, fitted, top, colour)
             top -= fitted.block_height(kit.line_height) + layout.ROW_GAP
+        self.na: NotApplicable | None = None  # the scale's "does not apply" answer, in a row below its labels
+        if offered:
+            text = kit.say("lab.not_applicable", label=scale.not_applicable)
+            self.na = NotApplicable(kit, text, top, na_height(rows))
         self.readout = None if scale.type == "vas" or likert else kit.text("", slider_y, 0.04, x=width / 2 + 0.09)
         self.focused = False
         self.value: float | None = None
@@ -434,8 +441,10 @@ class ScaleInput:
         self.slider.draw()
         for stim in self.labels:
             stim.draw()
+        if self.na is not None:
+            self.na.draw(self.not_applicable)
         if self.readout is not None:
-            shown = self.typed or ("" if self.value is None else f"{self.value:g}")
+            shown = "" if self.not_applicable else self.typed or ("" if self.value is None else f"{self.value:g}")
             if self.readout.text != shown:
                 self.readout.text = shown
             if shown:  # nothing to show until answered: skip the draw call
@@ -445,6 +454,11 @@ class ScaleInput:
         """Take up a value the participant set with the mouse; whether they did. The Slider handles a click or a
         drag itself (it sets its rating when the button comes up); a tap pressed and released within one frame
         it never sees, so that is placed here, at the tapped point."""
+        code = self.item.na_code
+        if self.na is not None and code is not None and frame.clicked and self.na.contains(frame.mouse_pos):
+            if not self.not_applicable:  # chosen once; a value on the scale undoes it
+                self._set(code, frame.now)
+            return True
         rating = self.slider.getRating()
         if rating is not None and rating != self.value:
             self._set(float(rating), frame.now, from_mouse=True)
@@ -464,7 +478,8 @@ class ScaleInput:
     def key(self, key: str, at: float) -> bool:
         """Handle a key meant for this question; False if it is not one of its keys."""
         if key in ("left", "right"):
-            start = self.value if self.value is not None else (self.low + self.high) / 2
+            on_scale = self.value if not self.not_applicable else None  # "does not apply": from the middle
+            start = on_scale if on_scale is not None else (self.low + self.high) / 2
             moved = start + (self.nudge if key == "right" else -self.nudge)
             self._set(min(self.high, max(self.low, moved)), at)
             return True
@@ -473,6 +488,8 @@ class ScaleInput:
             return True
         if key in NUMBER_KEYS and (NUMBER_KEYS[key] != "." or self.scale.type == "vas"):
             candidate = self.typed + NUMBER_KEYS[key]
+            if candidate[:1] == "0" and candidate[1:2].isdigit():  # "0" (does not apply), then "7": 7
+                candidate = candidate.lstrip("0") or "0"
             try:
                 number = float(candidate)
             except ValueError:
@@ -492,10 +509,15 @@ class ScaleInput:
             return False
         return True
 
+    @property
+    def not_applicable(self) -> bool:
+        """Whether the answer is the scale's "does not apply" (stored as the item's ``na_code``, below the scale)."""
+        return self.na is not None and self.value is not None and self.value == self.item.na_code
+
     def keep(self, value: float) -> None:
         """Show the answer given before a stop (the session resumed): the marker at it, as if just set."""
         self.value, self.kept = value, True
-        self.slider.rating = value
+        self._place_marker()
 
     def _set(self, value: float, at: float, *, from_mouse=False, typed=False) -> None:
         if not typed:
@@ -505,7 +527,51 @@ class ScaleInput:
         self.answered_at = at
         self.changes += 1
         if not from_mouse:
-            self.slider.rating = value  # moves the marker to the value typed or nudged
+            self._place_marker()  # moves the marker to the value typed or nudged
+
+    def _place_marker(self) -> None:
+        """The marker at the value; none for "does not apply", which is no point of the scale (the Slider would
+        put it at the scale's low end, and report that end as a rating of its own)."""
+        self.slider.rating = None if self.not_applicable else self.value
+
+
+class NotApplicable:
+    """A scale's "does not apply" answer: a box and its label (``lab.not_applicable``: typing 0 chooses it too)
+    in a row of their own, centred below the scale's labels, ``top`` its top; chosen, the box shows the
+    marker's colour inside and the label is drawn in it."""
+
+    def __init__(self, kit: Kit, text: str, top: float, height: float):
+        size = height * 1.1
+        gap = height * 0.6
+        row = kit.line_height(height)
+        width = size + gap + kit.measure(text, height)
+        left, middle = -width / 2, top - row / 2
+        self.box = kit.visual.Rect(
+            kit.win, width=size, height=size, pos=(left + size / 2, middle), lineColor=TEXT, fillColor=None, lineWidth=2
+        )
+        self.tick = kit.visual.Rect(kit.win, width=size * 0.6, height=size * 0.6, pos=self.box.pos, fillColor=FOCUS)
+        self.label = kit.box(text, left + size + gap, top, height, anchor="top-left")
+        pad = layout.ROW_GAP / 2
+        self.area = (left - pad, left + width + pad, top - row - pad, top + pad)  # left, right, bottom, top
+        self.chosen = False
+
+    def draw(self, chosen: bool) -> None:
+        if chosen != self.chosen:  # a colour change costs PsychoPy a conversion: only when it changes
+            self.chosen = chosen
+            self.label.color = FOCUS if chosen else TEXT
+        self.box.draw()
+        if chosen:
+            self.tick.draw()
+        self.label.draw()
+
+    def contains(self, pos: tuple[float, float]) -> bool:
+        left, right, bottom, top = self.area
+        return left <= pos[0] <= right and bottom <= pos[1] <= top
+
+
+def na_height(rows: list[tuple[layout.LabelLayout, str]]) -> float:
+    """The letter height of a scale's "does not apply" row: its labels' (LABEL_HEIGHT for a scale without any)."""
+    return rows[0][0].height if rows else layout.LABEL_HEIGHT
 
 
 def _measure_at(kit: Kit, height: float, text: str) -> float:
@@ -518,22 +584,26 @@ def scale_ticks(scale, low: float, high: float) -> list:
     return list(range(int(low), int(high) + 1)) if scale.type == "likert" or whole else [low, high]
 
 
-def scale_labels(kit: Kit, scale, ticks, low, high, width, room) -> list[tuple[layout.LabelLayout, str]]:
+def scale_labels(
+    kit: Kit, scale, ticks, low, high, width, room, *, not_applicable: bool = False
+) -> list[tuple[layout.LabelLayout, str]]:
     """The rows of text below a scale, each laid out by measured width: a Likert scale's labels or an NRS's
     numbers, then the anchors of its two ends (an NRS's or a VAS's), with their colours; both rows in
-    the same letter height, the largest at which both fit in ``room``."""
+    the same letter height, the largest at which both fit in ``room`` (with ``not_applicable``: and the
+    row of the scale's "does not apply" answer below them, in that height too)."""
     likert = scale.type == "likert"
     labels = scale.labels if likert else [f"{t:g}" for t in ticks] if scale.type == "nrs" else None
     for cap in layout.label_heights():
+        space = room - (kit.line_height(cap) + layout.ROW_GAP if not_applicable else 0.0)
         rows = []
         if labels:
             xs = [layout.value_x(t, low, high, width) for t in ticks]
             fitted = layout.fit_labels(
-                labels, xs, kit.measure, kit.line_height, room=room, edge=kit.half_width, height=cap
+                labels, xs, kit.measure, kit.line_height, room=space, edge=kit.half_width, height=cap
             )
             rows.append((fitted, TEXT))
         if scale.anchors and not likert:
-            left = room - (rows[0][0].block_height(kit.line_height) + layout.ROW_GAP if rows else 0)
+            left = space - (rows[0][0].block_height(kit.line_height) + layout.ROW_GAP if rows else 0)
             ends = [-width / 2, width / 2]
             anchors = layout.fit_labels(
                 scale.anchors, ends, kit.measure, kit.line_height, room=left, edge=kit.half_width, height=cap
@@ -544,8 +614,12 @@ def scale_labels(kit: Kit, scale, ticks, low, high, width, room) -> list[tuple[l
     return rows
 
 
-def labels_height(kit: Kit, rows: list[tuple[layout.LabelLayout, str]]) -> float:
-    return sum(fitted.block_height(kit.line_height) for fitted, _ in rows) + layout.ROW_GAP * (len(rows) - 1)
+def labels_height(kit: Kit, rows: list[tuple[layout.LabelLayout, str]], not_applicable: bool = False) -> float:
+    """How tall the rows of text below a scale are (with ``not_applicable``: and its "does not apply" row)."""
+    height = sum(fitted.block_height(kit.line_height) for fitted, _ in rows) + layout.ROW_GAP * (len(rows) - 1)
+    if not_applicable:
+        height += layout.ROW_GAP * bool(rows) + kit.line_height(na_height(rows))
+    return height
 
 
 def label_stims(kit: Kit, fitted: layout.LabelLayout, top: float, colour) -> list:
@@ -724,9 +798,10 @@ class QuestionnaireScreen(QuestionsScreen):
 
         def fits_compact(scale, record) -> bool:
             ticks = scale_ticks(scale, record.min, record.max)
-            rows = scale_labels(kit, scale, ticks, record.min, record.max, width, compact)
+            offered = record.na_code is not None and scale.not_applicable is not None  # a row below the labels
+            rows = scale_labels(kit, scale, ticks, record.min, record.max, width, compact, not_applicable=offered)
             return all(f.fits and f.height >= COMPACT_LABEL_HEIGHT - 1e-9 for f, _ in rows) and (
-                labels_height(kit, rows) <= compact
+                labels_height(kit, rows, offered) <= compact
             )
 
         roomy = any(len(lines) > 1 for lines in prompts) or not all(

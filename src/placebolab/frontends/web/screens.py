@@ -88,6 +88,7 @@ class Question:
     options: list[tuple[str, str]]
     anchors: tuple[str, str] | None
     slider: Slider | None = None
+    na_value: str | None = None  # the option that is "does not apply": shown by its label alone, its code is no point
 
 
 def field_name(item: Item) -> str:
@@ -113,9 +114,10 @@ def question(prompt: str, item: Item, scale) -> Question:
     if anchors and not scale.labels:
         labels[0], labels[-1] = anchors
     options = [(f"{value:g}", label) for value, label in zip(values, labels, strict=True)]
-    if offers_na:
-        options.append((f"{item.na_code:g}", scale.not_applicable))
-    return Question(field_name(item), prompt, item, options, None)
+    na_value = f"{item.na_code:g}" if offers_na else None
+    if na_value is not None:
+        options.append((na_value, scale.not_applicable))
+    return Question(field_name(item), prompt, item, options, None, na_value=na_value)
 
 
 @functools.lru_cache(maxsize=1024)
