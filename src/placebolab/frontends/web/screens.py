@@ -63,7 +63,7 @@ BUTTONS_AT_MOST = 11
 @dataclass(frozen=True)
 class Slider:
     """A question answered on a line: a VAS (any value, no number shown) or a numeric scale too long for buttons
-    (its points: ``step``, and the number chosen shown beside it: ``readout``). ``na``: the scale's "does not
+    (its points: ``step``, and the number chosen shown above it: ``readout``). ``na``: the scale's "does not
     apply" answer, offered as a box to tick: (its form field, its label), or None."""
 
     low: str

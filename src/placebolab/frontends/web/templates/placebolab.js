@@ -7,7 +7,7 @@
      frames) and the user agent are posted with the form as one JSON field, "client"
      (frontends/web/client.py checks it: the server trusts nothing it says);
    - questions: Continue stays disabled until every question is answered; a slider (a VAS, a long NRS with the
-     number chosen beside it) shows no handle until it is first touched, clicked or moved with a key (no
+     number chosen above it) shows no handle until it is first touched, clicked or moved with a key (no
      default to anchor on); when each answer was last set and how often are reported;
    - a sound or film plays once to its end: a seek forward and a change of speed are undone, the player's
      events are reported, and Continue is unlocked at its "ended" event (or if the browser cannot play it).
