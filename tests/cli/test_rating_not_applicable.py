@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 
+from placebolab.components.base import Item
+from placebolab.components.scales import Scale
+from placebolab.frontends.console import kept_answer
 from placebolab.frontends.web.screens import question
 from placebolab.protocol import load_protocol
 
@@ -51,3 +54,13 @@ def test_a_ratings_item_and_measure_carry_its_does_not_apply_answer_and_the_web_
     assert (measure.na_code, measure.not_applicable) == (0, "cannot say")
     shown = question(step.prompt, item, step.effective_scale)
     assert ("0", "cannot say") in shown.options  # a scale of 10 points: a button of its own
+
+
+def test_a_resumed_terminal_session_shows_a_kept_answer_by_its_label_too():
+    """A questionnaire resumed after a stop showed "answered: 0" for a "does not apply" (a point below the scale
+    to the eye) and a Likert answer by its number alone."""
+    scale = Scale(type="likert", labels=["no", "some", "yes"], not_applicable="cannot say")
+    item = Item("care", "number", 1, 3, 1, "Was the doctor caring?", na_code=scale.na_code)
+    assert [kept_answer(v, item, scale) for v in (0.0, 2.0, None)] == ["0 (cannot say)", "2 (some)", "-"]
+    nrs = Scale(type="nrs", min=1, max=10, not_applicable="cannot say")
+    assert kept_answer(7.0, Item("", "number", 1, 10, 1, na_code=nrs.na_code), nrs) == "7"

@@ -149,8 +149,7 @@ class ConsoleFrontend:
         kept = current.kept  # given before a stop: shown as given, not asked again
         for item, record in zip(step.items, step.records(), strict=True):
             if item.id in kept:
-                given = kept[item.id].value
-                shown = "-" if given is None else f"{given:g}"
+                shown = kept_answer(kept[item.id].value, record, step.item_scale(item))
                 answered = escape(self.say("console.answered", value=shown))
                 self.console.print(f"\n[bold]{escape(item.text)}[/bold]\n  [dim]{answered}[/dim]")
                 continue
@@ -343,3 +342,15 @@ def _markdown_parser():
     from markdown_it import MarkdownIt
 
     return MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table")
+
+
+def kept_answer(value: float | None, item: Item, scale) -> str:
+    """An answer given before a stop, as a resumed session shows it: its number, and the label it was chosen
+    by where the scale has one ("0 (cannot say)", "4 (agree)"): a bare 0 read as a point below the scale."""
+    if value is None:
+        return "-"
+    if value == item.na_code and scale.not_applicable:
+        return f"{value:g} ({scale.not_applicable})"
+    if scale.type == "likert" and scale.labels and float(value).is_integer() and 1 <= value <= len(scale.labels):
+        return f"{value:g} ({scale.labels[int(value) - 1]})"
+    return f"{value:g}"
