@@ -416,7 +416,7 @@ class ScaleInput:
             self.prompt = kit.box(prompt_lines, 0.0, slider_y + PROMPT_LIFT, PROMPT_HEIGHT, anchor="bottom-center")
         self.labels = []
         top = slider_y - layout.LABEL_TOP_DROP
-        offered = item.na_code is not None and scale.not_applicable is not None
+        offered = offers_not_applicable(item, scale)
         rows = scale_labels(kit, scale, ticks, self.low, self.high, width, room, not_applicable=offered)
         for fitted, colour in rows:
             self.labels += label_stims(kit, fitted, top, colour)
@@ -567,6 +567,11 @@ class NotApplicable:
     def contains(self, pos: tuple[float, float]) -> bool:
         left, right, bottom, top = self.area
         return left <= pos[0] <= right and bottom <= pos[1] <= top
+
+
+def offers_not_applicable(item: Item, scale) -> bool:
+    """Whether a question shows its scale's "does not apply" answer: the scale names it and the item stores it."""
+    return item.na_code is not None and scale.not_applicable is not None
 
 
 def na_height(rows: list[tuple[layout.LabelLayout, str]]) -> float:
@@ -798,7 +803,7 @@ class QuestionnaireScreen(QuestionsScreen):
 
         def fits_compact(scale, record) -> bool:
             ticks = scale_ticks(scale, record.min, record.max)
-            offered = record.na_code is not None and scale.not_applicable is not None  # a row below the labels
+            offered = offers_not_applicable(record, scale)  # a row below the labels
             rows = scale_labels(kit, scale, ticks, record.min, record.max, width, compact, not_applicable=offered)
             return all(f.fits and f.height >= COMPACT_LABEL_HEIGHT - 1e-9 for f, _ in rows) and (
                 labels_height(kit, rows, offered) <= compact
