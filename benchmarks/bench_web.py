@@ -310,17 +310,15 @@ class _Client:
 
 async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[float]], list[float], int]:
     """One virtual participant: enrol, then every step; returns (values sent by step key, round trips, requests)."""
-    from tests.web.conftest import Page, answered
-
     link = f"/s/{token}"
-    (form,) = Page((await _send(client, "GET", link)).text).forms
+    action, data, _ = _read((await _send(client, "GET", link)).text, pick)
     sent: dict[str, list[float]] = {}
     requests = 0
-    if form.action.endswith("/consent"):  # the protocol's consent first, before enrolment: agreed
-        agreed = await _send(client, "POST", form.action, data=answered(form))  # 303 to the start page
-        (form,) = Page((await _send(client, "GET", agreed.headers["location"])).text).forms
+    if action.endswith("/consent"):  # the protocol's consent first, before enrolment: agreed
+        agreed = await _send(client, "POST", action, data=data)  # 303 to the start page
+        action, data, _ = _read((await _send(client, "GET", agreed.headers["location"])).text, pick)
         sent["consent"], requests = [1.0], 2  # recorded at enrolment
-    enrolled = await _send(client, "POST", form.action, data={**form.fields, **INTAKE})
+    enrolled = await _send(client, "POST", action, data=data)
     if enrolled.status_code != 303:
         raise RuntimeError(f"enrolment refused ({enrolled.status_code}): {enrolled.text[:300]}")
     response, requests = await _send(client, "GET", link), requests + 3
@@ -346,41 +344,55 @@ async def _participant(client, token: str, pick: int) -> tuple[dict[str, list[fl
     raise RuntimeError(f"{link}: the session did not end")
 
 
-_STEP_FORM = re.compile(r'<form method="post" action="([^"]+/step)"')
+_FORM = re.compile(r'<form method="post" action="([^"]+)"')
 #: hidden fields and text fields sent as they are (the honeypot's, empty: a browser's participant leaves it so)
 _FIELD = re.compile(r'<input type="(?:hidden|text)" name="([^"]+)" value="([^"]*)"')
 _RADIO = re.compile(r'<input type="radio" name="([^"]+)" value="([^"]+)"')
+_CHECKBOX = re.compile(r'<input type="checkbox" name="([^"]+)" value="([^"]+)"')  # a consent's statement: ticked
+_BUTTON = re.compile(r'<button type="submit" name="([^"]+)" value="([^"]+)"')  # a consent's agree (the first)
 #: a slider's answer (the field typed without the page script): answered at its middle, as the fallback does
 _SLIDER = re.compile(r'<input id="[^"]+" type="number" name="([^"]+)" min="([^"]+)" max="([^"]+)"')
+#: a start page's intake field other than a choice (its value is INTAKE's)
+_INTAKE = re.compile(r'<input id="intake-[^"]+" name="([^"]+)"')
 _NEXT = re.compile(r'<a class="button" href="([^"]+)"')
 
 
 def _read(html: str, pick: int) -> tuple[str | None, dict[str, str], str | None]:
-    """(the step form's action, its data filled in as tests.web.conftest.answered fills it, the next page's
-    link) by a few regular expressions: this one client process reads every participant's pages, and an
-    HTML parser took a large share of the two CPUs the server runs on. Anything else on the page (a field it
-    does not know) falls back to that parser."""
+    """(the page form's action, its data filled in as tests.web.conftest.answered fills it and a start page's
+    intake as INTAKE, the next page's link) by a few regular expressions: this one client process reads every
+    participant's pages, and an HTML parser took a large share of the two CPUs the server runs on. A page with
+    anything else (a field they do not know) falls back to that parser."""
     from tests.web.conftest import Page, answered
 
-    form = _STEP_FORM.search(html)
+    form = _FORM.search(html)
     fields, radios, sliders = _FIELD.findall(html), _RADIO.findall(html), _SLIDER.findall(html)
-    known = len(fields) + len(radios) + 2 * len(sliders)  # a slider: its typed field and its range
+    boxes, intake = _CHECKBOX.findall(html), _INTAKE.findall(html)
+    known = len(fields) + len(radios) + 2 * len(sliders) + len(boxes) + len(intake)
     if form is None:
         found = _NEXT.search(html)
         if found is not None:
             return None, {}, found[1].replace("&amp;", "&")
     elif html.count("<input") == known and html.count('type="range"') == len(sliders):
-        data = dict(fields) | {name: f"{(float(low) + float(high)) / 2:g}" for name, low, high in sliders}
+        data = dict(fields) | dict(boxes) | {name: f"{(float(low) + float(high)) / 2:g}" for name, low, high in sliders}
         groups: dict[str, list[str]] = {}
         for name, value in radios:
             groups.setdefault(name, []).append(value)
         data |= {name: values[min(pick, len(values) - 1)] for name, values in groups.items()}
-        return form[1], data, None
+        button = _BUTTON.search(html)
+        if button is not None:
+            data[button[1]] = button[2]
+        return form[1].replace("&amp;", "&"), data | _intake(form[1]), None
     page = Page(html)
-    if page.step_form is None:
+    if page.step_form is None and not page.forms:
         (url,) = page.hrefs
         return None, {}, url
-    return page.step_form.action, answered(page.step_form, pick), None
+    form = page.step_form or page.forms[0]
+    return form.action, answered(form, pick) | _intake(form.action), None
+
+
+def _intake(action: str) -> dict[str, str]:
+    """A start page's intake, as INTAKE gives it (its choice fields and any other)."""
+    return INTAKE if action.endswith("/start") else {}
 
 
 def _check(folder: Path, tokens: list[str], sent: list[dict[str, list[float]]]) -> dict:

@@ -28,7 +28,7 @@ from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
 from placebolab.protocol.files import stimulus_key
 from placebolab.store import DB_NAME, Link, SQLiteStore, Store
-from placebolab.store.base import bundle_hash, list_commitment
+from placebolab.store.base import ChangeWatch, bundle_hash, list_commitment
 
 #: A study folder whose store is on a server holds this file instead of study.db:
 #:     [store]
@@ -209,9 +209,9 @@ class Study:
         session's state, in one read of the store (``Store.link``); None for a token no link has."""
         return self.store.link(link_hash(token), self.protocol.decline_keys)
 
-    def changes_elsewhere(self) -> int | None:
-        """``Store.changes_elsewhere``: what moves when another connection commits to the store (None: cannot tell)."""
-        return self.store.changes_elsewhere()
+    def watch_changes(self) -> ChangeWatch | None:
+        """``Store.watch_changes``: what other connections commit, for whom (None: the store cannot tell cheaply)."""
+        return self.store.watch_changes()
 
     def link_active(self, participant_id: str) -> bool:
         """Whether a participant's link still works: not once their latest correction is a withdrawal."""

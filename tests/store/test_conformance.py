@@ -4,6 +4,7 @@ with CI=true a missing server fails instead of skipping), through the ``Store`` 
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import closing
 from dataclasses import replace
 
@@ -326,21 +327,31 @@ def test_drafts_never_reach_the_export(flagship_study, store):
     assert audit_study(flagship_study).problems == []
 
 
-def test_a_store_tells_when_another_connection_has_written(flagship_study, store):
-    """``changes_elsewhere``: SQLite's moves with another connection's commit and not with its own (a web worker
-    keeps its sessions while it stays: frontends/web/kept_sessions.py); PostgreSQL cannot tell cheaply and says None."""
-    before = store.changes_elsewhere()
-    if not isinstance(store, SQLiteStore):
-        assert before is None
-        return
-    store.enrol("P001", "sex=female", INTAKE)  # this connection's own commit
-    assert store.changes_elsewhere() == before
+def test_a_stores_watch_tells_whom_another_connection_has_written_for(flagship_study, store):
+    """``watch_changes`` (a web worker keeps each link's session until it says otherwise:
+    frontends/web/kept_sessions.py): first None (anything may have changed), then nothing for this connection's own
+    commits, and for another connection's: SQLite's that someone wrote (None), PostgreSQL's whom for (its change
+    notices, store/postgres_changes.sql), once."""
+    watch = store.watch_changes()
+    assert watch.changed() is None
+    store.enrol("P001", "sex=female", INTAKE)  # this connection's own commits
+    store.enrol("P002", "sex=female", INTAKE, start=(1000.0, "test"))
+    assert watch.changed() == frozenset()
     other = Study.open(flagship_study.folder, writing=True)
     try:
         other.store.correct("P001", "withdrawn", "asked to", "test")
     finally:
         other.close()
-    assert store.changes_elsewhere() != before
+    assert heard(watch) == (None if isinstance(store, SQLiteStore) else {"P001"})
+    assert watch.changed() == frozenset()
+
+
+def heard(watch) -> frozenset[str] | None:
+    """What ``watch`` tells once it tells anything (within 5 s): PostgreSQL's notices come moments after the commit."""
+    deadline = time.monotonic() + 5
+    while (changed := watch.changed()) == frozenset() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return changed
 
 
 def test_each_participants_rows_come_in_the_order_they_were_recorded(flagship_study, store):

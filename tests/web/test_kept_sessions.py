@@ -1,15 +1,20 @@
-"""A web worker keeps each link's session between its requests while the store says nobody else wrote
-(frontends/web/kept_sessions.py): what it shows and records is still what the store holds, whoever else writes."""
+"""A web worker keeps each link's session between its requests until the store says someone else wrote for its
+participant (frontends/web/kept_sessions.py): what it shows and records is still what the store holds, whoever
+else writes."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from starlette.testclient import TestClient
 
 from placebolab.errors import StoreError
+from placebolab.frontends.web.app import create_app
 from placebolab.session import Session
 from placebolab.study import Study
 
-from .conftest import Page, answered, step_key
+from .conftest import Page, answered, online_protocol, step_key
 from .test_flow import checked, responses, run, start
 
 
@@ -97,3 +102,40 @@ def test_a_step_stored_by_a_commit_that_then_failed_is_not_shown_again(online_st
         assert checked(client.post(form.action, data=answered(form))).status_code == 303
     assert 'value="itch_baseline"' not in client.get(f"/s/{links[0]}", follow_redirects=True).text
     assert len(responses(online_study, "web00001", "itch_baseline")) == 1
+
+
+def test_postgresql_workers_keep_each_others_sessions_and_drop_one_when_another_connection_writes_for_it(
+    tmp_path, pg_url, clock, monkeypatch
+):
+    """On PostgreSQL, where workers write beside one another, a session is kept until a change notice names its
+    participant (store/postgres_changes.sql): another worker's or station's commit for someone else keeps it, one
+    for them drops it. A notice comes moments after its commit: the page moves on by then."""
+    with Study.init(online_protocol(tmp_path), tmp_path / "study", seed=7, store_url=pg_url) as made:
+        tokens = [token for token, _ in made.new_links(2)]
+    worker = Study.open(tmp_path / "study", writing=True, any_thread=True)  # the web server's opening
+    station = Study.open(tmp_path / "study", writing=True)
+    try:
+        reads = []
+        link = worker.link
+        monkeypatch.setattr(worker, "link", lambda token: reads.append(token) or link(token))
+        client = TestClient(create_app(worker, secret=b"p" * 32, clock=clock), follow_redirects=False)
+        for token in tokens:
+            start(client, token)
+            run(client, token, clock, until="itch_baseline")
+        session = Session.open(station, "web00001", "lab", clock)
+        session.submit("itch_baseline", {"": 12}, clock.now())  # web00001's step, recorded at a station
+        reads.clear()
+        deadline = time.monotonic() + 5
+        while step_key(client.get(f"/s/{tokens[0]}", follow_redirects=True).text) == "itch_baseline":
+            assert time.monotonic() < deadline, "the page did not move on within 5 s of the station's commit"
+            time.sleep(0.01)
+        assert reads.count(tokens[0]) == 1  # read again once, when the notice came
+        assert step_key(client.get(f"/s/{tokens[1]}").text) == "itch_baseline" and tokens[1] not in reads  # kept
+        station.store.correct("web00002", "withdrawn", "asked to stop", "test")
+        deadline = time.monotonic() + 5
+        while client.get(f"/s/{tokens[1]}").status_code != 410:
+            assert time.monotonic() < deadline, "the link stayed open 5 s after the withdrawal"
+            time.sleep(0.01)
+    finally:
+        station.close()
+        worker.close()

@@ -15,7 +15,7 @@ from collections.abc import Collection, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from json.encoder import encode_basestring_ascii as _json_string  # json.dumps's own (C) string writer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from placebolab.errors import AllocationError, StoreError
 from placebolab.store.records import Answer, Draft, Link, Participant, SessionState, Slot, StepRecord
@@ -35,6 +35,16 @@ GENESIS = "0" * 64
 #: The log's kind of a consent declined before enrolment (online, where a link's first page is the consent):
 #: the link's participant, never enrolled nor allocated (``Store.decline_consent``).
 DECLINED_CONSENT = "declined_consent"
+
+
+class ChangeWatch(Protocol):
+    """``Store.watch_changes``: asked before each read whose result may be kept."""
+
+    def changed(self) -> frozenset[str] | None:
+        """The participants for whom another connection has committed since the last call (this connection's own
+        commits are not counted); None when anything may have changed (the first call, or a store that cannot tell
+        whom a commit concerns): then forget everything kept."""
+        ...
 
 
 class Store(ABC):
@@ -179,10 +189,10 @@ class Store(ABC):
     def close(self) -> None:
         self._db.close()
 
-    def changes_elsewhere(self) -> int | None:
-        """A number that changes whenever another connection (another station, process or worker) commits to the
-        store, and that this connection's own commits leave as it is; None when the store cannot tell cheaply
-        (PostgreSQL): then nothing read from it may be kept for a later request (``frontends.web.kept_sessions``)."""
+    def watch_changes(self) -> ChangeWatch | None:
+        """A watch on what other connections (stations, processes, workers) commit to the store, for keeping what
+        was read from it between requests (``frontends.web.kept_sessions``); None when this store cannot tell
+        cheaply: then nothing read from it may be kept for a later request."""
         return None
 
     def meta(self) -> dict[str, str]:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 _ALREADY_ALLOCATED, _NO_SLOT = "PL001", "PL002"
 _BAD_INPUT, _BAD_STATE = "PL003", "PL004"
 _INSUFFICIENT_PRIVILEGE, _LOCK_NOT_AVAILABLE, _UNDEFINED_FUNCTION = "42501", "55P03", "42883"
+#: The tables whose writes send change notices, and their channel (postgres_changes.sql).
+_NOTIFYING = ("events", "drafts")
+_CHANNEL = "placebolab_changes"
 #: How long a station function waits for the log's lock (``lock_timeout`` in postgres.sql).
 LOCK_TIMEOUT_S = 5
 
@@ -75,6 +78,8 @@ class PostgresStore(Store):
     }
 
     _db: psycopg.Connection[Any]
+    #: Whether its writes send change notices (``_add_change_notices``).
+    notices = True
 
     def __init__(self, connection: psycopg.Connection[Any], url: str):
         self._db = connection
@@ -104,6 +109,7 @@ class PostgresStore(Store):
             db.execute(script.replace("EXPERIMENTER", f'"{role}"'))
             db.execute(_drafts_script(role))
             db.execute(_script("postgres_consent.sql", role))
+            db.execute(_script("postgres_changes.sql", role))
             store._fill(meta, sealed, files, slots)
         return store
 
@@ -115,6 +121,7 @@ class PostgresStore(Store):
             raise StoreError(f"{safe_url(url)} holds no placebolab study; create one with `placebolab init --store`")
         store._add_drafts()
         store._add_declines()
+        store._add_change_notices()
         return store
 
     def _add_drafts(self) -> None:
@@ -150,6 +157,25 @@ class PostgresStore(Store):
         except psycopg.errors.InsufficientPrivilege:
             self.logs_declines = bool(found["function"])
 
+    def _add_change_notices(self) -> None:
+        """A study made before its writes sent change notices: the owner's opening adds their triggers
+        (``postgres_changes.sql``). A station may not; its store then cannot tell what others write
+        (``watch_changes`` is None: a web server it runs reads every session at every request), until the owner
+        opens the study."""
+        import psycopg
+
+        found = self._rows(
+            "SELECT count(*) AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE c.relnamespace = 'placebolab'::regnamespace AND t.tgname = 'notify_change'"
+        )[0]["n"]
+        if found == len(_NOTIFYING):
+            return
+        try:
+            with self._db.transaction():
+                self._db.execute(_script("postgres_changes.sql", experimenter_role(self.url)))
+        except psycopg.errors.InsufficientPrivilege:
+            self.notices = False
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """One REPEATABLE READ transaction: every read sees the same committed state."""
@@ -165,6 +191,9 @@ class PostgresStore(Store):
     def allocation_summary(self) -> dict[str, int]:
         allocated, total = _one(self._db.execute("SELECT * FROM allocation_summary()"))
         return {"allocated": allocated, "slots": total}
+
+    def watch_changes(self) -> _NoticeWatch | None:
+        return _NoticeWatch(self._db) if self.notices else None
 
     # --- writing -----------------------------------------------------------------------------------
 
@@ -368,6 +397,25 @@ class PostgresStore(Store):
                     "connect as the study's owner to audit or unblind"
                 ) from None
             raise
+
+
+class _NoticeWatch:
+    """The change notices of postgres_changes.sql, heard on the store's own connection (``ChangeWatch``): LISTEN,
+    then each commit elsewhere that wrote a participant's rows names them. A notice comes at that commit, not
+    with it: read without a round trip (whatever the socket holds), it may come moments after a page of this
+    connection read the store, and then reaches the next one. What a kept session records is checked by the
+    store either way (a step recorded twice is refused, a session no longer running too)."""
+
+    def __init__(self, db: psycopg.Connection[Any]):
+        db.execute(f"LISTEN {_CHANNEL}")
+        self._db, self._own, self._listening = db, db.info.backend_pid, False
+
+    def changed(self) -> frozenset[str] | None:
+        heard = frozenset(n.payload for n in self._db.notifies(timeout=0) if n.pid != self._own)
+        if not self._listening:  # what was read before the LISTEN may be anything's
+            self._listening = True
+            return None
+        return heard
 
 
 @contextmanager

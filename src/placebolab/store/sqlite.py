@@ -131,9 +131,8 @@ class SQLiteStore(Store):
     def describe(self) -> str:
         return str(self.path)
 
-    def changes_elsewhere(self) -> int:
-        # SQLite's own counter of commits by other connections to the file (WAL included): one cheap statement
-        return int(self._db.execute("PRAGMA data_version").fetchone()[0])
+    def watch_changes(self) -> _DataVersionWatch:
+        return _DataVersionWatch(self._db)
 
     def allocation_summary(self) -> dict[str, int]:
         used, total = self._db.execute("SELECT COUNT(participant), COUNT(*) FROM allocation").fetchone()
@@ -498,6 +497,19 @@ def _damaged(path: Path | str, problem: str) -> StoreError:
         f"the study store {path} is damaged ({problem}); nothing more was written to it: "
         "stop, keep a copy of it, restore study.db from your last backup and run `placebolab audit`"
     )
+
+
+class _DataVersionWatch:
+    """SQLite's own counter of commits by other connections to the file (WAL included), one cheap statement: it
+    tells that someone else wrote, not for whom (``ChangeWatch``)."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self._db, self._seen = db, None
+
+    def changed(self) -> frozenset[str] | None:
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        moved, self._seen = version != self._seen, version
+        return None if moved else frozenset()
 
 
 @contextmanager

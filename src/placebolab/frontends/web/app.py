@@ -7,7 +7,7 @@ start page's form; allocation happens here, through ``Session.start`` as at the 
 /s/TOKEN/step`` commits the current step, then redirects (303) back to the GET. The state is the store's:
 a reload, a closed tab or another device with the same link shows the first unanswered step; a stale form
 (the back button, a double click) names a step that is no longer current and records nothing. (A worker keeps
-a link's session between its requests only while the store says nobody else has written to it: ``kept_sessions.py``.)
+a link's session between its requests until the store says someone else has written for it: ``kept_sessions.py``.)
 
 Every form carries a token the server signed (HMAC with the app's secret) over the participant, the step
 key and the onset (when the page was first shown): it is the CSRF check, and it keeps the onset honest. A timed
@@ -176,7 +176,7 @@ def create_app(
     time itself; ``prolific``: the completion code, which opens the general link ``/prolific``;
     ``rate_limit``: of enrolments per client address (default ``RateLimit()``); ``kept_pages``: how many pages'
     fixed parts are kept (``KeptPages``; 0: every page rendered whole). One app per opened study: the app keeps
-    sessions while the only writes through the study's connection are its own (``KeptSessions``)."""
+    sessions until the store says another connection wrote for them (``KeptSessions``)."""
     refuse_unshowable(study.protocol, SCREENS)
     if first_consent(study.protocol) is not None and not study.logs_declines:
         raise StoreError(
@@ -292,7 +292,7 @@ class WebSessions:
         self._screens: dict[int, tuple[Any, Screen]] = {}
         self.say = catalogue(study.protocol.language)  # every text the pages add, in the protocol's language
         markdown_parser()  # made now, not by the first participant's page (it imports markdown-it)
-        #: a link's session, kept from its last request while the store says nobody else wrote (kept_sessions.py)
+        #: a link's session, kept from its last request until the store says someone else wrote for it (kept_sessions.py)
         self.kept = KeptSessions(study)
         self.templates = page_templates(self.say)
         #: step pages, each one's fixed part rendered once for everyone who sees it
