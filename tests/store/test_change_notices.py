@@ -71,3 +71,15 @@ def test_a_study_made_before_the_notices_gets_them_when_its_owner_opens_it(study
     with psycopg.connect(pg_url, autocommit=True) as db:
         (triggers,) = db.execute("SELECT count(*) FROM pg_trigger WHERE tgname = 'notify_change'").fetchone()
     assert triggers == 2
+
+
+def test_a_watch_listens_only_once_it_is_asked(study):
+    """`serve --workers N` makes the app in its parent process too, which serves nothing: a connection listening
+    there would never read its notices, and PostgreSQL keeps every notice until each listener has read it."""
+
+    def listening() -> bool:
+        return bool(study.store._db.execute("SELECT count(*) FROM pg_listening_channels()").fetchone()[0])
+
+    watch = study.store.watch_changes()
+    assert not listening()
+    assert watch.changed() is None and listening()

@@ -400,22 +400,22 @@ class PostgresStore(Store):
 
 
 class _NoticeWatch:
-    """The change notices of postgres_changes.sql, heard on the store's own connection (``ChangeWatch``): LISTEN,
-    then each commit elsewhere that wrote a participant's rows names them. A notice comes at that commit, not
-    with it: read without a round trip (whatever the socket holds), it may come moments after a page of this
-    connection read the store, and then reaches the next one. What a kept session records is checked by the
-    store either way (a step recorded twice is refused, a session no longer running too)."""
+    """The change notices of postgres_changes.sql, heard on the store's own connection (``ChangeWatch``): LISTEN at
+    the first call (a process that never asks, such as the parent of `serve --workers N`, never holds the notice
+    queue back), then each commit elsewhere that wrote for a participant names them. A notice comes at that
+    commit, not with it: read without a round trip (whatever the socket holds), it may come moments after a
+    page of this connection read the store, and then reaches the next one. What a kept session records is
+    checked by the store either way (a step recorded twice is refused, a session no longer running too)."""
 
     def __init__(self, db: psycopg.Connection[Any]):
-        db.execute(f"LISTEN {_CHANNEL}")
         self._db, self._own, self._listening = db, db.info.backend_pid, False
 
     def changed(self) -> frozenset[str] | None:
-        heard = frozenset(n.payload for n in self._db.notifies(timeout=0) if n.pid != self._own)
         if not self._listening:  # what was read before the LISTEN may be anything's
+            self._db.execute(f"LISTEN {_CHANNEL}")
             self._listening = True
             return None
-        return heard
+        return frozenset(n.payload for n in self._db.notifies(timeout=0) if n.pid != self._own)
 
 
 @contextmanager
