@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
-from placebolab.components.base import Model, PlacedValueError, ShownText
+from placebolab.components.base import Item, Model, PlacedValueError, ShownText
 from placebolab.errors import InternalError
 
 ScaleType = Literal["nrs", "vas", "likert"]
@@ -189,3 +189,9 @@ def resolve_scale(value: Any) -> Any:
 
 # What a `scale:` key accepts, for the JSON Schema: a preset's name or a scale written out.
 ScaleOrPreset: Any = Literal[tuple(PRESETS)] | Scale | None
+
+
+def not_applicable_label(item: Item, scale: Scale) -> str | None:
+    """The label of the "does not apply" answer a question offers: its scale names one and its item stores it
+    (``na_code``, which the engine then accepts); None when it offers none. Every frontend asks this."""
+    return scale.not_applicable if item.na_code is not None else None

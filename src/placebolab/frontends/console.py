@@ -30,6 +30,7 @@ from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, Rat
 from placebolab.components.base import Item
 from placebolab.components.catalogue import DEFAULT_LANGUAGE, catalogue
 from placebolab.components.consent import AGREED, DECLINED
+from placebolab.components.scales import not_applicable_label
 from placebolab.errors import InternalError, SessionInterrupted
 from placebolab.frontends.base import Response, Unsupported, coming_next, refuse_unshowable, saved_note
 from placebolab.session import Current
@@ -349,8 +350,9 @@ def kept_answer(value: float | None, item: Item, scale) -> str:
     by where the scale has one ("0 (cannot say)", "4 (agree)"): a bare 0 read as a point below the scale."""
     if value is None:
         return "-"
-    if value == item.na_code and scale.not_applicable:
-        return f"{value:g} ({scale.not_applicable})"
+    not_applicable = not_applicable_label(item, scale)
+    if not_applicable is not None and value == item.na_code:
+        return f"{value:g} ({not_applicable})"
     if scale.type == "likert" and scale.labels and float(value).is_integer() and 1 <= value <= len(scale.labels):
         return f"{value:g} ({scale.labels[int(value) - 1]})"
     return f"{value:g}"

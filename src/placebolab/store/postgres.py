@@ -36,6 +36,14 @@ _INSUFFICIENT_PRIVILEGE, _LOCK_NOT_AVAILABLE, _UNDEFINED_FUNCTION = "42501", "55
 #: The tables whose writes send change notices, and their channel (postgres_changes.sql).
 _NOTIFYING = ("events", "drafts")
 _CHANNEL = "placebolab_changes"
+#: What an opening asks of a study made before declines could be logged (postgres_consent.sql: the function and the
+#: log's index) and before its change notices (postgres_changes.sql: the triggers), in one query.
+_ADDED_LATER = (
+    "SELECT to_regprocedure('placebolab.decline_consent(text, text)') IS NOT NULL AS function, "
+    "to_regclass('placebolab.declines') IS NOT NULL AS index, "
+    "(SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "WHERE c.relnamespace = 'placebolab'::regnamespace AND t.tgname = 'notify_change') AS notices"
+)
 #: How long a station function waits for the log's lock (``lock_timeout`` in postgres.sql).
 LOCK_TIMEOUT_S = 5
 
@@ -120,8 +128,9 @@ class PostgresStore(Store):
             store.close()
             raise StoreError(f"{safe_url(url)} holds no placebolab study; create one with `placebolab init --store`")
         store._add_drafts()
-        store._add_declines()
-        store._add_change_notices()
+        found = store._rows(_ADDED_LATER)[0]  # one read of the catalogue for what studies made before lack
+        store._add_declines(found)
+        store._add_change_notices(found)
         return store
 
     def _add_drafts(self) -> None:
@@ -138,17 +147,13 @@ class PostgresStore(Store):
         except psycopg.errors.InsufficientPrivilege:
             self.keeps_drafts = False
 
-    def _add_declines(self) -> None:
+    def _add_declines(self, found: Row) -> None:
         """A study made before declines could be logged before enrolment: the owner's opening adds the station
         function and the log's index of declines (``postgres_consent.sql``). A station may not: without the
         function its store cannot log such a decline (``logs_declines``), and ``serve`` refuses a protocol that
         needs it, until the owner opens the study; without the index a link's first pages read the whole log."""
         import psycopg
 
-        found = self._rows(
-            "SELECT to_regprocedure('placebolab.decline_consent(text, text)') IS NOT NULL AS function, "
-            "to_regclass('placebolab.declines') IS NOT NULL AS index"
-        )[0]
         if found["function"] and found["index"]:
             return
         try:
@@ -157,18 +162,14 @@ class PostgresStore(Store):
         except psycopg.errors.InsufficientPrivilege:
             self.logs_declines = bool(found["function"])
 
-    def _add_change_notices(self) -> None:
+    def _add_change_notices(self, found: Row) -> None:
         """A study made before its writes sent change notices: the owner's opening adds their triggers
         (``postgres_changes.sql``). A station may not; its store then cannot tell what others write
         (``watch_changes`` is None: a web server it runs reads every session at every request), until the owner
         opens the study."""
         import psycopg
 
-        found = self._rows(
-            "SELECT count(*) AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-            "WHERE c.relnamespace = 'placebolab'::regnamespace AND t.tgname = 'notify_change'"
-        )[0]["n"]
-        if found == len(_NOTIFYING):
+        if found["notices"] == len(_NOTIFYING):
             return
         try:
             with self._db.transaction():

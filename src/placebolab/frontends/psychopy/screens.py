@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from placebolab.components import PauseStep, QuestionnaireStep
 from placebolab.components.base import Item
 from placebolab.components.catalogue import Catalogue, catalogue
+from placebolab.components.scales import not_applicable_label
 from placebolab.errors import InternalError
 from placebolab.frontends.psychopy import layout
 from placebolab.frontends.psychopy.markdown import Block, blocks
@@ -416,7 +417,7 @@ class ScaleInput:
             self.prompt = kit.box(prompt_lines, 0.0, slider_y + PROMPT_LIFT, PROMPT_HEIGHT, anchor="bottom-center")
         self.labels = []
         top = slider_y - layout.LABEL_TOP_DROP
-        offered = offers_not_applicable(item, scale)
+        offered = not_applicable_label(item, scale) is not None
         rows = scale_labels(kit, scale, ticks, self.low, self.high, width, room, not_applicable=offered)
         for fitted, colour in rows:
             self.labels += label_stims(kit, fitted, top, colour)
@@ -567,11 +568,6 @@ class NotApplicable:
     def contains(self, pos: tuple[float, float]) -> bool:
         left, right, bottom, top = self.area
         return left <= pos[0] <= right and bottom <= pos[1] <= top
-
-
-def offers_not_applicable(item: Item, scale) -> bool:
-    """Whether a question shows its scale's "does not apply" answer: the scale names it and the item stores it."""
-    return item.na_code is not None and scale.not_applicable is not None
 
 
 def na_height(rows: list[tuple[layout.LabelLayout, str]]) -> float:
@@ -803,7 +799,7 @@ class QuestionnaireScreen(QuestionsScreen):
 
         def fits_compact(scale, record) -> bool:
             ticks = scale_ticks(scale, record.min, record.max)
-            offered = offers_not_applicable(record, scale)  # a row below the labels
+            offered = not_applicable_label(record, scale) is not None  # a row below the labels
             rows = scale_labels(kit, scale, ticks, record.min, record.max, width, compact, not_applicable=offered)
             return all(f.fits and f.height >= COMPACT_LABEL_HEIGHT - 1e-9 for f, _ in rows) and (
                 labels_height(kit, rows, offered) <= compact

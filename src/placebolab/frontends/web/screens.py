@@ -19,6 +19,7 @@ from placebolab.components import ConsentStep, PauseStep, QuestionnaireStep, Rat
 from placebolab.components.base import Item
 from placebolab.components.catalogue import Words
 from placebolab.components.consent import AGREED, DECLINED
+from placebolab.components.scales import not_applicable_label
 from placebolab.errors import InternalError
 from placebolab.frontends.base import Unsupported
 from placebolab.session import Current
@@ -102,11 +103,11 @@ def na_field(item: Item) -> str:
 
 def question(prompt: str, item: Item, scale) -> Question:
     anchors = cast(tuple[str, str] | None, tuple(scale.anchors) if scale.anchors else None)
-    offers_na = scale.not_applicable and item.na_code is not None  # offered where the engine accepts it
+    not_applicable = not_applicable_label(item, scale)
     points = scale.points  # None: a VAS
     if points is None or (scale.type == "nrs" and points > BUTTONS_AT_MOST):
         step = "any" if points is None else f"{scale.step:g}"
-        na = (na_field(item), scale.not_applicable) if offers_na else None
+        na = (na_field(item), not_applicable) if not_applicable is not None else None
         slider = Slider(f"{scale.min:g}", f"{scale.max:g}", step, readout=points is not None, na=na)
         return Question(field_name(item), prompt, item, [], anchors, slider)
     values = [scale.min + k * scale.step for k in range(points)]
@@ -114,9 +115,9 @@ def question(prompt: str, item: Item, scale) -> Question:
     if anchors and not scale.labels:
         labels[0], labels[-1] = anchors
     options = [(f"{value:g}", label) for value, label in zip(values, labels, strict=True)]
-    na_value = f"{item.na_code:g}" if offers_na else None
+    na_value = f"{item.na_code:g}" if not_applicable is not None else None
     if na_value is not None:
-        options.append((na_value, scale.not_applicable))
+        options.append((na_value, not_applicable))
     return Question(field_name(item), prompt, item, options, None, na_value=na_value)
 
 
