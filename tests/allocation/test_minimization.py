@@ -13,7 +13,7 @@ from placebolab.allocation import generate_slots
 from placebolab.allocation.audit import audit_study
 from placebolab.allocation.minimization import Minimizer, choose
 from placebolab.allocation.schemes import _permuted_blocks
-from placebolab.errors import ProtocolError
+from placebolab.errors import AllocationError, ProtocolError
 from placebolab.protocol import load_protocol
 from placebolab.protocol.models import Allocation
 from placebolab.session import Session, VirtualClock
@@ -201,3 +201,18 @@ def test_bad_allocation_settings_are_located_and_explained(tmp_path, allocation,
     with pytest.raises(ProtocolError) as caught:
         load_protocol(flagship_variant(tmp_path, allocation))
     assert message in str(caught.value)
+
+
+def test_a_minimization_list_used_up_says_so_not_that_the_stratum_is_missing(tmp_path, backend):
+    """A minimization study keeps one list for every stratum: once it is used up, the next enrolment is refused
+    as the end of the planned size. SQLite looked for the participant's own stratum's list and said 'stratum
+    sex=female is not in this study's allocation list' (found by `simulate` past target_n)."""
+    protocol = flagship_variant(tmp_path, MINIMIZATION.replace("target_n: 60", "target_n: 5"))
+    study = Study.init(protocol, tmp_path / "study", seed=9, store_url=backend)
+    try:
+        for i in range(5):
+            Session.start(study, f"P{i:03d}", {"sex": "female", "age": "30", "name": "Alex"}, "test", VirtualClock())
+        with pytest.raises(AllocationError, match=r"^(?!.*stratum).*the allocation list is used up; the study has"):
+            Session.start(study, "P005", {"sex": "female", "age": "30", "name": "Alex"}, "test", VirtualClock())
+    finally:
+        study.close()

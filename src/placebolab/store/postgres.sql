@@ -189,8 +189,8 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM allocation WHERE stratum = p_stratum) THEN
             RAISE EXCEPTION 'stratum ''%'' is not in this study''s allocation list', p_stratum USING ERRCODE = 'PL002';
         END IF;
-        RAISE EXCEPTION 'the allocation list for stratum % is used up; the study has reached its planned size',
-            p_stratum USING ERRCODE = 'PL002';
+        RAISE EXCEPTION 'the allocation list% is used up; the study has reached its planned size',
+            CASE WHEN p_stratum = '' THEN '' ELSE ' for stratum ' || p_stratum END USING ERRCODE = 'PL002';
     END IF;
 END $$;
 

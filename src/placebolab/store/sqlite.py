@@ -199,17 +199,18 @@ class SQLiteStore(Store):
 
     def _free_slot(self, participant_id: str, stratum: str, minimized: bool) -> Row:
         """The first free slot of the stratum's list (of the one list, ``minimized``), else why there is none."""
+        listed = "" if minimized else stratum  # a minimization study's one list is stratum ''
         # by free_slots: else the planner scans every free slot (UNIQUE participant)
         slot: Row | None = self._db.execute(
             "SELECT position, cell, u, v FROM allocation INDEXED BY free_slots "
             "WHERE stratum = ? AND participant IS NULL ORDER BY position LIMIT 1",
-            ("" if minimized else stratum,),
+            (listed,),
         ).fetchone()
         if slot is None:
             self._refuse_enrolled(participant_id)
-            if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (stratum,)).fetchone():
+            if not self._db.execute("SELECT 1 FROM allocation WHERE stratum = ?", (listed,)).fetchone():
                 raise AllocationError(f"stratum {stratum!r} is not in this study's allocation list")
-            where = f" for stratum {stratum}" if stratum else ""
+            where = f" for stratum {listed}" if listed else ""
             raise AllocationError(f"the allocation list{where} is used up; the study has reached its planned size")
         return slot
 
