@@ -28,7 +28,7 @@ from placebolab.instruments import with_bank
 from placebolab.protocol import Protocol, parse_protocol
 from placebolab.protocol.files import stimulus_key
 from placebolab.store import DB_NAME, Link, SQLiteStore, Store
-from placebolab.store.base import ChangeWatch, bundle_hash, list_commitment
+from placebolab.store.base import ChangeWatch, DiskSync, bundle_hash, list_commitment
 
 #: A study folder whose store is on a server holds this file instead of study.db:
 #:     [store]
@@ -212,6 +212,10 @@ class Study:
     def watch_changes(self) -> ChangeWatch | None:
         """``Store.watch_changes``: what other connections commit, for whom (None: the store cannot tell cheaply)."""
         return self.store.watch_changes()
+
+    def group_commit(self) -> DiskSync | None:
+        """``Store.group_commit``: commits return before they are on the disk, to be synced together (a web server)."""
+        return self.store.group_commit()
 
     def link_active(self, participant_id: str) -> bool:
         """Whether a participant's link still works: not once their latest correction is a withdrawal."""

@@ -67,6 +67,39 @@ def test_sqlite_commits_a_text_page_without_fsync_and_waits_again_after(tmp_path
         other.close()
 
 
+def test_sqlite_under_group_commit_syncs_the_wal_once_for_every_answer_since_the_last_sync(tmp_path, monkeypatch):
+    """``group_commit`` (a web server): no commit waits; an answer leaves the store behind until ``sync``
+    fdatasyncs the WAL, the one file a FULL commit syncs in WAL mode; a text page leaves it as it was."""
+    import os
+
+    from placebolab.store import sqlite as backend
+    from placebolab.study import Study
+    from tests.conftest import FLAGSHIP
+
+    synced: list[tuple[int, int]] = []
+    monkeypatch.setattr(backend, "_fdatasync", lambda fd: synced.append((os.fstat(fd).st_dev, os.fstat(fd).st_ino)))
+    with Study.init(FLAGSHIP, tmp_path / "study", seed=1) as study:
+        store, db = study.store, study.store._db
+        disk = store.group_commit()
+        assert store.group_commit() is disk and not disk.behind()
+        statements = _traced(db)
+        store.enrol("P001", "sex=female", INTAKE, start=(1000.0, "test"))
+        assert disk.behind()
+        disk.sync()
+        store.record_step("P001", welcome(1001.0))
+        assert not disk.behind()  # a text page: nothing waits for it
+        store.record_step("P001", baseline(1006.0))
+        store.record_step("P001", StepRecord("cream", "cream", None, 1010.0, 1011.0, "test", mark="t0"))
+        assert disk.behind()
+        disk.sync()
+        disk.sync()  # nothing new: no fsync
+        db.set_trace_callback(None)
+        wal = os.stat(f"{store.path}-wal")
+        assert synced == [(wal.st_dev, wal.st_ino)] * 2 and not disk.behind()
+        assert not any(s.startswith("PRAGMA synchronous") for s in statements)
+        assert db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL throughout
+
+
 def test_postgres_turns_synchronous_commit_off_for_a_text_page_only(tmp_path, pg_url):
     from placebolab.study import Study
     from tests.conftest import FLAGSHIP

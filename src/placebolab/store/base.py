@@ -37,6 +37,19 @@ GENESIS = "0" * 64
 DECLINED_CONSENT = "declined_consent"
 
 
+class DiskSync(Protocol):
+    """``Store.group_commit``: the store's commits return before they are on the disk, and ``sync`` puts all of
+    them there at once (one fsync for the answers of every participant whose response is waiting)."""
+
+    def behind(self) -> bool:
+        """Whether a commit that waits for the disk (``waits_for_disk``) has returned since the last ``sync``."""
+        ...
+
+    def sync(self) -> None:
+        """Put every commit made so far on the disk; StoreError when the disk refuses (then every later call)."""
+        ...
+
+
 class ChangeWatch(Protocol):
     """``Store.watch_changes``: asked before each read whose result may be kept."""
 
@@ -193,6 +206,13 @@ class Store(ABC):
         """A watch on what other connections (stations, processes, workers) commit to the store, for keeping what
         was read from it between requests (``frontends.web.kept_sessions``); None when this store cannot tell
         cheaply: then nothing read from it may be kept for a later request."""
+        return None
+
+    def group_commit(self) -> DiskSync | None:
+        """From now on, a commit returns before it is on the disk, and whoever answers the participant calls the
+        returned ``DiskSync`` first: one server answering many participants at once then syncs their answers
+        together (``frontends.web.synced``). None when the store has no use for it: PostgreSQL's commits are
+        durable when they return, and its server groups the syncs of concurrent commits itself."""
         return None
 
     def meta(self) -> dict[str, str]:

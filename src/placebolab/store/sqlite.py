@@ -1,7 +1,8 @@
 """The study store on SQLite (WAL): one file per study, every write one short transaction.
 
 Durability: ``synchronous=FULL`` — a response acknowledged to the participant survives a power cut (a page
-without answers commits without waiting for the disk: ``waits_for_disk``).
+without answers commits without waiting for the disk: ``waits_for_disk``). A web server syncs instead, before it
+answers, the commits of every participant waiting at once (``SQLiteStore.group_commit``).
 Concurrency: writes take the lock up front (``BEGIN IMMEDIATE``) so two stations allocating at once
 serialise instead of failing half-way.
 Faults: a full disk, a read-only file, a damaged file or a lock held too long is one StoreError that
@@ -12,6 +13,7 @@ before anything is written into it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, suppress
@@ -72,6 +74,7 @@ class SQLiteStore(Store):
         self._logged: tuple[int, str] | None = None
         self._transaction = _Transaction(self)  # ``_write``: one object, entered once per transaction
         self._no_wait = _Transaction(self, wait_for_disk=False)
+        self._group: _WalSync | None = None  # ``group_commit``'s: commits then return before they are on the disk
 
     # --- opening -----------------------------------------------------------------------------------
 
@@ -131,8 +134,21 @@ class SQLiteStore(Store):
     def describe(self) -> str:
         return str(self.path)
 
+    def close(self) -> None:
+        if self._group is not None:
+            self._group.close()
+        self._db.close()
+
     def watch_changes(self) -> _DataVersionWatch:
         return _DataVersionWatch(self._db)
+
+    def group_commit(self) -> _WalSync:
+        """Every commit from now on is ``synchronous=NORMAL``: the WAL written, not synced. ``_WalSync.sync`` then
+        syncs the WAL, which is all a FULL commit syncs in WAL mode, once for every commit since the last sync."""
+        if self._group is None:
+            self._db.run("PRAGMA synchronous = NORMAL")
+            self._group = _WalSync(self.path)
+        return self._group
 
     def allocation_summary(self) -> dict[str, int]:
         used, total = self._db.execute("SELECT COUNT(participant), COUNT(*) FROM allocation").fetchone()
@@ -413,7 +429,8 @@ class _Transaction:
     manager: every step of every session passes here.
 
     ``wait_for_disk=False``: the COMMIT returns without an fsync (``synchronous=NORMAL`` for this transaction
-    only; in WAL mode the file stays consistent, and the next FULL commit syncs this one's pages with its own)."""
+    only; in WAL mode the file stays consistent, and the next FULL commit syncs this one's pages with its own).
+    Under ``group_commit`` every COMMIT returns so, and one that waits for the disk leaves its ``_WalSync`` behind."""
 
     __slots__ = ("_store", "_wait")
 
@@ -423,23 +440,30 @@ class _Transaction:
     def __enter__(self) -> None:
         store = self._store
         store._ensure_intact()
-        if not self._wait:
+        if self._switches():
             store._db.run("PRAGMA synchronous = NORMAL")
         store._db.run("BEGIN IMMEDIATE")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        store = self._store
         try:
             if exc_type is None:
                 try:
-                    self._store._db.run("COMMIT")
+                    store._db.run("COMMIT")
                 except BaseException:
                     self._roll_back()
                     raise
+                if self._wait and store._group is not None:
+                    store._group.unsynced = True
             else:
                 self._roll_back()  # and the body's exception propagates (__exit__ returns None)
         finally:
-            if not self._wait:
-                self._store._db.run(f"PRAGMA synchronous = {SYNCHRONOUS}")
+            if self._switches():
+                store._db.run(f"PRAGMA synchronous = {SYNCHRONOUS}")
+
+    def _switches(self) -> bool:
+        """Whether this transaction turns the disk wait off for itself (it is off throughout under group_commit)."""
+        return not self._wait and self._store._group is None
 
     def _roll_back(self) -> None:
         self._store._logged = None  # what the transaction appended is not stored: the head is read again
@@ -511,6 +535,61 @@ class _DataVersionWatch:
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
         moved, self._seen = version != self._seen, version
         return None if moved else frozenset()
+
+
+class _WalSync:
+    """``SQLiteStore.group_commit``'s ``DiskSync``. In WAL mode a FULL commit syncs the WAL file and nothing else
+    (the database file is synced at each checkpoint, a restarted WAL's header at once, whatever ``synchronous``
+    says; with powersafe overwrite, SQLite's default, nothing is padded): this syncs the same file, through a
+    descriptor of its own, once for every commit the connection has made since. The WAL stays in place
+    while the connection is open (SQLite deletes it when the last connection closes): it is opened again only if
+    it was replaced. A sync that fails leaves no way to tell which commits reached the disk, so every later one
+    fails too (as PostgreSQL stops at a failed fsync): a restart, and ``placebolab audit``, decide."""
+
+    def __init__(self, database: Path):
+        self.database, self.path = database, Path(f"{database}-wal")
+        self.unsynced = False  # set by ``_Transaction``: a commit that waits for the disk has returned since
+        self._descriptor: int | None = None
+        self._failed: StoreError | None = None
+
+    def behind(self) -> bool:
+        return self.unsynced or self._failed is not None
+
+    def sync(self) -> None:
+        if self._failed is not None:
+            raise self._failed
+        if not self.unsynced:
+            return
+        self.unsynced = False  # this sync covers every commit so far (commits and syncs come from one thread)
+        try:
+            _fdatasync(self._wal())
+        except OSError as exc:
+            self._failed = StoreError(
+                f"the study store {self.database} could not be put on the disk ({exc}): answers committed since "
+                "the last sync may be lost at a power cut, and none is confirmed to a participant any more; stop "
+                "the server, check the disk, run `placebolab audit`, then serve again"
+            )
+            raise self._failed from None
+
+    def _wal(self) -> int:
+        found = os.stat(self.path)
+        if self._descriptor is not None:
+            kept = os.fstat(self._descriptor)
+            if (kept.st_dev, kept.st_ino) == (found.st_dev, found.st_ino):
+                return self._descriptor
+            os.close(self._descriptor)
+        # for writing: Windows flushes only a file opened so (nothing is written through it)
+        self._descriptor = os.open(self.path, os.O_RDWR | getattr(os, "O_CLOEXEC", 0))
+        return self._descriptor
+
+    def close(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
+
+
+#: SQLite's own sync of the WAL at a FULL commit on Linux (data and size, not the times); macOS has only fsync
+_fdatasync = getattr(os, "fdatasync", os.fsync)
 
 
 @contextmanager

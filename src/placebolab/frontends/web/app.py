@@ -97,6 +97,7 @@ from placebolab.frontends.web.screens import (
     kept_for,
     markdown_parser,
 )
+from placebolab.frontends.web.synced import SyncedResponses
 from placebolab.protocol.occurrences import Occurrence
 from placebolab.session import Current, RealClock, Session
 
@@ -206,7 +207,9 @@ def create_app(
         ]
     handlers = {404: web.not_found, 405: web.not_found, 410: web.inactive, Exception: web.failed}
     csp = CSP.replace(b"form-action 'self'", b"form-action 'self' https://app.prolific.com") if prolific else CSP
-    return SecurityHeaders(Starlette(routes=routes, exception_handlers=handlers), csp)
+    app = SecurityHeaders(Starlette(routes=routes, exception_handlers=handlers), csp)
+    disk = study.group_commit()  # SQLite: the answers of everyone waiting at once synced together
+    return app if disk is None else SyncedResponses(app, disk)
 
 
 def study_secret(folder: Path) -> bytes:
