@@ -235,6 +235,49 @@ def test_declining_before_enrolment_allocates_nothing_is_logged_and_counted(stud
     assert "0 enrolled (0 simulated, 0 pilot); 1 declined consent before enrolment (not allocated);" in status.output
 
 
+def test_a_links_consent_start_and_first_step_pages_read_the_store_once(study, client, token, monkeypatch):
+    """The link's state is kept from its first page (frontends/web/kept_sessions.py): not enrolled through the
+    consent and start pages, then the session the enrolment started."""
+    reads = []
+    link = study.link
+    monkeypatch.setattr(study, "link", lambda t: reads.append(t) or link(t))
+    _, form = consent_form(client, f"/s/{token}")
+    start = start_form(client, form)
+    assert client.post(start.action, data={**start.fields, **INTAKE}).status_code == 303
+    assert 'name="key" value="itch"' in client.get(f"/s/{token}").text
+    assert reads == [token]
+
+
+class Deaf:
+    """A store's watch that hears nothing: another worker's change notice not come yet."""
+
+    def changed(self):
+        return frozenset()
+
+
+def test_a_link_kept_as_not_enrolled_that_another_worker_enrolled_is_enrolled_once(
+    study, client, token, clock, monkeypatch
+):
+    """Worker A kept the link as not enrolled; worker B enrols it, and A hears nothing of it yet: A's start form
+    enrols no one a second time, and its next page is the session B started."""
+    other = Study.open(study.folder, writing=True, any_thread=True)
+    try:
+        worker_b = TestClient(create_app(other, secret=b"k" * 32, clock=clock), follow_redirects=False)
+        monkeypatch.setattr(study, "watch_changes", lambda: Deaf())
+        worker_a = TestClient(create_app(study, secret=b"k" * 32, clock=clock), follow_redirects=False)
+        _, form = consent_form(worker_a, f"/s/{token}")
+        start = start_form(worker_a, form)  # kept: not enrolled
+        _, form_b = consent_form(worker_b, f"/s/{token}")
+        start_b = start_form(worker_b, form_b)
+        assert worker_b.post(start_b.action, data={**start_b.fields, **INTAKE}).status_code == 303
+        assert worker_a.post(start.action, data={**start.fields, **INTAKE}).status_code == 303
+        assert 'name="key" value="itch"' in worker_a.get(f"/s/{token}").text  # B's session: the step after consent
+        assert study.store.allocation_summary()["allocated"] == 1
+        assert [s["step_key"] for s in study.store.rows("steps")] == ["consent"]
+    finally:
+        other.close()
+
+
 def test_an_enrolment_without_a_valid_agreement_is_refused(study, client, token):
     ((other, _),) = study.new_links(1)
     _, form = consent_form(client, f"/s/{token}")

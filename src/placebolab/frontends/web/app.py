@@ -438,15 +438,18 @@ class WebSessions:
             return self._start_page(
                 token, participant, given, problems, status=400, prolific=external or None, agreed=_carried(form)
             )
+        self.kept.forget(token)  # kept as not enrolled: from now on, the session started here or the store's
         try:
             session = Session.start(self.study, participant, given, FRONTEND, self.clock, external=external)
         except AlreadyEnrolled:  # a double click, a second tab: the first POST enrolled them since
             return self._back(token)
         except AllocationError:
             return self._message(self.say("web.full_heading"), self.say("web.full_text"), 503)
+        self.kept.keep(token, participant, session)
         if agreement is not None:
             try:
-                self._record_consent(session, agreement)
+                with self.kept.dropped_on_error(token):
+                    self._record_consent(session, agreement)
             except StoreError as exc:  # enrolled: their session's first step, the consent, asks it again
                 _log.error("the consent %s gave before enrolment was not recorded (asked again): %s", participant, exc)
         return self._back(token)
@@ -557,6 +560,7 @@ class WebSessions:
         if participant is None:
             participant = self.study.claim_link(token, PROLIFIC_PREFIX)
             self._active(participant)
+        self.kept.forget(token)  # kept as not enrolled: declined from now on
         detail = {
             "step": current.key,
             **current.step.stored_detail(self.study.protocol.files),  # consent_sha256
@@ -871,6 +875,8 @@ class WebSessions:
         if found is None:
             raise HTTPException(404)
         if found.state is None:
+            if not found.declined:  # a declined link's thank-you page is rare: read each time
+                self.kept.keep(token, found.participant, None)
             return Visit(token, found.participant, None, found.declined)
         session = Session(self.study, found.state, FRONTEND, self.clock)
         self.kept.keep(token, found.participant, session)

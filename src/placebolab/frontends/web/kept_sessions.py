@@ -8,8 +8,8 @@ another worker serving the same link in a second tab, another server). Every oth
 worker's own, and the routes make them so that the kept session still holds what the store holds: a step is
 recorded through the kept session itself (the engine moves on only once the store has committed it), and a
 request that fails along the way drops the session (``dropped_on_error``), so the next one reads the store
-again. Nothing else this worker writes concerns an enrolled participant's session (an enrolment or a consent
-declined before it concerns a link with no session, and nothing is kept for those).
+again. A link not enrolled yet is kept too, as having no session (its consent and start pages), until this
+worker enrols it (the new session is kept instead) or logs its consent declined (``forget``, first).
 
 The watch is asked before the store is read, so a commit after that read is heard at the next request. SQLite's
 tells that someone else committed, not for whom: every kept session is forgotten then (one worker serves a
@@ -38,12 +38,12 @@ LIMIT = 10_000
 class KeptSessions:
     def __init__(self, study: Study):
         self._watch = study.watch_changes()  # None: the store cannot tell what others write, nothing is kept
-        self._sessions: dict[str, tuple[str, Session]] = {}  # by link token: (participant, session)
+        self._sessions: dict[str, tuple[str, Session | None]] = {}  # by link token: (participant, session)
         self._tokens: dict[str, str] = {}  # the link token of each participant kept
 
-    def get(self, token: str) -> tuple[str, Session] | None:
-        """The participant and session kept for the link ``token``; None when none is (then read the store, and
-        ``keep`` what it gives). Asks the store's watch, first, whom others have written for: their sessions
+    def get(self, token: str) -> tuple[str, Session | None] | None:
+        """The participant and session (None: not enrolled, nor declined) kept for the link ``token``; None when
+        nothing is (then read the store, and ``keep`` what it gives). Asks the store's watch, first, whom others have written for: their sessions
         are forgotten (all of them when the watch cannot tell whom)."""
         if self._watch is None:
             return None
@@ -55,8 +55,9 @@ class KeptSessions:
             self._forget(self._tokens.get(participant))
         return self._sessions.get(token)
 
-    def keep(self, token: str, participant: str, session: Session) -> None:
-        """Keep the session just read from the store for ``token`` (after ``get`` asked the watch)."""
+    def keep(self, token: str, participant: str, session: Session | None) -> None:
+        """Keep the session just read from the store for ``token`` (after ``get`` asked the watch), or just started;
+        None: the link is not enrolled, and its participant did not decline the consent asked first."""
         if self._watch is None:
             return
         if len(self._sessions) >= LIMIT:
@@ -73,6 +74,10 @@ class KeptSessions:
         except BaseException:
             self._forget(token)
             raise
+
+    def forget(self, token: str) -> None:
+        """Before this worker writes for a link what its kept state does not follow (an enrolment, a decline)."""
+        self._forget(token)
 
     def _forget(self, token: str | None) -> None:
         kept = self._sessions.pop(token, None) if token is not None else None
