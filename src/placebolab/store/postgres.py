@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any, final
 from urllib.parse import urlsplit, urlunsplit
@@ -218,13 +218,16 @@ class PostgresStore(Store):
         import psycopg
 
         function = "allocate" if minimizer is None else "allocate_minimized"
-        args = (participant_id, stratum, json.dumps(intake), bool(simulated), bool(pilot))
+        args: tuple[Any, ...] = (participant_id, stratum, json.dumps(intake), bool(simulated), bool(pilot))
+        query = f"SELECT {function}(%s, %s, %s, %s, %s)"
+        if start is not None:  # one statement, one transaction: start_session runs on the row allocate gave
+            query = f"WITH allocated AS ({query} AS cell) SELECT cell, start_session(%s, %s, %s) "  # noqa: S608
+            query += "FROM allocated"
+            args += (participant_id, *start)
         cell: str
         try:
-            with self._station(statements=2):
-                (cell,) = _one(self._db.execute(f"SELECT {function}(%s, %s, %s, %s, %s)", args))  # noqa: S608
-                if start is not None:
-                    self._db.execute("SELECT start_session(%s, %s, %s)", (participant_id, *start))
+            with self._station():
+                cell = _one(self._db.execute(query, args))[0]
         except psycopg.errors.UniqueViolation:  # the same ID enrolled at once in another stratum
             raise AlreadyEnrolled(f"participant {participant_id} already has an allocation; use another ID") from None
         return cell
@@ -334,14 +337,13 @@ class PostgresStore(Store):
         self._db.execute("SELECT append_event(%s, %s, %s)", (participant_id, kind, text))
 
     @contextmanager
-    def _station(self, statements: int = 1) -> Iterator[None]:
-        """One transaction calling a station function; its refusals become one clear error each. A single
-        statement is a transaction of its own (the connection autocommits): no BEGIN and COMMIT round trips."""
+    def _station(self) -> Iterator[None]:
+        """One statement calling a station function, a transaction of its own (the connection autocommits: no
+        BEGIN and COMMIT round trips); its refusals become one clear error each."""
         import psycopg
 
         try:
-            with self._db.transaction() if statements > 1 else nullcontext():
-                yield
+            yield
         except psycopg.errors.UniqueViolation:
             raise
         except psycopg.Error as exc:
