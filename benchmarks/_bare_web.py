@@ -1,6 +1,8 @@
 """The baselines of bench_web: bare Starlette endpoints that commit what one step of an online session commits
-(a row of steps and its answers, one durable transaction: SQLite WAL with synchronous=FULL as the study store,
-or PostgreSQL) and nothing else: no engine, no template, no signature, no log, no read of the session.
+(a row of steps and its answers, one durable transaction: SQLite WAL with synchronous=FULL, each commit synced
+before it returns, as a lab station's; or PostgreSQL) and nothing else: no engine, no template, no signature, no
+log, no read of the session. (placebolab's server on SQLite syncs instead the commits of every response waiting
+at once, frontends/web/synced.py: that is part of what is measured against this.)
 
 ``POST /b/{participant}/step``, the bare step: the commit, answered ``ok``. One request per step. The issue's
 goal (placebolab ≤ 2× its time per step) is measured against it.
