@@ -438,7 +438,7 @@ class WebSessions:
             return self._start_page(
                 token, participant, given, problems, status=400, prolific=external or None, agreed=_carried(form)
             )
-        self.kept.forget(token)  # kept as not enrolled: from now on, the session started here or the store's
+        self.kept.forget(token)  # kept as not enrolled: the session started here is kept instead, else it is read
         try:
             session = Session.start(self.study, participant, given, FRONTEND, self.clock, external=external)
         except AlreadyEnrolled:  # a double click, a second tab: the first POST enrolled them since

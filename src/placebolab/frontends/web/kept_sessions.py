@@ -43,8 +43,8 @@ class KeptSessions:
 
     def get(self, token: str) -> tuple[str, Session | None] | None:
         """The participant and session (None: not enrolled, nor declined) kept for the link ``token``; None when
-        nothing is (then read the store, and ``keep`` what it gives). Asks the store's watch, first, whom others have written for: their sessions
-        are forgotten (all of them when the watch cannot tell whom)."""
+        nothing is (then read the store, and ``keep`` what it gives). Asks the store's watch, first, whom others
+        have written for: their sessions are forgotten (all of them when the watch cannot tell whom)."""
         if self._watch is None:
             return None
         changed = self._watch.changed()
@@ -76,7 +76,7 @@ class KeptSessions:
             raise
 
     def forget(self, token: str) -> None:
-        """Before this worker writes for a link what its kept state does not follow (an enrolment, a decline)."""
+        """Forget what is kept for the link: this worker is about to change it (an enrolment, a decline)."""
         self._forget(token)
 
     def _forget(self, token: str | None) -> None:
