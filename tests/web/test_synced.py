@@ -90,7 +90,7 @@ def test_a_sync_the_disk_refuses_fails_that_response_and_every_later_one(
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(sqlite, "_fdatasync", refused)
-    with caplog.at_level(logging.ERROR, logger="placebolab.web"):
+    with caplog.at_level(logging.ERROR, logger="placebolab.frontends.web.synced"):
         answer = client.post(form.action, data=answered(form))
         later = client.get(f"/s/{links[0]}")
     assert answer.status_code == 500 and later.status_code == 500  # not the 303 that moves the participant on

@@ -21,7 +21,7 @@ from placebolab.errors import StoreError
 if TYPE_CHECKING:
     from placebolab.store.base import DiskSync
 
-_log = logging.getLogger("placebolab.web")
+_log = logging.getLogger(__name__)  # the server's console, as app.py's
 
 
 class SyncedResponses:
