@@ -48,13 +48,11 @@ class SyncedResponses:
             if self._next is None:
                 loop = asyncio.get_running_loop()
                 self._next = loop.create_future()
-                loop.call_soon(self._sync)  # after the requests already read: their commits join this sync
+                loop.call_soon(self._sync, self._next)  # after the requests already read: their commits join it
             await asyncio.shield(self._next)  # one response given up (a closed tab) cancels no other's wait
 
-    def _sync(self) -> None:
-        done, self._next = self._next, None
-        if done is None:
-            return
+    def _sync(self, done: asyncio.Future[None]) -> None:
+        self._next = None  # a commit from now on waits for the next sync
         try:
             self.disk.sync()
         except StoreError as exc:  # every waiting response fails (a 500 page): none claims an answer is saved
